@@ -1,0 +1,27 @@
+"""AI factory siting planner: photons and molecules -> watts -> FLOP/s -> tokens/s.
+
+Python API (mirrors the CLI)::
+
+    import planner
+    result = planner.solve("scenarios/us_inference_2027.yaml")
+    result.summary["cost_usd_per_mtok"]; result.tables["sites"]
+
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.api import solve as solve
+
+
+def __getattr__(name: str) -> Any:
+    """Import the heavy API (Pyomo, HiGHS) only when it is first used."""
+    if name == "solve":
+        from planner.api import solve
+
+        return solve
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")

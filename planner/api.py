@@ -1,0 +1,148 @@
+"""Python API: ``planner.solve(scenario) -> SolveResult`` with pandas tables.
+
+The CLI's ``planner solve`` is a thin shell around :func:`solve` plus
+:func:`planner.rundir.write_run_dir`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner import results
+from planner.catalogs import Catalogs, load_catalogs
+from planner.errors import InfeasibleError, NoSolutionError
+from planner.model.build import build_model
+from planner.model.explain import explain_infeasibility, unreachable_streams
+from planner.model.highs import Progress, SolveOutcome
+from planner.model.highs import solve as highs_solve
+from planner.model.inputs import ModelInputs, build_inputs
+from planner.paths import DEFAULT_SCENARIO
+from planner.scenario import Scenario
+from planner.scenario_io import load_scenario, scenario_from_dict
+
+Stage = Callable[[str], None]
+
+
+@dataclass
+class SolveResult:
+    """A solved plan: headline numbers, tables, and the objects behind them."""
+
+    scenario: Scenario
+    status: str
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    inputs: ModelInputs = field(repr=False)
+    model: pyo.ConcreteModel = field(repr=False)
+    outcome: SolveOutcome = field(repr=False)
+
+
+def resolve_scenario(
+    scenario: str | Path | Scenario | Mapping[str, Any] | None,
+    catalogs: Catalogs,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Accept a path, a dict or a Scenario (``None`` = the default scenario) and validate it."""
+    if scenario is None:
+        scenario = DEFAULT_SCENARIO
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        scenario = scenario.model_dump(mode="json", exclude={"extends"})
+    if isinstance(scenario, Mapping):
+        return scenario_from_dict(scenario, catalogs, overrides=overrides)
+    return load_scenario(scenario, catalogs, overrides=overrides)
+
+
+def solve(
+    scenario: str | Path | Scenario | Mapping[str, Any] | None = None,
+    *,
+    objective: str | None = None,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    log_path: Path | None = None,
+    progress: Progress | None = None,
+    stage: Stage | None = None,
+    catalogs: Catalogs | None = None,
+) -> SolveResult:
+    """Build and solve a scenario; return the plan with its tables.
+
+    Raises
+    ------
+    InputError (exit 2), InfeasibleError (exit 3, with an explanation), NoSolutionError
+    (exit 4: the time or node limit came before any feasible plan).
+    """
+    t_start = time.perf_counter()
+    say = stage or (lambda _: None)
+    catalogs = catalogs or load_catalogs()
+    extra = dict(overrides or {})
+    if objective is not None:
+        extra["objective"] = objective
+    if time_limit_s is not None:
+        extra["solver.time_limit_s"] = time_limit_s
+    if mip_gap is not None:
+        extra["solver.mip_gap"] = mip_gap
+    scn = resolve_scenario(scenario, catalogs, extra)
+    say("building model")
+    inp = build_inputs(scn, catalogs)
+    if unreachable_streams(inp):
+        raise InfeasibleError("scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver))
+    model = build_model(inp)
+    build_s = time.perf_counter() - t_start
+    say("solving")
+    outcome = highs_solve(model, scn.solver, log_path, progress, warm_start=(scn.policy.min_sites, scn.policy.max_sites))
+    if outcome.status in ("infeasible", "unbounded") or (outcome.status == "optimal" and not outcome.has_solution):
+        say("explaining infeasibility")
+        raise InfeasibleError("scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver))
+    if not outcome.has_solution:
+        raise NoSolutionError(f"no feasible plan found before the solver stopped ({outcome.status}, {scn.solver.time_limit_s:g} s time limit); raise solver.time_limit_s or --time-limit")
+    say("extracting results")
+    t_extract = time.perf_counter()
+    tables = extract_tables(model, inp)
+    summary = {
+        "scenario": scn.name,
+        "status": outcome.status,
+        "objective": scn.objective,
+        "objective_value": outcome.objective_value,
+        "objective_units": "MUSD/yr" if scn.objective == "cost" else "tCO2e/yr",
+        "best_bound": outcome.best_bound,
+        "mip_gap": outcome.mip_gap,
+        **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        "time_mode": scn.time.mode,
+        "time_slices": inp.slices.n,
+        "model_size": {"variables": outcome.n_variables, "constraints": outcome.n_constraints, "nonzeros": outcome.n_nonzeros, "integer_variables": outcome.n_integer},
+    }
+    extract_s = time.perf_counter() - t_extract
+    summary["timings"] = {
+        "build_s": round(build_s, 3),
+        "handoff_s": round(outcome.handoff_s, 3),
+        "solve_s": round(outcome.solve_s, 3),
+        "extract_s": round(extract_s, 3),
+        "total_s": round(time.perf_counter() - t_start, 3),
+    }
+    return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
+
+
+def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.DataFrame]:
+    """All result tables of a solved model (the ``tables/`` of a run directory)."""
+    sites = results.site_table(model, inp)
+    fleet = results.fleet_table(model, inp)
+    energy = results.energy_table(model, inp)
+    open_sites = sites.loc[sites["open"], "site_id"].tolist()
+    return {
+        "sites": sites,
+        "fleet": fleet,
+        "energy_capacity": energy,
+        "dispatch": results.dispatch_table(model, inp, open_sites),
+        "flows": results.flow_table(model, inp),
+        "pipeline": results.pipeline_table(model, inp, sites, energy, fleet),
+        "costs": results.cost_breakdown(model, inp),
+        "throughput": inp.throughput,
+    }

@@ -1,0 +1,31 @@
+"""Assemble the siting model from its blocks (one builder per concern).
+
+Order matters only for references: sites -> demand -> fleet -> energy -> cost -> policy
+-> objective. ``elastic=True`` builds the explanation variant in which demand and every
+limit have priced slacks (see :mod:`planner.model.explain`).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.demand import add_demand
+from planner.model.energy import add_energy
+from planner.model.fleet import add_fleet
+from planner.model.inputs import ModelInputs
+from planner.model.objective import add_accounting, add_objective
+from planner.model.policy import add_policy
+from planner.model.sites import add_sites
+
+
+def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = False) -> pyo.ConcreteModel:
+    """Build the Pyomo model for ``inp``; ``objective`` overrides the scenario's (``cost``/``carbon``)."""
+    m = pyo.ConcreteModel(name=inp.scenario.name)
+    add_sites(m, inp, elastic)
+    add_demand(m, inp, elastic)
+    add_fleet(m, inp, elastic)
+    add_energy(m, inp, elastic)
+    add_accounting(m, inp)
+    add_policy(m, inp, elastic)
+    add_objective(m, inp, objective or inp.scenario.objective, elastic)
+    return m

@@ -1,0 +1,105 @@
+"""Energy supply block: generation capacity per technology (in modules where sold so),
+grid interconnection, battery power and energy, and the hourly electricity balance.
+
+Equations (s site, e generator, t slice with weight w_t [h/yr])::
+
+    cap[s,e] = module_mw[e] * modules[s,e]                  modular plant (SMR, engines, aero CTs)
+    gen[s,e,t] <= avail[s,e,t] * cap[s,e]                    capacity factor profile / availability
+    grid[s,t] <= grid_cap[s] <= grid_mw_available[s] * open[s]
+    sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility_avg[s]    (curtailment = avail*cap - gen)
+    grid_cap[s] + sum_{e dispatchable} avail[e] * cap[s,e] >= facility_peak[s]         firm capacity at peak
+    soc[s,d,h] = soc[s,d,h-1] + eta * charge - discharge / eta      cyclic within each representative day
+    soc <= energy[s];  charge, discharge <= power[s];  energy[s] <= max_hours * power[s]
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.inputs import DISPATCHABLE_KINDS, ModelInputs
+from planner.model.sites import ELASTIC_ROOM
+from planner.model.units import MW, MWh, dimensionless, hr, yr
+
+
+def _upper_mw(inp: ModelInputs, s: str, e: str, room: float = 1.0) -> float:
+    """Loose but finite bound on capacity [MW]: peak facility load / availability, at most 4x."""
+    peak = room * inp.campus_mw[s] * max(inp.pue[s, c] for c in inp.coolings)
+    avail = max((inp.availability.get((s, e, t), 0.0) for t in range(inp.slices.n)), default=0.0)
+    if inp.tech_kind[e] in ("pv", "wind"):
+        return 4.0 * peak
+    if inp.tech_kind[e] == "grid":
+        return peak
+    return 1.5 * peak if avail > 0 else 0.0
+
+
+def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> pyo.Block:
+    """Add the energy block ``m.energy`` (needs ``m.site``)."""
+    b = pyo.Block()
+    m.energy = b
+    site = m.site
+    T = list(range(inp.slices.n))
+    room = ELASTIC_ROOM if elastic else 1.0
+    b.T = pyo.Set(initialize=T, ordered=True)
+    b.E = pyo.Set(initialize=inp.generators, ordered=True)
+    b.weight = pyo.Param(b.T, initialize=dict(enumerate(inp.slices.weight_h)), units=hr / yr)
+    b.avail = pyo.Param([(s, e, t) for s in inp.sites for e in inp.generators for t in T], initialize=lambda _, s, e, t: inp.availability[s, e, t], units=dimensionless, within=pyo.Any)
+    b.cap = pyo.Var(site.S, b.E, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, e: (0, _upper_mw(inp, s, e, room)))
+    modular = [e for e in inp.generators if inp.module_mw[e] > 0]
+    if modular:
+        b.module_mw = pyo.Param(modular, initialize={e: inp.module_mw[e] for e in modular}, units=MW)
+        b.modules = pyo.Var(site.S, modular, domain=pyo.NonNegativeIntegers, bounds=lambda _, s, e: (0, int(_upper_mw(inp, s, e, room) // inp.module_mw[e]) + 1))
+        b.modular = pyo.Constraint(site.S, modular, rule=lambda b, s, e: b.cap[s, e] == b.module_mw[e] * b.modules[s, e])
+    b.gen = pyo.Var(site.S, b.E, b.T, domain=pyo.NonNegativeReals, units=MW)
+    b.within_availability = pyo.Constraint(site.S, b.E, b.T, rule=lambda b, s, e, t: b.gen[s, e, t] <= b.avail[s, e, t] * b.cap[s, e])
+
+    has_grid = "grid" in inp.techs
+    b.grid_mw = pyo.Param(site.S, initialize=inp.grid_mw, units=MW)
+    b.grid_cap = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s: (0, (inp.grid_mw[s] + (_upper_mw(inp, s, "grid", room) if elastic else 0.0)) if has_grid else 0.0))
+    b.grid = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
+    if elastic:
+        b.grid_overrun = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW)
+        b.firm_shortfall = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW)
+        b.unsupplied = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
+    b.grid_limit = pyo.Constraint(site.S, rule=lambda b, s: b.grid_cap[s] <= b.grid_mw[s] * site.open[s] + (b.grid_overrun[s] if elastic else 0))
+    b.grid_within_cap = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.grid[s, t] <= b.grid_cap[s])
+
+    if inp.storage:
+        _add_storage(b, inp, site, room)
+
+    def balance(b, s, t):
+        supply = sum(b.gen[s, e, t] for e in b.E) + b.grid[s, t]
+        if inp.storage:
+            supply = supply + b.discharge[s, t] - b.charge[s, t]
+        if elastic:
+            supply = supply + b.unsupplied[s, t]
+        return supply == site.facility_avg[s]
+
+    b.balance = pyo.Constraint(site.S, b.T, rule=balance)
+    dispatchable = [e for e in inp.generators if inp.tech_kind[e] in DISPATCHABLE_KINDS]
+
+    def firm(b, s):
+        firm_mw = b.grid_cap[s] + sum(b.avail[s, e, 0] * b.cap[s, e] for e in dispatchable)
+        return firm_mw + (b.firm_shortfall[s] if elastic else 0) >= site.facility_peak[s]
+
+    b.firm_capacity = pyo.Constraint(site.S, rule=firm)
+    return b
+
+
+def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -> None:
+    """Battery power/energy and state of charge, cyclic within each representative day."""
+    b.eta = pyo.Param(initialize=inp.storage_efficiency, units=dimensionless)
+    b.max_hours = pyo.Param(initialize=inp.storage_max_hours, units=hr)
+    b.step = pyo.Param(initialize=1.0, units=hr)
+    b.st_power = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s]))
+    b.st_energy = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MWh, bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s] * inp.storage_max_hours))
+    b.charge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
+    b.discharge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
+    b.soc = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MWh)
+    day, hour = inp.slices.day, inp.slices.hour
+    prev = {t: (t - 1 if hour[t] > 0 else t + 23) for t in range(inp.slices.n)}  # cyclic within the day
+    b.soc_balance = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] == b.soc[s, prev[t]] + b.step * (b.eta * b.charge[s, t] - b.discharge[s, t] / b.eta))
+    b.soc_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.st_energy[s])
+    b.charge_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.charge[s, t] <= b.st_power[s])
+    b.discharge_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.discharge[s, t] <= b.st_power[s])
+    b.duration = pyo.Constraint(site.S, rule=lambda b, s: b.st_energy[s] <= b.max_hours * b.st_power[s])
+    assert all(day[t] == day[prev[t]] for t in range(inp.slices.n))

@@ -1,0 +1,99 @@
+"""Explain an infeasible scenario in domain terms.
+
+The model is re-solved in its *elastic* form: unmet demand and every limit (campus MW, grid
+MW, firm capacity, water, carbon cap, clean-energy share, minimum sites) get non-negative
+slack variables priced far above any real cost, unmet demand highest of all. The slacks that
+end up positive say which demand could not be met and which limits bind; the message adds
+the numbers a planner needs (what sites in reach could host).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.build import build_model
+from planner.model.highs import solve as highs_solve
+from planner.model.inputs import ModelInputs, latency_reach
+from planner.scenario import SolverOptions
+
+TOL = 1e-6
+
+
+def _fmt_tokens(mtok_s: float) -> str:
+    tokens = mtok_s * 1e6
+    if tokens >= 1e6:
+        return f"{tokens / 1e6:.3g}M tokens/s"
+    if tokens >= 1e3:
+        return f"{tokens / 1e3:.3g}k tokens/s"
+    return f"{tokens:.3g} tokens/s"
+
+
+def _fmt_mw(mw: float) -> str:
+    return f"{mw:,.0f}" if mw >= 100 else f"{mw:.3g}"
+
+
+def unreachable_streams(inp: ModelInputs) -> list[str]:
+    """Streams with no candidate site inside their latency budget, each as a sentence."""
+    out = []
+    reach = latency_reach(inp)
+    for (r, mod), sites in reach.items():
+        if not sites:
+            nearest = min(inp.sites, key=lambda s: inp.rtt_ms[s, r])
+            out.append(
+                f"region {r} needs {_fmt_tokens(inp.demand[r, mod])} of {mod} within {inp.latency_budget_ms[r, mod]:g} ms; "
+                f"no candidate site is that close (nearest: {nearest} at {inp.rtt_ms[nearest, r]:.1f} ms round trip)"
+            )
+    return out
+
+
+def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptions) -> str:
+    """Return a plain-language explanation of why ``inp`` has no feasible plan."""
+    lines = unreachable_streams(inp)
+    m = build_model(inp, objective="cost", elastic=True)
+    outcome = highs_solve(m, options.model_copy(update={"mip_gap": max(options.mip_gap, 0.05)}))
+    if not outcome.has_solution:
+        lines.append("the relaxed model with priced slack found no plan either; check the menu of GPUs and cooling")
+        return "\n".join(lines) or "no feasible plan exists"
+    v = pyo.value
+    reach = latency_reach(inp)
+    overrun = {s for s in inp.sites if sum(v(m.site.campus_overrun[s, c]) for c in inp.coolings) > TOL}
+    for (r, mod), d in inp.demand.items():
+        unmet = v(m.demand.unmet[r, mod])
+        in_reach = reach[r, mod]
+        if in_reach and (unmet > TOL * max(1.0, d) or overrun & set(in_reach)):
+            campus = sum(inp.campus_mw[s] for s in in_reach)
+            names = ", ".join(in_reach[:6]) + (", ..." if len(in_reach) > 6 else "")
+            lost = f"; {_fmt_tokens(unmet)} could not be served" if unmet > TOL * max(1.0, d) else ""
+            lines.append(
+                f"region {r} needs {_fmt_tokens(d)} of {mod} within {inp.latency_budget_ms[r, mod]:g} ms{lost}: "
+                f"the {len(in_reach)} sites within reach ({names}) can host at most {_fmt_mw(campus)} MW IT"
+            )
+    for s in inp.sites:
+        if s in overrun:
+            need = sum(v(m.site.it_cap[s, c]) for c in inp.coolings)
+            lines.append(f"site {s} would need {_fmt_mw(need)} MW IT but its campus limit is {_fmt_mw(inp.campus_mw[s])} MW")
+        if v(m.energy.grid_overrun[s]) > TOL:
+            lines.append(f"site {s} would need {_fmt_mw(v(m.energy.grid_cap[s]))} MW of grid connection; only {_fmt_mw(inp.grid_mw[s])} MW is available")
+        if v(m.energy.firm_shortfall[s]) > TOL:
+            lines.append(f"site {s} lacks {_fmt_mw(v(m.energy.firm_shortfall[s]))} MW of firm capacity (grid connection + dispatchable plant) to cover its peak facility load")
+        short = [v(m.energy.unsupplied[s, t]) for t in range(inp.slices.n)]
+        if max(short) > TOL:
+            hours = sum(inp.slices.weight_h[t] for t, x in enumerate(short) if x > TOL)
+            lines.append(
+                f"site {s} cannot cover its load in {hours:,.0f} h of the year (up to {_fmt_mw(max(short))} MW short) with the allowed supply "
+                f"({', '.join(inp.techs)}): add storage, firm plant or a grid connection"
+            )
+        if hasattr(m.policy, "water_overrun") and v(m.policy.water_overrun[s]) > TOL:
+            lines.append(f"site {s} would consume {v(m.policy.water[s]):,.0f} ML/yr of water; its limit is {inp.water_limit_ml[s]:,.0f} ML/yr")
+    if hasattr(m.policy, "carbon_overrun") and v(m.policy.carbon_overrun) > TOL:
+        cap = inp.scenario.policy.carbon_cap_t_per_yr
+        lines.append(f"policy.carbon_cap_t_per_yr = {cap:,.0f} t/yr cannot be met: the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr (operational + upstream + embodied)")
+    if hasattr(m.policy, "clean_shortfall") and v(m.policy.clean_shortfall) > TOL:
+        total = v(sum(m.energy.weight[t] * m.site.facility_avg[s] for s in m.site.S for t in m.energy.T))
+        got = v(m.policy.clean_energy) / total if total else 0.0
+        lines.append(f"policy.clean_energy_share = {inp.scenario.policy.clean_energy_share:.0%} cannot be met with the allowed technologies and sites (best reachable about {got:.1%})")
+    if v(m.policy.sites_shortfall) > TOL:
+        lines.append(f"policy.min_sites = {inp.scenario.policy.min_sites} but only {len(inp.sites)} candidate sites are selected or usable")
+    if not lines:
+        lines.append("the constraints conflict only through integrality (module and GPU block sizes); try a larger time limit or looser limits")
+    return "\n".join(dict.fromkeys(lines))

@@ -1,0 +1,75 @@
+"""GPU fleet block: purchasable blocks of GPUs per site, their allocation to served models,
+and the IT power they draw.
+
+Equations (s site, g GPU, m served model, k stream of model m)::
+
+    n_gpu[s,g] = block[g] * blocks[s,g]                       blocks integer (8-GPU servers, 72-GPU racks)
+    n_gpu[s,g] <= n_max[s,g] * sum_{c compatible with g} y[s,c]    liquid-only GPUs only under liquid cooling,
+                                                                   rack kW within the cooling's limit
+    sum_m alloc[s,g,m] <= n_gpu[s,g]                          GPUs allocated at peak
+    sum_g tps[g,m] * alloc[s,g,m] >= peak_to_avg * sum_{k of m} flow[s,k]     tokens/s at peak
+    it_cap[s]  = sum_c it_cap[s,c] >= sum_g node_W[g] * n_gpu[s,g]           all GPUs at full power
+    it_avg[s]  = sum_c it_avg[s,c] = sum_g idle_W[g] * n_gpu[s,g]
+                                   + sum_{g,m} (node_W[g] - idle_W[g]) * alloc[s,g,m] / peak_to_avg
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from planner.model.inputs import ModelInputs
+from planner.model.sites import ELASTIC_ROOM
+from planner.model.units import GPU, MW, Mtok_s, dimensionless
+
+
+def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> pyo.Block:
+    """Add the GPU fleet block ``m.fleet`` (needs ``m.site`` and ``m.demand``)."""
+    b = pyo.Block()
+    m.fleet = b
+    site = m.site
+    b.G = pyo.Set(initialize=inp.gpus, ordered=True)
+    b.M = pyo.Set(initialize=inp.models, ordered=True)
+    served_at = {(s, mod) for s, (_, mod) in inp.flows}
+    b.SGM = pyo.Set(dimen=3, ordered=True, initialize=[(s, g, mod) for s in inp.sites for g in inp.gpus for mod in inp.models if (s, mod) in served_at and (g, mod) in inp.tps])
+    b.SM = pyo.Set(dimen=2, ordered=True, initialize=sorted(served_at, key=lambda x: (inp.sites.index(x[0]), inp.models.index(x[1]))))
+    b.node_mw = pyo.Param(b.G, initialize=inp.gpu_node_mw, units=MW / GPU)
+    b.idle_mw = pyo.Param(b.G, initialize=inp.gpu_idle_mw, units=MW / GPU)
+    b.block = pyo.Param(b.G, initialize=inp.gpu_block, units=GPU)
+    b.tps = pyo.Param(list(inp.tps), initialize=inp.tps, units=Mtok_s / GPU, within=pyo.Any)
+    b.peak_to_avg = pyo.Param(initialize=inp.peak_to_average, units=dimensionless)
+
+    room = ELASTIC_ROOM if elastic else 1.0
+
+    def max_blocks(_, s: str, g: str) -> tuple[int, int]:
+        return (0, math.floor(room * inp.campus_mw[s] / (inp.gpu_node_mw[g] * inp.gpu_block[g])))
+
+    b.blocks = pyo.Var(site.S, b.G, domain=pyo.NonNegativeIntegers, bounds=max_blocks)
+    b.alloc = pyo.Var(b.SGM, domain=pyo.NonNegativeReals, units=GPU)
+    b.n_gpu = pyo.Expression(site.S, b.G, rule=lambda b, s, g: b.block[g] * b.blocks[s, g])
+
+    def compatible_cooling(b, s, g):
+        ok = [c for c in site.C if inp.compatible[g, c]]
+        n_max = max_blocks(None, s, g)[1]
+        if len(ok) == len(site.C):
+            return pyo.Constraint.Skip  # every cooling option can host g
+        return b.blocks[s, g] <= n_max * sum(site.y[s, c] for c in ok)
+
+    b.cooling_hosts_gpu = pyo.Constraint(site.S, b.G, rule=compatible_cooling)
+    b.allocation = pyo.Constraint(site.S, b.G, rule=lambda b, s, g: sum(b.alloc[s, g, mod] for mod in b.M if (s, g, mod) in b.SGM) <= b.n_gpu[s, g])
+
+    def peak_capacity(b, s, mod):
+        served = sum(m.demand.flow[s2, r, mod2] for (s2, r, mod2) in m.demand.SK if s2 == s and mod2 == mod)
+        return sum(b.tps[g, mod] * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM) >= b.peak_to_avg * served
+
+    b.peak_capacity = pyo.Constraint(b.SM, rule=peak_capacity)
+    b.it_cap_covers_gpus = pyo.Constraint(site.S, rule=lambda b, s: sum(site.it_cap[s, c] for c in site.C) >= sum(b.node_mw[g] * b.n_gpu[s, g] for g in b.G))
+
+    def it_average(b, s):
+        idle = sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G)
+        active = sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G for mod in b.M if (s, g, mod) in b.SGM)
+        return sum(site.it_avg[s, c] for c in site.C) == idle + active / b.peak_to_avg
+
+    b.it_average = pyo.Constraint(site.S, rule=it_average)
+    return b

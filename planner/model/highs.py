@@ -1,0 +1,177 @@
+"""Hand a Pyomo model to HiGHS as arrays and bring the solution back.
+
+Route (measured fastest in ``shared/perf-notes.md``): Pyomo's
+``LinearStandardFormCompiler`` compiles the model once to CSC arrays, which go to
+``highspy.Highs.passModel`` whole; no LP/MPS file is written. The solution vector is mapped
+back onto the Pyomo variables so results are read through the model's own expressions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from planner.model.warmstart import relax_and_round
+from planner.scenario import SolverOptions
+
+Progress = Callable[[float, float, float], None]
+"""Called on each improving MIP solution with (objective, best bound, gap)."""
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kSolutionLimit: "node_limit",
+    highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kInterrupt: "interrupted",
+}
+
+
+@dataclass
+class SolveOutcome:
+    """What HiGHS reported, plus sizes and timings [s]."""
+
+    status: str
+    has_solution: bool
+    objective_value: float | None
+    best_bound: float | None
+    mip_gap: float | None
+    handoff_s: float
+    solve_s: float
+    n_variables: int
+    n_constraints: int
+    n_nonzeros: int
+    n_integer: int
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def _bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lower = np.array([-highspy.kHighsInf if v.lb is None else v.lb for v in columns], dtype=float)
+    upper = np.array([highspy.kHighsInf if v.ub is None else v.ub for v in columns], dtype=float)
+    integer = np.array([v.is_integer() or v.is_binary() for v in columns], dtype=bool)
+    return lower, upper, integer
+
+
+def compile_to_highs(model: pyo.ConcreteModel) -> tuple[highspy.HighsLp, list, dict[str, int]]:
+    """Compile ``model`` to standard-form arrays held in a ``HighsLp``.
+
+    Rows come in mixed form: multiplier -1 is ``>= rhs``, 0 is ``= rhs``, +1 is ``<= rhs``.
+    Returns the HiGHS model, the Pyomo columns (in HiGHS order) and the model sizes.
+    """
+    repn = LinearStandardFormCompiler().write(model, mixed_form=True)
+    A = repn.A.tocsc()
+    rhs = np.asarray(repn.rhs, dtype=float)
+    sense = np.array([mult for _, mult in repn.rows], dtype=int)
+    row_lower = np.where(sense <= 0, rhs, -highspy.kHighsInf)
+    row_upper = np.where(sense >= 0, rhs, highspy.kHighsInf)
+    cost = np.asarray(repn.c.toarray()[0], dtype=float) if repn.c.shape[0] else np.zeros(A.shape[1])
+    lower, upper, integer = _bounds(repn.columns)
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_ = cost
+    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.col_lower_, lp.col_upper_ = lower, upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    sizes = {"n_variables": int(A.shape[1]), "n_constraints": int(A.shape[0]), "n_nonzeros": int(A.nnz), "n_integer": int(integer.sum())}
+    return lp, list(repn.columns), sizes
+
+
+def _load(model: pyo.ConcreteModel, columns: list, values) -> None:
+    """Write a solution vector into the Pyomo variables (integers rounded; unused vars at their lower bound)."""
+    for var, value in zip(columns, values):
+        var.set_value(round(value) if var.is_integer() or var.is_binary() else value, skip_validation=True)
+    for var in model.component_data_objects(pyo.Var, descend_into=True):
+        if var.value is None:
+            var.set_value(var.lb if var.lb is not None else 0.0, skip_validation=True)
+
+
+def _merge_logs(log_path: Path | None, warm_log: Path | None, note: str) -> None:
+    """Prepend the warm-start log to the solver log (both HiGHS logs) with a note between."""
+    if log_path is None or warm_log is None or not warm_log.exists():
+        return
+    main = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    warm = warm_log.read_text(encoding="utf-8", errors="replace")
+    log_path.write_text(f"## warm start: relax and round (binaries-only MIP, then LPs)\n{warm}\n## {note}\n{main}", encoding="utf-8")
+    warm_log.unlink()
+
+
+def solve(
+    model: pyo.ConcreteModel,
+    options: SolverOptions,
+    log_path: Path | None = None,
+    progress: Progress | None = None,
+    warm_start: tuple[int, int | None] | None = None,
+) -> SolveOutcome:
+    """Solve ``model`` with HiGHS; on a feasible result load the values into the model's variables.
+
+    ``warm_start`` = (min_sites, max_sites) runs :func:`relax_and_round` first and gives its
+    plan to HiGHS as the starting incumbent. Never raises on a non-optimal outcome: the
+    caller branches on ``status`` and ``has_solution`` (a time limit with an incumbent is a
+    usable plan).
+    """
+    t0 = time.perf_counter()
+    lp, columns, sizes = compile_to_highs(model)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    handoff = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    ws_log = log_path.with_name(log_path.name + ".warmstart") if log_path is not None else None
+    start = relax_and_round(lp, columns, options, *warm_start, log_path=ws_log) if warm_start and sizes["n_integer"] else None
+    remaining = options.time_limit_s - (time.perf_counter() - t1)
+    if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
+        _load(model, columns, start.x)
+        _merge_logs(log_path, ws_log, "relax-and-round plan is within the MIP gap of the relaxation bound: branch and bound not needed")
+        status = "optimal" if start.gap <= options.mip_gap else "time_limit"
+        stats = {"mip_node_count": 0.0, "warm_start": 1.0, "warm_start_closed_gap": 1.0}
+        return SolveOutcome(status, True, start.objective, start.bound, start.gap, handoff, time.perf_counter() - t1, stats=stats, **sizes)
+    h.setOptionValue("time_limit", float(max(remaining, 1e-3)))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", int(options.random_seed))
+    if options.node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(options.node_limit))
+    if log_path is not None:
+        h.setOptionValue("log_file", str(log_path))
+    h.setOptionValue("output_flag", bool(log_path is not None or options.verbose))
+    h.setOptionValue("log_to_console", bool(options.verbose))
+    if progress is not None:
+        h.cbMipImprovingSolution.subscribe(lambda e: progress(e.data_out.objective_function_value, e.data_out.mip_dual_bound, e.data_out.mip_gap))
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = start.x
+        solution.value_valid = True
+        h.setSolution(solution)
+    h.run()
+    solve_s = time.perf_counter() - t1
+    _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
+    status = _STATUS.get(h.getModelStatus(), "error")
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2 and status not in ("infeasible", "unbounded")
+    is_mip = sizes["n_integer"] > 0
+    objective = float(info.objective_function_value) if has_solution else None
+    bound = float(info.mip_dual_bound) if is_mip and has_solution else objective
+    if start is not None and bound is not None:
+        bound = max(bound, start.bound)
+    gap = (objective - bound) / max(abs(objective), 1e-12) if is_mip and has_solution and bound is not None else (0.0 if has_solution else None)
+    if gap is not None and not np.isfinite(gap):
+        gap = None
+    if has_solution:
+        _load(model, columns, h.getSolution().col_value)
+    stats = {"mip_node_count": float(info.mip_node_count), "simplex_iterations": float(info.simplex_iteration_count), "warm_start": float(start is not None), "warm_start_closed_gap": 0.0}
+    return SolveOutcome(status, has_solution, objective, bound, gap, handoff, solve_s, stats=stats, **sizes)

@@ -1,0 +1,299 @@
+"""Everything the optimisation model needs, computed once from a scenario and the catalogs.
+
+The model builders read only :class:`ModelInputs` (plain dicts of floats in model units:
+MW, MWh, MUSD, Mtoken/s, tCO2e, ML), never the catalogs, so a test can build an instance
+by hand and the units of every number are fixed in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.catalogs import Catalogs, crf
+from planner.errors import InputError
+from planner.model.timeslices import TimeSlices, build_time_slices
+from planner.scenario import Scenario
+from planner.scenario_io import apply_site_overrides, selected_sites
+from planner.throughput import throughput_table
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+CLEAN_KINDS = ("pv", "wind", "nuclear", "geothermal")
+VARIABLE_KINDS = ("pv", "wind")
+DISPATCHABLE_KINDS = ("gas", "nuclear", "geothermal")
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine great-circle distance [km]."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def round_trip_ms(distance_km: float, route_factor: float, fibre_km_per_ms: float) -> float:
+    """Network round trip [ms] = 2 x distance x route factor / speed of light in fibre."""
+    return 2.0 * distance_km * route_factor / fibre_km_per_ms
+
+
+@dataclass
+class ModelInputs:
+    """Sets and parameters of one model instance (model units; see module docstring)."""
+
+    scenario: Scenario
+    sites: list[str]
+    site_data: pd.DataFrame
+    techs: list[str]
+    tech_kind: dict[str, str]
+    gpus: list[str]
+    coolings: list[str]
+    models: list[str]
+    streams: list[tuple[str, str]]  # (region, model)
+    demand: dict[tuple[str, str], float]  # Mtoken/s average
+    latency_budget_ms: dict[tuple[str, str], float]
+    rtt_ms: dict[tuple[str, str], float]  # (site, region)
+    flows: list[tuple[str, tuple[str, str]]]  # (site, stream) within the latency budget
+    slices: TimeSlices
+    peak_to_average: float
+    tps: dict[tuple[str, str], float]  # (gpu, model) -> Mtoken/s per GPU
+    throughput: pd.DataFrame
+    compatible: dict[tuple[str, str], bool]  # (gpu, cooling)
+    pue: dict[tuple[str, str], float]  # (site, cooling)
+    wue_ml_per_mwh: dict[tuple[str, str], float]
+    availability: dict[tuple[str, str, int], float]  # (site, tech, t) max output per MW
+    # costs (MUSD/yr per unit) and other coefficients
+    gpu_block: dict[str, int]
+    gpu_node_mw: dict[str, float]
+    gpu_idle_mw: dict[str, float]
+    gpu_annual_musd: dict[str, float]
+    gpu_capex_musd: dict[str, float]
+    gpu_embodied_t_per_yr: dict[str, float]
+    it_annual_musd_per_mw: dict[str, float]
+    it_capex_musd_per_mw: dict[str, float]
+    it_embodied_t_per_mw_yr: float
+    cooling_annual_musd_per_mw: dict[str, float]
+    cooling_capex_musd_per_mw: dict[str, float]
+    site_fixed_annual_musd: float
+    site_fixed_capex_musd: float
+    tech_annual_musd_per_mw: dict[str, float]
+    tech_capex_musd_per_mw: dict[str, float]
+    tech_embodied_t_per_mw_yr: dict[str, float]
+    storage_annual_musd_per_mwh: float
+    storage_capex_musd_per_mwh: float
+    storage_embodied_t_per_mwh_yr: float
+    storage_efficiency: float  # one-way, sqrt of round trip
+    storage_max_hours: float
+    var_cost_musd_per_mwh: dict[tuple[str, str], float]  # (site, tech) VOM + fuel
+    grid_price_musd_per_mwh: dict[str, float]
+    grid_co2_t_per_mwh: dict[str, float]
+    grid_clean_share: dict[str, float]
+    tech_co2_t_per_mwh: dict[str, float]
+    tech_upstream_t_per_mwh: dict[str, float]
+    tech_water_ml_per_mwh: dict[str, float]
+    water_price_musd_per_ml: float
+    heat_rate_mmbtu_per_mwh: dict[str, float]
+    module_mw: dict[str, float]
+    campus_mw: dict[str, float]
+    grid_mw: dict[str, float]
+    water_limit_ml: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def storage(self) -> bool:
+        """Battery storage is modelled only with hourly slices."""
+        return "battery" in self.techs and self.slices.hourly
+
+    @property
+    def generators(self) -> list[str]:
+        """Technologies with a generation variable (not grid, not battery)."""
+        return [e for e in self.techs if self.tech_kind[e] not in ("grid", "battery")]
+
+    @property
+    def total_demand(self) -> float:
+        """Sum of average demand [Mtoken/s]."""
+        return float(sum(self.demand.values()))
+
+
+def _menu(requested: list[str] | None, catalog: pd.DataFrame) -> list[str]:
+    return list(catalog.index) if requested is None else list(dict.fromkeys(requested))
+
+
+def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
+    """Compute every set and coefficient of the model from a validated scenario.
+
+    Raises :class:`InputError` when the menu leaves nothing to build with (e.g. no GPU can
+    serve a requested model).
+    """
+    fac, fin = catalogs.facility, catalogs.finance
+    site_ids = selected_sites(scenario, catalogs)
+    sites = apply_site_overrides(scenario, catalogs).loc[site_ids]
+    techs = _menu(scenario.technologies.energy, catalogs.energy)
+    energy = catalogs.energy.loc[techs]
+    gpus = _menu(scenario.technologies.gpus, catalogs.gpus)
+    gpu = catalogs.gpus.loc[gpus]
+    coolings = _menu(scenario.technologies.cooling, catalogs.cooling)
+    cool = catalogs.cooling.loc[coolings]
+
+    wacc_default = scenario.finance.wacc if scenario.finance.wacc is not None else fin["wacc_default"]
+
+    def wacc_for(tech: str) -> float:
+        if scenario.finance.wacc is not None:
+            return scenario.finance.wacc
+        w = energy.at[tech, "wacc"]
+        return float(w) if pd.notna(w) else wacc_default
+
+    # --- demand streams, latency, flows
+    dem = scenario.demand
+    streams: list[tuple[str, str]] = []
+    demand: dict[tuple[str, str], float] = {}
+    budget: dict[tuple[str, str], float] = {}
+    for s in dem.served:
+        k = (s.region, s.model)
+        streams.append(k)
+        demand[k] = s.tokens_per_s * dem.scale / 1e6
+        budget[k] = s.latency_ms or dem.latency_ms.get(s.model, dem.default_latency_ms)
+    models = list(dict.fromkeys(m for _, m in streams))
+    regions = catalogs.regions
+    route, speed = fac["fibre_route_factor"], fac["fibre_speed_km_per_ms"]
+    rtt = {
+        (sid, r): round_trip_ms(great_circle_km(sites.at[sid, "lat"], sites.at[sid, "lon"], regions.at[r, "lat"], regions.at[r, "lon"]), route, speed)
+        for sid in site_ids
+        for r in dict.fromkeys(r for r, _ in streams)
+    }
+    flows = [(sid, k) for k in streams for sid in site_ids if rtt[(sid, k[0])] <= budget[k]]
+
+    # --- throughput (tokens/s per GPU), compatibility, PUE
+    table = throughput_table(catalogs, gpus, models, estimate_only=scenario.physics.throughput == "estimate")
+    tps = {(r.gpu_id, r.model_id): r.tokens_per_s_per_gpu / 1e6 for r in table.itertuples() if r.tokens_per_s_per_gpu > 0}
+    for m in models:
+        if not any((g, m) in tps for g in gpus):
+            raise InputError(f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' (it does not fit in any scale-up domain); add a larger-memory GPU")
+    compatible = {
+        (g, c): bool((not gpu.at[g, "liquid_required"] or cool.at[c, "liquid"]) and gpu.at[g, "rack_kw"] <= cool.at[c, "max_rack_kw"])
+        for g in gpus
+        for c in coolings
+    }
+    cc = catalogs.cooling_climate
+    pue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"]) for sid in site_ids for c in coolings}
+    wue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "wue_l_per_kwh"]) * 1e3 / 1e6 for sid in site_ids for c in coolings}
+
+    # --- time slices and availability
+    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites["lat"].to_numpy(), sites["pv_cf"].to_numpy(), sites["wind_cf"].to_numpy())
+    kind = {e: str(energy.at[e, "kind"]) for e in techs}
+    availability: dict[tuple[str, str, int], float] = {}
+    for i, sid in enumerate(site_ids):
+        for e in techs:
+            for t in range(slices.n):
+                if kind[e] == "pv":
+                    availability[sid, e, t] = float(slices.pv_cf[i, t])
+                elif kind[e] == "wind":
+                    availability[sid, e, t] = float(slices.wind_cf[i, t])
+                elif kind[e] in DISPATCHABLE_KINDS:
+                    availability[sid, e, t] = float(energy.at[e, "max_availability"])
+
+    # --- costs
+    gpu_life = scenario.finance.gpu_life_years
+    gpu_capex = {g: float(gpu.at[g, "price_usd_per_gpu"]) * scenario.prices.gpu_price_scale / 1e6 for g in gpus}
+    gpu_lives = {g: float(gpu_life or gpu.at[g, "life_years"]) for g in gpus}
+    b_life = scenario.finance.building_life_years or fac["building_life_years"]
+    it_capex_per_mw = (fac["building_shell_usd_per_kw_it"] + fac["electrical_usd_per_kw_it"]) * 1e3 / 1e6
+    it_annual = {
+        sid: (
+            fac["building_shell_usd_per_kw_it"] * crf(wacc_default, b_life)
+            + fac["electrical_usd_per_kw_it"] * crf(wacc_default, fac["electrical_life_years"])
+            + fac["building_fom_usd_per_kw_it_yr"]
+        )
+        * 1e3
+        / 1e6
+        + fac["land_acres_per_mw_it"] * float(sites.at[sid, "land_cost_usd_per_acre"]) * wacc_default / 1e6
+        for sid in site_ids
+    }
+    it_capex = {sid: it_capex_per_mw + fac["land_acres_per_mw_it"] * float(sites.at[sid, "land_cost_usd_per_acre"]) / 1e6 for sid in site_ids}
+    site_fixed = fac["site_development_usd"] / 1e6
+    tech_annual = {e: (float(energy.at[e, "capex_usd_per_kw"]) * crf(wacc_for(e), float(energy.at[e, "life_years"])) + float(energy.at[e, "fom_usd_per_kw_yr"])) * 1e3 / 1e6 for e in techs}
+    tech_capex = {e: float(energy.at[e, "capex_usd_per_kw"]) * 1e3 / 1e6 for e in techs}
+    tech_embodied = {e: float(energy.at[e, "embodied_kgco2e_per_kw"]) / float(energy.at[e, "life_years"]) for e in techs}  # kg/kW = t/MW
+    gas_price = sites["gas_price_usd_per_mmbtu"].astype(float)
+    var_cost = {
+        (sid, e): (float(energy.at[e, "vom_usd_per_mwh"]) + float(energy.at[e, "heat_rate_mmbtu_per_mwh"]) * float(gas_price[sid])) / 1e6
+        for sid in site_ids
+        for e in techs
+    }
+    battery = catalogs.energy.loc["battery"]
+    st_life = float(battery["life_years"])
+    return ModelInputs(
+        scenario=scenario,
+        sites=site_ids,
+        site_data=sites,
+        techs=techs,
+        tech_kind=kind,
+        gpus=gpus,
+        coolings=coolings,
+        models=models,
+        streams=streams,
+        demand=demand,
+        latency_budget_ms=budget,
+        rtt_ms=rtt,
+        flows=flows,
+        slices=slices,
+        peak_to_average=dem.peak_to_average,
+        tps=tps,
+        throughput=table,
+        compatible=compatible,
+        pue=pue,
+        wue_ml_per_mwh=wue,
+        availability=availability,
+        gpu_block={g: int(gpu.at[g, "block_gpus"]) for g in gpus},
+        gpu_node_mw={g: float(gpu.at[g, "node_w_per_gpu"]) / 1e6 for g in gpus},
+        gpu_idle_mw={g: float(gpu.at[g, "idle_w_per_gpu"]) / 1e6 for g in gpus},
+        gpu_annual_musd={g: gpu_capex[g] * crf(wacc_default, gpu_lives[g]) for g in gpus},
+        gpu_capex_musd=gpu_capex,
+        gpu_embodied_t_per_yr={g: float(gpu.at[g, "embodied_kgco2e_per_gpu"]) / 1e3 / gpu_lives[g] for g in gpus},
+        it_annual_musd_per_mw=it_annual,
+        it_capex_musd_per_mw=it_capex,
+        it_embodied_t_per_mw_yr=fac["embodied_building_kgco2e_per_kw_it"] / b_life,
+        cooling_annual_musd_per_mw={
+            c: (float(cool.at[c, "capex_usd_per_kw_it"]) * crf(wacc_default, float(cool.at[c, "life_years"])) + float(cool.at[c, "fom_usd_per_kw_it_yr"])) * 1e3 / 1e6
+            for c in coolings
+        },
+        cooling_capex_musd_per_mw={c: float(cool.at[c, "capex_usd_per_kw_it"]) * 1e3 / 1e6 for c in coolings},
+        site_fixed_annual_musd=site_fixed * crf(wacc_default, b_life),
+        site_fixed_capex_musd=site_fixed,
+        tech_annual_musd_per_mw=tech_annual,
+        tech_capex_musd_per_mw=tech_capex,
+        tech_embodied_t_per_mw_yr=tech_embodied,
+        storage_annual_musd_per_mwh=(float(battery["capex_usd_per_kwh"]) * crf(wacc_for("battery") if "battery" in techs else wacc_default, st_life) + float(battery["fom_usd_per_kwh_yr"])) * 1e3 / 1e6,
+        storage_capex_musd_per_mwh=float(battery["capex_usd_per_kwh"]) * 1e3 / 1e6,
+        storage_embodied_t_per_mwh_yr=float(battery["embodied_kgco2e_per_kwh"]) / st_life,
+        storage_efficiency=math.sqrt(float(battery["round_trip_efficiency"])),
+        storage_max_hours=float(battery["max_duration_h"]),
+        var_cost_musd_per_mwh=var_cost,
+        grid_price_musd_per_mwh={sid: float(sites.at[sid, "electricity_price_usd_per_mwh"]) / 1e6 for sid in site_ids},
+        grid_co2_t_per_mwh={sid: float(sites.at[sid, "grid_co2_g_per_kwh"]) / 1e3 for sid in site_ids},
+        grid_clean_share={sid: float(sites.at[sid, "grid_clean_share"]) for sid in site_ids},
+        tech_co2_t_per_mwh={e: float(energy.at[e, "co2_direct_kg_per_mwh"]) / 1e3 for e in techs},
+        tech_upstream_t_per_mwh={e: float(energy.at[e, "co2_upstream_kg_per_mwh"]) / 1e3 for e in techs},
+        tech_water_ml_per_mwh={e: float(energy.at[e, "water_l_per_mwh"]) / 1e6 for e in techs},
+        water_price_musd_per_ml=fac["water_price_usd_per_m3"] * 1e3 / 1e6,
+        heat_rate_mmbtu_per_mwh={e: float(energy.at[e, "heat_rate_mmbtu_per_mwh"]) for e in techs},
+        module_mw={e: float(energy.at[e, "module_mw"]) for e in techs},
+        campus_mw={sid: float(sites.at[sid, "campus_mw_max"]) for sid in site_ids},
+        grid_mw={sid: float(sites.at[sid, "grid_mw_available"]) for sid in site_ids},
+        water_limit_ml={sid: float(sites.at[sid, "water_limit_ml_per_yr"]) for sid in site_ids},
+    )
+
+
+def latency_reach(inputs: ModelInputs) -> dict[tuple[str, str], list[str]]:
+    """Sites within the latency budget of each stream (for explanations and maps)."""
+    reach: dict[tuple[str, str], list[str]] = {k: [] for k in inputs.streams}
+    for s, k in inputs.flows:
+        reach[k].append(s)
+    return reach
+
+
+def as_array(d: dict, keys: list) -> np.ndarray:
+    """Values of ``d`` in the order of ``keys`` as a float array."""
+    return np.array([d[k] for k in keys], dtype=float)

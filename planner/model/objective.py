@@ -1,0 +1,163 @@
+"""Cost and carbon accounting block, and the objective.
+
+Annualised cost [MUSD/yr]::
+
+    cost = sum_s fixed * open[s]                                  site development, CRF-annualised
+         + sum_{s,g} gpu_annual[g] n_gpu[s,g]                     price x CRF(wacc, GPU life)
+         + sum_s it_annual[s] it_cap[s]                           shell, electrical, land (wacc x value)
+         + sum_{s,c} cooling_annual[c] it_cap[s,c]
+         + sum_{s,e} tech_annual[e] cap[s,e] + grid_annual grid_cap[s]
+         + battery_power_annual st_power + battery_energy_annual st_energy
+         + sum_{s,e,t} w_t var_cost[s,e] gen[s,e,t]               VOM + heat rate x gas price
+         + sum_{s,t} w_t price[s] grid[s,t]
+         + water_price * water + carbon_price * emissions_operational
+
+Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (stack and the
+grid's generation-weighted rate); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
+not charged by the carbon price); embodied = GPU, building, plant and battery manufacturing
+carbon divided by asset life. Total = operational + upstream + embodied.
+Objective ``cost``: min cost; ``carbon``: min operational + embodied emissions, with a tiny
+cost tie-break (1e-3 tCO2e per MUSD) so that equal-carbon plans are not needlessly dear.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.inputs import ModelInputs
+from planner.model.units import GPU, MUSD, MW, MWh, ML, Mtok_s, dimensionless, tCO2, yr
+
+UNMET_PENALTY = 1e7
+"""Elastic model: price of unmet demand [MUSD/yr per Mtoken/s]."""
+COST_CATEGORIES = (
+    "site_development",
+    "gpus",
+    "building_electrical_land",
+    "cooling",
+    "generation_capacity",
+    "grid_connection",
+    "battery",
+    "fuel_and_vom",
+    "grid_energy",
+)
+"""Annualised cost categories per site; water and carbon price are added on top."""
+LIMIT_PENALTY = 1e4
+"""Elastic model: price of a limit exceeded [MUSD/yr] per MW, per 8760 MWh/yr, per 10 ML/yr,
+per 1e4 tCO2e/yr, or per site: below unmet demand (which needs ~0.5 MW per Mtoken/s), so
+the relaxed plan serves demand and shows which limits have to give."""
+CARBON_TIE_BREAK = 1e-3
+"""Carbon objective: tCO2e/yr charged per MUSD/yr of cost, to break ties between equal-carbon plans."""
+
+
+def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
+    """Add ``m.cost`` with cost categories and emissions as named expressions."""
+    b = pyo.Block()
+    m.cost = b
+    site, fleet, energy = m.site, m.fleet, m.energy
+    P = pyo.Param
+    b.site_fixed = P(initialize=inp.site_fixed_annual_musd, units=MUSD / yr)
+    b.gpu_annual = P(fleet.G, initialize=inp.gpu_annual_musd, units=MUSD / yr / GPU)
+    b.it_annual = P(site.S, initialize=inp.it_annual_musd_per_mw, units=MUSD / yr / MW)
+    b.cooling_annual = P(site.C, initialize=inp.cooling_annual_musd_per_mw, units=MUSD / yr / MW)
+    b.tech_annual = P(inp.techs, initialize=inp.tech_annual_musd_per_mw, units=MUSD / yr / MW)
+    b.var_cost = P(site.S, energy.E, initialize={(s, e): inp.var_cost_musd_per_mwh[s, e] for s in inp.sites for e in inp.generators}, units=MUSD / MWh)
+    b.grid_price = P(site.S, initialize=inp.grid_price_musd_per_mwh, units=MUSD / MWh)
+    b.grid_co2 = P(site.S, initialize=inp.grid_co2_t_per_mwh, units=tCO2 / MWh)
+    b.tech_co2 = P(energy.E, initialize={e: inp.tech_co2_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh)
+    b.tech_upstream = P(energy.E, initialize={e: inp.tech_upstream_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh)
+    b.water_price = P(initialize=inp.water_price_musd_per_ml, units=MUSD / ML)
+    b.carbon_price = P(initialize=inp.scenario.carbon_price_usd_per_t / 1e6, units=MUSD / tCO2, mutable=True)
+    b.gpu_embodied = P(fleet.G, initialize=inp.gpu_embodied_t_per_yr, units=tCO2 / yr / GPU)
+    b.it_embodied = P(initialize=inp.it_embodied_t_per_mw_yr, units=tCO2 / yr / MW)
+    b.tech_embodied = P(inp.techs, initialize=inp.tech_embodied_t_per_mw_yr, units=tCO2 / yr / MW)
+    it_cap = {s: sum(site.it_cap[s, c] for c in site.C) for s in inp.sites}
+    w = energy.weight
+    zero = 0.0 * MUSD / yr
+
+    def per_site(s: str) -> dict[str, object]:
+        cat: dict[str, object] = {
+            "site_development": b.site_fixed * site.open[s],
+            "gpus": sum(b.gpu_annual[g] * fleet.n_gpu[s, g] for g in fleet.G),
+            "building_electrical_land": b.it_annual[s] * it_cap[s],
+            "cooling": sum(b.cooling_annual[c] * site.it_cap[s, c] for c in site.C),
+            "generation_capacity": sum(b.tech_annual[e] * energy.cap[s, e] for e in energy.E),
+            "grid_connection": b.tech_annual["grid"] * energy.grid_cap[s] if "grid" in inp.techs else zero,
+            "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s] if inp.storage else zero,
+            "fuel_and_vom": sum(w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T),
+            "grid_energy": sum(w[t] * b.grid_price[s] * energy.grid[s, t] for t in energy.T),
+        }
+        return cat
+
+    if inp.storage:
+        b.storage_annual = P(initialize=inp.storage_annual_musd_per_mwh, units=MUSD / yr / MWh)
+        b.storage_embodied = P(initialize=inp.storage_embodied_t_per_mwh_yr, units=tCO2 / yr / MWh)
+    b.K = pyo.Set(initialize=list(COST_CATEGORIES), ordered=True)
+    cats = {s: per_site(s) for s in inp.sites}
+    b.site_category = pyo.Expression(site.S, b.K, rule=lambda b, s, k: cats[s][k] if k in cats[s] else zero)
+    b.emissions_operational_site = pyo.Expression(
+        site.S, rule=lambda b, s: sum(w[t] * (b.grid_co2[s] * energy.grid[s, t] + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T)
+    )
+
+    def embodied(b, s):
+        total = sum(b.gpu_embodied[g] * fleet.n_gpu[s, g] for g in fleet.G) + b.it_embodied * it_cap[s] + sum(b.tech_embodied[e] * energy.cap[s, e] for e in energy.E)
+        if inp.storage:
+            total = total + b.storage_embodied * energy.st_energy[s] + b.tech_embodied["battery"] * energy.st_power[s]
+        return total
+
+    b.emissions_embodied_site = pyo.Expression(site.S, rule=embodied)
+    b.emissions_upstream_site = pyo.Expression(
+        site.S, rule=lambda b, s: sum(w[t] * b.tech_upstream[e] * energy.gen[s, e, t] for e in energy.E for t in energy.T)
+    )
+    b.emissions_operational = pyo.Expression(expr=sum(b.emissions_operational_site[s] for s in site.S))
+    b.emissions_embodied = pyo.Expression(expr=sum(b.emissions_embodied_site[s] for s in site.S))
+    b.emissions_upstream = pyo.Expression(expr=sum(b.emissions_upstream_site[s] for s in site.S))
+    b.emissions_total = pyo.Expression(expr=b.emissions_operational + b.emissions_upstream + b.emissions_embodied)
+    return b
+
+
+def add_objective(m: pyo.ConcreteModel, inp: ModelInputs, objective: str, elastic: bool = False) -> None:
+    """Add the objective (needs ``m.cost`` and ``m.policy``); water and carbon price complete the cost."""
+    b = m.cost
+    b.water_cost_site = pyo.Expression(m.site.S, rule=lambda b, s: b.water_price * m.policy.water[s])
+    b.carbon_cost_site = pyo.Expression(m.site.S, rule=lambda b, s: b.carbon_price * b.emissions_operational_site[s])
+    b.site_total = pyo.Expression(m.site.S, rule=lambda b, s: sum(b.site_category[s, k] for k in b.K) + b.water_cost_site[s] + b.carbon_cost_site[s])
+    b.total = pyo.Expression(expr=sum(b.site_total[s] for s in m.site.S))
+    penalty = 0.0
+    if elastic:
+        b.unmet_penalty = pyo.Param(initialize=UNMET_PENALTY, units=MUSD / yr / Mtok_s)
+        b.limit_penalty = pyo.Param(initialize=LIMIT_PENALTY, units=dimensionless)
+        penalty = b.unmet_penalty * sum(m.demand.unmet[k] for k in m.demand.K) + b.limit_penalty * _slack_sum(m)
+    if objective == "cost":
+        m.objective = pyo.Objective(expr=b.total + penalty * (1 if elastic else 0), sense=pyo.minimize)
+    else:
+        b.tie_break = pyo.Param(initialize=CARBON_TIE_BREAK, units=tCO2 / MUSD)
+        expr = b.emissions_total + b.tie_break * b.total
+        if elastic:
+            b.to_carbon = pyo.Param(initialize=1.0, units=tCO2 / MUSD)
+            expr = expr + b.to_carbon * penalty
+        m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
+
+
+def _slack_sum(m: pyo.ConcreteModel) -> pyo.Expression:
+    """Sum of every limit slack, each converted to MUSD/yr at one price per natural unit."""
+    price = {"MW": 1.0 * MUSD / yr / MW, "MWh": (1.0 / 8760) * MUSD / MWh, "ML": 1e-3 * MUSD / ML, "t": 1e-4 * MUSD / tCO2, "site": 1.0 * MUSD / yr}
+    terms = [sum(var.values()) * price[unit] for var, unit in slack_variables(m)]
+    terms.append(sum(m.energy.weight[t] * m.energy.unsupplied[s, t] for s in m.site.S for t in m.energy.T) * price["MWh"])
+    return sum(terms)
+
+
+def slack_variables(m: pyo.ConcreteModel) -> list[tuple[pyo.Var, str]]:
+    """The elastic model's limit slacks with their unit family."""
+    out = []
+    for comp, unit in (
+        (getattr(m.site, "campus_overrun", None), "MW"),
+        (getattr(m.energy, "grid_overrun", None), "MW"),
+        (getattr(m.energy, "firm_shortfall", None), "MW"),
+        (getattr(m.policy, "water_overrun", None), "ML"),
+        (getattr(m.policy, "carbon_overrun", None), "t"),
+        (getattr(m.policy, "clean_shortfall", None), "MWh"),
+        (getattr(m.policy, "sites_shortfall", None), "site"),
+    ):
+        if comp is not None:
+            out.append((comp, unit))
+    return out

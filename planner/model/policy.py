@@ -1,0 +1,66 @@
+"""Policy block: water per site, carbon cap, annual clean-energy share, number of sites.
+
+Equations::
+
+    water[s] = sum_t w_t (sum_c WUE[s,c] it_avg[s,c] + sum_e water[e] gen[s,e,t]) <= limit[s]   [ML/yr]
+    emissions_operational + emissions_embodied <= cap                                       [tCO2e/yr]
+    sum_{s,t} w_t (sum_{e clean} gen + clean_share[s] grid) >= share * sum_{s,t} w_t facility_avg[s]
+    min_sites <= sum_s open[s] <= max_sites
+
+With ``elastic`` each limit gets a non-negative slack that the objective prices, so an
+infeasible scenario can be explained by which limits had to give.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.inputs import CLEAN_KINDS, ModelInputs
+from planner.model.units import ML, MWh, dimensionless, tCO2, yr
+
+
+def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> pyo.Block:
+    """Add ``m.policy`` (needs ``m.site``, ``m.energy`` and ``m.cost`` for emissions)."""
+    b = pyo.Block()
+    m.policy = b
+    site, energy = m.site, m.energy
+    pol = inp.scenario.policy
+    b.wue = pyo.Param(site.S, site.C, initialize=inp.wue_ml_per_mwh, units=ML / MWh)
+    b.plant_water = pyo.Param(energy.E, initialize={e: inp.tech_water_ml_per_mwh[e] for e in inp.generators}, units=ML / MWh)
+    b.water = pyo.Expression(
+        site.S,
+        rule=lambda b, s: sum(
+            energy.weight[t] * (sum(b.wue[s, c] * site.it_avg[s, c] for c in site.C) + sum(b.plant_water[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T
+        ),
+    )
+    if pol.enforce_water_limits:
+        b.water_limit_ml = pyo.Param(site.S, initialize=inp.water_limit_ml, units=ML / yr)
+        if elastic:
+            b.water_overrun = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=ML / yr)
+        b.water_limit = pyo.Constraint(site.S, rule=lambda b, s: b.water[s] <= b.water_limit_ml[s] + (b.water_overrun[s] if elastic else 0))
+
+    if pol.carbon_cap_t_per_yr is not None:
+        b.carbon_cap = pyo.Param(initialize=pol.carbon_cap_t_per_yr, units=tCO2 / yr, mutable=True)
+        if elastic:
+            b.carbon_overrun = pyo.Var(domain=pyo.NonNegativeReals, units=tCO2 / yr)
+        b.carbon_limit = pyo.Constraint(expr=m.cost.emissions_total <= b.carbon_cap + (b.carbon_overrun if elastic else 0))
+
+    if pol.clean_energy_share is not None:
+        clean = [e for e in inp.generators if inp.tech_kind[e] in CLEAN_KINDS]
+        b.clean_share = pyo.Param(initialize=pol.clean_energy_share, units=dimensionless)
+        b.grid_clean = pyo.Param(site.S, initialize=inp.grid_clean_share, units=dimensionless)
+        if elastic:
+            b.clean_shortfall = pyo.Var(domain=pyo.NonNegativeReals, units=MWh / yr)
+        b.clean_energy = pyo.Expression(
+            expr=sum(energy.weight[t] * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t]) for s in site.S for t in energy.T)
+        )
+        b.clean_energy_limit = pyo.Constraint(
+            expr=b.clean_energy + (b.clean_shortfall if elastic else 0) >= b.clean_share * sum(energy.weight[t] * site.facility_avg[s] for s in site.S for t in energy.T)
+        )
+
+    if elastic:
+        b.sites_shortfall = pyo.Var(domain=pyo.NonNegativeReals)
+    b.min_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) + (b.sites_shortfall if elastic else 0) >= pol.min_sites)
+    if pol.max_sites is not None:
+        b.max_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) <= pol.max_sites)
+    return b

@@ -1,0 +1,141 @@
+"""Relax-and-round: a feasible plan and a bound, from LP solves, before branch and bound.
+
+GPU blocks are integers with ranges in the thousands and each site has a fixed development
+cost; the LP relaxation is tight (its bound is typically within a fraction of a percent of
+the optimum), but HiGHS' own heuristics can take long to find a first integer plan and
+the root LP of an hourly model is the dominant cost. So:
+
+1. solve the LP relaxation (every integer continuous; for small models the site and cooling
+   binaries stay integer): its objective (dual bound) is a valid lower bound on the MIP optimum;
+2. open the sites the relaxation uses (at most ``max_sites``, at least ``min_sites``, by LP
+   value), give each the cooling with the largest LP share, and solve the LP with those
+   binaries fixed: a much smaller problem, since closed sites' columns are fixed at zero;
+3. greedily try closing open sites, least-used first, keeping a closure when the LP
+   objective falls (this recovers the site fixed costs the relaxation spread out);
+4. round every GPU-block and plant-module count up (more capacity never violates a demand
+   or capacity row) and solve the LP for the continuous variables.
+
+When the plan is within the requested MIP gap of the bound it is returned as the answer;
+otherwise it is handed to HiGHS as the incumbent. If a step is infeasible (e.g. rounding up
+breaks a campus limit) no start is given and HiGHS proceeds alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from planner.scenario import SolverOptions
+
+_FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
+SMALL_MODEL_COLUMNS = 20_000
+"""Up to this many columns (annual-mode models), step 1 keeps the site and cooling binaries
+integer: a small MIP whose dual bound is stronger than the LP's and whose sites are better."""
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """A feasible plan (column values), its objective, and a valid lower bound on the MIP
+    optimum (the LP relaxation's objective)."""
+
+    x: np.ndarray
+    objective: float
+    bound: float
+
+    @property
+    def gap(self) -> float:
+        """Relative gap as HiGHS defines it: (objective - bound) / |objective|."""
+        return (self.objective - self.bound) / max(abs(self.objective), 1e-12)
+
+
+class _Relaxation:
+    """One HiGHS instance holding the LP relaxation; column bounds change between solves."""
+
+    def __init__(self, lp: highspy.HighsLp, options: SolverOptions, log_path: Path | None) -> None:
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", log_path is not None)
+        self.h.setOptionValue("log_to_console", False)
+        if log_path is not None:
+            self.h.setOptionValue("log_file", str(log_path))
+        self.h.setOptionValue("threads", int(options.threads))
+        self.h.setOptionValue("time_limit", float(options.time_limit_s))
+        self.h.passModel(lp)
+        self.n = lp.num_col_
+        self.idx = np.arange(self.n, dtype=np.int32)
+        self.h.setOptionValue("mip_rel_gap", float(options.mip_gap) / 2)
+        self.objective = self.bound = math.inf
+
+    def solve(self, lower: np.ndarray, upper: np.ndarray, binaries: np.ndarray | None = None) -> np.ndarray | None:
+        """Solve with the given column bounds; with ``binaries`` (a mask) those columns stay
+        integer (a binaries-only MIP). None unless a plan was found; ``bound`` is then set."""
+        kind = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        mask = binaries if binaries is not None else np.zeros(self.n, dtype=bool)
+        self.h.changeColsIntegrality(self.n, self.idx, np.array([kind[0] if b else kind[1] for b in mask]))
+        self.h.changeColsBounds(self.n, self.idx, lower, upper)
+        self.h.run()
+        info = self.h.getInfo()
+        if self.h.getModelStatus() not in _FEASIBLE or info.primal_solution_status != 2:
+            return None
+        self.objective = float(info.objective_function_value)
+        self.bound = float(info.mip_dual_bound) if mask.any() else self.objective
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+
+def relax_and_round(
+    lp: highspy.HighsLp, columns: list, options: SolverOptions, min_sites: int, max_sites: int | None, log_path: Path | None = None
+) -> WarmStart | None:
+    """A feasible plan for the MIP ``lp`` (columns = Pyomo vars) with a bound, or None."""
+    lower = np.asarray(lp.col_lower_, dtype=float).copy()
+    upper = np.asarray(lp.col_upper_, dtype=float).copy()
+    names = [c.parent_component().name for c in columns]
+    idx_open = {columns[i].index(): i for i, n in enumerate(names) if n == "site.open"}
+    idx_y: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n == "site.y":
+            idx_y.setdefault(columns[i].index()[0], []).append(i)
+    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
+    idx_cap = {}
+    for i, n in enumerate(names):
+        if n == "site.it_cap":
+            idx_cap.setdefault(columns[i].index()[0], []).append(i)
+
+    relaxation = _Relaxation(lp, options, log_path)
+    binaries = np.array([n in ("site.open", "site.y") for n in names]) if len(columns) <= SMALL_MODEL_COLUMNS else None
+    x = relaxation.solve(lower, upper, binaries)
+    if x is None:
+        return None
+    bound = relaxation.bound
+    ranked = sorted(idx_open, key=lambda s: -x[idx_open[s]])
+    n_open = sum(1 for s in idx_open if x[idx_open[s]] > 1e-6)
+    n_open = max(min_sites, min(n_open, max_sites or n_open))
+    opened = ranked[:n_open]
+    cooling = {s: max(idx_y.get(s, []), key=lambda i: x[i]) for s in opened}
+
+    def fix(sites: list[str]) -> None:
+        for s, i in idx_open.items():
+            lower[i] = upper[i] = 1.0 if s in sites else 0.0
+            for j in idx_y.get(s, []):
+                lower[j] = upper[j] = 1.0 if s in sites and j == cooling[s] else 0.0
+
+    fix(opened)
+    x = relaxation.solve(lower, upper)
+    if x is None:
+        return None
+    best = relaxation.objective
+    for s in sorted(opened, key=lambda s: sum(x[i] for i in idx_cap.get(s, []))):
+        if len(opened) <= min_sites:
+            break
+        trial = [o for o in opened if o != s]
+        fix(trial)
+        x_trial = relaxation.solve(lower, upper)
+        if x_trial is not None and relaxation.objective < best:
+            opened, best, x = trial, relaxation.objective, x_trial
+    fix(opened)
+    for i in idx_int:
+        lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
+    x = relaxation.solve(lower, upper)
+    return None if x is None else WarmStart(x, relaxation.objective, bound)
