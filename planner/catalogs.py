@@ -95,6 +95,9 @@ class SiteRow(_Row):
     grid_mw_available: NonNeg
     grid_lead_time_years: NonNeg
     land_cost_usd_per_acre: NonNeg
+    geothermal_resource: Literal["none", "egs", "hydrothermal"]
+    """Geothermal at the site: ``hydrothermal`` allows both geothermal techs, ``egs`` only
+    enhanced geothermal, ``none`` neither."""
 
     @field_validator("egrid_subregion")
     @classmethod

@@ -174,15 +174,10 @@ def print_summary(summary: dict, tables: dict) -> None:
 
 def _register_plugins() -> None:
     """Commands that live in their own modules."""
-    from planner import cli_validate
+    from planner import cli_pipeline, cli_validate
 
     cli_validate.register(app)
-    try:  # TEMPORARY until cli_pipeline lands
-        from planner import cli_pipeline
-
-        cli_pipeline.register(app)
-    except ImportError:
-        pass
+    cli_pipeline.register(app)
 
 
 _register_plugins()

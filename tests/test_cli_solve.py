@@ -37,7 +37,7 @@ def test_run_directory_contents(run_dir):
         assert (run_dir / name).is_file()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert SUMMARY_KEYS <= summary.keys()
-    assert set(summary["timings"]) == {"build_s", "handoff_s", "solve_s", "extract_s", "total_s"}
+    assert {"build_s", "handoff_s", "solve_s", "extract_s", "total_s"} <= set(summary["timings"])
     assert summary["status"] in ("optimal", "time_limit")
     assert summary["served_tokens_per_s"] == pytest.approx(summary["demand_tokens_per_s"], rel=1e-6)
     for table in ("sites", "fleet", "energy_capacity", "dispatch", "flows", "pipeline"):

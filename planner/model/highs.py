@@ -18,7 +18,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from planner.model.warmstart import relax_and_round
+from planner.model.threads import use_threads
+from planner.model.warmstart import Screening, relax_and_round
 from planner.scenario import SolverOptions
 
 Progress = Callable[[float, float, float], None]
@@ -116,11 +117,13 @@ def solve(
     log_path: Path | None = None,
     progress: Progress | None = None,
     warm_start: tuple[int, int | None] | None = None,
+    screening: Screening | None = None,
 ) -> SolveOutcome:
     """Solve ``model`` with HiGHS; on a feasible result load the values into the model's variables.
 
     ``warm_start`` = (min_sites, max_sites) runs :func:`relax_and_round` first and gives its
-    plan to HiGHS as the starting incumbent. Never raises on a non-optimal outcome: the
+    plan to HiGHS as the starting incumbent (``screening``: sites and a bound from the annual
+    solve of an hourly scenario). Never raises on a non-optimal outcome: the
     caller branches on ``status`` and ``has_solution`` (a time limit with an incumbent is a
     usable plan).
     """
@@ -132,7 +135,7 @@ def solve(
     handoff = time.perf_counter() - t0
     t1 = time.perf_counter()
     ws_log = log_path.with_name(log_path.name + ".warmstart") if log_path is not None else None
-    start = relax_and_round(lp, columns, options, *warm_start, log_path=ws_log) if warm_start and sizes["n_integer"] else None
+    start = relax_and_round(lp, columns, options, *warm_start, log_path=ws_log, screening=screening) if warm_start and sizes["n_integer"] else None
     remaining = options.time_limit_s - (time.perf_counter() - t1)
     if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
         _load(model, columns, start.x)
@@ -142,7 +145,7 @@ def solve(
         return SolveOutcome(status, True, start.objective, start.bound, start.gap, handoff, time.perf_counter() - t1, stats=stats, **sizes)
     h.setOptionValue("time_limit", float(max(remaining, 1e-3)))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    h.setOptionValue("threads", int(options.threads))
+    use_threads(h, options.threads)
     h.setOptionValue("random_seed", int(options.random_seed))
     if options.node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(options.node_limit))

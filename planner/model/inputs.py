@@ -117,6 +117,17 @@ class ModelInputs:
         return float(sum(self.demand.values()))
 
 
+GEOTHERMAL_SITES = {"geothermal": ("hydrothermal",), "geothermal_egs": ("hydrothermal", "egs")}
+"""Site ``geothermal_resource`` values on which each geothermal technology can be built."""
+
+
+def _resource_ok(tech: str, kind: str, geothermal_resource: str) -> float:
+    """1 if the site has the resource a technology needs, else 0 (geothermal only)."""
+    if kind != "geothermal":
+        return 1.0
+    return 1.0 if geothermal_resource in GEOTHERMAL_SITES.get(tech, ("hydrothermal",)) else 0.0
+
+
 def _menu(requested: list[str] | None, catalog: pd.DataFrame) -> list[str]:
     return list(catalog.index) if requested is None else list(dict.fromkeys(requested))
 
@@ -192,7 +203,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
                 elif kind[e] == "wind":
                     availability[sid, e, t] = float(slices.wind_cf[i, t])
                 elif kind[e] in DISPATCHABLE_KINDS:
-                    availability[sid, e, t] = float(energy.at[e, "max_availability"])
+                    availability[sid, e, t] = float(energy.at[e, "max_availability"]) * _resource_ok(e, kind[e], str(sites.at[sid, "geothermal_resource"]))
 
     # --- costs
     gpu_life = scenario.finance.gpu_life_years

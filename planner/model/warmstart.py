@@ -15,6 +15,10 @@ the root LP of an hourly model is the dominant cost. So:
 4. round every GPU-block and plant-module count up (more capacity never violates a demand
    or capacity row) and solve the LP for the continuous variables.
 
+For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve
+(which relaxes the hourly model: same plan, averaged dispatch, no storage losses): its sites
+and coolings replace step 1 and its bound serves until the hourly LP relaxation is needed.
+
 When the plan is within the requested MIP gap of the bound it is returned as the answer;
 otherwise it is handed to HiGHS as the incumbent. If a step is infeasible (e.g. rounding up
 breaks a campus limit) no start is given and HiGHS proceeds alone.
@@ -29,6 +33,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from planner.model.threads import use_threads
 from planner.scenario import SolverOptions
 
 _FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
@@ -61,7 +66,7 @@ class _Relaxation:
         self.h.setOptionValue("log_to_console", False)
         if log_path is not None:
             self.h.setOptionValue("log_file", str(log_path))
-        self.h.setOptionValue("threads", int(options.threads))
+        use_threads(self.h, options.threads)
         self.h.setOptionValue("time_limit", float(options.time_limit_s))
         self.h.passModel(lp)
         self.n = lp.num_col_
@@ -85,41 +90,65 @@ class _Relaxation:
         return np.asarray(self.h.getSolution().col_value, dtype=float)
 
 
+@dataclass(frozen=True)
+class Screening:
+    """Binaries and a bound from a cheaper model that relaxes this one (the annual-mode solve
+    of an hourly scenario): open sites with their cooling, and a valid lower bound."""
+
+    cooling: dict[str, str]
+    bound: float
+
+
 def relax_and_round(
-    lp: highspy.HighsLp, columns: list, options: SolverOptions, min_sites: int, max_sites: int | None, log_path: Path | None = None
+    lp: highspy.HighsLp,
+    columns: list,
+    options: SolverOptions,
+    min_sites: int,
+    max_sites: int | None,
+    log_path: Path | None = None,
+    screening: Screening | None = None,
 ) -> WarmStart | None:
-    """A feasible plan for the MIP ``lp`` (columns = Pyomo vars) with a bound, or None."""
+    """A feasible plan for the MIP ``lp`` (columns = Pyomo vars) with a bound, or None.
+
+    With ``screening``, step 1 is skipped: its sites and coolings are fixed, and its bound is
+    the plan's bound (the caller may tighten it with the LP relaxation later).
+    """
     lower = np.asarray(lp.col_lower_, dtype=float).copy()
     upper = np.asarray(lp.col_upper_, dtype=float).copy()
     names = [c.parent_component().name for c in columns]
     idx_open = {columns[i].index(): i for i, n in enumerate(names) if n == "site.open"}
-    idx_y: dict[str, list[int]] = {}
+    idx_y: dict[str, dict[str, int]] = {}
+    idx_cap: dict[str, list[int]] = {}
     for i, n in enumerate(names):
         if n == "site.y":
-            idx_y.setdefault(columns[i].index()[0], []).append(i)
-    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
-    idx_cap = {}
-    for i, n in enumerate(names):
-        if n == "site.it_cap":
+            s, c = columns[i].index()
+            idx_y.setdefault(s, {})[c] = i
+        elif n == "site.it_cap":
             idx_cap.setdefault(columns[i].index()[0], []).append(i)
+    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
 
     relaxation = _Relaxation(lp, options, log_path)
-    binaries = np.array([n in ("site.open", "site.y") for n in names]) if len(columns) <= SMALL_MODEL_COLUMNS else None
-    x = relaxation.solve(lower, upper, binaries)
-    if x is None:
-        return None
-    bound = relaxation.bound
-    ranked = sorted(idx_open, key=lambda s: -x[idx_open[s]])
-    n_open = sum(1 for s in idx_open if x[idx_open[s]] > 1e-6)
-    n_open = max(min_sites, min(n_open, max_sites or n_open))
-    opened = ranked[:n_open]
-    cooling = {s: max(idx_y.get(s, []), key=lambda i: x[i]) for s in opened}
+    if screening is None:
+        binaries = np.array([n in ("site.open", "site.y") for n in names]) if len(columns) <= SMALL_MODEL_COLUMNS else None
+        x = relaxation.solve(lower, upper, binaries)
+        if x is None:
+            return None
+        bound = relaxation.bound
+        ranked = sorted(idx_open, key=lambda s: -x[idx_open[s]])
+        n_open = sum(1 for s in idx_open if x[idx_open[s]] > 1e-6)
+        n_open = max(min_sites, min(n_open, max_sites or n_open))
+        opened = ranked[:n_open]
+        cooling = {s: max(idx_y.get(s, {}), key=lambda c: x[idx_y[s][c]]) for s in opened}
+    else:
+        bound = screening.bound
+        cooling = {s: c for s, c in screening.cooling.items() if s in idx_open}
+        opened = list(cooling)
 
     def fix(sites: list[str]) -> None:
         for s, i in idx_open.items():
             lower[i] = upper[i] = 1.0 if s in sites else 0.0
-            for j in idx_y.get(s, []):
-                lower[j] = upper[j] = 1.0 if s in sites and j == cooling[s] else 0.0
+            for c, j in idx_y.get(s, {}).items():
+                lower[j] = upper[j] = 1.0 if s in sites and c == cooling[s] else 0.0
 
     fix(opened)
     x = relaxation.solve(lower, upper)
@@ -138,4 +167,12 @@ def relax_and_round(
     for i in idx_int:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
     x = relaxation.solve(lower, upper)
-    return None if x is None else WarmStart(x, relaxation.objective, bound)
+    if x is None:
+        return None
+    start = WarmStart(x, relaxation.objective, bound)
+    if screening is not None and start.gap > options.mip_gap:
+        # the screening bound is too weak to certify the plan: use the LP relaxation's
+        relaxation.h.clearSolver()
+        if relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)) is not None:
+            start = WarmStart(x, start.objective, max(bound, relaxation.objective))
+    return start
