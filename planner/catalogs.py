@@ -298,6 +298,13 @@ class Catalogs:
     finance_sources: dict[str, str]
 
 
+def cooling_can_host(catalogs: "Catalogs", gpu_id: str, cooling_id: str) -> bool:
+    """True if cooling ``cooling_id`` can host GPU ``gpu_id``: liquid where the GPU requires
+    it, and the GPU's rack density [kW/rack] within the cooling's ``max_rack_kw``."""
+    gpu, cool = catalogs.gpus.loc[gpu_id], catalogs.cooling.loc[cooling_id]
+    return bool((not gpu["liquid_required"] or cool["liquid"]) and gpu["rack_kw"] <= cool["max_rack_kw"])
+
+
 def crf(wacc: float, life_years: float) -> float:
     """Capital recovery factor [1/yr]: r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0.
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from planner import constants as C
 from planner import physics
+from planner.catalogs import cooling_can_host
 from planner.errors import InputError
 from planner.throughput import check_id, throughput
 
@@ -58,7 +59,8 @@ def pipeline_report(gpu_id: str, model_id: str, catalogs: Any, *, cooling_id: st
     ----------
     gpu_id, model_id : Catalog ids.
     catalogs : :class:`planner.catalogs.Catalogs`.
-    cooling_id : Cooling technology; default ``dlc`` for GPUs that require liquid, else ``air``.
+    cooling_id : Cooling technology; default the first in ``data/cooling.csv`` that can host the
+        GPU (liquid where required, rack kW within its limit).
     site_id : Candidate site: its climate (PUE, WUE), grid carbon, mean temperature, PV CF.
         Without a site: climate ``temperate``, US-average grid 367 gCO2/kWh, 300 K, PV CF 0.243.
     estimate_only : Use the roofline estimate even where MLPerf has a measurement.
@@ -76,13 +78,12 @@ def pipeline_report(gpu_id: str, model_id: str, catalogs: Any, *, cooling_id: st
     check_id("GPU", gpu_id, list(catalogs.gpus.index))
     check_id("model", model_id, list(catalogs.models.index))
     gpu = catalogs.gpus.loc[gpu_id]
-    liquid_only = bool(gpu.get("liquid_required", False))
-    cooling_id = cooling_id or ("dlc" if liquid_only else "air")
+    hosts = [c for c in catalogs.cooling.index if cooling_can_host(catalogs, gpu_id, c)]
+    cooling_id = cooling_id or hosts[0]
     check_id("cooling", cooling_id, list(catalogs.cooling.index))
-    if liquid_only and not bool(catalogs.cooling.loc[cooling_id].get("liquid", True)):
-        liquid = [c for c in catalogs.cooling.index if bool(catalogs.cooling.loc[c, "liquid"])]
-        raise InputError(f"GPU '{gpu_id}' requires liquid cooling; cooling '{cooling_id}' is air. "
-                         f"Allowed: {', '.join(liquid)}")
+    if cooling_id not in hosts:
+        why = "requires liquid cooling" if gpu["liquid_required"] and not catalogs.cooling.at[cooling_id, "liquid"] else f"racks draw {gpu['rack_kw']:g} kW, above the {catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"
+        raise InputError(f"GPU '{gpu_id}' {why}; coolings that can host it: {', '.join(hosts)}")
     site = None
     if site_id is not None:
         check_id("site", site_id, list(catalogs.sites.index))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.catalogs import Catalogs, crf
+from planner.catalogs import Catalogs, cooling_can_host, crf
 from planner.errors import InputError
 from planner.model.timeslices import TimeSlices, build_time_slices
 from planner.scenario import Scenario
@@ -182,11 +182,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     for m in models:
         if not any((g, m) in tps for g in gpus):
             raise InputError(f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' (it does not fit in any scale-up domain); add a larger-memory GPU")
-    compatible = {
-        (g, c): bool((not gpu.at[g, "liquid_required"] or cool.at[c, "liquid"]) and gpu.at[g, "rack_kw"] <= cool.at[c, "max_rack_kw"])
-        for g in gpus
-        for c in coolings
-    }
+    compatible = {(g, c): cooling_can_host(catalogs, g, c) for g in gpus for c in coolings}
     cc = catalogs.cooling_climate
     pue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"]) for sid in site_ids for c in coolings}
     wue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "wue_l_per_kwh"]) * 1e3 / 1e6 for sid in site_ids for c in coolings}
