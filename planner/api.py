@@ -103,7 +103,8 @@ def solve(
         screening = annual_screening(scn, catalogs)
     screening_s = time.perf_counter() - t_screen
     say("solving")
-    outcome = highs_solve(model, scn.solver, log_path, progress, warm_start=(scn.policy.min_sites, scn.policy.max_sites), screening=screening)
+    options = scn.solver.model_copy(update={"time_limit_s": max(scn.solver.time_limit_s - screening_s, 1e-3)})
+    outcome = highs_solve(model, options, log_path, progress, warm_start=(scn.policy.min_sites, scn.policy.max_sites), screening=screening)
     outcome.solve_s += screening_s
     if outcome.status in ("infeasible", "unbounded") or (outcome.status == "optimal" and not outcome.has_solution):
         say("explaining infeasibility")

@@ -35,7 +35,7 @@ err_console = Console(stderr=True)
 CATALOG_VIEWS = {
     "sites": ["name", "country", "grid_region", "climate_class", "electricity_price_usd_per_mwh", "grid_co2_g_per_kwh", "gas_price_usd_per_mmbtu", "pv_cf", "wind_cf", "water_stress", "campus_mw_max", "grid_mw_available"],
     "gpus": ["vendor", "dense_bf16_tflops", "dense_fp8_tflops", "dense_fp4_tflops", "hbm_gb", "hbm_tb_per_s", "tdp_w", "node_w_per_gpu", "block_gpus", "rack_kw", "price_usd_per_gpu", "liquid_required"],
-    "cooling": ["name", "liquid", "max_rack_kw", "capex_usd_per_kw_it", "fom_usd_per_kw_it_yr", "life_years"],
+    "cooling": ["liquid", "max_rack_kw", "capex_usd_per_kw_it", "fom_usd_per_kw_it_yr", "life_years"],
     "energy": ["kind", "capex_usd_per_kw", "capex_usd_per_kwh", "fom_usd_per_kw_yr", "vom_usd_per_mwh", "heat_rate_mmbtu_per_mwh", "life_years", "co2_direct_kg_per_mwh", "module_mw"],
     "models": ["architecture", "total_params_b", "active_params_b", "layers", "hidden_size", "attention_heads", "kv_heads", "head_dim", "default_precision", "typical_input_tokens", "typical_output_tokens"],
     "regions": ["name", "lat", "lon", "timezone"],
@@ -67,6 +67,11 @@ def data_list(kind: Annotated[str, typer.Argument(help="gpus | sites | cooling |
     except PlannerError as exc:
         raise fail(exc) from None
     cols = [c for c in CATALOG_VIEWS[kind] if c in frame.columns]
+    if kind == "cooling":  # which GPUs each cooling can host (liquid where required, rack kW within limit)
+        from planner.catalogs import cooling_can_host
+
+        frame = frame.assign(hosts_gpus=[", ".join(g for g in cat.gpus.index if cooling_can_host(cat, g, c)) for c in frame.index])
+        cols.append("hosts_gpus")
     table = Table(title=f"{kind} ({len(frame)} rows)", show_lines=False)
     table.add_column(frame.index.name or "id", style="bold")
     for c in cols:
@@ -83,6 +88,7 @@ def solve(
     out: Annotated[Optional[Path], typer.Option(help="Run directory to create (must not exist); default runs/<scenario>-<timestamp>")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit [s]")] = None,
     mip_gap: Annotated[Optional[float], typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Echo the HiGHS log")] = False,
 ) -> None:
@@ -97,6 +103,8 @@ def solve(
         overrides = parse_overrides(set_ or [])
         if verbose:
             overrides["solver.verbose"] = True
+        if threads is not None:
+            overrides["solver.threads"] = threads
         if objective is not None and objective not in ("cost", "carbon"):
             raise InputError(f"--objective '{objective}': allowed values are cost, carbon")
         if out is not None:
@@ -111,7 +119,6 @@ def solve(
             def on_stage(text: str) -> None:
                 progress.update(task, description=text)
 
-            from planner.api import resolve_scenario  # noqa: F401  (import cost shown under 'loading')
             from planner.catalogs import load_catalogs
 
             catalogs = load_catalogs()

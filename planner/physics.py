@@ -7,6 +7,8 @@ SI units inside (W, J, s, m, K, mol); units that are not SI are named in the arg
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -291,6 +293,13 @@ def water_l_per_token(it_j_per_token: Num, wue_l_per_kwh: float,
     return (wue_l_per_kwh * it_j_per_token + plant_l_per_kwh * facility_j_per_token) / C.J_PER_KWH
 
 
-def fibre_round_trip_ms(great_circle_km: Num, route_factor: float = C.FIBRE_ROUTE_FACTOR) -> Num:
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine great-circle distance [km] on a sphere of the IUGG mean Earth radius 6371.0088 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def fibre_round_trip_ms(distance_km: Num, route_factor: float = C.FIBRE_ROUTE_FACTOR, km_per_ms: float = C.FIBRE_KM_PER_MS) -> Num:
     """Round-trip propagation delay over fibre: 2 x d x route factor / (c / n_g) [ms]."""
-    return 2.0 * great_circle_km * route_factor / C.FIBRE_KM_PER_MS
+    return 2.0 * distance_km * route_factor / km_per_ms

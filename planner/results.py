@@ -14,7 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner import physics
-from planner.model.inputs import ModelInputs, great_circle_km
+from planner.model.inputs import ModelInputs
 from planner.model.objective import COST_CATEGORIES
 
 SECONDS_PER_YEAR = 8760 * 3600.0

@@ -15,28 +15,15 @@ import pandas as pd
 
 from planner.catalogs import Catalogs, cooling_can_host, crf
 from planner.errors import InputError
+from planner.physics import fibre_round_trip_ms, great_circle_km
 from planner.model.timeslices import TimeSlices, build_time_slices
 from planner.scenario import Scenario
 from planner.scenario_io import apply_site_overrides, selected_sites
 from planner.throughput import throughput_table
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 CLEAN_KINDS = ("pv", "wind", "nuclear", "geothermal")
 VARIABLE_KINDS = ("pv", "wind")
 DISPATCHABLE_KINDS = ("gas", "nuclear", "geothermal")
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine great-circle distance [km]."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def round_trip_ms(distance_km: float, route_factor: float, fibre_km_per_ms: float) -> float:
-    """Network round trip [ms] = 2 x distance x route factor / speed of light in fibre."""
-    return 2.0 * distance_km * route_factor / fibre_km_per_ms
 
 
 @dataclass
@@ -170,7 +157,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     regions = catalogs.regions
     route, speed = fac["fibre_route_factor"], fac["fibre_speed_km_per_ms"]
     rtt = {
-        (sid, r): round_trip_ms(great_circle_km(sites.at[sid, "lat"], sites.at[sid, "lon"], regions.at[r, "lat"], regions.at[r, "lon"]), route, speed)
+        (sid, r): fibre_round_trip_ms(great_circle_km(sites.at[sid, "lat"], sites.at[sid, "lon"], regions.at[r, "lat"], regions.at[r, "lon"]), route, speed)
         for sid in site_ids
         for r in dict.fromkeys(r for r, _ in streams)
     }

@@ -27,6 +27,7 @@ breaks a campus limit) no start is given and HiGHS proceeds alone.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,7 @@ class _Relaxation:
         if log_path is not None:
             self.h.setOptionValue("log_file", str(log_path))
         use_threads(self.h, options.threads)
-        self.h.setOptionValue("time_limit", float(options.time_limit_s))
+        self.deadline = time.perf_counter() + float(options.time_limit_s)
         self.h.passModel(lp)
         self.n = lp.num_col_
         self.idx = np.arange(self.n, dtype=np.int32)
@@ -81,6 +82,7 @@ class _Relaxation:
         mask = binaries if binaries is not None else np.zeros(self.n, dtype=bool)
         self.h.changeColsIntegrality(self.n, self.idx, np.array([kind[0] if b else kind[1] for b in mask]))
         self.h.changeColsBounds(self.n, self.idx, lower, upper)
+        self.h.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 1e-3))
         self.h.run()
         info = self.h.getInfo()
         if self.h.getModelStatus() not in _FEASIBLE or info.primal_solution_status != 2:
