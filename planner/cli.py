@@ -146,7 +146,7 @@ def print_summary(summary: dict, tables: dict) -> None:
     chosen = sites[sites["open"]]
     t = Table(title="Sites chosen")
     for col in ("site", "cooling", "IT MW", "facility MW", "GPUs", "Mtok/s", "$/Mtok", "J/token"):
-        t.add_column(col, justify="right" if col != "site" else "left")
+        t.add_column(col, justify="left" if col in ("site", "cooling") else "right", no_wrap=col in ("site", "cooling"))
     for r in chosen.itertuples():
         t.add_row(r.site_id, r.cooling_id, f"{r.it_mw:,.1f}", f"{r.facility_peak_mw:,.1f}", f"{r.gpus:,.0f}", f"{r.tokens_per_s / 1e6:,.2f}", f"{r.cost_usd_per_mtok:,.3f}", f"{r.facility_joules_per_token:,.3f}")
     console.print(t)

@@ -48,6 +48,8 @@ def test_run_directory_contents(run_dir):
     assert {"pv_photons_per_s", "ch4_molecules_per_s", "electric_w", "facility_w", "it_w", "flop_per_s", "tokens_per_s"} <= set(pipeline.columns)
     # facility >= IT, and tokens/s in the pipeline add up to the demand
     assert (pipeline["facility_w"] >= pipeline["it_w"]).all()
+    # annual mode has no storage: electricity supplied (generation + grid) equals facility load
+    assert pipeline["electric_w"].to_numpy() == pytest.approx(pipeline["facility_w"].to_numpy(), rel=1e-6)
     assert pipeline["tokens_per_s"].sum() == pytest.approx(summary["served_tokens_per_s"], rel=1e-6)
     assert "HiGHS" in (run_dir / "solver.log").read_text() or "warm start" in (run_dir / "solver.log").read_text()
     assert not list(run_dir.parent.glob(".*partial*"))
