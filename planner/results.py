@@ -120,7 +120,7 @@ def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]
     rows = []
     for s in open_sites:
         for t in range(sl.n):
-            row = {"site_id": s, "slice": t, "day": int(sl.day[t]), "hour": int(sl.hour[t]), "weight_h": float(sl.weight_h[t]), "facility_mw": _v(m.site.facility_avg[s]), "grid_mw": _v(e_blk.grid[s, t])}
+            row = {"site_id": s, "slice": t, "day": int(sl.day[t]), "hour": int(sl.hour[t]), "weight_h": float(sl.weight_h[t]), "facility_mw": _v(m.site.facility[s, t]), "it_mw": sum(_v(m.site.it_load[s, c, t]) for c in inp.coolings), "grid_mw": _v(e_blk.grid[s, t])}
             for e in inp.generators:
                 row[f"{e}_mw"] = _v(e_blk.gen[s, e, t])
             row["charge_mw"] = _v(e_blk.charge[s, t]) if inp.storage else 0.0
@@ -237,3 +237,20 @@ def summary_numbers(m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame,
         "sites": sites.loc[sites["open"], "site_id"].tolist(),
         "energy_mix_share": share,
     }
+
+
+def chronological_soc(m: pyo.ConcreteModel, inp: ModelInputs, site: str) -> np.ndarray:
+    """State of charge of a site's battery through the 365 x 24 calendar hours [MWh].
+
+    Linked storage: ``inter[i] + soc[a(i), h]``; per-day cyclic storage: ``soc[a(i), h]``.
+    """
+    sl, e_blk = inp.slices, m.energy
+    if not inp.storage:
+        return np.zeros(0)
+    soc = np.array([_v(e_blk.soc[site, t]) for t in range(sl.n)]).reshape(sl.n_days, 24)
+    linked = hasattr(e_blk, "soc_inter")
+    out = []
+    for i, d in enumerate(sl.assignments):
+        base = _v(e_blk.soc_inter[site, i]) if linked else 0.0
+        out.append(base + soc[int(d)])
+    return np.concatenate(out)

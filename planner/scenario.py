@@ -89,7 +89,12 @@ class Policy(StrictModel):
     """Cap on annual emissions (operational + annualised embodied) [tCO2e/yr]."""
     clean_energy_share: float | None = Field(default=None, ge=0, le=1)
     """Annual share of facility energy from carbon-free supply (on-site PV, wind, nuclear,
-    geothermal, and the grid's clean share) [-]."""
+    geothermal, and the grid's clean share) [-]: annual matching."""
+    hourly_cfe_share: float | None = Field(default=None, ge=0, le=1)
+    """24/7 carbon-free energy: at every open site, the hour-weighted share of facility load
+    met in the same hour by carbon-free supply (on-site PV, wind, nuclear, geothermal, net
+    battery discharge, and the grid's clean share) [-]. Needs ``time.mode:
+    representative_days``."""
     min_sites: int = Field(default=1, ge=1, le=100)
     """Open at least this many sites (resilience)."""
     max_sites: int | None = Field(default=None, ge=1, le=100)
@@ -138,6 +143,10 @@ class TimeOptions(StrictModel):
     ``representative_days``: N typical 24-hour days with weights."""
     days: int = Field(default=4, ge=1, le=365)
     """Number of representative days (``representative_days`` mode)."""
+    link_storage: bool = True
+    """Link battery state of charge across the year through the chronological sequence of
+    representative days (Kotzur et al. 2018), so storage can move energy between days;
+    ``false`` makes each representative day cyclic on its own."""
 
 
 class SolverOptions(StrictModel):

@@ -52,6 +52,12 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             path: KeyPath = ("demand", "latency_ms", name)
             problems.append(_unknown_id(path, "model", name, models, what="latency_ms key"))
 
+    if scenario.policy.hourly_cfe_share is not None and scenario.time.mode != "representative_days":
+        path = ("policy", "hourly_cfe_share")
+        problems.append(Problem(path, path, (
+            f"{show_number(scenario.policy.hourly_cfe_share)} needs time.mode: representative_days "
+            "(hourly matching has no meaning in one annual slice); use policy.clean_energy_share for annual matching")))
+
     tech = scenario.technologies
     for field, kind in _KINDS.items():
         problems += _check_list(("technologies", field), getattr(tech, field), kind, catalog_ids(getattr(catalogs, field)), empty_ok=False)

@@ -83,7 +83,7 @@ def test_outputs_satisfy_balances_and_limits(hourly_result):
             supply = sum(v(m.energy.gen[s, e, t]) for e in inp.generators) + v(m.energy.grid[s, t])
             if inp.storage:
                 supply += v(m.energy.discharge[s, t]) - v(m.energy.charge[s, t])
-            assert supply == pytest.approx(v(m.site.facility_avg[s]), rel=REL, abs=1e-9)
+            assert supply == pytest.approx(v(m.site.facility[s, t]), rel=REL, abs=1e-9)
             for e in inp.generators:
                 assert v(m.energy.gen[s, e, t]) <= inp.availability[s, e, t] * v(m.energy.cap[s, e]) * (1 + REL) + 1e-9
     # demand met, only from sites within the latency budget
@@ -177,3 +177,34 @@ def test_tiny_time_limit_never_crashes(catalogs):
     else:
         assert r.status in ("time_limit", "optimal")
         assert r.summary["served_tokens_per_s"] == pytest.approx(r.summary["demand_tokens_per_s"], rel=1e-6)
+
+
+@pytest.mark.parametrize("link", [True, False])
+def test_battery_state_of_charge_is_feasible_through_the_year(tiny, catalogs, link):
+    """Off-grid PV + battery + gas: the chronological state of charge (linked through the
+    day sequence, or cyclic per day) stays within [0, energy] in every calendar hour."""
+    from planner.results import chronological_soc
+
+    data = with_changes(tiny, {
+        "time.mode": "representative_days", "time.days": 4, "time.link_storage": link,
+        "technologies.energy": ["pv", "battery", "gas_recip"], "policy.hourly_cfe_share": 0.5, "solver.mip_gap": 0.01,
+    })
+    r = planner.solve(data, catalogs=catalogs)
+    assert r.status == "optimal"
+    built = [s for s in r.inputs.sites if pyo.value(r.model.energy.st_energy[s]) > 1e-6]
+    assert built, "the CFE target should make the plan store PV output for the night"
+    for s in built:
+        soc = chronological_soc(r.model, r.inputs, s)
+        assert soc.size == 8760
+        energy = pyo.value(r.model.energy.st_energy[s])
+        assert soc.min() >= -1e-6 * energy
+        assert soc.max() <= energy * (1 + 1e-6)
+
+
+def test_full_hourly_cfe_with_pv_only_is_infeasible_and_explained(tiny, catalogs):
+    data = with_changes(tiny, {"time.mode": "representative_days", "time.days": 2, "technologies.energy": ["pv"], "policy.hourly_cfe_share": 1.0})
+    with pytest.raises(InfeasibleError) as info:
+        planner.solve(data, catalogs=catalogs)
+    text = str(info.value)
+    assert "cannot cover its load in" in text and "(pv)" in text
+    assert "add storage, firm plant or a grid connection" in text

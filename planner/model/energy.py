@@ -6,7 +6,7 @@ Equations (s site, e generator, t slice with weight w_t [h/yr])::
     cap[s,e] = module_mw[e] * modules[s,e]                  modular plant (SMR, engines, aero CTs)
     gen[s,e,t] <= avail[s,e,t] * cap[s,e]                    capacity factor profile / availability
     grid[s,t] <= grid_cap[s] <= grid_mw_available[s] * open[s]
-    sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility_avg[s]    (curtailment = avail*cap - gen)
+    sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility[s,t]    (curtailment = avail*cap - gen)
     grid_cap[s] + sum_{e dispatchable} avail[e] * cap[s,e] >= facility_peak[s]         firm capacity at peak
     soc[s,d,h] = soc[s,d,h-1] + eta * charge - discharge / eta      cyclic within each representative day
     soc <= energy[s];  charge, discharge <= power[s];  energy[s] <= max_hours * power[s]
@@ -23,7 +23,7 @@ from planner.model.units import MW, MWh, dimensionless, hr, yr
 
 def _upper_mw(inp: ModelInputs, s: str, e: str, room: float = 1.0) -> float:
     """Loose but finite bound on capacity [MW]: peak facility load / availability, at most 4x."""
-    peak = room * inp.campus_mw[s] * max(inp.pue[s, c] for c in inp.coolings)
+    peak = room * inp.campus_mw[s] * max(inp.pue_t.values())
     avail = max((inp.availability.get((s, e, t), 0.0) for t in range(inp.slices.n)), default=0.0)
     if inp.tech_kind[e] in ("pv", "wind"):
         return 4.0 * peak
@@ -72,7 +72,7 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
             supply = supply + b.discharge[s, t] - b.charge[s, t]
         if elastic:
             supply = supply + b.unsupplied[s, t]
-        return supply == site.facility_avg[s]
+        return supply == site.facility[s, t]
 
     b.balance = pyo.Constraint(site.S, b.T, rule=balance)
     dispatchable = [e for e in inp.generators if inp.tech_kind[e] in DISPATCHABLE_KINDS]
@@ -86,7 +86,20 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
 
 
 def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -> None:
-    """Battery power/energy and state of charge, cyclic within each representative day."""
+    """Battery power and energy, and its state of charge.
+
+    Each representative day is either cyclic on its own (``soc`` >= 0, end of hour 23 feeds
+    hour 0) or, with ``time.link_storage`` and more than one day, linked across the year
+    (Kotzur et al. 2018, as in oemof-solph / Calliope)::
+
+        soc[s,d,h] = soc[s,d,h-1] + eta charge - discharge / eta,  soc[s,d,-1] = 0   (intra-day, signed)
+        inter[s,i+1] = inter[s,i] + soc[s,a(i),23]    for the 365 calendar days i, a(i) = typical day
+        inter[s,365] = inter[s,0]                       cyclic over the year
+        0 <= inter[s,i] + low[s,a(i)],  inter[s,i] + high[s,a(i)] <= energy[s]
+        low[s,d] <= min(0, soc[s,d,h]),  high[s,d] >= max(0, soc[s,d,h])
+
+    so the chronological state of charge ``inter[s,i] + soc[s,a(i),h]`` stays in [0, energy].
+    """
     b.eta = pyo.Param(initialize=inp.storage_efficiency, units=dimensionless)
     b.max_hours = pyo.Param(initialize=inp.storage_max_hours, units=hr)
     b.step = pyo.Param(initialize=1.0, units=hr)
@@ -94,12 +107,36 @@ def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -
     b.st_energy = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MWh, bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s] * inp.storage_max_hours))
     b.charge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
     b.discharge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
-    b.soc = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MWh)
-    day, hour = inp.slices.day, inp.slices.hour
-    prev = {t: (t - 1 if hour[t] > 0 else t + 23) for t in range(inp.slices.n)}  # cyclic within the day
-    b.soc_balance = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] == b.soc[s, prev[t]] + b.step * (b.eta * b.charge[s, t] - b.discharge[s, t] / b.eta))
-    b.soc_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.st_energy[s])
+    sl = inp.slices
+    linked = inp.scenario.time.link_storage and sl.n_days > 1
+    b.soc = pyo.Var(site.S, b.T, domain=pyo.Reals if linked else pyo.NonNegativeReals, units=MWh)
+    first = {t: sl.hour[t] == 0 for t in range(sl.n)}
+    start = {t: t + 23 for t in range(sl.n) if first[t]}  # cyclic: hour 0 follows hour 23 of the same day
+
+    def balance(b, s, t):
+        flow = b.step * (b.eta * b.charge[s, t] - b.discharge[s, t] / b.eta)
+        if first[t]:
+            return b.soc[s, t] == (flow if linked else b.soc[s, start[t]] + flow)
+        return b.soc[s, t] == b.soc[s, t - 1] + flow
+
+    b.soc_balance = pyo.Constraint(site.S, b.T, rule=balance)
     b.charge_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.charge[s, t] <= b.st_power[s])
     b.discharge_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.discharge[s, t] <= b.st_power[s])
     b.duration = pyo.Constraint(site.S, rule=lambda b, s: b.st_energy[s] <= b.max_hours * b.st_power[s])
-    assert all(day[t] == day[prev[t]] for t in range(inp.slices.n))
+    if not linked:
+        b.soc_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.st_energy[s])
+        return
+    days = range(sl.n_days)
+    last = {d: max(t for t in range(sl.n) if sl.day[t] == d) for d in days}
+    a = [int(x) for x in sl.assignments]
+    b.D = pyo.Set(initialize=list(days), ordered=True)
+    b.I = pyo.Set(initialize=list(range(len(a) + 1)), ordered=True)
+    b.soc_low = pyo.Var(site.S, b.D, domain=pyo.NonPositiveReals, units=MWh)
+    b.soc_high = pyo.Var(site.S, b.D, domain=pyo.NonNegativeReals, units=MWh)
+    b.soc_inter = pyo.Var(site.S, b.I, domain=pyo.NonNegativeReals, units=MWh)
+    b.low_def = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc_low[s, int(sl.day[t])] <= b.soc[s, t])
+    b.high_def = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.soc_high[s, int(sl.day[t])])
+    b.inter_step = pyo.Constraint(site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i + 1] == b.soc_inter[s, i] + b.soc[s, last[a[i]]])
+    b.inter_cyclic = pyo.Constraint(site.S, rule=lambda b, s: b.soc_inter[s, len(a)] == b.soc_inter[s, 0])
+    b.inter_low = pyo.Constraint(site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i] + b.soc_low[s, a[i]] >= 0)
+    b.inter_high = pyo.Constraint(site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i] + b.soc_high[s, a[i]] <= b.st_energy[s])

@@ -89,9 +89,19 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
         cap = inp.scenario.policy.carbon_cap_t_per_yr
         lines.append(f"policy.carbon_cap_t_per_yr = {cap:,.0f} t/yr cannot be met: the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr (operational + upstream + embodied)")
     if hasattr(m.policy, "clean_shortfall") and v(m.policy.clean_shortfall) > TOL:
-        total = v(sum(m.energy.weight[t] * m.site.facility_avg[s] for s in m.site.S for t in m.energy.T))
+        total = v(sum(m.energy.weight[t] * m.site.facility[s, t] for s in m.site.S for t in m.energy.T))
         got = v(m.policy.clean_energy) / total if total else 0.0
         lines.append(f"policy.clean_energy_share = {inp.scenario.policy.clean_energy_share:.0%} cannot be met with the allowed technologies and sites (best reachable about {got:.1%})")
+    if hasattr(m.policy, "cfe_shortfall"):
+        target = inp.scenario.policy.hourly_cfe_share
+        for s in inp.sites:
+            short = v(m.policy.cfe_shortfall[s])
+            load = v(sum(m.energy.weight[t] * m.site.facility[s, t] for t in m.energy.T))
+            if short > TOL and load > TOL:
+                lines.append(
+                    f"policy.hourly_cfe_share = {target:.0%} cannot be met at site {s} with the allowed supply ({', '.join(inp.techs)}): "
+                    f"at best {target - short / load:.1%} of its load is matched hour by hour by carbon-free supply"
+                )
     if v(m.policy.sites_shortfall) > TOL:
         lines.append(f"policy.min_sites = {inp.scenario.policy.min_sites} but only {len(inp.sites)} candidate sites are selected or usable")
     if not lines:

@@ -16,7 +16,9 @@ import pandas as pd
 from planner.catalogs import Catalogs, cooling_can_host, crf
 from planner.errors import InputError
 from planner.physics import fibre_round_trip_ms, great_circle_km
-from planner.model.timeslices import TimeSlices, build_time_slices
+from planner.cooling import hourly_pue, hourly_wue
+from planner.model.timeslices import TimeSlices, build_time_slices, utc_offset_h
+from planner.model.timeslices import demand_shape as demand_shape_curve
 from planner.scenario import Scenario
 from planner.scenario_io import apply_site_overrides, selected_sites
 from planner.throughput import throughput_table
@@ -48,8 +50,12 @@ class ModelInputs:
     tps: dict[tuple[str, str], float]  # (gpu, model) -> Mtoken/s per GPU
     throughput: pd.DataFrame
     compatible: dict[tuple[str, str], bool]  # (gpu, cooling)
-    pue: dict[tuple[str, str], float]  # (site, cooling)
-    wue_ml_per_mwh: dict[tuple[str, str], float]
+    pue: dict[tuple[str, str], float]  # (site, cooling): catalog annual mean
+    pue_t: dict[tuple[str, str, int], float]  # (site, cooling, slice): hourly, climate-driven
+    wue_ml_per_mwh: dict[tuple[str, str, int], float]  # (site, cooling, slice)
+    demand_shape: dict[tuple[tuple[str, str], int], float]  # (stream, slice): mean 1
+    activity_shape: dict[tuple[str, str, int], float]  # (site, model, slice): mean 1
+    capacity_shape: dict[tuple[tuple[str, str], int], float]  # (stream, hour h): demand/average in the hours the fleet must cover
     availability: dict[tuple[str, str, int], float]  # (site, tech, t) max output per MW
     # costs (MUSD/yr per unit) and other coefficients
     gpu_block: dict[str, int]
@@ -74,8 +80,8 @@ class ModelInputs:
     storage_efficiency: float  # one-way, sqrt of round trip
     storage_max_hours: float
     var_cost_musd_per_mwh: dict[tuple[str, str], float]  # (site, tech) VOM + fuel
-    grid_price_musd_per_mwh: dict[str, float]
-    grid_co2_t_per_mwh: dict[str, float]
+    grid_price_musd_per_mwh: dict[tuple[str, int], float]  # (site, slice)
+    grid_co2_t_per_mwh: dict[tuple[str, int], float]  # (site, slice)
     grid_clean_share: dict[str, float]
     tech_co2_t_per_mwh: dict[str, float]
     tech_upstream_t_per_mwh: dict[str, float]
@@ -172,10 +178,34 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     compatible = {(g, c): cooling_can_host(catalogs, g, c) for g in gpus for c in coolings}
     cc = catalogs.cooling_climate
     pue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"]) for sid in site_ids for c in coolings}
-    wue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "wue_l_per_kwh"]) * 1e3 / 1e6 for sid in site_ids for c in coolings}
 
-    # --- time slices and availability
-    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites["lat"].to_numpy(), sites["pv_cf"].to_numpy(), sites["wind_cf"].to_numpy())
+    # --- time slices: hourly PUE/WUE, demand shapes, availability
+    stream_regions = list(dict.fromkeys(r for r, _ in streams))
+    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites, regions.loc[stream_regions], dem.peak_to_average)
+    T = range(slices.n)
+    pue_t: dict[tuple[str, str, int], float] = {}
+    wue: dict[tuple[str, str, int], float] = {}
+    for i, sid in enumerate(site_ids):
+        for c in coolings:
+            row = cc.loc[(c, sites.at[sid, "climate_class"])]
+            p = hourly_pue(c, bool(cool.at[c, "liquid"]), float(row["pue"]), slices.dry_bulb_c[i], slices.wet_bulb_c[i], slices.weight_h)
+            w = hourly_wue(float(row["wue_l_per_kwh"]), slices.wet_bulb_c[i], slices.weight_h) * 1e3 / 1e6  # L/kWh -> ML/MWh
+            for t in T:
+                pue_t[sid, c, t], wue[sid, c, t] = float(p[t]), float(w[t])
+    shape = {(k, t): float(slices.demand_shape[k[0]][t]) for k in streams for t in T}
+    if slices.hourly:
+        capacity_shape = shape
+    else:  # one annual slice: the fleet still covers the diurnal peak (24 UTC hours of the shape)
+        hours = np.arange(24)
+        diurnal = {r: demand_shape_curve(utc_offset_h(regions.at[r, "timezone"]), dem.peak_to_average, hours) for r in stream_regions}
+        capacity_shape = {(k, h): float(diurnal[k[0]][h]) for k in streams for h in hours}
+    activity: dict[tuple[str, str, int], float] = {}
+    for sid in site_ids:
+        for mod in models:
+            reach = [k for (s2, k) in flows if s2 == sid and k[1] == mod]
+            total = sum(demand[k] for k in reach)
+            for t in T:
+                activity[sid, mod, t] = sum(demand[k] * shape[k, t] for k in reach) / total if total > 0 else 1.0
     kind = {e: str(energy.at[e, "kind"]) for e in techs}
     availability: dict[tuple[str, str, int], float] = {}
     for i, sid in enumerate(site_ids):
@@ -238,7 +268,11 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         throughput=table,
         compatible=compatible,
         pue=pue,
+        pue_t=pue_t,
         wue_ml_per_mwh=wue,
+        demand_shape=shape,
+        activity_shape=activity,
+        capacity_shape=capacity_shape,
         availability=availability,
         gpu_block={g: int(gpu.at[g, "block_gpus"]) for g in gpus},
         gpu_node_mw={g: float(gpu.at[g, "node_w_per_gpu"]) / 1e6 for g in gpus},
@@ -265,8 +299,8 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         storage_efficiency=math.sqrt(float(battery["round_trip_efficiency"])),
         storage_max_hours=float(battery["max_duration_h"]),
         var_cost_musd_per_mwh=var_cost,
-        grid_price_musd_per_mwh={sid: float(sites.at[sid, "electricity_price_usd_per_mwh"]) / 1e6 for sid in site_ids},
-        grid_co2_t_per_mwh={sid: float(sites.at[sid, "grid_co2_g_per_kwh"]) / 1e3 for sid in site_ids},
+        grid_price_musd_per_mwh={(sid, t): float(slices.grid_price_usd_per_mwh[i, t]) / 1e6 for i, sid in enumerate(site_ids) for t in T},
+        grid_co2_t_per_mwh={(sid, t): float(slices.grid_co2_g_per_kwh[i, t]) / 1e3 for i, sid in enumerate(site_ids) for t in T},
         grid_clean_share={sid: float(sites.at[sid, "grid_clean_share"]) for sid in site_ids},
         tech_co2_t_per_mwh={e: float(energy.at[e, "co2_direct_kg_per_mwh"]) / 1e3 for e in techs},
         tech_upstream_t_per_mwh={e: float(energy.at[e, "co2_upstream_kg_per_mwh"]) / 1e3 for e in techs},

@@ -61,8 +61,8 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     b.cooling_annual = P(site.C, initialize=inp.cooling_annual_musd_per_mw, units=MUSD / yr / MW)
     b.tech_annual = P(inp.techs, initialize=inp.tech_annual_musd_per_mw, units=MUSD / yr / MW)
     b.var_cost = P(site.S, energy.E, initialize={(s, e): inp.var_cost_musd_per_mwh[s, e] for s in inp.sites for e in inp.generators}, units=MUSD / MWh)
-    b.grid_price = P(site.S, initialize=inp.grid_price_musd_per_mwh, units=MUSD / MWh)
-    b.grid_co2 = P(site.S, initialize=inp.grid_co2_t_per_mwh, units=tCO2 / MWh)
+    b.grid_price = P(site.S, energy.T, initialize=inp.grid_price_musd_per_mwh, units=MUSD / MWh)
+    b.grid_co2 = P(site.S, energy.T, initialize=inp.grid_co2_t_per_mwh, units=tCO2 / MWh)
     b.tech_co2 = P(energy.E, initialize={e: inp.tech_co2_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh)
     b.tech_upstream = P(energy.E, initialize={e: inp.tech_upstream_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh)
     b.water_price = P(initialize=inp.water_price_musd_per_ml, units=MUSD / ML)
@@ -84,7 +84,7 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
             "grid_connection": b.tech_annual["grid"] * energy.grid_cap[s] if "grid" in inp.techs else zero,
             "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s] if inp.storage else zero,
             "fuel_and_vom": sum(w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T),
-            "grid_energy": sum(w[t] * b.grid_price[s] * energy.grid[s, t] for t in energy.T),
+            "grid_energy": sum(w[t] * b.grid_price[s, t] * energy.grid[s, t] for t in energy.T),
         }
         return cat
 
@@ -95,7 +95,7 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     cats = {s: per_site(s) for s in inp.sites}
     b.site_category = pyo.Expression(site.S, b.K, rule=lambda b, s, k: cats[s][k] if k in cats[s] else zero)
     b.emissions_operational_site = pyo.Expression(
-        site.S, rule=lambda b, s: sum(w[t] * (b.grid_co2[s] * energy.grid[s, t] + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T)
+        site.S, rule=lambda b, s: sum(w[t] * (b.grid_co2[s, t] * energy.grid[s, t] + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T)
     )
 
     def embodied(b, s):
@@ -156,6 +156,7 @@ def slack_variables(m: pyo.ConcreteModel) -> list[tuple[pyo.Var, str]]:
         (getattr(m.policy, "water_overrun", None), "ML"),
         (getattr(m.policy, "carbon_overrun", None), "t"),
         (getattr(m.policy, "clean_shortfall", None), "MWh"),
+        (getattr(m.policy, "cfe_shortfall", None), "MWh"),
         (getattr(m.policy, "sites_shortfall", None), "site"),
     ):
         if comp is not None:

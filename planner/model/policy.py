@@ -2,9 +2,11 @@
 
 Equations::
 
-    water[s] = sum_t w_t (sum_c WUE[s,c] it_avg[s,c] + sum_e water[e] gen[s,e,t]) <= limit[s]   [ML/yr]
+    water[s] = sum_t w_t (sum_c WUE[s,c,t] it_load[s,c,t] + sum_e water[e] gen[s,e,t]) <= limit[s]   [ML/yr]
     emissions_operational + emissions_embodied <= cap                                       [tCO2e/yr]
-    sum_{s,t} w_t (sum_{e clean} gen + clean_share[s] grid) >= share * sum_{s,t} w_t facility_avg[s]
+    sum_{s,t} w_t (sum_{e clean} gen + clean_share[s] grid) >= share * sum_{s,t} w_t facility[s,t]   (annual matching)
+    cfe[s,t] = sum_{e clean} gen + discharge - charge + clean_share[s] grid        (24/7 matching, per site:)
+    sum_t w_t cfe[s,t] >= cfe_share * sum_t w_t facility[s,t]
     min_sites <= sum_s open[s] <= max_sites
 
 With ``elastic`` each limit gets a non-negative slack that the objective prices, so an
@@ -25,12 +27,12 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     m.policy = b
     site, energy = m.site, m.energy
     pol = inp.scenario.policy
-    b.wue = pyo.Param(site.S, site.C, initialize=inp.wue_ml_per_mwh, units=ML / MWh)
+    b.wue = pyo.Param(site.S, site.C, energy.T, initialize=inp.wue_ml_per_mwh, units=ML / MWh)
     b.plant_water = pyo.Param(energy.E, initialize={e: inp.tech_water_ml_per_mwh[e] for e in inp.generators}, units=ML / MWh)
     b.water = pyo.Expression(
         site.S,
         rule=lambda b, s: sum(
-            energy.weight[t] * (sum(b.wue[s, c] * site.it_avg[s, c] for c in site.C) + sum(b.plant_water[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T
+            energy.weight[t] * (sum(b.wue[s, c, t] * site.it_load[s, c, t] for c in site.C) + sum(b.plant_water[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T
         ),
     )
     if pol.enforce_water_limits:
@@ -55,8 +57,10 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
             expr=sum(energy.weight[t] * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t]) for s in site.S for t in energy.T)
         )
         b.clean_energy_limit = pyo.Constraint(
-            expr=b.clean_energy + (b.clean_shortfall if elastic else 0) >= b.clean_share * sum(energy.weight[t] * site.facility_avg[s] for s in site.S for t in energy.T)
+            expr=b.clean_energy + (b.clean_shortfall if elastic else 0) >= b.clean_share * sum(energy.weight[t] * site.facility[s, t] for s in site.S for t in energy.T)
         )
+    if pol.hourly_cfe_share is not None:
+        _add_hourly_cfe(b, m, inp, elastic)
 
     if elastic:
         b.sites_shortfall = pyo.Var(domain=pyo.NonNegativeReals)
@@ -64,3 +68,32 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     if pol.max_sites is not None:
         b.max_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) <= pol.max_sites)
     return b
+
+
+def _add_hourly_cfe(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool) -> None:
+    """24/7 carbon-free energy per site: hour-weighted CFE score >= target.
+
+    The carbon-free supply of an hour is what the site's clean plant delivers to the load in
+    that hour, net storage (charging is taken out of that hour's clean supply, discharge is
+    added), plus the grid's clean share of imports; the energy balance keeps it at or below
+    the load, so excess clean output in one hour never offsets a shortfall in another.
+    """
+    site, energy = m.site, m.energy
+    clean = [e for e in inp.generators if inp.tech_kind[e] in CLEAN_KINDS]
+    b.cfe_share = pyo.Param(initialize=inp.scenario.policy.hourly_cfe_share, units=dimensionless)
+    b.grid_clean_t = pyo.Param(site.S, initialize=inp.grid_clean_share, units=dimensionless)
+
+    def supply(s, t):
+        total = sum(energy.gen[s, e, t] for e in clean) + b.grid_clean_t[s] * energy.grid[s, t]
+        if inp.storage:
+            total = total + energy.discharge[s, t] - energy.charge[s, t]
+        return total
+
+    b.cfe = pyo.Expression(site.S, energy.T, rule=lambda b, s, t: supply(s, t))
+    if elastic:
+        b.cfe_shortfall = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MWh / yr)
+    b.hourly_cfe = pyo.Constraint(
+        site.S,
+        rule=lambda b, s: sum(energy.weight[t] * b.cfe[s, t] for t in energy.T) + (b.cfe_shortfall[s] if elastic else 0)
+        >= b.cfe_share * sum(energy.weight[t] * site.facility[s, t] for t in energy.T),
+    )

@@ -1,12 +1,14 @@
 """Sites block: which candidate sites open, one cooling technology per open site, and the
 IT load each site hosts split by cooling (the split carries PUE and WUE per cooling).
 
-Equations (s site, c cooling)::
+Equations (s site, c cooling, t slice with weight w_t)::
 
     sum_c y[s,c] = open[s]                                   one cooling per open site
     it_cap[s,c] <= campus_mw[s] * y[s,c]                     IT capacity only under the chosen cooling
-    it_avg[s,c] <= it_cap[s,c]                               average IT load within capacity
-    facility_avg[s] = sum_c PUE[s,c] * it_avg[s,c]           [MW]
+    it_load[s,c,t] <= it_cap[s,c]                            IT load in each slice within capacity
+    facility[s,t] = sum_c PUE[s,c,t] * it_load[s,c,t]        [MW]; PUE follows the hour's weather
+    facility_peak[s] = sum_c max_t PUE[s,c,t] * it_cap[s,c]  the hottest hour at full load
+    it_avg, facility_avg = hour-weighted means (expressions)
 """
 
 from __future__ import annotations
@@ -27,12 +29,16 @@ def add_sites(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     b.S = pyo.Set(initialize=inp.sites, ordered=True)
     b.C = pyo.Set(initialize=inp.coolings, ordered=True)
     b.campus_mw = pyo.Param(b.S, initialize=inp.campus_mw, units=MW)
-    b.pue = pyo.Param(b.S, b.C, initialize=inp.pue, units=dimensionless)
+    T = list(range(inp.slices.n))
+    share = {t: float(w) / float(inp.slices.weight_h.sum()) for t, w in enumerate(inp.slices.weight_h)}
+    b.pue = pyo.Param(b.S, b.C, T, initialize=inp.pue_t, units=dimensionless)
+    b.pue_peak = pyo.Param(b.S, b.C, initialize={(s, c): max(inp.pue_t[s, c, t] for t in T) for s in inp.sites for c in inp.coolings}, units=dimensionless)
+    b.share = pyo.Param(T, initialize=share, units=dimensionless)
     b.open = pyo.Var(b.S, domain=pyo.Binary)
     b.y = pyo.Var(b.S, b.C, domain=pyo.Binary)
     room = ELASTIC_ROOM if elastic else 1.0
     b.it_cap = pyo.Var(b.S, b.C, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c: (0, room * inp.campus_mw[s]))
-    b.it_avg = pyo.Var(b.S, b.C, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c: (0, room * inp.campus_mw[s]))
+    b.it_load = pyo.Var(b.S, b.C, T, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c, t: (0, room * inp.campus_mw[s]))
     if elastic:
         b.campus_overrun = pyo.Var(b.S, b.C, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c: (0, (room - 1) * inp.campus_mw[s]))
 
@@ -40,7 +46,9 @@ def add_sites(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     b.cap_under_cooling = pyo.Constraint(b.S, b.C, rule=lambda b, s, c: b.it_cap[s, c] <= b.campus_mw[s] * b.y[s, c] + (b.campus_overrun[s, c] if elastic else 0))
     if elastic:
         b.overrun_needs_cooling = pyo.Constraint(b.S, b.C, rule=lambda b, s, c: b.campus_overrun[s, c] <= (room - 1) * b.campus_mw[s] * b.y[s, c])
-    b.avg_within_cap = pyo.Constraint(b.S, b.C, rule=lambda b, s, c: b.it_avg[s, c] <= b.it_cap[s, c])
-    b.facility_avg = pyo.Expression(b.S, rule=lambda b, s: sum(b.pue[s, c] * b.it_avg[s, c] for c in b.C))
-    b.facility_peak = pyo.Expression(b.S, rule=lambda b, s: sum(b.pue[s, c] * b.it_cap[s, c] for c in b.C))
+    b.load_within_cap = pyo.Constraint(b.S, b.C, T, rule=lambda b, s, c, t: b.it_load[s, c, t] <= b.it_cap[s, c])
+    b.facility = pyo.Expression(b.S, T, rule=lambda b, s, t: sum(b.pue[s, c, t] * b.it_load[s, c, t] for c in b.C))
+    b.it_avg = pyo.Expression(b.S, b.C, rule=lambda b, s, c: sum(b.share[t] * b.it_load[s, c, t] for t in T))
+    b.facility_avg = pyo.Expression(b.S, rule=lambda b, s: sum(b.share[t] * b.facility[s, t] for t in T))
+    b.facility_peak = pyo.Expression(b.S, rule=lambda b, s: sum(b.pue_peak[s, c] * b.it_cap[s, c] for c in b.C))
     return b
