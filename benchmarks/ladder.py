@@ -84,7 +84,7 @@ def main() -> None:
         gap = r.summary["mip_gap"]
         print(
             f"{label:<24}{size['variables']:>8}{size['constraints']:>8}{size['nonzeros']:>9}{size['integer_variables']:>6}"
-            f"{t['build_s']:>9.2f}{t['handoff_s']:>10.2f}{t['solve_s']:>9.2f}{(gap or 0):>8.2%}{overhead:>9.2f}  {r.status}",
+            f"{t['build_s']:>9.2f}{t['handoff_s']:>10.2f}{t['solve_s']:>9.2f}{'n/a' if gap is None else f'{gap:.2%}':>8}{overhead:>9.2f}  {r.status}",
             flush=True,
         )
 

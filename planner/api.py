@@ -16,6 +16,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner import results
+from planner.capex import capex_line_items, opex_table
 from planner.catalogs import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.build import build_model
@@ -114,19 +115,7 @@ def solve(
     say("extracting results")
     t_extract = time.perf_counter()
     tables = extract_tables(model, inp)
-    summary = {
-        "scenario": scn.name,
-        "status": outcome.status,
-        "objective": scn.objective,
-        "objective_value": outcome.objective_value,
-        "objective_units": "MUSD/yr" if scn.objective == "cost" else "tCO2e/yr",
-        "best_bound": outcome.best_bound,
-        "mip_gap": outcome.mip_gap,
-        **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
-        "time_mode": scn.time.mode,
-        "time_slices": inp.slices.n,
-        "model_size": {"variables": outcome.n_variables, "constraints": outcome.n_constraints, "nonzeros": outcome.n_nonzeros, "integer_variables": outcome.n_integer},
-    }
+    summary = summarize(scn, inp, model, outcome, tables)
     extract_s = time.perf_counter() - t_extract
     summary["timings"] = {
         "build_s": round(build_s, 3),
@@ -139,17 +128,33 @@ def solve(
     return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
 
 
+def summarize(scn: Scenario, inp: ModelInputs, model: pyo.ConcreteModel, outcome: SolveOutcome, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The ``summary.json`` of a solved model, apart from ``timings`` (added by the caller)."""
+    return {
+        "scenario": scn.name,
+        "status": outcome.status,
+        "objective": scn.objective,
+        "objective_value": outcome.objective_value,
+        "objective_units": "MUSD/yr" if scn.objective == "cost" else "tCO2e/yr",
+        "best_bound": outcome.best_bound,
+        "mip_gap": outcome.mip_gap,
+        **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        "time_mode": scn.time.mode,
+        "time_slices": inp.slices.n,
+        "model_size": {"variables": outcome.n_variables, "constraints": outcome.n_constraints, "nonzeros": outcome.n_nonzeros, "integer_variables": outcome.n_integer},
+    }
+
+
 def annual_screening(scn: Scenario, catalogs: Catalogs) -> Screening | None:
     """Solve the annual-mode version of an hourly scenario; its open sites (with cooling) seed
-    the hourly warm start and its best bound is a valid lower bound for the hourly optimum."""
+    the hourly warm start."""
     annual = scn.model_copy(update={"time": scn.time.model_copy(update={"mode": "annual"})})
     inp = build_inputs(annual, catalogs)
     model = build_model(inp)
     out = highs_solve(model, annual.solver, warm_start=(annual.policy.min_sites, annual.policy.max_sites))
-    if not out.has_solution or out.best_bound is None:
+    if not out.has_solution:
         return None
-    cooling = {s: c for s in inp.sites for c in inp.coolings if pyo.value(model.site.y[s, c]) > 0.5}
-    return Screening(cooling, out.best_bound)
+    return Screening({s: c for s in inp.sites for c in inp.coolings if pyo.value(model.site.y[s, c]) > 0.5})
 
 
 def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.DataFrame]:
@@ -167,4 +172,6 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "pipeline": results.pipeline_table(model, inp, sites, energy, fleet),
         "costs": results.cost_breakdown(model, inp),
         "throughput": inp.throughput,
+        "capex_items": capex_line_items(model, inp),
+        "opex": opex_table(model, inp),
     }

@@ -91,8 +91,9 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Echo the HiGHS log")] = False,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.geojson/gpkg/png/html")] = False,
 ) -> None:
-    """Build and solve a scenario, print the plan, and write a run directory."""
+    """Build and solve a scenario, print the plan, and write a run directory (with maps and capex.xlsx)."""
     from planner.api import solve as api_solve
     from planner.paths import DEFAULT_SCENARIO
     from planner.rundir import check_new, default_run_dir, staging, write_contents
@@ -134,6 +135,15 @@ def solve(
                 )
                 progress.update(task, description="writing run directory")
                 write_contents(result, tmp)
+                from planner.export import export_capex
+
+                progress.update(task, description="writing capex.xlsx")
+                export_capex(tmp, "xlsx")
+                if not no_map:
+                    from planner.maps import SOLVE_FORMATS, write_maps
+
+                    progress.update(task, description="writing maps")
+                    write_maps(tmp, SOLVE_FORMATS)
     except PlannerError as exc:
         raise fail(exc) from None
     print_summary(result.summary, result.tables)
@@ -161,7 +171,8 @@ def print_summary(summary: dict, tables: dict) -> None:
     for tech, share in sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1]):
         e.add_row(tech, f"{share:.1%}")
     console.print(g, e)
-    h = Table(title=f"Plan ({summary['status']}, objective {summary['objective']}, gap {(summary['mip_gap'] or 0):.2%})")
+    gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.2%}"
+    h = Table(title=f"Plan ({summary['status']}, objective {summary['objective']}, gap {gap})")
     h.add_column("metric")
     h.add_column("value", justify="right")
     rows = [

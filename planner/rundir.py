@@ -32,7 +32,9 @@ from planner.scenario_io import resolved_yaml
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import SolveResult
 
-TABLES = ("sites", "fleet", "energy_capacity", "dispatch", "flows", "pipeline", "costs", "throughput")
+TABLES = ("sites", "fleet", "energy_capacity", "dispatch", "flows", "pipeline", "costs", "throughput", "capex_items", "opex")
+EXACT_TABLES = ("capex_items", "opex")
+"""Tables written at full float precision: their USD columns add up to ``summary.json`` to the dollar."""
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
@@ -85,7 +87,7 @@ def write_contents(result: "SolveResult", directory: Path) -> None:
     tables = directory / "tables"
     tables.mkdir(exist_ok=True)
     for name in TABLES:
-        result.tables[name].to_csv(tables / f"{name}.csv", index=False, float_format="%.6g")
+        result.tables[name].to_csv(tables / f"{name}.csv", index=False, float_format=None if name in EXACT_TABLES else "%.6g")
     log = directory / "solver.log"
     if not log.exists():
         log.write_text("(no solver log was captured)\n", encoding="utf-8")

@@ -143,10 +143,11 @@ class TimeOptions(StrictModel):
     ``representative_days``: N typical 24-hour days with weights."""
     days: int = Field(default=4, ge=1, le=365)
     """Number of representative days (``representative_days`` mode)."""
-    link_storage: bool = True
+    link_storage: bool = False
     """Link battery state of charge across the year through the chronological sequence of
-    representative days (Kotzur et al. 2018), so storage can move energy between days;
-    ``false`` makes each representative day cyclic on its own."""
+    representative days (Kotzur et al. 2018), so storage can move energy between days (for
+    long-duration storage); ``false`` (default, right for Li-ion of a few hours) makes each
+    representative day cyclic on its own."""
 
 
 class SolverOptions(StrictModel):

@@ -16,6 +16,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.threads import use_threads
@@ -128,7 +129,10 @@ def solve(
     usable plan).
     """
     t0 = time.perf_counter()
-    lp, columns, sizes = compile_to_highs(model)
+    try:
+        lp, columns, sizes = compile_to_highs(model)
+    except InfeasibleConstraintException:  # fixed variables made a row trivially infeasible
+        return SolveOutcome("infeasible", False, None, None, None, time.perf_counter() - t0, 0.0, 0, 0, 0, 0)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
@@ -142,7 +146,8 @@ def solve(
         _merge_logs(log_path, ws_log, "relax-and-round plan is within the MIP gap of the relaxation bound: branch and bound not needed")
         status = "optimal" if start.gap <= options.mip_gap else "time_limit"
         stats = {"mip_node_count": 0.0, "warm_start": 1.0, "warm_start_closed_gap": 1.0}
-        return SolveOutcome(status, True, start.objective, start.bound, start.gap, handoff, time.perf_counter() - t1, stats=stats, **sizes)
+        bound, gap = (start.bound, start.gap) if np.isfinite(start.bound) else (None, None)
+        return SolveOutcome(status, True, start.objective, bound, gap, handoff, time.perf_counter() - t1, stats=stats, **sizes)
     h.setOptionValue("time_limit", float(max(remaining, 1e-3)))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     use_threads(h, options.threads)
@@ -169,7 +174,7 @@ def solve(
     is_mip = sizes["n_integer"] > 0
     objective = float(info.objective_function_value) if has_solution else None
     bound = float(info.mip_dual_bound) if is_mip and has_solution else objective
-    if start is not None and bound is not None:
+    if start is not None and bound is not None and np.isfinite(start.bound):
         bound = max(bound, start.bound)
     gap = (objective - bound) / max(abs(objective), 1e-12) if is_mip and has_solution and bound is not None else (0.0 if has_solution else None)
     if gap is not None and not np.isfinite(gap):

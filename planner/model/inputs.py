@@ -193,8 +193,9 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
             for t in T:
                 pue_t[sid, c, t], wue[sid, c, t] = float(p[t]), float(w[t])
     shape = {(k, t): float(slices.demand_shape[k[0]][t]) for k in streams for t in T}
-    if slices.hourly:
-        capacity_shape = shape
+    if slices.hourly:  # one row per distinct vector of stream shapes (e.g. 24 when days repeat)
+        distinct = list(dict.fromkeys(tuple(round(shape[k, t], 9) for k in streams) for t in T))
+        capacity_shape = {(k, h): vec[j] for h, vec in enumerate(distinct) for j, k in enumerate(streams)}
     else:  # one annual slice: the fleet still covers the diurnal peak (24 UTC hours of the shape)
         hours = np.arange(24)
         diurnal = {r: demand_shape_curve(utc_offset_h(regions.at[r, "timezone"]), dem.peak_to_average, hours) for r in stream_regions}

@@ -161,25 +161,43 @@ def build_time_slices(mode: str, days: int, sites: pd.DataFrame, regions: pd.Dat
             np.array([HOURS_PER_YEAR]), zeros, zeros, pv_mean[:, None], wind_mean[:, None], mean_t, np.minimum(wet, mean_t),
             co2[:, None], price[:, None], {r: np.ones(1) for r in regions.index}, np.zeros(DAYS_PER_YEAR, dtype=int), False,
         )
-    day_index = np.repeat(np.arange(days), 24)
-    hour = np.tile(np.arange(24), days)
-    doy = 365.0 * (day_index + 0.5) / days
-    assignments = np.minimum((np.arange(DAYS_PER_YEAR) * days) // DAYS_PER_YEAR, days - 1)
-    weights = np.bincount(assignments, minlength=days)[day_index].astype(float)  # h/yr: calendar days per typical day
-    site_offset = np.array([utc_offset_h(tz) for tz in sites["timezone"]])
-    dry, wet = temperatures(sites, site_offset, doy, hour)
-    ones = np.ones(days * 24)
+    return representative_slices(days, sites, regions, peak_to_average, ("demand:max",) if days > 1 else ())
+
+
+def representative_slices(days: int, sites: pd.DataFrame, regions: pd.DataFrame, peak_to_average: float, extremes: tuple[str, ...] = ()) -> TimeSlices:
+    """N typical days chosen by tsam from 8760-hour profiles of every site and demand region.
+
+    Site profiles (pvlib PV, synthetic wind, temperatures, grid carbon and price) and region
+    demand shapes come from :mod:`planner.profiles`; all are clustered together so every
+    series shares the same typical days. Weights are the calendar days each typical day
+    stands for; ``assignments`` the chronological day sequence (for linked storage).
+    """
+    from planner import profiles
+
+    series = {f"site.{sid}": profiles.site_profiles(sites.loc[sid]) for sid in sites.index}
+    series |= {f"region.{r}": profiles.region_demand_shape(regions.loc[r], peak_to_average).to_frame("demand") for r in regions.index}
+    rep = profiles.representative_days(series, days, extremes)
+    n = rep.weights_h.size
+
+    def stack(column: str) -> np.ndarray:
+        return np.vstack([rep.values[f"site.{sid}"][column].to_numpy(float) for sid in sites.index])
+
+    demand = {}
+    for r in regions.index:
+        shape = rep.values[f"region.{r}"]["demand"].to_numpy(float)
+        demand[r] = shape / (shape * rep.weights_h).sum() * rep.weights_h.sum()  # mean exactly 1
     return TimeSlices(
-        weight_h=weights,
-        day=day_index,
-        hour=hour,
-        pv_cf=scale_to_mean(pv_shape(lat, lon, doy, hour), pv_mean, weights),
-        wind_cf=scale_to_mean(wind_shape(lat, site_offset, doy, hour), wind_mean, weights),
-        dry_bulb_c=dry,
-        wet_bulb_c=wet,
-        grid_co2_g_per_kwh=co2[:, None] * ones[None, :],
-        grid_price_usd_per_mwh=price[:, None] * ones[None, :],
-        demand_shape={r: demand_shape(utc_offset_h(regions.at[r, "timezone"]), peak_to_average, hour) for r in regions.index},
-        assignments=assignments,
+        weight_h=np.asarray(rep.weights_h, float),
+        day=np.repeat(np.arange(n // 24), 24),
+        hour=np.tile(np.arange(24), n // 24),
+        pv_cf=np.clip(stack("pv_cf"), 0.0, 1.0),
+        wind_cf=np.clip(stack("wind_cf"), 0.0, 1.0),
+        dry_bulb_c=stack("dry_bulb_c"),
+        wet_bulb_c=stack("wet_bulb_c"),
+        grid_co2_g_per_kwh=stack("grid_co2_g_per_kwh"),
+        grid_price_usd_per_mwh=stack("grid_price_usd_per_mwh"),
+        demand_shape=demand,
+        assignments=np.asarray(rep.assignments, int),
         hourly=True,
+        notes={"aggregation_error": rep.error.to_json()},
     )

@@ -15,9 +15,10 @@ the root LP of an hourly model is the dominant cost. So:
 4. round every GPU-block and plant-module count up (more capacity never violates a demand
    or capacity row) and solve the LP for the continuous variables.
 
-For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve
-(which relaxes the hourly model: same plan, averaged dispatch, no storage losses): its sites
-and coolings replace step 1 and its bound serves until the hourly LP relaxation is needed.
+For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve:
+its sites and coolings replace step 1 (the hourly LP relaxation is then solved only once, at
+the end, for the bound; hourly prices, weather-driven PUE and storage mean the annual model
+is no valid bound for the hourly one).
 
 When the plan is within the requested MIP gap of the bound it is returned as the answer;
 otherwise it is handed to HiGHS as the incumbent. If a step is infeasible (e.g. rounding up
@@ -55,6 +56,8 @@ class WarmStart:
     @property
     def gap(self) -> float:
         """Relative gap as HiGHS defines it: (objective - bound) / |objective|."""
+        if not math.isfinite(self.bound):
+            return math.inf
         return (self.objective - self.bound) / max(abs(self.objective), 1e-12)
 
 
@@ -94,11 +97,10 @@ class _Relaxation:
 
 @dataclass(frozen=True)
 class Screening:
-    """Binaries and a bound from a cheaper model that relaxes this one (the annual-mode solve
-    of an hourly scenario): open sites with their cooling, and a valid lower bound."""
+    """Sites chosen by a cheaper model (the annual-mode solve of an hourly scenario): open
+    sites with their cooling."""
 
     cooling: dict[str, str]
-    bound: float
 
 
 def relax_and_round(
@@ -112,8 +114,8 @@ def relax_and_round(
 ) -> WarmStart | None:
     """A feasible plan for the MIP ``lp`` (columns = Pyomo vars) with a bound, or None.
 
-    With ``screening``, step 1 is skipped: its sites and coolings are fixed, and its bound is
-    the plan's bound (the caller may tighten it with the LP relaxation later).
+    With ``screening``, step 1 is skipped: its sites and coolings are fixed, and the bound is
+    the LP relaxation of this model, solved last.
     """
     lower = np.asarray(lp.col_lower_, dtype=float).copy()
     upper = np.asarray(lp.col_upper_, dtype=float).copy()
@@ -142,7 +144,7 @@ def relax_and_round(
         opened = ranked[:n_open]
         cooling = {s: max(idx_y.get(s, {}), key=lambda c: x[idx_y[s][c]]) for s in opened}
     else:
-        bound = screening.bound
+        bound = -math.inf
         cooling = {s: c for s, c in screening.cooling.items() if s in idx_open}
         opened = list(cooling)
 
@@ -171,10 +173,9 @@ def relax_and_round(
     x = relaxation.solve(lower, upper)
     if x is None:
         return None
-    start = WarmStart(x, relaxation.objective, bound)
-    if screening is not None and start.gap > options.mip_gap:
-        # the screening bound is too weak to certify the plan: use the LP relaxation's
+    objective = relaxation.objective
+    if screening is not None:  # the bound: the LP relaxation of this model (the annual one is no bound for it)
         relaxation.h.clearSolver()
         if relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)) is not None:
-            start = WarmStart(x, start.objective, max(bound, relaxation.objective))
-    return start
+            bound = relaxation.objective  # else (time limit): a plan without a bound
+    return WarmStart(x, objective, bound)

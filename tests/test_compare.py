@@ -1,0 +1,19 @@
+"""Annual vs hourly: hourly operation of the same plan is never cheaper than its annual cost."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.compare import annual_vs_hourly
+from tests.conftest import with_changes
+
+
+def test_hourly_never_cheaper_than_annual_for_the_same_plan(tiny, catalogs):
+    data = with_changes(tiny, {"technologies.energy": ["grid", "pv", "wind", "battery", "ngcc"], "solver.mip_gap": 0.001})
+    table = annual_vs_hourly(data, days=4, catalogs=catalogs).set_index("case")
+    annual, replay, hourly = table["annualized_cost_usd"].tolist()
+    assert table["status"].tolist()[1] == "optimal"
+    assert replay >= annual * (1 - 1e-9)
+    # the hourly optimum can only beat the annual plan run hourly (within the MIP gap)
+    assert hourly <= replay * (1 + 0.001 + 1e-9)
+    assert hourly >= annual * (1 - 0.002)

@@ -1,0 +1,235 @@
+"""`planner map`: GeoJSON/GPKG layers and attributes, static PNG/SVG, the offline HTML map in a
+real headless browser, and clear exit-2 errors for broken run directories."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.errors import InputError
+from planner.maps import ALL_FORMATS, LAYERS, write_maps
+from planner.rundir import write_contents
+from tests.conftest import TINY, with_changes
+
+# the tiny scenario plus a far-away site (Quincy WA): with 30 ms budgets no stream can reach it
+SCENARIO = with_changes(TINY, {
+    "sites.include": ["abilene_tx", "loudoun_va", "new_albany_oh", "quincy_wa"],
+    "demand.latency_ms": {"llama-3.1-70b": 30, "llama-3.1-8b": 30},
+})
+CHOSEN_ATTRS = {"site_id", "name", "it_mw", "facility_mw", "cooling_id", "gpus", "gpus_by_type", "energy_capacity", "dominant_tech",
+                "tokens_per_s", "cost_usd_per_mtok", "gco2e_per_mtok", "water_ml_per_yr", "water_l_per_mtok"}
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> Path:
+    """A run directory of the small scenario (no map files yet)."""
+    from planner.api import solve
+
+    out = tmp_path_factory.mktemp("maprun") / "run"
+    out.mkdir()
+    write_contents(solve(SCENARIO), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def mapped(solved, tmp_path_factory) -> Path:
+    """A copy of the run directory with every map format written."""
+    out = tmp_path_factory.mktemp("mapped") / "run"
+    shutil.copytree(solved, out)
+    written = write_maps(out)
+    assert [p.name for p in written] == [f"map.{f}" for f in ALL_FORMATS]
+    return out
+
+
+@pytest.fixture
+def run_copy(solved, tmp_path) -> Path:
+    out = tmp_path / "run"
+    shutil.copytree(solved, out)
+    return out
+
+
+def _summary(run: Path) -> dict:
+    return json.loads((run / "summary.json").read_text())
+
+
+def test_geojson_layers_and_attributes(mapped):
+    gdf = gpd.read_file(mapped / "map.geojson")
+    assert gdf.crs.to_epsg() == 4326
+    assert set(gdf["layer"]) == set(LAYERS)
+    summary = _summary(mapped)
+    chosen = gdf[gdf["layer"] == "sites_chosen"]
+    assert sorted(chosen["site_id"]) == sorted(summary["sites"])
+    assert CHOSEN_ATTRS <= set(chosen.columns)
+    assert (chosen["it_mw"] > 0).all() and chosen["gpus_by_type"].str.len().gt(0).all()
+    closed = gdf[gdf["layer"] == "sites_not_chosen"]
+    assert closed["reason"].str.len().gt(10).all()
+    assert set(closed["reason_code"]) <= {"latency", "water", "price", "carbon", "cost"}
+    quincy = closed.set_index("site_id").loc["quincy_wa"]
+    assert quincy["reason_code"] == "latency" and "budget" in quincy["reason"]
+    regions = gdf[gdf["layer"] == "demand_regions"]
+    assert regions["tokens_per_s"].sum() == pytest.approx(summary["demand_tokens_per_s"], rel=1e-6)
+    flows = gdf[gdf["layer"] == "flows"]
+    assert (flows.geom_type == "LineString").all()
+    assert flows["tokens_per_s"].sum() == pytest.approx(summary["served_tokens_per_s"], rel=1e-4)
+
+
+def test_gpkg_has_real_layers(mapped):
+    names = [name for name, _ in pyogrio.list_layers(mapped / "map.gpkg")]
+    assert names == list(LAYERS)
+    chosen = gpd.read_file(mapped / "map.gpkg", layer="sites_chosen")
+    assert chosen.crs.to_epsg() == 4326
+    assert CHOSEN_ATTRS <= set(chosen.columns)
+    gpus = {c.removeprefix("gpus_"): int(chosen[c].sum()) for c in chosen.columns if c.startswith("gpus_") and c != "gpus_by_type"}
+    assert {k: v for k, v in gpus.items() if v} == _summary(mapped)["gpus"]
+    assert any(c.startswith("energy_mw_") for c in chosen.columns)
+    flows = gpd.read_file(mapped / "map.gpkg", layer="flows")
+    assert len(flows) > 0 and flows.crs.to_epsg() == 4326
+
+
+def _pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
+
+
+def _assert_not_blank(path: Path, min_colours: int) -> None:
+    px = _pixels(path)
+    assert px.std() > 15, f"{path.name} looks blank (pixel std {px.std():.1f})"
+    colours = len(np.unique(px.reshape(-1, 3), axis=0))
+    assert colours > min_colours, f"{path.name} has only {colours} distinct colours"
+
+
+def test_static_png_and_svg(mapped):
+    png = mapped / "map.png"
+    width, height = Image.open(png).size
+    assert width >= 1200 and height >= 700
+    _assert_not_blank(png, 200)
+    svg = (mapped / "map.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg and len(svg) > 50_000
+    assert _summary(mapped)["scenario"] in svg or "tiny" in svg  # the title with the scenario name
+
+
+def test_html_is_self_contained(mapped):
+    text = (mapped / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", text), "map.html must not load scripts or styles from a CDN"
+    assert "Leaflet 1.9.4" in text and "planner-site-chosen" in text
+    assert "L.control.layers" in text
+
+
+def _browser() -> str | None:
+    return next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
+
+
+def _headless(browser: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp}", "--window-size=1200,800", "--virtual-time-budget=5000",
+           "--enable-logging=stderr", "--v=0", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+def test_html_in_headless_browser(mapped, tmp_path):
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no headless browser: install Debian's chromium (apt-get install chromium) to run the map.html browser test")
+    url = (mapped / "map.html").resolve().as_uri()
+    dom = _headless(browser, tmp_path / "profile-dom", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "Uncaught" not in dom.stderr, [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    chosen = len(_summary(mapped)["sites"])
+    paths = re.findall(r"<path[^>]*class=\"([^\"]*)\"", dom.stdout)
+    assert sum("leaflet-interactive" in c for c in paths) >= chosen
+    assert sum("planner-site-chosen" in c for c in paths) == chosen
+    assert sum("planner-flow" in c for c in paths) >= 1
+    assert "leaflet-control-layers" in dom.stdout
+    shot = tmp_path / "shot.png"
+    res = _headless(browser, tmp_path / "profile-shot", f"--screenshot={shot}", url)
+    assert res.returncode == 0 and shot.is_file(), res.stderr[-2000:]
+    _assert_not_blank(shot, 50)
+
+
+def _map(run: Path, *args: str):
+    return CliRunner().invoke(app, ["map", str(run), *args])
+
+
+def _no_map_files(run: Path) -> bool:
+    return not list(run.glob("map.*")) and not list(run.glob(".map.*"))
+
+
+def _drop_column(path: Path, column: str) -> None:
+    pd.read_csv(path).drop(columns=[column]).to_csv(path, index=False)
+
+
+def _set_summary(run: Path, key: str, value) -> None:
+    summary = _summary(run)
+    summary[key] = value
+    (run / "summary.json").write_text(json.dumps(summary))
+
+
+def _bad_number(path: Path, column: str) -> None:
+    df = pd.read_csv(path, dtype=str)
+    df.loc[0, column] = "north"
+    df.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        (lambda r: (r / "summary.json").write_text("{not json"), ["summary.json", "not valid JSON"]),
+        (lambda r: (r / "summary.json").write_text("[1, 2]"), ["summary.json", "JSON object"]),
+        (lambda r: (r / "summary.json").unlink(), ["summary.json", "not found"]),
+        (lambda r: _set_summary(r, "cost_usd_per_mtok", None), ["summary.json", "cost_usd_per_mtok", "must be a number"]),
+        (lambda r: (r / "scenario.resolved.yaml").write_text("name: [unclosed"), ["scenario.resolved.yaml", "YAML"]),
+        (lambda r: _drop_column(r / "tables" / "sites.csv", "lat"), ["sites.csv", "missing column(s) lat"]),
+        (lambda r: _bad_number(r / "tables" / "sites.csv", "lon"), ["sites.csv", "'lon'", "line 2", "not a number"]),
+        (lambda r: (r / "tables" / "flows.csv").unlink(), ["flows.csv", "not found"]),
+        (lambda r: (r / "tables" / "fleet.csv").write_text(""), ["fleet.csv", "cannot read CSV"]),
+    ],
+    ids=["summary-not-json", "summary-not-object", "summary-missing", "summary-null-number", "scenario-bad-yaml", "sites-missing-column",
+         "sites-bad-number", "flows-missing", "fleet-empty"],
+)
+def test_broken_run_directory_exits_2(run_copy, breakage, expected):
+    breakage(run_copy)
+    res = _map(run_copy)
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert res.output.startswith("error:")
+    for text in expected:
+        assert text in res.output.replace("\n", ""), res.output
+    assert _no_map_files(run_copy)
+
+
+def test_unknown_format_and_missing_dir(run_copy, tmp_path):
+    res = _map(run_copy, "--format", "png,jpeg")
+    assert res.exit_code == 2 and "jpeg" in res.output and "allowed" in res.output
+    res = _map(tmp_path / "nope")
+    assert res.exit_code == 2 and "not found" in res.output
+
+
+def test_selected_formats_only(run_copy):
+    res = _map(run_copy, "--format", "geojson, png")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in run_copy.glob("map.*")) == ["map.geojson", "map.png"]
+
+
+def test_failed_writer_leaves_no_partial_files(run_copy, monkeypatch):
+    import planner.map_html
+
+    def boom(data, path):
+        Path(path).write_text("<html>half")
+        raise InputError("simulated failure while writing the HTML map")
+
+    monkeypatch.setattr(planner.map_html, "write_html", boom)
+    with pytest.raises(InputError, match="simulated"):
+        write_maps(run_copy, ("geojson", "png", "html"))
+    assert _no_map_files(run_copy)
