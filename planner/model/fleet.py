@@ -7,12 +7,13 @@ Equations (s site, g GPU, m served model, k stream of model m)::
     n_gpu[s,g] <= n_max[s,g] * sum_{c compatible with g} y[s,c]    liquid-only GPUs only under liquid cooling,
                                                                    rack kW within the cooling's limit
     sum_m alloc[s,g,m] <= n_gpu[s,g]                          GPUs allocated at peak
-    sum_g tps[g,m] * alloc[s,g,m] >= sum_{k of m} shape[k,h] * flow[s,k]   for every hour h:
+    capacity[s,m] = sum_g tps[g,m] * alloc[s,g,m]             tokens/s the allocated GPUs can serve
+    capacity[s,m] >= sum_{k of m} shape[k,h] * flow[s,k]      for every hour h:
         tokens/s in the hour (stream shares fixed, each stream following its region's demand
         shape; in annual mode the 24 hours of the diurnal shape)
     it_cap[s]  = sum_c it_cap[s,c] >= sum_g node_W[g] * n_gpu[s,g]           all GPUs at full power
-    sum_c it_load[s,c,t] = sum_g idle_W[g] * n_gpu[s,g]
-        + sum_{g,m} (node_W[g] - idle_W[g]) * alloc[s,g,m] / peak_to_avg * activity[s,m,t]
+    idle[s] = sum_g idle_W[g] * n_gpu[s,g];  busy[s,m] = sum_g (node_W[g] - idle_W[g]) * alloc[s,g,m] / peak_to_avg
+    sum_c it_load[s,c,t] = idle[s] + sum_m busy[s,m] * activity[s,m,t]
         (allocated GPUs are busy peak_to_avg^-1 of the time on average; activity[s,m,t], mean 1,
         is the demand-weighted shape of the streams of m that s can reach)
 """
@@ -67,20 +68,28 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     b.shape = pyo.Param(list(inp.capacity_shape), initialize=inp.capacity_shape, units=dimensionless, within=pyo.Any)
     flows_at = {(s, mod): [(s2, r, mod2) for (s2, r, mod2) in m.demand.SK if s2 == s and mod2 == mod] for s, mod in b.SM}
 
+    b.capacity = pyo.Var(b.SM, domain=pyo.NonNegativeReals, units=Mtok_s)
+    b.capacity_def = pyo.Constraint(b.SM, rule=lambda b, s, mod: b.capacity[s, mod] == sum(b.tps[g, mod] * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM))
+
     def peak_capacity(b, s, mod, h):
-        served = sum(b.shape[(r, mod), h] * m.demand.flow[s, r, mod] for (_, r, _) in flows_at[s, mod])
-        return sum(b.tps[g, mod] * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM) >= served
+        return b.capacity[s, mod] >= sum(b.shape[(r, mod), h] * m.demand.flow[s, r, mod] for (_, r, _) in flows_at[s, mod])
 
     b.peak_capacity = pyo.Constraint(b.SM, hours, rule=peak_capacity)
     b.it_cap_covers_gpus = pyo.Constraint(site.S, rule=lambda b, s: sum(site.it_cap[s, c] for c in site.C) >= sum(b.node_mw[g] * b.n_gpu[s, g] for g in b.G))
 
     T = list(range(inp.slices.n))
     b.activity = pyo.Param(list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any)
+    b.idle_power = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW)
+    b.idle_def = pyo.Constraint(site.S, rule=lambda b, s: b.idle_power[s] == sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G))
+    b.busy_power = pyo.Var(b.SM, domain=pyo.NonNegativeReals, units=MW)
+    b.busy_def = pyo.Constraint(
+        b.SM, rule=lambda b, s, mod: b.busy_power[s, mod] == sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM) / b.peak_to_avg
+    )
+    models_at = {s: [mod for (s2, mod) in b.SM if s2 == s] for s in inp.sites}
 
     def it_load(b, s, t):
-        idle = sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G)
-        active = sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] * b.activity[s, mod, t] for g in b.G for mod in b.M if (s, g, mod) in b.SGM)
-        return sum(site.it_load[s, c, t] for c in site.C) == idle + active / b.peak_to_avg
+        busy = sum(b.busy_power[s, mod] * b.activity[s, mod, t] for mod in models_at[s])
+        return sum(site.it_load[s, c, t] for c in site.C) == b.idle_power[s] + busy
 
     b.it_power = pyo.Constraint(site.S, T, rule=it_load)
     return b
