@@ -15,7 +15,7 @@ from planner.model.fleet import add_fleet
 from planner.model.inputs import ModelInputs
 from planner.model.objective import add_accounting, add_objective
 from planner.model.policy import add_policy
-from planner.model.sites import add_sites
+from planner.model.sites import add_site_loads, add_sites
 
 
 def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = False) -> pyo.ConcreteModel:
@@ -24,6 +24,7 @@ def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = 
     add_sites(m, inp, elastic)
     add_demand(m, inp, elastic)
     add_fleet(m, inp, elastic)
+    add_site_loads(m, inp)
     add_energy(m, inp, elastic)
     add_accounting(m, inp)
     add_policy(m, inp, elastic)

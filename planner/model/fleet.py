@@ -12,8 +12,10 @@ Equations (s site, g GPU, m served model, k stream of model m)::
         tokens/s in the hour (stream shares fixed, each stream following its region's demand
         shape; in annual mode the 24 hours of the diurnal shape)
     it_cap[s]  = sum_c it_cap[s,c] >= sum_g node_W[g] * n_gpu[s,g]           all GPUs at full power
-    idle[s] = sum_g idle_W[g] * n_gpu[s,g];  busy[s,m] = sum_g (node_W[g] - idle_W[g]) * alloc[s,g,m] / peak_to_avg
-    sum_c it_load[s,c,t] = idle[s] + sum_m busy[s,m] * activity[s,m,t]
+    sum_c idle[s,c] = sum_g idle_W[g] * n_gpu[s,g]
+    sum_c busy[s,m,c] = sum_g (node_W[g] - idle_W[g]) * alloc[s,g,m] / peak_to_avg
+    idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]   (only under the chosen cooling)
+    IT load in slice t: it_load[s,c,t] = idle[s,c] + sum_m busy[s,m,c] * activity[s,m,t]
         (allocated GPUs are busy peak_to_avg^-1 of the time on average; activity[s,m,t], mean 1,
         is the demand-weighted shape of the streams of m that s can reach)
 """
@@ -79,17 +81,17 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
 
     T = list(range(inp.slices.n))
     b.activity = pyo.Param(list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any)
-    b.idle_power = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW)
-    b.idle_def = pyo.Constraint(site.S, rule=lambda b, s: b.idle_power[s] == sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G))
-    b.busy_power = pyo.Var(b.SM, domain=pyo.NonNegativeReals, units=MW)
+    # idle and busy power split by cooling (only the chosen cooling's share can be non-zero)
+    b.idle_power = pyo.Var(site.S, site.C, domain=pyo.NonNegativeReals, units=MW)
+    b.busy_power = pyo.Var(b.SM, site.C, domain=pyo.NonNegativeReals, units=MW)
+    b.idle_def = pyo.Constraint(site.S, rule=lambda b, s: sum(b.idle_power[s, c] for c in site.C) == sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G))
     b.busy_def = pyo.Constraint(
-        b.SM, rule=lambda b, s, mod: b.busy_power[s, mod] == sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM) / b.peak_to_avg
+        b.SM, rule=lambda b, s, mod: sum(b.busy_power[s, mod, c] for c in site.C) == sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM) / b.peak_to_avg
     )
     models_at = {s: [mod for (s2, mod) in b.SM if s2 == s] for s in inp.sites}
-
-    def it_load(b, s, t):
-        busy = sum(b.busy_power[s, mod] * b.activity[s, mod, t] for mod in models_at[s])
-        return sum(site.it_load[s, c, t] for c in site.C) == b.idle_power[s] + busy
-
-    b.it_power = pyo.Constraint(site.S, T, rule=it_load)
+    peak_activity = {(s, mod): max(inp.activity_shape[s, mod, t] for t in T) for s, mod in b.SM}
+    b.peak_activity = pyo.Param(b.SM, initialize=peak_activity, units=dimensionless)
+    b.load_under_cooling = pyo.Constraint(
+        site.S, site.C, rule=lambda b, s, c: b.idle_power[s, c] + sum(b.busy_power[s, mod, c] * b.peak_activity[s, mod] for mod in models_at[s]) <= site.it_cap[s, c]
+    )
     return b
