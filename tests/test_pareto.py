@@ -1,0 +1,98 @@
+"""`planner pareto`: the epsilon-constraint frontier is monotone, its ends are the
+single-objective optima, model reuse gives the same points as rebuilding, and the output
+directory holds the table, the plot and a reproducible run directory per point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import planner
+from planner.cli import app
+from planner.errors import InfeasibleError, InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")
+EXACT = {"solver.threads": 1, "solver.mip_gap": 0.0}
+"""Exact MIP optima, so the frontier and its ends are comparable without gap tolerances."""
+POINTS = 5
+
+
+@pytest.fixture(scope="module")
+def frontier(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("pareto") / "small"
+    return out, planner.pareto(SMALL, points=POINTS, overrides=EXACT, out=out)
+
+
+def test_frontier_is_monotone(frontier):
+    _, table = frontier
+    assert list(table["kind"]) == ["min_cost", *["epsilon"] * (POINTS - 2), "min_carbon"]
+    assert (table["status"] == "optimal").all()
+    carbon, cost = table["emissions_t_per_yr"].to_numpy(), table["annualized_cost_usd"].to_numpy()
+    assert all(carbon[k] < carbon[k - 1] for k in range(1, POINTS))
+    assert all(cost[k] >= cost[k - 1] * (1 - 1e-9) for k in range(1, POINTS)), cost
+    eps = table[table["kind"] == "epsilon"]
+    assert (eps["emissions_t_per_yr"] <= eps["carbon_cap_t_per_yr"] * (1 + 1e-6)).all()
+    caps = [carbon[0], *eps["carbon_cap_t_per_yr"], carbon[-1]]
+    steps = [caps[k - 1] - caps[k] for k in range(1, POINTS)]
+    assert max(steps) == pytest.approx(min(steps), rel=1e-9)  # evenly spaced caps
+    for col in ("cost_usd_per_mtok", "gco2e_per_mtok", "n_sites", "sites", "gpu_mix", "energy_mix", "gap"):
+        assert table[col].notna().all(), col
+
+
+def test_ends_equal_single_objective_solves(frontier):
+    out, table = frontier
+    for kind, objective in (("min_cost", "cost"), ("min_carbon", "carbon")):
+        rel = table.loc[table["kind"] == kind, "run_dir"].iloc[0]
+        end = json.loads((out / rel / "summary.json").read_text())
+        single = planner.solve(SMALL, objective=objective, overrides=EXACT)
+        assert end["objective"] == objective
+        assert end["objective_value"] == pytest.approx(single.outcome.objective_value, rel=1e-7)
+        assert end["emissions_t_per_yr"] == pytest.approx(single.summary["emissions_t_per_yr"], rel=1e-6)
+
+
+def test_reuse_matches_rebuild():
+    cols = ["kind", "carbon_cap_t_per_yr", "emissions_t_per_yr", "annualized_cost_usd", "sites", "gpu_mix"]
+    reused = planner.pareto(SMALL, points=3, overrides=EXACT)
+    rebuilt = planner.pareto(SMALL, points=3, overrides=EXACT, reuse=False)
+    pd.testing.assert_frame_equal(reused[cols], rebuilt[cols], rtol=1e-7)
+
+
+def test_output_directory(frontier):
+    out, table = frontier
+    assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pd.read_csv(out / "pareto.csv").shape == table.shape
+    assert len(pd.read_parquet(out / "pareto.parquet")) == POINTS
+    assert sorted(p.name for p in (out / "points").iterdir()) == [f"{k:02d}-{kind}" for k, kind in enumerate(table["kind"])]
+    # an epsilon point's run directory reproduces it with `planner solve`
+    mid = table[table["kind"] == "epsilon"].iloc[0]
+    resolved = yaml.safe_load((out / mid["run_dir"] / "scenario.resolved.yaml").read_text())
+    assert resolved["objective"] == "cost"
+    assert resolved["policy"]["carbon_cap_t_per_yr"] == pytest.approx(mid["carbon_cap_t_per_yr"])
+    again = planner.solve(resolved)
+    assert again.summary["annualized_cost_usd"] == pytest.approx(mid["annualized_cost_usd"], rel=1e-7)
+
+
+def test_cli_pareto(tmp_path):
+    out = tmp_path / "cli"
+    res = CliRunner().invoke(app, ["pareto", SMALL, "--points", "3", "--out", str(out), "--mip-gap", "0", "--threads", "1"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "frontier" in res.output and "min_carbon" in res.output and "Traceback" not in res.output
+    assert (out / "pareto.csv").is_file() and len(list((out / "points").iterdir())) == 3
+    again = CliRunner().invoke(app, ["pareto", SMALL, "--points", "3", "--out", str(out)])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_too_few_points():
+    with pytest.raises(InputError, match="at least 2"):
+        planner.pareto(SMALL, points=1)
+
+
+def test_infeasible_scenario_raises():
+    with pytest.raises(InfeasibleError, match="carbon_cap"):
+        planner.pareto(SMALL, points=3, overrides={**EXACT, "policy.carbon_cap_t_per_yr": 1})
