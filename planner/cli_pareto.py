@@ -50,10 +50,10 @@ def run_pareto(
     scenario: Path | None, points: int, out: Path | None, sets: list[str], scheduler: str | None,
     workers: int | None, threads: int | None, time_limit: float | None, mip_gap: float | None,
 ) -> tuple[pd.DataFrame, Path]:
-    """Overrides and output directory, then :func:`planner.pareto.pareto` with a progress bar."""
+    """Overrides and output directory, then :func:`planner.frontier.pareto` with a progress bar."""
     from planner.catalogs import load_catalogs
     from planner.cli import err_console
-    from planner.pareto import pareto
+    from planner.frontier import pareto
     from planner.paths import DEFAULT_SCENARIO
     from planner.rundir import check_new, default_run_dir
     from planner.scenario_io import load_scenario, parse_overrides

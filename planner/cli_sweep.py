@@ -50,13 +50,13 @@ def register(app: typer.Typer) -> None:
 
 
 def run_sweep(scenario: Path | None, sets: list[str], scheduler: str | None, workers: int, out: Path | None, resume: bool, yes: bool, threads: int) -> tuple[pd.DataFrame, Path]:
-    """Parse the grid, pick the output directory and run :func:`planner.sweep.sweep` with a progress bar."""
+    """Parse the grid, pick the output directory and run :func:`planner.sweeps.sweep` with a progress bar."""
     from planner.catalogs import load_catalogs
     from planner.cli import err_console
     from planner.paths import DEFAULT_SCENARIO
     from planner.rundir import default_run_dir
     from planner.scenario_io import load_scenario
-    from planner.sweep import parse_sets, sweep
+    from planner.sweeps import parse_sets, sweep
 
     grid = parse_sets(sets)
     if not grid:

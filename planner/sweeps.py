@@ -27,10 +27,8 @@ import itertools
 import json
 import os
 import re
-import sys
 import tempfile
 import time
-import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -367,18 +365,3 @@ def _save(path: Path, data: Mapping[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     tmp.replace(path)
-
-
-def callable_module(name: str, fn: Callable[..., Any]) -> None:
-    """Make module ``name`` callable as ``fn``: ``planner.sweep`` is both this module (once
-    imported, the package attribute) and the API function ``planner.sweep(...)``."""
-
-    class CallableModule(types.ModuleType):
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            return fn(*args, **kwargs)
-
-    sys.modules[name].__class__ = CallableModule
-
-
-callable_module(__name__, sweep)
-

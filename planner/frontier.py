@@ -39,7 +39,7 @@ from planner.catalogs import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.inputs import ModelInputs
 from planner.scenario import Scenario
-from planner.sweep import PointResult, attempt, callable_module, dask_client, headline_row, run_tasks, write_point
+from planner.sweeps import PointResult, attempt, dask_client, headline_row, run_tasks, write_point
 
 PLACEHOLDER_CAP = 1e12
 """Carbon cap [tCO2e/yr] the model is built with when the scenario has none (the row is
@@ -262,6 +262,3 @@ def plot_frontier(table: pd.DataFrame, path: Path, title: str = "cost vs carbon"
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-
-
-callable_module(__name__, pareto)
