@@ -206,5 +206,12 @@ class Scenario(StrictModel):
     """How the year is represented: ``annual`` or ``representative_days``."""
     solver: SolverOptions = Field(default_factory=SolverOptions)
     """HiGHS options: time limit, MIP gap, threads, seed."""
+    profiles: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """User 8760-hour profiles replacing the synthetic ones, per site and column:
+    ``{abilene_tx: {pv_cf: data/my_nsrdb.csv, dry_bulb_c: data/my_nsrdb.csv}}``. Columns:
+    pv_cf, wind_cf, dry_bulb_c, wet_bulb_c, grid_co2_g_per_kwh, grid_price_usd_per_mwh,
+    pv_poa_w_m2; layouts NSRDB (SAM CSV), renewables.ninja, PVGIS TMY or a plain
+    ``timestamp,value`` CSV, detected from the header. Paths are relative to the working
+    directory. Annual mode uses the profiles' means."""
     physics: PhysicsOptions = Field(default_factory=PhysicsOptions)
     """Assumptions of the physics chain (throughput source, Landauer bits per FLOP)."""

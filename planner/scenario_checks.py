@@ -9,6 +9,7 @@ latency budget of some selected site.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -57,6 +58,19 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
         problems.append(Problem(path, path, (
             f"{show_number(scenario.policy.hourly_cfe_share)} needs time.mode: representative_days "
             "(hourly matching has no meaning in one annual slice); use policy.clean_energy_share for annual matching")))
+
+    site_ids_all = catalog_ids(catalogs.sites)
+    from planner.profiles import SITE_COLUMNS
+
+    for site, columns in scenario.profiles.items():
+        if site not in site_ids_all:
+            problems.append(_unknown_id(("profiles", site), "site", site, site_ids_all))
+        for column, file in columns.items():
+            path = ("profiles", site, column)
+            if column not in SITE_COLUMNS:
+                problems.append(_unknown_id(path, "profile column", column, list(SITE_COLUMNS), what="profile column"))
+            elif not Path(file).is_file():
+                problems.append(Problem(path, path, f"profile file '{file}' not found (paths are relative to the working directory)"))
 
     tech = scenario.technologies
     for field, kind in _KINDS.items():

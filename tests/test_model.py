@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
@@ -211,3 +212,31 @@ def test_full_hourly_cfe_with_pv_only_is_infeasible_and_explained(tiny, catalogs
     text = str(info.value)
     assert "cannot cover its load in" in text and "(pv)" in text
     assert "add storage, firm plant or a grid connection" in text
+
+
+def test_user_profiles_replace_synthetic_ones(tiny, catalogs):
+    """A scenario's NSRDB / plain profile files drive the hourly model and the annual means."""
+    root = Path(__file__).parent / "data" / "profiles"
+    data = with_changes(tiny, {
+        "time.mode": "representative_days", "time.days": 2,
+        "profiles": {"abilene_tx": {"pv_cf": str(root / "nsrdb_abilene_tx.csv")}, "loudoun_va": {"grid_co2_g_per_kwh": str(root / "plain_co2_loudoun_va.csv")}},
+    })
+    inp = _inputs(data, catalogs)
+    from planner.profiles import read_profile
+
+    pv = read_profile(root / "nsrdb_abilene_tx.csv", "pv_cf")
+    assert inp.site_data.at["abilene_tx", "pv_cf"] == pytest.approx(float(pv.mean()), rel=1e-9)
+    i = inp.sites.index("abilene_tx")
+    weighted = float((inp.slices.pv_cf[i] * inp.slices.weight_h).sum() / inp.slices.weight_h.sum())
+    assert weighted == pytest.approx(float(pv.mean()), rel=0.05)  # typical days keep the file's mean
+
+
+def test_bad_profile_entries_are_input_errors(tiny, catalogs):
+    from planner.errors import InputError
+
+    data = with_changes(tiny, {"profiles": {"abilene_tx": {"pv_cff": "x.csv", "wind_cf": "missing.csv"}}})
+    with pytest.raises(InputError) as info:
+        _inputs(data, catalogs)
+    text = str(info.value)
+    assert "profiles.abilene_tx.pv_cff" in text and "did you mean 'pv_cf'" in text
+    assert "profile file 'missing.csv' not found" in text

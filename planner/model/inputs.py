@@ -121,6 +121,23 @@ def _resource_ok(tech: str, kind: str, geothermal_resource: str) -> float:
     return 1.0 if geothermal_resource in GEOTHERMAL_SITES.get(tech, ("hydrothermal",)) else 0.0
 
 
+MEAN_COLUMNS = {
+    "pv_cf": "pv_cf",
+    "wind_cf": "wind_cf",
+    "dry_bulb_c": "annual_mean_temp_c",
+    "grid_co2_g_per_kwh": "grid_co2_g_per_kwh",
+    "grid_price_usd_per_mwh": "electricity_price_usd_per_mwh",
+}
+"""Profile column -> site catalog column that takes the profile's annual mean."""
+
+
+def load_user_profiles(scenario: Scenario, site_ids: list[str]) -> dict[str, dict[str, pd.Series]]:
+    """The scenario's user profile files (selected sites only), read and checked (8760 h)."""
+    from planner.profiles import read_profile
+
+    return {sid: {col: read_profile(path, col) for col, path in cols.items()} for sid, cols in scenario.profiles.items() if sid in site_ids}
+
+
 def _menu(requested: list[str] | None, catalog: pd.DataFrame) -> list[str]:
     return list(catalog.index) if requested is None else list(dict.fromkeys(requested))
 
@@ -133,7 +150,12 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     """
     fac, fin = catalogs.facility, catalogs.finance
     site_ids = selected_sites(scenario, catalogs)
-    sites = apply_site_overrides(scenario, catalogs).loc[site_ids]
+    sites = apply_site_overrides(scenario, catalogs).loc[site_ids].copy()
+    user = load_user_profiles(scenario, site_ids)
+    for sid, columns in user.items():  # annual means follow the user's profiles
+        for column, series in columns.items():
+            if column in MEAN_COLUMNS:
+                sites.at[sid, MEAN_COLUMNS[column]] = float(series.mean())
     techs = _menu(scenario.technologies.energy, catalogs.energy)
     energy = catalogs.energy.loc[techs]
     gpus = _menu(scenario.technologies.gpus, catalogs.gpus)
@@ -181,7 +203,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
 
     # --- time slices: hourly PUE/WUE, demand shapes, availability
     stream_regions = list(dict.fromkeys(r for r, _ in streams))
-    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites, regions.loc[stream_regions], dem.peak_to_average)
+    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites, regions.loc[stream_regions], dem.peak_to_average, user)
     T = range(slices.n)
     pue_t: dict[tuple[str, str, int], float] = {}
     wue: dict[tuple[str, str, int], float] = {}
