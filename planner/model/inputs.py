@@ -17,8 +17,7 @@ from planner.catalogs import Catalogs, cooling_can_host, crf
 from planner.errors import InputError
 from planner.physics import fibre_round_trip_ms, great_circle_km
 from planner.cooling import hourly_pue, hourly_wue
-from planner.model.timeslices import TimeSlices, build_time_slices, utc_offset_h
-from planner.model.timeslices import demand_shape as demand_shape_curve
+from planner.model.timeslices import TimeSlices, build_time_slices
 from planner.scenario import Scenario
 from planner.scenario_io import apply_site_overrides, selected_sites
 from planner.throughput import throughput_table
@@ -218,9 +217,11 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     if slices.hourly:  # one row per distinct vector of stream shapes (e.g. 24 when days repeat)
         distinct = list(dict.fromkeys(tuple(round(shape[k, t], 9) for k in streams) for t in T))
         capacity_shape = {(k, h): vec[j] for h, vec in enumerate(distinct) for j, k in enumerate(streams)}
-    else:  # one annual slice: the fleet still covers the diurnal peak (24 UTC hours of the shape)
+    else:  # one annual slice: the fleet still covers each UTC hour's highest demand of the year
+        from planner.profiles import region_demand_shape
+
         hours = np.arange(24)
-        diurnal = {r: demand_shape_curve(utc_offset_h(regions.at[r, "timezone"]), dem.peak_to_average, hours) for r in stream_regions}
+        diurnal = {r: region_demand_shape(regions.loc[r], dem.peak_to_average).to_numpy(float).reshape(-1, 24).max(axis=0) for r in stream_regions}
         capacity_shape = {(k, h): float(diurnal[k[0]][h]) for k in streams for h in hours}
     activity: dict[tuple[str, str, int], float] = {}
     for sid in site_ids:

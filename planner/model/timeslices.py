@@ -9,7 +9,8 @@ demand shape (mean 1). ``assignments`` maps each of the 365 calendar days to its
 representative day, for storage linked across the year.
 
 * annual mode: one slice at the catalog means (wet bulb = mean - 0.3 x the design
-  depression); the fleet still covers the diurnal demand peak through :func:`demand_shape`;
+  depression); the fleet still covers the diurnal demand peak (see ``capacity_shape`` in
+  :mod:`planner.model.inputs`);
 * representative days: 8760-hour profiles from :mod:`planner.profiles` (pvlib PV,
   synthetic wind, temperatures, grid shapes, demand shapes; user files where the scenario
   gives them), clustered into N typical days by tsam (:func:`representative_slices`).
@@ -18,8 +19,6 @@ representative day, for storage linked across the year.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -55,17 +54,6 @@ class TimeSlices:
     def n_days(self) -> int:
         """Number of representative days (1 in annual mode)."""
         return int(self.day.max()) + 1
-
-
-def utc_offset_h(timezone: str) -> float:
-    """Standard-time UTC offset of an IANA zone [h] (January, so no daylight saving)."""
-    return ZoneInfo(timezone).utcoffset(datetime(2023, 1, 15)).total_seconds() / 3600.0
-
-
-def demand_shape(offset_h: float, peak_to_average: float, hour_utc: np.ndarray) -> np.ndarray:
-    """Diurnal demand shape (T,) in local time: mean 1 over a day, peak ``peak_to_average`` at 14:00."""
-    local = (hour_utc + offset_h) % 24
-    return 1.0 + (peak_to_average - 1.0) * np.cos(2 * np.pi * (local - 14.0) / 24.0)
 
 
 def build_time_slices(
