@@ -143,6 +143,9 @@ class TimeOptions(StrictModel):
     ``representative_days``: N typical 24-hour days with weights."""
     days: int = Field(default=4, ge=1, le=365)
     """Number of representative days (``representative_days`` mode)."""
+    extremes: list[Literal["peak_demand", "lowest_pv", "lowest_wind"]] = Field(default_factory=lambda: ["peak_demand"])
+    """Calendar days kept as their own representative days (counted within ``days``): the
+    day of highest demand, of lowest PV output, of lowest wind output (averaged over sites)."""
     link_storage: bool = False
     """Link battery state of charge across the year through the chronological sequence of
     representative days (Kotzur et al. 2018), so storage can move energy between days (for

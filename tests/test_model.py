@@ -240,3 +240,16 @@ def test_bad_profile_entries_are_input_errors(tiny, catalogs):
     text = str(info.value)
     assert "profiles.abilene_tx.pv_cff" in text and "did you mean 'pv_cf'" in text
     assert "profile file 'missing.csv' not found" in text
+
+
+def test_extreme_days_are_kept(tiny, catalogs):
+    """The peak-demand day and the lowest-PV day appear among the representative days."""
+    data = with_changes(tiny, {"time.mode": "representative_days", "time.days": 4, "time.extremes": ["peak_demand", "lowest_pv"]})
+    inp = _inputs(data, catalogs)
+    from planner.profiles import region_demand_shape
+
+    region = inp.streams[0][0]
+    shape = region_demand_shape(catalogs.regions.loc[region], inp.peak_to_average).to_numpy()
+    assert inp.slices.demand_shape[region].max() == pytest.approx(shape.max() / shape.mean(), rel=0.02)
+    assert inp.slices.weight_h.sum() == pytest.approx(8760)
+    assert len(inp.slices.assignments) == 365

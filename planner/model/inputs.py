@@ -202,7 +202,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
 
     # --- time slices: hourly PUE/WUE, demand shapes, availability
     stream_regions = list(dict.fromkeys(r for r, _ in streams))
-    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites, regions.loc[stream_regions], dem.peak_to_average, user)
+    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites, regions.loc[stream_regions], dem.peak_to_average, user, tuple(scenario.time.extremes))
     T = range(slices.n)
     pue_t: dict[tuple[str, str, int], float] = {}
     wue: dict[tuple[str, str, int], float] = {}

@@ -56,8 +56,18 @@ class TimeSlices:
         return int(self.day.max()) + 1
 
 
+EXTREMES = {"peak_demand": "demand:max", "lowest_pv": "pv_cf:min", "lowest_wind": "wind_cf:min"}
+"""Scenario ``time.extremes`` names -> :func:`planner.profiles.representative_days` extremes."""
+
+
 def build_time_slices(
-    mode: str, days: int, sites: pd.DataFrame, regions: pd.DataFrame, peak_to_average: float, user: dict[str, dict[str, pd.Series]] | None = None
+    mode: str,
+    days: int,
+    sites: pd.DataFrame,
+    regions: pd.DataFrame,
+    peak_to_average: float,
+    user: dict[str, dict[str, pd.Series]] | None = None,
+    extremes: tuple[str, ...] = ("peak_demand",),
 ) -> TimeSlices:
     """Build the slices for ``mode`` (``annual`` or ``representative_days``).
 
@@ -69,6 +79,7 @@ def build_time_slices(
     regions : demand-region rows (lat, lon, timezone) of the regions with demand
     peak_to_average : demand peak / average [-]
     user : user 8760-hour profiles per site and column, replacing the synthetic ones
+    extremes : days kept as their own typical days (names of :data:`EXTREMES`; at most days - 1)
     """
     pv_mean, wind_mean = sites["pv_cf"].to_numpy(float), sites["wind_cf"].to_numpy(float)
     co2 = sites["grid_co2_g_per_kwh"].to_numpy(float)
@@ -81,7 +92,8 @@ def build_time_slices(
             np.array([HOURS_PER_YEAR]), zeros, zeros, pv_mean[:, None], wind_mean[:, None], mean_t, np.minimum(wet, mean_t),
             co2[:, None], price[:, None], {r: np.ones(1) for r in regions.index}, np.zeros(DAYS_PER_YEAR, dtype=int), False,
         )
-    return representative_slices(days, sites, regions, peak_to_average, ("demand:max",) if days > 1 else (), user or {})
+    kept = tuple(EXTREMES[e] for e in extremes)[: max(days - 1, 0)]
+    return representative_slices(days, sites, regions, peak_to_average, kept, user or {})
 
 
 def representative_slices(
