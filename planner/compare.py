@@ -2,8 +2,8 @@
 re-dispatched hour by hour.
 
 Annual mode sees average capacity factors, prices and PUE; it cannot see nights, calm
-days or hot afternoons. Fixing the annual plan's sites, cooling and GPU blocks in the hourly
-model, keeping its IT capacity, plant and grid connection as lower bounds (no battery),
+days or hot afternoons. Fixing the annual plan's sites and cooling in the hourly model,
+keeping its GPU blocks, IT capacity, plant and grid connection as lower bounds (no battery),
 and re-solving gives that plan's hourly cost: never below its annual cost, since the hourly
 operation has to follow every slice's weather and demand instead of the year's averages.
 """
@@ -21,12 +21,12 @@ from planner.model.build import build_model
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import build_inputs
 
-FIXED = (("site", "open"), ("site", "y"), ("fleet", "blocks"))
-"""(block, variable) pairs of the plan kept exactly: sites, cooling, GPU blocks."""
-AT_LEAST = (("site", "it_cap"), ("energy", "cap"), ("energy", "grid_cap"))
-"""Energy capacities kept as lower bounds: hourly operation may need more firm capacity
-(the hottest hour's PUE, the busiest hour's IT load) or more plant than the annual averages
-showed, never less."""
+FIXED = (("site", "open"), ("site", "y"))
+"""(block, variable) pairs of the plan kept exactly: sites and cooling."""
+AT_LEAST = (("fleet", "blocks"), ("site", "it_cap"), ("energy", "cap"), ("energy", "grid_cap"))
+"""Capacities kept as lower bounds: hourly operation may need more GPUs (the busiest hour of
+the typical days), IT and firm capacity (the hottest hour's PUE) or plant than the annual
+averages showed, never less."""
 
 
 def hourly_cost_of_plan(annual: SolveResult, days: int, catalogs: Catalogs) -> dict[str, Any]:

@@ -229,7 +229,9 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
             reach = [k for (s2, k) in flows if s2 == sid and k[1] == mod]
             total = sum(demand[k] for k in reach)
             for t in T:
-                activity[sid, mod, t] = sum(demand[k] * shape[k, t] for k in reach) / total if total > 0 else 1.0
+                # busy share of allocated GPUs: at most 1, so activity <= peak_to_average
+                value = sum(demand[k] * shape[k, t] for k in reach) / total if total > 0 else 1.0
+                activity[sid, mod, t] = min(value, dem.peak_to_average)
     kind = {e: str(energy.at[e, "kind"]) for e in techs}
     availability: dict[tuple[str, str, int], float] = {}
     for i, sid in enumerate(site_ids):
