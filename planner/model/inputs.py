@@ -346,8 +346,3 @@ def latency_reach(inputs: ModelInputs) -> dict[tuple[str, str], list[str]]:
     for s, k in inputs.flows:
         reach[k].append(s)
     return reach
-
-
-def as_array(d: dict, keys: list) -> np.ndarray:
-    """Values of ``d`` in the order of ``keys`` as a float array."""
-    return np.array([d[k] for k in keys], dtype=float)
