@@ -13,8 +13,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from planner.catalogs import load_catalogs  # noqa: E402
-from planner.throughput import calibration_report  # noqa: E402
+from planner.catalogs.load import load_catalogs  # noqa: E402
+from planner.chain.tokens.calibration import calibration_report  # noqa: E402
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 import planner  # noqa: E402
-from planner.catalogs import load_catalogs  # noqa: E402
-from planner.compare import annual_vs_hourly  # noqa: E402
+from planner.catalogs.load import load_catalogs  # noqa: E402
+from planner.studies.compare import annual_vs_hourly  # noqa: E402
 
 
 def main() -> None:

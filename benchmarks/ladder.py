@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import planner  # noqa: E402
-from planner.catalogs import load_catalogs  # noqa: E402
+from planner.catalogs.load import load_catalogs  # noqa: E402
 
 ENERGY = ["grid", "pv", "wind", "battery", "ngcc", "gas_recip", "nuclear_smr", "geothermal"]
 GPUS = ["H100", "H200", "B200", "GB200", "GB300", "MI300X", "MI355X"]

@@ -42,7 +42,7 @@ VOLATILE = ["wall_s", "solve_s", "run_dir"]
 def warm_up(scenario: str) -> None:
     """Import the model stack and build the scenario's inputs once (per-process caches)."""
     from planner.api import resolve_scenario
-    from planner.catalogs import load_catalogs
+    from planner.catalogs.load import load_catalogs
     from planner.model.inputs import build_inputs
 
     catalogs = load_catalogs()

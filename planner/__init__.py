@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import solve as solve
-    from planner.frontier import pareto as pareto
-    from planner.sweeps import sweep as sweep
+    from planner.studies.pareto import pareto as pareto
+    from planner.studies.sweep import sweep as sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -27,11 +27,11 @@ def __getattr__(name: str) -> Any:
 
         return solve
     if name == "pareto":
-        from planner.frontier import pareto
+        from planner.studies.pareto import pareto
 
         return pareto
     if name == "sweep":
-        from planner.sweeps import sweep
+        from planner.studies.sweep import sweep
 
         return sweep
     raise AttributeError(f"module 'planner' has no attribute {name!r}")

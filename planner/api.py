@@ -1,7 +1,7 @@
 """Python API: ``planner.solve(scenario) -> SolveResult`` with pandas tables.
 
 The CLI's ``planner solve`` is a thin shell around :func:`solve` plus
-:func:`planner.rundir.write_run_dir`.
+:func:`planner.results.rundir.write_contents`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner import results
-from planner.capex import capex_line_items, opex_table
-from planner.catalogs import Catalogs, load_catalogs
+from planner.results import tables as results
+from planner.results.capex import capex_line_items, opex_table
+from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.build import build_model
 from planner.model.explain import explain_infeasibility, unreachable_streams
@@ -26,8 +26,8 @@ from planner.model.warmstart import Screening
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
 from planner.paths import DEFAULT_SCENARIO
-from planner.scenario import Scenario
-from planner.scenario_io import load_scenario, scenario_from_dict
+from planner.scenario.schema import Scenario
+from planner.scenario.load import load_scenario, scenario_from_dict
 
 Stage = Callable[[str], None]
 

@@ -1,6 +1,13 @@
-"""Where the project's data lives: `data/`, `models/` and `scenarios/` beside the package.
+"""Where the planner's data lives: the ``data/``, ``models/`` and ``scenarios/`` trees.
 
-Set ``PLANNER_HOME`` to point the planner at another checkout holding those folders.
+The home holding those three folders is, in this order:
+
+1. ``$PLANNER_HOME``, when set (a user's own data tree: copy the shipped one and edit it);
+2. the source checkout the package was imported from (``data/`` beside ``planner/``);
+3. the copy shipped inside the installed wheel (``planner/_home/``, see ``pyproject.toml``).
+
+Scenarios can be named by path or, for shipped ones, by name (``small_5_sites``): see
+:func:`shipped_scenario`.
 """
 
 from __future__ import annotations
@@ -8,8 +15,40 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT: Path = Path(os.environ.get("PLANNER_HOME", Path(__file__).resolve().parent.parent))
+HOME_ENV = "PLANNER_HOME"
+"""Environment variable naming a folder with ``data/``, ``models/`` and ``scenarios/``."""
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _home() -> Path:
+    """The data home: ``$PLANNER_HOME``, else the checkout, else the copy in the wheel."""
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    checkout = _PACKAGE.parent
+    if (checkout / "data").is_dir() and (checkout / "models").is_dir():
+        return checkout
+    return _PACKAGE / "_home"
+
+
+PROJECT_ROOT: Path = _home()
 DATA_DIR: Path = PROJECT_ROOT / "data"
 MODELS_DIR: Path = PROJECT_ROOT / "models"
 SCENARIOS_DIR: Path = PROJECT_ROOT / "scenarios"
 DEFAULT_SCENARIO: Path = SCENARIOS_DIR / "us_inference_2027.yaml"
+
+
+def shipped_scenarios() -> list[str]:
+    """Names (file stems) of the scenarios in the home's ``scenarios/`` folder."""
+    if not SCENARIOS_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in SCENARIOS_DIR.glob("*.yaml"))
+
+
+def shipped_scenario(name: str) -> Path | None:
+    """``scenarios/<name>.yaml`` of the home when ``name`` is a bare scenario name that exists."""
+    if not name or os.sep in name or (os.altsep and os.altsep in name):
+        return None
+    stem = name[: -len(".yaml")] if name.endswith(".yaml") else name
+    candidate = SCENARIOS_DIR / f"{stem}.yaml"
+    return candidate if stem in shipped_scenarios() else None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from planner.catalogs import load_catalogs
+from planner.catalogs.load import load_catalogs
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from planner.catalogs import (
+from planner.catalogs.load import (
     CLIMATE_CLASSES,
     CONFIDENCES,
     ENERGY_KINDS,

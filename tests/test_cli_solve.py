@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
+from planner.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")
@@ -56,7 +56,7 @@ def test_run_directory_contents(run_dir):
 
 
 def test_resolved_scenario_reloads(run_dir):
-    from planner.scenario_io import load_scenario
+    from planner.scenario.load import load_scenario
 
     scn = load_scenario(run_dir / "scenario.resolved.yaml")
     assert scn.name == "small_5_sites"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.compare import annual_vs_hourly
+from planner.studies.compare import annual_vs_hourly
 from tests.conftest import with_changes
 
 

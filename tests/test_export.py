@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 import planner
-from planner.capex import ACCELERATOR_SHARE, CATEGORIES, LINE_COLUMNS, OPEX_CATEGORIES, OPEX_COLUMNS, default_base_year
-from planner.catalogs import crf, load_catalogs
-from planner.cli import app
-from planner.export import SHEETS, capex_sheets, export_capex, spend_schedule
-from planner.rundir import staging, write_contents
+from planner.results.capex import ACCELERATOR_SHARE, CATEGORIES, LINE_COLUMNS, OPEX_CATEGORIES, OPEX_COLUMNS, default_base_year
+from planner.catalogs.load import crf, load_catalogs
+from planner.cli.app import app
+from planner.results.export import SHEETS, capex_sheets, export_capex, spend_schedule
+from planner.results.rundir import staging, write_contents
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "scenarios" / "small_5_sites.yaml"
@@ -26,7 +26,7 @@ HOURLY_WITH_CARBON_PRICE = {"time.mode": "representative_days", "time.days": 2, 
 
 def _write_run(result, out: Path) -> Path:
     with staging(out) as tmp:
-        write_contents(result, tmp)
+        write_contents(result.scenario, result.summary, result.tables, tmp)
     return out
 
 

@@ -17,10 +17,11 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from planner.cli import app
+from planner.cli.app import app
 from planner.errors import InputError
-from planner.maps import ALL_FORMATS, LAYERS, write_maps
-from planner.rundir import write_contents
+from planner.maps.data import LAYERS
+from planner.maps.write import ALL_FORMATS, write_maps
+from planner.results.rundir import write_contents
 from tests.conftest import TINY, with_changes
 
 # the tiny scenario plus a far-away site (Quincy WA): with 30 ms budgets no stream can reach it
@@ -40,7 +41,8 @@ def solved(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("maprun") / "run"
     out.mkdir()
-    write_contents(solve(SCENARIO), out)
+    result = solve(SCENARIO)
+    write_contents(result.scenario, result.summary, result.tables, out)
     return out
 
 
@@ -223,13 +225,13 @@ def test_selected_formats_only(run_copy):
 
 
 def test_failed_writer_leaves_no_partial_files(run_copy, monkeypatch):
-    import planner.map_html
+    import planner.maps.html
 
     def boom(data, path):
         Path(path).write_text("<html>half")
         raise InputError("simulated failure while writing the HTML map")
 
-    monkeypatch.setattr(planner.map_html, "write_html", boom)
+    monkeypatch.setattr(planner.maps.html, "write_html", boom)
     with pytest.raises(InputError, match="simulated"):
         write_maps(run_copy, ("geojson", "png", "html"))
     assert _no_map_files(run_copy)

@@ -187,7 +187,7 @@ def test_tiny_time_limit_never_crashes(catalogs):
 def test_battery_state_of_charge_is_feasible_through_the_year(tiny, catalogs, link):
     """Off-grid PV + battery + gas: the chronological state of charge (linked through the
     day sequence, or cyclic per day) stays within [0, energy] in every calendar hour."""
-    from planner.results import chronological_soc
+    from planner.results.tables import chronological_soc
 
     data = with_changes(tiny, {
         "time.mode": "representative_days", "time.days": 4, "time.link_storage": link,

@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 import planner
-from planner.cli import app
+from planner.cli.app import app
 from planner.errors import InfeasibleError, InputError
 
 ROOT = Path(__file__).resolve().parent.parent

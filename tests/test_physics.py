@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from planner import constants as C
-from planner import physics
+from planner.chain import constants as C
+from planner.chain import physics
 from planner.errors import InputError
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import constants as C
+from planner.chain import constants as C
 from planner.errors import InputError
 from planner.profiles import (SITE_COLUMNS, hourly_index, read_profile, region_demand_shape, representative_days,
                               site_profiles)

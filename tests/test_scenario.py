@@ -12,11 +12,11 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from planner.catalogs import Catalogs, load_catalogs
-from planner.cli_validate import register
+from planner.catalogs.load import Catalogs, load_catalogs
+from planner.cli.validate import register
 from planner.errors import InputError
 from planner.paths import DEFAULT_SCENARIO, PROJECT_ROOT, SCENARIOS_DIR
-from planner.scenario_io import (
+from planner.scenario.load import (
     apply_site_overrides,
     load_scenario,
     parse_overrides,
@@ -407,12 +407,7 @@ def test_malformed_scenario_real_process(tmp_path: Path, case: str) -> None:
     _, files, entry, pieces = next(b for b in BAD if b[0] == case)
     for name, text in files.items():
         write(tmp_path, name, text)
-    if (PROJECT_ROOT / "planner" / "cli.py").exists():
-        cmd = [sys.executable, "-m", "planner", "validate", str(tmp_path / entry)]
-    else:
-        script = ("import typer; from planner.cli_validate import register; app = typer.Typer(); "
-                  "app.callback()(lambda: None); register(app); app()")
-        cmd = [sys.executable, "-c", script, "validate", str(tmp_path / entry)]
+    cmd = [sys.executable, "-m", "planner", "validate", str(tmp_path / entry)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 import planner
-from planner.cli import app
+from planner.cli.app import app
 from planner.errors import InputError
-from planner.sweeps import grid, parse_sets, slug, split_values
+from planner.studies.sweep import grid, parse_sets, slug, split_values
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")

@@ -14,7 +14,7 @@ import pyomo.environ as pyo
 from planner.model.build import build_model
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, latency_reach
-from planner.scenario import SolverOptions
+from planner.scenario.schema import SolverOptions
 
 TOL = 1e-6
 

@@ -21,7 +21,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.threads import use_threads
 from planner.model.warmstart import Screening, relax_and_round
-from planner.scenario import SolverOptions
+from planner.scenario.schema import SolverOptions
 
 Progress = Callable[[float, float, float], None]
 """Called on each improving MIP solution with (objective, best bound, gap)."""

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.catalogs import Catalogs, cooling_can_host, crf
+from planner.catalogs.load import Catalogs, cooling_can_host, crf
 from planner.errors import InputError
-from planner.physics import fibre_round_trip_ms, great_circle_km
-from planner.cooling import hourly_pue, hourly_wue
+from planner.chain.physics import fibre_round_trip_ms, great_circle_km
+from planner.chain.cooling import hourly_pue, hourly_wue
 from planner.model.timeslices import TimeSlices, build_time_slices
-from planner.scenario import Scenario
-from planner.scenario_io import apply_site_overrides, selected_sites
-from planner.throughput import throughput_table
+from planner.scenario.schema import Scenario
+from planner.scenario.load import apply_site_overrides, selected_sites
+from planner.chain.tokens.throughput import throughput_table
 
 CLEAN_KINDS = ("pv", "wind", "nuclear", "geothermal")
 VARIABLE_KINDS = ("pv", "wind")

@@ -36,7 +36,7 @@ import highspy
 import numpy as np
 
 from planner.model.threads import use_threads
-from planner.scenario import SolverOptions
+from planner.scenario.schema import SolverOptions
 
 _FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
 SMALL_MODEL_COLUMNS = 20_000

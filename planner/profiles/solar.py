@@ -17,7 +17,7 @@ Synthetic weather (:func:`synthetic_irradiance`, :func:`calibrated_pv`) feeds th
 (Ineichen with the Linke-turbidity climatology) times a stochastic clear-sky index, split into
 beam and diffuse by the Erbs model, and calibrated to the site's catalog capacity factor.
 Photons: ``N = G_poa A n_gamma`` with ``A`` the module area of the DC array
-(:func:`pv_photons_per_s`, via :mod:`planner.physics`).
+(:func:`pv_photons_per_s`, via :mod:`planner.chain.physics`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pvlib
 from scipy.special import ndtr
 from scipy.stats import beta
 
-from planner import physics
+from planner.chain import physics
 from planner.errors import InputError
 
 ILR = 1.3

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.catalogs import load_catalogs
+from planner.catalogs.load import load_catalogs
 from planner.profiles import site_profiles, site_weather
 from planner.profiles.synthetic import wet_bulb_stull
 

@@ -1,0 +1,254 @@
+"""Cited catalogs (``data/*.csv``) and served-model cards (``models/*.yaml``), validated and typed.
+
+Every CSV row and every YAML card goes through a pydantic model of :mod:`planner.catalogs.schemas`;
+any problem (missing file or column, unknown column or key, bad value, duplicate id, empty
+``source``, broken cross-reference) raises :class:`planner.errors.CatalogError` naming the file,
+the line (``line N`` = CSV line number, header is line 1), the column and what is allowed.
+
+Units are part of the column names (see ``data/README.md``): ``_usd_per_kw`` [USD/kW],
+``_usd_per_mwh`` [USD/MWh], ``_g_per_kwh`` [gCO2e/kWh], ``_kg_per_mwh`` [kgCO2/MWh],
+``_mmbtu_per_mwh`` [MMBtu HHV/MWh], ``_tflops`` [10^12 FLOP/s, dense], ``_w`` [W],
+``_ml_per_yr`` [megalitres/yr], ``_l_per_kwh`` [L per kWh IT], ``_years`` [y]. Money is in
+USD of ``finance["dollar_year"]``. The returned DataFrames are cached: treat them as read-only.
+
+The row schemas and label tuples stay importable from here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from planner.catalogs.schemas import (
+    CLIMATE_CLASSES,
+    CONFIDENCES,
+    ENERGY_KINDS,
+    FACILITY_ITEMS,
+    FINANCE_ITEMS,
+    PRECISIONS,
+    WATER_STRESS_LEVELS,
+    BenchmarkRow,
+    BenchPrecision,
+    CatalogRow,
+    ClimateClass,
+    Confidence,
+    CoolingClimateRow,
+    CoolingRow,
+    EnergyKind,
+    EnergyRow,
+    GpuRow,
+    Id,
+    ItemRow,
+    Lat,
+    Lon,
+    ModelCard,
+    NonNeg,
+    Pos,
+    PosInt,
+    Precision,
+    RegionRow,
+    Share,
+    SiteRow,
+    Text,
+    TimeZone,
+    WaterStress,
+)
+from planner.errors import CatalogError
+from planner.paths import DATA_DIR, MODELS_DIR, PROJECT_ROOT
+
+__all__ = [
+    "CLIMATE_CLASSES", "CONFIDENCES", "ENERGY_KINDS", "FACILITY_ITEMS", "FINANCE_ITEMS", "PRECISIONS",
+    "WATER_STRESS_LEVELS", "BenchPrecision", "BenchmarkRow", "Catalogs", "CatalogRow", "ClimateClass",
+    "Confidence", "CoolingClimateRow", "CoolingRow", "EnergyKind", "EnergyRow", "GpuRow", "Id",
+    "ItemRow", "Lat", "Lon", "ModelCard", "NonNeg", "Pos", "PosInt", "Precision", "RegionRow", "Share",
+    "SiteRow", "Text", "TimeZone", "WaterStress", "cooling_can_host", "crf", "load_catalogs",
+]
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    """All catalogs, validated. DataFrames are indexed by their id column (benchmarks: RangeIndex)."""
+
+    sites: pd.DataFrame
+    energy: pd.DataFrame
+    gpus: pd.DataFrame
+    cooling: pd.DataFrame
+    cooling_climate: pd.DataFrame
+    benchmarks: pd.DataFrame
+    regions: pd.DataFrame
+    models: pd.DataFrame
+    facility: dict[str, float]
+    finance: dict[str, float]
+    facility_sources: dict[str, str]
+    finance_sources: dict[str, str]
+
+
+def cooling_can_host(catalogs: "Catalogs", gpu_id: str, cooling_id: str) -> bool:
+    """True if cooling ``cooling_id`` can host GPU ``gpu_id``: liquid where the GPU requires
+    it, and the GPU's rack density [kW/rack] within the cooling's ``max_rack_kw``."""
+    gpu, cool = catalogs.gpus.loc[gpu_id], catalogs.cooling.loc[cooling_id]
+    return bool((not gpu["liquid_required"] or cool["liquid"]) and gpu["rack_kw"] <= cool["max_rack_kw"])
+
+
+def crf(wacc: float, life_years: float) -> float:
+    """Capital recovery factor [1/yr]: r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0.
+
+    >>> round(crf(0.07, 30), 6)
+    0.080586
+    """
+    if life_years <= 0:
+        raise ValueError(f"life_years must be > 0, got {life_years}")
+    if abs(wacc) < 1e-12:
+        return 1.0 / life_years
+    growth = (1.0 + wacc) ** life_years
+    return wacc * growth / (growth - 1.0)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], file: str, row: int | None) -> Any:
+    """Validate one row/card; turn the first pydantic error into a CatalogError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        text = err["msg"].removeprefix("Value error, ")
+        col = str(err["loc"][0]) if err["loc"] else None
+        line = f"line {row + 1}: " if row is not None else ""
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown {'column' if row else 'key'} {col!r}; allowed: {', '.join(model.model_fields)}"
+        elif col is None:
+            msg = text
+        elif data.get(col) is None:
+            msg = f"{col} is empty or missing: {text}"
+        else:
+            msg = f"bad value {data[col]!r} for {col}: {text}"
+        raise CatalogError(file, row, col, line + msg) from None
+
+
+def _columns(model: type[BaseModel]) -> list[str]:
+    """Field names in file order: ids and values first, then source and confidence."""
+    names = [n for n in model.model_fields if n not in ("source", "confidence")]
+    return names + [n for n in ("source", "confidence") if n in model.model_fields]
+
+
+def _frame(rows: list[Any], model: type[BaseModel]) -> pd.DataFrame:
+    """Rows -> DataFrame (float/int64/bool dtypes inferred from the validated values; missing -> NaN)."""
+    df = pd.DataFrame([r.model_dump() for r in rows], columns=_columns(model))
+    return df.astype({c: float for c in df.columns if df[c].isna().all()})
+
+
+def _read_rows(path: Path, model: type[CatalogRow], key: tuple[str, ...]) -> list[Any]:
+    """Read a CSV (all text), check its columns, validate each row, reject duplicate keys."""
+    rel = _rel(path)
+    if not path.is_file():
+        raise CatalogError(rel, None, None, "file not found")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CatalogError(rel, None, None, f"cannot read CSV: {exc}") from None
+    fields = _columns(model)
+    missing = [c for c in fields if c not in raw.columns]
+    if missing:
+        msg = f"missing column(s) {', '.join(missing)}; expected: {', '.join(fields)}"
+        raise CatalogError(rel, None, missing[0], msg)
+    extra = [c for c in raw.columns if c not in fields]
+    if extra:
+        msg = f"unknown column(s) {', '.join(map(str, extra))}; allowed: {', '.join(fields)}"
+        raise CatalogError(rel, None, str(extra[0]), msg)
+    if raw.empty:
+        raise CatalogError(rel, None, None, "no data rows")
+    rows, seen = [], {}
+    for i, rec in enumerate(raw.to_dict("records"), start=1):
+        clean = {k: (v.strip() or None) if isinstance(v, str) else None for k, v in rec.items()}
+        row = _validate(model, clean, rel, i)
+        ident = tuple(getattr(row, k) for k in key)
+        if key and ident in seen:
+            msg = f"line {i + 1}: duplicate id {'/'.join(ident)!r} (first at line {seen[ident] + 1})"
+            raise CatalogError(rel, i, key[0], msg)
+        seen[ident] = i
+        rows.append(row)
+    return rows
+
+
+def _table(path: Path, model: type[CatalogRow], key: tuple[str, ...]) -> pd.DataFrame:
+    df = _frame(_read_rows(path, model, key), model)
+    return df.set_index(list(key) if len(key) > 1 else key[0]) if key else df
+
+
+def _items(path: Path, required: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
+    rows: list[ItemRow] = _read_rows(path, ItemRow, ("item",))
+    missing = [k for k in required if k not in {r.item for r in rows}]
+    if missing:
+        raise CatalogError(_rel(path), None, "item", f"missing required item(s): {', '.join(missing)}")
+    return {r.item: r.value for r in rows}, {r.item: r.source for r in rows}
+
+
+def _models(models_dir: Path) -> pd.DataFrame:
+    files = sorted(models_dir.glob("*.yaml")) if models_dir.is_dir() else []
+    if not files:
+        raise CatalogError(_rel(models_dir), None, None, "no model cards (*.yaml) found")
+    cards: list[ModelCard] = []
+    for path in files:
+        rel = _rel(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(rel, None, None, f"cannot read YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise CatalogError(rel, None, None, "expected a mapping of keys to values")
+        card: ModelCard = _validate(ModelCard, data, rel, None)
+        if card.id != path.stem:
+            raise CatalogError(rel, None, "id", f"id {card.id!r} must equal the file name {path.stem!r}")
+        cards.append(card)
+    return _frame(cards, ModelCard).set_index("id").rename_axis("model_id")
+
+
+def _check_refs(path: Path, column: str, values: Any, allowed: pd.Index, what: str) -> None:
+    """Every value must be an id of another catalog; report the first offending CSV line."""
+    for i, v in enumerate(values, start=1):
+        if v not in allowed:
+            known = ", ".join(map(str, allowed))
+            raise CatalogError(_rel(path), i, column, f"line {i + 1}: unknown {what} {v!r}; known: {known}")
+
+
+@functools.lru_cache(maxsize=8)
+def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> Catalogs:
+    """Load and validate every catalog in ``data_dir`` and every model card in ``models_dir``.
+
+    Raises CatalogError (exit code 2) on the first problem; cached per (data_dir, models_dir).
+    """
+    data_dir, models_dir = Path(data_dir), Path(models_dir)
+    cooling = _table(data_dir / "cooling.csv", CoolingRow, ("cooling_id",))
+    cc_path = data_dir / "cooling_climate.csv"
+    cc = _table(cc_path, CoolingClimateRow, ("cooling_id", "climate_class"))
+    _check_refs(cc_path, "cooling_id", cc.index.get_level_values(0), cooling.index, "cooling_id")
+    gaps = [f"{c}/{k}" for c in cooling.index for k in CLIMATE_CLASSES if (c, k) not in cc.index]
+    if gaps:
+        raise CatalogError(_rel(cc_path), None, "climate_class", f"missing combinations: {', '.join(gaps)}")
+    gpus = _table(data_dir / "gpus.csv", GpuRow, ("gpu_id",))
+    models = _models(models_dir)
+    bench = _table(data_dir / "benchmarks.csv", BenchmarkRow, ())
+    _check_refs(data_dir / "benchmarks.csv", "gpu_id", bench["gpu_id"], gpus.index, "gpu_id")
+    _check_refs(data_dir / "benchmarks.csv", "model_id", bench["model_id"], models.index, "model_id")
+    facility, facility_src = _items(data_dir / "facility.csv", FACILITY_ITEMS)
+    finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
+    return Catalogs(
+        sites=_table(data_dir / "sites.csv", SiteRow, ("site_id",)),
+        energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
+        gpus=gpus, cooling=cooling, cooling_climate=cc, benchmarks=bench,
+        regions=_table(data_dir / "regions.csv", RegionRow, ("region_id",)),
+        models=models, facility=facility, finance=finance,
+        facility_sources=facility_src, finance_sources=finance_src,
+    )

@@ -1,0 +1,66 @@
+"""MLPerf Inference results as the throughput code reads them: benchmark workloads, names,
+versions, the usable rows of ``catalogs.benchmarks`` and the measured server/offline ratio.
+
+Shared by :mod:`planner.chain.tokens.throughput` (measured tokens/s) and :mod:`planner.chain.tokens.calibration`
+(fitting the roofline on the same rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from planner.chain.tokens.roofline import Workload, row_float
+
+MLPERF_WORKLOADS: dict[str, Workload] = {
+    # output = MLCommons reference tokens_per_sample; input = MLCommons blog means (~ approximate)
+    "llama2-70b": Workload(300.0, 294.45),  # OpenOrca, <= 1024 input tokens; input ~
+    "mixtral-8x7b": Workload(350.0, 144.84),  # OpenOrca + GSM8K + MBXP; input ~
+    "llama3.1-405b": Workload(9400.0, 684.68),  # LongBench, RULER, GovReport subsets
+    "llama3.1-8b": Workload(778.0, 73.0),  # CNN/DailyMail
+    "deepseek-r1": Workload(800.0, 3880.0),  # AIME, MATH500, GPQA, MMLU-Pro, LiveCodeBench
+    "gpt-oss-120b": Workload(1000.0, 4000.0),  # AIME25, GPQA, LiveCodeBench; approximate
+}
+
+
+def workload_for_model(model: Any) -> Workload:
+    """The model card's typical request (falls back to its MLPerf benchmark's mean shape)."""
+    ref = MLPERF_WORKLOADS.get(mlperf_key(model.get("mlperf_model", "")), Workload(1000.0, 500.0))
+    return Workload(row_float(model, "typical_input_tokens", ref.input_tokens),
+                    row_float(model, "typical_output_tokens", ref.output_tokens))
+
+
+def mlperf_key(name: Any) -> str:
+    """MLPerf benchmark name without its accuracy suffix (``llama2-70b-99.9`` -> ``llama2-70b``)."""
+    s = str(name).lower() if isinstance(name, str) else ""
+    for suffix in ("-99.9", "-99"):
+        s = s.removesuffix(suffix)
+    return s
+
+
+def version_key(version: Any) -> tuple[int, ...]:
+    """Sortable MLPerf version (``v5.1`` -> (5, 1))."""
+    digits = "".join(c if c.isdigit() or c == "." else "" for c in str(version))
+    return tuple(int(x) for x in digits.split(".") if x)
+
+
+def benchmark_rows(catalogs: Any) -> pd.DataFrame:
+    """Offline and server MLPerf rows with a positive per-GPU throughput, scenario lower-cased."""
+    b = catalogs.benchmarks.copy()
+    b["scenario"] = b["scenario"].astype(str).str.lower()
+    b["precision"] = b["precision"].astype(str).str.lower().replace({"fp16": "bf16"})
+    return b[b["scenario"].isin(["offline", "server"]) & (b["tokens_per_s_per_gpu"] > 0)]
+
+
+def server_offline_ratio(rows: pd.DataFrame, workload: str | None = None) -> float:
+    """Median over (gpu, model, version) of median server / median offline tokens/s per GPU [-],
+    over the pairs of one MLPerf ``workload`` if given; NaN without such pairs."""
+    if workload is not None:
+        rows = rows[rows["workload"] == workload]
+    med = rows.groupby(["gpu_id", "model_id", "version", "scenario"])["tokens_per_s_per_gpu"].median()
+    wide = med.unstack("scenario") if len(med) else pd.DataFrame()
+    if not {"server", "offline"} <= set(wide.columns):
+        return float("nan")
+    ratio = (wide["server"] / wide["offline"]).dropna()
+    return float(ratio.median()) if len(ratio) else float("nan")

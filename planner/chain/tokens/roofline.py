@@ -1,0 +1,198 @@
+"""Roofline estimate of generated tokens/s per GPU for a GPU x served-model pair.
+
+Estimate (design section 5), per replica of n GPUs, SI units
+    F_lin  = 2 N_active                       FLOP/token in weight GEMMs
+    F_attn = 4 L c d_attn                     FLOP/token in QK^T and AV (Kaplan et al. 2020 count
+                                              2 n_layer n_ctx d_attn for the logits; AV doubles it)
+    c      = I + O/2                          mean context attended while decoding [tokens]
+    W      = N_total b(p)                     weight bytes; b = 0.5 / 1 / 2 B for fp4 / fp8 / bf16
+    kv     = 2 L h_kv d_head b_kv             KV bytes/token (MLA: L x override); b_kv = 1 (fp8 cache)
+                                              for fp8/fp4 models, 2 for bf16
+    n      = smallest power of two <= scale-up domain with n HBM u >= max(W + B_min c kv,
+             (1 + KV_TO_WEIGHTS) W) (the largest that fits if none reaches the KV share);
+             infeasible (0 tokens/s) if W + B_min c kv exceeds the whole domain
+    B      = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv))          concurrent sequences
+    t_step = max(W_read(B)/(n BW eta_bw), B F_lin/(n R_p))            weight GEMMs
+           + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))              attention (KV reads)
+           + B t_link                                                 tensor-parallel all-reduce
+    t_pre  = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link              prefill of one request
+    tokens/s/GPU = B O / (O t_step + B t_pre) / n                      (B requests: O decode steps
+                                                                       plus B prefills, serialised)
+    R_p = eta_c x dense FLOP/s at the weight precision (eta_fp4 for fp4), R_a = eta_c x FLOP/s at
+    fp8 (bf16 for bf16 models); t_link = 4 L d b_act (n-1)/n / link bandwidth.
+    MoE: W_read = W_shared + W_experts (1 - (1 - k/E)^B), the expected share of experts touched.
+    Server scenario: x the median measured server/offline ratio of the model's MLPerf benchmark
+    (of all benchmarks for a model without one); a measured ratio, not a fitted factor.
+    eta_c, eta_bw, eta_fp4 are fitted on the MLPerf pairs by :func:`planner.chain.tokens.calibration.calibrate`.
+
+Pure functions of catalog rows; no catalog access and no fitting here, so both
+:mod:`planner.chain.tokens.throughput` and :mod:`planner.chain.tokens.calibration` build on this module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.chain import physics
+from planner.chain.constants import BYTES_PER_PARAM
+
+HBM_USABLE_SHARE = 0.90
+"""Share of HBM a serving engine gives to weights + KV cache [-] (vLLM's default 0.90)."""
+MIN_BATCH = 8
+"""Sequences whose KV cache a replica must hold besides its weights to be feasible [-]."""
+KV_TO_WEIGHTS = 1.0
+"""KV-cache room, as a share of the weight bytes, a deployer wants before stopping to add GPUs [-]."""
+MAX_BATCH_PER_GPU = 128
+"""Cap on concurrent sequences per GPU of a replica (scheduler limits) [-]."""
+ACTIVATION_BYTES = 2.0
+"""Bytes per activation element exchanged between the GPUs of a replica (bf16) [B]."""
+SCALEUP_GB_PER_S: dict[str, float] = {
+    # per GPU and direction, when the GPU catalog has no column for it [GB/s]: NVLink 4 (Hopper)
+    # 450, NVLink 5 (Blackwell) 900 (NVIDIA); Infinity Fabric 7 x 64 = 448, MI355X 7 x 76.8 = 538
+    # (AMD); Gaudi 3 21 x 200 GbE = 525 (Intel); L40S PCIe Gen4 x16 32.
+    "H100": 450, "H200": 450, "B200": 900, "GB200": 900, "B300": 900, "GB300": 900,
+    "MI300X": 448, "MI325X": 448, "MI355X": 538, "Gaudi3": 525, "L40S": 32,
+}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Mean request shape of a served workload [tokens]."""
+
+    input_tokens: float
+    output_tokens: float
+
+
+@dataclass(frozen=True)
+class Factors:
+    """Efficiencies of the roofline: achieved share of peak FLOP/s (eta_c; eta_fp4 for fp4 GEMMs)
+    and of peak HBM bandwidth (eta_bw), and the server/offline throughput ratio [-]."""
+
+    eta_c: float
+    eta_bw: float
+    eta_fp4: float
+    server_ratio: float
+    server_ratio_by_workload: Mapping[str, float] = field(default_factory=dict)
+
+    def server(self, workload: str | None) -> float:
+        """Server/offline ratio of an MLPerf workload, else the median over all pairs [-]."""
+        r = self.server_ratio_by_workload.get(str(workload), float("nan"))
+        return self.server_ratio if math.isnan(r) else r
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """Result of :func:`roofline`: tokens/s per GPU, replica size, batch, and the reason if 0."""
+
+    tokens_per_s_per_gpu: float
+    replica_gpus: int
+    batch: float
+    flop_per_token: float
+    flop_per_s_per_gpu: float
+    precision: str
+    reason: str = ""
+
+
+def row_float(row: Any, key: str, default: float = 0.0) -> float:
+    """``row[key]`` as a float; ``default`` when missing, blank, NaN or not a number."""
+    try:
+        v = float(row.get(key, default))
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(v) else v
+
+
+def attention_flop_per_token(model: Mapping[str, Any], context_tokens: float) -> float:
+    """Attention FLOP per token F_attn = 4 L c d_attn [FLOP]; d_attn = heads x head_dim, or
+    heads x latent width for MLA (the KV override read as 2-byte elements)."""
+    override = row_float(model, "kv_cache_bytes_per_token_per_layer_override")
+    width = override / 2.0 if override > 0 else row_float(model, "head_dim")
+    return 4.0 * row_float(model, "layers") * context_tokens * row_float(model, "attention_heads") * width
+
+
+def flop_per_token(model: Mapping[str, Any], context_tokens: float) -> float:
+    """FLOP per generated token F = 2 N_active + 4 L c d_attn [FLOP] at a context of c tokens."""
+    return 2e9 * row_float(model, "active_params_b") + attention_flop_per_token(model, context_tokens)
+
+
+def kv_bytes_per_token(model: Mapping[str, Any], precision: str) -> float:
+    """KV-cache bytes per token kv = 2 L h_kv d_head b_kv, or L x MLA override x b_kv/2 [B]."""
+    b_kv = 2.0 if precision == "bf16" else 1.0
+    override = row_float(model, "kv_cache_bytes_per_token_per_layer_override")
+    if override > 0:
+        return row_float(model, "layers") * override * b_kv / 2.0
+    return 2.0 * row_float(model, "layers") * row_float(model, "kv_heads") * row_float(model, "head_dim") * b_kv
+
+
+def weights_read_bytes(model: Mapping[str, Any], bytes_per_param: float, batch: float) -> float:
+    """Weight bytes one decode step of ``batch`` tokens streams: all of them for a dense model;
+    for MoE the shared part plus the expected share of experts touched, 1 - (1 - k/E)^B [B]."""
+    total, active = row_float(model, "total_params_b") * 1e9, row_float(model, "active_params_b") * 1e9
+    e, k = row_float(model, "experts"), row_float(model, "active_experts")
+    if str(model.get("architecture", "dense")) != "moe" or not 0 < k < e:
+        return total * bytes_per_param
+    per_expert = (total - active) / (e - k)
+    shared = max(total - e * per_expert, 0.0)
+    touched = e * (1.0 - (1.0 - k / e) ** max(batch, 1.0))
+    return (shared + per_expert * touched) * bytes_per_param
+
+
+def _link_bytes_per_s(gpu: Any) -> float:
+    for col in ("scaleup_gb_per_s", "nvlink_gb_per_s", "scaleup_bw_gb_per_s"):
+        if row_float(gpu, col) > 0:
+            return row_float(gpu, col) * 1e9
+    return SCALEUP_GB_PER_S.get(str(getattr(gpu, "name", "")), 450.0) * 1e9
+
+
+def roofline(gpu: Any, model: Any, precision: str, workload: Workload, factors: Factors,
+             scenario: str = "server", mlperf_workload: str | None = None) -> Roofline:
+    """Roofline estimate of generated tokens/s per GPU (equations in the module docstring).
+
+    Parameters
+    ----------
+    gpu, model : Catalog rows (pandas Series) of the GPU and the served model.
+    precision : Weight precision ``fp4`` / ``fp8`` / ``bf16``; fp4 without fp4 units runs at fp8.
+    workload : Mean input and output tokens per request.
+    factors : Efficiencies and the server/offline ratio.
+    scenario : ``server`` (latency-bounded) or ``offline``.
+    mlperf_workload : MLPerf benchmark whose measured server/offline ratio applies (server only).
+    """
+    p = physics.effective_precision(gpu, precision)
+    i_tok, o_tok = workload.input_tokens, workload.output_tokens
+    ctx = i_tok + o_tok / 2.0
+    f_lin, f_attn = 2e9 * row_float(model, "active_params_b"), attention_flop_per_token(model, ctx)
+    peak = physics.gpu_flop_per_s(gpu, p)
+    r_p = peak * (factors.eta_fp4 if p == "fp4" else factors.eta_c)
+    r_a = physics.gpu_flop_per_s(gpu, "bf16" if p == "bf16" else "fp8") * factors.eta_c
+    b_w = BYTES_PER_PARAM[p]
+    w_bytes, kv = row_float(model, "total_params_b") * 1e9 * b_w, kv_bytes_per_token(model, p)
+    hbm = row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE
+    bw = row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw
+    domain = max(int(row_float(gpu, "scaleup_domain_gpus", 8)), 1)
+    need = w_bytes + MIN_BATCH * ctx * kv
+    sizes = [2 ** k for k in range(12) if 2 ** k <= domain and 2 ** k * hbm >= need]
+    if not sizes:
+        return Roofline(0.0, 0, 0.0, f_lin + f_attn, peak, p,
+                        f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
+                        f"{need / 1e9:,.0f} GB at {p}; one scale-up domain ({domain} GPUs) offers "
+                        f"{domain * hbm / 1e9:,.0f} GB of usable HBM")
+    link_tok = (4.0 * row_float(model, "layers") * row_float(model, "hidden_size") * ACTIVATION_BYTES
+                / _link_bytes_per_s(gpu))
+    pre_tok = i_tok * (f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a)
+
+    def per_gpu(n: int) -> tuple[float, float]:
+        batch = min(MAX_BATCH_PER_GPU * n, (n * hbm - w_bytes) / (ctx * kv))
+        link = link_tok * (n - 1) / n
+        step = (max(weights_read_bytes(model, b_w, batch) / (n * bw), batch * f_lin / (n * r_p))
+                + max(batch * ctx * kv / (n * bw), batch * f_attn / (n * r_a)) + batch * link)
+        t_pre = pre_tok / n + i_tok * link
+        return batch * o_tok / (o_tok * step + batch * t_pre) / n, batch
+
+    n = next((s for s in sizes if s * hbm >= (1.0 + KV_TO_WEIGHTS) * w_bytes), sizes[-1])
+    tps, batch = per_gpu(n)
+    if scenario == "server":
+        tps *= factors.server(mlperf_workload)
+    return Roofline(tps, n, batch, f_lin + f_attn, peak, p)

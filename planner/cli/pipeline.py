@@ -1,0 +1,65 @@
+"""``planner pipeline``: the physics chain of one GPU x model x cooling x site, every stage with its unit."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from planner.errors import PlannerError
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value == 0 or 1e-3 <= abs(value) < 1e6:
+        return f"{value:,.4g}"
+    return f"{value:.4e}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``pipeline`` command to the planner CLI."""
+
+    @app.command("pipeline")
+    def pipeline(
+        gpu: Annotated[str, typer.Option("--gpu", help="GPU id, e.g. B200 (planner data list gpus).")],
+        model: Annotated[str, typer.Option("--model", help="Served model id, e.g. llama-3.1-70b.")],
+        cooling: Annotated[Optional[str], typer.Option(
+            "--cooling", help="Cooling id (air, rdhx, dlc, immersion_1ph, ...); default dlc for "
+                              "GPUs that need liquid, else air.")] = None,
+        site: Annotated[Optional[str], typer.Option(
+            "--site", help="Site id for climate, grid carbon and temperature (default: none).")] = None,
+        estimate: Annotated[bool, typer.Option(
+            "--estimate", help="Use the calibrated roofline estimate, not MLPerf results.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Photons/CH4 -> W facility -> W IT -> FLOP/s -> tokens/s for one configuration."""
+        try:
+            from planner.catalogs.load import load_catalogs
+            from planner.chain.pipeline import pipeline_report
+
+            report = pipeline_report(gpu, model, load_catalogs(), cooling_id=cooling,
+                                     site_id=site, estimate_only=estimate)
+        except PlannerError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        if as_json:
+            typer.echo(json.dumps(report.to_dict()))
+            return
+        d = report.to_dict()
+        table = Table(title=f"{d['gpu']} x {d['model']}, cooling {d['cooling']}, "
+                            f"site {d['site'] or '(none: ' + d['climate'] + ')'}")
+        table.add_column("stage")
+        table.add_column("value", justify="right")
+        table.add_column("unit")
+        for row in d["stages"]:
+            table.add_row(row["stage"], _fmt(row["value"]), row["unit"])
+        out = Console()
+        out.print(table)
+        out.print(f"tokens/s source: {d['source']} ({d['note']})", highlight=False, markup=False)
+        out.print(f"carbon: {d['grid_carbon_basis']}, {d['grid_g_co2_per_kwh']:g} gCO2/kWh; "
+                  f"CH4: {d['ch4_basis']}; PV: {d['pv_basis']}; Landauer: "
+                  f"{d['bits_erased_per_flop']:g} bit erased per FLOP", highlight=False, markup=False)

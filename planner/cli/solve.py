@@ -1,0 +1,129 @@
+"""``planner solve [SCENARIO]``: build, solve, print the plan and write a run directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from planner.cli.console import console, err_console, fail
+from planner.errors import InputError, PlannerError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``solve`` command to the planner CLI."""
+    app.command("solve")(solve)
+
+
+def solve(
+    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")] = None,
+    objective: Annotated[Optional[str], typer.Option(help="cost | carbon (overrides the scenario)")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run directory to create (must not exist); default runs/<scenario>-<timestamp>")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit [s]")] = None,
+    mip_gap: Annotated[Optional[float], typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Echo the HiGHS log")] = False,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.geojson/gpkg/png/html")] = False,
+) -> None:
+    """Build and solve a scenario, print the plan, and write a run directory (with maps and capex.xlsx)."""
+    from planner.api import solve as api_solve
+    from planner.paths import DEFAULT_SCENARIO
+    from planner.results.rundir import check_new, default_run_dir, staging, write_contents
+    from planner.scenario.load import parse_overrides
+
+    started = time.perf_counter()
+    try:
+        overrides = parse_overrides(set_ or [])
+        if verbose:
+            overrides["solver.verbose"] = True
+        if threads is not None:
+            overrides["solver.threads"] = threads
+        if objective is not None and objective not in ("cost", "carbon"):
+            raise InputError(f"--objective '{objective}': allowed values are cost, carbon")
+        if out is not None:
+            check_new(out)
+        path = scenario or DEFAULT_SCENARIO
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True, disable=verbose) as progress:
+            task = progress.add_task(f"loading {path}", total=None)
+
+            def on_incumbent(obj: float, bound: float, gap: float) -> None:
+                progress.update(task, description=f"solving: incumbent {obj:,.4g}, bound {bound:,.4g}, gap {gap:.2%}")
+
+            def on_stage(text: str) -> None:
+                progress.update(task, description=text)
+
+            from planner.catalogs.load import load_catalogs
+
+            catalogs = load_catalogs()
+            run_dir = out
+            if run_dir is None:
+                from planner.scenario.load import load_scenario
+
+                run_dir = default_run_dir(load_scenario(path, catalogs, overrides=overrides).name)
+            with staging(run_dir) as tmp:
+                result = api_solve(
+                    path, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap, overrides=overrides,
+                    log_path=tmp / "solver.log", progress=on_incumbent, stage=on_stage, catalogs=catalogs,
+                )
+                progress.update(task, description="writing run directory")
+                write_contents(result.scenario, result.summary, result.tables, tmp)
+                from planner.results.export import export_capex
+
+                progress.update(task, description="writing capex.xlsx")
+                export_capex(tmp, "xlsx")
+                if not no_map:
+                    from planner.maps.write import SOLVE_FORMATS, write_maps
+
+                    progress.update(task, description="writing maps")
+                    write_maps(tmp, SOLVE_FORMATS)
+    except PlannerError as exc:
+        raise fail(exc) from None
+    print_summary(result.summary, result.tables)
+    console.print(f"run directory: [bold]{run_dir}[/]  ({time.perf_counter() - started:.1f} s)")
+
+
+def print_summary(summary: dict, tables: dict) -> None:
+    """Rich tables: chosen sites, GPUs, energy mix and the tokenomics."""
+    sites = tables["sites"]
+    chosen = sites[sites["open"]]
+    t = Table(title="Sites chosen")
+    for col in ("site", "cooling", "IT MW", "facility MW", "GPUs", "Mtok/s", "$/Mtok", "J/token"):
+        t.add_column(col, justify="left" if col in ("site", "cooling") else "right", no_wrap=col in ("site", "cooling"))
+    for r in chosen.itertuples():
+        t.add_row(r.site_id, r.cooling_id, f"{r.it_mw:,.1f}", f"{r.facility_peak_mw:,.1f}", f"{r.gpus:,.0f}", f"{r.tokens_per_s / 1e6:,.2f}", f"{r.cost_usd_per_mtok:,.3f}", f"{r.facility_joules_per_token:,.3f}")
+    console.print(t)
+    g = Table(title="GPUs")
+    g.add_column("GPU")
+    g.add_column("count", justify="right")
+    for gpu, n in summary["gpus"].items():
+        g.add_row(gpu, f"{n:,}")
+    e = Table(title="Energy mix (share of supply)")
+    e.add_column("technology")
+    e.add_column("share", justify="right")
+    for tech, share in sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1]):
+        e.add_row(tech, f"{share:.1%}")
+    console.print(g, e)
+    gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.2%}"
+    h = Table(title=f"Plan ({summary['status']}, objective {summary['objective']}, gap {gap})")
+    h.add_column("metric")
+    h.add_column("value", justify="right")
+    rows = [
+        ("demand served", f"{summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s"),
+        ("cost", f"{summary['cost_usd_per_mtok']:,.3f} $/Mtok"),
+        ("annualised cost", f"{summary['annualized_cost_usd'] / 1e6:,.1f} M$/yr"),
+        ("capex", f"{summary['capex_usd'] / 1e9:,.2f} B$"),
+        ("energy", f"{summary['facility_joules_per_token']:,.3f} J/token (facility)"),
+        ("carbon", f"{summary['gco2e_per_mtok']:,.1f} gCO2e/Mtok"),
+        ("water", f"{summary['water_l_per_mtok']:,.3f} L/Mtok"),
+        ("IT / facility", f"{summary['it_mw']:,.1f} / {summary['facility_mw']:,.1f} MW"),
+    ]
+    for k, v in rows:
+        h.add_row(k, v)
+    console.print(h)
+
+

@@ -1,0 +1,64 @@
+"""Write a run directory's maps: GeoJSON, GeoPackage, PNG/SVG and HTML, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from planner.errors import InputError
+from planner.maps.data import MapData, load_map_data
+from planner.maps.html import write_html
+from planner.maps.static import write_static
+
+ALL_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "png", "svg", "html")
+SOLVE_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "png", "html")
+"""What ``planner solve`` writes (``--no-map`` skips it)."""
+
+
+def write_geojson(data: MapData, path: Path) -> None:
+    """One FeatureCollection; each feature's ``layer`` property names its layer."""
+    features = []
+    for name, gdf in data.layers.items():
+        for f in json.loads(gdf.to_json(na="null", drop_id=True))["features"]:
+            f["properties"] = {"layer": name, **f["properties"]}
+            features.append(f)
+    doc = {"type": "FeatureCollection", "name": data.name, "features": features}
+    path.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def write_gpkg(data: MapData, path: Path) -> None:
+    """One GeoPackage layer per map layer."""
+    for name, gdf in data.layers.items():
+        gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path]:
+    """Write ``map.<format>`` for each format into ``run_dir``; return the paths written.
+
+    All files are first written to hidden temporary names and renamed only when every format
+    succeeded, so an error leaves no partial map file. Raises InputError (exit 2) for an
+    unknown format or a missing/corrupted run-directory file.
+    """
+    bad = [f for f in formats if f not in ALL_FORMATS]
+    if bad or not formats:
+        raise InputError(f"map format(s) {', '.join(bad) or '(none)'}: allowed: {', '.join(ALL_FORMATS)}")
+    run_dir = Path(run_dir)
+    data = load_map_data(run_dir)
+    writers = {"geojson": write_geojson, "gpkg": write_gpkg, "png": write_static, "svg": write_static, "html": write_html}
+    done: list[tuple[Path, Path]] = []
+    try:
+        for fmt in dict.fromkeys(formats):
+            final = run_dir / f"map.{fmt}"
+            tmp = run_dir / f".map.partial-{os.getpid()}.{fmt}"
+            tmp.unlink(missing_ok=True)
+            done.append((tmp, final))
+            writers[fmt](data, tmp)
+    except BaseException:
+        for tmp, _ in done:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in done:
+        tmp.replace(final)
+    return [final for _, final in done]

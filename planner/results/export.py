@@ -1,0 +1,360 @@
+"""Capex export of a run directory: ``export_capex(run_dir, fmt) -> [written files]``.
+
+Works from the run directory alone (``summary.json``, ``scenario.resolved.yaml``,
+``tables/capex_items.csv``, ``tables/opex.csv``, written by ``planner solve``; see
+:mod:`planner.results.capex`). The line items and opex are taken as they are; the exporter adds the spend
+schedule, the assumptions and the summary, and writes five sheets:
+
+``line_items``      one row per capex line item (``tables/capex_items.csv``)
+``spend_schedule``  capex by calendar year: construction spread evenly over each item's lead
+                    time, then replacement at end of life within the planning horizon
+``opex``            annual operating cost per site and category (``tables/opex.csv``)
+``assumptions``     every input value behind the numbers, with its catalog source
+``summary``         the reconciliation totals and the tokenomics of ``summary.json``
+
+Formats: ``xlsx`` (one workbook, one sheet each), ``json`` (one object, a key per sheet, each a
+list of records), ``csv`` and ``parquet`` (one file per sheet: ``<stem>_<sheet>.<ext>`` beside
+``--out``). An existing directory as ``--out`` gets ``capex.<ext>`` inside. Every file is written
+under a temporary name and renamed when complete; an existing export file of the same name is
+replaced. A missing or broken input file, or tables that do not
+add up to ``summary.json``, raise :class:`~planner.errors.InputError` (exit code 2) naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
+from planner.errors import InputError
+from planner.results.rundir_read import read_scenario, read_summary
+
+FORMATS = ("xlsx", "csv", "json", "parquet")
+SHEETS = ("line_items", "spend_schedule", "opex", "assumptions", "summary")
+DEFAULT_HORIZON_YEARS = 15
+SPEND_COLUMNS = ("scenario", "year", "site_id", "category", "item_id", "item", "spend_type", "capex_usd", "dollar_year")
+ASSUMPTION_COLUMNS = ("parameter", "category", "item_id", "site_id", "value", "unit", "source")
+SUMMARY_COLUMNS = ("metric", "value", "text")
+RECONCILE_REL = 1e-6
+"""Largest relative gap tolerated between the tables and ``summary.json`` before the run is refused."""
+_TEXT_LINE = {"scenario", "site_id", "category", "cost_group", "item_id", "item", "unit", "cost_type", "unit_cost_unit"}
+
+
+@dataclass(frozen=True)
+class CapexRun:
+    """What the capex export reads from a run directory."""
+
+    path: Path
+    summary: dict[str, Any]
+    scenario: dict[str, Any]
+    line_items: pd.DataFrame
+    opex: pd.DataFrame
+
+
+def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``tables/<name>.csv`` with every column of ``columns``; numeric columns checked (first bad line named)."""
+    path = run_dir / "tables" / f"{name}.csv"
+    if not path.is_file():
+        raise InputError(f"{path}: file not found; run directories written before the capex export lack it: solve the scenario again")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read CSV ({exc})") from None
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected: {', '.join(columns)}")
+    out = raw[list(columns)].copy()
+    for col in columns:
+        if col in _TEXT_LINE or col.endswith("_source"):
+            continue
+        text = out[col].str.strip()
+        num = pd.to_numeric(text.replace({"": None}), errors="coerce")
+        bad = num.isna() & ~text.str.lower().isin({"", "nan"})
+        if bad.any():
+            line = int(bad.to_numpy().argmax())
+            raise InputError(f"{path}, column '{col}', line {line + 2}: {raw[col].iloc[line]!r} is not a number")
+        out[col] = num.astype(float)
+    return out
+
+
+def read_capex_run(run_dir: Path | str) -> CapexRun:
+    """Read and check what the export needs; the tables must add up to ``summary.json``."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(f"run directory {run_dir}: not found (expected the folder written by `planner solve --out`)")
+    summary_path = run_dir / "summary.json"
+    summary = read_summary(summary_path, ("scenario", "objective", "objective_value", "capex_usd", "annualized_cost_usd"))
+    for key in ("capex_usd", "annualized_cost_usd"):
+        if not isinstance(summary[key], (int, float)) or not math.isfinite(summary[key]):
+            raise InputError(f"{summary_path}: '{key}' is {summary[key]!r}, expected a number")
+    scenario = read_scenario(run_dir / "scenario.resolved.yaml")
+    items = _read_table(run_dir, "capex_items", LINE_COLUMNS)
+    opex = _read_table(run_dir, "opex", OPEX_COLUMNS)
+    for table, frame, cols in (("capex_items", items, ("dollar_year", "base_year", "construction_start_year", "in_service_year", "capex_usd", "lead_time_years", "start_offset_years")), ("opex", opex, ("dollar_year", "opex_usd_per_yr"))):
+        for col in cols:
+            if frame[col].isna().any():
+                line = int(frame[col].isna().to_numpy().argmax())
+                raise InputError(f"{run_dir / 'tables' / f'{table}.csv'}, column '{col}', line {line + 2}: empty; a value is required")
+            if col.endswith("_year"):
+                frame[col] = frame[col].round().astype(int)
+    checks = (
+        ("capex_items", "capex_usd", float(items["capex_usd"].sum()), "capex_usd"),
+        ("capex_items and opex", "annualized_capex_usd_per_yr + opex_usd_per_yr", float(items["annualized_capex_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum()), "annualized_cost_usd"),
+    )
+    for table, what, total, key in checks:
+        if abs(total - summary[key]) > RECONCILE_REL * max(1.0, abs(summary[key])):
+            raise InputError(f"{run_dir / 'tables'}: sum of {table} {what} = {total:,.2f} does not match {summary_path} {key} = {summary[key]:,.2f}; the run directory is inconsistent (edited or mixed files)")
+    return CapexRun(run_dir, summary, scenario, items, opex)
+
+
+def spend_schedule(items: pd.DataFrame, horizon_years: int = DEFAULT_HORIZON_YEARS) -> pd.DataFrame:
+    """Capex by calendar year [USD of ``dollar_year``, no escalation].
+
+    Construction spend of each line is spread evenly over ``[base_year + start_offset_years,
+    + lead_time_years)`` (a lead time of 0 is one payment at the start) and is always scheduled in
+    full; each depreciable line is then bought again at the end of each life (``in service +
+    k x life_years``) while that falls before ``base_year + horizon_years`` (GPU refresh, and
+    cooling, batteries, electrical... when the horizon reaches their end of life).
+    """
+    rows: list[dict[str, Any]] = []
+    for r in items.itertuples(index=False):
+        start = r.base_year + r.start_offset_years
+        end = start + r.lead_time_years
+        key = {"scenario": r.scenario, "site_id": r.site_id, "category": r.category, "item_id": r.item_id, "item": r.item, "dollar_year": r.dollar_year}
+        if r.lead_time_years <= 0:
+            rows.append(key | {"year": math.floor(start + 1e-9), "spend_type": "construction", "capex_usd": r.capex_usd})
+        else:
+            for year in range(math.floor(start + 1e-9), math.ceil(end - 1e-9)):
+                share = (min(end, year + 1) - max(start, year)) / r.lead_time_years
+                if share > 0:
+                    rows.append(key | {"year": year, "spend_type": "construction", "capex_usd": r.capex_usd * share})
+        if pd.notna(r.life_years) and r.life_years > 0:
+            horizon_end, k = r.base_year + horizon_years, 1
+            while end + k * r.life_years < horizon_end - 1e-9:
+                rows.append(key | {"year": math.floor(end + k * r.life_years + 1e-9), "spend_type": "replacement", "capex_usd": r.capex_usd})
+                k += 1
+    df = pd.DataFrame(rows, columns=list(SPEND_COLUMNS))
+    group = ["scenario", "year", "site_id", "category", "item_id", "item", "spend_type", "dollar_year"]
+    df = df.groupby(group, sort=False, as_index=False)["capex_usd"].sum()
+    return df.sort_values(["year", "spend_type"], kind="stable").reset_index(drop=True)[list(SPEND_COLUMNS)]
+
+
+def _site_specific(source: str) -> bool:
+    return source.startswith(("sites.csv", "scenario sites.overrides"))
+
+
+def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
+    """Every input value used by the line items and opex, with its source, plus the scenario's finance and price settings."""
+    rows: list[dict[str, Any]] = []
+
+    def add(parameter: str, category: str, item_id: str, site: str, value: Any, unit: str, source: str) -> None:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return
+        value = float(f"{float(value):.12g}")  # unit costs are capex / quantity: drop the rounding noise so equal inputs dedupe
+        rows.append({"parameter": parameter, "category": category, "item_id": item_id, "site_id": site if _site_specific(source) else "", "value": value, "unit": unit, "source": source})
+
+    for r in run.line_items.itertuples(index=False):
+        add("unit cost", r.category, r.item_id, r.site_id, r.unit_cost_usd, f"USD/{r.unit}", r.unit_cost_source)
+        add("life", r.category, r.item_id, r.site_id, r.life_years, "years", r.life_source)
+        add("wacc", r.category, r.item_id, r.site_id, r.wacc, "fraction/yr (real)", r.wacc_source)
+        add("lead time", r.category, r.item_id, r.site_id, r.lead_time_years, "years", r.lead_time_source)
+        if r.fixed_om_usd_per_yr:
+            add("fixed O&M", r.category, r.item_id, r.site_id, r.fixed_om_usd_per_unit_yr, f"USD/{r.unit}-yr", r.fixed_om_source)
+    for r in run.opex[run.opex["cost_type"] == "variable"].itertuples(index=False):
+        add("unit price", r.category, r.item_id, r.site_id, r.unit_cost_usd, r.unit_cost_unit, r.unit_cost_source)
+    scn = run.scenario
+    for section in ("finance", "prices"):
+        for key, value in (scn.get(section) or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                add(f"{section}.{key}", "scenario", "scenario", "", value, "", f"scenario.resolved.yaml {section}.{key}")
+    if isinstance(scn.get("carbon_price_usd_per_t"), (int, float)):
+        add("carbon_price_usd_per_t", "scenario", "scenario", "", scn["carbon_price_usd_per_t"], "USD/tCO2e", "scenario.resolved.yaml carbon_price_usd_per_t")
+    items = run.line_items
+    if len(items):
+        add("dollar year", "finance", "dollar_year", "", float(items["dollar_year"].mode().iloc[0]), "year", "finance.csv dollar_year (catalog money is in USD of this year; energy.csv dollar_year per technology)")
+        add("base year", "export", "base_year", "", float(items["base_year"].iloc[0]), "year", "year construction starts: the year in the scenario name, else the year of the solve, or planner export --base-year")
+    add("horizon", "export", "horizon_years", "", float(horizon_years), "years", "planner export --horizon-years: replacements at end of life are scheduled within base_year + horizon")
+    df = pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
+    return df.drop_duplicates().reset_index(drop=True)
+
+
+def _flatten(prefix: str, value: Any, out: list[dict[str, Any]]) -> None:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(value, bool) or isinstance(value, str):
+        out.append({"metric": prefix, "value": math.nan, "text": str(value)})
+    elif isinstance(value, (int, float)):
+        out.append({"metric": prefix, "value": float(value), "text": ""})
+    elif isinstance(value, (list, tuple)):
+        out.append({"metric": prefix, "value": math.nan, "text": ", ".join(map(str, value))})
+    else:  # None
+        out.append({"metric": prefix, "value": math.nan, "text": ""})
+
+
+def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> pd.DataFrame:
+    """Reconciliation totals of the export (``export.*``), then every field of ``summary.json`` (nested keys joined by dots)."""
+    items, opex = run.line_items, run.opex
+    variable = float(opex.loc[opex["cost_type"] == "variable", "opex_usd_per_yr"].sum())
+    totals = {
+        "export.capex_usd": float(items["capex_usd"].sum()),
+        "export.annualized_capex_usd_per_yr": float(items["annualized_capex_usd_per_yr"].sum()),
+        "export.fixed_om_usd_per_yr": float(items["fixed_om_usd_per_yr"].sum()),
+        "export.variable_opex_usd_per_yr": variable,
+        "export.annualized_cost_usd_per_yr": float(items["annualized_cost_usd_per_yr"].sum()) + variable,
+        "export.spend_schedule_capex_usd": float(schedule["capex_usd"].sum()),
+        "export.replacement_capex_usd": float(schedule.loc[schedule["spend_type"] == "replacement", "capex_usd"].sum()),
+        "export.horizon_years": float(horizon_years),
+        "export.base_year": float(items["base_year"].iloc[0]) if len(items) else math.nan,
+    }
+    rows: list[dict[str, Any]] = []
+    _flatten("", totals, rows)
+    _flatten("", run.summary, rows)
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def capex_sheets(run_dir: Path | str, horizon_years: int = DEFAULT_HORIZON_YEARS, base_year: int | None = None) -> dict[str, pd.DataFrame]:
+    """The five sheets of the capex export of ``run_dir`` (``base_year`` shifts every year column)."""
+    if not isinstance(horizon_years, int) or not 1 <= horizon_years <= 100:
+        raise InputError(f"--horizon-years {horizon_years}: expected a whole number of years from 1 to 100")
+    run = read_capex_run(run_dir)
+    if base_year is not None:
+        if not 1900 <= base_year <= 2200:
+            raise InputError(f"--base-year {base_year}: expected a calendar year (1900-2200)")
+        items = run.line_items.copy()
+        shift = base_year - items["base_year"]
+        for col in ("base_year", "construction_start_year", "in_service_year"):
+            items[col] = items[col] + shift
+        run = CapexRun(run.path, run.summary, run.scenario, items, run.opex)
+    schedule = spend_schedule(run.line_items, horizon_years)
+    return {
+        "line_items": run.line_items,
+        "spend_schedule": schedule,
+        "opex": run.opex,
+        "assumptions": assumptions_table(run, horizon_years),
+        "summary": summary_table(run, schedule, horizon_years),
+    }
+
+
+def output_paths(run_dir: Path, fmt: str, out: Path | None) -> dict[str, Path]:
+    """Where each sheet goes: one file for xlsx/json (key ``*``), ``<stem>_<sheet>.<ext>`` for csv/parquet."""
+    if fmt not in FORMATS:
+        raise InputError(f"--capex '{fmt}': allowed formats are {', '.join(FORMATS)}")
+    out = Path(out) if out is not None else run_dir / f"capex.{fmt}"
+    if out.is_dir():
+        out = out / f"capex.{fmt}"
+    if out.suffix and out.suffix.lower() != f".{fmt}":
+        raise InputError(f"--out {out}: the extension must be .{fmt} for --capex {fmt} (or none for csv/parquet)")
+    if fmt in ("xlsx", "json"):
+        return {"*": out if out.suffix else out.with_suffix(f".{fmt}")}
+    stem = out.with_suffix("") if out.suffix else out
+    return {sheet: stem.with_name(f"{stem.name}_{sheet}.{fmt}") for sheet in SHEETS}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON records: NaN -> null, numpy scalars -> Python."""
+    out = []
+    for rec in df.to_dict(orient="records"):
+        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
+    return out
+
+
+def _cell(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _column_format(col: str) -> str | None:
+    """Number format of a column, by its name (units are in the names)."""
+    if col in ("wacc", "crf"):
+        return "0.00%"
+    if col == "year" or col.endswith("_year"):
+        return "0"
+    if col.endswith("_years"):
+        return "0.0#"
+    if col in ("unit_cost_usd", "fixed_om_usd_per_unit_yr", "quantity"):
+        return "#,##0.00"
+    return "#,##0" if "usd" in col else None
+
+
+def _value_format(value: Any, hint: str) -> str:
+    """Number format of one value of the summary/assumptions ``value`` column (``hint``: metric or unit)."""
+    if hint.startswith("fraction") or "share" in hint or hint.endswith("mip_gap"):
+        return "0.00%"
+    if hint.endswith("year") or hint.endswith("base_year"):
+        return "0"
+    if isinstance(value, float) and value.is_integer() or hint.endswith("_usd") or hint.endswith("_usd_per_yr"):
+        return "#,##0"
+    return "#,##0.00##"
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
+    """One sheet per table: bold frozen header row with filters, number formats by column, readable widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(list(df.columns))
+        for row in df.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        for cell in ws[1]:
+            cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        hints = df["metric"] if "metric" in df.columns else df["unit"] if name == "assumptions" else None
+        for j, col in enumerate(df.columns, start=1):
+            fmt = _column_format(col)
+            cells = [r[0] for r in ws.iter_rows(min_row=2, min_col=j, max_col=j)]
+            for i, cell in enumerate(cells):
+                if col == "value" and hints is not None and cell.value is not None:
+                    cell.number_format = _value_format(cell.value, str(hints.iloc[i]))
+                elif fmt and cell.value is not None:
+                    cell.number_format = fmt
+            sample = [len(f"{v:,.2f}") if isinstance(v, float) else len(str(v)) for v in (c.value for c in cells[:500]) if v is not None]
+            width = max([len(col), *sample]) + 2
+            ws.column_dimensions[get_column_letter(j)].width = min(max(width, 8), 60 if col.endswith("source") else 48)
+    wb.save(path)
+
+
+def export_capex(run_dir: Path | str, fmt: str, out: Path | str | None = None, horizon_years: int = DEFAULT_HORIZON_YEARS, base_year: int | None = None) -> list[Path]:
+    """Write the capex export of ``run_dir`` in ``fmt`` (xlsx, csv, json, parquet); return the files written.
+
+    Default ``out``: ``RUN_DIR/capex.<fmt>`` (csv/parquet: ``RUN_DIR/capex_<sheet>.<fmt>``).
+    """
+    run_dir = Path(run_dir)
+    paths = output_paths(run_dir, fmt, Path(out) if out is not None else None)
+    sheets = capex_sheets(run_dir, horizon_years, base_year)
+    staged: dict[Path, Path] = {}
+    try:
+        for key, path in paths.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+            staged[tmp] = path
+            if fmt == "xlsx":
+                write_xlsx(sheets, tmp)
+            elif fmt == "json":
+                tmp.write_text(json.dumps({name: _records(df) for name, df in sheets.items()}, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+            elif fmt == "csv":
+                sheets[key].to_csv(tmp, index=False)
+            else:
+                sheets[key].to_parquet(tmp, index=False, engine="pyarrow")
+        for tmp, path in staged.items():
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write the capex export ({exc.filename or ''}): {exc.strerror or exc}") from None
+    finally:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+    return list(staged.values())

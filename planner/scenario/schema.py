@@ -1,0 +1,220 @@
+"""The scenario language: a pydantic v2 schema for the YAML files in `scenarios/`.
+
+Every field has a docstring; the schema doubles as the reference of the scenario format
+(README "Scenario format"). Unknown keys are errors (``extra="forbid"``); loading,
+``extends:`` merging, YAML line numbers and catalog cross-checks live in
+:mod:`planner.scenario.load`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Objective = Literal["cost", "carbon"]
+TimeMode = Literal["annual", "representative_days"]
+WaterStress = Literal["low", "low_medium", "medium_high", "high", "extremely_high"]
+
+
+class StrictModel(BaseModel):
+    """Base: unknown keys are errors, values are validated on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
+
+
+class ServedDemand(StrictModel):
+    """One demand stream: tokens/s of one served model wanted in one region."""
+
+    region: str
+    """Demand region id from ``data/regions.csv`` (e.g. ``us-east``)."""
+    model: str
+    """Served model id from ``models/`` (e.g. ``llama-3.1-70b``)."""
+    tokens_per_s: float = Field(gt=0, le=1e12)
+    """Average generated (output) tokens per second, the MLPerf convention [tokens/s]."""
+    latency_ms: float | None = Field(default=None, gt=0, le=10_000)
+    """Round-trip network budget for this stream [ms]; overrides ``demand.latency_ms``."""
+
+
+class Demand(StrictModel):
+    """What must be served, where, and how fast."""
+
+    served: list[ServedDemand] = Field(min_length=1)
+    """Demand streams (region x model)."""
+    latency_ms: dict[str, Annotated[float, Field(gt=0, le=10_000)]] = Field(default_factory=dict)
+    """Round-trip network latency budget per served model [ms]; models not listed use
+    ``default_latency_ms``. Round trip = 2 x great-circle km x route factor / fibre km/ms."""
+    default_latency_ms: float = Field(default=50.0, gt=0, le=10_000)
+    """Budget for models absent from ``latency_ms`` [ms]."""
+    peak_to_average: float = Field(default=1.25, ge=1.0, le=5.0)
+    """Ratio of peak to average demand: the GPU fleet is sized for the peak, energy for the
+    average (idle GPUs draw idle power) [-]."""
+    scale: float = Field(default=1.0, gt=0, le=1000)
+    """Multiplier on every stream's tokens/s (for sweeps) [-]."""
+
+
+class SiteSelection(StrictModel):
+    """Which candidate sites from ``data/sites.csv`` the model may open."""
+
+    include: Literal["all"] | list[str] = "all"
+    """``all`` or a list of site ids."""
+    exclude: list[str] = Field(default_factory=list)
+    """Site ids removed after ``include`` and the filters."""
+    countries: list[str] | None = None
+    """Keep only sites in these ISO-2 countries (e.g. ``[US]``)."""
+    max_water_stress: WaterStress | None = None
+    """Drop sites whose water stress is above this level."""
+    min_campus_mw: float | None = Field(default=None, ge=0)
+    """Drop sites whose campus can host less IT [MW]."""
+    overrides: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Per-site numeric overrides of catalog columns, e.g.
+    ``{abilene_tx: {campus_mw_max: 300, electricity_price_usd_per_mwh: 55}}``."""
+
+
+class Technologies(StrictModel):
+    """The menu the optimiser may choose from (ids from the catalogs); ``null`` = all."""
+
+    energy: list[str] | None = None
+    """Energy technology ids from ``data/energy.csv`` (``grid``, ``pv``, ``battery`` ...)."""
+    gpus: list[str] | None = None
+    """GPU ids from ``data/gpus.csv``."""
+    cooling: list[str] | None = None
+    """Cooling ids from ``data/cooling.csv``."""
+
+
+class Policy(StrictModel):
+    """Optional policy constraints; ``null`` switches one off."""
+
+    carbon_cap_t_per_yr: float | None = Field(default=None, ge=0)
+    """Cap on annual emissions (operational + annualised embodied) [tCO2e/yr]."""
+    clean_energy_share: float | None = Field(default=None, ge=0, le=1)
+    """Annual share of facility energy from carbon-free supply (on-site PV, wind, nuclear,
+    geothermal, and the grid's clean share) [-]: annual matching."""
+    hourly_cfe_share: float | None = Field(default=None, ge=0, le=1)
+    """24/7 carbon-free energy: at every open site, the hour-weighted share of facility load
+    met in the same hour by carbon-free supply (on-site PV, wind, nuclear, geothermal, net
+    battery discharge, and the grid's clean share) [-]. Needs ``time.mode:
+    representative_days``."""
+    min_sites: int = Field(default=1, ge=1, le=100)
+    """Open at least this many sites (resilience)."""
+    max_sites: int | None = Field(default=None, ge=1, le=100)
+    """Open at most this many sites."""
+    max_share_per_site: float = Field(default=1.0, gt=0, le=1)
+    """No site may serve more than this share of total demand [-]."""
+    enforce_water_limits: bool = True
+    """Bound each site's consumptive water by its catalog ``water_limit_ml_per_yr``."""
+
+    @model_validator(mode="after")
+    def _sites_order(self) -> "Policy":
+        if self.max_sites is not None and self.max_sites < self.min_sites:
+            raise ValueError(f"max_sites ({self.max_sites}) must be >= min_sites ({self.min_sites})")
+        return self
+
+
+class Finance(StrictModel):
+    """Finance overrides; ``null`` keeps the catalog value (``data/finance.csv``)."""
+
+    wacc: float | None = Field(default=None, ge=0, le=0.5)
+    """Real weighted average cost of capital for every asset [-]; overrides per-tech WACCs."""
+    gpu_life_years: float | None = Field(default=None, gt=0, le=20)
+    """Economic life of GPU systems [years]."""
+    building_life_years: float | None = Field(default=None, gt=0, le=100)
+    """Life of building shell [years]."""
+
+
+class Prices(StrictModel):
+    """Price overrides and scalings (for sensitivities and sweeps)."""
+
+    gas_price_usd_per_mmbtu: float | None = Field(default=None, ge=0, le=100)
+    """Replace every site's gas price [USD/MMBtu HHV]."""
+    gas_price_scale: float = Field(default=1.0, ge=0, le=100)
+    """Multiply gas prices [-]."""
+    electricity_price_scale: float = Field(default=1.0, ge=0, le=100)
+    """Multiply grid electricity prices [-]."""
+    gpu_price_scale: float = Field(default=1.0, ge=0, le=100)
+    """Multiply GPU system prices [-]."""
+
+
+class TimeOptions(StrictModel):
+    """How the year is represented."""
+
+    mode: TimeMode = "annual"
+    """``annual``: one slice of 8760 h at average capacity factors (screening);
+    ``representative_days``: N typical 24-hour days with weights."""
+    days: int = Field(default=4, ge=1, le=365)
+    """Number of representative days (``representative_days`` mode)."""
+    extremes: list[Literal["peak_demand", "lowest_pv", "lowest_wind"]] = Field(default_factory=lambda: ["peak_demand"])
+    """Calendar days kept as their own representative days (counted within ``days``): the
+    day of highest demand, of lowest PV output, of lowest wind output (averaged over sites)."""
+    link_storage: bool = False
+    """Link battery state of charge across the year through the chronological sequence of
+    representative days (Kotzur et al. 2018), so storage can move energy between days (for
+    long-duration storage); ``false`` (default, right for Li-ion of a few hours) makes each
+    representative day cyclic on its own."""
+
+
+class SolverOptions(StrictModel):
+    """HiGHS options."""
+
+    time_limit_s: float = Field(default=120.0, gt=0, le=86_400)
+    """Wall-clock limit of the MIP solve [s]."""
+    mip_gap: float = Field(default=0.01, ge=0, le=1)
+    """Relative MIP gap at which to stop [-]."""
+    threads: int = Field(default=2, ge=1, le=256)
+    """Solver threads."""
+    node_limit: int | None = Field(default=None, ge=0)
+    """Branch-and-bound node limit (reproducible stopping, used by tests)."""
+    random_seed: int = Field(default=0, ge=0)
+    """HiGHS random seed."""
+    verbose: bool = False
+    """Echo the HiGHS log to the terminal (it always goes to solver.log)."""
+
+
+class PhysicsOptions(StrictModel):
+    """Assumptions of the physics chain."""
+
+    throughput: Literal["auto", "estimate"] = "auto"
+    """``auto``: MLPerf measurement where one exists, else the roofline estimate;
+    ``estimate``: the roofline estimate for every GPU x model pair."""
+    bits_erased_per_flop: float | None = Field(default=None, gt=0, le=1e6)
+    """Bits erased per FLOP for the Landauer comparison; ``null`` = catalog default."""
+
+
+class Scenario(StrictModel):
+    """A complete planning scenario."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    """Short id used in run directory names (letters, digits, ``_ . -``)."""
+    description: str = ""
+    """Free text: what the scenario represents and why its numbers are realistic."""
+    extends: str | None = None
+    """Path of a parent scenario (relative to this file) whose fields this one overrides."""
+    demand: Demand
+    """What must be served: tokens/s per region and model, latency budgets, peak factor."""
+    sites: SiteSelection = Field(default_factory=SiteSelection)
+    """Which candidate sites may be opened, and per-site catalog overrides."""
+    technologies: Technologies = Field(default_factory=Technologies)
+    """The menu of energy technologies, GPUs and cooling options (``null`` = whole catalog)."""
+    objective: Objective = "cost"
+    """``cost`` (annualised USD) or ``carbon`` (annual tCO2e incl. annualised embodied)."""
+    carbon_price_usd_per_t: float = Field(default=0.0, ge=0, le=10_000)
+    """Price on operational emissions added to the cost objective [USD/tCO2e]."""
+    policy: Policy = Field(default_factory=Policy)
+    """Optional policy constraints: carbon cap, clean share, site counts, resilience."""
+    finance: Finance = Field(default_factory=Finance)
+    """Finance overrides (WACC, asset lives); ``null`` keeps the catalog values."""
+    prices: Prices = Field(default_factory=Prices)
+    """Price overrides and scalings for sensitivities and sweeps."""
+    time: TimeOptions = Field(default_factory=TimeOptions)
+    """How the year is represented: ``annual`` or ``representative_days``."""
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+    """HiGHS options: time limit, MIP gap, threads, seed."""
+    profiles: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """User 8760-hour profiles replacing the synthetic ones, per site and column:
+    ``{abilene_tx: {pv_cf: data/my_nsrdb.csv, dry_bulb_c: data/my_nsrdb.csv}}``. Columns:
+    pv_cf, wind_cf, dry_bulb_c, wet_bulb_c, grid_co2_g_per_kwh, grid_price_usd_per_mwh,
+    pv_poa_w_m2; layouts NSRDB (SAM CSV), renewables.ninja, PVGIS TMY or a plain
+    ``timestamp,value`` CSV, detected from the header. Paths are relative to the working
+    directory. Annual mode uses the profiles' means."""
+    physics: PhysicsOptions = Field(default_factory=PhysicsOptions)
+    """Assumptions of the physics chain (throughput source, Landauer bits per FLOP)."""

@@ -1,0 +1,388 @@
+"""Safe YAML loading that remembers where every key was written.
+
+:func:`load_yaml_text` parses one YAML document with :class:`LineLoader` (a
+``yaml.SafeLoader`` subclass: plain data only, no object-constructing tags) and returns the
+data together with a mapping *key path -> line*. A key path is a tuple of mapping keys and
+list indices, e.g. ``("demand", "served", 2, "model")``; the line is 1-based and points at
+the key (for mapping entries) or at the item (for list entries).
+
+:func:`load_chain` reads a scenario file and, recursively, the files it ``extends:``, and
+deep-merges them (child wins; lists replace) together with their :data:`Origins`: for every
+key path, the file and line that set the value, so errors point where the value was written.
+
+Every failure — missing file, directory, non-UTF-8 bytes, syntax errors, object tags,
+duplicate keys, recursive aliases, alias bombs, circular ``extends`` — becomes one
+:class:`~planner.errors.InputError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from planner.errors import InputError
+from planner.paths import shipped_scenario, shipped_scenarios
+
+KeyPath = tuple[Any, ...]
+"""Path of a value inside a YAML document: mapping keys and list indices."""
+
+
+class Origin(NamedTuple):
+    """Where a value was written: the file (as the user named it) and its 1-based line."""
+
+    file: str
+    line: int | None
+
+
+Origins = dict[KeyPath, Origin]
+"""For every key path, the file and line that set its value (after ``extends`` merging)."""
+
+MAX_NODES = 200_000
+"""Refuse documents whose node tree (with aliases expanded) is larger than this."""
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class LineLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that also records the start line of every key path.
+
+    Use :meth:`load_with_lines`; the line map is filled while the node tree is walked,
+    before construction, so YAML merge keys (``<<: *anchor``) are followed and duplicate
+    keys are detected (PyYAML silently keeps the last one).
+    """
+
+    # YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans,
+    # which turns the country code NO (Norway) into false. Boolean fields still accept
+    # "yes"/"no" (pydantic parses those strings).
+    # Timestamps are not resolved either (YAML 1.2 core schema): 2027-01-01 stays text.
+    yaml_implicit_resolvers = {
+        first: [
+            (tag, rx)
+            for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.lines: dict[KeyPath, int] = {}
+        self._visited = 0
+
+    def load_with_lines(self) -> tuple[Any, dict[KeyPath, int]]:
+        """Parse the single document; return ``(data, lines)`` (``data`` is None if empty)."""
+        node = self.get_single_node()
+        if node is None:
+            return None, {}
+        self._walk(node, (), set())
+        data = self.construct_document(node)
+        return data, self.lines
+
+    # -- node walk -------------------------------------------------------------------------
+    def _walk(self, node: Node, path: KeyPath, stack: set[int]) -> None:
+        """Record lines under ``path``; refuse recursion, duplicates and alias bombs."""
+        self._visited += 1
+        if self._visited > MAX_NODES:
+            raise InputError(
+                f"{self.file}:{_line(node)}: the document expands to more than {MAX_NODES} "
+                "values (aliases referring to aliases?); a scenario is a small file of plain data"
+            )
+        if id(node) in stack:
+            raise InputError(
+                f"{self.file}:{_line(node)}: {format_path(path) or 'document'}: a YAML alias "
+                "refers to itself (recursive data) — not allowed in a scenario"
+            )
+        if isinstance(node, MappingNode):
+            stack = stack | {id(node)}
+            self._walk_mapping(node, path, stack)
+        elif isinstance(node, SequenceNode):
+            stack = stack | {id(node)}
+            for i, item in enumerate(node.value):
+                self.lines.setdefault(path + (i,), _line(item))
+                self._walk(item, path + (i,), stack)
+
+    def _walk_mapping(self, node: MappingNode, path: KeyPath, stack: set[int]) -> None:
+        """Walk one mapping: merge keys first (own keys override them), then own keys."""
+        own: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        self._walk(source, path, stack)
+            else:
+                own.append((key_node, value_node))
+        seen: dict[Any, int] = {}
+        for key_node, value_node in own:
+            if not isinstance(key_node, ScalarNode):
+                continue  # the constructor reports unhashable keys with their line
+            key = self.construct_object(key_node)
+            if isinstance(key, float) and key != key:  # .nan as a key never equals itself
+                key = "nan"
+            try:
+                first = seen.get(key)
+            except TypeError:  # pragma: no cover - scalar keys are hashable
+                continue
+            if first is not None:
+                raise InputError(
+                    f"{self.file}:{_line(key_node)}: {format_path(path + (key,))}: key "
+                    f"{key!r} is written twice (first at line {first}); keep one"
+                )
+            seen[key] = _line(key_node)
+            self.lines[path + (key,)] = _line(key_node)
+            self._walk(value_node, path + (key,), stack)
+
+
+LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _line(node: Node) -> int:
+    """1-based start line of a node."""
+    return node.start_mark.line + 1
+
+
+def format_path(path: KeyPath) -> str:
+    """``("demand", "served", 2, "model")`` -> ``demand.served[2].model``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def decode_bytes(raw: bytes, file: str) -> str:
+    """UTF-8 (optionally with BOM) bytes -> text; anything else is an InputError with line."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise InputError(
+            f"{file}:{line}: not UTF-8 text: byte 0x{bad} at line {line}, column {column}; "
+            "save the scenario as UTF-8"
+        ) from None
+
+
+def load_yaml_text(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse YAML ``text`` safely; return ``(data, lines)``. ``file`` names it in errors."""
+    loader: LineLoader | None = None
+    try:
+        loader = LineLoader(text, file)
+        return loader.load_with_lines()
+    except InputError:
+        raise
+    except yaml.reader.ReaderError as exc:
+        line = text[: max(exc.position, 0)].count("\n") + 1
+        raise InputError(
+            f"{file}:{line}: character #x{exc.character:04x} is not allowed in YAML "
+            "(control characters); remove it"
+        ) from None
+    except yaml.constructor.ConstructorError as exc:
+        raise InputError(_constructor_message(exc, file)) from None
+    except yaml.MarkedYAMLError as exc:
+        raise InputError(_marked_message(exc, file)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{file}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{file}: the YAML is nested too deeply to be a scenario") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # e.g. a timestamp such as 2027-13-45 that PyYAML's constructor cannot build
+        raise InputError(f"{file}: a value could not be read as YAML data: {exc}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _mark_text(mark: yaml.Mark | None, file: str) -> str:
+    """``file:line`` (and column in the message) from a YAML mark."""
+    return f"{file}:{mark.line + 1}" if mark is not None else file
+
+
+def _marked_message(exc: yaml.MarkedYAMLError, file: str) -> str:
+    """A syntax error as ``file:line: YAML syntax error at line L, column C: problem``."""
+    mark = exc.problem_mark or exc.context_mark
+    located = _mark_text(mark, file)
+    what = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
+    pos = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    hint = ""
+    if exc.problem and ("'\\t'" in exc.problem or "\t" in exc.problem):
+        hint = "; indent with spaces, not tabs"
+    elif exc.problem and "expected a single document" in (exc.context or ""):
+        hint = "; a scenario file holds one document (remove the extra '---')"
+    return f"{located}: YAML syntax error{pos}: {what}{hint}"
+
+
+def _constructor_message(exc: yaml.constructor.ConstructorError, file: str) -> str:
+    """Refused tags (``!!python/object`` ...) get a plain explanation."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or ""
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip().strip("'\"")
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"{_mark_text(mark, file)}: the YAML tag '{tag}' is not allowed: scenarios hold plain "
+            "data only (mappings, lists, strings, numbers, true/false, null); tags that build "
+            "objects are refused by safe loading"
+        )
+    if "unhashable" in problem:
+        return f"{_mark_text(mark, file)}: a mapping key must be a plain word or number, not a list or mapping"
+    return f"{_mark_text(mark, file)}: not valid YAML data: {problem or exc}"
+
+
+# ---------------------------------------------------------------------------------------
+# files and extends chains, with the origin of every value
+# ---------------------------------------------------------------------------------------
+def _read_text(path: Path, display: str, context: str) -> str:
+    """File text; ``context`` prefixes errors about a file that cannot be read."""
+    if not path.exists():
+        hint = _sibling_hint(path)
+        raise InputError(f"{context}: no such file{hint}")
+    if path.is_dir():
+        raise InputError(f"{context}: is a directory, not a scenario file (give a .yaml file)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{context}: cannot read the file: {exc.strerror or exc}") from None
+    return decode_bytes(raw, display)
+
+
+def _sibling_hint(path: Path) -> str:
+    """``; did you mean 'x.yaml'?`` among the YAML files beside a missing one, else the shipped ones."""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir() if p.suffix in (".yaml", ".yml"))
+    except OSError:
+        names = []
+    match = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    if match:
+        return f"; did you mean '{match[0]}'?"
+    shipped = shipped_scenarios()
+    match = difflib.get_close_matches(path.stem, shipped, n=1, cutoff=0.6)
+    if match:
+        return f"; did you mean the shipped scenario '{match[0]}'?"
+    if names:
+        return f"; scenarios there: {', '.join(names)}"
+    return f"; shipped scenarios (by name): {', '.join(shipped)}" if shipped else ""
+
+
+def load_chain(
+    path: Path, display: str, chain: list[tuple[Path, str]], parent_of: Origin | None
+) -> tuple[dict[str, Any], Origins]:
+    """Load one file and, recursively, the files it extends; merge them (child wins)."""
+    real = path.resolve()
+    context = display if parent_of is None else where(parent_of) + f": extends: '{display}'"
+    text = _read_text(path, display, context)
+    data, lines = load_yaml_text(text, display)
+    if data is None:
+        raise InputError(
+            f"{display}: the file is empty; a scenario needs at least 'name:' and 'demand:' "
+            "(see scenarios/us_inference_2027.yaml)"
+        )
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{display}:1: the top level must be a mapping of keys (name:, demand:, ...), "
+            f"found {_kind(data)}"
+        )
+    origins: Origins = {p: Origin(display, line) for p, line in lines.items()}
+    parent = data.pop("extends", None)
+    here = origins.pop(("extends",), Origin(display, None))
+    if parent is None:
+        return data, origins
+    if not isinstance(parent, str) or not parent.strip():
+        raise InputError(
+            f"{where(here)}: extends: {show_value(parent)} is not allowed: must be the path of a "
+            "parent scenario file, relative to this one, or the name of a shipped scenario"
+        )
+    parent_path = path.parent / parent
+    parent_display = os.path.normpath(os.path.join(os.path.dirname(display), parent))
+    if not parent_path.exists() and shipped_scenario(parent) is not None:
+        parent_path = shipped_scenario(parent)  # a shipped scenario by name
+        parent_display = os.fspath(parent_path)
+    if parent_path.resolve() in [p for p, _ in chain] + [real]:
+        loop = [d for _, d in chain] + [display, parent_display]
+        raise InputError(f"{where(here)}: extends: circular extends: {' -> '.join(loop)}")
+    if not parent_path.exists():
+        raise InputError(
+            f"{where(here)}: extends: '{parent}' not found (looked for {parent_display}){_sibling_hint(parent_path)}"
+        )
+    pdata, porigins = load_chain(parent_path, parent_display, chain + [(real, display)], here)
+    return merge_with_origins(pdata, porigins, data, origins)
+
+
+def merge_with_origins(
+    parent: dict[str, Any], porigins: Origins, child: dict[str, Any], corigins: Origins
+) -> tuple[dict[str, Any], Origins]:
+    """Deep-merge ``child`` over ``parent`` (mappings merge, everything else replaces)."""
+    replaced: list[KeyPath] = []
+
+    def merge(a: dict[Any, Any], b: dict[Any, Any], path: KeyPath) -> dict[Any, Any]:
+        out = dict(a)
+        for key, value in b.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merge(out[key], value, path + (key,))
+            else:
+                out[key] = value
+                replaced.append(path + (key,))
+        return out
+
+    data = merge(parent, child, ())
+    origins = {
+        p: o
+        for p, o in porigins.items()
+        if not any(len(p) > len(r) and p[: len(r)] == r for r in replaced)
+    }
+    origins.update(corigins)
+    return data, origins
+
+
+# ---------------------------------------------------------------------------------------
+# showing locations and values in messages
+# ---------------------------------------------------------------------------------------
+def where(origin: Origin) -> str:
+    """``file:line`` or ``file``."""
+    return f"{origin.file}:{origin.line}" if origin.line else origin.file
+
+
+def show_number(value: Any) -> str:
+    """Numbers without a spurious ``.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def show_value(value: Any) -> str:
+    """A value as the user would have written it, shortened."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, (int, float)):
+        text = show_number(value)
+    else:
+        try:
+            text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+        except yaml.YAMLError:
+            text = repr(value)
+        if text.endswith("..."):
+            text = text[:-3].strip()
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _kind(value: Any) -> str:
+    """``a list`` / ``a single value 'x'`` for top-level type errors."""
+    if isinstance(value, list):
+        return "a list"
+    return f"a single value {show_value(value)}"
