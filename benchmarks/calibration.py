@@ -21,33 +21,68 @@ def main() -> None:
     cal, rows, pairs = calibration_report(load_catalogs())
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 1000)
-    print("Every matched MLPerf result (fit = latest version of its gpu/model/scenario; "
-          "precision = as submitted -> as computed)")
+    print(
+        "Every matched MLPerf result (fit = latest version of its gpu/model/scenario; "
+        "precision = as submitted -> as computed)"
+    )
     r = rows.assign(precision=rows["precision_submitted"] + "->" + rows["precision"])
-    cols = ["gpu_id", "model_id", "scenario", "version", "submitter", "precision", "fit",
-            "tokens_per_s_per_gpu", "estimate", "ape", "loo_ape"]
+    cols = [
+        "gpu_id",
+        "model_id",
+        "scenario",
+        "version",
+        "submitter",
+        "precision",
+        "fit",
+        "tokens_per_s_per_gpu",
+        "estimate",
+        "ape",
+        "loo_ape",
+    ]
     print(r[cols].sort_values(cols[:5]).to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     print("\nPairs fitted (median of the latest-version results of each gpu/model/scenario)")
-    cols = ["gpu_id", "model_id", "scenario", "version", "precision", "n_rows",
-            "tokens_per_s_per_gpu", "estimate", "ape", "loo_estimate", "loo_ape"]
+    cols = [
+        "gpu_id",
+        "model_id",
+        "scenario",
+        "version",
+        "precision",
+        "n_rows",
+        "tokens_per_s_per_gpu",
+        "estimate",
+        "ape",
+        "loo_estimate",
+        "loo_ape",
+    ]
     print(pairs[cols].to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     print(f"\nfitted: eta_c = {cal.eta_c:.3f}, eta_bw = {cal.eta_bw:.3f}, eta_fp4 = {cal.eta_fp4:.3f}")
-    print("server/offline ratios (measured medians): overall "
-          f"{cal.server_ratio:.3f}; " + ", ".join(f"{k} {v:.3f}" for k, v in
-                                                   cal.server_ratio_by_workload.items()))
+    print(
+        "server/offline ratios (measured medians): overall "
+        f"{cal.server_ratio:.3f}; "
+        + ", ".join(f"{k} {v:.3f}" for k, v in cal.server_ratio_by_workload.items())
+    )
     print(f"rows {cal.n_rows}, pairs {cal.n_pairs}")
-    print(f"pairs: median APE {cal.median_ape:.1%}, worst {cal.worst_ape:.1%}; "
-          f"leave-one-GPU-out median APE {cal.loo_median_ape:.1%}")
+    print(
+        f"pairs: median APE {cal.median_ape:.1%}, worst {cal.worst_ape:.1%}; "
+        f"leave-one-GPU-out median APE {cal.loo_median_ape:.1%}"
+    )
     fit_rows = rows[rows["fit"]]
-    print(f"rows (fit set): median APE {fit_rows['ape'].median():.1%}, worst {fit_rows['ape'].max():.1%}; "
-          f"all matched rows incl. older versions: median {rows['ape'].median():.1%}")
-    per = pd.DataFrame({"pairs": pairs.groupby("gpu_id").size(),
-                        "median_ape": pd.Series(cal.per_gpu_median_ape),
-                        "worst_ape": pairs.groupby("gpu_id")["ape"].max(),
-                        "loo_median_ape": pd.Series(cal.loo_per_gpu_median_ape)})
+    print(
+        f"rows (fit set): median APE {fit_rows['ape'].median():.1%}, worst {fit_rows['ape'].max():.1%}; "
+        f"all matched rows incl. older versions: median {rows['ape'].median():.1%}"
+    )
+    per = pd.DataFrame(
+        {
+            "pairs": pairs.groupby("gpu_id").size(),
+            "median_ape": pd.Series(cal.per_gpu_median_ape),
+            "worst_ape": pairs.groupby("gpu_id")["ape"].max(),
+            "loo_median_ape": pd.Series(cal.loo_per_gpu_median_ape),
+        }
+    )
     print("\nper GPU (pairs)\n" + per.to_string(float_format=lambda x: f"{x:.1%}"))
-    per_model = pairs.groupby("model_id").agg(pairs=("ape", "size"), median_ape=("ape", "median"),
-                                              loo_median_ape=("loo_ape", "median"))
+    per_model = pairs.groupby("model_id").agg(
+        pairs=("ape", "size"), median_ape=("ape", "median"), loo_median_ape=("loo_ape", "median")
+    )
     print("\nper model (pairs)\n" + per_model.to_string(float_format=lambda x: f"{x:.1%}"))
 
 

@@ -40,11 +40,28 @@ def main() -> None:
     print()
     rows = []
     for name in ("us_annual_match_90", "us_cfe_24x7_90"):
-        r = planner.solve(ROOT / "scenarios" / f"{name}.yaml", overrides={"time.days": args.days}, catalogs=catalogs)
+        r = planner.solve(
+            ROOT / "scenarios" / f"{name}.yaml", overrides={"time.days": args.days}, catalogs=catalogs
+        )
         s = r.summary
-        mix = ", ".join(f"{k} {v:.0%}" for k, v in sorted(s["energy_mix_share"].items(), key=lambda kv: -kv[1]) if v >= 0.01)
-        rows.append({"scenario": name, "status": s["status"], "cost_usd_per_mtok": s["cost_usd_per_mtok"], "gco2e_per_mtok": s["gco2e_per_mtok"],
-                     "capex_busd": s["capex_usd"] / 1e9, "sites": ", ".join(s["sites"]), "mix": mix, "gap": s["mip_gap"], "total_s": s["timings"]["total_s"]})
+        mix = ", ".join(
+            f"{k} {v:.0%}"
+            for k, v in sorted(s["energy_mix_share"].items(), key=lambda kv: -kv[1])
+            if v >= 0.01
+        )
+        rows.append(
+            {
+                "scenario": name,
+                "status": s["status"],
+                "cost_usd_per_mtok": s["cost_usd_per_mtok"],
+                "gco2e_per_mtok": s["gco2e_per_mtok"],
+                "capex_busd": s["capex_usd"] / 1e9,
+                "sites": ", ".join(s["sites"]),
+                "mix": mix,
+                "gap": s["mip_gap"],
+                "total_s": s["timings"]["total_s"],
+            }
+        )
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
 
 

@@ -33,7 +33,9 @@ GPUS = ["H100", "H200", "B200", "GB200", "GB300", "MI300X", "MI355X"]
 COOLING = ["air", "rdhx", "dlc", "immersion_1ph"]
 
 
-def generated_scenario(name: str, sites: list[str] | str, mode: str, days: int, europe: bool, gap: float, time_limit: float) -> dict[str, Any]:
+def generated_scenario(
+    name: str, sites: list[str] | str, mode: str, days: int, europe: bool, gap: float, time_limit: float
+) -> dict[str, Any]:
     """A generated instance: US (and optionally European) demand for three served models."""
     served = []
     regions = {"us-east": 1.0, "us-west": 0.8, "us-central": 0.6, "us-south": 0.6}
@@ -48,7 +50,11 @@ def generated_scenario(name: str, sites: list[str] | str, mode: str, days: int, 
     return {
         "name": name,
         "description": "generated benchmark instance",
-        "demand": {"served": served, "latency_ms": {"llama-3.1-70b": 50, "llama-3.1-8b": 40, "deepseek-r1": 150}, "peak_to_average": 1.3},
+        "demand": {
+            "served": served,
+            "latency_ms": {"llama-3.1-70b": 50, "llama-3.1-8b": 40, "deepseek-r1": 150},
+            "peak_to_average": 1.3,
+        },
         "sites": {"include": sites},
         "technologies": {"energy": ENERGY, "gpus": GPUS, "cooling": COOLING},
         "policy": {"min_sites": 2, "max_share_per_site": 0.6},
@@ -58,7 +64,13 @@ def generated_scenario(name: str, sites: list[str] | str, mode: str, days: int, 
 
 
 RUNGS = {
-    1: ("5 sites, annual", ["loudoun_va", "dfw_tx", "quincy_wa", "chicago_il", "phoenix_az"], "annual", 1, False),
+    1: (
+        "5 sites, annual",
+        ["loudoun_va", "dfw_tx", "quincy_wa", "chicago_il", "phoenix_az"],
+        "annual",
+        1,
+        False,
+    ),
     2: ("38 sites, 4 rep. days", "all", "representative_days", 4, True),
     3: ("38 sites, 12 rep. days", "all", "representative_days", 12, True),
 }
@@ -71,13 +83,17 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
     catalogs = load_catalogs()
-    planner.solve(generated_scenario("warmup", RUNGS[1][1], "annual", 1, False, 0.01, 60), catalogs=catalogs)  # caches calibration
+    planner.solve(
+        generated_scenario("warmup", RUNGS[1][1], "annual", 1, False, 0.01, 60), catalogs=catalogs
+    )  # caches calibration
     header = f"{'rung':<24}{'vars':>8}{'cons':>8}{'nnz':>9}{'ints':>6}{'build s':>9}{'handoff s':>10}{'solve s':>9}{'gap':>8}{'overhead':>9}  status"
     print(header)
     print("-" * len(header))
     for k in (int(x) for x in args.rungs.split(",")):
         label, sites, mode, days, europe = RUNGS[k]
-        scn = generated_scenario(f"rung{k}", copy.deepcopy(sites), mode, days, europe, args.gap, args.time_limit)
+        scn = generated_scenario(
+            f"rung{k}", copy.deepcopy(sites), mode, days, europe, args.gap, args.time_limit
+        )
         r = planner.solve(scn, catalogs=catalogs)
         t, size = r.summary["timings"], r.summary["model_size"]
         overhead = (t["build_s"] + t["handoff_s"]) / max(t["solve_s"], 1e-9)

@@ -59,17 +59,30 @@ def timed_sweep(scenario: str, workers: int, warm: bool, out: Path) -> tuple[flo
 
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         client.run(warm_up, scenario)
         t0 = time.perf_counter()
         table = planner.sweep(scenario, GRID, out=out, scheduler=cluster.scheduler_address)
         return time.perf_counter() - t0, table
 
 
-def timed_pareto(scenario: str, points: int, reuse: bool, out: Path, **engine: Any) -> tuple[float, pd.DataFrame]:
+def timed_pareto(
+    scenario: str, points: int, reuse: bool, out: Path, **engine: Any
+) -> tuple[float, pd.DataFrame]:
     """Wall time of an N-point frontier, reusing the built model or rebuilding it per point."""
     t0 = time.perf_counter()
-    table = planner.pareto(scenario, points=points, reuse=reuse, overrides={"solver.threads": 1}, out=out, **engine)
+    table = planner.pareto(
+        scenario, points=points, reuse=reuse, overrides={"solver.threads": 1}, out=out, **engine
+    )
     return time.perf_counter() - t0, table
 
 
@@ -94,7 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
     parser.add_argument("--points", type=int, default=6, help="Pareto points (the two ends included)")
-    parser.add_argument("--repeat", type=int, default=2, help="Runs of each configuration; the fastest is shown")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="Runs of each configuration; the fastest is shown"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     sweeps: dict[tuple[int, bool], list[tuple[float, pd.DataFrame, Path]]] = {}
@@ -108,31 +123,56 @@ def main() -> None:
                 for w in (1, 2):
                     out = root / f"sweep-{w}-{warm}-{r}"
                     sweeps.setdefault((w, warm), []).append((*timed_sweep(args.scenario, w, warm, out), out))
-            for mode, reuse, engine in (("reuse", True, {}), ("rebuild", False, {}), ("dask", True, {"workers": 2})):
+            for mode, reuse, engine in (
+                ("reuse", True, {}),
+                ("rebuild", False, {}),
+                ("dask", True, {"workers": 2}),
+            ):
                 out = root / f"pareto-{mode}-{r}"
-                fronts.setdefault(mode, []).append((*timed_pareto(args.scenario, args.points, reuse, out, **engine), out))
+                fronts.setdefault(mode, []).append(
+                    (*timed_pareto(args.scenario, args.points, reuse, out, **engine), out)
+                )
         ref = sweeps[(1, False)][0][1].drop(columns=VOLATILE)
         same = all(run[1].drop(columns=VOLATILE).equals(ref) for runs in sweeps.values() for run in runs)
         statuses = ", ".join(f"{n} {s}" for s, n in ref["status"].value_counts().items())
-        print(f"## 12-point sweep of {Path(args.scenario).name} (gas x carbon price x demand; {statuses}; tables identical: {same}; best of {args.repeat})\n")
+        print(
+            f"## 12-point sweep of {Path(args.scenario).name} (gas x carbon price x demand; {statuses}; tables identical: {same}; best of {args.repeat})\n"
+        )
         print("| cluster | 1 worker [s] | 2 workers [s] | speed-up |\n|---|---|---|---|")
         for warm in (False, True):
             one, two = best(sweeps[(1, warm)])[0], best(sweeps[(2, warm)])[0]
-            label = "warm (started + warmed before timing)" if warm else "cold (cluster start + warm-up included)"
+            label = (
+                "warm (started + warmed before timing)" if warm else "cold (cluster start + warm-up included)"
+            )
             print(f"| {label} | {one:.1f} | {two:.1f} | {one / two:.2f}x |")
 
         cols = ["emissions_t_per_yr", "annualized_cost_usd"]
         first = fronts["reuse"][0][1][cols].round(3)
         same = all(run[1][cols].round(3).equals(first) for runs in fronts.values() for run in runs)
-        print(f"\n## Pareto frontier of {Path(args.scenario).name}, {args.points} points (points identical: {same}; best of {args.repeat})\n")
-        print("| mode | wall [s] | build [s] | hand-off [s] | solve [s] | extract [s] |\n|---|---|---|---|---|---|")
-        labels = {"reuse": "reuse one built model", "rebuild": "rebuild per point", "dask": "reuse, 2 Dask workers (cold)"}
+        print(
+            f"\n## Pareto frontier of {Path(args.scenario).name}, {args.points} points (points identical: {same}; best of {args.repeat})\n"
+        )
+        print(
+            "| mode | wall [s] | build [s] | hand-off [s] | solve [s] | extract [s] |\n|---|---|---|---|---|---|"
+        )
+        labels = {
+            "reuse": "reuse one built model",
+            "rebuild": "rebuild per point",
+            "dask": "reuse, 2 Dask workers (cold)",
+        }
         for mode, label in labels.items():
             wall, _, out = best(fronts[mode])
             p = phase_sums(out)
-            print(f"| {label} | {wall:.2f} | {p['build_s']:.2f} | {p['handoff_s']:.2f} | {p['solve_s']:.2f} | {p['extract_s']:.2f} |")
-        print(f"\nrebuild / reuse wall-time ratio: {best(fronts['rebuild'])[0] / best(fronts['reuse'])[0]:.2f}x")
-    print(f"\n1-min load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes' load slows the 2-worker runs most)")
+            print(
+                f"| {label} | {wall:.2f} | {p['build_s']:.2f} | {p['handoff_s']:.2f} | {p['solve_s']:.2f} | {p['extract_s']:.2f} |"
+            )
+        print(
+            f"\nrebuild / reuse wall-time ratio: {best(fronts['rebuild'])[0] / best(fronts['reuse'])[0]:.2f}x"
+        )
+    print(
+        f"\n1-min load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes' load slows the 2-worker runs most)"
+    )
+
 
 if __name__ == "__main__":
     main()

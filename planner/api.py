@@ -15,19 +15,19 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.results import tables as results
-from planner.results.capex import capex_line_items, opex_table
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.build import build_model
 from planner.model.explain import explain_infeasibility, unreachable_streams
 from planner.model.highs import Progress, SolveOutcome
-from planner.model.warmstart import Screening
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
+from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
-from planner.scenario.schema import Scenario
+from planner.results import tables as results
+from planner.results.capex import capex_line_items, opex_table
 from planner.scenario.load import load_scenario, scenario_from_dict
+from planner.scenario.schema import Scenario
 
 Stage = Callable[[str], None]
 
@@ -95,7 +95,9 @@ def solve(
     say("building model")
     inp = build_inputs(scn, catalogs)
     if unreachable_streams(inp):
-        raise InfeasibleError("scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver))
+        raise InfeasibleError(
+            "scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver)
+        )
     model = build_model(inp)
     build_s = time.perf_counter() - t_start
     screening, t_screen = None, time.perf_counter()
@@ -105,13 +107,26 @@ def solve(
     screening_s = time.perf_counter() - t_screen
     say("solving")
     options = scn.solver.model_copy(update={"time_limit_s": max(scn.solver.time_limit_s - screening_s, 1e-3)})
-    outcome = highs_solve(model, options, log_path, progress, warm_start=(scn.policy.min_sites, scn.policy.max_sites), screening=screening)
+    outcome = highs_solve(
+        model,
+        options,
+        log_path,
+        progress,
+        warm_start=(scn.policy.min_sites, scn.policy.max_sites),
+        screening=screening,
+    )
     outcome.solve_s += screening_s
-    if outcome.status in ("infeasible", "unbounded") or (outcome.status == "optimal" and not outcome.has_solution):
+    if outcome.status in ("infeasible", "unbounded") or (
+        outcome.status == "optimal" and not outcome.has_solution
+    ):
         say("explaining infeasibility")
-        raise InfeasibleError("scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver))
+        raise InfeasibleError(
+            "scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver)
+        )
     if not outcome.has_solution:
-        raise NoSolutionError(f"no feasible plan found before the solver stopped ({outcome.status}, {scn.solver.time_limit_s:g} s time limit); raise solver.time_limit_s or --time-limit")
+        raise NoSolutionError(
+            f"no feasible plan found before the solver stopped ({outcome.status}, {scn.solver.time_limit_s:g} s time limit); raise solver.time_limit_s or --time-limit"
+        )
     say("extracting results")
     t_extract = time.perf_counter()
     tables = extract_tables(model, inp)
@@ -128,7 +143,13 @@ def solve(
     return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
 
 
-def summarize(scn: Scenario, inp: ModelInputs, model: pyo.ConcreteModel, outcome: SolveOutcome, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+def summarize(
+    scn: Scenario,
+    inp: ModelInputs,
+    model: pyo.ConcreteModel,
+    outcome: SolveOutcome,
+    tables: Mapping[str, pd.DataFrame],
+) -> dict[str, Any]:
     """The ``summary.json`` of a solved model, apart from ``timings`` (added by the caller)."""
     return {
         "scenario": scn.name,
@@ -141,7 +162,12 @@ def summarize(scn: Scenario, inp: ModelInputs, model: pyo.ConcreteModel, outcome
         **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,
-        "model_size": {"variables": outcome.n_variables, "constraints": outcome.n_constraints, "nonzeros": outcome.n_nonzeros, "integer_variables": outcome.n_integer},
+        "model_size": {
+            "variables": outcome.n_variables,
+            "constraints": outcome.n_constraints,
+            "nonzeros": outcome.n_nonzeros,
+            "integer_variables": outcome.n_integer,
+        },
     }
 
 

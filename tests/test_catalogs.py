@@ -25,17 +25,58 @@ from planner.catalogs.load import (
 from planner.errors import CatalogError, InputError
 from planner.paths import DATA_DIR, MODELS_DIR
 
-CSV_FILES = ["sites", "energy", "gpus", "cooling", "cooling_climate", "benchmarks", "regions",
-             "facility", "finance"]
+CSV_FILES = [
+    "sites",
+    "energy",
+    "gpus",
+    "cooling",
+    "cooling_climate",
+    "benchmarks",
+    "regions",
+    "facility",
+    "finance",
+]
 GPUS = ["H100", "H200", "B200", "GB200", "B300", "GB300", "MI300X", "MI325X", "MI355X", "Gaudi3", "L40S"]
-MODELS = ["llama-3.1-8b", "llama-2-70b", "llama-3.1-70b", "llama-3.1-405b", "mixtral-8x7b",
-          "deepseek-r1", "gpt-oss-120b"]
-TECHS = ["grid", "pv", "wind", "ngcc", "ngcc_ccs", "gas_ct_aero", "gas_recip", "nuclear_smr",
-         "nuclear_large", "geothermal", "geothermal_egs", "battery"]
+MODELS = [
+    "llama-3.1-8b",
+    "llama-2-70b",
+    "llama-3.1-70b",
+    "llama-3.1-405b",
+    "mixtral-8x7b",
+    "deepseek-r1",
+    "gpt-oss-120b",
+]
+TECHS = [
+    "grid",
+    "pv",
+    "wind",
+    "ngcc",
+    "ngcc_ccs",
+    "gas_ct_aero",
+    "gas_recip",
+    "nuclear_smr",
+    "nuclear_large",
+    "geothermal",
+    "geothermal_egs",
+    "battery",
+]
 COOLING = ["air", "rdhx", "dlc", "immersion_1ph", "immersion_2ph"]
-REGIONS = ["us-east", "us-northeast", "us-southeast", "us-central", "us-south", "us-west",
-           "us-southwest", "us-northwest", "ca-east", "eu-west", "eu-central", "eu-north",
-           "me-central", "ap-southeast"]
+REGIONS = [
+    "us-east",
+    "us-northeast",
+    "us-southeast",
+    "us-central",
+    "us-south",
+    "us-west",
+    "us-southwest",
+    "us-northwest",
+    "ca-east",
+    "eu-west",
+    "eu-central",
+    "eu-north",
+    "me-central",
+    "ap-southeast",
+]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +142,12 @@ def test_spot_values_against_reference(cat: Catalogs) -> None:
     assert pue.loc[("air", "hot_humid")] == 1.40 and pue.loc[("dlc", "cold")] == 1.06
     assert (pue.xs("immersion_2ph") <= pue.xs("immersion_1ph")).all()
     m = cat.models
-    assert m.loc["llama-3.1-405b", ["layers", "hidden_size", "attention_heads", "kv_heads"]].tolist() == [126, 16384, 128, 8]
+    assert m.loc["llama-3.1-405b", ["layers", "hidden_size", "attention_heads", "kv_heads"]].tolist() == [
+        126,
+        16384,
+        128,
+        8,
+    ]
     assert m.loc["deepseek-r1", "kv_cache_bytes_per_token_per_layer_override"] == 1152
     assert m.loc["gpt-oss-120b", "head_dim"] == 64 and m.loc["gpt-oss-120b", "default_precision"] == "fp4"
     assert cat.facility["fibre_speed_km_per_ms"] == pytest.approx(299792.458 / 1.468 / 1000, rel=1e-4)
@@ -119,7 +165,9 @@ def test_physical_consistency(cat: Catalogs) -> None:
     assert g.loc["H100", "rack_kw"] <= air
     b = cat.benchmarks
     assert set(b["scenario"]) == {"offline", "server"}
-    assert ((b["tokens_per_s"] / b["n_gpu"] - b["tokens_per_s_per_gpu"]).abs() <= 0.01 * b["tokens_per_s_per_gpu"]).all()
+    assert (
+        (b["tokens_per_s"] / b["n_gpu"] - b["tokens_per_s_per_gpu"]).abs() <= 0.01 * b["tokens_per_s_per_gpu"]
+    ).all()
     assert b["source"].str.startswith("MLCommons inference_results_v").all()
 
 

@@ -16,16 +16,36 @@ from planner.cli.app import app
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")
 SUMMARY_KEYS = {
-    "status", "objective", "objective_value", "best_bound", "mip_gap", "demand_tokens_per_s", "served_tokens_per_s",
-    "cost_usd_per_mtok", "annualized_cost_usd", "capex_usd", "facility_joules_per_token", "gco2e_per_mtok",
-    "water_l_per_mtok", "it_mw", "facility_mw", "gpus", "sites", "timings",
+    "status",
+    "objective",
+    "objective_value",
+    "best_bound",
+    "mip_gap",
+    "demand_tokens_per_s",
+    "served_tokens_per_s",
+    "cost_usd_per_mtok",
+    "annualized_cost_usd",
+    "capex_usd",
+    "facility_joules_per_token",
+    "gco2e_per_mtok",
+    "water_l_per_mtok",
+    "it_mw",
+    "facility_mw",
+    "gpus",
+    "sites",
+    "timings",
 }
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "small"
-    proc = subprocess.run([sys.executable, "-m", "planner", "solve", SMALL, "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner", "solve", SMALL, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "Sites chosen" in proc.stdout
@@ -36,7 +56,7 @@ def test_run_directory_contents(run_dir):
     for name in ("scenario.resolved.yaml", "solver.log", "summary.json"):
         assert (run_dir / name).is_file()
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert SUMMARY_KEYS <= summary.keys()
+    assert summary.keys() >= SUMMARY_KEYS
     assert {"build_s", "handoff_s", "solve_s", "extract_s", "total_s"} <= set(summary["timings"])
     assert summary["status"] in ("optimal", "time_limit")
     assert summary["served_tokens_per_s"] == pytest.approx(summary["demand_tokens_per_s"], rel=1e-6)
@@ -45,13 +65,24 @@ def test_run_directory_contents(run_dir):
     sites = pd.read_csv(run_dir / "tables" / "sites.csv")
     assert sorted(sites.loc[sites["open"], "site_id"]) == sorted(summary["sites"])
     pipeline = pd.read_csv(run_dir / "tables" / "pipeline.csv")
-    assert {"pv_photons_per_s", "ch4_molecules_per_s", "electric_w", "facility_w", "it_w", "flop_per_s", "tokens_per_s"} <= set(pipeline.columns)
+    assert {
+        "pv_photons_per_s",
+        "ch4_molecules_per_s",
+        "electric_w",
+        "facility_w",
+        "it_w",
+        "flop_per_s",
+        "tokens_per_s",
+    } <= set(pipeline.columns)
     # facility >= IT, and tokens/s in the pipeline add up to the demand
     assert (pipeline["facility_w"] >= pipeline["it_w"]).all()
     # annual mode has no storage: electricity supplied (generation + grid) equals facility load
     assert pipeline["electric_w"].to_numpy() == pytest.approx(pipeline["facility_w"].to_numpy(), rel=1e-6)
     assert pipeline["tokens_per_s"].sum() == pytest.approx(summary["served_tokens_per_s"], rel=1e-6)
-    assert "HiGHS" in (run_dir / "solver.log").read_text() or "warm start" in (run_dir / "solver.log").read_text()
+    assert (
+        "HiGHS" in (run_dir / "solver.log").read_text()
+        or "warm start" in (run_dir / "solver.log").read_text()
+    )
     assert not list(run_dir.parent.glob(".*partial*"))
 
 
@@ -70,7 +101,9 @@ def test_refuses_to_overwrite(run_dir):
 
 def test_infeasible_exit_3_and_nothing_written(tmp_path):
     out = tmp_path / "infeasible"
-    result = CliRunner().invoke(app, ["solve", SMALL, "--out", str(out), "--set", "policy.carbon_cap_t_per_yr=1"])
+    result = CliRunner().invoke(
+        app, ["solve", SMALL, "--out", str(out), "--set", "policy.carbon_cap_t_per_yr=1"]
+    )
     assert result.exit_code == 3
     assert "policy.carbon_cap_t_per_yr = 1 t/yr cannot be met" in result.output
     assert not out.exists()
@@ -84,6 +117,11 @@ def test_bad_objective_exit_2(tmp_path):
 
 
 def test_missing_scenario_exit_2(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "planner", "solve", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "r")], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner", "solve", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2
     assert "nope.yaml" in proc.stderr and "Traceback" not in proc.stderr

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from planner.studies.compare import annual_vs_hourly
 from tests.conftest import with_changes
 
 
 def test_hourly_never_cheaper_than_annual_for_the_same_plan(tiny, catalogs):
-    data = with_changes(tiny, {"technologies.energy": ["grid", "pv", "wind", "battery", "ngcc"], "solver.mip_gap": 0.001})
+    data = with_changes(
+        tiny, {"technologies.energy": ["grid", "pv", "wind", "battery", "ngcc"], "solver.mip_gap": 0.001}
+    )
     table = annual_vs_hourly(data, days=4, catalogs=catalogs).set_index("case")
     annual, replay, hourly = table["annualized_cost_usd"].tolist()
     assert table["status"].tolist()[1] == "optimal"

@@ -13,15 +13,27 @@ import pytest
 from typer.testing import CliRunner
 
 import planner
-from planner.results.capex import ACCELERATOR_SHARE, CATEGORIES, LINE_COLUMNS, OPEX_CATEGORIES, OPEX_COLUMNS, default_base_year
 from planner.catalogs.load import crf, load_catalogs
 from planner.cli.app import app
+from planner.results.capex import (
+    ACCELERATOR_SHARE,
+    CATEGORIES,
+    LINE_COLUMNS,
+    OPEX_CATEGORIES,
+    OPEX_COLUMNS,
+    default_base_year,
+)
 from planner.results.export import SHEETS, capex_sheets, export_capex, spend_schedule
 from planner.results.rundir import staging, write_contents
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "scenarios" / "small_5_sites.yaml"
-HOURLY_WITH_CARBON_PRICE = {"time.mode": "representative_days", "time.days": 2, "carbon_price_usd_per_t": 100, "technologies.energy": ["grid", "pv", "battery", "ngcc"]}
+HOURLY_WITH_CARBON_PRICE = {
+    "time.mode": "representative_days",
+    "time.days": 2,
+    "carbon_price_usd_per_t": 100,
+    "technologies.energy": ["grid", "pv", "battery", "ngcc"],
+}
 
 
 def _write_run(result, out: Path) -> Path:
@@ -61,12 +73,22 @@ def test_run_directory_tables_reconcile_with_summary(case, request):
     assert _annual(items, opex) == pytest.approx(summary["objective_value"] * 1e6, rel=1e-9)
     # the two ways of adding up: fixed O&M in the line items or as opex rows
     variable = opex.loc[opex["cost_type"] == "variable", "opex_usd_per_yr"].sum()
-    assert items["annualized_cost_usd_per_yr"].sum() + variable == pytest.approx(summary["annualized_cost_usd"], rel=1e-9)
-    assert opex.loc[opex["cost_type"] == "fixed", "opex_usd_per_yr"].sum() == pytest.approx(items["fixed_om_usd_per_yr"].sum(), rel=1e-12)
+    assert items["annualized_cost_usd_per_yr"].sum() + variable == pytest.approx(
+        summary["annualized_cost_usd"], rel=1e-9
+    )
+    assert opex.loc[opex["cost_type"] == "fixed", "opex_usd_per_yr"].sum() == pytest.approx(
+        items["fixed_om_usd_per_yr"].sum(), rel=1e-12
+    )
     # per objective cost group, line items + opex equal tables/costs.csv
     costs = pd.read_csv(run_dir / "tables" / "costs.csv").groupby("category")["annualized_cost_usd"].sum()
-    mine = items.groupby("cost_group")["annualized_capex_usd_per_yr"].sum().add(opex.groupby("cost_group")["opex_usd_per_yr"].sum(), fill_value=0.0)
-    pd.testing.assert_series_equal(mine.sort_index(), costs.reindex(mine.index).sort_index(), rtol=1e-5, check_names=False)
+    mine = (
+        items.groupby("cost_group")["annualized_capex_usd_per_yr"]
+        .sum()
+        .add(opex.groupby("cost_group")["opex_usd_per_yr"].sum(), fill_value=0.0)
+    )
+    pd.testing.assert_series_equal(
+        mine.sort_index(), costs.reindex(mine.index).sort_index(), rtol=1e-5, check_names=False
+    )
     # capex per objective group equals summary capex_by_category_usd
     by_group = items.groupby("cost_group")["capex_usd"].sum()
     for group, value in summary["capex_by_category_usd"].items():
@@ -78,7 +100,16 @@ def test_hourly_run_has_battery_and_carbon_price(hourly):
     result, _ = hourly
     items, opex = result.tables["capex_items"], result.tables["opex"]
     cats = set(items["category"])
-    assert {"site development", "land", "building shell", "electrical", "cooling", "GPUs", "servers and network", "grid interconnection"} <= cats
+    assert {
+        "site development",
+        "land",
+        "building shell",
+        "electrical",
+        "cooling",
+        "GPUs",
+        "servers and network",
+        "grid interconnection",
+    } <= cats
     if result.summary["capex_by_category_usd"]["battery"] > 0:
         assert set(items.loc[items["category"] == "battery", "unit"]) == {"kW", "kWh"}
     carbon = opex[opex["category"] == "carbon price"]
@@ -102,15 +133,23 @@ def test_line_items_use_catalog_values(small):
     land = items[items["category"] == "land"]
     assert land["crf"].to_numpy() == pytest.approx(land["wacc"].to_numpy(), rel=1e-9)
     shell = items[items["category"] == "building shell"]
-    assert shell["unit_cost_usd"].to_numpy() == pytest.approx(cat.facility["building_shell_usd_per_kw_it"], rel=1e-9)
-    assert shell["fixed_om_usd_per_unit_yr"].to_numpy() == pytest.approx(cat.facility["building_fom_usd_per_kw_it_yr"], rel=1e-9)
+    assert shell["unit_cost_usd"].to_numpy() == pytest.approx(
+        cat.facility["building_shell_usd_per_kw_it"], rel=1e-9
+    )
+    assert shell["fixed_om_usd_per_unit_yr"].to_numpy() == pytest.approx(
+        cat.facility["building_fom_usd_per_kw_it_yr"], rel=1e-9
+    )
     for r in items[items["category"] == "cooling"].itertuples():
         assert r.unit_cost_usd == pytest.approx(cat.cooling.at[r.item_id, "capex_usd_per_kw_it"], rel=1e-9)
-        assert r.fixed_om_usd_per_unit_yr == pytest.approx(cat.cooling.at[r.item_id, "fom_usd_per_kw_it_yr"], rel=1e-9)
+        assert r.fixed_om_usd_per_unit_yr == pytest.approx(
+            cat.cooling.at[r.item_id, "fom_usd_per_kw_it_yr"], rel=1e-9
+        )
     gpus = items[items["cost_group"] == "gpus"]
     for g, rows in gpus.groupby("item_id"):
         assert rows["unit_cost_usd"].sum() == pytest.approx(cat.gpus.at[g, "price_usd_per_gpu"], rel=1e-9)
-        assert rows.loc[rows["category"] == "GPUs", "unit_cost_usd"].iloc[0] == pytest.approx(ACCELERATOR_SHARE * cat.gpus.at[g, "price_usd_per_gpu"])
+        assert rows.loc[rows["category"] == "GPUs", "unit_cost_usd"].iloc[0] == pytest.approx(
+            ACCELERATOR_SHARE * cat.gpus.at[g, "price_usd_per_gpu"]
+        )
     assert (items["unit_cost_source"].str.len() > 0).all() and (items["wacc_source"].str.len() > 0).all()
     assert (items["dollar_year"] == int(cat.finance["dollar_year"])).all()
     # GPUs are bought when the site's slowest other item is in service
@@ -137,11 +176,17 @@ def test_spend_schedule_spreads_construction_and_refreshes_gpus(small):
     assert sched["capex_usd"].sum() >= items["capex_usd"].sum()
     base = int(items["base_year"].iloc[0])
     for r in items[items["cost_group"] == "gpus"].itertuples():
-        key = (sched["site_id"] == r.site_id) & (sched["item_id"] == r.item_id) & (sched["category"] == r.category)
+        key = (
+            (sched["site_id"] == r.site_id)
+            & (sched["item_id"] == r.item_id)
+            & (sched["category"] == r.category)
+        )
         first = r.base_year + r.start_offset_years
         assert built.loc[key[built.index], "year"].tolist() == [math.floor(first)]
         refresh = sched[key & (sched["spend_type"] == "replacement")]
-        expected = [math.floor(first + k * r.life_years) for k in range(1, 20) if first + k * r.life_years < base + 15]
+        expected = [
+            math.floor(first + k * r.life_years) for k in range(1, 20) if first + k * r.life_years < base + 15
+        ]
         assert refresh["year"].tolist() == expected and len(expected) >= 1
         assert refresh["capex_usd"].to_numpy() == pytest.approx(r.capex_usd)
     # a longer horizon adds refreshes, a shorter one never drops the initial build
@@ -149,7 +194,11 @@ def test_spend_schedule_spreads_construction_and_refreshes_gpus(small):
     assert spend_schedule(items, 1)["capex_usd"].sum() == pytest.approx(items["capex_usd"].sum(), rel=1e-12)
     # multi-year lead times are spread evenly
     for r in items[items["lead_time_years"] > 1].itertuples():
-        rows = built[(built["site_id"] == r.site_id) & (built["item_id"] == r.item_id) & (built["category"] == r.category)]
+        rows = built[
+            (built["site_id"] == r.site_id)
+            & (built["item_id"] == r.item_id)
+            & (built["category"] == r.category)
+        ]
         assert rows["capex_usd"].sum() == pytest.approx(r.capex_usd)
         assert rows["capex_usd"].max() <= r.capex_usd / r.lead_time_years * (1 + 1e-9)
 
@@ -159,7 +208,9 @@ def test_base_year_option_shifts_years(small):
     default = capex_sheets(run_dir)
     shifted = capex_sheets(run_dir, base_year=2040)
     delta = 2040 - int(default["line_items"]["base_year"].iloc[0])
-    assert (shifted["line_items"]["in_service_year"] == default["line_items"]["in_service_year"] + delta).all()
+    assert (
+        shifted["line_items"]["in_service_year"] == default["line_items"]["in_service_year"] + delta
+    ).all()
     assert shifted["spend_schedule"]["year"].min() == 2040
 
 
@@ -182,7 +233,9 @@ def test_export_every_format(small, tmp_path):
     assert ws.cell(2, col["capex_usd"]).number_format == "#,##0"
     assert ws.cell(2, col["wacc"]).number_format == "0.00%"
     assert ws.column_dimensions["F"].width > 20  # item
-    assert sum(ws.cell(i, col["capex_usd"]).value for i in range(2, ws.max_row + 1)) == pytest.approx(target, rel=1e-9)
+    assert sum(ws.cell(i, col["capex_usd"]).value for i in range(2, ws.max_row + 1)) == pytest.approx(
+        target, rel=1e-9
+    )
     assert not list(run_dir.glob(".*partial*"))
     # json: one object, a key per sheet
     (js,) = export_capex(run_dir, "json", tmp_path / "capex.json")
@@ -197,32 +250,80 @@ def test_export_every_format(small, tmp_path):
         assert items["capex_usd"].sum() == pytest.approx(target, rel=1e-9)
         sm = read(files[-1]).set_index("metric")
         assert sm.at["export.capex_usd", "value"] == pytest.approx(target, rel=1e-9)
-        assert sm.at["export.annualized_cost_usd_per_yr", "value"] == pytest.approx(summary["annualized_cost_usd"], rel=1e-9)
+        assert sm.at["export.annualized_cost_usd_per_yr", "value"] == pytest.approx(
+            summary["annualized_cost_usd"], rel=1e-9
+        )
         assert sm.at["cost_usd_per_mtok", "value"] == pytest.approx(summary["cost_usd_per_mtok"])
     assumptions = capex_sheets(run_dir)["assumptions"]
     assert (assumptions["source"].str.len() > 0).all()
-    assert {"unit cost", "life", "wacc", "lead time", "fixed O&M", "dollar year", "horizon"} <= set(assumptions["parameter"])
+    assert {"unit cost", "life", "wacc", "lead time", "fixed O&M", "dollar year", "horizon"} <= set(
+        assumptions["parameter"]
+    )
 
 
 def test_cli_export_and_errors(small, tmp_path):
     _, run_dir = small
     runner = CliRunner()
-    ok = runner.invoke(app, ["export", str(run_dir), "--capex", "json", "--out", str(tmp_path / "x.json"), "--horizon-years", "10"])
+    ok = runner.invoke(
+        app,
+        [
+            "export",
+            str(run_dir),
+            "--capex",
+            "json",
+            "--out",
+            str(tmp_path / "x.json"),
+            "--horizon-years",
+            "10",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "x.json").is_file()
 
     def broken(name: str, damage) -> Path:
         copy = tmp_path / name
-        shutil.copytree(run_dir, copy, ignore=lambda folder, names: [n for n in names if Path(folder) == run_dir and n.startswith("capex")])
+        shutil.copytree(
+            run_dir,
+            copy,
+            ignore=lambda folder, names: [
+                n for n in names if Path(folder) == run_dir and n.startswith("capex")
+            ],
+        )
         damage(copy)
         return copy
 
     cases = [
-        (broken("no_items", lambda d: (d / "tables" / "capex_items.csv").unlink()), ["--capex", "xlsx"], "capex_items.csv"),
-        (broken("bad_summary", lambda d: (d / "summary.json").write_text("{not json")), ["--capex", "csv"], "summary.json"),
+        (
+            broken("no_items", lambda d: (d / "tables" / "capex_items.csv").unlink()),
+            ["--capex", "xlsx"],
+            "capex_items.csv",
+        ),
+        (
+            broken("bad_summary", lambda d: (d / "summary.json").write_text("{not json")),
+            ["--capex", "csv"],
+            "summary.json",
+        ),
         (broken("no_summary", lambda d: (d / "summary.json").unlink()), ["--capex", "csv"], "summary.json"),
-        (broken("bad_number", lambda d: (d / "tables" / "opex.csv").write_text((d / "tables" / "opex.csv").read_text().replace(",2023,", ",20x3,", 1))), ["--capex", "json"], "opex.csv"),
-        (broken("edited", lambda d: (d / "tables" / "capex_items.csv").write_text("\n".join((d / "tables" / "capex_items.csv").read_text().splitlines()[:-1]) + "\n")), ["--capex", "json"], "does not match"),
+        (
+            broken(
+                "bad_number",
+                lambda d: (d / "tables" / "opex.csv").write_text(
+                    (d / "tables" / "opex.csv").read_text().replace(",2023,", ",20x3,", 1)
+                ),
+            ),
+            ["--capex", "json"],
+            "opex.csv",
+        ),
+        (
+            broken(
+                "edited",
+                lambda d: (d / "tables" / "capex_items.csv").write_text(
+                    "\n".join((d / "tables" / "capex_items.csv").read_text().splitlines()[:-1]) + "\n"
+                ),
+            ),
+            ["--capex", "json"],
+            "does not match",
+        ),
         (run_dir, ["--capex", "pdf"], "allowed formats"),
         (run_dir, ["--capex", "xlsx", "--out", str(tmp_path / "a.csv")], "extension"),
         (run_dir, ["--capex", "csv", "--horizon-years", "0"], "--horizon-years"),

@@ -52,7 +52,16 @@ def test_milp_equals_enumeration_of_sites_and_cooling(tiny, catalogs, objective)
 
 
 def test_units_are_consistent(tiny, catalogs):
-    data = with_changes(tiny, {"time.mode": "representative_days", "time.days": 2, "technologies.energy": ["grid", "pv", "battery", "ngcc", "nuclear_smr"], "policy.clean_energy_share": 0.3, "policy.carbon_cap_t_per_yr": 1e9})
+    data = with_changes(
+        tiny,
+        {
+            "time.mode": "representative_days",
+            "time.days": 2,
+            "technologies.energy": ["grid", "pv", "battery", "ngcc", "nuclear_smr"],
+            "policy.clean_energy_share": 0.3,
+            "policy.carbon_cap_t_per_yr": 1e9,
+        },
+    )
     m = build_model(_inputs(data, catalogs))
     assert_units_consistent(m)
 
@@ -86,7 +95,10 @@ def test_outputs_satisfy_balances_and_limits(hourly_result):
                 supply += v(m.energy.discharge[s, t]) - v(m.energy.charge[s, t])
             assert supply == pytest.approx(v(m.site.facility[s, t]), rel=REL, abs=1e-9)
             for e in inp.generators:
-                assert v(m.energy.gen[s, e, t]) <= inp.availability[s, e, t] * v(m.energy.cap[s, e]) * (1 + REL) + 1e-9
+                assert (
+                    v(m.energy.gen[s, e, t])
+                    <= inp.availability[s, e, t] * v(m.energy.cap[s, e]) * (1 + REL) + 1e-9
+                )
     # demand met, only from sites within the latency budget
     flows = r.tables["flows"]
     for (region, model), demand in inp.demand.items():
@@ -99,14 +111,21 @@ def test_outputs_satisfy_balances_and_limits(hourly_result):
     for s in inp.sites:
         assert sites.at[s, "it_mw"] <= inp.campus_mw[s] * (1 + REL)
         assert sites.at[s, "grid_connection_mw"] <= inp.grid_mw[s] * (1 + REL) + 1e-9
-        gpu_mw = sum(row.gpus_installed * inp.gpu_node_mw[row.gpu_id] for row in fleet[fleet.site_id == s].itertuples())
+        gpu_mw = sum(
+            row.gpus_installed * inp.gpu_node_mw[row.gpu_id] for row in fleet[fleet.site_id == s].itertuples()
+        )
         assert sites.at[s, "it_mw"] >= gpu_mw * (1 - REL) - 1e-9
     # tokens/s capacity at peak covers peak demand per site and model
     alloc = r.tables["fleet"]
     hours = {h for (_, h) in inp.capacity_shape}
     for (s, model), group in flows.groupby(["site_id", "model_id"]):
         cap = alloc[(alloc.site_id == s) & (alloc.model_id == model)].tokens_per_s_capacity.sum()
-        peak = max(sum(inp.capacity_shape[(row.region_id, model), h] * row.tokens_per_s for row in group.itertuples()) for h in hours)
+        peak = max(
+            sum(
+                inp.capacity_shape[(row.region_id, model), h] * row.tokens_per_s for row in group.itertuples()
+            )
+            for h in hours
+        )
         assert peak >= group.tokens_per_s.sum() * (1 - REL)  # the busiest hour is at least the average
         assert cap >= peak * (1 - REL)
     # battery never discharges more than it stored: state of charge within [0, energy]
@@ -117,12 +136,21 @@ def test_outputs_satisfy_balances_and_limits(hourly_result):
                 assert -1e-6 <= v(m.energy.soc[s, t]) <= e_max * (1 + REL) + 1e-6
     # the accounting adds up: site costs sum to the objective (cost objective)
     assert r.summary["annualized_cost_usd"] == pytest.approx(r.summary["objective_value"] * 1e6, rel=1e-9)
-    assert r.tables["costs"].annualized_cost_usd.sum() == pytest.approx(r.summary["annualized_cost_usd"], rel=1e-9)
+    assert r.tables["costs"].annualized_cost_usd.sum() == pytest.approx(
+        r.summary["annualized_cost_usd"], rel=1e-9
+    )
     assert len(r.summary["sites"]) >= 2
 
 
 def test_liquid_only_gpus_never_under_air(tiny, catalogs):
-    data = with_changes(tiny, {"technologies.gpus": ["GB200", "H100"], "technologies.cooling": ["air", "dlc"], "policy.min_sites": 3})
+    data = with_changes(
+        tiny,
+        {
+            "technologies.gpus": ["GB200", "H100"],
+            "technologies.cooling": ["air", "dlc"],
+            "policy.min_sites": 3,
+        },
+    )
     r = planner.solve(data, catalogs=catalogs)
     fleet = r.tables["fleet"]
     liquid = set(catalogs.gpus.index[catalogs.gpus.liquid_required.astype(bool)])
@@ -135,13 +163,20 @@ def test_liquid_only_gpus_never_under_air(tiny, catalogs):
 
 def test_more_demand_never_costs_less(tiny, catalogs):
     low = planner.solve(tiny, catalogs=catalogs).summary["annualized_cost_usd"]
-    high = planner.solve(with_changes(tiny, {"demand.scale": 1.5}), catalogs=catalogs).summary["annualized_cost_usd"]
+    high = planner.solve(with_changes(tiny, {"demand.scale": 1.5}), catalogs=catalogs).summary[
+        "annualized_cost_usd"
+    ]
     assert high >= low * (1 - 1e-9)
 
 
 def test_carbon_price_never_raises_emissions(tiny, catalogs):
     data = with_changes(tiny, {"technologies.energy": ["grid", "pv", "wind", "ngcc", "nuclear_smr"]})
-    emissions = [planner.solve(with_changes(data, {"carbon_price_usd_per_t": p}), catalogs=catalogs).summary["emissions_t_per_yr"] for p in (0, 100, 400)]
+    emissions = [
+        planner.solve(with_changes(data, {"carbon_price_usd_per_t": p}), catalogs=catalogs).summary[
+            "emissions_t_per_yr"
+        ]
+        for p in (0, 100, 400)
+    ]
     assert emissions[1] <= emissions[0] * (1 + 1e-6)
     assert emissions[2] <= emissions[1] * (1 + 1e-6)
     assert emissions[2] < emissions[0]
@@ -156,12 +191,18 @@ def test_same_scenario_twice_gives_same_plan(tiny, catalogs):
 
 
 def test_infeasible_scenario_is_explained(tiny, catalogs):
-    data = with_changes(tiny, {"sites.overrides": {s: {"campus_mw_max": 0.05} for s in tiny["sites"]["include"]}})
+    data = with_changes(
+        tiny, {"sites.overrides": {s: {"campus_mw_max": 0.05} for s in tiny["sites"]["include"]}}
+    )
     with pytest.raises(InfeasibleError) as info:
         planner.solve(data, catalogs=catalogs)
     text = str(info.value)
     assert info.value.exit_code == 3
-    assert "region us-south needs 200k tokens/s of llama-3.1-70b within 60 ms" in text or "campus limit is 0.1 MW" in text or "campus limit is 0.05" in text
+    assert (
+        "region us-south needs 200k tokens/s of llama-3.1-70b within 60 ms" in text
+        or "campus limit is 0.1 MW" in text
+        or "campus limit is 0.05" in text
+    )
     assert "MW" in text
 
 
@@ -175,7 +216,12 @@ def test_carbon_cap_too_tight_is_explained(tiny, catalogs):
 def test_tiny_time_limit_never_crashes(catalogs):
     """A 1-second limit on the full default scenario: a plan with status time_limit/optimal, or exit 4."""
     try:
-        r = planner.solve(None, time_limit_s=1.0, overrides={"time.mode": "representative_days", "time.days": 2}, catalogs=catalogs)
+        r = planner.solve(
+            None,
+            time_limit_s=1.0,
+            overrides={"time.mode": "representative_days", "time.days": 2},
+            catalogs=catalogs,
+        )
     except NoSolutionError as exc:
         assert exc.exit_code == 4
     else:
@@ -189,10 +235,17 @@ def test_battery_state_of_charge_is_feasible_through_the_year(tiny, catalogs, li
     day sequence, or cyclic per day) stays within [0, energy] in every calendar hour."""
     from planner.results.tables import chronological_soc
 
-    data = with_changes(tiny, {
-        "time.mode": "representative_days", "time.days": 4, "time.link_storage": link,
-        "technologies.energy": ["pv", "battery", "gas_recip"], "policy.hourly_cfe_share": 0.5, "solver.mip_gap": 0.01,
-    })
+    data = with_changes(
+        tiny,
+        {
+            "time.mode": "representative_days",
+            "time.days": 4,
+            "time.link_storage": link,
+            "technologies.energy": ["pv", "battery", "gas_recip"],
+            "policy.hourly_cfe_share": 0.5,
+            "solver.mip_gap": 0.01,
+        },
+    )
     r = planner.solve(data, catalogs=catalogs)
     assert r.status == "optimal"
     built = [s for s in r.inputs.sites if pyo.value(r.model.energy.st_energy[s]) > 1e-6]
@@ -206,7 +259,15 @@ def test_battery_state_of_charge_is_feasible_through_the_year(tiny, catalogs, li
 
 
 def test_full_hourly_cfe_with_pv_only_is_infeasible_and_explained(tiny, catalogs):
-    data = with_changes(tiny, {"time.mode": "representative_days", "time.days": 2, "technologies.energy": ["pv"], "policy.hourly_cfe_share": 1.0})
+    data = with_changes(
+        tiny,
+        {
+            "time.mode": "representative_days",
+            "time.days": 2,
+            "technologies.energy": ["pv"],
+            "policy.hourly_cfe_share": 1.0,
+        },
+    )
     with pytest.raises(InfeasibleError) as info:
         planner.solve(data, catalogs=catalogs)
     text = str(info.value)
@@ -217,10 +278,17 @@ def test_full_hourly_cfe_with_pv_only_is_infeasible_and_explained(tiny, catalogs
 def test_user_profiles_replace_synthetic_ones(tiny, catalogs):
     """A scenario's NSRDB / plain profile files drive the hourly model and the annual means."""
     root = Path(__file__).parent / "data" / "profiles"
-    data = with_changes(tiny, {
-        "time.mode": "representative_days", "time.days": 2,
-        "profiles": {"abilene_tx": {"pv_cf": str(root / "nsrdb_abilene_tx.csv")}, "loudoun_va": {"grid_co2_g_per_kwh": str(root / "plain_co2_loudoun_va.csv")}},
-    })
+    data = with_changes(
+        tiny,
+        {
+            "time.mode": "representative_days",
+            "time.days": 2,
+            "profiles": {
+                "abilene_tx": {"pv_cf": str(root / "nsrdb_abilene_tx.csv")},
+                "loudoun_va": {"grid_co2_g_per_kwh": str(root / "plain_co2_loudoun_va.csv")},
+            },
+        },
+    )
     inp = _inputs(data, catalogs)
     from planner.profiles import read_profile
 
@@ -244,7 +312,10 @@ def test_bad_profile_entries_are_input_errors(tiny, catalogs):
 
 def test_extreme_days_are_kept(tiny, catalogs):
     """The peak-demand day and the lowest-PV day appear among the representative days."""
-    data = with_changes(tiny, {"time.mode": "representative_days", "time.days": 4, "time.extremes": ["peak_demand", "lowest_pv"]})
+    data = with_changes(
+        tiny,
+        {"time.mode": "representative_days", "time.days": 4, "time.extremes": ["peak_demand", "lowest_pv"]},
+    )
     inp = _inputs(data, catalogs)
     from planner.profiles import region_demand_shape
 

@@ -68,7 +68,9 @@ def test_output_directory(frontier):
     assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert pd.read_csv(out / "pareto.csv").shape == table.shape
     assert len(pd.read_parquet(out / "pareto.parquet")) == POINTS
-    assert sorted(p.name for p in (out / "points").iterdir()) == [f"{k:02d}-{kind}" for k, kind in enumerate(table["kind"])]
+    assert sorted(p.name for p in (out / "points").iterdir()) == [
+        f"{k:02d}-{kind}" for k, kind in enumerate(table["kind"])
+    ]
     # an epsilon point's run directory reproduces it with `planner solve`
     mid = table[table["kind"] == "epsilon"].iloc[0]
     resolved = yaml.safe_load((out / mid["run_dir"] / "scenario.resolved.yaml").read_text())
@@ -80,7 +82,11 @@ def test_output_directory(frontier):
 
 def test_cli_pareto(tmp_path):
     out = tmp_path / "cli"
-    res = CliRunner().invoke(app, ["pareto", SMALL, "--points", "3", "--out", str(out), "--mip-gap", "0", "--threads", "1"], env={"COLUMNS": "200"})
+    res = CliRunner().invoke(
+        app,
+        ["pareto", SMALL, "--points", "3", "--out", str(out), "--mip-gap", "0", "--threads", "1"],
+        env={"COLUMNS": "200"},
+    )
     assert res.exit_code == 0, res.output
     assert "frontier" in res.output and "min_carbon" in res.output and "Traceback" not in res.output
     assert (out / "pareto.csv").is_file() and len(list((out / "points").iterdir())) == 3

@@ -11,9 +11,15 @@ import pytest
 
 from planner.chain import constants as C
 from planner.errors import InputError
-from planner.profiles import (SITE_COLUMNS, hourly_index, read_profile, region_demand_shape, representative_days,
-                              site_profiles)
-from planner.profiles import solar
+from planner.profiles import (
+    SITE_COLUMNS,
+    hourly_index,
+    read_profile,
+    region_demand_shape,
+    representative_days,
+    site_profiles,
+    solar,
+)
 from planner.profiles.readers import detect_layout
 from planner.profiles.representative import _fix_means
 
@@ -42,8 +48,12 @@ def test_every_site_matches_catalog_means(sites, profiles):
         s = sites.loc[sid]
         assert df.shape == (8760, len(SITE_COLUMNS)) and tuple(df.columns) == SITE_COLUMNS
         assert str(df.index.tz) == "UTC" and not df.isna().any().any()
-        for col, cat in [("pv_cf", "pv_cf"), ("wind_cf", "wind_cf"), ("grid_co2_g_per_kwh", "grid_co2_g_per_kwh"),
-                         ("grid_price_usd_per_mwh", "electricity_price_usd_per_mwh")]:
+        for col, cat in [
+            ("pv_cf", "pv_cf"),
+            ("wind_cf", "wind_cf"),
+            ("grid_co2_g_per_kwh", "grid_co2_g_per_kwh"),
+            ("grid_price_usd_per_mwh", "electricity_price_usd_per_mwh"),
+        ]:
             assert df[col].mean() == pytest.approx(s[cat], rel=0.01), (sid, col)
         for col in ("pv_cf", "wind_cf"):
             assert df[col].between(0.0, 1.0).all(), (sid, col)
@@ -161,7 +171,9 @@ def test_representative_days_keep_extremes(series):
     dark_day = int(np.argmin(fleet_pv))
     assert typ_pv[rd.assignments[dark_day]] == pytest.approx(fleet_pv.min(), rel=1e-9)
     calm = series["abilene_tx"]["wind_cf"].to_numpy().reshape(365, 24).mean(axis=1).min()
-    assert rd.values["abilene_tx"]["wind_cf"].to_numpy().reshape(8, 24).mean(axis=1).min() == pytest.approx(calm)
+    assert rd.values["abilene_tx"]["wind_cf"].to_numpy().reshape(8, 24).mean(axis=1).min() == pytest.approx(
+        calm
+    )
 
 
 def test_representative_days_all_sites(profiles):
@@ -181,13 +193,16 @@ def test_mean_correction_keeps_extremes_and_caps():
     assert np.array_equal(out[3], before) and out[:, :, 0].max() <= orig["cf"].max()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_days": 0}, "n_days 0: allowed 1..365"),
-    ({"n_days": 2, "extremes": ("demand:max", "pv_cf:min")}, "2 extreme days need n_days > 2"),
-    ({"n_days": 4, "extremes": ("demand:peak",)}, "extreme 'demand:peak': expected 'COLUMN:KIND'"),
-    ({"n_days": 4, "extremes": ("snow:max",)}, "no key has a column 'snow'"),
-    ({"n_days": 4, "extremes": ("abilene_tx:snow:max",)}, "no series 'snow' under key 'abilene_tx'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_days": 0}, "n_days 0: allowed 1..365"),
+        ({"n_days": 2, "extremes": ("demand:max", "pv_cf:min")}, "2 extreme days need n_days > 2"),
+        ({"n_days": 4, "extremes": ("demand:peak",)}, "extreme 'demand:peak': expected 'COLUMN:KIND'"),
+        ({"n_days": 4, "extremes": ("snow:max",)}, "no key has a column 'snow'"),
+        ({"n_days": 4, "extremes": ("abilene_tx:snow:max",)}, "no series 'snow' under key 'abilene_tx'"),
+    ],
+)
 def test_representative_days_errors(series, kwargs, message):
     with pytest.raises(InputError, match=message):
         representative_days(series, **kwargs)
@@ -197,8 +212,13 @@ def test_representative_days_errors(series, kwargs, message):
 
 # ---- user files -------------------------------------------------------------------------
 
-FIXTURES = {"nsrdb_abilene_tx.csv": "nsrdb", "pvgis_tmy_dublin_ie.csv": "pvgis", "ninja_pv_hamina_fi.csv": "ninja",
-            "ninja_wind_ellendale_nd.csv": "ninja", "plain_co2_loudoun_va.csv": "plain"}
+FIXTURES = {
+    "nsrdb_abilene_tx.csv": "nsrdb",
+    "pvgis_tmy_dublin_ie.csv": "pvgis",
+    "ninja_pv_hamina_fi.csv": "ninja",
+    "ninja_wind_ellendale_nd.csv": "ninja",
+    "plain_co2_loudoun_va.csv": "plain",
+}
 
 
 @pytest.mark.parametrize("name, layout", FIXTURES.items())
@@ -207,18 +227,21 @@ def test_fixture_layout_detected_and_small(name, layout):
     assert (DATA / name).stat().st_size < 1_000_000
 
 
-@pytest.mark.parametrize("name, column, site, rel", [
-    ("nsrdb_abilene_tx.csv", "pv_cf", "abilene_tx", 0.06),  # same irradiance, uncalibrated chain
-    ("nsrdb_abilene_tx.csv", "pv_poa_w_m2", "abilene_tx", 0.06),
-    ("nsrdb_abilene_tx.csv", "dry_bulb_c", "abilene_tx", 0.001),
-    ("nsrdb_abilene_tx.csv", "wet_bulb_c", "abilene_tx", 0.001),
-    ("pvgis_tmy_dublin_ie.csv", "pv_cf", "dublin_ie", 0.10),
-    ("pvgis_tmy_dublin_ie.csv", "dry_bulb_c", "dublin_ie", 0.001),
-    ("ninja_pv_hamina_fi.csv", "pv_cf", "hamina_fi", 0.005),
-    ("ninja_pv_hamina_fi.csv", "dry_bulb_c", "hamina_fi", 0.005),
-    ("ninja_wind_ellendale_nd.csv", "wind_cf", "ellendale_nd", 0.005),
-    ("plain_co2_loudoun_va.csv", "grid_co2_g_per_kwh", "loudoun_va", 0.001),
-])
+@pytest.mark.parametrize(
+    "name, column, site, rel",
+    [
+        ("nsrdb_abilene_tx.csv", "pv_cf", "abilene_tx", 0.06),  # same irradiance, uncalibrated chain
+        ("nsrdb_abilene_tx.csv", "pv_poa_w_m2", "abilene_tx", 0.06),
+        ("nsrdb_abilene_tx.csv", "dry_bulb_c", "abilene_tx", 0.001),
+        ("nsrdb_abilene_tx.csv", "wet_bulb_c", "abilene_tx", 0.001),
+        ("pvgis_tmy_dublin_ie.csv", "pv_cf", "dublin_ie", 0.10),
+        ("pvgis_tmy_dublin_ie.csv", "dry_bulb_c", "dublin_ie", 0.001),
+        ("ninja_pv_hamina_fi.csv", "pv_cf", "hamina_fi", 0.005),
+        ("ninja_pv_hamina_fi.csv", "dry_bulb_c", "hamina_fi", 0.005),
+        ("ninja_wind_ellendale_nd.csv", "wind_cf", "ellendale_nd", 0.005),
+        ("plain_co2_loudoun_va.csv", "grid_co2_g_per_kwh", "loudoun_va", 0.001),
+    ],
+)
 def test_user_files_load_like_the_synthetic_pipeline(profiles, name, column, site, rel):
     s = read_profile(DATA / name, column)
     p = profiles[site][column]
@@ -240,10 +263,15 @@ def _plain(tmp_path: Path, values, start="2023-01-01", periods=8760, drop=None, 
 
 
 def test_broken_plain_files(tmp_path):
-    with pytest.raises(InputError, match=r"p.csv: 8000 hourly rows \(2023-01-01 00:00:00 to .*\); expected 8760"):
+    with pytest.raises(
+        InputError, match=r"p.csv: 8000 hourly rows \(2023-01-01 00:00:00 to .*\); expected 8760"
+    ):
         read_profile(_plain(tmp_path, 0.3, periods=8000), "pv_cf")
-    with pytest.raises(InputError, match=r"gap in timestamps at data row 101: 2023-01-05 03:00:00 is followed by "
-                                         r"2023-01-05 05:00:00; expected consecutive hourly steps"):
+    with pytest.raises(
+        InputError,
+        match=r"gap in timestamps at data row 101: 2023-01-05 03:00:00 is followed by "
+        r"2023-01-05 05:00:00; expected consecutive hourly steps",
+    ):
         read_profile(_plain(tmp_path, 0.3, periods=8761, drop=[100]), "pv_cf")
     dup = _plain(tmp_path, 0.3)
     lines = dup.read_text().splitlines()
@@ -252,7 +280,9 @@ def test_broken_plain_files(tmp_path):
         read_profile(dup, "pv_cf")
     with pytest.raises(InputError, match=r"looks like kelvin \(mean 29\d\.\d\); expected degC"):
         read_profile(_plain(tmp_path, np.linspace(270, 310, 8760)), "dry_bulb_c")
-    with pytest.raises(InputError, match=r"'pv_cf' ranges 0..45; expected capacity factor 0..1 in \[0, 1\] \(percent\?"):
+    with pytest.raises(
+        InputError, match=r"'pv_cf' ranges 0..45; expected capacity factor 0..1 in \[0, 1\] \(percent\?"
+    ):
         read_profile(_plain(tmp_path, [0, 45]), "pv_cf")
     with pytest.raises(InputError, match="unknown profile column 'snow'"):
         read_profile(_plain(tmp_path, 1.0), "snow")
@@ -263,7 +293,9 @@ def test_broken_plain_files(tmp_path):
 def test_broken_source_files(tmp_path):
     bad = tmp_path / "mystery.csv"
     bad.write_text("foo,bar,baz\n1,2,3\n")
-    with pytest.raises(InputError, match=r"mystery.csv: unknown profile layout: first line 'foo,bar,baz'; expected NSRDB"):
+    with pytest.raises(
+        InputError, match=r"mystery.csv: unknown profile layout: first line 'foo,bar,baz'; expected NSRDB"
+    ):
         read_profile(bad, "pv_cf")
     with pytest.raises(InputError, match="unknown layout 'epw'; allowed nsrdb, ninja, pvgis, plain"):
         read_profile(DATA / "ninja_pv_hamina_fi.csv", "pv_cf", layout="epw")
@@ -273,17 +305,25 @@ def test_broken_source_files(tmp_path):
     ninja = tmp_path / "ninja_w.csv"
     df = pd.read_csv(DATA / "ninja_pv_hamina_fi.csv", comment="#")
     head = [ln for ln in (DATA / "ninja_pv_hamina_fi.csv").read_text().splitlines() if ln.startswith("#")]
-    ninja.write_text("\n".join(head) + "\n" + df.assign(electricity=df["electricity"] * 1000).to_csv(index=False))
+    ninja.write_text(
+        "\n".join(head) + "\n" + df.assign(electricity=df["electricity"] * 1000).to_csv(index=False)
+    )
     with pytest.raises(InputError, match=r"ninja_w.csv: electricity up to \d+ kW exceeds the 1 kW capacity"):
         read_profile(ninja, "pv_cf")
-    with pytest.raises(InputError, match="a ninja file has no data for 'grid_price_usd_per_mwh'; use a plain"):
+    with pytest.raises(
+        InputError, match="a ninja file has no data for 'grid_price_usd_per_mwh'; use a plain"
+    ):
         read_profile(DATA / "ninja_pv_hamina_fi.csv", "grid_price_usd_per_mwh")
     # NSRDB with temperatures in kelvin; one row short
     text = (DATA / "nsrdb_abilene_tx.csv").read_text().splitlines()
     kelvin = tmp_path / "nsrdb_k.csv"
     body = pd.read_csv(DATA / "nsrdb_abilene_tx.csv", skiprows=2)
-    kelvin.write_text("\n".join(text[:2]) + "\n" + body.assign(Temperature=body["Temperature"] + 273.15).to_csv(index=False))
-    with pytest.raises(InputError, match=r"nsrdb_k.csv: temperature looks like kelvin \(mean 29\d\.\d\); expected degC"):
+    kelvin.write_text(
+        "\n".join(text[:2]) + "\n" + body.assign(Temperature=body["Temperature"] + 273.15).to_csv(index=False)
+    )
+    with pytest.raises(
+        InputError, match=r"nsrdb_k.csv: temperature looks like kelvin \(mean 29\d\.\d\); expected degC"
+    ):
         read_profile(kelvin, "pv_cf")
     short = tmp_path / "nsrdb_short.csv"
     short.write_text("\n".join(text[:-1]) + "\n")
@@ -301,5 +341,7 @@ def test_broken_source_files(tmp_path):
             ln = ",".join(f)
         out.append(ln)
     pv.write_text("\n".join(out) + "\n")
-    with pytest.raises(InputError, match=r"pvgis_kw.csv: irradiance 'ghi' peaks at 0.\d+; expected W/m2 \(kW/m2 given\?\)"):
+    with pytest.raises(
+        InputError, match=r"pvgis_kw.csv: irradiance 'ghi' peaks at 0.\d+; expected W/m2 \(kW/m2 given\?\)"
+    ):
         read_profile(pv, "pv_cf")

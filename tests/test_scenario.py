@@ -68,8 +68,12 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 # --------------------------------------------------------------------------------------
 def test_four_scenarios_shipped() -> None:
     names = {p.name for p in SHIPPED}
-    assert {"us_inference_2027.yaml", "us_inference_2027_carbon.yaml", "nordic_europe_2027.yaml",
-            "small_5_sites.yaml"} <= names
+    assert {
+        "us_inference_2027.yaml",
+        "us_inference_2027_carbon.yaml",
+        "nordic_europe_2027.yaml",
+        "small_5_sites.yaml",
+    } <= names
     assert DEFAULT_SCENARIO.name == "us_inference_2027.yaml"
 
 
@@ -89,9 +93,20 @@ def test_default_scenario_is_realistic(catalogs: Catalogs) -> None:
     s = load_scenario(DEFAULT_SCENARIO, catalogs)
     total = sum(x.tokens_per_s for x in s.demand.served)
     assert total == pytest.approx(150e6)  # the description states 150 M output tokens/s
-    assert {x.region for x in s.demand.served} >= {"us-east", "us-central", "us-south", "us-west", "us-southeast"}
+    assert {x.region for x in s.demand.served} >= {
+        "us-east",
+        "us-central",
+        "us-south",
+        "us-west",
+        "us-southeast",
+    }
     assert {x.model for x in s.demand.served} == {
-        "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "deepseek-r1", "gpt-oss-120b"}
+        "llama-3.1-8b",
+        "llama-3.1-70b",
+        "llama-3.1-405b",
+        "deepseek-r1",
+        "gpt-oss-120b",
+    }
     assert s.sites.countries == ["US"]
     sites = apply_site_overrides(s, catalogs)
     assert set(sites["country"]) == {"US"}
@@ -112,7 +127,9 @@ def test_carbon_variant_extends_default(catalogs: Catalogs) -> None:
     assert child.objective == "carbon" and child.policy.clean_energy_share == 0.9
     assert child.demand == parent.demand and child.sites == parent.sites
     assert child.policy.min_sites == parent.policy.min_sites  # merged, not replaced
-    assert "ngcc_ccs" in (child.technologies.energy or []) and "ngcc_ccs" not in (parent.technologies.energy or [])
+    assert "ngcc_ccs" in (child.technologies.energy or []) and "ngcc_ccs" not in (
+        parent.technologies.energy or []
+    )
     assert child.technologies.gpus == parent.technologies.gpus
 
 
@@ -147,16 +164,21 @@ policy:
 
 def test_extends_merges_child_wins_lists_replace(tmp_path: Path, catalogs: Catalogs) -> None:
     write(tmp_path, "base/parent.yaml", PARENT)
-    child = write(tmp_path, "child.yaml", (
-        "extends: base/parent.yaml\nname: child\n"
-        "demand:\n  peak_to_average: 1.5\n  latency_ms: {llama-3.1-8b: 30}\n"
-        "technologies:\n  gpus: [B200]\npolicy:\n  min_sites: 3\n"))
+    child = write(
+        tmp_path,
+        "child.yaml",
+        (
+            "extends: base/parent.yaml\nname: child\n"
+            "demand:\n  peak_to_average: 1.5\n  latency_ms: {llama-3.1-8b: 30}\n"
+            "technologies:\n  gpus: [B200]\npolicy:\n  min_sites: 3\n"
+        ),
+    )
     s = load_scenario(child, catalogs)
     assert s.name == "child" and s.description == "the parent" and s.extends is None
     assert s.demand.peak_to_average == 1.5
-    assert len(s.demand.served) == 2                                   # inherited
+    assert len(s.demand.served) == 2  # inherited
     assert s.demand.latency_ms == {"llama-3.1-70b": 40, "llama-3.1-8b": 30}  # mappings merge
-    assert s.technologies.gpus == ["B200"]                              # lists replace
+    assert s.technologies.gpus == ["B200"]  # lists replace
     assert s.technologies.cooling == ["air", "dlc"]
     assert (s.policy.min_sites, s.policy.max_share_per_site) == (3, 0.6)
 
@@ -181,15 +203,19 @@ def test_error_in_parent_points_at_parent_file_and_line(tmp_path: Path, catalogs
 
 def test_dotted_overrides(tmp_path: Path, catalogs: Catalogs) -> None:
     path = write(tmp_path, "p.yaml", PARENT)
-    s = load_scenario(path, catalogs, overrides={
-        "prices.gas_price_scale": 2.0,
-        "objective": "carbon",
-        "demand.scale": 1.5,
-        "demand.latency_ms.llama-3.1-8b": 25,      # model id with dots
-        "demand.served[1].tokens_per_s": 5.0e5,
-        "sites.overrides.abilene_tx.campus_mw_max": 300,
-        "technologies.gpus": ["B200", "GB200"],
-    })
+    s = load_scenario(
+        path,
+        catalogs,
+        overrides={
+            "prices.gas_price_scale": 2.0,
+            "objective": "carbon",
+            "demand.scale": 1.5,
+            "demand.latency_ms.llama-3.1-8b": 25,  # model id with dots
+            "demand.served[1].tokens_per_s": 5.0e5,
+            "sites.overrides.abilene_tx.campus_mw_max": 300,
+            "technologies.gpus": ["B200", "GB200"],
+        },
+    )
     assert s.prices.gas_price_scale == 2.0 and s.objective == "carbon" and s.demand.scale == 1.5
     assert s.demand.latency_ms == {"llama-3.1-70b": 40, "llama-3.1-8b": 25}
     assert s.demand.served[1].tokens_per_s == 5.0e5
@@ -197,15 +223,27 @@ def test_dotted_overrides(tmp_path: Path, catalogs: Catalogs) -> None:
     assert s.technologies.gpus == ["B200", "GB200"]
 
 
-@pytest.mark.parametrize(("override", "pieces"), [
-    ({"prices.gas_scale": 2}, ["unknown override path 'prices.gas_scale'", "did you mean 'prices.gas_price_scale'?"]),
-    ({"gas_price_scale": 2}, ["unknown override path 'gas_price_scale'", "did you mean 'prices.gas_price_scale'?"]),
-    ({"demand.sclae": 2}, ["did you mean 'demand.scale'?"]),
-    ({"demand.served[9].tokens_per_s": 1}, ["demand.served has no item [9]"]),
-    ({"objective.x": 1}, ["objective is a single value"]),
-    ({"demand.scale": -1}, ["p.yaml (override): demand.scale: -1 is not allowed: must be > 0"]),
-    ({"technologies.gpus": ["H1000"]}, ["(override): technologies.gpus[0]: unknown GPU 'H1000'", "'H100'"]),
-])
+@pytest.mark.parametrize(
+    ("override", "pieces"),
+    [
+        (
+            {"prices.gas_scale": 2},
+            ["unknown override path 'prices.gas_scale'", "did you mean 'prices.gas_price_scale'?"],
+        ),
+        (
+            {"gas_price_scale": 2},
+            ["unknown override path 'gas_price_scale'", "did you mean 'prices.gas_price_scale'?"],
+        ),
+        ({"demand.sclae": 2}, ["did you mean 'demand.scale'?"]),
+        ({"demand.served[9].tokens_per_s": 1}, ["demand.served has no item [9]"]),
+        ({"objective.x": 1}, ["objective is a single value"]),
+        ({"demand.scale": -1}, ["p.yaml (override): demand.scale: -1 is not allowed: must be > 0"]),
+        (
+            {"technologies.gpus": ["H1000"]},
+            ["(override): technologies.gpus[0]: unknown GPU 'H1000'", "'H100'"],
+        ),
+    ],
+)
 def test_bad_overrides(tmp_path: Path, catalogs: Catalogs, override: dict, pieces: list[str]) -> None:
     path = write(tmp_path, "p.yaml", PARENT)
     with pytest.raises(InputError) as err:
@@ -215,10 +253,19 @@ def test_bad_overrides(tmp_path: Path, catalogs: Catalogs, override: dict, piece
 
 
 def test_parse_overrides() -> None:
-    assert parse_overrides(["prices.gas_price_scale=2", "objective=carbon", "technologies.gpus=[H100, B200]",
-                            "policy.max_sites=null"]) == {
-        "prices.gas_price_scale": 2, "objective": "carbon", "technologies.gpus": ["H100", "B200"],
-        "policy.max_sites": None}
+    assert parse_overrides(
+        [
+            "prices.gas_price_scale=2",
+            "objective=carbon",
+            "technologies.gpus=[H100, B200]",
+            "policy.max_sites=null",
+        ]
+    ) == {
+        "prices.gas_price_scale": 2,
+        "objective": "carbon",
+        "technologies.gpus": ["H100", "B200"],
+        "policy.max_sites": None,
+    }
     with pytest.raises(InputError, match="KEY=VALUE"):
         parse_overrides(["novalue"])
 
@@ -265,8 +312,14 @@ def test_selected_sites_filters(catalogs: Catalogs) -> None:
     big = selected_sites(_with_sites(catalogs, {"min_campus_mw": 1000}), catalogs)
     assert big and all(catalogs.sites.at[i, "campus_mw_max"] >= 1000 for i in big)
     # an override of campus_mw_max counts for the filter
-    s = _with_sites(catalogs, {"include": ["chicago_il"], "overrides": {"chicago_il": {"campus_mw_max": 1500}},
-                               "min_campus_mw": 1000})
+    s = _with_sites(
+        catalogs,
+        {
+            "include": ["chicago_il"],
+            "overrides": {"chicago_il": {"campus_mw_max": 1500}},
+            "min_campus_mw": 1000,
+        },
+    )
     assert selected_sites(s, catalogs) == ["chicago_il"]
 
 
@@ -279,8 +332,13 @@ def test_selected_sites_empty_names_the_filter(catalogs: Catalogs) -> None:
 
 def test_apply_site_overrides(catalogs: Catalogs) -> None:
     s = _with_sites(
-        catalogs, {"include": ["abilene_tx", "loudoun_va"], "overrides": {"loudoun_va": {"gas_price_usd_per_mmbtu": 5}}},
-        prices={"gas_price_usd_per_mmbtu": 4.0, "gas_price_scale": 2.0, "electricity_price_scale": 0.5})
+        catalogs,
+        {
+            "include": ["abilene_tx", "loudoun_va"],
+            "overrides": {"loudoun_va": {"gas_price_usd_per_mmbtu": 5}},
+        },
+        prices={"gas_price_usd_per_mmbtu": 4.0, "gas_price_scale": 2.0, "electricity_price_scale": 0.5},
+    )
     frame = apply_site_overrides(s, catalogs)
     assert list(frame.index) == ["abilene_tx", "loudoun_va"]
     assert frame.at["abilene_tx", "gas_price_usd_per_mmbtu"] == pytest.approx(8.0)
@@ -295,86 +353,244 @@ def test_apply_site_overrides(catalogs: Catalogs) -> None:
 # --------------------------------------------------------------------------------------
 STREAM2 = "    - {region: us-east, model: llama-3.1-70b, tokens_per_s: 2.0e6}\n"
 BAD: list[tuple[str, dict[str, str | bytes], str, list[str]]] = [
-    ("yaml_syntax", {"bad.yaml": "name: t\ndemand:\n  served: [\n  - a: b\n"}, "bad.yaml",
-     ["bad.yaml:4:", "YAML syntax error", "line 4, column 3"]),
-    ("tab_indent", {"bad.yaml": "name: t\n\tdemand: 1\n"}, "bad.yaml",
-     ["bad.yaml:2:", "YAML syntax error", "tabs"]),
-    ("not_a_mapping", {"bad.yaml": "- name: t\n- demand: 1\n"}, "bad.yaml",
-     ["bad.yaml:1:", "top level must be a mapping", "found a list"]),
+    (
+        "yaml_syntax",
+        {"bad.yaml": "name: t\ndemand:\n  served: [\n  - a: b\n"},
+        "bad.yaml",
+        ["bad.yaml:4:", "YAML syntax error", "line 4, column 3"],
+    ),
+    (
+        "tab_indent",
+        {"bad.yaml": "name: t\n\tdemand: 1\n"},
+        "bad.yaml",
+        ["bad.yaml:2:", "YAML syntax error", "tabs"],
+    ),
+    (
+        "not_a_mapping",
+        {"bad.yaml": "- name: t\n- demand: 1\n"},
+        "bad.yaml",
+        ["bad.yaml:1:", "top level must be a mapping", "found a list"],
+    ),
     ("empty_file", {"bad.yaml": ""}, "bad.yaml", ["bad.yaml:", "empty", "name:", "demand:"]),
     ("comments_only", {"bad.yaml": "# nothing here\n"}, "bad.yaml", ["bad.yaml:", "empty"]),
-    ("python_tag", {"bad.yaml": "name: t\ndemand: !!python/object/apply:os.system ['echo hi']\n"}, "bad.yaml",
-     ["bad.yaml:2:", "'!!python/object/apply:os.system' is not allowed", "plain data", "safe loading"]),
-    ("wrong_type", {"bad.yaml": BASE + "policy:\n  min_sites: many\n"}, "bad.yaml",
-     ["bad.yaml:6: policy.min_sites: 'many' is not allowed: must be a whole number"]),
-    ("negative_tokens", {"bad.yaml": BASE.replace("1.0e6", "-5")}, "bad.yaml",
-     ["bad.yaml:4: demand.served[0].tokens_per_s: -5 is not allowed: must be > 0"]),
-    ("absurd_latency", {"bad.yaml": BASE + "  latency_ms:\n    llama-3.1-70b: 50000\n"}, "bad.yaml",
-     ["bad.yaml:6: demand.latency_ms.llama-3.1-70b: 50000 is not allowed: must be <= 10000 [ms]"]),
-    ("unknown_top_key", {"bad.yaml": BASE.replace("demand:", "demnad:")}, "bad.yaml",
-     ["bad.yaml:2: unknown key 'demnad'; did you mean 'demand'? Allowed keys here: carbon_price_usd_per_t, demand,"]),
-    ("misspelt_nested_key", {"bad.yaml": BASE + "  peak_to_avg: 1.3\n"}, "bad.yaml",
-     ["bad.yaml:5: demand: unknown key 'peak_to_avg'; did you mean 'peak_to_average'?", "Allowed keys here:"]),
-    ("key_at_wrong_level", {"bad.yaml": BASE + "time_limit_s: 30\n"}, "bad.yaml",
-     ["bad.yaml:5: unknown key 'time_limit_s'", "belongs under 'solver'"]),
-    ("unknown_gpu", {"bad.yaml": BASE + "technologies:\n  gpus:\n    - H100\n    - H1000\n"}, "bad.yaml",
-     ["bad.yaml:8: technologies.gpus[1]: unknown GPU 'H1000'; did you mean 'H100'? Allowed: B200, B300, GB200"]),
-    ("unknown_region", {"bad.yaml": BASE.replace("us-east", "us-eats")}, "bad.yaml",
-     ["bad.yaml:4: demand.served[0].region: unknown region 'us-eats'; did you mean 'us-east'?", "Allowed:"]),
-    ("unknown_model", {"bad.yaml": BASE.replace("llama-3.1-70b", "lama-3.1-70b")}, "bad.yaml",
-     ["bad.yaml:4: demand.served[0].model: unknown model 'lama-3.1-70b'; did you mean 'llama-3.1-70b'?"]),
-    ("latency_key_not_a_model", {"bad.yaml": BASE + "  latency_ms: {llama-3.1-70: 40}\n"}, "bad.yaml",
-     ["bad.yaml:5: demand.latency_ms.llama-3.1-70", "not a known model", "did you mean 'llama-3.1-70b'?"]),
-    ("unknown_cooling_and_energy", {"bad.yaml": BASE + "technologies:\n  cooling: [air, dcl]\n  energy: [grid, solar]\n"},
-     "bad.yaml", ["bad.yaml:6: technologies.cooling[1]: unknown cooling option 'dcl'; did you mean 'dlc'?",
-                  "bad.yaml:7: technologies.energy[1]: unknown energy technology 'solar'"]),
-    ("unknown_site", {"bad.yaml": BASE + "sites:\n  include: [abilene, dfw_tx]\n"}, "bad.yaml",
-     ["bad.yaml:6: sites.include[0]: unknown site 'abilene'; did you mean 'abilene_tx'?"]),
+    (
+        "python_tag",
+        {"bad.yaml": "name: t\ndemand: !!python/object/apply:os.system ['echo hi']\n"},
+        "bad.yaml",
+        ["bad.yaml:2:", "'!!python/object/apply:os.system' is not allowed", "plain data", "safe loading"],
+    ),
+    (
+        "wrong_type",
+        {"bad.yaml": BASE + "policy:\n  min_sites: many\n"},
+        "bad.yaml",
+        ["bad.yaml:6: policy.min_sites: 'many' is not allowed: must be a whole number"],
+    ),
+    (
+        "negative_tokens",
+        {"bad.yaml": BASE.replace("1.0e6", "-5")},
+        "bad.yaml",
+        ["bad.yaml:4: demand.served[0].tokens_per_s: -5 is not allowed: must be > 0"],
+    ),
+    (
+        "absurd_latency",
+        {"bad.yaml": BASE + "  latency_ms:\n    llama-3.1-70b: 50000\n"},
+        "bad.yaml",
+        ["bad.yaml:6: demand.latency_ms.llama-3.1-70b: 50000 is not allowed: must be <= 10000 [ms]"],
+    ),
+    (
+        "unknown_top_key",
+        {"bad.yaml": BASE.replace("demand:", "demnad:")},
+        "bad.yaml",
+        [
+            "bad.yaml:2: unknown key 'demnad'; did you mean 'demand'? Allowed keys here: carbon_price_usd_per_t, demand,"
+        ],
+    ),
+    (
+        "misspelt_nested_key",
+        {"bad.yaml": BASE + "  peak_to_avg: 1.3\n"},
+        "bad.yaml",
+        [
+            "bad.yaml:5: demand: unknown key 'peak_to_avg'; did you mean 'peak_to_average'?",
+            "Allowed keys here:",
+        ],
+    ),
+    (
+        "key_at_wrong_level",
+        {"bad.yaml": BASE + "time_limit_s: 30\n"},
+        "bad.yaml",
+        ["bad.yaml:5: unknown key 'time_limit_s'", "belongs under 'solver'"],
+    ),
+    (
+        "unknown_gpu",
+        {"bad.yaml": BASE + "technologies:\n  gpus:\n    - H100\n    - H1000\n"},
+        "bad.yaml",
+        [
+            "bad.yaml:8: technologies.gpus[1]: unknown GPU 'H1000'; did you mean 'H100'? Allowed: B200, B300, GB200"
+        ],
+    ),
+    (
+        "unknown_region",
+        {"bad.yaml": BASE.replace("us-east", "us-eats")},
+        "bad.yaml",
+        [
+            "bad.yaml:4: demand.served[0].region: unknown region 'us-eats'; did you mean 'us-east'?",
+            "Allowed:",
+        ],
+    ),
+    (
+        "unknown_model",
+        {"bad.yaml": BASE.replace("llama-3.1-70b", "lama-3.1-70b")},
+        "bad.yaml",
+        ["bad.yaml:4: demand.served[0].model: unknown model 'lama-3.1-70b'; did you mean 'llama-3.1-70b'?"],
+    ),
+    (
+        "latency_key_not_a_model",
+        {"bad.yaml": BASE + "  latency_ms: {llama-3.1-70: 40}\n"},
+        "bad.yaml",
+        ["bad.yaml:5: demand.latency_ms.llama-3.1-70", "not a known model", "did you mean 'llama-3.1-70b'?"],
+    ),
+    (
+        "unknown_cooling_and_energy",
+        {"bad.yaml": BASE + "technologies:\n  cooling: [air, dcl]\n  energy: [grid, solar]\n"},
+        "bad.yaml",
+        [
+            "bad.yaml:6: technologies.cooling[1]: unknown cooling option 'dcl'; did you mean 'dlc'?",
+            "bad.yaml:7: technologies.energy[1]: unknown energy technology 'solar'",
+        ],
+    ),
+    (
+        "unknown_site",
+        {"bad.yaml": BASE + "sites:\n  include: [abilene, dfw_tx]\n"},
+        "bad.yaml",
+        ["bad.yaml:6: sites.include[0]: unknown site 'abilene'; did you mean 'abilene_tx'?"],
+    ),
     ("missing_file", {}, "nope.yaml", ["nope.yaml: no such file"]),
     ("directory", {"dir.yaml/x.txt": "x"}, "dir.yaml", ["dir.yaml: is a directory"]),
-    ("circular_extends", {"a.yaml": "extends: b.yaml\nname: a\n", "b.yaml": "name: b\nextends: a.yaml\n"}, "a.yaml",
-     ["b.yaml:2: extends: circular extends:", "a.yaml -> ", "b.yaml -> ", "a.yaml"]),
-    ("self_extends", {"bad.yaml": "extends: bad.yaml\n" + BASE}, "bad.yaml",
-     ["bad.yaml:1: extends: circular extends:", "bad.yaml -> ", "bad.yaml"]),
-    ("extends_missing_file", {"bad.yaml": "name: t\nextends: base.yaml\n"}, "bad.yaml",
-     ["bad.yaml:2: extends: 'base.yaml' not found"]),
-    ("non_utf8", {"bad.yaml": b"name: t\ndescription: caf\xe9\n"}, "bad.yaml",
-     ["bad.yaml:2: not UTF-8 text: byte 0xe9 at line 2, column 17"]),
-    ("liquid_gpus_air_cooling", {"bad.yaml": BASE + "technologies:\n  gpus: [GB200, GB300]\n  cooling: [air, rdhx]\n"},
-     "bad.yaml", ["bad.yaml:7: technologies.cooling: [air, rdhx] has no liquid option",
-                  "requires liquid cooling", "dlc"]),
-    ("duplicate_stream", {"bad.yaml": BASE + STREAM2}, "bad.yaml",
-     ["bad.yaml:5: demand.served[1]: duplicate stream: region 'us-east', model 'llama-3.1-70b'",
-      "demand.served[0] (line 4)"]),
-    ("bad_override_column", {"bad.yaml": BASE + "sites:\n  overrides:\n    abilene_tx: {campus_mw: 300}\n"},
-     "bad.yaml", ["bad.yaml:7: sites.overrides.abilene_tx.campus_mw:", "not a known numeric site column",
-                  "did you mean 'campus_mw_max'?", "Allowed: "]),
-    ("text_override_column", {"bad.yaml": BASE + "sites:\n  overrides:\n    abilene_tx: {country: 1}\n"},
-     "bad.yaml", ["bad.yaml:7: sites.overrides.abilene_tx.country:", "not a known numeric site column"]),
-    ("min_sites_too_many", {"bad.yaml": BASE + "sites:\n  include: [abilene_tx, dfw_tx]\npolicy:\n  min_sites: 3\n"},
-     "bad.yaml", ["bad.yaml:8: policy.min_sites: 3 is not allowed: only 2 site(s) are selected"]),
-    ("filter_empties_sites", {"bad.yaml": BASE + "sites:\n  countries: [US]\n  min_campus_mw: 5000\n"}, "bad.yaml",
-     ["bad.yaml:7: sites.min_campus_mw: 5000 leaves no candidate site"]),
-    ("unreachable_stream", {"bad.yaml": BASE.replace("us-east", "eu-west") + "sites:\n  countries: [US]\n"},
-     "bad.yaml", ["bad.yaml:4: demand.served[0]: no selected site is within the 50 ms round-trip budget"]),
-    ("duplicate_key", {"bad.yaml": BASE + "name: u\n"}, "bad.yaml",
-     ["bad.yaml:5: name: key 'name' is written twice (first at line 1)"]),
-    ("objective_literal", {"bad.yaml": BASE + "objective: money\n"}, "bad.yaml",
-     ["bad.yaml:5: objective: 'money' is not allowed: must be 'cost' or 'carbon'"]),
-    ("missing_required", {"bad.yaml": "name: t\ndemand:\n  served:\n    - {region: us-east, tokens_per_s: 5}\n"},
-     "bad.yaml", ["bad.yaml:4: demand.served[0]: required key 'model' is missing"]),
-    ("several_errors", {"bad.yaml": BASE.replace("1.0e6", "-1") + "objective: money\n"}, "bad.yaml",
-     ["bad.yaml:4: demand.served[0].tokens_per_s: -1", "\n", "bad.yaml:5: objective: 'money'"]),
-    ("control_character", {"bad.yaml": "name: t\x07\n"}, "bad.yaml", ["bad.yaml:1: character #x0007 is not allowed"]),
+    (
+        "circular_extends",
+        {"a.yaml": "extends: b.yaml\nname: a\n", "b.yaml": "name: b\nextends: a.yaml\n"},
+        "a.yaml",
+        ["b.yaml:2: extends: circular extends:", "a.yaml -> ", "b.yaml -> ", "a.yaml"],
+    ),
+    (
+        "self_extends",
+        {"bad.yaml": "extends: bad.yaml\n" + BASE},
+        "bad.yaml",
+        ["bad.yaml:1: extends: circular extends:", "bad.yaml -> ", "bad.yaml"],
+    ),
+    (
+        "extends_missing_file",
+        {"bad.yaml": "name: t\nextends: base.yaml\n"},
+        "bad.yaml",
+        ["bad.yaml:2: extends: 'base.yaml' not found"],
+    ),
+    (
+        "non_utf8",
+        {"bad.yaml": b"name: t\ndescription: caf\xe9\n"},
+        "bad.yaml",
+        ["bad.yaml:2: not UTF-8 text: byte 0xe9 at line 2, column 17"],
+    ),
+    (
+        "liquid_gpus_air_cooling",
+        {"bad.yaml": BASE + "technologies:\n  gpus: [GB200, GB300]\n  cooling: [air, rdhx]\n"},
+        "bad.yaml",
+        [
+            "bad.yaml:7: technologies.cooling: [air, rdhx] has no liquid option",
+            "requires liquid cooling",
+            "dlc",
+        ],
+    ),
+    (
+        "duplicate_stream",
+        {"bad.yaml": BASE + STREAM2},
+        "bad.yaml",
+        [
+            "bad.yaml:5: demand.served[1]: duplicate stream: region 'us-east', model 'llama-3.1-70b'",
+            "demand.served[0] (line 4)",
+        ],
+    ),
+    (
+        "bad_override_column",
+        {"bad.yaml": BASE + "sites:\n  overrides:\n    abilene_tx: {campus_mw: 300}\n"},
+        "bad.yaml",
+        [
+            "bad.yaml:7: sites.overrides.abilene_tx.campus_mw:",
+            "not a known numeric site column",
+            "did you mean 'campus_mw_max'?",
+            "Allowed: ",
+        ],
+    ),
+    (
+        "text_override_column",
+        {"bad.yaml": BASE + "sites:\n  overrides:\n    abilene_tx: {country: 1}\n"},
+        "bad.yaml",
+        ["bad.yaml:7: sites.overrides.abilene_tx.country:", "not a known numeric site column"],
+    ),
+    (
+        "min_sites_too_many",
+        {"bad.yaml": BASE + "sites:\n  include: [abilene_tx, dfw_tx]\npolicy:\n  min_sites: 3\n"},
+        "bad.yaml",
+        ["bad.yaml:8: policy.min_sites: 3 is not allowed: only 2 site(s) are selected"],
+    ),
+    (
+        "filter_empties_sites",
+        {"bad.yaml": BASE + "sites:\n  countries: [US]\n  min_campus_mw: 5000\n"},
+        "bad.yaml",
+        ["bad.yaml:7: sites.min_campus_mw: 5000 leaves no candidate site"],
+    ),
+    (
+        "unreachable_stream",
+        {"bad.yaml": BASE.replace("us-east", "eu-west") + "sites:\n  countries: [US]\n"},
+        "bad.yaml",
+        ["bad.yaml:4: demand.served[0]: no selected site is within the 50 ms round-trip budget"],
+    ),
+    (
+        "duplicate_key",
+        {"bad.yaml": BASE + "name: u\n"},
+        "bad.yaml",
+        ["bad.yaml:5: name: key 'name' is written twice (first at line 1)"],
+    ),
+    (
+        "objective_literal",
+        {"bad.yaml": BASE + "objective: money\n"},
+        "bad.yaml",
+        ["bad.yaml:5: objective: 'money' is not allowed: must be 'cost' or 'carbon'"],
+    ),
+    (
+        "missing_required",
+        {"bad.yaml": "name: t\ndemand:\n  served:\n    - {region: us-east, tokens_per_s: 5}\n"},
+        "bad.yaml",
+        ["bad.yaml:4: demand.served[0]: required key 'model' is missing"],
+    ),
+    (
+        "several_errors",
+        {"bad.yaml": BASE.replace("1.0e6", "-1") + "objective: money\n"},
+        "bad.yaml",
+        ["bad.yaml:4: demand.served[0].tokens_per_s: -1", "\n", "bad.yaml:5: objective: 'money'"],
+    ),
+    (
+        "control_character",
+        {"bad.yaml": "name: t\x07\n"},
+        "bad.yaml",
+        ["bad.yaml:1: character #x0007 is not allowed"],
+    ),
     ("recursive_alias", {"bad.yaml": "name: &a [*a]\n"}, "bad.yaml", ["bad.yaml:1:", "refers to itself"]),
-    ("alias_bomb", {"bad.yaml": "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdef", "bcdefg"))}, "bad.yaml",
-     ["bad.yaml:", "expands to more than"]),
+    (
+        "alias_bomb",
+        {
+            "bad.yaml": "a: &a [x,x,x,x,x,x,x,x,x]\n"
+            + "".join(f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdef", "bcdefg"))
+        },
+        "bad.yaml",
+        ["bad.yaml:", "expands to more than"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("files", "entry", "pieces"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_malformed_scenario_message(tmp_path: Path, catalogs: Catalogs, files: dict, entry: str, pieces: list[str]) -> None:
+def test_malformed_scenario_message(
+    tmp_path: Path, catalogs: Catalogs, files: dict, entry: str, pieces: list[str]
+) -> None:
     for name, text in files.items():
         write(tmp_path, name, text)
     with pytest.raises(InputError) as err:
@@ -386,8 +602,9 @@ def test_malformed_scenario_message(tmp_path: Path, catalogs: Catalogs, files: d
 
 
 @pytest.mark.parametrize(("files", "entry", "pieces"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_malformed_scenario_cli_exit_2(tmp_path: Path, app: typer.Typer, files: dict, entry: str,
-                                       pieces: list[str]) -> None:
+def test_malformed_scenario_cli_exit_2(
+    tmp_path: Path, app: typer.Typer, files: dict, entry: str, pieces: list[str]
+) -> None:
     for name, text in files.items():
         write(tmp_path, name, text)
     result = CliRunner().invoke(app, ["validate", str(tmp_path / entry)])
@@ -415,11 +632,22 @@ def test_malformed_scenario_real_process(tmp_path: Path, case: str) -> None:
 
 
 def test_cli_validate_set_and_objective(app: typer.Typer) -> None:
-    result = CliRunner().invoke(app, ["validate", str(SCENARIOS_DIR / "small_5_sites.yaml"),
-                                      "--set", "demand.scale=2", "--objective", "carbon"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(SCENARIOS_DIR / "small_5_sites.yaml"),
+            "--set",
+            "demand.scale=2",
+            "--objective",
+            "carbon",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "carbon" in result.stdout and "3.00 M tokens/s" in result.stdout
-    bad = CliRunner().invoke(app, ["validate", str(SCENARIOS_DIR / "small_5_sites.yaml"), "--set", "demand.sclae=2"])
+    bad = CliRunner().invoke(
+        app, ["validate", str(SCENARIOS_DIR / "small_5_sites.yaml"), "--set", "demand.sclae=2"]
+    )
     assert bad.exit_code == 2 and "did you mean 'demand.scale'?" in bad.stderr
 
 
@@ -427,12 +655,16 @@ def test_boolean_is_not_a_number(tmp_path: Path, catalogs: Catalogs) -> None:
     path = write(tmp_path, "bad.yaml", BASE.replace("1.0e6", "true") + "solver:\n  verbose: yes\n")
     with pytest.raises(InputError) as err:
         load_scenario(path, catalogs)
-    assert "bad.yaml:4: demand.served[0].tokens_per_s: true is not allowed: must be a number" in str(err.value)
+    assert "bad.yaml:4: demand.served[0].tokens_per_s: true is not allowed: must be a number" in str(
+        err.value
+    )
     assert "verbose" not in str(err.value)  # booleans stay fine where a boolean is wanted
 
 
 def test_scenario_from_dict_with_overrides(catalogs: Catalogs) -> None:
-    s = scenario_from_dict(yaml.safe_load(BASE), catalogs, overrides={"objective": "carbon", "demand.scale": 2})
+    s = scenario_from_dict(
+        yaml.safe_load(BASE), catalogs, overrides={"objective": "carbon", "demand.scale": 2}
+    )
     assert (s.objective, s.demand.scale) == ("carbon", 2)
     with pytest.raises(InputError, match=r"^<dict> \(override\): unknown override path 'objectiv'"):
         scenario_from_dict(yaml.safe_load(BASE), catalogs, overrides={"objectiv": "carbon"})

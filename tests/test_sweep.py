@@ -31,11 +31,28 @@ VOLATILE = ["wall_s", "solve_s", "run_dir"]
 
 
 def test_parse_sets_reads_yaml_scalars_and_keeps_lists_whole():
-    sets = parse_sets(["prices.gas_price_scale=0.5,1,2", "policy.carbon_cap_t_per_yr=null,100000", "technologies.gpus=[H100, B200],[H200]"])
-    assert sets == {"prices.gas_price_scale": [0.5, 1, 2], "policy.carbon_cap_t_per_yr": [None, 100000], "technologies.gpus": [["H100", "B200"], ["H200"]]}
+    sets = parse_sets(
+        [
+            "prices.gas_price_scale=0.5,1,2",
+            "policy.carbon_cap_t_per_yr=null,100000",
+            "technologies.gpus=[H100, B200],[H200]",
+        ]
+    )
+    assert sets == {
+        "prices.gas_price_scale": [0.5, 1, 2],
+        "policy.carbon_cap_t_per_yr": [None, 100000],
+        "technologies.gpus": [["H100", "B200"], ["H200"]],
+    }
     assert split_values("a,{b: 1, c: 2},d") == ["a", "{b: 1, c: 2}", "d"]
-    assert len(grid(GRID)) == 12 and grid(GRID)[1] == {"prices.gas_price_scale": 0.5, "carbon_price_usd_per_t": 0, "demand.scale": 1}
-    assert slug({"prices.gas_price_scale": 0.5, "policy.carbon_cap_t_per_yr": None}) == "gas_price_scale0.5_carbon_cap_t_per_yrnull"
+    assert len(grid(GRID)) == 12 and grid(GRID)[1] == {
+        "prices.gas_price_scale": 0.5,
+        "carbon_price_usd_per_t": 0,
+        "demand.scale": 1,
+    }
+    assert (
+        slug({"prices.gas_price_scale": 0.5, "policy.carbon_cap_t_per_yr": None})
+        == "gas_price_scale0.5_carbon_cap_t_per_yrnull"
+    )
     for bad in (["noequals"], ["a=1", "a=2"]):
         with pytest.raises(InputError):
             parse_sets(bad)
@@ -45,7 +62,17 @@ def test_large_sweep_needs_yes(tmp_path):
     with pytest.raises(InputError, match="--yes"):
         planner.sweep(SMALL, {"demand.scale": [1 + i / 100 for i in range(51)]}, out=tmp_path / "big")
     assert not (tmp_path / "big").exists()
-    res = CliRunner().invoke(app, ["sweep", SMALL, "--set", "demand.scale=" + ",".join(str(1 + i / 100) for i in range(51)), "--out", str(tmp_path / "big")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            SMALL,
+            "--set",
+            "demand.scale=" + ",".join(str(1 + i / 100) for i in range(51)),
+            "--out",
+            str(tmp_path / "big"),
+        ],
+    )
     assert res.exit_code == 2 and "--yes" in res.output
 
 
@@ -59,8 +86,28 @@ def scheduler(tmp_path_factory):
     """A `dask scheduler` and two `dask worker` processes on loopback, random ports; killed after."""
     tmp = tmp_path_factory.mktemp("dask")
     info = tmp / "scheduler.json"
-    common = {"cwd": tmp, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
-    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)], **common)]
+    common = {
+        "cwd": tmp,
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+        "start_new_session": True,
+    }
+    procs = [
+        subprocess.Popen(
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            **common,
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not info.is_file() and time.monotonic() < deadline:
@@ -68,9 +115,27 @@ def scheduler(tmp_path_factory):
         assert info.is_file(), "dask scheduler did not start within 60 s"
         time.sleep(0.3)  # the file is written whole; give the scheduler a moment to listen
         for name in ("w1", "w2"):
-            procs.append(subprocess.Popen(
-                [DASK, "worker", "--scheduler-file", str(info), "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name, "--death-timeout", "60"], **common,
-            ))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        DASK,
+                        "worker",
+                        "--scheduler-file",
+                        str(info),
+                        "--host",
+                        "127.0.0.1",
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--name",
+                        name,
+                        "--death-timeout",
+                        "60",
+                    ],
+                    **common,
+                )
+            )
         address = json.loads(info.read_text())["address"]
         from dask.distributed import Client
 
@@ -100,9 +165,22 @@ def test_local_sweep_writes_table_and_run_dirs(local_sweep):
     out, table = local_sweep
     assert len(table) == 12 and (table["status"] == "optimal").all()
     assert list(table.columns[:5]) == ["index", *GRID, "status"]
-    for col in ("cost_usd_per_mtok", "annualized_cost_usd", "capex_usd", "gco2e_per_mtok", "emissions_t_per_yr", "it_mw", "n_sites", "gpus", "gap", "solve_s"):
+    for col in (
+        "cost_usd_per_mtok",
+        "annualized_cost_usd",
+        "capex_usd",
+        "gco2e_per_mtok",
+        "emissions_t_per_yr",
+        "it_mw",
+        "n_sites",
+        "gpus",
+        "gap",
+        "solve_s",
+    ):
         assert table[col].notna().all(), col
-    assert any(c.startswith("mix_") for c in table.columns) and any(c.startswith("gpus_") for c in table.columns)
+    assert any(c.startswith("mix_") for c in table.columns) and any(
+        c.startswith("gpus_") for c in table.columns
+    )
     assert pd.read_csv(out / "sweep.csv").shape == table.shape
     pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), table, check_dtype=False)
     for rel in table["run_dir"]:
@@ -146,15 +224,19 @@ def test_resume_solves_only_what_is_missing(local_sweep, scheduler, tmp_path):
     table = planner.sweep(SMALL, GRID, out=out, scheduler=scheduler, resume=True)
     assert len(table) == 12 and (table["status"] == "optimal").all()
     assert {i: (d / "summary.json").stat().st_mtime_ns for i, d in dirs.items() if i != 5} == mtimes
-    solves = {int(i): p["solves"] for i, p in json.loads((out / "manifest.json").read_text())["points"].items()}
-    assert solves == {**{i: 1 for i in range(12)}, 5: 2}
+    solves = {
+        int(i): p["solves"] for i, p in json.loads((out / "manifest.json").read_text())["points"].items()
+    }
+    assert solves == {**dict.fromkeys(range(12), 1), 5: 2}
     with pytest.raises(InputError, match="different sweep"):
         planner.sweep(SMALL, {**GRID, "demand.scale": [1]}, out=out, scheduler=scheduler, resume=True)
 
 
 def test_cli_sweep_on_scheduler(scheduler, tmp_path):
     out = tmp_path / "cli"
-    res = CliRunner().invoke(app, ["sweep", SMALL, "--set", "demand.scale=1,-1", "--scheduler", scheduler, "--out", str(out)])
+    res = CliRunner().invoke(
+        app, ["sweep", SMALL, "--set", "demand.scale=1,-1", "--scheduler", scheduler, "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert "2 points" in res.output and "invalid" in res.output and "Traceback" not in res.output
     assert (out / "sweep.csv").is_file() and (out / "sweep.parquet").is_file()

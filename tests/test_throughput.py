@@ -8,12 +8,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from planner.chain.pipeline import pipeline_report
 from planner.chain.tokens.calibration import calibrate, calibration_report
 from planner.chain.tokens.mlperf import benchmark_rows, server_offline_ratio
 from planner.chain.tokens.roofline import weights_read_bytes
 from planner.chain.tokens.throughput import Throughput, throughput, throughput_table
 from planner.errors import InputError
-from planner.chain.pipeline import pipeline_report
 
 GENERATIONS = ["H100", "H200", "B200", "GB200", "GB300", "MI300X", "MI325X"]
 
@@ -58,12 +58,18 @@ def test_measured_prefers_server_then_scales_offline(catalogs):
     assert tp.source == "measured" and "server" in tp.note
     b = catalogs.benchmarks
     rows = b[(b.gpu_id == "H200") & (b.model_id == "llama-2-70b") & (b.version == "v5.1")]
-    assert tp.tokens_per_s_per_gpu == pytest.approx(rows[rows.scenario == "server"].tokens_per_s_per_gpu.median())
-    offline_only = dataclasses.replace(catalogs, benchmarks=b[~((b.gpu_id == "H200") & (b.scenario == "server"))])
+    assert tp.tokens_per_s_per_gpu == pytest.approx(
+        rows[rows.scenario == "server"].tokens_per_s_per_gpu.median()
+    )
+    offline_only = dataclasses.replace(
+        catalogs, benchmarks=b[~((b.gpu_id == "H200") & (b.scenario == "server"))]
+    )
     tp2 = throughput("H200", "llama-2-70b", offline_only)
     ratio = server_offline_ratio(benchmark_rows(offline_only))
     assert 0.5 < ratio < 1.0 and "offline" in tp2.note
-    assert tp2.tokens_per_s_per_gpu == pytest.approx(rows[rows.scenario == "offline"].tokens_per_s_per_gpu.median() * ratio)
+    assert tp2.tokens_per_s_per_gpu == pytest.approx(
+        rows[rows.scenario == "offline"].tokens_per_s_per_gpu.median() * ratio
+    )
 
 
 def test_estimate_physics(catalogs):
@@ -96,8 +102,14 @@ def test_pipeline_report_is_consistent(catalogs):
     assert d["gco2e_per_token"] == pytest.approx(d["facility_joules_per_token"] / 3.6e6 * 367.0)
     assert d["landauer_joules_per_token"] == pytest.approx(2.871e-21 * d["flop_per_token"], rel=1e-3)
     assert d["ch4_molecules_per_token"] == pytest.approx(
-        d["facility_watts_per_gpu"] * 6.168 * 1.05505585e9 / 3.6e9 / 890.4e3 * 6.02214076e23
-        / d["tokens_per_s_per_gpu"])
+        d["facility_watts_per_gpu"]
+        * 6.168
+        * 1.05505585e9
+        / 3.6e9
+        / 890.4e3
+        * 6.02214076e23
+        / d["tokens_per_s_per_gpu"]
+    )
     assert d["pv_photons_per_token"] > 0 and len(r.stages) >= 10
     json.dumps(d)
     site = pipeline_report("GB200", "llama-3.1-70b", catalogs, site_id="abilene_tx").to_dict()

@@ -32,7 +32,9 @@ def _write(gdf: gpd.GeoDataFrame, name: str) -> None:
 def main(countries_shp: str, states_shp: str) -> None:
     world = gpd.read_file(countries_shp)[["name", "iso_a3", "continent", "geometry"]]
     _write(world, "countries.geojson")
-    states = gpd.read_file(states_shp).rename(columns={"NAME": "name", "STUSPS": "postal"})[["name", "postal", "geometry"]]
+    states = gpd.read_file(states_shp).rename(columns={"NAME": "name", "STUSPS": "postal"})[
+        ["name", "postal", "geometry"]
+    ]
     parts = states.explode(index_parts=False)
     parts = parts[parts.geometry.area >= MIN_PART_DEG2]
     states = parts.dissolve(by=["name", "postal"], as_index=False)

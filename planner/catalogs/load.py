@@ -63,11 +63,42 @@ from planner.errors import CatalogError
 from planner.paths import DATA_DIR, MODELS_DIR, PROJECT_ROOT
 
 __all__ = [
-    "CLIMATE_CLASSES", "CONFIDENCES", "ENERGY_KINDS", "FACILITY_ITEMS", "FINANCE_ITEMS", "PRECISIONS",
-    "WATER_STRESS_LEVELS", "BenchPrecision", "BenchmarkRow", "Catalogs", "CatalogRow", "ClimateClass",
-    "Confidence", "CoolingClimateRow", "CoolingRow", "EnergyKind", "EnergyRow", "GpuRow", "Id",
-    "ItemRow", "Lat", "Lon", "ModelCard", "NonNeg", "Pos", "PosInt", "Precision", "RegionRow", "Share",
-    "SiteRow", "Text", "TimeZone", "WaterStress", "cooling_can_host", "crf", "load_catalogs",
+    "CLIMATE_CLASSES",
+    "CONFIDENCES",
+    "ENERGY_KINDS",
+    "FACILITY_ITEMS",
+    "FINANCE_ITEMS",
+    "PRECISIONS",
+    "WATER_STRESS_LEVELS",
+    "BenchPrecision",
+    "BenchmarkRow",
+    "Catalogs",
+    "CatalogRow",
+    "ClimateClass",
+    "Confidence",
+    "CoolingClimateRow",
+    "CoolingRow",
+    "EnergyKind",
+    "EnergyRow",
+    "GpuRow",
+    "Id",
+    "ItemRow",
+    "Lat",
+    "Lon",
+    "ModelCard",
+    "NonNeg",
+    "Pos",
+    "PosInt",
+    "Precision",
+    "RegionRow",
+    "Share",
+    "SiteRow",
+    "Text",
+    "TimeZone",
+    "WaterStress",
+    "cooling_can_host",
+    "crf",
+    "load_catalogs",
 ]
 
 
@@ -89,7 +120,7 @@ class Catalogs:
     finance_sources: dict[str, str]
 
 
-def cooling_can_host(catalogs: "Catalogs", gpu_id: str, cooling_id: str) -> bool:
+def cooling_can_host(catalogs: Catalogs, gpu_id: str, cooling_id: str) -> bool:
     """True if cooling ``cooling_id`` can host GPU ``gpu_id``: liquid where the GPU requires
     it, and the GPU's rack density [kW/rack] within the cooling's ``max_rack_kw``."""
     gpu, cool = catalogs.gpus.loc[gpu_id], catalogs.cooling.loc[cooling_id]
@@ -247,8 +278,14 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
     return Catalogs(
         sites=_table(data_dir / "sites.csv", SiteRow, ("site_id",)),
         energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
-        gpus=gpus, cooling=cooling, cooling_climate=cc, benchmarks=bench,
+        gpus=gpus,
+        cooling=cooling,
+        cooling_climate=cc,
+        benchmarks=bench,
         regions=_table(data_dir / "regions.csv", RegionRow, ("region_id",)),
-        models=models, facility=facility, finance=finance,
-        facility_sources=facility_src, finance_sources=finance_src,
+        models=models,
+        facility=facility,
+        finance=finance,
+        facility_sources=facility_src,
+        finance_sources=finance_src,
     )

@@ -28,12 +28,25 @@ PRECISIONS: tuple[str, ...] = get_args(Precision)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
 
 FACILITY_ITEMS: tuple[str, ...] = (
-    "building_shell_usd_per_kw_it", "electrical_usd_per_kw_it", "building_life_years",
-    "electrical_life_years", "building_fom_usd_per_kw_it_yr", "land_acres_per_mw_it",
-    "embodied_building_kgco2e_per_kw_it", "water_price_usd_per_m3", "fibre_route_factor",
-    "fibre_speed_km_per_ms", "bits_erased_per_flop", "site_development_usd",
+    "building_shell_usd_per_kw_it",
+    "electrical_usd_per_kw_it",
+    "building_life_years",
+    "electrical_life_years",
+    "building_fom_usd_per_kw_it_yr",
+    "land_acres_per_mw_it",
+    "embodied_building_kgco2e_per_kw_it",
+    "water_price_usd_per_m3",
+    "fibre_route_factor",
+    "fibre_speed_km_per_ms",
+    "bits_erased_per_flop",
+    "site_development_usd",
 )
-FINANCE_ITEMS: tuple[str, ...] = ("wacc_default", "gpu_life_years", "dollar_year", "carbon_price_default_usd_per_t")
+FINANCE_ITEMS: tuple[str, ...] = (
+    "wacc_default",
+    "gpu_life_years",
+    "dollar_year",
+    "carbon_price_default_usd_per_t",
+)
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -254,7 +267,7 @@ class ModelCard(BaseModel):
     notes: Optional[str] = None
 
     @model_validator(mode="after")
-    def _moe_fields(self) -> "ModelCard":
+    def _moe_fields(self) -> ModelCard:
         if self.active_params_b > self.total_params_b:
             raise ValueError("active_params_b must be <= total_params_b")
         has = self.experts is not None and self.active_experts is not None

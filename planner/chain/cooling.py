@@ -43,7 +43,9 @@ AIR_DEFAULT = ("dry", 12.0, 30.0, 0.35)
 
 def load_shape(temperature_c: np.ndarray, t_free: float, t_full: float, floor: float) -> np.ndarray:
     """``floor + (1 - floor) clip((T - T_free) / (T_full - T_free), 0, 1)`` [-]."""
-    return floor + (1.0 - floor) * np.clip((np.asarray(temperature_c, float) - t_free) / (t_full - t_free), 0.0, 1.0)
+    return floor + (1.0 - floor) * np.clip(
+        (np.asarray(temperature_c, float) - t_free) / (t_full - t_free), 0.0, 1.0
+    )
 
 
 def _scaled(shape: np.ndarray, mean: float, weights: np.ndarray) -> np.ndarray:
@@ -51,7 +53,14 @@ def _scaled(shape: np.ndarray, mean: float, weights: np.ndarray) -> np.ndarray:
     return shape * (mean / avg) if avg > 0 else np.zeros_like(shape)
 
 
-def hourly_pue(cooling_id: str, liquid: bool, pue_mean: float, dry_bulb_c: np.ndarray, wet_bulb_c: np.ndarray, weights_h: np.ndarray) -> np.ndarray:
+def hourly_pue(
+    cooling_id: str,
+    liquid: bool,
+    pue_mean: float,
+    dry_bulb_c: np.ndarray,
+    wet_bulb_c: np.ndarray,
+    weights_h: np.ndarray,
+) -> np.ndarray:
     """Hourly PUE [-] whose hour-weighted mean is ``pue_mean``: ``1 + (pue_mean - 1) shape / mean(shape)``."""
     driver, t_free, t_full, floor = CURVES.get(cooling_id, LIQUID_DEFAULT if liquid else AIR_DEFAULT)
     temperature = dry_bulb_c if driver == "dry" else wet_bulb_c

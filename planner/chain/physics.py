@@ -8,7 +8,6 @@ SI units inside (W, J, s, m, K, mol); units that are not SI are named in the arg
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -23,8 +22,7 @@ PRECISIONS: tuple[str, ...] = ("fp4", "fp8", "bf16")
 
 
 # --- Sun ----------------------------------------------------------------------------------------
-def pv_photon_flux(irradiance_w_m2: Num, area_m2: Num,
-                   photons_per_j: float = C.AM15G_PHOTONS_PER_J) -> Num:
+def pv_photon_flux(irradiance_w_m2: Num, area_m2: Num, photons_per_j: float = C.AM15G_PHOTONS_PER_J) -> Num:
     """Photons of sunlight falling on a PV array per second.
 
     .. math:: \\dot N_\\gamma = G \\cdot A \\cdot n_\\gamma
@@ -47,8 +45,11 @@ def pv_photon_flux(irradiance_w_m2: Num, area_m2: Num,
     return irradiance_w_m2 * area_m2 * photons_per_j
 
 
-def pv_module_area(p_dc_w: Num, efficiency: float = C.PV_MODULE_EFFICIENCY_TYPICAL,
-                   irradiance_w_m2: float = C.STC_IRRADIANCE_W_PER_M2) -> Num:
+def pv_module_area(
+    p_dc_w: Num,
+    efficiency: float = C.PV_MODULE_EFFICIENCY_TYPICAL,
+    irradiance_w_m2: float = C.STC_IRRADIANCE_W_PER_M2,
+) -> Num:
     """Module area that delivers a DC rating at standard test conditions.
 
     .. math:: A = P_{dc} / (\\eta \\cdot G_{STC})
@@ -68,10 +69,12 @@ def pv_module_area(p_dc_w: Num, efficiency: float = C.PV_MODULE_EFFICIENCY_TYPIC
     return p_dc_w / (efficiency * irradiance_w_m2)
 
 
-def pv_mean_photon_flux_for_load(p_avg_w: Num, capacity_factor: float,
-                                 efficiency: float = C.PV_MODULE_EFFICIENCY_TYPICAL,
-                                 performance_ratio: float = C.PV_PERFORMANCE_RATIO_TYPICAL,
-                                 ) -> tuple[Num, Num]:
+def pv_mean_photon_flux_for_load(
+    p_avg_w: Num,
+    capacity_factor: float,
+    efficiency: float = C.PV_MODULE_EFFICIENCY_TYPICAL,
+    performance_ratio: float = C.PV_PERFORMANCE_RATIO_TYPICAL,
+) -> tuple[Num, Num]:
     """Array area and year-averaged photon flux on it for a PV plant that supplies an average load.
 
     The plant is sized on energy: DC nameplate P_dc = P_avg / CF, area A = P_dc / (eta G_STC).
@@ -116,8 +119,9 @@ def fuel_power_w(p_elec_w: Num, heat_rate_mmbtu_per_mwh: float) -> Num:
     return p_elec_w * heat_rate_mmbtu_per_mwh * C.J_PER_MMBTU / C.J_PER_MWH
 
 
-def ch4_mol_per_s(p_elec_w: Num, heat_rate_mmbtu_per_mwh: float,
-                  heating_value_j_per_mol: float = C.CH4_HHV_J_PER_MOL) -> Num:
+def ch4_mol_per_s(
+    p_elec_w: Num, heat_rate_mmbtu_per_mwh: float, heating_value_j_per_mol: float = C.CH4_HHV_J_PER_MOL
+) -> Num:
     """Methane burned per second, treating pipeline gas as pure CH4.
 
     .. math:: \\dot n = P_{fuel} / \\Delta H_c  \\quad (\\Delta H_c = 890.4 kJ/mol, HHV)
@@ -135,22 +139,27 @@ def ch4_mol_per_s(p_elec_w: Num, heat_rate_mmbtu_per_mwh: float,
     return fuel_power_w(p_elec_w, heat_rate_mmbtu_per_mwh) / heating_value_j_per_mol
 
 
-def ch4_molecules_per_s(p_elec_w: Num, heat_rate_mmbtu_per_mwh: float,
-                        heating_value_j_per_mol: float = C.CH4_HHV_J_PER_MOL) -> Num:
+def ch4_molecules_per_s(
+    p_elec_w: Num, heat_rate_mmbtu_per_mwh: float, heating_value_j_per_mol: float = C.CH4_HHV_J_PER_MOL
+) -> Num:
     """Methane molecules burned per second: :func:`ch4_mol_per_s` x N_A [molecules/s]."""
-    return ch4_mol_per_s(p_elec_w, heat_rate_mmbtu_per_mwh,
-                         heating_value_j_per_mol) * C.AVOGADRO_PER_MOL
+    return ch4_mol_per_s(p_elec_w, heat_rate_mmbtu_per_mwh, heating_value_j_per_mol) * C.AVOGADRO_PER_MOL
 
 
-def gas_co2_g_per_kwh(heat_rate_mmbtu_per_mwh: float,
-                      kg_co2_per_mmbtu: float = C.NG_KG_CO2_PER_MMBTU_HHV) -> float:
+def gas_co2_g_per_kwh(
+    heat_rate_mmbtu_per_mwh: float, kg_co2_per_mmbtu: float = C.NG_KG_CO2_PER_MMBTU_HHV
+) -> float:
     """Combustion CO2 intensity of gas generation [g/kWh] = HR [MMBtu/MWh] x EF [kg/MMBtu]."""
     return heat_rate_mmbtu_per_mwh * kg_co2_per_mmbtu
 
 
 # --- Wind -------------------------------------------------------------------------------------------
-def wind_power_w(swept_area_m2: Num, wind_speed_m_s: Num, power_coefficient: float,
-                 air_density_kg_m3: float = C.AIR_DENSITY_KG_PER_M3) -> Num:
+def wind_power_w(
+    swept_area_m2: Num,
+    wind_speed_m_s: Num,
+    power_coefficient: float,
+    air_density_kg_m3: float = C.AIR_DENSITY_KG_PER_M3,
+) -> Num:
     """Power a rotor extracts from the wind.
 
     .. math:: P = \\tfrac12 \\rho A v^3 C_p, \\qquad C_p \\le 16/27 \\;(Betz)
@@ -167,9 +176,11 @@ def wind_power_w(swept_area_m2: Num, wind_speed_m_s: Num, power_coefficient: flo
     Power [W].
     """
     if not 0 <= power_coefficient <= C.BETZ_LIMIT:
-        raise InputError(f"power coefficient {power_coefficient}: allowed 0 <= C_p <= "
-                         f"{C.BETZ_LIMIT:.4f} (Betz limit 16/27)")
-    return 0.5 * air_density_kg_m3 * swept_area_m2 * wind_speed_m_s ** 3 * power_coefficient
+        raise InputError(
+            f"power coefficient {power_coefficient}: allowed 0 <= C_p <= "
+            f"{C.BETZ_LIMIT:.4f} (Betz limit 16/27)"
+        )
+    return 0.5 * air_density_kg_m3 * swept_area_m2 * wind_speed_m_s**3 * power_coefficient
 
 
 # --- Facility ---------------------------------------------------------------------------------------
@@ -233,14 +244,19 @@ def landauer_j_per_bit(temperature_k: Num = C.ROOM_TEMPERATURE_K) -> Num:
     return C.BOLTZMANN_J_PER_K * temperature_k * C.LN2
 
 
-def landauer_j_per_token(flop_per_token: Num, bits_erased_per_flop: float,
-                         temperature_k: float = C.ROOM_TEMPERATURE_K) -> Num:
+def landauer_j_per_token(
+    flop_per_token: Num, bits_erased_per_flop: float, temperature_k: float = C.ROOM_TEMPERATURE_K
+) -> Num:
     """Landauer floor per token: E = k_B T ln2 x bits/FLOP x FLOP/token [J/token]."""
     return landauer_j_per_bit(temperature_k) * bits_erased_per_flop * flop_per_token
 
 
-def landauer_ratio(j_per_token: Num, flop_per_token: Num, bits_erased_per_flop: float,
-                   temperature_k: float = C.ROOM_TEMPERATURE_K) -> Num:
+def landauer_ratio(
+    j_per_token: Num,
+    flop_per_token: Num,
+    bits_erased_per_flop: float,
+    temperature_k: float = C.ROOM_TEMPERATURE_K,
+) -> Num:
     """How many times the Landauer floor a token costs.
 
     .. math:: r = E_{token} / (k_B T \\ln 2 \\cdot b \\cdot F_{token})
@@ -273,8 +289,9 @@ def gco2e_per_token(j_per_token: Num, g_co2_per_kwh: float) -> Num:
     return j_per_token / C.J_PER_KWH * g_co2_per_kwh
 
 
-def water_l_per_token(it_j_per_token: Num, wue_l_per_kwh: float,
-                      facility_j_per_token: Num = 0.0, plant_l_per_kwh: float = 0.0) -> Num:
+def water_l_per_token(
+    it_j_per_token: Num, wue_l_per_kwh: float, facility_j_per_token: Num = 0.0, plant_l_per_kwh: float = 0.0
+) -> Num:
     """Water consumed per token: on-site cooling plus, optionally, the power plant's.
 
     .. math:: W = WUE \\cdot E_{IT} / 3.6\\times10^6 + w_{plant} \\cdot E_{fac} / 3.6\\times10^6
@@ -296,10 +313,15 @@ def water_l_per_token(it_j_per_token: Num, wue_l_per_kwh: float,
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Haversine great-circle distance [km] on a sphere of the IUGG mean Earth radius 6371.0088 km."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
 
 
-def fibre_round_trip_ms(distance_km: Num, route_factor: float = C.FIBRE_ROUTE_FACTOR, km_per_ms: float = C.FIBRE_KM_PER_MS) -> Num:
+def fibre_round_trip_ms(
+    distance_km: Num, route_factor: float = C.FIBRE_ROUTE_FACTOR, km_per_ms: float = C.FIBRE_KM_PER_MS
+) -> Num:
     """Round-trip propagation delay over fibre: 2 x d x route factor / (c / n_g) [ms]."""
     return 2.0 * distance_km * route_factor / km_per_ms

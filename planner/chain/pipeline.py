@@ -11,11 +11,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.catalogs.load import cooling_can_host
 from planner.chain import constants as C
 from planner.chain import physics
-from planner.catalogs.load import cooling_can_host
-from planner.errors import InputError
 from planner.chain.tokens.throughput import check_id, throughput
+from planner.errors import InputError
 
 DEFAULT_CLIMATE = "temperate"
 """Climate class used for PUE/WUE when no site is given."""
@@ -50,9 +50,16 @@ def _per_token(x: float, tps: float) -> float:
     return x / tps if tps > 0 else float("nan")
 
 
-def pipeline_report(gpu_id: str, model_id: str, catalogs: Any, *, cooling_id: str | None = None,
-                    site_id: str | None = None, estimate_only: bool = False,
-                    bits_erased_per_flop: float | None = None) -> PipelineReport:
+def pipeline_report(
+    gpu_id: str,
+    model_id: str,
+    catalogs: Any,
+    *,
+    cooling_id: str | None = None,
+    site_id: str | None = None,
+    estimate_only: bool = False,
+    bits_erased_per_flop: float | None = None,
+) -> PipelineReport:
     """Walk the chain from primary energy to tokens/s for one GPU of one configuration.
 
     Parameters
@@ -82,7 +89,11 @@ def pipeline_report(gpu_id: str, model_id: str, catalogs: Any, *, cooling_id: st
     cooling_id = cooling_id or hosts[0]
     check_id("cooling", cooling_id, list(catalogs.cooling.index))
     if cooling_id not in hosts:
-        why = "requires liquid cooling" if gpu["liquid_required"] and not catalogs.cooling.at[cooling_id, "liquid"] else f"racks draw {gpu['rack_kw']:g} kW, above the {catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"
+        why = (
+            "requires liquid cooling"
+            if gpu["liquid_required"] and not catalogs.cooling.at[cooling_id, "liquid"]
+            else f"racks draw {gpu['rack_kw']:g} kW, above the {catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"
+        )
         raise InputError(f"GPU '{gpu_id}' {why}; coolings that can host it: {', '.join(hosts)}")
     site = None
     if site_id is not None:
@@ -92,12 +103,16 @@ def pipeline_report(gpu_id: str, model_id: str, catalogs: Any, *, cooling_id: st
     cc = catalogs.cooling_climate.loc[(cooling_id, climate)]
     pue, wue = float(cc["pue"]), float(cc["wue_l_per_kwh"])
     g_per_kwh = float(site["grid_co2_g_per_kwh"]) if site is not None else C.US_GRID_G_CO2_PER_KWH
-    temp_k = (float(site["annual_mean_temp_c"]) + C.ZERO_CELSIUS_K if site is not None
-              else C.ROOM_TEMPERATURE_K)
+    temp_k = (
+        float(site["annual_mean_temp_c"]) + C.ZERO_CELSIUS_K if site is not None else C.ROOM_TEMPERATURE_K
+    )
     pv_cf = float(site["pv_cf"]) if site is not None else DEFAULT_PV_CF
     facility = getattr(catalogs, "facility", {}) or {}
-    bits = float(bits_erased_per_flop if bits_erased_per_flop is not None
-                 else facility.get("bits_erased_per_flop", C.DEFAULT_BITS_ERASED_PER_FLOP))
+    bits = float(
+        bits_erased_per_flop
+        if bits_erased_per_flop is not None
+        else facility.get("bits_erased_per_flop", C.DEFAULT_BITS_ERASED_PER_FLOP)
+    )
     pv_eff = float(facility.get("pv_module_efficiency", C.PV_MODULE_EFFICIENCY_TYPICAL))
 
     tp = throughput(gpu_id, model_id, catalogs, estimate_only=estimate_only)
@@ -110,28 +125,42 @@ def pipeline_report(gpu_id: str, model_id: str, catalogs: Any, *, cooling_id: st
     pv_area, photons_per_s = physics.pv_mean_photon_flux_for_load(fac_w, pv_cf, pv_eff)
     landauer_j = physics.landauer_j_per_token(tp.flop_per_token, bits, temp_k)
     v: dict[str, Any] = {
-        "gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id,
-        "climate": climate, "source": tp.source, "precision": tp.precision, "note": tp.note,
-        "tokens_per_s_per_gpu": tps, "flop_per_s_per_gpu": tp.flop_per_s_per_gpu,
-        "flop_per_token": tp.flop_per_token, "achieved_flop_per_s_per_gpu": achieved,
+        "gpu": gpu_id,
+        "model": model_id,
+        "cooling": cooling_id,
+        "site": site_id,
+        "climate": climate,
+        "source": tp.source,
+        "precision": tp.precision,
+        "note": tp.note,
+        "tokens_per_s_per_gpu": tps,
+        "flop_per_s_per_gpu": tp.flop_per_s_per_gpu,
+        "flop_per_token": tp.flop_per_token,
+        "achieved_flop_per_s_per_gpu": achieved,
         "mfu": achieved / tp.flop_per_s_per_gpu if tp.flop_per_s_per_gpu > 0 else float("nan"),
         "replica_gpus": tp.replica_gpus,
-        "it_watts_per_gpu": it_w, "pue": pue, "facility_watts_per_gpu": fac_w,
-        "it_joules_per_token": it_j, "facility_joules_per_token": fac_j,
+        "it_watts_per_gpu": it_w,
+        "pue": pue,
+        "facility_watts_per_gpu": fac_w,
+        "it_joules_per_token": it_j,
+        "facility_joules_per_token": fac_j,
         "grid_g_co2_per_kwh": g_per_kwh,
         "grid_carbon_basis": "site grid" if site is not None else "US average 2023 (EIA)",
         "gco2e_per_token": physics.gco2e_per_token(fac_j, g_per_kwh),
-        "wue_l_per_kwh": wue, "water_l_per_token": physics.water_l_per_token(it_j, wue),
+        "wue_l_per_kwh": wue,
+        "water_l_per_token": physics.water_l_per_token(it_j, wue),
         "ccgt_plant_water_l_per_token": physics.water_l_per_token(
-            0.0, 0.0, fac_j, C.NGCC_WATER_L_PER_MWH / 1e3),
-        "temperature_k": temp_k, "bits_erased_per_flop": bits,
+            0.0, 0.0, fac_j, C.NGCC_WATER_L_PER_MWH / 1e3
+        ),
+        "temperature_k": temp_k,
+        "bits_erased_per_flop": bits,
         "landauer_joules_per_token": landauer_j,
         "landauer_ratio": fac_j / landauer_j if tps > 0 else float("nan"),
         "ch4_basis": f"new H-class CCGT, {C.CCGT_HEAT_RATE_MMBTU_PER_MWH} MMBtu/MWh HHV",
         "ch4_molecules_per_token": _per_token(ch4_per_s, tps),
         "ch4_mol_per_token": _per_token(ch4_per_s / C.AVOGADRO_PER_MOL, tps),
         "pv_basis": f"PV CF {pv_cf:.3f}, module efficiency {pv_eff:.3f}, PR "
-                    f"{C.PV_PERFORMANCE_RATIO_TYPICAL}, AM1.5G photons",
+        f"{C.PV_PERFORMANCE_RATIO_TYPICAL}, AM1.5G photons",
         "pv_area_m2_per_gpu": pv_area,
         "pv_photons_per_token": _per_token(photons_per_s, tps),
     }

@@ -43,5 +43,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if os.environ.get("PLANNER_DEBUG"):
             raise
-        err_console.print(f"internal error: {type(exc).__name__}: {exc} (set PLANNER_DEBUG=1 for the traceback)", highlight=False)
+        err_console.print(
+            f"internal error: {type(exc).__name__}: {exc} (set PLANNER_DEBUG=1 for the traceback)",
+            highlight=False,
+        )
         sys.exit(1)

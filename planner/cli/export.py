@@ -20,10 +20,27 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export(
         run_dir: Annotated[Path, typer.Argument(help="Run directory written by `planner solve`")],
-        capex: Annotated[Optional[str], typer.Option("--capex", help="Capex export format: xlsx | csv | json | parquet")] = None,
-        out: Annotated[Optional[Path], typer.Option("--out", help="Output file (default RUN_DIR/capex.<format>; csv/parquet: <stem>_<sheet>.<format>)")] = None,
-        horizon_years: Annotated[int, typer.Option("--horizon-years", help="Planning horizon for replacements at end of life [years]")] = 15,
-        base_year: Annotated[Optional[int], typer.Option("--base-year", help="Year construction starts (default: as solved: the scenario name's year, else the solve year)")] = None,
+        capex: Annotated[
+            Optional[str], typer.Option("--capex", help="Capex export format: xlsx | csv | json | parquet")
+        ] = None,
+        out: Annotated[
+            Optional[Path],
+            typer.Option(
+                "--out",
+                help="Output file (default RUN_DIR/capex.<format>; csv/parquet: <stem>_<sheet>.<format>)",
+            ),
+        ] = None,
+        horizon_years: Annotated[
+            int,
+            typer.Option("--horizon-years", help="Planning horizon for replacements at end of life [years]"),
+        ] = 15,
+        base_year: Annotated[
+            Optional[int],
+            typer.Option(
+                "--base-year",
+                help="Year construction starts (default: as solved: the scenario name's year, else the solve year)",
+            ),
+        ] = None,
     ) -> None:
         """Export the capex line items, spend schedule, opex, assumptions and summary of a solved plan."""
         from planner.cli.console import console, fail
@@ -32,7 +49,9 @@ def register(app: typer.Typer) -> None:
         try:
             if capex is None:
                 raise InputError(f"export: nothing to export; give --capex {'|'.join(FORMATS)}")
-            written = export_capex(run_dir, capex.lower(), out, horizon_years=horizon_years, base_year=base_year)
+            written = export_capex(
+                run_dir, capex.lower(), out, horizon_years=horizon_years, base_year=base_year
+            )
         except PlannerError as exc:
             raise fail(exc) from None
         for path in written:

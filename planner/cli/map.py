@@ -24,7 +24,9 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()))
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad or not formats:
-        raise InputError(f"--format {text!r}: unknown format(s) {', '.join(bad) or '(none)'}; allowed: {', '.join(ALL_FORMATS)} (comma-separated) or all")
+        raise InputError(
+            f"--format {text!r}: unknown format(s) {', '.join(bad) or '(none)'}; allowed: {', '.join(ALL_FORMATS)} (comma-separated) or all"
+        )
     return formats
 
 
@@ -34,8 +36,10 @@ def register(app: typer.Typer) -> None:
     @app.command("map")
     def map_(
         run_dir: Annotated[Path, typer.Argument(help="Run directory written by `planner solve`.")],
-        formats: Annotated[Optional[str], typer.Option(
-            "--format", help="Comma-separated: geojson, gpkg, png, svg, html (default: all).")] = None,
+        formats: Annotated[
+            Optional[str],
+            typer.Option("--format", help="Comma-separated: geojson, gpkg, png, svg, html (default: all)."),
+        ] = None,
     ) -> None:
         """Siting maps of a solved plan: GeoJSON + GeoPackage (EPSG:4326), static PNG/SVG, interactive HTML."""
         from planner.cli.console import console, fail

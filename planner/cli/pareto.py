@@ -25,38 +25,72 @@ def register(app: typer.Typer) -> None:
 
     @app.command("pareto")
     def pareto_command(
-        scenario: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")] = None,
-        points: Annotated[int, typer.Option("--points", help="Points on the frontier, the two ends included (>= 2)")] = 5,
-        out: Annotated[Optional[Path], typer.Option(help="Output directory (must not exist; default runs/<scenario>-pareto-<timestamp>)")] = None,
-        set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)")] = None,
-        scheduler: Annotated[Optional[str], typer.Option(help="Run the points on this Dask scheduler (tcp://host:port)")] = None,
-        workers: Annotated[Optional[int], typer.Option(help="Run the points on this many local Dask worker processes")] = None,
-        threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads per point (default: the scenario's; 1 on Dask)")] = None,
-        time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit per point [s]")] = None,
-        mip_gap: Annotated[Optional[float], typer.Option("--mip-gap", help="Relative MIP gap per point")] = None,
+        scenario: Annotated[
+            Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
+        ] = None,
+        points: Annotated[
+            int, typer.Option("--points", help="Points on the frontier, the two ends included (>= 2)")
+        ] = 5,
+        out: Annotated[
+            Optional[Path],
+            typer.Option(
+                help="Output directory (must not exist; default runs/<scenario>-pareto-<timestamp>)"
+            ),
+        ] = None,
+        set_: Annotated[
+            Optional[list[str]],
+            typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)"),
+        ] = None,
+        scheduler: Annotated[
+            Optional[str], typer.Option(help="Run the points on this Dask scheduler (tcp://host:port)")
+        ] = None,
+        workers: Annotated[
+            Optional[int], typer.Option(help="Run the points on this many local Dask worker processes")
+        ] = None,
+        threads: Annotated[
+            Optional[int],
+            typer.Option("--threads", help="HiGHS threads per point (default: the scenario's; 1 on Dask)"),
+        ] = None,
+        time_limit: Annotated[
+            Optional[float], typer.Option("--time-limit", help="Solver time limit per point [s]")
+        ] = None,
+        mip_gap: Annotated[
+            Optional[float], typer.Option("--mip-gap", help="Relative MIP gap per point")
+        ] = None,
     ) -> None:
         """Cost-versus-carbon frontier: min cost, min carbon, and cost-optimal plans under carbon caps in between."""
         from planner.cli.console import console, fail
 
         try:
-            table, out_dir = run_pareto(scenario, points, out, set_ or [], scheduler, workers, threads, time_limit, mip_gap)
+            table, out_dir = run_pareto(
+                scenario, points, out, set_ or [], scheduler, workers, threads, time_limit, mip_gap
+            )
         except PlannerError as exc:
             raise fail(exc) from None
         print_frontier(table)
-        console.print(f"pareto directory: [bold]{escape(str(out_dir))}[/]  (pareto.csv, pareto.parquet, pareto.png, points/)")
+        console.print(
+            f"pareto directory: [bold]{escape(str(out_dir))}[/]  (pareto.csv, pareto.parquet, pareto.png, points/)"
+        )
 
 
 def run_pareto(
-    scenario: Path | None, points: int, out: Path | None, sets: list[str], scheduler: str | None,
-    workers: int | None, threads: int | None, time_limit: float | None, mip_gap: float | None,
+    scenario: Path | None,
+    points: int,
+    out: Path | None,
+    sets: list[str],
+    scheduler: str | None,
+    workers: int | None,
+    threads: int | None,
+    time_limit: float | None,
+    mip_gap: float | None,
 ) -> tuple[pd.DataFrame, Path]:
     """Overrides and output directory, then :func:`planner.studies.pareto.pareto` with a progress bar."""
     from planner.catalogs.load import load_catalogs
     from planner.cli.console import err_console
-    from planner.studies.pareto import pareto
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import check_new, default_run_dir
     from planner.scenario.load import load_scenario, parse_overrides
+    from planner.studies.pareto import pareto
 
     overrides = parse_overrides(sets)
     on_dask = scheduler is not None or workers is not None
@@ -71,13 +105,32 @@ def run_pareto(
     if out is None:
         out = default_run_dir(f"{load_scenario(path, catalogs, overrides=overrides).name}-pareto")
     check_new(out)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
         task = progress.add_task("pareto: solving the two ends", total=points)
 
         def on_point(row: dict[str, Any], done: int, total: int) -> None:
-            progress.update(task, completed=done, description=escape(f"pareto: point {row['point']} ({row['kind']}) {row['status']}"))
+            progress.update(
+                task,
+                completed=done,
+                description=escape(f"pareto: point {row['point']} ({row['kind']}) {row['status']}"),
+            )
 
-        table = pareto(path, points=points, out=out, overrides=overrides, scheduler=scheduler, workers=workers, catalogs=catalogs, on_point=on_point)
+        table = pareto(
+            path,
+            points=points,
+            out=out,
+            overrides=overrides,
+            scheduler=scheduler,
+            workers=workers,
+            catalogs=catalogs,
+            on_point=on_point,
+        )
     return table, out
 
 
@@ -86,20 +139,60 @@ def print_frontier(table: pd.DataFrame) -> None:
     from planner.cli.console import console, err_console
 
     t = Table(title="Cost-carbon frontier (epsilon constraint)")
-    for col in ("#", "kind", "cap tCO2e/yr", "tCO2e/yr", "gCO2e/Mtok", "$/Mtok", "M$/yr", "sites", "GPU mix", "energy mix", "gap"):
-        t.add_column(col, justify="left" if col in ("kind", "sites", "GPU mix", "energy mix") else "right", overflow="fold")
+    for col in (
+        "#",
+        "kind",
+        "cap tCO2e/yr",
+        "tCO2e/yr",
+        "gCO2e/Mtok",
+        "$/Mtok",
+        "M$/yr",
+        "sites",
+        "GPU mix",
+        "energy mix",
+        "gap",
+    ):
+        t.add_column(
+            col,
+            justify="left" if col in ("kind", "sites", "GPU mix", "energy mix") else "right",
+            overflow="fold",
+        )
     for r in table.to_dict("records"):
         if r.get("annualized_cost_usd") is None or pd.isna(r.get("annualized_cost_usd")):
-            t.add_row(str(r["point"]), r["kind"], fmt_num(r["carbon_cap_t_per_yr"], ",.0f"), "", "", "", "", "", "", escape(f"{r['status']}: {r['message']}"[:120]), "")
+            t.add_row(
+                str(r["point"]),
+                r["kind"],
+                fmt_num(r["carbon_cap_t_per_yr"], ",.0f"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                escape(f"{r['status']}: {r['message']}"[:120]),
+                "",
+            )
             continue
         t.add_row(
-            str(r["point"]), r["kind"], fmt_num(r["carbon_cap_t_per_yr"], ",.0f"), fmt_num(r["emissions_t_per_yr"], ",.0f"), fmt_num(r["gco2e_per_mtok"], ",.1f"),
-            fmt_num(r["cost_usd_per_mtok"], ".4f"), fmt_num(r["annualized_cost_usd"] / 1e6, ",.1f"), escape(str(r["sites"]).replace(";", ", ")),
-            escape(r["gpu_mix"]), escape(r["energy_mix"]), fmt_num(r["gap"], ".2%"),
+            str(r["point"]),
+            r["kind"],
+            fmt_num(r["carbon_cap_t_per_yr"], ",.0f"),
+            fmt_num(r["emissions_t_per_yr"], ",.0f"),
+            fmt_num(r["gco2e_per_mtok"], ",.1f"),
+            fmt_num(r["cost_usd_per_mtok"], ".4f"),
+            fmt_num(r["annualized_cost_usd"] / 1e6, ",.1f"),
+            escape(str(r["sites"]).replace(";", ", ")),
+            escape(r["gpu_mix"]),
+            escape(r["energy_mix"]),
+            fmt_num(r["gap"], ".2%"),
         )
     console.print(t)
     cost = table["annualized_cost_usd"].to_numpy(dtype=float)
     gap = table["gap"].fillna(0).to_numpy(dtype=float)
-    falls = [int(k) for k in range(1, len(cost)) if cost[k] < cost[k - 1] * (1 - max(gap[k], gap[k - 1]) - 1e-9)]
+    falls = [
+        int(k) for k in range(1, len(cost)) if cost[k] < cost[k - 1] * (1 - max(gap[k], gap[k - 1]) - 1e-9)
+    ]
     if falls:
-        err_console.print(f"warning: cost falls as the cap tightens at point(s) {falls} beyond the MIP gap; tighten --mip-gap")
+        err_console.print(
+            f"warning: cost falls as the cap tightens at point(s) {falls} beyond the MIP gap; tighten --mip-gap"
+        )

@@ -27,13 +27,21 @@ def register(app: typer.Typer) -> None:
     def pipeline(
         gpu: Annotated[str, typer.Option("--gpu", help="GPU id, e.g. B200 (planner data list gpus).")],
         model: Annotated[str, typer.Option("--model", help="Served model id, e.g. llama-3.1-70b.")],
-        cooling: Annotated[Optional[str], typer.Option(
-            "--cooling", help="Cooling id (air, rdhx, dlc, immersion_1ph, ...); default dlc for "
-                              "GPUs that need liquid, else air.")] = None,
-        site: Annotated[Optional[str], typer.Option(
-            "--site", help="Site id for climate, grid carbon and temperature (default: none).")] = None,
-        estimate: Annotated[bool, typer.Option(
-            "--estimate", help="Use the calibrated roofline estimate, not MLPerf results.")] = False,
+        cooling: Annotated[
+            Optional[str],
+            typer.Option(
+                "--cooling",
+                help="Cooling id (air, rdhx, dlc, immersion_1ph, ...); default dlc for "
+                "GPUs that need liquid, else air.",
+            ),
+        ] = None,
+        site: Annotated[
+            Optional[str],
+            typer.Option("--site", help="Site id for climate, grid carbon and temperature (default: none)."),
+        ] = None,
+        estimate: Annotated[
+            bool, typer.Option("--estimate", help="Use the calibrated roofline estimate, not MLPerf results.")
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Photons/CH4 -> W facility -> W IT -> FLOP/s -> tokens/s for one configuration."""
@@ -41,8 +49,9 @@ def register(app: typer.Typer) -> None:
             from planner.catalogs.load import load_catalogs
             from planner.chain.pipeline import pipeline_report
 
-            report = pipeline_report(gpu, model, load_catalogs(), cooling_id=cooling,
-                                     site_id=site, estimate_only=estimate)
+            report = pipeline_report(
+                gpu, model, load_catalogs(), cooling_id=cooling, site_id=site, estimate_only=estimate
+            )
         except PlannerError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -50,8 +59,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(report.to_dict()))
             return
         d = report.to_dict()
-        table = Table(title=f"{d['gpu']} x {d['model']}, cooling {d['cooling']}, "
-                            f"site {d['site'] or '(none: ' + d['climate'] + ')'}")
+        table = Table(
+            title=f"{d['gpu']} x {d['model']}, cooling {d['cooling']}, "
+            f"site {d['site'] or '(none: ' + d['climate'] + ')'}"
+        )
         table.add_column("stage")
         table.add_column("value", justify="right")
         table.add_column("unit")
@@ -60,6 +71,10 @@ def register(app: typer.Typer) -> None:
         out = Console()
         out.print(table)
         out.print(f"tokens/s source: {d['source']} ({d['note']})", highlight=False, markup=False)
-        out.print(f"carbon: {d['grid_carbon_basis']}, {d['grid_g_co2_per_kwh']:g} gCO2/kWh; "
-                  f"CH4: {d['ch4_basis']}; PV: {d['pv_basis']}; Landauer: "
-                  f"{d['bits_erased_per_flop']:g} bit erased per FLOP", highlight=False, markup=False)
+        out.print(
+            f"carbon: {d['grid_carbon_basis']}, {d['grid_g_co2_per_kwh']:g} gCO2/kWh; "
+            f"CH4: {d['ch4_basis']}; PV: {d['pv_basis']}; Landauer: "
+            f"{d['bits_erased_per_flop']:g} bit erased per FLOP",
+            highlight=False,
+            markup=False,
+        )

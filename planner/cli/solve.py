@@ -20,13 +20,21 @@ def register(app: typer.Typer) -> None:
 
 
 def solve(
-    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")] = None,
+    scenario: Annotated[
+        Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
+    ] = None,
     objective: Annotated[Optional[str], typer.Option(help="cost | carbon (overrides the scenario)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Run directory to create (must not exist); default runs/<scenario>-<timestamp>")] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(help="Run directory to create (must not exist); default runs/<scenario>-<timestamp>"),
+    ] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Solver time limit [s]")] = None,
     mip_gap: Annotated[Optional[float], typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)")] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)"),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Echo the HiGHS log")] = False,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.geojson/gpkg/png/html")] = False,
 ) -> None:
@@ -48,11 +56,20 @@ def solve(
         if out is not None:
             check_new(out)
         path = scenario or DEFAULT_SCENARIO
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True, disable=verbose) as progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=verbose,
+        ) as progress:
             task = progress.add_task(f"loading {path}", total=None)
 
             def on_incumbent(obj: float, bound: float, gap: float) -> None:
-                progress.update(task, description=f"solving: incumbent {obj:,.4g}, bound {bound:,.4g}, gap {gap:.2%}")
+                progress.update(
+                    task, description=f"solving: incumbent {obj:,.4g}, bound {bound:,.4g}, gap {gap:.2%}"
+                )
 
             def on_stage(text: str) -> None:
                 progress.update(task, description=text)
@@ -67,8 +84,15 @@ def solve(
                 run_dir = default_run_dir(load_scenario(path, catalogs, overrides=overrides).name)
             with staging(run_dir) as tmp:
                 result = api_solve(
-                    path, objective=objective, time_limit_s=time_limit, mip_gap=mip_gap, overrides=overrides,
-                    log_path=tmp / "solver.log", progress=on_incumbent, stage=on_stage, catalogs=catalogs,
+                    path,
+                    objective=objective,
+                    time_limit_s=time_limit,
+                    mip_gap=mip_gap,
+                    overrides=overrides,
+                    log_path=tmp / "solver.log",
+                    progress=on_incumbent,
+                    stage=on_stage,
+                    catalogs=catalogs,
                 )
                 progress.update(task, description="writing run directory")
                 write_contents(result.scenario, result.summary, result.tables, tmp)
@@ -93,9 +117,20 @@ def print_summary(summary: dict, tables: dict) -> None:
     chosen = sites[sites["open"]]
     t = Table(title="Sites chosen")
     for col in ("site", "cooling", "IT MW", "facility MW", "GPUs", "Mtok/s", "$/Mtok", "J/token"):
-        t.add_column(col, justify="left" if col in ("site", "cooling") else "right", no_wrap=col in ("site", "cooling"))
+        t.add_column(
+            col, justify="left" if col in ("site", "cooling") else "right", no_wrap=col in ("site", "cooling")
+        )
     for r in chosen.itertuples():
-        t.add_row(r.site_id, r.cooling_id, f"{r.it_mw:,.1f}", f"{r.facility_peak_mw:,.1f}", f"{r.gpus:,.0f}", f"{r.tokens_per_s / 1e6:,.2f}", f"{r.cost_usd_per_mtok:,.3f}", f"{r.facility_joules_per_token:,.3f}")
+        t.add_row(
+            r.site_id,
+            r.cooling_id,
+            f"{r.it_mw:,.1f}",
+            f"{r.facility_peak_mw:,.1f}",
+            f"{r.gpus:,.0f}",
+            f"{r.tokens_per_s / 1e6:,.2f}",
+            f"{r.cost_usd_per_mtok:,.3f}",
+            f"{r.facility_joules_per_token:,.3f}",
+        )
     console.print(t)
     g = Table(title="GPUs")
     g.add_column("GPU")
@@ -125,5 +160,3 @@ def print_summary(summary: dict, tables: dict) -> None:
     for k, v in rows:
         h.add_row(k, v)
     console.print(h)
-
-

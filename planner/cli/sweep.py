@@ -16,7 +16,14 @@ from typing import Annotated, Any, Optional
 import pandas as pd
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from planner.errors import InputError, PlannerError
@@ -27,14 +34,28 @@ def register(app: typer.Typer) -> None:
 
     @app.command("sweep")
     def sweep_command(
-        scenario: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")] = None,
-        set_: Annotated[Optional[list[str]], typer.Option("--set", help="path.to.field=v1,v2,... (repeatable; the grid is every combination)")] = None,
-        scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (default: local processes)")] = None,
+        scenario: Annotated[
+            Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
+        ] = None,
+        set_: Annotated[
+            Optional[list[str]],
+            typer.Option("--set", help="path.to.field=v1,v2,... (repeatable; the grid is every combination)"),
+        ] = None,
+        scheduler: Annotated[
+            Optional[str],
+            typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (default: local processes)"),
+        ] = None,
         workers: Annotated[int, typer.Option(help="Local worker processes (ignored with --scheduler)")] = 2,
-        out: Annotated[Optional[Path], typer.Option(help="Sweep directory (default runs/<scenario>-sweep-<timestamp>)")] = None,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in --out: skip points already solved")] = False,
+        out: Annotated[
+            Optional[Path], typer.Option(help="Sweep directory (default runs/<scenario>-sweep-<timestamp>)")
+        ] = None,
+        resume: Annotated[
+            bool, typer.Option("--resume", help="Continue the sweep in --out: skip points already solved")
+        ] = False,
         yes: Annotated[bool, typer.Option("--yes", help="Allow a sweep of more than 50 points")] = False,
-        threads: Annotated[int, typer.Option(help="HiGHS threads per point (unless the grid sets solver.threads)")] = 1,
+        threads: Annotated[
+            int, typer.Option(help="HiGHS threads per point (unless the grid sets solver.threads)")
+        ] = 1,
     ) -> None:
         """Solve the full grid of --set values; one run directory per point and one tidy table."""
         from planner.cli.console import console, fail
@@ -46,10 +67,21 @@ def register(app: typer.Typer) -> None:
         print_table(table)
         counts = ", ".join(f"{n} {s}" for s, n in Counter(table["status"]).most_common())
         console.print(f"{len(table)} points: {counts}")
-        console.print(f"sweep directory: [bold]{escape(str(out_dir))}[/]  (sweep.csv, sweep.parquet, manifest.json, points/)")
+        console.print(
+            f"sweep directory: [bold]{escape(str(out_dir))}[/]  (sweep.csv, sweep.parquet, manifest.json, points/)"
+        )
 
 
-def run_sweep(scenario: Path | None, sets: list[str], scheduler: str | None, workers: int, out: Path | None, resume: bool, yes: bool, threads: int) -> tuple[pd.DataFrame, Path]:
+def run_sweep(
+    scenario: Path | None,
+    sets: list[str],
+    scheduler: str | None,
+    workers: int,
+    out: Path | None,
+    resume: bool,
+    yes: bool,
+    threads: int,
+) -> tuple[pd.DataFrame, Path]:
     """Parse the grid, pick the output directory and run :func:`planner.studies.sweep.sweep` with a progress bar."""
     from planner.catalogs.load import load_catalogs
     from planner.cli.console import err_console
@@ -68,7 +100,13 @@ def run_sweep(scenario: Path | None, sets: list[str], scheduler: str | None, wor
     if out is None:
         base = load_scenario(path, catalogs)
         out = default_run_dir(f"{base.name}-sweep")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err_console, transient=False) as progress:
         task = progress.add_task("sweep: validating points", total=None)
 
@@ -76,7 +114,18 @@ def run_sweep(scenario: Path | None, sets: list[str], scheduler: str | None, wor
             label = f"point {row['index']}: {row['status']}"
             progress.update(task, completed=done, total=total, description=escape(label))
 
-        table = sweep(path, grid, out=out, scheduler=scheduler, workers=workers, resume=resume, yes=yes, threads=threads, catalogs=catalogs, on_point=on_point)
+        table = sweep(
+            path,
+            grid,
+            out=out,
+            scheduler=scheduler,
+            workers=workers,
+            resume=resume,
+            yes=yes,
+            threads=threads,
+            catalogs=catalogs,
+            on_point=on_point,
+        )
     return table, out
 
 
@@ -84,19 +133,54 @@ def print_table(table: pd.DataFrame) -> None:
     """The sweep as a rich table: overrides, status, headline numbers (and the message)."""
     from planner.cli.console import console
 
-    fixed = {"status", "message", "cost_usd_per_mtok", "annualized_cost_usd", "capex_usd", "gco2e_per_mtok", "emissions_t_per_yr", "it_mw",
-             "n_sites", "sites", "gpus", "gap", "solve_s", "wall_s", "run_dir", "index"}
+    fixed = {
+        "status",
+        "message",
+        "cost_usd_per_mtok",
+        "annualized_cost_usd",
+        "capex_usd",
+        "gco2e_per_mtok",
+        "emissions_t_per_yr",
+        "it_mw",
+        "n_sites",
+        "sites",
+        "gpus",
+        "gap",
+        "solve_s",
+        "wall_s",
+        "run_dir",
+        "index",
+    }
     keys = [c for c in table.columns if c not in fixed and not c.startswith(("gpus_", "mix_"))]
     messages = table["message"].fillna("").astype(str).str.len().gt(0).any()
     t = Table(title="Sweep")
-    heads = ["#", *(k.rsplit(".", 1)[-1] for k in keys), "status", "$/Mtok", "gCO2e/Mtok", "IT MW", "sites", "gap"] + (["message"] if messages else [])
+    heads = [
+        "#",
+        *(k.rsplit(".", 1)[-1] for k in keys),
+        "status",
+        "$/Mtok",
+        "gCO2e/Mtok",
+        "IT MW",
+        "sites",
+        "gap",
+    ] + (["message"] if messages else [])
     for col in heads:
-        t.add_column(escape(col), justify="left" if col in ("status", "sites", "message") else "right", overflow="fold", no_wrap=col == "status")
+        t.add_column(
+            escape(col),
+            justify="left" if col in ("status", "sites", "message") else "right",
+            overflow="fold",
+            no_wrap=col == "status",
+        )
     for r in table.to_dict("records"):
         cells = [
-            str(r["index"]), *(escape(str(r[k])) for k in keys), r["status"],
-            fmt_num(r.get("cost_usd_per_mtok"), ".3f"), fmt_num(r.get("gco2e_per_mtok"), ",.1f"), fmt_num(r.get("it_mw"), ",.1f"),
-            escape(str(r.get("sites") or "").replace(";", ", ")), fmt_num(r.get("gap"), ".2%"),
+            str(r["index"]),
+            *(escape(str(r[k])) for k in keys),
+            r["status"],
+            fmt_num(r.get("cost_usd_per_mtok"), ".3f"),
+            fmt_num(r.get("gco2e_per_mtok"), ",.1f"),
+            fmt_num(r.get("it_mw"), ",.1f"),
+            escape(str(r.get("sites") or "").replace(";", ", ")),
+            fmt_num(r.get("gap"), ".2%"),
         ]
         t.add_row(*cells, *([escape(str(r.get("message") or "")[:160])] if messages else []))
     console.print(t)

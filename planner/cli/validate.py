@@ -34,14 +34,18 @@ def register(app: typer.Typer) -> None:
         set_: list[str] = typer.Option(
             [], "--set", help="Override a field, e.g. --set prices.gas_price_scale=2 (repeatable)."
         ),
-        objective: str | None = typer.Option(None, "--objective", help="Override the objective: cost or carbon."),
+        objective: str | None = typer.Option(
+            None, "--objective", help="Override the objective: cost or carbon."
+        ),
     ) -> None:
         """Check a scenario against the schema and the catalogs, without solving."""
         code = run_validate(scenario, set_, objective)
         raise typer.Exit(code)
 
 
-def run_validate(scenario_path: Path | str, sets: list[str] | None = None, objective: str | None = None) -> int:
+def run_validate(
+    scenario_path: Path | str, sets: list[str] | None = None, objective: str | None = None
+) -> int:
     """Load and check ``scenario_path``; print a summary or ``error: ...``; return the exit code."""
     from planner.scenario.load import load_scenario, parse_overrides, selected_sites
 
@@ -75,13 +79,24 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
     table.add_column("field", style="bold")
     table.add_column("value")
     table.add_row("name", escape(scenario.name))
-    table.add_row("objective", scenario.objective + (
-        f" (carbon price {scenario.carbon_price_usd_per_t:g} USD/t)" if scenario.carbon_price_usd_per_t else ""))
+    table.add_row(
+        "objective",
+        scenario.objective
+        + (
+            f" (carbon price {scenario.carbon_price_usd_per_t:g} USD/t)"
+            if scenario.carbon_price_usd_per_t
+            else ""
+        ),
+    )
     regions = sorted({s.region for s in d.served})
     models = sorted({s.model for s in d.served})
-    table.add_row("demand", (
-        f"{len(d.served)} streams, {total / 1e6:,.2f} M tokens/s"
-        f"{f' (x{d.scale:g} scale)' if d.scale != 1 else ''}; peak/avg {d.peak_to_average:g}"))
+    table.add_row(
+        "demand",
+        (
+            f"{len(d.served)} streams, {total / 1e6:,.2f} M tokens/s"
+            f"{f' (x{d.scale:g} scale)' if d.scale != 1 else ''}; peak/avg {d.peak_to_average:g}"
+        ),
+    )
     table.add_row("regions", escape(", ".join(regions)))
     table.add_row("models", escape(", ".join(models)))
     shown = ", ".join(sites[:6]) + (", ..." if len(sites) > 6 else "")
@@ -99,6 +114,10 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
         policy.append(f"carbon cap {p.carbon_cap_t_per_yr:,.0f} t/yr")
     table.add_row("policy", ", ".join(policy))
     t = scenario.time
-    table.add_row("time", t.mode + (f" ({t.days} representative days)" if t.mode == "representative_days" else ""))
-    table.add_row("solver", f"time limit {scenario.solver.time_limit_s:g} s, MIP gap {scenario.solver.mip_gap:g}")
+    table.add_row(
+        "time", t.mode + (f" ({t.days} representative days)" if t.mode == "representative_days" else "")
+    )
+    table.add_row(
+        "solver", f"time limit {scenario.solver.time_limit_s:g} s, MIP gap {scenario.solver.mip_gap:g}"
+    )
     console.print(table)

@@ -23,9 +23,6 @@ Files are written to temporary names and renamed only when every requested forma
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,18 +30,25 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.errors import InputError
 from planner.maps.reasons import SECONDS_PER_YEAR, best_cooling, fmt_tokens, not_chosen_reason
 from planner.paths import DATA_DIR
-from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.results.rundir_read import RunData, read_run
 
 LAYERS: tuple[str, ...] = ("sites_chosen", "sites_not_chosen", "demand_regions", "flows")
 CRS = "EPSG:4326"
 BASEMAP_DIR: Path = DATA_DIR / "basemap"
 TECH_COLOURS: dict[str, str] = {
-    "grid": "#7f7f7f", "pv": "#f2b701", "wind": "#1f9bd1", "battery": "#9467bd", "ngcc": "#d9641e",
-    "gas_recip": "#b5541a", "gas_ct_aero": "#8c3b0f", "nuclear_smr": "#d62780", "geothermal": "#2ca02c",
+    "grid": "#7f7f7f",
+    "pv": "#f2b701",
+    "wind": "#1f9bd1",
+    "battery": "#9467bd",
+    "ngcc": "#d9641e",
+    "gas_recip": "#b5541a",
+    "gas_ct_aero": "#8c3b0f",
+    "nuclear_smr": "#d62780",
+    "geothermal": "#2ca02c",
 }
 """Marker colour of a site by its dominant supply technology (others: ``OTHER_COLOUR``)."""
 OTHER_COLOUR = "#444444"
@@ -79,7 +83,9 @@ def fmt_mw(x: float) -> str:
 def _read_basemap(name: str) -> gpd.GeoDataFrame:
     path = BASEMAP_DIR / name
     if not path.is_file():
-        raise InputError(f"{path}: basemap file not found (it ships with the planner; see data/basemap/README.md)")
+        raise InputError(
+            f"{path}: basemap file not found (it ships with the planner; see data/basemap/README.md)"
+        )
     return gpd.read_file(path).set_crs(CRS, allow_override=True)
 
 
@@ -104,7 +110,11 @@ def _catalog_sites(run: RunData) -> pd.DataFrame:
     prices = run.scenario.get("prices") or {}
     cat["electricity_price_usd_per_mwh"] *= prices.get("electricity_price_scale", 1.0) or 1.0
     gas = prices.get("gas_price_usd_per_mmbtu")
-    cat["gas_price_usd_per_mmbtu"] = gas if gas is not None else cat["gas_price_usd_per_mmbtu"] * (prices.get("gas_price_scale", 1.0) or 1.0)
+    cat["gas_price_usd_per_mmbtu"] = (
+        gas
+        if gas is not None
+        else cat["gas_price_usd_per_mmbtu"] * (prices.get("gas_price_scale", 1.0) or 1.0)
+    )
     cat["best_pue"] = best_cooling(run, cat["climate_class"], "pue")
     cat["best_wue"] = best_cooling(run, cat["climate_class"], "wue_l_per_kwh").fillna(0.0)
     return cat
@@ -115,8 +125,17 @@ def _streams(run: RunData) -> pd.DataFrame:
     dem = run.scenario["demand"]
     rows = []
     for s in dem.get("served") or []:
-        budget = s.get("latency_ms") or (dem.get("latency_ms") or {}).get(s["model"], dem.get("default_latency_ms", 50.0))
-        rows.append({"region_id": s["region"], "model_id": s["model"], "tokens_per_s": float(s["tokens_per_s"]) * float(dem.get("scale", 1.0)), "budget_ms": float(budget)})
+        budget = s.get("latency_ms") or (dem.get("latency_ms") or {}).get(
+            s["model"], dem.get("default_latency_ms", 50.0)
+        )
+        rows.append(
+            {
+                "region_id": s["region"],
+                "model_id": s["model"],
+                "tokens_per_s": float(s["tokens_per_s"]) * float(dem.get("scale", 1.0)),
+                "budget_ms": float(budget),
+            }
+        )
     if not rows:
         raise InputError(f"{run.path / 'scenario.resolved.yaml'}: demand.served is empty")
     return pd.DataFrame(rows)
@@ -127,9 +146,13 @@ def _chosen(run: RunData, cat: pd.DataFrame, flows: pd.DataFrame) -> gpd.GeoData
     sites = t["sites"][t["sites"]["open"]].copy()
     gpus = t["fleet"].groupby(["site_id", "gpu_id"])["gpus_installed"].first().unstack(fill_value=0)
     energy = t["energy_capacity"]
-    cap = energy.pivot_table(index="site_id", columns="tech_id", values="capacity_mw", aggfunc="sum", fill_value=0)
+    cap = energy.pivot_table(
+        index="site_id", columns="tech_id", values="capacity_mw", aggfunc="sum", fill_value=0
+    )
     supply = energy[energy["tech_id"] != "battery"].set_index("site_id")
-    out = sites.drop(columns=["open"]).rename(columns={"facility_peak_mw": "facility_mw"}).astype({"gpus": int})
+    out = (
+        sites.drop(columns=["open"]).rename(columns={"facility_peak_mw": "facility_mw"}).astype({"gpus": int})
+    )
     out.insert(2, "country", cat["country"].reindex(out["site_id"]).to_numpy())
     mtok_per_yr = out["tokens_per_s"] * SECONDS_PER_YEAR / 1e6
     out["water_l_per_mtok"] = (out["water_ml_per_yr"] * 1e6 / mtok_per_yr).where(mtok_per_yr > 0)
@@ -140,52 +163,97 @@ def _chosen(run: RunData, cat: pd.DataFrame, flows: pd.DataFrame) -> gpd.GeoData
         sup = supply.loc[[sid]] if sid in supply.index else supply.iloc[:0]
         key = "generation_mwh_per_yr" if sup["generation_mwh_per_yr"].sum() > 0 else "capacity_mw"
         served = flows[flows["site_id"] == sid].groupby("region_id")["tokens_per_s"].sum()
-        rows.append({
-            "gpus_by_type": _text(g.astype(int).to_dict(), "{:,}"),
-            "energy_capacity": _text(c.to_dict(), "{:,.1f} MW"),
-            "dominant_tech": str(sup.sort_values(key).iloc[-1]["tech_id"]) if len(sup) else "",
-            "regions_served": "; ".join(f"{r} {fmt_tokens(v)}" for r, v in served.items()),
-            **{f"gpus_{k}": int(v) for k, v in g.items()},
-            **{f"energy_mw_{k}": float(v) for k, v in c.items()},
-        })
+        rows.append(
+            {
+                "gpus_by_type": _text(g.astype(int).to_dict(), "{:,}"),
+                "energy_capacity": _text(c.to_dict(), "{:,.1f} MW"),
+                "dominant_tech": str(sup.sort_values(key).iloc[-1]["tech_id"]) if len(sup) else "",
+                "regions_served": "; ".join(f"{r} {fmt_tokens(v)}" for r, v in served.items()),
+                **{f"gpus_{k}": int(v) for k, v in g.items()},
+                **{f"energy_mw_{k}": float(v) for k, v in c.items()},
+            }
+        )
     extra = pd.DataFrame(rows, index=out.index)
     num = [c for c in extra.columns if c.startswith(("gpus_", "energy_mw_")) and c != "gpus_by_type"]
     extra[num] = extra[num].fillna(0).astype({c: int for c in num if c.startswith("gpus_")})
     return _points(pd.concat([out, extra], axis=1))
 
 
-CANDIDATE_COLUMNS = ["country", "state", "climate_class", "best_pue", "electricity_price_usd_per_mwh", "gas_price_usd_per_mmbtu", "grid_co2_g_per_kwh",
-                     "grid_clean_share", "pv_cf", "wind_cf", "water_stress", "water_limit_ml_per_yr", "campus_mw_max"]
+CANDIDATE_COLUMNS = [
+    "country",
+    "state",
+    "climate_class",
+    "best_pue",
+    "electricity_price_usd_per_mwh",
+    "gas_price_usd_per_mmbtu",
+    "grid_co2_g_per_kwh",
+    "grid_clean_share",
+    "pv_cf",
+    "wind_cf",
+    "water_stress",
+    "water_limit_ml_per_yr",
+    "campus_mw_max",
+]
 
 
-def _closed(run: RunData, cat: pd.DataFrame, rtt: pd.DataFrame, streams: pd.DataFrame, chosen: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _closed(
+    run: RunData, cat: pd.DataFrame, rtt: pd.DataFrame, streams: pd.DataFrame, chosen: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
     sites = run.tables["sites"]
-    closed = sites[~sites["open"]][["site_id", "name", "lat", "lon"]].join(cat[CANDIDATE_COLUMNS], on="site_id")
+    closed = sites[~sites["open"]][["site_id", "name", "lat", "lon"]].join(
+        cat[CANDIDATE_COLUMNS], on="site_id"
+    )
     reasons = [not_chosen_reason(s, run, cat, rtt, streams, chosen) for s in closed["site_id"]]
     closed["reason_code"], closed["reason"] = [c for c, _ in reasons], [t for _, t in reasons]
-    closed["streams_in_reach"] = [int(rtt.loc[s].le(streams["budget_ms"].to_numpy()).sum()) for s in closed["site_id"]]
+    closed["streams_in_reach"] = [
+        int(rtt.loc[s].le(streams["budget_ms"].to_numpy()).sum()) for s in closed["site_id"]
+    ]
     closed["nearest_rtt_ms"] = [float(rtt.loc[s].min()) for s in closed["site_id"]]
     return _points(closed)
 
 
 def _regions(regions: pd.DataFrame, streams: pd.DataFrame, flows: pd.DataFrame) -> gpd.GeoDataFrame:
     by_region = streams.groupby("region_id", sort=False)
-    return _points(pd.DataFrame({
-        "region_id": regions.index, "name": regions["name"].to_numpy(), "lat": regions["lat"].to_numpy(), "lon": regions["lon"].to_numpy(),
-        "tokens_per_s": by_region["tokens_per_s"].sum().reindex(regions.index).to_numpy(),
-        "served_tokens_per_s": flows.groupby("region_id")["tokens_per_s"].sum().reindex(regions.index).fillna(0).to_numpy(),
-        "demand_by_model": [_text(by_region.get_group(r).set_index("model_id")["tokens_per_s"].to_dict(), "{:,.0f}") for r in regions.index],
-        "served_by": ["; ".join(dict.fromkeys(flows.loc[flows["region_id"] == r, "site_id"])) for r in regions.index],
-    }))
+    return _points(
+        pd.DataFrame(
+            {
+                "region_id": regions.index,
+                "name": regions["name"].to_numpy(),
+                "lat": regions["lat"].to_numpy(),
+                "lon": regions["lon"].to_numpy(),
+                "tokens_per_s": by_region["tokens_per_s"].sum().reindex(regions.index).to_numpy(),
+                "served_tokens_per_s": flows.groupby("region_id")["tokens_per_s"]
+                .sum()
+                .reindex(regions.index)
+                .fillna(0)
+                .to_numpy(),
+                "demand_by_model": [
+                    _text(by_region.get_group(r).set_index("model_id")["tokens_per_s"].to_dict(), "{:,.0f}")
+                    for r in regions.index
+                ],
+                "served_by": [
+                    "; ".join(dict.fromkeys(flows.loc[flows["region_id"] == r, "site_id"]))
+                    for r in regions.index
+                ],
+            }
+        )
+    )
 
 
 def _flow_lines(sites: pd.DataFrame, regions: pd.DataFrame, flows: pd.DataFrame) -> gpd.GeoDataFrame:
     groups = flows.groupby(["site_id", "region_id"], sort=False)
-    agg = groups.agg(tokens_per_s=("tokens_per_s", "sum"), rtt_ms=("rtt_ms", "first"), latency_budget_ms=("latency_budget_ms", "min"))
+    agg = groups.agg(
+        tokens_per_s=("tokens_per_s", "sum"),
+        rtt_ms=("rtt_ms", "first"),
+        latency_budget_ms=("latency_budget_ms", "min"),
+    )
     agg["models"] = [_text(g.set_index("model_id")["tokens_per_s"].to_dict(), "{:,.0f}") for _, g in groups]
     agg = agg.reset_index()
     pos = sites.set_index("site_id")
-    lines = [LineString([(pos.at[s, "lon"], pos.at[s, "lat"]), (regions.at[r, "lon"], regions.at[r, "lat"])]) for s, r in zip(agg["site_id"], agg["region_id"])]
+    lines = [
+        LineString([(pos.at[s, "lon"], pos.at[s, "lat"]), (regions.at[r, "lon"], regions.at[r, "lat"])])
+        for s, r in zip(agg["site_id"], agg["region_id"])
+    ]
     return gpd.GeoDataFrame(agg, geometry=lines, crs=CRS)
 
 
@@ -200,28 +268,60 @@ def build_map_data(run: RunData) -> MapData:
         raise InputError(f"{tables / 'sites.csv'}: no open site; nothing to map")
     unknown = sorted(set(streams["region_id"]) - set(catalogs.regions.index))
     if unknown:
-        raise InputError(f"{run.path / 'scenario.resolved.yaml'}: demand region(s) {', '.join(unknown)} not in data/regions.csv")
-    stray = sorted(set(flows["site_id"]) - set(sites["site_id"])) + sorted(set(flows["region_id"]) - set(streams["region_id"]))
+        raise InputError(
+            f"{run.path / 'scenario.resolved.yaml'}: demand region(s) {', '.join(unknown)} not in data/regions.csv"
+        )
+    stray = sorted(set(flows["site_id"]) - set(sites["site_id"])) + sorted(
+        set(flows["region_id"]) - set(streams["region_id"])
+    )
     if stray:
-        raise InputError(f"{tables / 'flows.csv'}: site or region id(s) {', '.join(stray)} not in sites.csv / the scenario's demand")
+        raise InputError(
+            f"{tables / 'flows.csv'}: site or region id(s) {', '.join(stray)} not in sites.csv / the scenario's demand"
+        )
     cat = _catalog_sites(run)
     regions = catalogs.regions.loc[list(dict.fromkeys(streams["region_id"]))]
     route, speed = catalogs.facility["fibre_route_factor"], catalogs.facility["fibre_speed_km_per_ms"]
-    rtt = pd.DataFrame([[fibre_round_trip_ms(great_circle_km(s.lat, s.lon, regions.at[r, "lat"], regions.at[r, "lon"]), route, speed)
-                         for r in streams["region_id"]] for s in sites.itertuples()], index=sites["site_id"])
+    rtt = pd.DataFrame(
+        [
+            [
+                fibre_round_trip_ms(
+                    great_circle_km(s.lat, s.lon, regions.at[r, "lat"], regions.at[r, "lon"]), route, speed
+                )
+                for r in streams["region_id"]
+            ]
+            for s in sites.itertuples()
+        ],
+        index=sites["site_id"],
+    )
     chosen = _chosen(run, cat, flows)
     reg = _regions(regions, streams, flows)
-    layers = {"sites_chosen": chosen, "sites_not_chosen": _closed(run, cat, rtt, streams, chosen), "demand_regions": reg, "flows": _flow_lines(sites, regions, flows)}
-    title = (f"{run.name}: {run.number('served_tokens_per_s') / 1e6:,.3g} M tokens/s at {run.number('cost_usd_per_mtok'):.3f} $/Mtok, "
-             f"{run.number('gco2e_per_mtok'):,.0f} gCO2e/Mtok, {fmt_mw(run.number('it_mw'))} MW IT")
-    return MapData(run.name, title, layers, _extent(pd.concat([sites["lon"], reg["lon"]]), pd.concat([sites["lat"], reg["lat"]])))
+    layers = {
+        "sites_chosen": chosen,
+        "sites_not_chosen": _closed(run, cat, rtt, streams, chosen),
+        "demand_regions": reg,
+        "flows": _flow_lines(sites, regions, flows),
+    }
+    title = (
+        f"{run.name}: {run.number('served_tokens_per_s') / 1e6:,.3g} M tokens/s at {run.number('cost_usd_per_mtok'):.3f} $/Mtok, "
+        f"{run.number('gco2e_per_mtok'):,.0f} gCO2e/Mtok, {fmt_mw(run.number('it_mw'))} MW IT"
+    )
+    return MapData(
+        run.name,
+        title,
+        layers,
+        _extent(pd.concat([sites["lon"], reg["lon"]]), pd.concat([sites["lat"], reg["lat"]])),
+    )
 
 
 def _extent(x: pd.Series, y: pd.Series) -> tuple[float, float, float, float]:
     """Bounding box of the points with a margin, at least 2 degrees each way."""
     dx, dy = max(x.max() - x.min(), 2.0), max(y.max() - y.min(), 2.0)
-    return (float(max(x.min() - _MARGIN * dx, -180.0)), float(max(y.min() - _MARGIN * dy, -85.0)),
-            float(min(x.max() + _MARGIN * dx, 180.0)), float(min(y.max() + _MARGIN * dy, 85.0)))
+    return (
+        float(max(x.min() - _MARGIN * dx, -180.0)),
+        float(max(y.min() - _MARGIN * dy, -85.0)),
+        float(min(x.max() + _MARGIN * dx, 180.0)),
+        float(min(y.max() + _MARGIN * dy, 85.0)),
+    )
 
 
 def load_map_data(run_dir: Path | str) -> MapData:

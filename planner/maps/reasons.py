@@ -30,12 +30,18 @@ def fmt_tokens(x: float) -> str:
 
 
 PRICE_CRITERIA = {  # column: (+1 higher is better / -1 lower is better, label, format)
-    "electricity_price_usd_per_mwh": (-1, "electricity", "{:.0f} $/MWh"), "gas_price_usd_per_mmbtu": (-1, "gas", "{:.2f} $/MMBtu"),
-    "wind_cf": (1, "wind CF", "{:.2f}"), "pv_cf": (1, "PV CF", "{:.2f}"), "best_pue": (-1, "best PUE", "{:.2f}"),
+    "electricity_price_usd_per_mwh": (-1, "electricity", "{:.0f} $/MWh"),
+    "gas_price_usd_per_mmbtu": (-1, "gas", "{:.2f} $/MMBtu"),
+    "wind_cf": (1, "wind CF", "{:.2f}"),
+    "pv_cf": (1, "PV CF", "{:.2f}"),
+    "best_pue": (-1, "best PUE", "{:.2f}"),
 }
 CARBON_CRITERIA = {
-    "grid_co2_g_per_kwh": (-1, "grid", "{:.0f} gCO2e/kWh"), "grid_clean_share": (1, "clean share", "{:.0%}"),
-    "wind_cf": (1, "wind CF", "{:.2f}"), "pv_cf": (1, "PV CF", "{:.2f}"), "best_pue": (-1, "best PUE", "{:.2f}"),
+    "grid_co2_g_per_kwh": (-1, "grid", "{:.0f} gCO2e/kWh"),
+    "grid_clean_share": (1, "clean share", "{:.0%}"),
+    "wind_cf": (1, "wind CF", "{:.2f}"),
+    "pv_cf": (1, "PV CF", "{:.2f}"),
+    "best_pue": (-1, "best PUE", "{:.2f}"),
 }
 
 
@@ -45,17 +51,28 @@ def dominated(me: pd.Series, them: pd.Series, criteria: dict) -> str | None:
     diff = [criteria[c][0] * (them[c] - me[c]) for c in cols]
     if not cols or min(diff) < 0 or max(diff) <= 0:
         return None
-    return ", ".join(f"{criteria[c][1]} {criteria[c][2].format(me[c])} vs {criteria[c][2].format(them[c])}" for c in cols)
+    return ", ".join(
+        f"{criteria[c][1]} {criteria[c][2].format(me[c])} vs {criteria[c][2].format(them[c])}" for c in cols
+    )
 
 
-def not_chosen_reason(sid: str, run: RunData, cat: pd.DataFrame, rtt: pd.DataFrame, streams: pd.DataFrame, chosen: gpd.GeoDataFrame) -> tuple[str, str]:
+def not_chosen_reason(
+    sid: str,
+    run: RunData,
+    cat: pd.DataFrame,
+    rtt: pd.DataFrame,
+    streams: pd.DataFrame,
+    chosen: gpd.GeoDataFrame,
+) -> tuple[str, str]:
     """(reason_code, reason) for a closed candidate site; see the module docstring."""
     within = rtt.le(streams["budget_ms"].to_numpy(), axis=1)
     if not within.loc[sid].any():
         i = int((rtt.loc[sid] - streams["budget_ms"].to_numpy()).to_numpy().argmin())
         k = streams.iloc[i]
-        return "latency", (f"latency: no demand stream within its budget (closest: {k.region_id} {k.model_id}, "
-                           f"{rtt.loc[sid].iloc[i]:.0f} ms round trip vs {k.budget_ms:g} ms budget)")
+        return "latency", (
+            f"latency: no demand stream within its budget (closest: {k.region_id} {k.model_id}, "
+            f"{rtt.loc[sid].iloc[i]:.0f} ms round trip vs {k.budget_ms:g} ms budget)"
+        )
     rivals = [c for c in chosen["site_id"] if (within.loc[c] & within.loc[sid]).any()]
     me, smallest, objective = cat.loc[sid], chosen["tokens_per_s"].min(), run.summary["objective"]
     pol = run.scenario.get("policy") or {}
@@ -64,9 +81,13 @@ def not_chosen_reason(sid: str, run: RunData, cat: pd.DataFrame, rtt: pd.DataFra
         litres_per_token = me["best_wue"] * run.number("it_joules_per_token") / 3.6e6
         cap_tps = limit * 1e6 / litres_per_token / SECONDS_PER_YEAR
         if cap_tps < 0.1 * smallest:
-            return "water", (f"water: its limit of {limit:,.0f} ML/yr allows about {fmt_tokens(cap_tps)} even with the least "
-                             f"water-using cooling ({me['best_wue']:g} L/kWh), a fraction of the {fmt_tokens(smallest)} of the smallest chosen site")
-    carbon_matters = bool(run.scenario.get("carbon_price_usd_per_t")) or any(pol.get(k) is not None for k in ("carbon_cap_t_per_yr", "clean_energy_share"))
+            return "water", (
+                f"water: its limit of {limit:,.0f} ML/yr allows about {fmt_tokens(cap_tps)} even with the least "
+                f"water-using cooling ({me['best_wue']:g} L/kWh), a fraction of the {fmt_tokens(smallest)} of the smallest chosen site"
+            )
+    carbon_matters = bool(run.scenario.get("carbon_price_usd_per_t")) or any(
+        pol.get(k) is not None for k in ("carbon_cap_t_per_yr", "clean_energy_share")
+    )
     checks = [("price", "energy dearer", PRICE_CRITERIA)] if objective != "carbon" else []
     if objective == "carbon" or carbon_matters:
         checks.append(("carbon", "supply dirtier", CARBON_CRITERIA))
@@ -84,5 +105,7 @@ def best_cooling(run: RunData, climates: pd.Series, column: str) -> pd.Series:
     from planner.catalogs.load import load_catalogs
 
     cc = load_catalogs().cooling_climate[column]
-    allowed = (run.scenario.get("technologies") or {}).get("cooling") or list(cc.index.get_level_values(0).unique())
+    allowed = (run.scenario.get("technologies") or {}).get("cooling") or list(
+        cc.index.get_level_values(0).unique()
+    )
     return climates.map(cc[cc.index.get_level_values(0).isin(allowed)].groupby(level=1).min())

@@ -57,8 +57,16 @@ def _short(name: str) -> str:
 
 
 # label positions around a marker: (x, y) offset in marker radii, horizontal and vertical alignment
-_SPOTS = ((1, 0.3, "left", "bottom"), (1, -0.3, "left", "top"), (-1, 0.3, "right", "bottom"), (-1, -0.3, "right", "top"),
-          (0, 1, "center", "bottom"), (0, -1, "center", "top"), (1, 0, "left", "center"), (-1, 0, "right", "center"))
+_SPOTS = (
+    (1, 0.3, "left", "bottom"),
+    (1, -0.3, "left", "top"),
+    (-1, 0.3, "right", "bottom"),
+    (-1, -0.3, "right", "top"),
+    (0, 1, "center", "bottom"),
+    (0, -1, "center", "top"),
+    (1, 0, "left", "center"),
+    (-1, 0, "right", "center"),
+)
 
 
 def _overlap(a, b) -> float:
@@ -66,7 +74,12 @@ def _overlap(a, b) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def _place_labels(fig: Figure, ax, labels: list[tuple[str, float, float, float, dict]], markers: list[tuple[float, float, float]]) -> None:
+def _place_labels(
+    fig: Figure,
+    ax,
+    labels: list[tuple[str, float, float, float, dict]],
+    markers: list[tuple[float, float, float]],
+) -> None:
     """Greedy label placement: each label (text, lon, lat, marker radius [pt], style) takes the first
     spot around its marker that overlaps no marker, no earlier label and stays inside the map, else the least bad one."""
     renderer = fig.canvas.get_renderer()
@@ -80,7 +93,16 @@ def _place_labels(fig: Figure, ax, labels: list[tuple[str, float, float, float, 
     for text, x, y, r, style in labels:
         best = None
         for dx, dy, ha, va in _SPOTS:
-            t = ax.annotate(text, (x, y), xytext=(dx * (r + 3), dy * (r + 3)), textcoords="offset points", ha=ha, va=va, path_effects=HALO, **style)
+            t = ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx * (r + 3), dy * (r + 3)),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                path_effects=HALO,
+                **style,
+            )
             box = t.get_window_extent(renderer).extents
             area = (box[2] - box[0]) * (box[3] - box[1])
             score = sum(_overlap(box, o) for o in taken) + 10 * (area - _overlap(box, frame))
@@ -113,20 +135,56 @@ def write_static(data: MapData, path: Path) -> None:
     tmax = max(float(flows["tokens_per_s"].max()) if len(flows) else 1.0, 1.0)
     for geom, tps in zip(flows.geometry, flows["tokens_per_s"]):
         xs, ys = geom.xy
-        ax.plot(xs, ys, color=FLOW, alpha=0.55, linewidth=0.8 + 5.0 * tps / tmax, solid_capstyle="round", zorder=2)
+        ax.plot(
+            xs, ys, color=FLOW, alpha=0.55, linewidth=0.8 + 5.0 * tps / tmax, solid_capstyle="round", zorder=2
+        )
 
     far = closed["reason_code"] == "latency"
-    ax.scatter(closed.geometry.x[~far], closed.geometry.y[~far], s=28, facecolors="white", edgecolors="#6b6b6b", linewidths=1.0, zorder=3)
-    ax.scatter(closed.geometry.x[far], closed.geometry.y[far], s=28, marker="x", color="#9b3b3b", linewidths=1.2, zorder=3)
+    ax.scatter(
+        closed.geometry.x[~far],
+        closed.geometry.y[~far],
+        s=28,
+        facecolors="white",
+        edgecolors="#6b6b6b",
+        linewidths=1.0,
+        zorder=3,
+    )
+    ax.scatter(
+        closed.geometry.x[far],
+        closed.geometry.y[far],
+        s=28,
+        marker="x",
+        color="#9b3b3b",
+        linewidths=1.2,
+        zorder=3,
+    )
 
-    region_area = 30 + 250 * regions["tokens_per_s"] / max(float(regions["tokens_per_s"].max()), 1.0)  # [pt^2]
-    ax.scatter(regions.geometry.x, regions.geometry.y, s=region_area, marker="s",
-               facecolors="#ffffff", edgecolors="#222222", linewidths=1.4, zorder=4)
+    region_area = 30 + 250 * regions["tokens_per_s"] / max(
+        float(regions["tokens_per_s"].max()), 1.0
+    )  # [pt^2]
+    ax.scatter(
+        regions.geometry.x,
+        regions.geometry.y,
+        s=region_area,
+        marker="s",
+        facecolors="#ffffff",
+        edgecolors="#222222",
+        linewidths=1.4,
+        zorder=4,
+    )
 
     mw_max = float(chosen["it_mw"].max())
     colours = [TECH_COLOURS.get(t, OTHER_COLOUR) for t in chosen["dominant_tech"]]
-    ax.scatter(chosen.geometry.x, chosen.geometry.y, s=site_area_pt2(chosen["it_mw"], mw_max), c=colours,
-               edgecolors="#1a1a1a", linewidths=1.1, alpha=0.92, zorder=5)
+    ax.scatter(
+        chosen.geometry.x,
+        chosen.geometry.y,
+        s=site_area_pt2(chosen["it_mw"], mw_max),
+        c=colours,
+        edgecolors="#1a1a1a",
+        linewidths=1.1,
+        alpha=0.92,
+        zorder=5,
+    )
 
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -135,12 +193,37 @@ def write_static(data: MapData, path: Path) -> None:
     ax.set_ylabel("")
     site_r = np.sqrt(site_area_pt2(chosen["it_mw"], mw_max)) / 2
     region_r = np.sqrt(region_area) / 2
-    labels = [(f"{_short(s.name)}\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok", s.geometry.x, s.geometry.y, r,
-               {"fontsize": 8, "fontweight": "bold", "color": "#111111", "zorder": 7}) for s, r in zip(chosen.itertuples(), site_r)]
-    labels += [(f"{g.region_id} ({_short(g.name)})\n{fmt_tokens(g.tokens_per_s)}", g.geometry.x, g.geometry.y, r, {"fontsize": 7.5, "color": "#222222", "zorder": 6})
-               for g, r in zip(regions.itertuples(), region_r)]
+    labels = [
+        (
+            f"{_short(s.name)}\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok",
+            s.geometry.x,
+            s.geometry.y,
+            r,
+            {"fontsize": 8, "fontweight": "bold", "color": "#111111", "zorder": 7},
+        )
+        for s, r in zip(chosen.itertuples(), site_r)
+    ]
+    labels += [
+        (
+            f"{g.region_id} ({_short(g.name)})\n{fmt_tokens(g.tokens_per_s)}",
+            g.geometry.x,
+            g.geometry.y,
+            r,
+            {"fontsize": 7.5, "color": "#222222", "zorder": 6},
+        )
+        for g, r in zip(regions.itertuples(), region_r)
+    ]
     if len(closed) <= MAX_CANDIDATE_LABELS:
-        labels += [(_short(c.name), c.geometry.x, c.geometry.y, 3.0, {"fontsize": 7, "color": "#666666", "zorder": 6}) for c in closed.itertuples()]
+        labels += [
+            (
+                _short(c.name),
+                c.geometry.x,
+                c.geometry.y,
+                3.0,
+                {"fontsize": 7, "color": "#666666", "zorder": 6},
+            )
+            for c in closed.itertuples()
+        ]
     markers = [(lab[1], lab[2], lab[3]) for lab in labels] + [(p.x, p.y, 3.0) for p in closed.geometry]
     _place_labels(fig, ax, labels, markers)
     ax.tick_params(labelsize=7, colors="#666666", length=2)
@@ -149,9 +232,21 @@ def write_static(data: MapData, path: Path) -> None:
     for spine in ax.spines.values():
         spine.set_color("#999999")
     fig.suptitle(data.title, x=0.03, y=0.975, ha="left", fontsize=13, fontweight="bold")
-    fig.text(0.03, 0.915, f"{len(chosen)} site{'s' if len(chosen) != 1 else ''} chosen of {len(chosen) + len(closed)} candidates; marker area ~ MW IT, colour = dominant "
-             "energy supply; lines = serving flows (width ~ tokens/s)", fontsize=9, color="#444444")
-    fig.text(0.03, 0.03, ATTRIBUTION + (STATES_ATTRIBUTION if "states" in base else ""), fontsize=6.5, color="#777777")
+    fig.text(
+        0.03,
+        0.915,
+        f"{len(chosen)} site{'s' if len(chosen) != 1 else ''} chosen of {len(chosen) + len(closed)} candidates; marker area ~ MW IT, colour = dominant "
+        "energy supply; lines = serving flows (width ~ tokens/s)",
+        fontsize=9,
+        color="#444444",
+    )
+    fig.text(
+        0.03,
+        0.03,
+        ATTRIBUTION + (STATES_ATTRIBUTION if "states" in base else ""),
+        fontsize=6.5,
+        color="#777777",
+    )
     _legend(fig, chosen, mw_max, bool(far.any()))
     fig.savefig(path, format=fmt, facecolor="white")
 
@@ -159,16 +254,78 @@ def write_static(data: MapData, path: Path) -> None:
 def _legend(fig: Figure, chosen, mw_max: float, any_far: bool) -> None:
     """Legend beside the map: supply colours, MW sizes, candidates, regions, flows."""
     dot = {"marker": "o", "linestyle": "", "markeredgecolor": "#1a1a1a"}
-    handles = [Line2D([], [], color=TECH_COLOURS.get(t, OTHER_COLOUR), markersize=9, label=f"supply: {t}", **dot)
-               for t in dict.fromkeys(chosen["dominant_tech"])]
-    handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#6b6b6b", markersize=6, label="candidate, not chosen"))
+    handles = [
+        Line2D([], [], color=TECH_COLOURS.get(t, OTHER_COLOUR), markersize=9, label=f"supply: {t}", **dot)
+        for t in dict.fromkeys(chosen["dominant_tech"])
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor="#6b6b6b",
+            markersize=6,
+            label="candidate, not chosen",
+        )
+    )
     if any_far:
-        handles.append(Line2D([], [], marker="x", linestyle="", color="#9b3b3b", markersize=6, label="candidate, beyond latency budgets"))
-    handles.append(Line2D([], [], marker="s", linestyle="", markerfacecolor="white", markeredgecolor="#222222", markersize=8, label="demand region (size ~ tokens/s)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="x",
+                linestyle="",
+                color="#9b3b3b",
+                markersize=6,
+                label="candidate, beyond latency budgets",
+            )
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="s",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor="#222222",
+            markersize=8,
+            label="demand region (size ~ tokens/s)",
+        )
+    )
     handles.append(Line2D([], [], color=FLOW, alpha=0.55, linewidth=3, label="serving flow"))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.785, 0.88), fontsize=8.5, frameon=False,
-               labelspacing=1.1, borderpad=0.2, handletextpad=0.9)
-    sizes = [Line2D([], [], color="#d0d0d0", markersize=math.sqrt(float(site_area_pt2(np.array([mw]), mw_max)[0])), label=f"{fmt_mw(mw)} MW IT", **dot)
-             for mw in (mw_max, mw_max / 4)]
-    fig.legend(handles=sizes, title="chosen site size", title_fontsize=8.5, loc="upper left", bbox_to_anchor=(0.785, 0.45), fontsize=8.5,
-               frameon=False, labelspacing=2.2, borderpad=0.2, handletextpad=1.6, alignment="left")
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.785, 0.88),
+        fontsize=8.5,
+        frameon=False,
+        labelspacing=1.1,
+        borderpad=0.2,
+        handletextpad=0.9,
+    )
+    sizes = [
+        Line2D(
+            [],
+            [],
+            color="#d0d0d0",
+            markersize=math.sqrt(float(site_area_pt2(np.array([mw]), mw_max)[0])),
+            label=f"{fmt_mw(mw)} MW IT",
+            **dot,
+        )
+        for mw in (mw_max, mw_max / 4)
+    ]
+    fig.legend(
+        handles=sizes,
+        title="chosen site size",
+        title_fontsize=8.5,
+        loc="upper left",
+        bbox_to_anchor=(0.785, 0.45),
+        fontsize=8.5,
+        frameon=False,
+        labelspacing=2.2,
+        borderpad=0.2,
+        handletextpad=1.6,
+        alignment="left",
+    )

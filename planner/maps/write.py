@@ -46,7 +46,13 @@ def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path
         raise InputError(f"map format(s) {', '.join(bad) or '(none)'}: allowed: {', '.join(ALL_FORMATS)}")
     run_dir = Path(run_dir)
     data = load_map_data(run_dir)
-    writers = {"geojson": write_geojson, "gpkg": write_gpkg, "png": write_static, "svg": write_static, "html": write_html}
+    writers = {
+        "geojson": write_geojson,
+        "gpkg": write_gpkg,
+        "png": write_static,
+        "svg": write_static,
+        "html": write_html,
+    }
     done: list[tuple[Path, Path]] = []
     try:
         for fmt in dict.fromkeys(formats):

@@ -38,7 +38,9 @@ def add_demand(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         if elastic:
             served = served + b.unmet[r, mod]
         if isinstance(served, int):  # no site in reach: explained before the model is built
-            raise InfeasibleError(f"no candidate site is within {inp.latency_budget_ms[r, mod]:g} ms of region {r} for {mod}")
+            raise InfeasibleError(
+                f"no candidate site is within {inp.latency_budget_ms[r, mod]:g} ms of region {r} for {mod}"
+            )
         return served == b.demand[r, mod]
 
     b.meet = pyo.Constraint(b.K, rule=meet)
@@ -47,7 +49,11 @@ def add_demand(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         b.max_share = pyo.Param(initialize=share, units=dimensionless)
         b.share_limit = pyo.Constraint(
             inp.sites,
-            rule=lambda b, s: (sum(b.flow[i] for i in by_site[s]) <= b.max_share * sum(b.demand[k] for k in b.K)) if by_site[s] else pyo.Constraint.Skip,
+            rule=lambda b, s: (
+                (sum(b.flow[i] for i in by_site[s]) <= b.max_share * sum(b.demand[k] for k in b.K))
+                if by_site[s]
+                else pyo.Constraint.Skip
+            ),
         )
     b.served_at = pyo.Expression(inp.sites, rule=lambda b, s: sum(b.flow[i] for i in by_site[s]))
     return b

@@ -42,25 +42,58 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     b.T = pyo.Set(initialize=T, ordered=True)
     b.E = pyo.Set(initialize=inp.generators, ordered=True)
     b.weight = pyo.Param(b.T, initialize=dict(enumerate(inp.slices.weight_h)), units=hr / yr)
-    b.avail = pyo.Param([(s, e, t) for s in inp.sites for e in inp.generators for t in T], initialize=lambda _, s, e, t: inp.availability[s, e, t], units=dimensionless, within=pyo.Any)
-    b.cap = pyo.Var(site.S, b.E, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, e: (0, _upper_mw(inp, s, e, room)))
+    b.avail = pyo.Param(
+        [(s, e, t) for s in inp.sites for e in inp.generators for t in T],
+        initialize=lambda _, s, e, t: inp.availability[s, e, t],
+        units=dimensionless,
+        within=pyo.Any,
+    )
+    b.cap = pyo.Var(
+        site.S,
+        b.E,
+        domain=pyo.NonNegativeReals,
+        units=MW,
+        bounds=lambda _, s, e: (0, _upper_mw(inp, s, e, room)),
+    )
     modular = [e for e in inp.generators if inp.module_mw[e] > 0]
     if modular:
         b.module_mw = pyo.Param(modular, initialize={e: inp.module_mw[e] for e in modular}, units=MW)
-        b.modules = pyo.Var(site.S, modular, domain=pyo.NonNegativeIntegers, bounds=lambda _, s, e: (0, int(_upper_mw(inp, s, e, room) // inp.module_mw[e]) + 1))
-        b.modular = pyo.Constraint(site.S, modular, rule=lambda b, s, e: b.cap[s, e] == b.module_mw[e] * b.modules[s, e])
+        b.modules = pyo.Var(
+            site.S,
+            modular,
+            domain=pyo.NonNegativeIntegers,
+            bounds=lambda _, s, e: (0, int(_upper_mw(inp, s, e, room) // inp.module_mw[e]) + 1),
+        )
+        b.modular = pyo.Constraint(
+            site.S, modular, rule=lambda b, s, e: b.cap[s, e] == b.module_mw[e] * b.modules[s, e]
+        )
     b.gen = pyo.Var(site.S, b.E, b.T, domain=pyo.NonNegativeReals, units=MW)
-    b.within_availability = pyo.Constraint(site.S, b.E, b.T, rule=lambda b, s, e, t: b.gen[s, e, t] <= b.avail[s, e, t] * b.cap[s, e])
+    b.within_availability = pyo.Constraint(
+        site.S, b.E, b.T, rule=lambda b, s, e, t: b.gen[s, e, t] <= b.avail[s, e, t] * b.cap[s, e]
+    )
 
     has_grid = "grid" in inp.techs
     b.grid_mw = pyo.Param(site.S, initialize=inp.grid_mw, units=MW)
-    b.grid_cap = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s: (0, (inp.grid_mw[s] + (_upper_mw(inp, s, "grid", room) if elastic else 0.0)) if has_grid else 0.0))
+    b.grid_cap = pyo.Var(
+        site.S,
+        domain=pyo.NonNegativeReals,
+        units=MW,
+        bounds=lambda _, s: (
+            0,
+            (inp.grid_mw[s] + (_upper_mw(inp, s, "grid", room) if elastic else 0.0)) if has_grid else 0.0,
+        ),
+    )
     b.grid = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
     if elastic:
         b.grid_overrun = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW)
         b.firm_shortfall = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW)
         b.unsupplied = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
-    b.grid_limit = pyo.Constraint(site.S, rule=lambda b, s: b.grid_cap[s] <= b.grid_mw[s] * site.open[s] + (b.grid_overrun[s] if elastic else 0))
+    b.grid_limit = pyo.Constraint(
+        site.S,
+        rule=lambda b, s: (
+            b.grid_cap[s] <= b.grid_mw[s] * site.open[s] + (b.grid_overrun[s] if elastic else 0)
+        ),
+    )
     b.grid_within_cap = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.grid[s, t] <= b.grid_cap[s])
 
     if inp.storage:
@@ -103,8 +136,15 @@ def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -
     b.eta = pyo.Param(initialize=inp.storage_efficiency, units=dimensionless)
     b.max_hours = pyo.Param(initialize=inp.storage_max_hours, units=hr)
     b.step = pyo.Param(initialize=1.0, units=hr)
-    b.st_power = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s]))
-    b.st_energy = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MWh, bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s] * inp.storage_max_hours))
+    b.st_power = pyo.Var(
+        site.S, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s])
+    )
+    b.st_energy = pyo.Var(
+        site.S,
+        domain=pyo.NonNegativeReals,
+        units=MWh,
+        bounds=lambda _, s: (0, 2 * room * inp.campus_mw[s] * inp.storage_max_hours),
+    )
     b.charge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
     b.discharge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
     sl = inp.slices
@@ -135,8 +175,18 @@ def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -
     b.soc_high = pyo.Var(site.S, b.D, domain=pyo.NonNegativeReals, units=MWh)
     b.soc_inter = pyo.Var(site.S, b.I, domain=pyo.NonNegativeReals, units=MWh)
     b.low_def = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc_low[s, int(sl.day[t])] <= b.soc[s, t])
-    b.high_def = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.soc_high[s, int(sl.day[t])])
-    b.inter_step = pyo.Constraint(site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i + 1] == b.soc_inter[s, i] + b.soc[s, last[a[i]]])
+    b.high_def = pyo.Constraint(
+        site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.soc_high[s, int(sl.day[t])]
+    )
+    b.inter_step = pyo.Constraint(
+        site.S,
+        range(len(a)),
+        rule=lambda b, s, i: b.soc_inter[s, i + 1] == b.soc_inter[s, i] + b.soc[s, last[a[i]]],
+    )
     b.inter_cyclic = pyo.Constraint(site.S, rule=lambda b, s: b.soc_inter[s, len(a)] == b.soc_inter[s, 0])
-    b.inter_low = pyo.Constraint(site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i] + b.soc_low[s, a[i]] >= 0)
-    b.inter_high = pyo.Constraint(site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i] + b.soc_high[s, a[i]] <= b.st_energy[s])
+    b.inter_low = pyo.Constraint(
+        site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i] + b.soc_low[s, a[i]] >= 0
+    )
+    b.inter_high = pyo.Constraint(
+        site.S, range(len(a)), rule=lambda b, s, i: b.soc_inter[s, i] + b.soc_high[s, a[i]] <= b.st_energy[s]
+    )

@@ -52,7 +52,9 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
     m = build_model(inp, objective="cost", elastic=True)
     outcome = highs_solve(m, options.model_copy(update={"mip_gap": max(options.mip_gap, 0.05)}))
     if not outcome.has_solution:
-        lines.append("the relaxed model with priced slack found no plan either; check the menu of GPUs and cooling")
+        lines.append(
+            "the relaxed model with priced slack found no plan either; check the menu of GPUs and cooling"
+        )
         return "\n".join(lines) or "no feasible plan exists"
     v = pyo.value
     reach = latency_reach(inp)
@@ -71,11 +73,17 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
     for s in inp.sites:
         if s in overrun:
             need = sum(v(m.site.it_cap[s, c]) for c in inp.coolings)
-            lines.append(f"site {s} would need {_fmt_mw(need)} MW IT but its campus limit is {_fmt_mw(inp.campus_mw[s])} MW")
+            lines.append(
+                f"site {s} would need {_fmt_mw(need)} MW IT but its campus limit is {_fmt_mw(inp.campus_mw[s])} MW"
+            )
         if v(m.energy.grid_overrun[s]) > TOL:
-            lines.append(f"site {s} would need {_fmt_mw(v(m.energy.grid_cap[s]))} MW of grid connection; only {_fmt_mw(inp.grid_mw[s])} MW is available")
+            lines.append(
+                f"site {s} would need {_fmt_mw(v(m.energy.grid_cap[s]))} MW of grid connection; only {_fmt_mw(inp.grid_mw[s])} MW is available"
+            )
         if v(m.energy.firm_shortfall[s]) > TOL:
-            lines.append(f"site {s} lacks {_fmt_mw(v(m.energy.firm_shortfall[s]))} MW of firm capacity (grid connection + dispatchable plant) to cover its peak facility load")
+            lines.append(
+                f"site {s} lacks {_fmt_mw(v(m.energy.firm_shortfall[s]))} MW of firm capacity (grid connection + dispatchable plant) to cover its peak facility load"
+            )
         short = [v(m.energy.unsupplied[s, t]) for t in range(inp.slices.n)]
         if max(short) > TOL:
             hours = sum(inp.slices.weight_h[t] for t, x in enumerate(short) if x > TOL)
@@ -84,14 +92,20 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
                 f"({', '.join(inp.techs)}): add storage, firm plant or a grid connection"
             )
         if hasattr(m.policy, "water_overrun") and v(m.policy.water_overrun[s]) > TOL:
-            lines.append(f"site {s} would consume {v(m.policy.water[s]):,.0f} ML/yr of water; its limit is {inp.water_limit_ml[s]:,.0f} ML/yr")
+            lines.append(
+                f"site {s} would consume {v(m.policy.water[s]):,.0f} ML/yr of water; its limit is {inp.water_limit_ml[s]:,.0f} ML/yr"
+            )
     if hasattr(m.policy, "carbon_overrun") and v(m.policy.carbon_overrun) > TOL:
         cap = inp.scenario.policy.carbon_cap_t_per_yr
-        lines.append(f"policy.carbon_cap_t_per_yr = {cap:,.0f} t/yr cannot be met: the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr (operational + upstream + embodied)")
+        lines.append(
+            f"policy.carbon_cap_t_per_yr = {cap:,.0f} t/yr cannot be met: the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr (operational + upstream + embodied)"
+        )
     if hasattr(m.policy, "clean_shortfall") and v(m.policy.clean_shortfall) > TOL:
         total = v(sum(m.energy.weight[t] * m.site.facility[s, t] for s in m.site.S for t in m.energy.T))
         got = v(m.policy.clean_energy) / total if total else 0.0
-        lines.append(f"policy.clean_energy_share = {inp.scenario.policy.clean_energy_share:.0%} cannot be met with the allowed technologies and sites (best reachable about {got:.1%})")
+        lines.append(
+            f"policy.clean_energy_share = {inp.scenario.policy.clean_energy_share:.0%} cannot be met with the allowed technologies and sites (best reachable about {got:.1%})"
+        )
     if hasattr(m.policy, "cfe_shortfall"):
         target = inp.scenario.policy.hourly_cfe_share
         for s in inp.sites:
@@ -103,7 +117,11 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
                     f"at best {target - short / load:.1%} of its load is matched hour by hour by carbon-free supply"
                 )
     if v(m.policy.sites_shortfall) > TOL:
-        lines.append(f"policy.min_sites = {inp.scenario.policy.min_sites} but only {len(inp.sites)} candidate sites are selected or usable")
+        lines.append(
+            f"policy.min_sites = {inp.scenario.policy.min_sites} but only {len(inp.sites)} candidate sites are selected or usable"
+        )
     if not lines:
-        lines.append("the constraints conflict only through integrality (module and GPU block sizes); try a larger time limit or looser limits")
+        lines.append(
+            "the constraints conflict only through integrality (module and GPU block sizes); try a larger time limit or looser limits"
+        )
     return "\n".join(dict.fromkeys(lines))

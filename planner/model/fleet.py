@@ -39,8 +39,22 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     b.G = pyo.Set(initialize=inp.gpus, ordered=True)
     b.M = pyo.Set(initialize=inp.models, ordered=True)
     served_at = {(s, mod) for s, (_, mod) in inp.flows}
-    b.SGM = pyo.Set(dimen=3, ordered=True, initialize=[(s, g, mod) for s in inp.sites for g in inp.gpus for mod in inp.models if (s, mod) in served_at and (g, mod) in inp.tps])
-    b.SM = pyo.Set(dimen=2, ordered=True, initialize=sorted(served_at, key=lambda x: (inp.sites.index(x[0]), inp.models.index(x[1]))))
+    b.SGM = pyo.Set(
+        dimen=3,
+        ordered=True,
+        initialize=[
+            (s, g, mod)
+            for s in inp.sites
+            for g in inp.gpus
+            for mod in inp.models
+            if (s, mod) in served_at and (g, mod) in inp.tps
+        ],
+    )
+    b.SM = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=sorted(served_at, key=lambda x: (inp.sites.index(x[0]), inp.models.index(x[1]))),
+    )
     b.node_mw = pyo.Param(b.G, initialize=inp.gpu_node_mw, units=MW / GPU)
     b.idle_mw = pyo.Param(b.G, initialize=inp.gpu_idle_mw, units=MW / GPU)
     b.block = pyo.Param(b.G, initialize=inp.gpu_block, units=GPU)
@@ -64,34 +78,73 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
         return b.blocks[s, g] <= n_max * sum(site.y[s, c] for c in ok)
 
     b.cooling_hosts_gpu = pyo.Constraint(site.S, b.G, rule=compatible_cooling)
-    b.allocation = pyo.Constraint(site.S, b.G, rule=lambda b, s, g: sum(b.alloc[s, g, mod] for mod in b.M if (s, g, mod) in b.SGM) <= b.n_gpu[s, g])
+    b.allocation = pyo.Constraint(
+        site.S,
+        b.G,
+        rule=lambda b, s, g: sum(b.alloc[s, g, mod] for mod in b.M if (s, g, mod) in b.SGM) <= b.n_gpu[s, g],
+    )
 
     hours = sorted({h for (_, h) in inp.capacity_shape})
-    b.shape = pyo.Param(list(inp.capacity_shape), initialize=inp.capacity_shape, units=dimensionless, within=pyo.Any)
-    flows_at = {(s, mod): [(s2, r, mod2) for (s2, r, mod2) in m.demand.SK if s2 == s and mod2 == mod] for s, mod in b.SM}
+    b.shape = pyo.Param(
+        list(inp.capacity_shape), initialize=inp.capacity_shape, units=dimensionless, within=pyo.Any
+    )
+    flows_at = {
+        (s, mod): [(s2, r, mod2) for (s2, r, mod2) in m.demand.SK if s2 == s and mod2 == mod]
+        for s, mod in b.SM
+    }
 
     b.capacity = pyo.Var(b.SM, domain=pyo.NonNegativeReals, units=Mtok_s)
-    b.capacity_def = pyo.Constraint(b.SM, rule=lambda b, s, mod: b.capacity[s, mod] == sum(b.tps[g, mod] * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM))
+    b.capacity_def = pyo.Constraint(
+        b.SM,
+        rule=lambda b, s, mod: (
+            b.capacity[s, mod] == sum(b.tps[g, mod] * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM)
+        ),
+    )
 
     def peak_capacity(b, s, mod, h):
-        return b.capacity[s, mod] >= sum(b.shape[(r, mod), h] * m.demand.flow[s, r, mod] for (_, r, _) in flows_at[s, mod])
+        return b.capacity[s, mod] >= sum(
+            b.shape[(r, mod), h] * m.demand.flow[s, r, mod] for (_, r, _) in flows_at[s, mod]
+        )
 
     b.peak_capacity = pyo.Constraint(b.SM, hours, rule=peak_capacity)
-    b.it_cap_covers_gpus = pyo.Constraint(site.S, rule=lambda b, s: sum(site.it_cap[s, c] for c in site.C) >= sum(b.node_mw[g] * b.n_gpu[s, g] for g in b.G))
+    b.it_cap_covers_gpus = pyo.Constraint(
+        site.S,
+        rule=lambda b, s: (
+            sum(site.it_cap[s, c] for c in site.C) >= sum(b.node_mw[g] * b.n_gpu[s, g] for g in b.G)
+        ),
+    )
 
     T = list(range(inp.slices.n))
-    b.activity = pyo.Param(list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any)
+    b.activity = pyo.Param(
+        list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any
+    )
     # idle and busy power split by cooling (only the chosen cooling's share can be non-zero)
     b.idle_power = pyo.Var(site.S, site.C, domain=pyo.NonNegativeReals, units=MW)
     b.busy_power = pyo.Var(b.SM, site.C, domain=pyo.NonNegativeReals, units=MW)
-    b.idle_def = pyo.Constraint(site.S, rule=lambda b, s: sum(b.idle_power[s, c] for c in site.C) == sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G))
+    b.idle_def = pyo.Constraint(
+        site.S,
+        rule=lambda b, s: (
+            sum(b.idle_power[s, c] for c in site.C) == sum(b.idle_mw[g] * b.n_gpu[s, g] for g in b.G)
+        ),
+    )
     b.busy_def = pyo.Constraint(
-        b.SM, rule=lambda b, s, mod: sum(b.busy_power[s, mod, c] for c in site.C) == sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM) / b.peak_to_avg
+        b.SM,
+        rule=lambda b, s, mod: (
+            sum(b.busy_power[s, mod, c] for c in site.C)
+            == sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM)
+            / b.peak_to_avg
+        ),
     )
     models_at = {s: [mod for (s2, mod) in b.SM if s2 == s] for s in inp.sites}
     peak_activity = {(s, mod): max(inp.activity_shape[s, mod, t] for t in T) for s, mod in b.SM}
     b.peak_activity = pyo.Param(b.SM, initialize=peak_activity, units=dimensionless)
     b.load_under_cooling = pyo.Constraint(
-        site.S, site.C, rule=lambda b, s, c: b.idle_power[s, c] + sum(b.busy_power[s, mod, c] * b.peak_activity[s, mod] for mod in models_at[s]) <= site.it_cap[s, c]
+        site.S,
+        site.C,
+        rule=lambda b, s, c: (
+            b.idle_power[s, c]
+            + sum(b.busy_power[s, mod, c] * b.peak_activity[s, mod] for mod in models_at[s])
+            <= site.it_cap[s, c]
+        ),
     )
     return b

@@ -88,8 +88,15 @@ def compile_to_highs(model: pyo.ConcreteModel) -> tuple[highspy.HighsLp, list, d
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    sizes = {"n_variables": int(A.shape[1]), "n_constraints": int(A.shape[0]), "n_nonzeros": int(A.nnz), "n_integer": int(integer.sum())}
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer
+    ]
+    sizes = {
+        "n_variables": int(A.shape[1]),
+        "n_constraints": int(A.shape[0]),
+        "n_nonzeros": int(A.nnz),
+        "n_integer": int(integer.sum()),
+    }
     return lp, list(repn.columns), sizes
 
 
@@ -108,7 +115,10 @@ def _merge_logs(log_path: Path | None, warm_log: Path | None, note: str) -> None
         return
     main = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
     warm = warm_log.read_text(encoding="utf-8", errors="replace")
-    log_path.write_text(f"## warm start: relax and round (binaries-only MIP, then LPs)\n{warm}\n## {note}\n{main}", encoding="utf-8")
+    log_path.write_text(
+        f"## warm start: relax and round (binaries-only MIP, then LPs)\n{warm}\n## {note}\n{main}",
+        encoding="utf-8",
+    )
     warm_log.unlink()
 
 
@@ -139,15 +149,25 @@ def solve(
     handoff = time.perf_counter() - t0
     t1 = time.perf_counter()
     ws_log = log_path.with_name(log_path.name + ".warmstart") if log_path is not None else None
-    start = relax_and_round(lp, columns, options, *warm_start, log_path=ws_log, screening=screening) if warm_start and sizes["n_integer"] else None
+    start = (
+        relax_and_round(lp, columns, options, *warm_start, log_path=ws_log, screening=screening)
+        if warm_start and sizes["n_integer"]
+        else None
+    )
     remaining = options.time_limit_s - (time.perf_counter() - t1)
     if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
         _load(model, columns, start.x)
-        _merge_logs(log_path, ws_log, "relax-and-round plan is within the MIP gap of the relaxation bound: branch and bound not needed")
+        _merge_logs(
+            log_path,
+            ws_log,
+            "relax-and-round plan is within the MIP gap of the relaxation bound: branch and bound not needed",
+        )
         status = "optimal" if start.gap <= options.mip_gap else "time_limit"
         stats = {"mip_node_count": 0.0, "warm_start": 1.0, "warm_start_closed_gap": 1.0}
         bound, gap = (start.bound, start.gap) if np.isfinite(start.bound) else (None, None)
-        return SolveOutcome(status, True, start.objective, bound, gap, handoff, time.perf_counter() - t1, stats=stats, **sizes)
+        return SolveOutcome(
+            status, True, start.objective, bound, gap, handoff, time.perf_counter() - t1, stats=stats, **sizes
+        )
     h.setOptionValue("time_limit", float(max(remaining, 1e-3)))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     use_threads(h, options.threads)
@@ -159,7 +179,11 @@ def solve(
     h.setOptionValue("output_flag", bool(log_path is not None or options.verbose))
     h.setOptionValue("log_to_console", bool(options.verbose))
     if progress is not None:
-        h.cbMipImprovingSolution.subscribe(lambda e: progress(e.data_out.objective_function_value, e.data_out.mip_dual_bound, e.data_out.mip_gap))
+        h.cbMipImprovingSolution.subscribe(
+            lambda e: progress(
+                e.data_out.objective_function_value, e.data_out.mip_dual_bound, e.data_out.mip_gap
+            )
+        )
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = start.x
@@ -176,10 +200,19 @@ def solve(
     bound = float(info.mip_dual_bound) if is_mip and has_solution else objective
     if start is not None and bound is not None and np.isfinite(start.bound):
         bound = max(bound, start.bound)
-    gap = (objective - bound) / max(abs(objective), 1e-12) if is_mip and has_solution and bound is not None else (0.0 if has_solution else None)
+    gap = (
+        (objective - bound) / max(abs(objective), 1e-12)
+        if is_mip and has_solution and bound is not None
+        else (0.0 if has_solution else None)
+    )
     if gap is not None and not np.isfinite(gap):
         gap = None
     if has_solution:
         _load(model, columns, h.getSolution().col_value)
-    stats = {"mip_node_count": float(info.mip_node_count), "simplex_iterations": float(info.simplex_iteration_count), "warm_start": float(start is not None), "warm_start_closed_gap": 0.0}
+    stats = {
+        "mip_node_count": float(info.mip_node_count),
+        "simplex_iterations": float(info.simplex_iteration_count),
+        "warm_start": float(start is not None),
+        "warm_start_closed_gap": 0.0,
+    }
     return SolveOutcome(status, has_solution, objective, bound, gap, handoff, solve_s, stats=stats, **sizes)

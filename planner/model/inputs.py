@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, cooling_can_host, crf
-from planner.errors import InputError
-from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.cooling import hourly_pue, hourly_wue
-from planner.model.timeslices import TimeSlices, build_time_slices
-from planner.scenario.schema import Scenario
-from planner.scenario.load import apply_site_overrides, selected_sites
+from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import throughput_table
+from planner.errors import InputError
+from planner.model.timeslices import TimeSlices, build_time_slices
+from planner.scenario.load import apply_site_overrides, selected_sites
+from planner.scenario.schema import Scenario
 
 CLEAN_KINDS = ("pv", "wind", "nuclear", "geothermal")
 VARIABLE_KINDS = ("pv", "wind")
@@ -54,7 +54,9 @@ class ModelInputs:
     wue_ml_per_mwh: dict[tuple[str, str, int], float]  # (site, cooling, slice)
     demand_shape: dict[tuple[tuple[str, str], int], float]  # (stream, slice): mean 1
     activity_shape: dict[tuple[str, str, int], float]  # (site, model, slice): mean 1
-    capacity_shape: dict[tuple[tuple[str, str], int], float]  # (stream, hour h): demand/average in the hours the fleet must cover
+    capacity_shape: dict[
+        tuple[tuple[str, str], int], float
+    ]  # (stream, hour h): demand/average in the hours the fleet must cover
     availability: dict[tuple[str, str, int], float]  # (site, tech, t) max output per MW
     # costs (MUSD/yr per unit) and other coefficients
     gpu_block: dict[str, int]
@@ -134,7 +136,11 @@ def load_user_profiles(scenario: Scenario, site_ids: list[str]) -> dict[str, dic
     """The scenario's user profile files (selected sites only), read and checked (8760 h)."""
     from planner.profiles import read_profile
 
-    return {sid: {col: read_profile(path, col) for col, path in cols.items()} for sid, cols in scenario.profiles.items() if sid in site_ids}
+    return {
+        sid: {col: read_profile(path, col) for col, path in cols.items()}
+        for sid, cols in scenario.profiles.items()
+        if sid in site_ids
+    }
 
 
 def _menu(requested: list[str] | None, catalog: pd.DataFrame) -> list[str]:
@@ -184,7 +190,13 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     regions = catalogs.regions
     route, speed = fac["fibre_route_factor"], fac["fibre_speed_km_per_ms"]
     rtt = {
-        (sid, r): fibre_round_trip_ms(great_circle_km(sites.at[sid, "lat"], sites.at[sid, "lon"], regions.at[r, "lat"], regions.at[r, "lon"]), route, speed)
+        (sid, r): fibre_round_trip_ms(
+            great_circle_km(
+                sites.at[sid, "lat"], sites.at[sid, "lon"], regions.at[r, "lat"], regions.at[r, "lon"]
+            ),
+            route,
+            speed,
+        )
         for sid in site_ids
         for r in dict.fromkeys(r for r, _ in streams)
     }
@@ -192,25 +204,52 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
 
     # --- throughput (tokens/s per GPU), compatibility, PUE
     table = throughput_table(catalogs, gpus, models, estimate_only=scenario.physics.throughput == "estimate")
-    tps = {(r.gpu_id, r.model_id): r.tokens_per_s_per_gpu / 1e6 for r in table.itertuples() if r.tokens_per_s_per_gpu > 0}
+    tps = {
+        (r.gpu_id, r.model_id): r.tokens_per_s_per_gpu / 1e6
+        for r in table.itertuples()
+        if r.tokens_per_s_per_gpu > 0
+    }
     for m in models:
         if not any((g, m) in tps for g in gpus):
-            raise InputError(f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' (it does not fit in any scale-up domain); add a larger-memory GPU")
+            raise InputError(
+                f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' (it does not fit in any scale-up domain); add a larger-memory GPU"
+            )
     compatible = {(g, c): cooling_can_host(catalogs, g, c) for g in gpus for c in coolings}
     cc = catalogs.cooling_climate
-    pue = {(sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"]) for sid in site_ids for c in coolings}
+    pue = {
+        (sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"])
+        for sid in site_ids
+        for c in coolings
+    }
 
     # --- time slices: hourly PUE/WUE, demand shapes, availability
     stream_regions = list(dict.fromkeys(r for r, _ in streams))
-    slices = build_time_slices(scenario.time.mode, scenario.time.days, sites, regions.loc[stream_regions], dem.peak_to_average, user, tuple(scenario.time.extremes))
+    slices = build_time_slices(
+        scenario.time.mode,
+        scenario.time.days,
+        sites,
+        regions.loc[stream_regions],
+        dem.peak_to_average,
+        user,
+        tuple(scenario.time.extremes),
+    )
     T = range(slices.n)
     pue_t: dict[tuple[str, str, int], float] = {}
     wue: dict[tuple[str, str, int], float] = {}
     for i, sid in enumerate(site_ids):
         for c in coolings:
             row = cc.loc[(c, sites.at[sid, "climate_class"])]
-            p = hourly_pue(c, bool(cool.at[c, "liquid"]), float(row["pue"]), slices.dry_bulb_c[i], slices.wet_bulb_c[i], slices.weight_h)
-            w = hourly_wue(float(row["wue_l_per_kwh"]), slices.wet_bulb_c[i], slices.weight_h) * 1e3 / 1e6  # L/kWh -> ML/MWh
+            p = hourly_pue(
+                c,
+                bool(cool.at[c, "liquid"]),
+                float(row["pue"]),
+                slices.dry_bulb_c[i],
+                slices.wet_bulb_c[i],
+                slices.weight_h,
+            )
+            w = (
+                hourly_wue(float(row["wue_l_per_kwh"]), slices.wet_bulb_c[i], slices.weight_h) * 1e3 / 1e6
+            )  # L/kWh -> ML/MWh
             for t in T:
                 pue_t[sid, c, t], wue[sid, c, t] = float(p[t]), float(w[t])
     shape = {(k, t): float(slices.demand_shape[k[0]][t]) for k in streams for t in T}
@@ -221,7 +260,13 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         from planner.profiles import region_demand_shape
 
         hours = np.arange(24)
-        diurnal = {r: region_demand_shape(regions.loc[r], dem.peak_to_average).to_numpy(float).reshape(-1, 24).max(axis=0) for r in stream_regions}
+        diurnal = {
+            r: region_demand_shape(regions.loc[r], dem.peak_to_average)
+            .to_numpy(float)
+            .reshape(-1, 24)
+            .max(axis=0)
+            for r in stream_regions
+        }
         capacity_shape = {(k, h): float(diurnal[k[0]][h]) for k in streams for h in hours}
     activity: dict[tuple[str, str, int], float] = {}
     for sid in site_ids:
@@ -242,11 +287,15 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
                 elif kind[e] == "wind":
                     availability[sid, e, t] = float(slices.wind_cf[i, t])
                 elif kind[e] in DISPATCHABLE_KINDS:
-                    availability[sid, e, t] = float(energy.at[e, "max_availability"]) * _resource_ok(e, kind[e], str(sites.at[sid, "geothermal_resource"]))
+                    availability[sid, e, t] = float(energy.at[e, "max_availability"]) * _resource_ok(
+                        e, kind[e], str(sites.at[sid, "geothermal_resource"])
+                    )
 
     # --- costs
     gpu_life = scenario.finance.gpu_life_years
-    gpu_capex = {g: float(gpu.at[g, "price_usd_per_gpu"]) * scenario.prices.gpu_price_scale / 1e6 for g in gpus}
+    gpu_capex = {
+        g: float(gpu.at[g, "price_usd_per_gpu"]) * scenario.prices.gpu_price_scale / 1e6 for g in gpus
+    }
     gpu_lives = {g: float(gpu_life or gpu.at[g, "life_years"]) for g in gpus}
     b_life = scenario.finance.building_life_years or fac["building_life_years"]
     it_capex_per_mw = (fac["building_shell_usd_per_kw_it"] + fac["electrical_usd_per_kw_it"]) * 1e3 / 1e6
@@ -261,14 +310,32 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         + fac["land_acres_per_mw_it"] * float(sites.at[sid, "land_cost_usd_per_acre"]) * wacc_default / 1e6
         for sid in site_ids
     }
-    it_capex = {sid: it_capex_per_mw + fac["land_acres_per_mw_it"] * float(sites.at[sid, "land_cost_usd_per_acre"]) / 1e6 for sid in site_ids}
+    it_capex = {
+        sid: it_capex_per_mw
+        + fac["land_acres_per_mw_it"] * float(sites.at[sid, "land_cost_usd_per_acre"]) / 1e6
+        for sid in site_ids
+    }
     site_fixed = fac["site_development_usd"] / 1e6
-    tech_annual = {e: (float(energy.at[e, "capex_usd_per_kw"]) * crf(wacc_for(e), float(energy.at[e, "life_years"])) + float(energy.at[e, "fom_usd_per_kw_yr"])) * 1e3 / 1e6 for e in techs}
+    tech_annual = {
+        e: (
+            float(energy.at[e, "capex_usd_per_kw"]) * crf(wacc_for(e), float(energy.at[e, "life_years"]))
+            + float(energy.at[e, "fom_usd_per_kw_yr"])
+        )
+        * 1e3
+        / 1e6
+        for e in techs
+    }
     tech_capex = {e: float(energy.at[e, "capex_usd_per_kw"]) * 1e3 / 1e6 for e in techs}
-    tech_embodied = {e: float(energy.at[e, "embodied_kgco2e_per_kw"]) / float(energy.at[e, "life_years"]) for e in techs}  # kg/kW = t/MW
+    tech_embodied = {
+        e: float(energy.at[e, "embodied_kgco2e_per_kw"]) / float(energy.at[e, "life_years"]) for e in techs
+    }  # kg/kW = t/MW
     gas_price = sites["gas_price_usd_per_mmbtu"].astype(float)
     var_cost = {
-        (sid, e): (float(energy.at[e, "vom_usd_per_mwh"]) + float(energy.at[e, "heat_rate_mmbtu_per_mwh"]) * float(gas_price[sid])) / 1e6
+        (sid, e): (
+            float(energy.at[e, "vom_usd_per_mwh"])
+            + float(energy.at[e, "heat_rate_mmbtu_per_mwh"]) * float(gas_price[sid])
+        )
+        / 1e6
         for sid in site_ids
         for e in techs
     }
@@ -305,12 +372,19 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         gpu_idle_mw={g: float(gpu.at[g, "idle_w_per_gpu"]) / 1e6 for g in gpus},
         gpu_annual_musd={g: gpu_capex[g] * crf(wacc_default, gpu_lives[g]) for g in gpus},
         gpu_capex_musd=gpu_capex,
-        gpu_embodied_t_per_yr={g: float(gpu.at[g, "embodied_kgco2e_per_gpu"]) / 1e3 / gpu_lives[g] for g in gpus},
+        gpu_embodied_t_per_yr={
+            g: float(gpu.at[g, "embodied_kgco2e_per_gpu"]) / 1e3 / gpu_lives[g] for g in gpus
+        },
         it_annual_musd_per_mw=it_annual,
         it_capex_musd_per_mw=it_capex,
         it_embodied_t_per_mw_yr=fac["embodied_building_kgco2e_per_kw_it"] / b_life,
         cooling_annual_musd_per_mw={
-            c: (float(cool.at[c, "capex_usd_per_kw_it"]) * crf(wacc_default, float(cool.at[c, "life_years"])) + float(cool.at[c, "fom_usd_per_kw_it_yr"])) * 1e3 / 1e6
+            c: (
+                float(cool.at[c, "capex_usd_per_kw_it"]) * crf(wacc_default, float(cool.at[c, "life_years"]))
+                + float(cool.at[c, "fom_usd_per_kw_it_yr"])
+            )
+            * 1e3
+            / 1e6
             for c in coolings
         },
         cooling_capex_musd_per_mw={c: float(cool.at[c, "capex_usd_per_kw_it"]) * 1e3 / 1e6 for c in coolings},
@@ -319,14 +393,28 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         tech_annual_musd_per_mw=tech_annual,
         tech_capex_musd_per_mw=tech_capex,
         tech_embodied_t_per_mw_yr=tech_embodied,
-        storage_annual_musd_per_mwh=(float(battery["capex_usd_per_kwh"]) * crf(wacc_for("battery") if "battery" in techs else wacc_default, st_life) + float(battery["fom_usd_per_kwh_yr"])) * 1e3 / 1e6,
+        storage_annual_musd_per_mwh=(
+            float(battery["capex_usd_per_kwh"])
+            * crf(wacc_for("battery") if "battery" in techs else wacc_default, st_life)
+            + float(battery["fom_usd_per_kwh_yr"])
+        )
+        * 1e3
+        / 1e6,
         storage_capex_musd_per_mwh=float(battery["capex_usd_per_kwh"]) * 1e3 / 1e6,
         storage_embodied_t_per_mwh_yr=float(battery["embodied_kgco2e_per_kwh"]) / st_life,
         storage_efficiency=math.sqrt(float(battery["round_trip_efficiency"])),
         storage_max_hours=float(battery["max_duration_h"]),
         var_cost_musd_per_mwh=var_cost,
-        grid_price_musd_per_mwh={(sid, t): float(slices.grid_price_usd_per_mwh[i, t]) / 1e6 for i, sid in enumerate(site_ids) for t in T},
-        grid_co2_t_per_mwh={(sid, t): float(slices.grid_co2_g_per_kwh[i, t]) / 1e3 for i, sid in enumerate(site_ids) for t in T},
+        grid_price_musd_per_mwh={
+            (sid, t): float(slices.grid_price_usd_per_mwh[i, t]) / 1e6
+            for i, sid in enumerate(site_ids)
+            for t in T
+        },
+        grid_co2_t_per_mwh={
+            (sid, t): float(slices.grid_co2_g_per_kwh[i, t]) / 1e3
+            for i, sid in enumerate(site_ids)
+            for t in T
+        },
         grid_clean_share={sid: float(sites.at[sid, "grid_clean_share"]) for sid in site_ids},
         tech_co2_t_per_mwh={e: float(energy.at[e, "co2_direct_kg_per_mwh"]) / 1e3 for e in techs},
         tech_upstream_t_per_mwh={e: float(energy.at[e, "co2_upstream_kg_per_mwh"]) / 1e3 for e in techs},

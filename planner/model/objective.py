@@ -25,7 +25,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
-from planner.model.units import GPU, MUSD, MW, MWh, ML, Mtok_s, dimensionless, tCO2, yr
+from planner.model.units import GPU, ML, MUSD, MW, Mtok_s, MWh, dimensionless, tCO2, yr
 
 UNMET_PENALTY = 1e7
 """Elastic model: price of unmet demand [MUSD/yr per Mtoken/s]."""
@@ -60,11 +60,20 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     b.it_annual = P(site.S, initialize=inp.it_annual_musd_per_mw, units=MUSD / yr / MW)
     b.cooling_annual = P(site.C, initialize=inp.cooling_annual_musd_per_mw, units=MUSD / yr / MW)
     b.tech_annual = P(inp.techs, initialize=inp.tech_annual_musd_per_mw, units=MUSD / yr / MW)
-    b.var_cost = P(site.S, energy.E, initialize={(s, e): inp.var_cost_musd_per_mwh[s, e] for s in inp.sites for e in inp.generators}, units=MUSD / MWh)
+    b.var_cost = P(
+        site.S,
+        energy.E,
+        initialize={(s, e): inp.var_cost_musd_per_mwh[s, e] for s in inp.sites for e in inp.generators},
+        units=MUSD / MWh,
+    )
     b.grid_price = P(site.S, energy.T, initialize=inp.grid_price_musd_per_mwh, units=MUSD / MWh)
     b.grid_co2 = P(site.S, energy.T, initialize=inp.grid_co2_t_per_mwh, units=tCO2 / MWh)
-    b.tech_co2 = P(energy.E, initialize={e: inp.tech_co2_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh)
-    b.tech_upstream = P(energy.E, initialize={e: inp.tech_upstream_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh)
+    b.tech_co2 = P(
+        energy.E, initialize={e: inp.tech_co2_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh
+    )
+    b.tech_upstream = P(
+        energy.E, initialize={e: inp.tech_upstream_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh
+    )
     b.water_price = P(initialize=inp.water_price_musd_per_ml, units=MUSD / ML)
     b.carbon_price = P(initialize=inp.scenario.carbon_price_usd_per_t / 1e6, units=MUSD / tCO2, mutable=True)
     b.gpu_embodied = P(fleet.G, initialize=inp.gpu_embodied_t_per_yr, units=tCO2 / yr / GPU)
@@ -82,8 +91,12 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
             "cooling": sum(b.cooling_annual[c] * site.it_cap[s, c] for c in site.C),
             "generation_capacity": sum(b.tech_annual[e] * energy.cap[s, e] for e in energy.E),
             "grid_connection": b.tech_annual["grid"] * energy.grid_cap[s] if "grid" in inp.techs else zero,
-            "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s] if inp.storage else zero,
-            "fuel_and_vom": sum(w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T),
+            "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s]
+            if inp.storage
+            else zero,
+            "fuel_and_vom": sum(
+                w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
+            ),
             "grid_energy": sum(w[t] * b.grid_price[s, t] * energy.grid[s, t] for t in energy.T),
         }
         return cat
@@ -95,23 +108,44 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     cats = {s: per_site(s) for s in inp.sites}
     b.site_category = pyo.Expression(site.S, b.K, rule=lambda b, s, k: cats[s][k] if k in cats[s] else zero)
     b.emissions_operational_site = pyo.Expression(
-        site.S, rule=lambda b, s: sum(w[t] * (b.grid_co2[s, t] * energy.grid[s, t] + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T)
+        site.S,
+        rule=lambda b, s: sum(
+            w[t]
+            * (
+                b.grid_co2[s, t] * energy.grid[s, t]
+                + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)
+            )
+            for t in energy.T
+        ),
     )
 
     def embodied(b, s):
-        total = sum(b.gpu_embodied[g] * fleet.n_gpu[s, g] for g in fleet.G) + b.it_embodied * it_cap[s] + sum(b.tech_embodied[e] * energy.cap[s, e] for e in energy.E)
+        total = (
+            sum(b.gpu_embodied[g] * fleet.n_gpu[s, g] for g in fleet.G)
+            + b.it_embodied * it_cap[s]
+            + sum(b.tech_embodied[e] * energy.cap[s, e] for e in energy.E)
+        )
         if inp.storage:
-            total = total + b.storage_embodied * energy.st_energy[s] + b.tech_embodied["battery"] * energy.st_power[s]
+            total = (
+                total
+                + b.storage_embodied * energy.st_energy[s]
+                + b.tech_embodied["battery"] * energy.st_power[s]
+            )
         return total
 
     b.emissions_embodied_site = pyo.Expression(site.S, rule=embodied)
     b.emissions_upstream_site = pyo.Expression(
-        site.S, rule=lambda b, s: sum(w[t] * b.tech_upstream[e] * energy.gen[s, e, t] for e in energy.E for t in energy.T)
+        site.S,
+        rule=lambda b, s: sum(
+            w[t] * b.tech_upstream[e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
+        ),
     )
     b.emissions_operational = pyo.Expression(expr=sum(b.emissions_operational_site[s] for s in site.S))
     b.emissions_embodied = pyo.Expression(expr=sum(b.emissions_embodied_site[s] for s in site.S))
     b.emissions_upstream = pyo.Expression(expr=sum(b.emissions_upstream_site[s] for s in site.S))
-    b.emissions_total = pyo.Expression(expr=b.emissions_operational + b.emissions_upstream + b.emissions_embodied)
+    b.emissions_total = pyo.Expression(
+        expr=b.emissions_operational + b.emissions_upstream + b.emissions_embodied
+    )
     return b
 
 
@@ -119,14 +153,23 @@ def add_objective(m: pyo.ConcreteModel, inp: ModelInputs, objective: str, elasti
     """Add the objective (needs ``m.cost`` and ``m.policy``); water and carbon price complete the cost."""
     b = m.cost
     b.water_cost_site = pyo.Expression(m.site.S, rule=lambda b, s: b.water_price * m.policy.water[s])
-    b.carbon_cost_site = pyo.Expression(m.site.S, rule=lambda b, s: b.carbon_price * b.emissions_operational_site[s])
-    b.site_total = pyo.Expression(m.site.S, rule=lambda b, s: sum(b.site_category[s, k] for k in b.K) + b.water_cost_site[s] + b.carbon_cost_site[s])
+    b.carbon_cost_site = pyo.Expression(
+        m.site.S, rule=lambda b, s: b.carbon_price * b.emissions_operational_site[s]
+    )
+    b.site_total = pyo.Expression(
+        m.site.S,
+        rule=lambda b, s: (
+            sum(b.site_category[s, k] for k in b.K) + b.water_cost_site[s] + b.carbon_cost_site[s]
+        ),
+    )
     b.total = pyo.Expression(expr=sum(b.site_total[s] for s in m.site.S))
     penalty = 0.0
     if elastic:
         b.unmet_penalty = pyo.Param(initialize=UNMET_PENALTY, units=MUSD / yr / Mtok_s)
         b.limit_penalty = pyo.Param(initialize=LIMIT_PENALTY, units=dimensionless)
-        penalty = b.unmet_penalty * sum(m.demand.unmet[k] for k in m.demand.K) + b.limit_penalty * _slack_sum(m)
+        penalty = b.unmet_penalty * sum(m.demand.unmet[k] for k in m.demand.K) + b.limit_penalty * _slack_sum(
+            m
+        )
     if objective == "cost":
         m.objective = pyo.Objective(expr=b.total + penalty * (1 if elastic else 0), sense=pyo.minimize)
     else:
@@ -140,9 +183,18 @@ def add_objective(m: pyo.ConcreteModel, inp: ModelInputs, objective: str, elasti
 
 def _slack_sum(m: pyo.ConcreteModel) -> pyo.Expression:
     """Sum of every limit slack, each converted to MUSD/yr at one price per natural unit."""
-    price = {"MW": 1.0 * MUSD / yr / MW, "MWh": (1.0 / 8760) * MUSD / MWh, "ML": 1e-3 * MUSD / ML, "t": 1e-4 * MUSD / tCO2, "site": 1.0 * MUSD / yr}
+    price = {
+        "MW": 1.0 * MUSD / yr / MW,
+        "MWh": (1.0 / 8760) * MUSD / MWh,
+        "ML": 1e-3 * MUSD / ML,
+        "t": 1e-4 * MUSD / tCO2,
+        "site": 1.0 * MUSD / yr,
+    }
     terms = [sum(var.values()) * price[unit] for var, unit in slack_variables(m)]
-    terms.append(sum(m.energy.weight[t] * m.energy.unsupplied[s, t] for s in m.site.S for t in m.energy.T) * price["MWh"])
+    terms.append(
+        sum(m.energy.weight[t] * m.energy.unsupplied[s, t] for s in m.site.S for t in m.energy.T)
+        * price["MWh"]
+    )
     return sum(terms)
 
 

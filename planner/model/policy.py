@@ -28,24 +28,36 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     site, energy = m.site, m.energy
     pol = inp.scenario.policy
     b.wue = pyo.Param(site.S, site.C, energy.T, initialize=inp.wue_ml_per_mwh, units=ML / MWh)
-    b.plant_water = pyo.Param(energy.E, initialize={e: inp.tech_water_ml_per_mwh[e] for e in inp.generators}, units=ML / MWh)
+    b.plant_water = pyo.Param(
+        energy.E, initialize={e: inp.tech_water_ml_per_mwh[e] for e in inp.generators}, units=ML / MWh
+    )
     b.water = pyo.Expression(
         site.S,
         rule=lambda b, s: sum(
-            energy.weight[t] * (sum(b.wue[s, c, t] * site.it_load[s, c, t] for c in site.C) + sum(b.plant_water[e] * energy.gen[s, e, t] for e in energy.E)) for t in energy.T
+            energy.weight[t]
+            * (
+                sum(b.wue[s, c, t] * site.it_load[s, c, t] for c in site.C)
+                + sum(b.plant_water[e] * energy.gen[s, e, t] for e in energy.E)
+            )
+            for t in energy.T
         ),
     )
     if pol.enforce_water_limits:
         b.water_limit_ml = pyo.Param(site.S, initialize=inp.water_limit_ml, units=ML / yr)
         if elastic:
             b.water_overrun = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=ML / yr)
-        b.water_limit = pyo.Constraint(site.S, rule=lambda b, s: b.water[s] <= b.water_limit_ml[s] + (b.water_overrun[s] if elastic else 0))
+        b.water_limit = pyo.Constraint(
+            site.S,
+            rule=lambda b, s: b.water[s] <= b.water_limit_ml[s] + (b.water_overrun[s] if elastic else 0),
+        )
 
     if pol.carbon_cap_t_per_yr is not None:
         b.carbon_cap = pyo.Param(initialize=pol.carbon_cap_t_per_yr, units=tCO2 / yr, mutable=True)
         if elastic:
             b.carbon_overrun = pyo.Var(domain=pyo.NonNegativeReals, units=tCO2 / yr)
-        b.carbon_limit = pyo.Constraint(expr=m.cost.emissions_total <= b.carbon_cap + (b.carbon_overrun if elastic else 0))
+        b.carbon_limit = pyo.Constraint(
+            expr=m.cost.emissions_total <= b.carbon_cap + (b.carbon_overrun if elastic else 0)
+        )
 
     if pol.clean_energy_share is not None:
         clean = [e for e in inp.generators if inp.tech_kind[e] in CLEAN_KINDS]
@@ -54,17 +66,25 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         if elastic:
             b.clean_shortfall = pyo.Var(domain=pyo.NonNegativeReals, units=MWh / yr)
         b.clean_energy = pyo.Expression(
-            expr=sum(energy.weight[t] * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t]) for s in site.S for t in energy.T)
+            expr=sum(
+                energy.weight[t]
+                * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t])
+                for s in site.S
+                for t in energy.T
+            )
         )
         b.clean_energy_limit = pyo.Constraint(
-            expr=b.clean_energy + (b.clean_shortfall if elastic else 0) >= b.clean_share * sum(energy.weight[t] * site.facility[s, t] for s in site.S for t in energy.T)
+            expr=b.clean_energy + (b.clean_shortfall if elastic else 0)
+            >= b.clean_share * sum(energy.weight[t] * site.facility[s, t] for s in site.S for t in energy.T)
         )
     if pol.hourly_cfe_share is not None:
         _add_hourly_cfe(b, m, inp, elastic)
 
     if elastic:
         b.sites_shortfall = pyo.Var(domain=pyo.NonNegativeReals)
-    b.min_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) + (b.sites_shortfall if elastic else 0) >= pol.min_sites)
+    b.min_sites = pyo.Constraint(
+        expr=sum(site.open[s] for s in site.S) + (b.sites_shortfall if elastic else 0) >= pol.min_sites
+    )
     if pol.max_sites is not None:
         b.max_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) <= pol.max_sites)
     return b
@@ -94,6 +114,8 @@ def _add_hourly_cfe(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elasti
         b.cfe_shortfall = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MWh / yr)
     b.hourly_cfe = pyo.Constraint(
         site.S,
-        rule=lambda b, s: sum(energy.weight[t] * b.cfe[s, t] for t in energy.T) + (b.cfe_shortfall[s] if elastic else 0)
-        >= b.cfe_share * sum(energy.weight[t] * site.facility[s, t] for t in energy.T),
+        rule=lambda b, s: (
+            sum(energy.weight[t] * b.cfe[s, t] for t in energy.T) + (b.cfe_shortfall[s] if elastic else 0)
+            >= b.cfe_share * sum(energy.weight[t] * site.facility[s, t] for t in energy.T)
+        ),
     )

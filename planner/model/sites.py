@@ -32,20 +32,43 @@ def add_sites(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     T = list(range(inp.slices.n))
     share = {t: float(w) / float(inp.slices.weight_h.sum()) for t, w in enumerate(inp.slices.weight_h)}
     b.pue = pyo.Param(b.S, b.C, T, initialize=inp.pue_t, units=dimensionless)
-    b.pue_peak = pyo.Param(b.S, b.C, initialize={(s, c): max(inp.pue_t[s, c, t] for t in T) for s in inp.sites for c in inp.coolings}, units=dimensionless)
+    b.pue_peak = pyo.Param(
+        b.S,
+        b.C,
+        initialize={(s, c): max(inp.pue_t[s, c, t] for t in T) for s in inp.sites for c in inp.coolings},
+        units=dimensionless,
+    )
     b.share = pyo.Param(T, initialize=share, units=dimensionless)
     b.open = pyo.Var(b.S, domain=pyo.Binary)
     b.y = pyo.Var(b.S, b.C, domain=pyo.Binary)
     room = ELASTIC_ROOM if elastic else 1.0
-    b.it_cap = pyo.Var(b.S, b.C, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c: (0, room * inp.campus_mw[s]))
+    b.it_cap = pyo.Var(
+        b.S, b.C, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c: (0, room * inp.campus_mw[s])
+    )
     if elastic:
-        b.campus_overrun = pyo.Var(b.S, b.C, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, c: (0, (room - 1) * inp.campus_mw[s]))
+        b.campus_overrun = pyo.Var(
+            b.S,
+            b.C,
+            domain=pyo.NonNegativeReals,
+            units=MW,
+            bounds=lambda _, s, c: (0, (room - 1) * inp.campus_mw[s]),
+        )
 
     b.one_cooling = pyo.Constraint(b.S, rule=lambda b, s: sum(b.y[s, c] for c in b.C) == b.open[s])
-    b.cap_under_cooling = pyo.Constraint(b.S, b.C, rule=lambda b, s, c: b.it_cap[s, c] <= b.campus_mw[s] * b.y[s, c] + (b.campus_overrun[s, c] if elastic else 0))
+    b.cap_under_cooling = pyo.Constraint(
+        b.S,
+        b.C,
+        rule=lambda b, s, c: (
+            b.it_cap[s, c] <= b.campus_mw[s] * b.y[s, c] + (b.campus_overrun[s, c] if elastic else 0)
+        ),
+    )
     if elastic:
-        b.overrun_needs_cooling = pyo.Constraint(b.S, b.C, rule=lambda b, s, c: b.campus_overrun[s, c] <= (room - 1) * b.campus_mw[s] * b.y[s, c])
-    b.facility_peak = pyo.Expression(b.S, rule=lambda b, s: sum(b.pue_peak[s, c] * b.it_cap[s, c] for c in b.C))
+        b.overrun_needs_cooling = pyo.Constraint(
+            b.S, b.C, rule=lambda b, s, c: b.campus_overrun[s, c] <= (room - 1) * b.campus_mw[s] * b.y[s, c]
+        )
+    b.facility_peak = pyo.Expression(
+        b.S, rule=lambda b, s: sum(b.pue_peak[s, c] * b.it_cap[s, c] for c in b.C)
+    )
     return b
 
 
@@ -60,8 +83,22 @@ def add_site_loads(m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     T = list(range(inp.slices.n))
     models_at = {s: [mod for (s2, mod) in fleet.SM if s2 == s] for s in inp.sites}
     b.it_load = pyo.Expression(
-        b.S, b.C, T, rule=lambda b, s, c, t: fleet.idle_power[s, c] + sum(fleet.busy_power[s, mod, c] * fleet.activity[s, mod, t] for mod in models_at[s])
+        b.S,
+        b.C,
+        T,
+        rule=lambda b, s, c, t: (
+            fleet.idle_power[s, c]
+            + sum(fleet.busy_power[s, mod, c] * fleet.activity[s, mod, t] for mod in models_at[s])
+        ),
     )
-    b.facility = pyo.Expression(b.S, T, rule=lambda b, s, t: sum(b.pue[s, c, t] * b.it_load[s, c, t] for c in b.C))
-    b.it_avg = pyo.Expression(b.S, b.C, rule=lambda b, s, c: fleet.idle_power[s, c] + sum(fleet.busy_power[s, mod, c] for mod in models_at[s]))
+    b.facility = pyo.Expression(
+        b.S, T, rule=lambda b, s, t: sum(b.pue[s, c, t] * b.it_load[s, c, t] for c in b.C)
+    )
+    b.it_avg = pyo.Expression(
+        b.S,
+        b.C,
+        rule=lambda b, s, c: (
+            fleet.idle_power[s, c] + sum(fleet.busy_power[s, mod, c] for mod in models_at[s])
+        ),
+    )
     b.facility_avg = pyo.Expression(b.S, rule=lambda b, s: sum(b.share[t] * b.facility[s, t] for t in T))

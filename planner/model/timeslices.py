@@ -87,17 +87,34 @@ def build_time_slices(
     if mode == "annual":
         zeros = np.zeros(1, dtype=int)
         mean_t = sites["annual_mean_temp_c"].to_numpy(float)[:, None]
-        wet = mean_t - 0.3 * (sites["design_dry_bulb_c"] - sites["design_wet_bulb_c"]).to_numpy(float)[:, None]
+        wet = (
+            mean_t - 0.3 * (sites["design_dry_bulb_c"] - sites["design_wet_bulb_c"]).to_numpy(float)[:, None]
+        )
         return TimeSlices(
-            np.array([HOURS_PER_YEAR]), zeros, zeros, pv_mean[:, None], wind_mean[:, None], mean_t, np.minimum(wet, mean_t),
-            co2[:, None], price[:, None], {r: np.ones(1) for r in regions.index}, np.zeros(DAYS_PER_YEAR, dtype=int), False,
+            np.array([HOURS_PER_YEAR]),
+            zeros,
+            zeros,
+            pv_mean[:, None],
+            wind_mean[:, None],
+            mean_t,
+            np.minimum(wet, mean_t),
+            co2[:, None],
+            price[:, None],
+            {r: np.ones(1) for r in regions.index},
+            np.zeros(DAYS_PER_YEAR, dtype=int),
+            False,
         )
     kept = tuple(EXTREMES[e] for e in extremes)[: max(days - 1, 0)]
     return representative_slices(days, sites, regions, peak_to_average, kept, user or {})
 
 
 def representative_slices(
-    days: int, sites: pd.DataFrame, regions: pd.DataFrame, peak_to_average: float, extremes: tuple[str, ...] = (), user: dict[str, dict[str, pd.Series]] | None = None
+    days: int,
+    sites: pd.DataFrame,
+    regions: pd.DataFrame,
+    peak_to_average: float,
+    extremes: tuple[str, ...] = (),
+    user: dict[str, dict[str, pd.Series]] | None = None,
 ) -> TimeSlices:
     """N typical days chosen by tsam from 8760-hour profiles of every site and demand region.
 
@@ -112,7 +129,10 @@ def representative_slices(
     for sid, columns in (user or {}).items():
         for column, values in columns.items():
             series[f"site.{sid}"][column] = np.asarray(values, dtype=float)
-    series |= {f"region.{r}": profiles.region_demand_shape(regions.loc[r], peak_to_average).to_frame("demand") for r in regions.index}
+    series |= {
+        f"region.{r}": profiles.region_demand_shape(regions.loc[r], peak_to_average).to_frame("demand")
+        for r in regions.index
+    }
     rep = profiles.representative_days(series, days, extremes)
     n = rep.weights_h.size
 

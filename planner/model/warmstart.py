@@ -78,7 +78,9 @@ class _Relaxation:
         self.h.setOptionValue("mip_rel_gap", float(options.mip_gap) / 2)
         self.objective = self.bound = math.inf
 
-    def solve(self, lower: np.ndarray, upper: np.ndarray, binaries: np.ndarray | None = None) -> np.ndarray | None:
+    def solve(
+        self, lower: np.ndarray, upper: np.ndarray, binaries: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Solve with the given column bounds; with ``binaries`` (a mask) those columns stay
         integer (a binaries-only MIP). None unless a plan was found; ``bound`` is then set."""
         kind = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
@@ -133,7 +135,11 @@ def relax_and_round(
 
     relaxation = _Relaxation(lp, options, log_path)
     if screening is None:
-        binaries = np.array([n in ("site.open", "site.y") for n in names]) if len(columns) <= SMALL_MODEL_COLUMNS else None
+        binaries = (
+            np.array([n in ("site.open", "site.y") for n in names])
+            if len(columns) <= SMALL_MODEL_COLUMNS
+            else None
+        )
         x = relaxation.solve(lower, upper, binaries)
         if x is None:
             return None
@@ -174,8 +180,13 @@ def relax_and_round(
     if x is None:
         return None
     objective = relaxation.objective
-    if screening is not None:  # the bound: the LP relaxation of this model (the annual one is no bound for it)
+    if (
+        screening is not None
+    ):  # the bound: the LP relaxation of this model (the annual one is no bound for it)
         relaxation.h.clearSolver()
-        if relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)) is not None:
+        if (
+            relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float))
+            is not None
+        ):
             bound = relaxation.objective  # else (time limit): a plan without a bound
     return WarmStart(x, objective, bound)

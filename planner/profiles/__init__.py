@@ -27,15 +27,44 @@ from planner.profiles.representative import RepresentativeDays, representative_d
 from planner.profiles.solar import pv_photons_per_s
 
 HOURS = syn.HOURS
-SITE_COLUMNS = ("pv_cf", "wind_cf", "dry_bulb_c", "wet_bulb_c", "grid_co2_g_per_kwh", "grid_price_usd_per_mwh", "pv_poa_w_m2")
+SITE_COLUMNS = (
+    "pv_cf",
+    "wind_cf",
+    "dry_bulb_c",
+    "wet_bulb_c",
+    "grid_co2_g_per_kwh",
+    "grid_price_usd_per_mwh",
+    "pv_poa_w_m2",
+)
 
-__all__ = ["SITE_COLUMNS", "LAYOUTS", "RepresentativeDays", "hourly_index", "pv_photons_per_s", "read_profile",
-           "region_demand_shape", "representative_days", "site_profiles", "site_weather"]
+__all__ = [
+    "SITE_COLUMNS",
+    "LAYOUTS",
+    "RepresentativeDays",
+    "hourly_index",
+    "pv_photons_per_s",
+    "read_profile",
+    "region_demand_shape",
+    "representative_days",
+    "site_profiles",
+    "site_weather",
+]
 
 hourly_index = syn.hourly_index
 
-_REQUIRED = ("lat", "lon", "timezone", "annual_mean_temp_c", "design_dry_bulb_c", "design_wet_bulb_c",
-             "electricity_price_usd_per_mwh", "grid_co2_g_per_kwh", "grid_clean_share", "pv_cf", "wind_cf")
+_REQUIRED = (
+    "lat",
+    "lon",
+    "timezone",
+    "annual_mean_temp_c",
+    "design_dry_bulb_c",
+    "design_wet_bulb_c",
+    "electricity_price_usd_per_mwh",
+    "grid_co2_g_per_kwh",
+    "grid_clean_share",
+    "pv_cf",
+    "wind_cf",
+)
 
 
 def _id(row: pd.Series, kind: str) -> str:
@@ -69,16 +98,33 @@ def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
     def noise(stream: str, n: int, phi: float) -> np.ndarray:
         return syn.weather_noise(sid, lat, lon, year, stream, n, phi)
 
-    dry = syn.dry_bulb(idx, lat, lon, float(site["annual_mean_temp_c"]), float(site["design_dry_bulb_c"]),
-                       str(site.get("climate_class", "temperate")), noise("dry_bulb", HOURS, 0.98))
+    dry = syn.dry_bulb(
+        idx,
+        lat,
+        lon,
+        float(site["annual_mean_temp_c"]),
+        float(site["design_dry_bulb_c"]),
+        str(site.get("climate_class", "temperate")),
+        noise("dry_bulb", HOURS, 0.98),
+    )
     wet = syn.wet_bulb(dry, float(site["design_dry_bulb_c"]), float(site["design_wet_bulb_c"]))
-    irr = solar.synthetic_irradiance(idx, lat, lon, float(site["pv_cf"]), dry, noise("cloud_day", HOURS // 24, 0.5),
-                                     noise("cloud_hour", HOURS, 0.7), _altitude(site))
+    irr = solar.synthetic_irradiance(
+        idx,
+        lat,
+        lon,
+        float(site["pv_cf"]),
+        dry,
+        noise("cloud_day", HOURS // 24, 0.5),
+        noise("cloud_hour", HOURS, 0.7),
+        _altitude(site),
+    )
     return irr.assign(dry_bulb_c=dry, wet_bulb_c=wet)
 
 
 def _altitude(site: pd.Series) -> float:
-    return float(site["elevation_m"]) if "elevation_m" in site.index and pd.notna(site["elevation_m"]) else 0.0
+    return (
+        float(site["elevation_m"]) if "elevation_m" in site.index and pd.notna(site["elevation_m"]) else 0.0
+    )
 
 
 def site_profiles(site: pd.Series, year: int = 2023) -> pd.DataFrame:
@@ -102,12 +148,24 @@ def site_profiles(site: pd.Series, year: int = 2023) -> pd.DataFrame:
     idx, dry = w.index, w["dry_bulb_c"].to_numpy()
     sp = solar.solar_position(idx, lat, lon, _altitude(site))
     pv, poa = solar.calibrated_pv(sp, w, dry, float(site["pv_cf"]))
-    wind = syn.wind_cf(idx, lat, lon, float(site["wind_cf"]), syn.weather_noise(sid, lat, lon, year, "wind", HOURS, 0.96))
+    wind = syn.wind_cf(
+        idx, lat, lon, float(site["wind_cf"]), syn.weather_noise(sid, lat, lon, year, "wind", HOURS, 0.96)
+    )
     load = syn.grid_load(idx, tz, dry)
-    co2 = syn.grid_co2(float(site["grid_co2_g_per_kwh"]), float(site["grid_clean_share"]), load, pv, wind,
-                       syn.weather_noise(sid, lat, lon, year, "co2", HOURS, 0.9))
-    price = syn.grid_price(float(site["electricity_price_usd_per_mwh"]), load, pv,
-                           syn.weather_noise(sid, lat, lon, year, "price", HOURS, 0.8))
+    co2 = syn.grid_co2(
+        float(site["grid_co2_g_per_kwh"]),
+        float(site["grid_clean_share"]),
+        load,
+        pv,
+        wind,
+        syn.weather_noise(sid, lat, lon, year, "co2", HOURS, 0.9),
+    )
+    price = syn.grid_price(
+        float(site["electricity_price_usd_per_mwh"]),
+        load,
+        pv,
+        syn.weather_noise(sid, lat, lon, year, "price", HOURS, 0.8),
+    )
     cols = (pv, wind, dry, w["wet_bulb_c"].to_numpy(), co2, price, poa)
     return pd.DataFrame(dict(zip(SITE_COLUMNS, cols)), index=idx)
 

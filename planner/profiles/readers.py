@@ -37,16 +37,35 @@ from planner.profiles import synthetic as syn
 from planner.profiles.solar import pv_from_weather
 
 LAYOUTS = ("nsrdb", "ninja", "pvgis", "plain")
-NSRDB_MAP = {"GHI": "ghi", "DHI": "dhi", "DNI": "dni", "Temperature": "temp_air", "Dew Point": "temp_dew",
-             "Relative Humidity": "relative_humidity", "Wind Speed": "wind_speed", "Pressure": "pressure"}
-PVGIS_MAP = {"G(h)": "ghi", "Gb(n)": "dni", "Gd(h)": "dhi", "T2m": "temp_air", "RH": "relative_humidity",
-             "WS10m": "wind_speed", "SP": "pressure"}
+NSRDB_MAP = {
+    "GHI": "ghi",
+    "DHI": "dhi",
+    "DNI": "dni",
+    "Temperature": "temp_air",
+    "Dew Point": "temp_dew",
+    "Relative Humidity": "relative_humidity",
+    "Wind Speed": "wind_speed",
+    "Pressure": "pressure",
+}
+PVGIS_MAP = {
+    "G(h)": "ghi",
+    "Gb(n)": "dni",
+    "Gd(h)": "dhi",
+    "T2m": "temp_air",
+    "RH": "relative_humidity",
+    "WS10m": "wind_speed",
+    "SP": "pressure",
+}
 #: Allowed range of each column [its unit], with the unit's name for messages.
 UNITS: dict[str, tuple[float, float, str]] = {
-    "pv_cf": (0.0, 1.0, "capacity factor 0..1"), "wind_cf": (0.0, 1.0, "capacity factor 0..1"),
-    "dry_bulb_c": (-90.0, 60.0, "degC"), "wet_bulb_c": (-90.0, 45.0, "degC"),
-    "grid_co2_g_per_kwh": (0.0, 3000.0, "gCO2/kWh"), "grid_price_usd_per_mwh": (-1000.0, 20000.0, "USD/MWh"),
-    "pv_poa_w_m2": (0.0, 1800.0, "W/m2"), "demand": (0.0, 1e12, "demand units >= 0"),
+    "pv_cf": (0.0, 1.0, "capacity factor 0..1"),
+    "wind_cf": (0.0, 1.0, "capacity factor 0..1"),
+    "dry_bulb_c": (-90.0, 60.0, "degC"),
+    "wet_bulb_c": (-90.0, 45.0, "degC"),
+    "grid_co2_g_per_kwh": (0.0, 3000.0, "gCO2/kWh"),
+    "grid_price_usd_per_mwh": (-1000.0, 20000.0, "USD/MWh"),
+    "pv_poa_w_m2": (0.0, 1800.0, "W/m2"),
+    "demand": (0.0, 1e12, "demand units >= 0"),
 }
 _TMY_YEAR = 2023
 
@@ -64,9 +83,11 @@ def detect_layout(path: str | Path) -> str:
         return "pvgis"
     if low.split(",")[0] in ("timestamp", "time", "datetime") and len(low.split(",")) == 2:
         return "plain"
-    raise InputError(f"{path}: unknown profile layout: first line '{first[:80]}'; expected NSRDB "
-                     "('Source,Location ID,...,Time Zone,...'), renewables.ninja ('#' comment lines then "
-                     "'time,...,electricity'), PVGIS TMY ('Latitude (decimal degrees): ...') or plain 'timestamp,value'")
+    raise InputError(
+        f"{path}: unknown profile layout: first line '{first[:80]}'; expected NSRDB "
+        "('Source,Location ID,...,Time Zone,...'), renewables.ninja ('#' comment lines then "
+        "'time,...,electricity'), PVGIS TMY ('Latitude (decimal degrees): ...') or plain 'timestamp,value'"
+    )
 
 
 def read_nsrdb(path: str | Path) -> tuple[pd.DataFrame, dict]:
@@ -76,12 +97,20 @@ def read_nsrdb(path: str | Path) -> tuple[pd.DataFrame, dict]:
         meta = dict(zip(names, values))
         data = pd.read_csv(f)
     try:
-        meta = {"latitude": float(meta["Latitude"]), "longitude": float(meta["Longitude"]),
-                "altitude": float(meta.get("Elevation", 0) or 0), "utc_offset_h": float(meta["Time Zone"])}
+        meta = {
+            "latitude": float(meta["Latitude"]),
+            "longitude": float(meta["Longitude"]),
+            "altitude": float(meta.get("Elevation", 0) or 0),
+            "utc_offset_h": float(meta["Time Zone"]),
+        }
     except (KeyError, ValueError) as exc:
-        raise InputError(f"{path}: NSRDB metadata line 2 lacks a numeric {exc}; expected Latitude, Longitude, Time Zone") from exc
+        raise InputError(
+            f"{path}: NSRDB metadata line 2 lacks a numeric {exc}; expected Latitude, Longitude, Time Zone"
+        ) from exc
     _need(path, data, ["Year", "Month", "Day", "Hour"], "NSRDB")
-    data.index = pd.to_datetime(dict(year=data["Year"], month=data["Month"], day=data["Day"], hour=data["Hour"]), errors="coerce")
+    data.index = pd.to_datetime(
+        dict(year=data["Year"], month=data["Month"], day=data["Day"], hour=data["Hour"]), errors="coerce"
+    )
     return data.rename(columns=NSRDB_MAP), meta
 
 
@@ -93,7 +122,9 @@ def read_ninja(path: str | Path) -> tuple[pd.DataFrame, dict]:
     _need(path, data, ["time"], "renewables.ninja")
     text = " ".join(comments)
     cap = re.search(r"capacity\D{0,5}([0-9.]+)\s*(kW|MW|W)\b", text, re.I)
-    capacity_kw = float(cap.group(1)) * {"w": 1e-3, "kw": 1.0, "mw": 1e3}[cap.group(2).lower()] if cap else 1.0
+    capacity_kw = (
+        float(cap.group(1)) * {"w": 1e-3, "kw": 1.0, "mw": 1e3}[cap.group(2).lower()] if cap else 1.0
+    )
     unit = re.search(r"electricity in (kW|MW|W)\b", text, re.I)
     to_kw = {"w": 1e-3, "kw": 1.0, "mw": 1e3}[unit.group(1).lower()] if unit else 1.0
     data.index = pd.to_datetime(data["time"], errors="coerce", utc=True).dt.tz_localize(None)
@@ -110,12 +141,14 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, dict]:
     for key, label in (("latitude", "latitude"), ("longitude", "longitude"), ("altitude", "elevation")):
         hit = [ln for ln in lines[:5] if ln.lower().startswith(label)]
         if not hit:
-            raise InputError(f"{path}: PVGIS header lacks '{label.capitalize()} ...: value' in its first lines")
+            raise InputError(
+                f"{path}: PVGIS header lacks '{label.capitalize()} ...: value' in its first lines"
+            )
         meta[key] = float(hit[0].split(":")[1])
     head = next((i for i, ln in enumerate(lines) if ln.startswith("time(UTC)")), None)
     if head is None:
         raise InputError(f"{path}: PVGIS file has no 'time(UTC),T2m,...' header row")
-    body = [ln for ln in lines[head + 1:] if ln[:1].isdigit() and ":" in ln.split(",")[0]]
+    body = [ln for ln in lines[head + 1 :] if ln[:1].isdigit() and ":" in ln.split(",")[0]]
     data = pd.read_csv(io.StringIO("\n".join([lines[head], *body])))
     data.index = pd.to_datetime(data["time(UTC)"], format="%Y%m%d:%H%M", errors="coerce")
     return data.rename(columns=PVGIS_MAP), meta
@@ -153,26 +186,34 @@ def _on_year(path: str | Path, data: pd.DataFrame, offset_h: float) -> tuple[pd.
     if (step != 1).any():
         i = int(np.flatnonzero(step != 1)[0])
         kind = "gap in timestamps" if step[i] > 1 else "timestamps out of order or duplicated"
-        raise InputError(f"{path}: {kind} at data row {i + 2}: {idx[i]} is followed by {idx[i + 1]}; "
-                         "expected consecutive hourly steps")
+        raise InputError(
+            f"{path}: {kind} at data row {i + 2}: {idx[i]} is followed by {idx[i + 1]}; "
+            "expected consecutive hourly steps"
+        )
     if len(data) != 8760:
-        raise InputError(f"{path}: {len(data)} hourly rows ({idx[0]} to {idx[-1]}); expected 8760 "
-                         "(one year; Feb 29 is dropped if present)")
+        raise InputError(
+            f"{path}: {len(data)} hourly rows ({idx[0]} to {idx[-1]}); expected 8760 "
+            "(one year; Feb 29 is dropped if present)"
+        )
     order = np.argsort(np.mod(np.asarray(pos) - int(round(offset_h)), 8760))
     return data.iloc[order], year
 
 
 def _check_units(path: str | Path, column: str, values: np.ndarray, what: str) -> np.ndarray:
     if np.isnan(values).any():
-        raise InputError(f"{path}: {what} has {int(np.isnan(values).sum())} missing or non-numeric values "
-                         f"(first at data row {int(np.flatnonzero(np.isnan(values))[0]) + 1}); expected numbers")
+        raise InputError(
+            f"{path}: {what} has {int(np.isnan(values).sum())} missing or non-numeric values "
+            f"(first at data row {int(np.flatnonzero(np.isnan(values))[0]) + 1}); expected numbers"
+        )
     lo, hi, unit = UNITS.get(column, (-np.inf, np.inf, ""))
     if column in ("dry_bulb_c", "wet_bulb_c") and values.mean() > 150:
         raise InputError(f"{path}: {what} looks like kelvin (mean {values.mean():.1f}); expected degC")
     if values.min() < lo - 1e-6 or values.max() > hi + 1e-6:
         hint = " (percent? expected a fraction)" if column.endswith("_cf") and values.max() <= 100 else ""
-        raise InputError(f"{path}: {what} ranges {values.min():.4g}..{values.max():.4g}; expected {unit} "
-                         f"in [{lo:g}, {hi:g}]{hint}")
+        raise InputError(
+            f"{path}: {what} ranges {values.min():.4g}..{values.max():.4g}; expected {unit} "
+            f"in [{lo:g}, {hi:g}]{hint}"
+        )
     return values
 
 
@@ -180,9 +221,13 @@ def _irradiance(path: str | Path, data: pd.DataFrame) -> None:
     for c in ("ghi", "dni", "dhi"):
         v = pd.to_numeric(data[c], errors="coerce").to_numpy(float)
         if np.nanmax(v) > 1500 or np.nanmin(v) < -5:
-            raise InputError(f"{path}: irradiance '{c}' ranges {np.nanmin(v):.4g}..{np.nanmax(v):.4g}; expected W/m2 in [0, 1500]")
+            raise InputError(
+                f"{path}: irradiance '{c}' ranges {np.nanmin(v):.4g}..{np.nanmax(v):.4g}; expected W/m2 in [0, 1500]"
+            )
         if 0 < np.nanmax(v) <= 1.5:
-            raise InputError(f"{path}: irradiance '{c}' peaks at {np.nanmax(v):.4g}; expected W/m2 (kW/m2 given?)")
+            raise InputError(
+                f"{path}: irradiance '{c}' peaks at {np.nanmax(v):.4g}; expected W/m2 (kW/m2 given?)"
+            )
 
 
 def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd.Series:
@@ -210,7 +255,9 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
     if layout not in LAYOUTS:
         raise InputError(f"{path}: unknown layout '{layout}'; allowed {', '.join(LAYOUTS)}")
     try:
-        data, meta = {"nsrdb": read_nsrdb, "ninja": read_ninja, "pvgis": read_pvgis_tmy, "plain": read_plain}[layout](path)
+        data, meta = {"nsrdb": read_nsrdb, "ninja": read_ninja, "pvgis": read_pvgis_tmy, "plain": read_plain}[
+            layout
+        ](path)
     except (ValueError, IndexError, KeyError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot parse as {layout} layout: {exc}") from exc
     data, year = _on_year(path, data, meta["utc_offset_h"])
@@ -218,7 +265,9 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
 
     def col(name: str, label: str) -> np.ndarray:
         if name not in data.columns:
-            raise InputError(f"{path}: {layout} file has no '{label}' column needed for '{column}'; found {list(data.columns)[:12]}")
+            raise InputError(
+                f"{path}: {layout} file has no '{label}' column needed for '{column}'; found {list(data.columns)[:12]}"
+            )
         return pd.to_numeric(data[name], errors="coerce").to_numpy(float)
 
     if layout == "plain":
@@ -226,25 +275,40 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
     elif layout == "ninja" and column in ("pv_cf", "wind_cf"):
         values = col("electricity", "electricity") / meta["capacity_kw"]
         if np.nanmax(values) > 1 + 1e-6:
-            raise InputError(f"{path}: electricity up to {np.nanmax(values) * meta['capacity_kw']:.4g} kW exceeds the "
-                             f"{meta['capacity_kw']:g} kW capacity; expected output of that capacity in kW")
+            raise InputError(
+                f"{path}: electricity up to {np.nanmax(values) * meta['capacity_kw']:.4g} kW exceeds the "
+                f"{meta['capacity_kw']:g} kW capacity; expected output of that capacity in kW"
+            )
     elif column == "dry_bulb_c" and layout in ("nsrdb", "pvgis", "ninja"):
         values = col("temp_air" if layout != "ninja" else "temperature", "temperature")
     elif column == "wet_bulb_c" and layout in ("nsrdb", "pvgis"):
         t = _check_units(path, "dry_bulb_c", col("temp_air", "temperature"), "temperature")
-        rh = (col("relative_humidity", "relative humidity") if "relative_humidity" in data.columns or "temp_dew" not in data.columns
-              else syn.relative_humidity(t, col("temp_dew", "dew point")))
+        rh = (
+            col("relative_humidity", "relative humidity")
+            if "relative_humidity" in data.columns or "temp_dew" not in data.columns
+            else syn.relative_humidity(t, col("temp_dew", "dew point"))
+        )
         values = syn.wet_bulb_stull(t, rh)
     elif column in ("pv_cf", "pv_poa_w_m2") and layout in ("nsrdb", "pvgis"):
         for c in ("ghi", "dni", "dhi", "temp_air"):
             col(c, c)
         _irradiance(path, data)
         t = _check_units(path, "dry_bulb_c", col("temp_air", "temperature"), "temperature")
-        cf, poa = pv_from_weather(idx, meta["latitude"], meta["longitude"], col("ghi", "GHI"), col("dni", "DNI"),
-                                  col("dhi", "DHI"), t, meta["altitude"])
+        cf, poa = pv_from_weather(
+            idx,
+            meta["latitude"],
+            meta["longitude"],
+            col("ghi", "GHI"),
+            col("dni", "DNI"),
+            col("dhi", "DHI"),
+            t,
+            meta["altitude"],
+        )
         values = cf if column == "pv_cf" else poa
     else:
-        raise InputError(f"{path}: a {layout} file has no data for '{column}'; use a plain 'timestamp,value' CSV"
-                         + (" or a renewables.ninja wind file" if column == "wind_cf" else ""))
+        raise InputError(
+            f"{path}: a {layout} file has no data for '{column}'; use a plain 'timestamp,value' CSV"
+            + (" or a renewables.ninja wind file" if column == "wind_cf" else "")
+        )
     values = _check_units(path, column, np.asarray(values, float), f"'{column}'")
     return pd.Series(values, index=idx, name=column)

@@ -32,8 +32,14 @@ import pandas as pd
 
 from planner.errors import InputError
 
-KINDS = {"max": "max_value", "min": "min_period", "max_value": "max_value", "min_value": "min_value",
-         "max_period": "max_period", "min_period": "min_period"}
+KINDS = {
+    "max": "max_value",
+    "min": "min_period",
+    "max_value": "max_value",
+    "min_value": "min_value",
+    "max_period": "max_period",
+    "min_period": "min_period",
+}
 SEP = ":"
 
 
@@ -69,18 +75,24 @@ class RepresentativeDays:
         if key not in self.values:
             raise InputError(f"representative days: unknown key '{key}'; known: {', '.join(self.values)}")
         v = self.values[key]
-        arr = v.to_numpy().reshape(self.n_days, 24, v.shape[1])[self.assignments].reshape(365 * 24, v.shape[1])
+        arr = (
+            v.to_numpy().reshape(self.n_days, 24, v.shape[1])[self.assignments].reshape(365 * 24, v.shape[1])
+        )
         return pd.DataFrame(arr, index=self.index, columns=v.columns)
 
 
-def _parse_extremes(extremes: Sequence[str], frame: pd.DataFrame, cols: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], pd.DataFrame]:
+def _parse_extremes(
+    extremes: Sequence[str], frame: pd.DataFrame, cols: Mapping[str, list[str]]
+) -> tuple[dict[str, list[str]], pd.DataFrame]:
     """Map extreme specs to tsam ExtremeConfig lists; add helper columns for fleet-wide specs."""
     conf: dict[str, list[str]] = {k: [] for k in set(KINDS.values())}
     helpers: dict[str, np.ndarray] = {}
     for spec in extremes:
         parts = str(spec).split(SEP)
         if len(parts) not in (2, 3) or parts[-1] not in KINDS:
-            raise InputError(f"extreme '{spec}': expected 'COLUMN:KIND' or 'KEY:COLUMN:KIND' with KIND in {sorted(KINDS)}")
+            raise InputError(
+                f"extreme '{spec}': expected 'COLUMN:KIND' or 'KEY:COLUMN:KIND' with KIND in {sorted(KINDS)}"
+            )
         if len(parts) == 3:
             name = f"{parts[0]}{SEP}{parts[1]}"
             if name not in frame.columns:
@@ -88,7 +100,9 @@ def _parse_extremes(extremes: Sequence[str], frame: pd.DataFrame, cols: Mapping[
         else:
             members = cols.get(parts[0], [])
             if not members:
-                raise InputError(f"extreme '{spec}': no key has a column '{parts[0]}'; columns: {sorted(cols)}")
+                raise InputError(
+                    f"extreme '{spec}': no key has a column '{parts[0]}'; columns: {sorted(cols)}"
+                )
             name = f"__all{SEP}{parts[0]}"
             helpers[name] = frame[members].to_numpy().mean(axis=1)
         if name not in conf[KINDS[parts[-1]]]:
@@ -96,7 +110,9 @@ def _parse_extremes(extremes: Sequence[str], frame: pd.DataFrame, cols: Mapping[
     return conf, pd.DataFrame(helpers, index=frame.index)
 
 
-def _aggregate(data: pd.DataFrame, n_clusters: int, conf: dict[str, list[str]]) -> tuple[pd.DataFrame, np.ndarray]:
+def _aggregate(
+    data: pd.DataFrame, n_clusters: int, conf: dict[str, list[str]]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Run tsam; return (representatives indexed (cluster, hour), cluster of each of the 365 days).
 
     tsam >= 3: ``tsam.aggregate(..., cluster=ClusterConfig(...), extremes=ExtremeConfig(...))``
@@ -110,16 +126,29 @@ def _aggregate(data: pd.DataFrame, n_clusters: int, conf: dict[str, list[str]]) 
         warnings.simplefilter("ignore")
         if hasattr(tsam, "aggregate"):
             ext = tsam.ExtremeConfig(method="new_cluster", **conf) if has_ext else None
-            res = tsam.aggregate(data, n_clusters, period_duration=24, extremes=ext,
-                                 cluster=tsam.ClusterConfig(method="hierarchical", representation="medoid"))
+            res = tsam.aggregate(
+                data,
+                n_clusters,
+                period_duration=24,
+                extremes=ext,
+                cluster=tsam.ClusterConfig(method="hierarchical", representation="medoid"),
+            )
             return res.cluster_representatives, np.asarray(res.cluster_assignments)
         from tsam.timeseriesaggregation import TimeSeriesAggregation
 
-        agg = TimeSeriesAggregation(data, noTypicalPeriods=n_clusters, hoursPerPeriod=24, clusterMethod="hierarchical",
-                                    representationMethod="medoidRepresentation", rescaleClusterPeriods=True,
-                                    extremePeriodMethod="new_cluster_center" if has_ext else "None",
-                                    addPeakMax=conf["max_value"], addPeakMin=conf["min_value"],
-                                    addMeanMax=conf["max_period"], addMeanMin=conf["min_period"])
+        agg = TimeSeriesAggregation(
+            data,
+            noTypicalPeriods=n_clusters,
+            hoursPerPeriod=24,
+            clusterMethod="hierarchical",
+            representationMethod="medoidRepresentation",
+            rescaleClusterPeriods=True,
+            extremePeriodMethod="new_cluster_center" if has_ext else "None",
+            addPeakMax=conf["max_value"],
+            addPeakMin=conf["min_value"],
+            addMeanMax=conf["max_period"],
+            addMeanMin=conf["min_period"],
+        )
         return agg.createTypicalPeriods(), np.asarray(agg.clusterOrder)
 
 
@@ -145,7 +174,9 @@ def _fix_means(typ: np.ndarray, w: np.ndarray, orig: pd.DataFrame, extreme_days:
     return typ
 
 
-def representative_days(series: Mapping[str, pd.DataFrame], n_days: int, extremes: Sequence[str] = ()) -> RepresentativeDays:
+def representative_days(
+    series: Mapping[str, pd.DataFrame], n_days: int, extremes: Sequence[str] = ()
+) -> RepresentativeDays:
     """Choose ``n_days`` typical days for all ``series`` together (tsam, see module doc).
 
     Parameters
@@ -164,11 +195,15 @@ def representative_days(series: Mapping[str, pd.DataFrame], n_days: int, extreme
             raise InputError(f"representative days: key '{key}' must not contain '{SEP}'")
         df = df.to_frame() if isinstance(df, pd.Series) else df
         if len(df) != 8760:
-            raise InputError(f"representative days: series '{key}' has {len(df)} rows; expected 8760 hourly values")
+            raise InputError(
+                f"representative days: series '{key}' has {len(df)} rows; expected 8760 hourly values"
+            )
         num = df.apply(pd.to_numeric, errors="coerce")
         if num.isna().any().any():
             bad = num.columns[num.isna().any()].tolist()
-            raise InputError(f"representative days: series '{key}' has missing or non-numeric values in {bad}")
+            raise InputError(
+                f"representative days: series '{key}' has missing or non-numeric values in {bad}"
+            )
         index = df.index if index is None else index
         for c in num.columns:
             cols.setdefault(str(c), []).append(f"{key}{SEP}{c}")
@@ -190,8 +225,15 @@ def representative_days(series: Mapping[str, pd.DataFrame], n_days: int, extreme
     ext_days = np.zeros(len(ids), dtype=bool)
     for name in (n for v in conf.values() for n in v):
         daily = data[name].to_numpy().reshape(365, 24)
-        day = int(np.argmax(daily.max(1))) if name in conf["max_value"] else int(np.argmin(daily.min(1))) if name in conf["min_value"] \
-            else int(np.argmax(daily.mean(1))) if name in conf["max_period"] else int(np.argmin(daily.mean(1)))
+        day = (
+            int(np.argmax(daily.max(1)))
+            if name in conf["max_value"]
+            else int(np.argmin(daily.min(1)))
+            if name in conf["min_value"]
+            else int(np.argmax(daily.mean(1)))
+            if name in conf["max_period"]
+            else int(np.argmin(daily.mean(1)))
+        )
         ext_days[assign[day]] = True
     typ = _fix_means(typ, w, frame, ext_days)
     mi = pd.MultiIndex.from_product([range(len(ids)), range(24)], names=["day", "hour"])
@@ -199,15 +241,28 @@ def representative_days(series: Mapping[str, pd.DataFrame], n_days: int, extreme
     for key, df in series.items():
         names = [f"{key}{SEP}{c}" for c in (df.to_frame() if isinstance(df, pd.Series) else df).columns]
         sel = [frame.columns.get_loc(n) for n in names]
-        values[str(key)] = pd.DataFrame(typ[:, :, sel].reshape(len(ids) * 24, len(sel)), index=mi,
-                                        columns=[n.split(SEP, 1)[1] for n in names])
+        values[str(key)] = pd.DataFrame(
+            typ[:, :, sel].reshape(len(ids) * 24, len(sel)),
+            index=mi,
+            columns=[n.split(SEP, 1)[1] for n in names],
+        )
     rebuilt = typ[assign].reshape(8760, frame.shape[1])
     orig = frame.to_numpy()
     rmse = np.sqrt(((rebuilt - orig) ** 2).mean(axis=0))
     span = orig.max(axis=0) - orig.min(axis=0)
     mean, mean_rb = orig.mean(axis=0), rebuilt.mean(axis=0)
-    err = pd.DataFrame({"rmse": rmse, "nrmse": np.divide(rmse, span, out=np.zeros_like(rmse), where=span > 0),
-                        "mean": mean, "mean_rebuilt": mean_rb,
-                        "mean_rel_error": np.divide(mean_rb - mean, np.abs(mean), out=np.zeros_like(mean), where=mean != 0)},
-                       index=pd.MultiIndex.from_tuples([tuple(c.split(SEP, 1)) for c in frame.columns], names=["key", "column"]))
+    err = pd.DataFrame(
+        {
+            "rmse": rmse,
+            "nrmse": np.divide(rmse, span, out=np.zeros_like(rmse), where=span > 0),
+            "mean": mean,
+            "mean_rebuilt": mean_rb,
+            "mean_rel_error": np.divide(
+                mean_rb - mean, np.abs(mean), out=np.zeros_like(mean), where=mean != 0
+            ),
+        },
+        index=pd.MultiIndex.from_tuples(
+            [tuple(c.split(SEP, 1)) for c in frame.columns], names=["key", "column"]
+        ),
+    )
     return RepresentativeDays(np.repeat(w, 24), w, assign, values, err, index)

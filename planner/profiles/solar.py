@@ -55,8 +55,15 @@ def solar_position(times: pd.DatetimeIndex, lat: float, lon: float, altitude_m: 
     mid = times + pd.Timedelta(minutes=30)
     sp = pvlib.solarposition.get_solarposition(mid, lat, lon, altitude=altitude_m, method="ephemeris")
     sp.index = times
-    trk = pvlib.tracking.singleaxis(sp["apparent_zenith"], sp["azimuth"], axis_tilt=0, axis_azimuth=180,
-                                    max_angle=60, backtrack=True, gcr=0.35)
+    trk = pvlib.tracking.singleaxis(
+        sp["apparent_zenith"],
+        sp["azimuth"],
+        axis_tilt=0,
+        axis_azimuth=180,
+        max_angle=60,
+        backtrack=True,
+        gcr=0.35,
+    )
     sp["surface_tilt"] = trk["surface_tilt"].fillna(0.0)
     sp["surface_azimuth"] = trk["surface_azimuth"].fillna(180.0)
     sp["dni_extra"] = pvlib.irradiance.get_extra_radiation(mid).to_numpy()
@@ -70,9 +77,18 @@ def poa_single_axis(sp: pd.DataFrame, ghi: np.ndarray, dni: np.ndarray, dhi: np.
     zero whenever the sun is below the horizon (apparent zenith >= 90 deg).
     """
     zen = sp["apparent_zenith"].to_numpy()
-    irr = pvlib.irradiance.get_total_irradiance(sp["surface_tilt"].to_numpy(), sp["surface_azimuth"].to_numpy(), zen,
-                                                sp["azimuth"].to_numpy(), dni, ghi, dhi, dni_extra=sp["dni_extra"].to_numpy(),
-                                                albedo=0.2, model="haydavies")
+    irr = pvlib.irradiance.get_total_irradiance(
+        sp["surface_tilt"].to_numpy(),
+        sp["surface_azimuth"].to_numpy(),
+        zen,
+        sp["azimuth"].to_numpy(),
+        dni,
+        ghi,
+        dhi,
+        dni_extra=sp["dni_extra"].to_numpy(),
+        albedo=0.2,
+        model="haydavies",
+    )
     poa = np.nan_to_num(np.asarray(irr["poa_global"], dtype=float))
     return np.where(zen < 90.0, np.clip(poa, 0.0, None), 0.0)
 
@@ -90,8 +106,16 @@ def pv_ac_cf(poa: np.ndarray, temp_air_c: np.ndarray, ilr: float = ILR, losses: 
     return np.asarray(pvlib.inverter.pvwatts(pdc, 1.0 / 0.96), dtype=float)
 
 
-def pv_from_weather(times: pd.DatetimeIndex, lat: float, lon: float, ghi: np.ndarray, dni: np.ndarray,
-                    dhi: np.ndarray, temp_air_c: np.ndarray, altitude_m: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def pv_from_weather(
+    times: pd.DatetimeIndex,
+    lat: float,
+    lon: float,
+    ghi: np.ndarray,
+    dni: np.ndarray,
+    dhi: np.ndarray,
+    temp_air_c: np.ndarray,
+    altitude_m: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Run the reference chain on measured/typical weather: returns ``(cf [-], poa [W/m^2])``.
 
     Parameters
@@ -127,13 +151,21 @@ def clear_sky_index(mean: float, z_daily: np.ndarray, y_hourly: np.ndarray) -> n
     (``phi = 0.7``): partly cloudy days vary most within the day.
     """
     m = float(np.clip(mean, 0.05, 0.97))
-    kd = np.repeat(beta.ppf(ndtr(z_daily), m * 5.0, (1 - m) * 5.0), 24)[:len(y_hourly)]
+    kd = np.repeat(beta.ppf(ndtr(z_daily), m * 5.0, (1 - m) * 5.0), 24)[: len(y_hourly)]
     return np.clip(kd + 0.3 * np.sqrt(kd * (1 - kd)) * y_hourly, 0.0, 1.0)
 
 
-def synthetic_irradiance(times: pd.DatetimeIndex, lat: float, lon: float, target_cf: float, temp_air_c: np.ndarray,
-                         z_daily: np.ndarray, y_hourly: np.ndarray, altitude_m: float = 0.0,
-                         sp: pd.DataFrame | None = None) -> pd.DataFrame:
+def synthetic_irradiance(
+    times: pd.DatetimeIndex,
+    lat: float,
+    lon: float,
+    target_cf: float,
+    temp_air_c: np.ndarray,
+    z_daily: np.ndarray,
+    y_hourly: np.ndarray,
+    altitude_m: float = 0.0,
+    sp: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Cloudy-sky ``ghi``, ``dni``, ``dhi`` [W/m^2] whose chain CF is close to ``target_cf``.
 
     1. clear-sky CF ``CF_cs`` from the chain on Ineichen irradiance;
@@ -149,23 +181,35 @@ def synthetic_irradiance(times: pd.DatetimeIndex, lat: float, lon: float, target
     sp = solar_position(times, lat, lon, altitude_m) if sp is None else sp
     cs = clear_sky(sp, lat, lon, altitude_m)
     ghi_cs = cs["ghi"].to_numpy()
-    cf_cs = pv_ac_cf(poa_single_axis(sp, ghi_cs, cs["dni"].to_numpy(), cs["dhi"].to_numpy()), temp_air_c).mean()
+    cf_cs = pv_ac_cf(
+        poa_single_axis(sp, ghi_cs, cs["dni"].to_numpy(), cs["dhi"].to_numpy()), temp_air_c
+    ).mean()
 
     def cloudy(mean_k: float) -> pd.DataFrame:
         ghi = clear_sky_index(mean_k, z_daily, y_hourly) * ghi_cs
         sep = pvlib.irradiance.erbs(ghi, sp["zenith"].to_numpy(), times.dayofyear.to_numpy())
-        return pd.DataFrame({"ghi": ghi, "dni": np.nan_to_num(np.asarray(sep["dni"], float)),
-                             "dhi": np.nan_to_num(np.asarray(sep["dhi"], float))}, index=times)
+        return pd.DataFrame(
+            {
+                "ghi": ghi,
+                "dni": np.nan_to_num(np.asarray(sep["dni"], float)),
+                "dhi": np.nan_to_num(np.asarray(sep["dhi"], float)),
+            },
+            index=times,
+        )
 
     m0 = min(target_cf / cf_cs, 1.0) if cf_cs > 0 else 1.0
     irr = cloudy(m0)
-    cf0 = pv_ac_cf(poa_single_axis(sp, irr["ghi"].to_numpy(), irr["dni"].to_numpy(), irr["dhi"].to_numpy()), temp_air_c).mean()
-    if 0 < cf0 and m0 < 1.0:
+    cf0 = pv_ac_cf(
+        poa_single_axis(sp, irr["ghi"].to_numpy(), irr["dni"].to_numpy(), irr["dhi"].to_numpy()), temp_air_c
+    ).mean()
+    if cf0 > 0 and m0 < 1.0:
         irr = cloudy(min(m0 * target_cf / cf0, 1.0))
     return irr
 
 
-def calibrated_pv(sp: pd.DataFrame, irr: pd.DataFrame, temp_air_c: np.ndarray, target_cf: float) -> tuple[np.ndarray, np.ndarray]:
+def calibrated_pv(
+    sp: pd.DataFrame, irr: pd.DataFrame, temp_air_c: np.ndarray, target_cf: float
+) -> tuple[np.ndarray, np.ndarray]:
     """PV capacity factor [-] and POA irradiance [W/m^2] whose annual mean CF equals ``target_cf``.
 
     ``irr`` (``ghi``, ``dni``, ``dhi`` [W/m^2], e.g. from :func:`synthetic_irradiance`) goes

@@ -28,8 +28,12 @@ HOURS = 8760
 #: Dry-bulb shape per climate class: seasonal amplitude a_s, diurnal amplitude a_d and
 #: synoptic (weather) standard deviation sigma [degC] before the design-tail scaling.
 CLIMATE_SHAPES: dict[str, tuple[float, float, float]] = {
-    "hot_dry": (10.0, 8.0, 3.0), "hot_humid": (8.0, 5.0, 2.5), "temperate_humid": (12.0, 5.0, 4.0),
-    "temperate": (11.0, 5.0, 4.0), "cold_dry": (12.0, 8.0, 4.0), "cold": (9.0, 4.0, 4.0),
+    "hot_dry": (10.0, 8.0, 3.0),
+    "hot_humid": (8.0, 5.0, 2.5),
+    "temperate_humid": (12.0, 5.0, 4.0),
+    "temperate": (11.0, 5.0, 4.0),
+    "cold_dry": (12.0, 8.0, 4.0),
+    "cold": (9.0, 4.0, 4.0),
 }
 #: Generic wind-plant power curve: cut-in, rated and cut-out speeds [m/s].
 CUT_IN, RATED, CUT_OUT = 3.0, 11.5, 25.0
@@ -53,8 +57,9 @@ def ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
     return lfilter([np.sqrt(1 - phi**2)], [1.0, -phi], e, zi=[phi * x0])[0]
 
 
-def weather_noise(site_id: str, lat: float, lon: float, year: int, stream: str, n: int, phi: float,
-                  shared: float = 0.7) -> np.ndarray:
+def weather_noise(
+    site_id: str, lat: float, lon: float, year: int, stream: str, n: int, phi: float, shared: float = 0.7
+) -> np.ndarray:
     """Unit-variance AR(1) anomaly ``z = sqrt(rho) z_cell + sqrt(1 - rho) z_site`` [-].
 
     ``z_cell`` is seeded by the weather cell ``(floor(lat/4), floor(lon/4))``, ``z_site`` by
@@ -62,8 +67,9 @@ def weather_noise(site_id: str, lat: float, lon: float, year: int, stream: str, 
     ``z`` is too. ``rho = shared`` is the correlation between two sites of one cell.
     """
     cell = f"cell:{int(np.floor(lat / 4))}:{int(np.floor(lon / 4))}"
-    return (np.sqrt(shared) * ar1(rng_for(cell, year, stream), n, phi)
-            + np.sqrt(1 - shared) * ar1(rng_for(site_id, year, stream), n, phi))
+    return np.sqrt(shared) * ar1(rng_for(cell, year, stream), n, phi) + np.sqrt(1 - shared) * ar1(
+        rng_for(site_id, year, stream), n, phi
+    )
 
 
 def solar_hour(index: pd.DatetimeIndex, lon_deg: float) -> np.ndarray:
@@ -88,8 +94,15 @@ def scale_to_mean(x: np.ndarray, target: float, floor: float = 0.0) -> np.ndarra
     return x * (target / x.mean()) if x.mean() != 0 else np.full_like(x, target)
 
 
-def dry_bulb(index: pd.DatetimeIndex, lat: float, lon: float, mean_c: float, design_c: float,
-             climate_class: str, weather: np.ndarray) -> np.ndarray:
+def dry_bulb(
+    index: pd.DatetimeIndex,
+    lat: float,
+    lon: float,
+    mean_c: float,
+    design_c: float,
+    climate_class: str,
+    weather: np.ndarray,
+) -> np.ndarray:
     """Hourly dry-bulb temperature [degC].
 
     .. math:: T = \\bar T + c\\,(a - \\bar a),\\quad
@@ -104,8 +117,11 @@ def dry_bulb(index: pd.DatetimeIndex, lat: float, lon: float, mean_c: float, des
     """
     a_s, a_d, sigma = CLIMATE_SHAPES.get(climate_class, CLIMATE_SHAPES["temperate"])
     f_lat = min(1.0, max(0.1, abs(lat) / 20.0))
-    a = (a_s * f_lat * season(index, lat, 200.0) + a_d * np.cos(2 * np.pi * (solar_hour(index, lon) - 15.0) / 24.0)
-         + sigma * weather)
+    a = (
+        a_s * f_lat * season(index, lat, 200.0)
+        + a_d * np.cos(2 * np.pi * (solar_hour(index, lon) - 15.0) / 24.0)
+        + sigma * weather
+    )
     a = a - a.mean()
     q = np.quantile(a, 0.996)
     if design_c <= mean_c:
@@ -122,8 +138,13 @@ def wet_bulb_stull(t_c: np.ndarray, rh_pct: np.ndarray) -> np.ndarray:
     RH is clipped to the formula's range 5-99 %; the result is capped at ``T``.
     """
     rh = np.clip(rh_pct, 5.0, 99.0)
-    tw = (t_c * np.arctan(0.151977 * np.sqrt(rh + 8.313659)) + np.arctan(t_c + rh) - np.arctan(rh - 1.676331)
-          + 0.00391838 * rh**1.5 * np.arctan(0.023101 * rh) - 4.686035)
+    tw = (
+        t_c * np.arctan(0.151977 * np.sqrt(rh + 8.313659))
+        + np.arctan(t_c + rh)
+        - np.arctan(rh - 1.676331)
+        + 0.00391838 * rh**1.5 * np.arctan(0.023101 * rh)
+        - 4.686035
+    )
     return np.minimum(tw, t_c)
 
 
@@ -175,7 +196,11 @@ def wind_cf(index: pd.DatetimeIndex, lat: float, lon: float, mean_cf: float, z: 
     if not 0.0 <= mean_cf < 0.95:
         raise InputError(f"wind capacity factor {mean_cf}: allowed 0 <= wind_cf < 0.95")
     shape = weibull_min.ppf(ndtr(z), 2.0)
-    shape = shape * (1 + 0.12 * season(index, lat, 15.0)) * (1 + 0.06 * np.cos(2 * np.pi * (solar_hour(index, lon) - 2.0) / 24.0))
+    shape = (
+        shape
+        * (1 + 0.12 * season(index, lat, 15.0))
+        * (1 + 0.06 * np.cos(2 * np.pi * (solar_hour(index, lon) - 2.0) / 24.0))
+    )
     if mean_cf == 0.0:
         return np.zeros(len(index))
     lo, hi = 0.1, 25.0
@@ -191,11 +216,19 @@ def grid_load(index: pd.DatetimeIndex, timezone: str, dry_c: np.ndarray) -> np.n
     ``L = 0.5 cos(2 pi (h_loc - 18)/24) + 0.5 (|T - 18| - mean) / std``.
     """
     dev = np.abs(dry_c - 18.0)
-    return 0.5 * np.cos(2 * np.pi * (local_hour(index, timezone) - 18) / 24) + 0.5 * (dev - dev.mean()) / (dev.std() + 1e-9)
+    return 0.5 * np.cos(2 * np.pi * (local_hour(index, timezone) - 18) / 24) + 0.5 * (dev - dev.mean()) / (
+        dev.std() + 1e-9
+    )
 
 
-def grid_co2(mean_g_per_kwh: float, clean_share: float, load: np.ndarray, pv: np.ndarray, wind: np.ndarray,
-             noise: np.ndarray) -> np.ndarray:
+def grid_co2(
+    mean_g_per_kwh: float,
+    clean_share: float,
+    load: np.ndarray,
+    pv: np.ndarray,
+    wind: np.ndarray,
+    noise: np.ndarray,
+) -> np.ndarray:
     """Hourly grid carbon intensity [gCO2/kWh] around the catalog mean.
 
     .. math:: I = \\bar I\\,(1 + g (0.10 L - 0.25 \\tilde p - 0.20 \\tilde w) + 0.05 W)
@@ -241,7 +274,9 @@ def demand_shape(index: pd.DatetimeIndex, timezone: str, peak_to_average: float)
         raise InputError(f"peak_to_average {peak_to_average}: allowed a finite value >= 1")
     loc = index.tz_convert(timezone)
     h = np.asarray(loc.hour, dtype=float)
-    f = (1 + 0.45 * np.cos(2 * np.pi * (h - 15) / 24) + 0.12 * np.cos(4 * np.pi * (h - 19) / 24)) * np.where(loc.dayofweek >= 5, 0.92, 1.0)
+    f = (1 + 0.45 * np.cos(2 * np.pi * (h - 15) / 24) + 0.12 * np.cos(4 * np.pi * (h - 19) / 24)) * np.where(
+        loc.dayofweek >= 5, 0.92, 1.0
+    )
     f = f / f.max()
 
     def ratio(gamma: float) -> float:
@@ -249,7 +284,9 @@ def demand_shape(index: pd.DatetimeIndex, timezone: str, peak_to_average: float)
 
     lo, hi = 0.0, 60.0
     if ratio(hi) < peak_to_average:
-        raise InputError(f"peak_to_average {peak_to_average}: the diurnal demand shape reaches at most {ratio(hi):.2f}")
+        raise InputError(
+            f"peak_to_average {peak_to_average}: the diurnal demand shape reaches at most {ratio(hi):.2f}"
+        )
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if ratio(mid) < peak_to_average else (lo, mid)

@@ -34,7 +34,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -51,26 +51,82 @@ ACCELERATOR_SHARE_SOURCE = (
     "(H100 GPU ~25-30k of 38k, H200 ~30-38k of 45k, B200 ~30-40k of 50k, GB200 NVL72 rack ~43k of 47k incl. CPUs "
     "and switch trays); 70% to GPUs, 30% to servers and network; the two lines always add up to the catalog price"
 )
-TECH_CATEGORY = {"pv": "PV", "wind": "wind", "gas": "gas plant", "nuclear": "nuclear", "geothermal": "geothermal", "battery": "battery", "grid": "grid interconnection"}
+TECH_CATEGORY = {
+    "pv": "PV",
+    "wind": "wind",
+    "gas": "gas plant",
+    "nuclear": "nuclear",
+    "geothermal": "geothermal",
+    "battery": "battery",
+    "grid": "grid interconnection",
+}
 """Capex category per ``energy.csv`` kind."""
 CATEGORIES = (
-    "site development", "land", "building shell", "electrical", "cooling", "GPUs", "servers and network",
-    "PV", "wind", "gas plant", "nuclear", "geothermal", "battery", "grid interconnection",
+    "site development",
+    "land",
+    "building shell",
+    "electrical",
+    "cooling",
+    "GPUs",
+    "servers and network",
+    "PV",
+    "wind",
+    "gas plant",
+    "nuclear",
+    "geothermal",
+    "battery",
+    "grid interconnection",
 )
 """Capex categories (the ``category`` column of ``capex_items``), in display order."""
 OPEX_CATEGORIES = ("energy", "fuel", "variable O&M", "fixed O&M", "water", "carbon price")
 """Opex categories (the ``category`` column of ``opex``)."""
 
 LINE_COLUMNS = (
-    "scenario", "site_id", "category", "cost_group", "item_id", "item", "quantity", "unit", "unit_cost_usd", "capex_usd",
-    "dollar_year", "base_year", "start_offset_years", "construction_start_year", "lead_time_years", "in_service_year",
-    "life_years", "wacc", "crf", "annualized_capex_usd_per_yr", "fixed_om_usd_per_unit_yr", "fixed_om_usd_per_yr",
-    "annualized_cost_usd_per_yr", "unit_cost_source", "life_source", "wacc_source", "lead_time_source", "fixed_om_source",
+    "scenario",
+    "site_id",
+    "category",
+    "cost_group",
+    "item_id",
+    "item",
+    "quantity",
+    "unit",
+    "unit_cost_usd",
+    "capex_usd",
+    "dollar_year",
+    "base_year",
+    "start_offset_years",
+    "construction_start_year",
+    "lead_time_years",
+    "in_service_year",
+    "life_years",
+    "wacc",
+    "crf",
+    "annualized_capex_usd_per_yr",
+    "fixed_om_usd_per_unit_yr",
+    "fixed_om_usd_per_yr",
+    "annualized_cost_usd_per_yr",
+    "unit_cost_source",
+    "life_source",
+    "wacc_source",
+    "lead_time_source",
+    "fixed_om_source",
 )
 """Columns of ``tables/capex_items.csv`` (documented in README, "Capex export")."""
 OPEX_COLUMNS = (
-    "scenario", "site_id", "category", "cost_type", "cost_group", "item_id", "item", "quantity", "unit",
-    "unit_cost_usd", "unit_cost_unit", "opex_usd_per_yr", "dollar_year", "unit_cost_source",
+    "scenario",
+    "site_id",
+    "category",
+    "cost_type",
+    "cost_group",
+    "item_id",
+    "item",
+    "quantity",
+    "unit",
+    "unit_cost_usd",
+    "unit_cost_unit",
+    "opex_usd_per_yr",
+    "dollar_year",
+    "unit_cost_source",
 )
 """Columns of ``tables/opex.csv``."""
 
@@ -83,7 +139,7 @@ def default_base_year(scenario_name: str, today: datetime | None = None) -> int:
     found = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", scenario_name)
     if found:
         return int(found[-1])
-    return (today or datetime.now(timezone.utc)).year
+    return (today or datetime.now(UTC)).year
 
 
 def _v(x: Any) -> float:
@@ -135,7 +191,9 @@ class _Refs:
         if scn.wacc is not None:
             return float(scn.wacc), "scenario finance.wacc (overrides every asset)"
         if tech is not None and tech in self.cat.energy.index and pd.notna(self.cat.energy.at[tech, "wacc"]):
-            return float(self.cat.energy.at[tech, "wacc"]), self.row("energy.csv", self.cat.energy, tech, "wacc")
+            return float(self.cat.energy.at[tech, "wacc"]), self.row(
+                "energy.csv", self.cat.energy, tech, "wacc"
+            )
         return float(self.cat.finance["wacc_default"]), self.finance("wacc_default")
 
     def building_life(self) -> tuple[float, str]:
@@ -155,19 +213,50 @@ class _Refs:
 
 
 def _line(
-    refs: _Refs, s: str, category: str, group: str, item_id: str, item: str, quantity: float, unit: str, capex: float, annualized: float,
-    fixed_om: float, *, life: tuple[float, str], wacc: tuple[float, str], lead: tuple[float, str], unit_cost_source: str,
-    fixed_om_source: str = "", dollar_year: int | None = None,
+    refs: _Refs,
+    s: str,
+    category: str,
+    group: str,
+    item_id: str,
+    item: str,
+    quantity: float,
+    unit: str,
+    capex: float,
+    annualized: float,
+    fixed_om: float,
+    *,
+    life: tuple[float, str],
+    wacc: tuple[float, str],
+    lead: tuple[float, str],
+    unit_cost_source: str,
+    fixed_om_source: str = "",
+    dollar_year: int | None = None,
 ) -> dict[str, Any]:
     """One capex line; unit cost, CRF and fixed O&M per unit are derived so that the row is self-consistent."""
     return {
-        "site_id": s, "category": category, "cost_group": group, "item_id": item_id, "item": item,
-        "quantity": quantity, "unit": unit, "unit_cost_usd": capex / quantity if quantity else math.nan, "capex_usd": capex,
-        "dollar_year": dollar_year or refs.dollar_year, "start_offset_years": 0.0, "lead_time_years": lead[0],
-        "life_years": life[0], "wacc": wacc[0], "crf": annualized / capex if capex else math.nan,
-        "annualized_capex_usd_per_yr": annualized, "fixed_om_usd_per_unit_yr": fixed_om / quantity if quantity else math.nan,
-        "fixed_om_usd_per_yr": fixed_om, "annualized_cost_usd_per_yr": annualized + fixed_om,
-        "unit_cost_source": unit_cost_source, "life_source": life[1], "wacc_source": wacc[1], "lead_time_source": lead[1],
+        "site_id": s,
+        "category": category,
+        "cost_group": group,
+        "item_id": item_id,
+        "item": item,
+        "quantity": quantity,
+        "unit": unit,
+        "unit_cost_usd": capex / quantity if quantity else math.nan,
+        "capex_usd": capex,
+        "dollar_year": dollar_year or refs.dollar_year,
+        "start_offset_years": 0.0,
+        "lead_time_years": lead[0],
+        "life_years": life[0],
+        "wacc": wacc[0],
+        "crf": annualized / capex if capex else math.nan,
+        "annualized_capex_usd_per_yr": annualized,
+        "fixed_om_usd_per_unit_yr": fixed_om / quantity if quantity else math.nan,
+        "fixed_om_usd_per_yr": fixed_om,
+        "annualized_cost_usd_per_yr": annualized + fixed_om,
+        "unit_cost_source": unit_cost_source,
+        "life_source": life[1],
+        "wacc_source": wacc[1],
+        "lead_time_source": lead[1],
         "fixed_om_source": fixed_om_source if fixed_om else "",
     }
 
@@ -179,9 +268,23 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
     w = refs.wacc()
     opened = _v(m.site.open[s])
     lines = [
-        _line(refs, s, "site development", "site_development", "site_development_usd", "campus development (roads, fibre laterals, substation pad, permitting)",
-              opened, "campus", opened * inp.site_fixed_capex_musd * 1e6, opened * inp.site_fixed_annual_musd * 1e6, 0.0,
-              life=b_life, wacc=w, lead=b_lead, unit_cost_source=refs.facility("site_development_usd"))
+        _line(
+            refs,
+            s,
+            "site development",
+            "site_development",
+            "site_development_usd",
+            "campus development (roads, fibre laterals, substation pad, permitting)",
+            opened,
+            "campus",
+            opened * inp.site_fixed_capex_musd * 1e6,
+            opened * inp.site_fixed_annual_musd * 1e6,
+            0.0,
+            life=b_life,
+            wacc=w,
+            lead=b_lead,
+            unit_cost_source=refs.facility("site_development_usd"),
+        )
     ]
     it_c = {c: _v(m.site.it_cap[s, c]) for c in inp.coolings}
     it = sum(it_c.values())
@@ -190,39 +293,131 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
     acres = it * fac["land_acres_per_mw_it"]
     e_life = (float(fac["electrical_life_years"]), refs.facility("electrical_life_years"))
     # capex per kW IT: shell, electrical, land (one model coefficient, split by the catalog)
-    shell, elec, land = _apportion(it * inp.it_capex_musd_per_mw[s] * 1e6, [fac["building_shell_usd_per_kw_it"] * kw, fac["electrical_usd_per_kw_it"] * kw, acres * land_price])
+    shell, elec, land = _apportion(
+        it * inp.it_capex_musd_per_mw[s] * 1e6,
+        [fac["building_shell_usd_per_kw_it"] * kw, fac["electrical_usd_per_kw_it"] * kw, acres * land_price],
+    )
     a_shell, a_elec, a_land = shell * crf(w[0], b_life[0]), elec * crf(w[0], e_life[0]), land * w[0]
     fom = fac["building_fom_usd_per_kw_it_yr"] * kw
-    land_line = _line(refs, s, "land", "building_electrical_land", "land", f"land ({fac['land_acres_per_mw_it']:g} acre/MW IT)", acres, "acre", land, a_land, 0.0,
-                      life=(math.nan, "land is not depreciated: annualised at WACC x value"), wacc=w, lead=(0.0, "land is bought in the base year"),
-                      unit_cost_source=refs.site(s, "land_cost_usd_per_acre") + "; acres: " + refs.facility("land_acres_per_mw_it"))
+    land_line = _line(
+        refs,
+        s,
+        "land",
+        "building_electrical_land",
+        "land",
+        f"land ({fac['land_acres_per_mw_it']:g} acre/MW IT)",
+        acres,
+        "acre",
+        land,
+        a_land,
+        0.0,
+        life=(math.nan, "land is not depreciated: annualised at WACC x value"),
+        wacc=w,
+        lead=(0.0, "land is bought in the base year"),
+        unit_cost_source=refs.site(s, "land_cost_usd_per_acre")
+        + "; acres: "
+        + refs.facility("land_acres_per_mw_it"),
+    )
     lines += [
         land_line,
-        _line(refs, s, "building shell", "building_electrical_land", "building_shell_usd_per_kw_it", "building shell, site works, white space, back of house (+ facility O&M)",
-              kw, "kW IT", shell, a_shell, fom, life=b_life, wacc=w, lead=b_lead, unit_cost_source=refs.facility("building_shell_usd_per_kw_it"),
-              fixed_om_source=refs.facility("building_fom_usd_per_kw_it_yr")),
-        _line(refs, s, "electrical", "building_electrical_land", "electrical_usd_per_kw_it", "electrical (UPS, switchgear, generators, distribution)",
-              kw, "kW IT", elec, a_elec, 0.0, life=e_life, wacc=w, lead=b_lead, unit_cost_source=refs.facility("electrical_usd_per_kw_it")),
+        _line(
+            refs,
+            s,
+            "building shell",
+            "building_electrical_land",
+            "building_shell_usd_per_kw_it",
+            "building shell, site works, white space, back of house (+ facility O&M)",
+            kw,
+            "kW IT",
+            shell,
+            a_shell,
+            fom,
+            life=b_life,
+            wacc=w,
+            lead=b_lead,
+            unit_cost_source=refs.facility("building_shell_usd_per_kw_it"),
+            fixed_om_source=refs.facility("building_fom_usd_per_kw_it_yr"),
+        ),
+        _line(
+            refs,
+            s,
+            "electrical",
+            "building_electrical_land",
+            "electrical_usd_per_kw_it",
+            "electrical (UPS, switchgear, generators, distribution)",
+            kw,
+            "kW IT",
+            elec,
+            a_elec,
+            0.0,
+            life=e_life,
+            wacc=w,
+            lead=b_lead,
+            unit_cost_source=refs.facility("electrical_usd_per_kw_it"),
+        ),
     ]
     cool = refs.cat.cooling
     for c, mw in it_c.items():
         life = (float(cool.at[c, "life_years"]), refs.row("cooling.csv", cool, c, "life_years"))
         capex = mw * inp.cooling_capex_musd_per_mw[c] * 1e6
-        lines.append(_line(refs, s, "cooling", "cooling", c, f"cooling: {cool.at[c, 'name']}", mw * 1e3, "kW IT", capex, capex * crf(w[0], life[0]),
-                           float(cool.at[c, "fom_usd_per_kw_it_yr"]) * mw * 1e3, life=life, wacc=w, lead=b_lead,
-                           unit_cost_source=refs.row("cooling.csv", cool, c, "capex_usd_per_kw_it"), fixed_om_source=refs.row("cooling.csv", cool, c, "fom_usd_per_kw_it_yr")))
+        lines.append(
+            _line(
+                refs,
+                s,
+                "cooling",
+                "cooling",
+                c,
+                f"cooling: {cool.at[c, 'name']}",
+                mw * 1e3,
+                "kW IT",
+                capex,
+                capex * crf(w[0], life[0]),
+                float(cool.at[c, "fom_usd_per_kw_it_yr"]) * mw * 1e3,
+                life=life,
+                wacc=w,
+                lead=b_lead,
+                unit_cost_source=refs.row("cooling.csv", cool, c, "capex_usd_per_kw_it"),
+                fixed_om_source=refs.row("cooling.csv", cool, c, "fom_usd_per_kw_it_yr"),
+            )
+        )
     return lines
 
 
-def _energy_line(refs: _Refs, s: str, tech: str, group: str, item: str, quantity: float, unit: str, capex: float,
-                 rate: tuple[str, str], lead: tuple[float, str]) -> dict[str, Any]:
+def _energy_line(
+    refs: _Refs,
+    s: str,
+    tech: str,
+    group: str,
+    item: str,
+    quantity: float,
+    unit: str,
+    capex: float,
+    rate: tuple[str, str],
+    lead: tuple[float, str],
+) -> dict[str, Any]:
     """One energy asset: capital recovery at the tech's WACC and life, plus fixed O&M (``rate``: capex and FOM columns of energy.csv)."""
     en = refs.cat.energy
     w = refs.wacc(tech)
     life = (float(en.at[tech, "life_years"]), refs.row("energy.csv", en, tech, "life_years"))
-    return _line(refs, s, TECH_CATEGORY[str(en.at[tech, "kind"])], group, tech, item, quantity, unit, capex, capex * crf(w[0], life[0]),
-                 float(en.at[tech, rate[1]]) * quantity, life=life, wacc=w, lead=lead, unit_cost_source=refs.row("energy.csv", en, tech, rate[0]),
-                 fixed_om_source=refs.row("energy.csv", en, tech, rate[1]), dollar_year=int(en.at[tech, "dollar_year"]))
+    return _line(
+        refs,
+        s,
+        TECH_CATEGORY[str(en.at[tech, "kind"])],
+        group,
+        tech,
+        item,
+        quantity,
+        unit,
+        capex,
+        capex * crf(w[0], life[0]),
+        float(en.at[tech, rate[1]]) * quantity,
+        life=life,
+        wacc=w,
+        lead=lead,
+        unit_cost_source=refs.row("energy.csv", en, tech, rate[0]),
+        fixed_om_source=refs.row("energy.csv", en, tech, rate[1]),
+        dollar_year=int(en.at[tech, "dollar_year"]),
+    )
 
 
 PER_KW, PER_KWH = ("capex_usd_per_kw", "fom_usd_per_kw_yr"), ("capex_usd_per_kwh", "fom_usd_per_kwh_yr")
@@ -238,15 +433,67 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
     lines = []
     for e in inp.generators:
         mw = _v(e_blk.cap[s, e])
-        lines.append(_energy_line(refs, s, e, "generation_capacity", str(en.at[e, "name"]), mw * 1e3, "kW", mw * inp.tech_capex_musd_per_mw[e] * 1e6, PER_KW, lead(e)))
+        lines.append(
+            _energy_line(
+                refs,
+                s,
+                e,
+                "generation_capacity",
+                str(en.at[e, "name"]),
+                mw * 1e3,
+                "kW",
+                mw * inp.tech_capex_musd_per_mw[e] * 1e6,
+                PER_KW,
+                lead(e),
+            )
+        )
     if "grid" in inp.techs:
         mw = _v(e_blk.grid_cap[s])
         grid_lead = (float(inp.site_data.at[s, "grid_lead_time_years"]), refs.site(s, "grid_lead_time_years"))
-        lines.append(_energy_line(refs, s, "grid", "grid_connection", str(en.at["grid", "name"]), mw * 1e3, "kW", mw * inp.tech_capex_musd_per_mw["grid"] * 1e6, PER_KW, grid_lead))
+        lines.append(
+            _energy_line(
+                refs,
+                s,
+                "grid",
+                "grid_connection",
+                str(en.at["grid", "name"]),
+                mw * 1e3,
+                "kW",
+                mw * inp.tech_capex_musd_per_mw["grid"] * 1e6,
+                PER_KW,
+                grid_lead,
+            )
+        )
     if inp.storage:
         mw, mwh = _v(e_blk.st_power[s]), _v(e_blk.st_energy[s])
-        lines.append(_energy_line(refs, s, "battery", "battery", "battery power (inverters, balance of system)", mw * 1e3, "kW", mw * inp.tech_capex_musd_per_mw["battery"] * 1e6, PER_KW, lead("battery")))
-        lines.append(_energy_line(refs, s, "battery", "battery", "battery energy (cells, racks)", mwh * 1e3, "kWh", mwh * inp.storage_capex_musd_per_mwh * 1e6, PER_KWH, lead("battery")))
+        lines.append(
+            _energy_line(
+                refs,
+                s,
+                "battery",
+                "battery",
+                "battery power (inverters, balance of system)",
+                mw * 1e3,
+                "kW",
+                mw * inp.tech_capex_musd_per_mw["battery"] * 1e6,
+                PER_KW,
+                lead("battery"),
+            )
+        )
+        lines.append(
+            _energy_line(
+                refs,
+                s,
+                "battery",
+                "battery",
+                "battery energy (cells, racks)",
+                mwh * 1e3,
+                "kWh",
+                mwh * inp.storage_capex_musd_per_mwh * 1e6,
+                PER_KWH,
+                lead("battery"),
+            )
+        )
     return lines
 
 
@@ -259,11 +506,30 @@ def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[
     for g in inp.gpus:
         n = _v(m.fleet.n_gpu[s, g])
         total, annual = n * inp.gpu_capex_musd[g] * 1e6, n * inp.gpu_annual_musd[g] * 1e6
-        price = refs.row("gpus.csv", gpus, g, "price_usd_per_gpu") + (f"; x scenario prices.gpu_price_scale {scale:g}" if scale != 1.0 else "")
-        for category, share, what in (("GPUs", ACCELERATOR_SHARE, "accelerators"), ("servers and network", 1.0 - ACCELERATOR_SHARE, "host servers and network share")):
-            line = _line(refs, s, category, "gpus", g, f"{g} {what} ({share:.0%} of the all-in system price per GPU)", n, "GPU", total * share, annual * share, 0.0,
-                         life=refs.gpu_life(g), wacc=w, lead=(0.0, "bought and installed when the site is ready"),
-                         unit_cost_source=f"{price}; split: {ACCELERATOR_SHARE_SOURCE}")
+        price = refs.row("gpus.csv", gpus, g, "price_usd_per_gpu") + (
+            f"; x scenario prices.gpu_price_scale {scale:g}" if scale != 1.0 else ""
+        )
+        for category, share, what in (
+            ("GPUs", ACCELERATOR_SHARE, "accelerators"),
+            ("servers and network", 1.0 - ACCELERATOR_SHARE, "host servers and network share"),
+        ):
+            line = _line(
+                refs,
+                s,
+                category,
+                "gpus",
+                g,
+                f"{g} {what} ({share:.0%} of the all-in system price per GPU)",
+                n,
+                "GPU",
+                total * share,
+                annual * share,
+                0.0,
+                life=refs.gpu_life(g),
+                wacc=w,
+                lead=(0.0, "bought and installed when the site is ready"),
+                unit_cost_source=f"{price}; split: {ACCELERATOR_SHARE_SOURCE}",
+            )
             line["start_offset_years"] = ready
             lines.append(line)
     return lines
@@ -274,33 +540,56 @@ def _scale_to_model(m: pyo.ConcreteModel, s: str, rows: list[dict[str, Any]]) ->
     (a no-op up to rounding when the catalogs are the ones the model was built from)."""
     for group in dict.fromkeys(r["cost_group"] for r in rows):
         mine = [r for r in rows if r["cost_group"] == group]
-        parts = _apportion(_v(m.cost.site_category[s, group]) * 1e6, [x for r in mine for x in (r["annualized_capex_usd_per_yr"], r["fixed_om_usd_per_yr"])])
+        parts = _apportion(
+            _v(m.cost.site_category[s, group]) * 1e6,
+            [x for r in mine for x in (r["annualized_capex_usd_per_yr"], r["fixed_om_usd_per_yr"])],
+        )
         for r, annual, fom in zip(mine, parts[0::2], parts[1::2]):
             r.update(
-                annualized_capex_usd_per_yr=annual, fixed_om_usd_per_yr=fom, annualized_cost_usd_per_yr=annual + fom,
-                crf=annual / r["capex_usd"] if r["capex_usd"] else math.nan, fixed_om_usd_per_unit_yr=fom / r["quantity"] if r["quantity"] else math.nan,
+                annualized_capex_usd_per_yr=annual,
+                fixed_om_usd_per_yr=fom,
+                annualized_cost_usd_per_yr=annual + fom,
+                crf=annual / r["capex_usd"] if r["capex_usd"] else math.nan,
+                fixed_om_usd_per_unit_yr=fom / r["quantity"] if r["quantity"] else math.nan,
             )
     return rows
 
 
-def _lines(m: pyo.ConcreteModel, inp: ModelInputs, catalogs: Catalogs | None, base_year: int | None) -> pd.DataFrame:
+def _lines(
+    m: pyo.ConcreteModel, inp: ModelInputs, catalogs: Catalogs | None, base_year: int | None
+) -> pd.DataFrame:
     refs = _Refs(inp, catalogs or load_catalogs())
     base = base_year if base_year is not None else default_base_year(inp.scenario.name)
     rows: list[dict[str, Any]] = []
     for s in inp.sites:
-        site_rows = [r for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s) if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD]
+        site_rows = [
+            r
+            for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s)
+            if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
+        ]
         ready = max((r["start_offset_years"] + r["lead_time_years"] for r in site_rows), default=0.0)
         gpu_rows = [r for r in _gpu_lines(m, refs, s, ready) if abs(r["capex_usd"]) > TINY_USD]
         rows += _scale_to_model(m, s, site_rows + gpu_rows)
-    df = pd.DataFrame(rows, columns=[c for c in LINE_COLUMNS if c not in ("scenario", "base_year", "construction_start_year", "in_service_year")])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            c
+            for c in LINE_COLUMNS
+            if c not in ("scenario", "base_year", "construction_start_year", "in_service_year")
+        ],
+    )
     df.insert(0, "scenario", inp.scenario.name)
     df["base_year"] = base
     df["construction_start_year"] = base + (df["start_offset_years"] + 1e-9).apply(math.floor)
     df["in_service_year"] = base + (df["start_offset_years"] + df["lead_time_years"] + 1e-9).apply(math.floor)
-    return _ordered(df, inp.sites, CATEGORIES)[list(LINE_COLUMNS)].astype({"dollar_year": int, "base_year": int, "construction_start_year": int, "in_service_year": int})
+    return _ordered(df, inp.sites, CATEGORIES)[list(LINE_COLUMNS)].astype(
+        {"dollar_year": int, "base_year": int, "construction_start_year": int, "in_service_year": int}
+    )
 
 
-def capex_line_items(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | None = None, base_year: int | None = None) -> pd.DataFrame:
+def capex_line_items(
+    m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | None = None, base_year: int | None = None
+) -> pd.DataFrame:
     """One row per capex line item of the solved plan (columns :data:`LINE_COLUMNS`, USD of the catalogs' dollar year).
 
     ``catalogs`` supplies the splits, lives, lead times and sources (default: the shipped
@@ -310,12 +599,34 @@ def capex_line_items(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalo
     return _lines(m, inp, catalogs, base_year)
 
 
-def _opex_row(s: str, category: str, cost_type: str, group: str, item_id: str, item: str, quantity: float, unit: str, cost: float,
-              unit_cost_unit: str, source: str, dollar_year: int) -> dict[str, Any]:
+def _opex_row(
+    s: str,
+    category: str,
+    cost_type: str,
+    group: str,
+    item_id: str,
+    item: str,
+    quantity: float,
+    unit: str,
+    cost: float,
+    unit_cost_unit: str,
+    source: str,
+    dollar_year: int,
+) -> dict[str, Any]:
     return {
-        "site_id": s, "category": category, "cost_type": cost_type, "cost_group": group, "item_id": item_id, "item": item,
-        "quantity": quantity, "unit": unit, "unit_cost_usd": cost / quantity if quantity else math.nan, "unit_cost_unit": unit_cost_unit,
-        "opex_usd_per_yr": cost, "dollar_year": dollar_year, "unit_cost_source": source,
+        "site_id": s,
+        "category": category,
+        "cost_type": cost_type,
+        "cost_group": group,
+        "item_id": item_id,
+        "item": item,
+        "quantity": quantity,
+        "unit": unit,
+        "unit_cost_usd": cost / quantity if quantity else math.nan,
+        "unit_cost_unit": unit_cost_unit,
+        "opex_usd_per_yr": cost,
+        "dollar_year": dollar_year,
+        "unit_cost_source": source,
     }
 
 
@@ -334,27 +645,118 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
     for s in inp.sites:
         imports = float(sum(_v(m.energy.grid[s, t]) * w[t] for t in T))
         scale = inp.scenario.prices.electricity_price_scale
-        src = refs.site(s, "electricity_price_usd_per_mwh") + (f"; x scenario prices.electricity_price_scale {scale:g}" if scale != 1.0 else "")
-        rows.append(_opex_row(s, "energy", "variable", "grid_energy", "grid", "grid electricity (energy-weighted mean price)", imports, "MWh/yr",
-                              _v(m.cost.site_category[s, "grid_energy"]) * 1e6, "USD/MWh", src, year))
+        src = refs.site(s, "electricity_price_usd_per_mwh") + (
+            f"; x scenario prices.electricity_price_scale {scale:g}" if scale != 1.0 else ""
+        )
+        rows.append(
+            _opex_row(
+                s,
+                "energy",
+                "variable",
+                "grid_energy",
+                "grid",
+                "grid electricity (energy-weighted mean price)",
+                imports,
+                "MWh/yr",
+                _v(m.cost.site_category[s, "grid_energy"]) * 1e6,
+                "USD/MWh",
+                src,
+                year,
+            )
+        )
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
         gas = float(inp.site_data.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}
         hr = {e: float(en.at[e, "heat_rate_mmbtu_per_mwh"]) for e in inp.generators}
-        raw = [x for e in inp.generators for x in (mwh[e] * hr[e] * gas, mwh[e] * float(en.at[e, "vom_usd_per_mwh"]))]
+        raw = [
+            x
+            for e in inp.generators
+            for x in (mwh[e] * hr[e] * gas, mwh[e] * float(en.at[e, "vom_usd_per_mwh"]))
+        ]
         parts = _apportion(_v(m.cost.site_category[s, "fuel_and_vom"]) * 1e6, raw) if raw else []
         for e, fuel_cost, vom_cost in zip(inp.generators, parts[0::2], parts[1::2]):
-            rows.append(_opex_row(s, "fuel", "variable", "fuel_and_vom", e, f"natural gas for {en.at[e, 'name']}", mwh[e] * hr[e], "MMBtu/yr", fuel_cost, "USD/MMBtu", gas_src, year))
-            rows.append(_opex_row(s, "variable O&M", "variable", "fuel_and_vom", e, f"variable O&M: {en.at[e, 'name']}", mwh[e], "MWh/yr", vom_cost, "USD/MWh",
-                                  refs.row("energy.csv", en, e, "vom_usd_per_mwh"), int(en.at[e, "dollar_year"])))
-        rows.append(_opex_row(s, "water", "variable", "water", "water", "water (cooling + plant consumption)", _v(m.policy.water[s]), "ML/yr",
-                              _v(m.cost.water_cost_site[s]) * 1e6, "USD/ML", refs.facility("water_price_usd_per_m3") + " (x 1000 m3/ML)", year))
-        rows.append(_opex_row(s, "carbon price", "variable", "carbon_price", "carbon_price", "carbon price on operational emissions", _v(m.cost.emissions_operational_site[s]), "tCO2e/yr",
-                              _v(m.cost.carbon_cost_site[s]) * 1e6, "USD/tCO2e", "scenario carbon_price_usd_per_t", year))
+            rows.append(
+                _opex_row(
+                    s,
+                    "fuel",
+                    "variable",
+                    "fuel_and_vom",
+                    e,
+                    f"natural gas for {en.at[e, 'name']}",
+                    mwh[e] * hr[e],
+                    "MMBtu/yr",
+                    fuel_cost,
+                    "USD/MMBtu",
+                    gas_src,
+                    year,
+                )
+            )
+            rows.append(
+                _opex_row(
+                    s,
+                    "variable O&M",
+                    "variable",
+                    "fuel_and_vom",
+                    e,
+                    f"variable O&M: {en.at[e, 'name']}",
+                    mwh[e],
+                    "MWh/yr",
+                    vom_cost,
+                    "USD/MWh",
+                    refs.row("energy.csv", en, e, "vom_usd_per_mwh"),
+                    int(en.at[e, "dollar_year"]),
+                )
+            )
+        rows.append(
+            _opex_row(
+                s,
+                "water",
+                "variable",
+                "water",
+                "water",
+                "water (cooling + plant consumption)",
+                _v(m.policy.water[s]),
+                "ML/yr",
+                _v(m.cost.water_cost_site[s]) * 1e6,
+                "USD/ML",
+                refs.facility("water_price_usd_per_m3") + " (x 1000 m3/ML)",
+                year,
+            )
+        )
+        rows.append(
+            _opex_row(
+                s,
+                "carbon price",
+                "variable",
+                "carbon_price",
+                "carbon_price",
+                "carbon price on operational emissions",
+                _v(m.cost.emissions_operational_site[s]),
+                "tCO2e/yr",
+                _v(m.cost.carbon_cost_site[s]) * 1e6,
+                "USD/tCO2e",
+                "scenario carbon_price_usd_per_t",
+                year,
+            )
+        )
     lines = _lines(m, inp, refs.cat, None)
     for r in lines[lines["fixed_om_usd_per_yr"] != 0].itertuples():
-        rows.append(_opex_row(r.site_id, "fixed O&M", "fixed", r.cost_group, r.item_id, r.item, r.quantity, r.unit, r.fixed_om_usd_per_yr,
-                              f"USD/{r.unit}-yr", r.fixed_om_source, r.dollar_year))
+        rows.append(
+            _opex_row(
+                r.site_id,
+                "fixed O&M",
+                "fixed",
+                r.cost_group,
+                r.item_id,
+                r.item,
+                r.quantity,
+                r.unit,
+                r.fixed_om_usd_per_yr,
+                f"USD/{r.unit}-yr",
+                r.fixed_om_source,
+                r.dollar_year,
+            )
+        )
     df = pd.DataFrame(rows, columns=[c for c in OPEX_COLUMNS if c != "scenario"])
     df = _ordered(df[df["opex_usd_per_yr"].abs() > TINY_USD], inp.sites, OPEX_CATEGORIES)
     df.insert(0, "scenario", inp.scenario.name)
@@ -363,8 +765,15 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
 
 def _ordered(df: pd.DataFrame, sites: list[str], categories: Sequence[str]) -> pd.DataFrame:
     """Rows by site (model order), then category (display order), stable within."""
-    keys = df.assign(_site=df["site_id"].map({s: i for i, s in enumerate(sites)}), _cat=df["category"].map({c: i for i, c in enumerate(categories)}))
-    return keys.sort_values(["_site", "_cat"], kind="stable").drop(columns=["_site", "_cat"]).reset_index(drop=True)
+    keys = df.assign(
+        _site=df["site_id"].map({s: i for i, s in enumerate(sites)}),
+        _cat=df["category"].map({c: i for i, c in enumerate(categories)}),
+    )
+    return (
+        keys.sort_values(["_site", "_cat"], kind="stable")
+        .drop(columns=["_site", "_cat"])
+        .reset_index(drop=True)
+    )
 
 
 def _gas_note(inp: ModelInputs) -> str:

@@ -32,19 +32,39 @@ from typing import Any
 
 import pandas as pd
 
-from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
 from planner.errors import InputError
+from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
 from planner.results.rundir_read import read_scenario, read_summary
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
 SHEETS = ("line_items", "spend_schedule", "opex", "assumptions", "summary")
 DEFAULT_HORIZON_YEARS = 15
-SPEND_COLUMNS = ("scenario", "year", "site_id", "category", "item_id", "item", "spend_type", "capex_usd", "dollar_year")
+SPEND_COLUMNS = (
+    "scenario",
+    "year",
+    "site_id",
+    "category",
+    "item_id",
+    "item",
+    "spend_type",
+    "capex_usd",
+    "dollar_year",
+)
 ASSUMPTION_COLUMNS = ("parameter", "category", "item_id", "site_id", "value", "unit", "source")
 SUMMARY_COLUMNS = ("metric", "value", "text")
 RECONCILE_REL = 1e-6
 """Largest relative gap tolerated between the tables and ``summary.json`` before the run is refused."""
-_TEXT_LINE = {"scenario", "site_id", "category", "cost_group", "item_id", "item", "unit", "cost_type", "unit_cost_unit"}
+_TEXT_LINE = {
+    "scenario",
+    "site_id",
+    "category",
+    "cost_group",
+    "item_id",
+    "item",
+    "unit",
+    "cost_type",
+    "unit_cost_unit",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,9 @@ def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFr
     """``tables/<name>.csv`` with every column of ``columns``; numeric columns checked (first bad line named)."""
     path = run_dir / "tables" / f"{name}.csv"
     if not path.is_file():
-        raise InputError(f"{path}: file not found; run directories written before the capex export lack it: solve the scenario again")
+        raise InputError(
+            f"{path}: file not found; run directories written before the capex export lack it: solve the scenario again"
+        )
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -79,7 +101,9 @@ def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFr
         bad = num.isna() & ~text.str.lower().isin({"", "nan"})
         if bad.any():
             line = int(bad.to_numpy().argmax())
-            raise InputError(f"{path}, column '{col}', line {line + 2}: {raw[col].iloc[line]!r} is not a number")
+            raise InputError(
+                f"{path}, column '{col}', line {line + 2}: {raw[col].iloc[line]!r} is not a number"
+            )
         out[col] = num.astype(float)
     return out
 
@@ -88,29 +112,57 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
     """Read and check what the export needs; the tables must add up to ``summary.json``."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise InputError(f"run directory {run_dir}: not found (expected the folder written by `planner solve --out`)")
+        raise InputError(
+            f"run directory {run_dir}: not found (expected the folder written by `planner solve --out`)"
+        )
     summary_path = run_dir / "summary.json"
-    summary = read_summary(summary_path, ("scenario", "objective", "objective_value", "capex_usd", "annualized_cost_usd"))
+    summary = read_summary(
+        summary_path, ("scenario", "objective", "objective_value", "capex_usd", "annualized_cost_usd")
+    )
     for key in ("capex_usd", "annualized_cost_usd"):
         if not isinstance(summary[key], (int, float)) or not math.isfinite(summary[key]):
             raise InputError(f"{summary_path}: '{key}' is {summary[key]!r}, expected a number")
     scenario = read_scenario(run_dir / "scenario.resolved.yaml")
     items = _read_table(run_dir, "capex_items", LINE_COLUMNS)
     opex = _read_table(run_dir, "opex", OPEX_COLUMNS)
-    for table, frame, cols in (("capex_items", items, ("dollar_year", "base_year", "construction_start_year", "in_service_year", "capex_usd", "lead_time_years", "start_offset_years")), ("opex", opex, ("dollar_year", "opex_usd_per_yr"))):
+    for table, frame, cols in (
+        (
+            "capex_items",
+            items,
+            (
+                "dollar_year",
+                "base_year",
+                "construction_start_year",
+                "in_service_year",
+                "capex_usd",
+                "lead_time_years",
+                "start_offset_years",
+            ),
+        ),
+        ("opex", opex, ("dollar_year", "opex_usd_per_yr")),
+    ):
         for col in cols:
             if frame[col].isna().any():
                 line = int(frame[col].isna().to_numpy().argmax())
-                raise InputError(f"{run_dir / 'tables' / f'{table}.csv'}, column '{col}', line {line + 2}: empty; a value is required")
+                raise InputError(
+                    f"{run_dir / 'tables' / f'{table}.csv'}, column '{col}', line {line + 2}: empty; a value is required"
+                )
             if col.endswith("_year"):
                 frame[col] = frame[col].round().astype(int)
     checks = (
         ("capex_items", "capex_usd", float(items["capex_usd"].sum()), "capex_usd"),
-        ("capex_items and opex", "annualized_capex_usd_per_yr + opex_usd_per_yr", float(items["annualized_capex_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum()), "annualized_cost_usd"),
+        (
+            "capex_items and opex",
+            "annualized_capex_usd_per_yr + opex_usd_per_yr",
+            float(items["annualized_capex_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum()),
+            "annualized_cost_usd",
+        ),
     )
     for table, what, total, key in checks:
         if abs(total - summary[key]) > RECONCILE_REL * max(1.0, abs(summary[key])):
-            raise InputError(f"{run_dir / 'tables'}: sum of {table} {what} = {total:,.2f} does not match {summary_path} {key} = {summary[key]:,.2f}; the run directory is inconsistent (edited or mixed files)")
+            raise InputError(
+                f"{run_dir / 'tables'}: sum of {table} {what} = {total:,.2f} does not match {summary_path} {key} = {summary[key]:,.2f}; the run directory is inconsistent (edited or mixed files)"
+            )
     return CapexRun(run_dir, summary, scenario, items, opex)
 
 
@@ -127,18 +179,37 @@ def spend_schedule(items: pd.DataFrame, horizon_years: int = DEFAULT_HORIZON_YEA
     for r in items.itertuples(index=False):
         start = r.base_year + r.start_offset_years
         end = start + r.lead_time_years
-        key = {"scenario": r.scenario, "site_id": r.site_id, "category": r.category, "item_id": r.item_id, "item": r.item, "dollar_year": r.dollar_year}
+        key = {
+            "scenario": r.scenario,
+            "site_id": r.site_id,
+            "category": r.category,
+            "item_id": r.item_id,
+            "item": r.item,
+            "dollar_year": r.dollar_year,
+        }
         if r.lead_time_years <= 0:
-            rows.append(key | {"year": math.floor(start + 1e-9), "spend_type": "construction", "capex_usd": r.capex_usd})
+            rows.append(
+                key
+                | {"year": math.floor(start + 1e-9), "spend_type": "construction", "capex_usd": r.capex_usd}
+            )
         else:
             for year in range(math.floor(start + 1e-9), math.ceil(end - 1e-9)):
                 share = (min(end, year + 1) - max(start, year)) / r.lead_time_years
                 if share > 0:
-                    rows.append(key | {"year": year, "spend_type": "construction", "capex_usd": r.capex_usd * share})
+                    rows.append(
+                        key | {"year": year, "spend_type": "construction", "capex_usd": r.capex_usd * share}
+                    )
         if pd.notna(r.life_years) and r.life_years > 0:
             horizon_end, k = r.base_year + horizon_years, 1
             while end + k * r.life_years < horizon_end - 1e-9:
-                rows.append(key | {"year": math.floor(end + k * r.life_years + 1e-9), "spend_type": "replacement", "capex_usd": r.capex_usd})
+                rows.append(
+                    key
+                    | {
+                        "year": math.floor(end + k * r.life_years + 1e-9),
+                        "spend_type": "replacement",
+                        "capex_usd": r.capex_usd,
+                    }
+                )
                 k += 1
     df = pd.DataFrame(rows, columns=list(SPEND_COLUMNS))
     group = ["scenario", "year", "site_id", "category", "item_id", "item", "spend_type", "dollar_year"]
@@ -154,33 +225,111 @@ def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
     """Every input value used by the line items and opex, with its source, plus the scenario's finance and price settings."""
     rows: list[dict[str, Any]] = []
 
-    def add(parameter: str, category: str, item_id: str, site: str, value: Any, unit: str, source: str) -> None:
+    def add(
+        parameter: str, category: str, item_id: str, site: str, value: Any, unit: str, source: str
+    ) -> None:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return
-        value = float(f"{float(value):.12g}")  # unit costs are capex / quantity: drop the rounding noise so equal inputs dedupe
-        rows.append({"parameter": parameter, "category": category, "item_id": item_id, "site_id": site if _site_specific(source) else "", "value": value, "unit": unit, "source": source})
+        value = float(
+            f"{float(value):.12g}"
+        )  # unit costs are capex / quantity: drop the rounding noise so equal inputs dedupe
+        rows.append(
+            {
+                "parameter": parameter,
+                "category": category,
+                "item_id": item_id,
+                "site_id": site if _site_specific(source) else "",
+                "value": value,
+                "unit": unit,
+                "source": source,
+            }
+        )
 
     for r in run.line_items.itertuples(index=False):
-        add("unit cost", r.category, r.item_id, r.site_id, r.unit_cost_usd, f"USD/{r.unit}", r.unit_cost_source)
+        add(
+            "unit cost",
+            r.category,
+            r.item_id,
+            r.site_id,
+            r.unit_cost_usd,
+            f"USD/{r.unit}",
+            r.unit_cost_source,
+        )
         add("life", r.category, r.item_id, r.site_id, r.life_years, "years", r.life_source)
         add("wacc", r.category, r.item_id, r.site_id, r.wacc, "fraction/yr (real)", r.wacc_source)
         add("lead time", r.category, r.item_id, r.site_id, r.lead_time_years, "years", r.lead_time_source)
         if r.fixed_om_usd_per_yr:
-            add("fixed O&M", r.category, r.item_id, r.site_id, r.fixed_om_usd_per_unit_yr, f"USD/{r.unit}-yr", r.fixed_om_source)
+            add(
+                "fixed O&M",
+                r.category,
+                r.item_id,
+                r.site_id,
+                r.fixed_om_usd_per_unit_yr,
+                f"USD/{r.unit}-yr",
+                r.fixed_om_source,
+            )
     for r in run.opex[run.opex["cost_type"] == "variable"].itertuples(index=False):
-        add("unit price", r.category, r.item_id, r.site_id, r.unit_cost_usd, r.unit_cost_unit, r.unit_cost_source)
+        add(
+            "unit price",
+            r.category,
+            r.item_id,
+            r.site_id,
+            r.unit_cost_usd,
+            r.unit_cost_unit,
+            r.unit_cost_source,
+        )
     scn = run.scenario
     for section in ("finance", "prices"):
         for key, value in (scn.get(section) or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                add(f"{section}.{key}", "scenario", "scenario", "", value, "", f"scenario.resolved.yaml {section}.{key}")
+                add(
+                    f"{section}.{key}",
+                    "scenario",
+                    "scenario",
+                    "",
+                    value,
+                    "",
+                    f"scenario.resolved.yaml {section}.{key}",
+                )
     if isinstance(scn.get("carbon_price_usd_per_t"), (int, float)):
-        add("carbon_price_usd_per_t", "scenario", "scenario", "", scn["carbon_price_usd_per_t"], "USD/tCO2e", "scenario.resolved.yaml carbon_price_usd_per_t")
+        add(
+            "carbon_price_usd_per_t",
+            "scenario",
+            "scenario",
+            "",
+            scn["carbon_price_usd_per_t"],
+            "USD/tCO2e",
+            "scenario.resolved.yaml carbon_price_usd_per_t",
+        )
     items = run.line_items
     if len(items):
-        add("dollar year", "finance", "dollar_year", "", float(items["dollar_year"].mode().iloc[0]), "year", "finance.csv dollar_year (catalog money is in USD of this year; energy.csv dollar_year per technology)")
-        add("base year", "export", "base_year", "", float(items["base_year"].iloc[0]), "year", "year construction starts: the year in the scenario name, else the year of the solve, or planner export --base-year")
-    add("horizon", "export", "horizon_years", "", float(horizon_years), "years", "planner export --horizon-years: replacements at end of life are scheduled within base_year + horizon")
+        add(
+            "dollar year",
+            "finance",
+            "dollar_year",
+            "",
+            float(items["dollar_year"].mode().iloc[0]),
+            "year",
+            "finance.csv dollar_year (catalog money is in USD of this year; energy.csv dollar_year per technology)",
+        )
+        add(
+            "base year",
+            "export",
+            "base_year",
+            "",
+            float(items["base_year"].iloc[0]),
+            "year",
+            "year construction starts: the year in the scenario name, else the year of the solve, or planner export --base-year",
+        )
+    add(
+        "horizon",
+        "export",
+        "horizon_years",
+        "",
+        float(horizon_years),
+        "years",
+        "planner export --horizon-years: replacements at end of life are scheduled within base_year + horizon",
+    )
     df = pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
     return df.drop_duplicates().reset_index(drop=True)
 
@@ -210,7 +359,9 @@ def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> 
         "export.variable_opex_usd_per_yr": variable,
         "export.annualized_cost_usd_per_yr": float(items["annualized_cost_usd_per_yr"].sum()) + variable,
         "export.spend_schedule_capex_usd": float(schedule["capex_usd"].sum()),
-        "export.replacement_capex_usd": float(schedule.loc[schedule["spend_type"] == "replacement", "capex_usd"].sum()),
+        "export.replacement_capex_usd": float(
+            schedule.loc[schedule["spend_type"] == "replacement", "capex_usd"].sum()
+        ),
         "export.horizon_years": float(horizon_years),
         "export.base_year": float(items["base_year"].iloc[0]) if len(items) else math.nan,
     }
@@ -220,7 +371,9 @@ def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> 
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
-def capex_sheets(run_dir: Path | str, horizon_years: int = DEFAULT_HORIZON_YEARS, base_year: int | None = None) -> dict[str, pd.DataFrame]:
+def capex_sheets(
+    run_dir: Path | str, horizon_years: int = DEFAULT_HORIZON_YEARS, base_year: int | None = None
+) -> dict[str, pd.DataFrame]:
     """The five sheets of the capex export of ``run_dir`` (``base_year`` shifts every year column)."""
     if not isinstance(horizon_years, int) or not 1 <= horizon_years <= 100:
         raise InputError(f"--horizon-years {horizon_years}: expected a whole number of years from 1 to 100")
@@ -251,7 +404,9 @@ def output_paths(run_dir: Path, fmt: str, out: Path | None) -> dict[str, Path]:
     if out.is_dir():
         out = out / f"capex.{fmt}"
     if out.suffix and out.suffix.lower() != f".{fmt}":
-        raise InputError(f"--out {out}: the extension must be .{fmt} for --capex {fmt} (or none for csv/parquet)")
+        raise InputError(
+            f"--out {out}: the extension must be .{fmt} for --capex {fmt} (or none for csv/parquet)"
+        )
     if fmt in ("xlsx", "json"):
         return {"*": out if out.suffix else out.with_suffix(f".{fmt}")}
     stem = out.with_suffix("") if out.suffix else out
@@ -262,7 +417,12 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON records: NaN -> null, numpy scalars -> Python."""
     out = []
     for rec in df.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
+        out.append(
+            {
+                k: (None if isinstance(v, float) and math.isnan(v) else v.item() if hasattr(v, "item") else v)
+                for k, v in rec.items()
+            }
+        )
     return out
 
 
@@ -291,7 +451,12 @@ def _value_format(value: Any, hint: str) -> str:
         return "0.00%"
     if hint.endswith("year") or hint.endswith("base_year"):
         return "0"
-    if isinstance(value, float) and value.is_integer() or hint.endswith("_usd") or hint.endswith("_usd_per_yr"):
+    if (
+        isinstance(value, float)
+        and value.is_integer()
+        or hint.endswith("_usd")
+        or hint.endswith("_usd_per_yr")
+    ):
         return "#,##0"
     return "#,##0.00##"
 
@@ -322,13 +487,25 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
                     cell.number_format = _value_format(cell.value, str(hints.iloc[i]))
                 elif fmt and cell.value is not None:
                     cell.number_format = fmt
-            sample = [len(f"{v:,.2f}") if isinstance(v, float) else len(str(v)) for v in (c.value for c in cells[:500]) if v is not None]
+            sample = [
+                len(f"{v:,.2f}") if isinstance(v, float) else len(str(v))
+                for v in (c.value for c in cells[:500])
+                if v is not None
+            ]
             width = max([len(col), *sample]) + 2
-            ws.column_dimensions[get_column_letter(j)].width = min(max(width, 8), 60 if col.endswith("source") else 48)
+            ws.column_dimensions[get_column_letter(j)].width = min(
+                max(width, 8), 60 if col.endswith("source") else 48
+            )
     wb.save(path)
 
 
-def export_capex(run_dir: Path | str, fmt: str, out: Path | str | None = None, horizon_years: int = DEFAULT_HORIZON_YEARS, base_year: int | None = None) -> list[Path]:
+def export_capex(
+    run_dir: Path | str,
+    fmt: str,
+    out: Path | str | None = None,
+    horizon_years: int = DEFAULT_HORIZON_YEARS,
+    base_year: int | None = None,
+) -> list[Path]:
     """Write the capex export of ``run_dir`` in ``fmt`` (xlsx, csv, json, parquet); return the files written.
 
     Default ``out``: ``RUN_DIR/capex.<fmt>`` (csv/parquet: ``RUN_DIR/capex_<sheet>.<fmt>``).
@@ -345,7 +522,11 @@ def export_capex(run_dir: Path | str, fmt: str, out: Path | str | None = None, h
             if fmt == "xlsx":
                 write_xlsx(sheets, tmp)
             elif fmt == "json":
-                tmp.write_text(json.dumps({name: _records(df) for name, df in sheets.items()}, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+                tmp.write_text(
+                    json.dumps({name: _records(df) for name, df in sheets.items()}, indent=1, allow_nan=False)
+                    + "\n",
+                    encoding="utf-8",
+                )
             elif fmt == "csv":
                 sheets[key].to_csv(tmp, index=False)
             else:
@@ -353,7 +534,9 @@ def export_capex(run_dir: Path | str, fmt: str, out: Path | str | None = None, h
         for tmp, path in staged.items():
             os.replace(tmp, path)
     except OSError as exc:
-        raise InputError(f"cannot write the capex export ({exc.filename or ''}): {exc.strerror or exc}") from None
+        raise InputError(
+            f"cannot write the capex export ({exc.filename or ''}): {exc.strerror or exc}"
+        ) from None
     finally:
         for tmp in staged:
             tmp.unlink(missing_ok=True)

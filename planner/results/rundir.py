@@ -22,7 +22,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +32,34 @@ from planner.errors import InputError
 from planner.scenario.load import resolved_yaml
 from planner.scenario.schema import Scenario
 
-TABLES = ("sites", "fleet", "energy_capacity", "dispatch", "flows", "pipeline", "costs", "throughput", "capex_items", "opex")
+TABLES = (
+    "sites",
+    "fleet",
+    "energy_capacity",
+    "dispatch",
+    "flows",
+    "pipeline",
+    "costs",
+    "throughput",
+    "capex_items",
+    "opex",
+)
 EXACT_TABLES = ("capex_items", "opex")
 """Tables written at full float precision: their USD columns add up to ``summary.json`` to the dollar."""
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
     """``runs/<scenario>-<UTC timestamp>``."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return root / f"{scenario_name}-{stamp}"
 
 
 def check_new(out: Path) -> None:
     """Refuse an output directory that already exists."""
     if out.exists():
-        raise InputError(f"--out {out}: already exists; run directories are never overwritten (choose a new name or remove it)")
+        raise InputError(
+            f"--out {out}: already exists; run directories are never overwritten (choose a new name or remove it)"
+        )
 
 
 @contextmanager
@@ -89,7 +102,9 @@ def write_contents(
     folder = directory / "tables"
     folder.mkdir(exist_ok=True)
     for name in TABLES:
-        tables[name].to_csv(folder / f"{name}.csv", index=False, float_format=None if name in EXACT_TABLES else "%.6g")
+        tables[name].to_csv(
+            folder / f"{name}.csv", index=False, float_format=None if name in EXACT_TABLES else "%.6g"
+        )
     log = directory / "solver.log"
     if not log.exists():
         log.write_text("(no solver log was captured)\n", encoding="utf-8")

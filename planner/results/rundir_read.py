@@ -27,31 +27,82 @@ TEXT, NUM, BOOL = "text", "number", "bool"
 
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "sites": {
-        "site_id": TEXT, "name": TEXT, "lat": NUM, "lon": NUM, "open": BOOL, "cooling_id": TEXT,
-        "pue": NUM, "it_mw": NUM, "it_avg_mw": NUM, "facility_peak_mw": NUM, "facility_avg_mw": NUM,
-        "gpus": NUM, "tokens_per_s": NUM, "grid_connection_mw": NUM, "water_ml_per_yr": NUM,
-        "emissions_t_per_yr": NUM, "annualized_cost_usd": NUM, "cost_usd_per_mtok": NUM,
-        "gco2e_per_mtok": NUM, "facility_joules_per_token": NUM,
+        "site_id": TEXT,
+        "name": TEXT,
+        "lat": NUM,
+        "lon": NUM,
+        "open": BOOL,
+        "cooling_id": TEXT,
+        "pue": NUM,
+        "it_mw": NUM,
+        "it_avg_mw": NUM,
+        "facility_peak_mw": NUM,
+        "facility_avg_mw": NUM,
+        "gpus": NUM,
+        "tokens_per_s": NUM,
+        "grid_connection_mw": NUM,
+        "water_ml_per_yr": NUM,
+        "emissions_t_per_yr": NUM,
+        "annualized_cost_usd": NUM,
+        "cost_usd_per_mtok": NUM,
+        "gco2e_per_mtok": NUM,
+        "facility_joules_per_token": NUM,
     },
     "fleet": {
-        "site_id": TEXT, "gpu_id": TEXT, "cooling_id": TEXT, "blocks": NUM, "gpus_installed": NUM,
-        "model_id": TEXT, "gpus_allocated_peak": NUM, "tokens_per_s_per_gpu": NUM, "tokens_per_s_capacity": NUM,
+        "site_id": TEXT,
+        "gpu_id": TEXT,
+        "cooling_id": TEXT,
+        "blocks": NUM,
+        "gpus_installed": NUM,
+        "model_id": TEXT,
+        "gpus_allocated_peak": NUM,
+        "tokens_per_s_per_gpu": NUM,
+        "tokens_per_s_capacity": NUM,
     },
     "energy_capacity": {
-        "site_id": TEXT, "tech_id": TEXT, "kind": TEXT, "capacity_mw": NUM, "modules": NUM, "energy_mwh": NUM,
-        "generation_mwh_per_yr": NUM, "capacity_factor": NUM, "curtailed_mwh_per_yr": NUM,
+        "site_id": TEXT,
+        "tech_id": TEXT,
+        "kind": TEXT,
+        "capacity_mw": NUM,
+        "modules": NUM,
+        "energy_mwh": NUM,
+        "generation_mwh_per_yr": NUM,
+        "capacity_factor": NUM,
+        "curtailed_mwh_per_yr": NUM,
     },
     "dispatch": {
-        "site_id": TEXT, "slice": NUM, "day": NUM, "hour": NUM, "weight_h": NUM, "facility_mw": NUM,
-        "grid_mw": NUM, "charge_mw": NUM, "discharge_mw": NUM, "soc_mwh": NUM, "curtailed_mw": NUM,
+        "site_id": TEXT,
+        "slice": NUM,
+        "day": NUM,
+        "hour": NUM,
+        "weight_h": NUM,
+        "facility_mw": NUM,
+        "grid_mw": NUM,
+        "charge_mw": NUM,
+        "discharge_mw": NUM,
+        "soc_mwh": NUM,
+        "curtailed_mw": NUM,
     },
     "flows": {
-        "site_id": TEXT, "region_id": TEXT, "model_id": TEXT, "tokens_per_s": NUM, "rtt_ms": NUM,
-        "latency_budget_ms": NUM, "site_lat": NUM, "site_lon": NUM,
+        "site_id": TEXT,
+        "region_id": TEXT,
+        "model_id": TEXT,
+        "tokens_per_s": NUM,
+        "rtt_ms": NUM,
+        "latency_budget_ms": NUM,
+        "site_lat": NUM,
+        "site_lon": NUM,
     },
     "pipeline": {
-        "site_id": TEXT, "pv_photons_per_s": NUM, "ch4_molecules_per_s": NUM, "electric_w": NUM,
-        "facility_w": NUM, "it_w": NUM, "flop_per_s": NUM, "tokens_per_s": NUM, "facility_joules_per_token": NUM,
+        "site_id": TEXT,
+        "pv_photons_per_s": NUM,
+        "ch4_molecules_per_s": NUM,
+        "electric_w": NUM,
+        "facility_w": NUM,
+        "it_w": NUM,
+        "flop_per_s": NUM,
+        "tokens_per_s": NUM,
+        "facility_joules_per_token": NUM,
     },
     "costs": {"site_id": TEXT, "category": TEXT, "annualized_cost_usd": NUM},
     "throughput": {"gpu_id": TEXT, "model_id": TEXT, "tokens_per_s_per_gpu": NUM, "source": TEXT},
@@ -86,7 +137,9 @@ class RunData:
         return float(value)
 
 
-def read_run(run_dir: Path | str, tables: Iterable[str] | None = None, summary_keys: Iterable[str] = ()) -> RunData:
+def read_run(
+    run_dir: Path | str, tables: Iterable[str] | None = None, summary_keys: Iterable[str] = ()
+) -> RunData:
     """Read and check a run directory.
 
     Parameters
@@ -101,7 +154,9 @@ def read_run(run_dir: Path | str, tables: Iterable[str] | None = None, summary_k
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise InputError(f"run directory {run_dir}: not found (expected the folder written by `planner solve --out`)")
+        raise InputError(
+            f"run directory {run_dir}: not found (expected the folder written by `planner solve --out`)"
+        )
     summary = read_summary(run_dir / "summary.json", (*SUMMARY_KEYS, *summary_keys))
     scenario = read_scenario(run_dir / "scenario.resolved.yaml")
     names = list(TABLE_COLUMNS) if tables is None else list(tables)
@@ -110,7 +165,9 @@ def read_run(run_dir: Path | str, tables: Iterable[str] | None = None, summary_k
 
 def _require_file(path: Path) -> None:
     if not path.is_file():
-        raise InputError(f"{path}: file not found; is this a complete run directory written by `planner solve`?")
+        raise InputError(
+            f"{path}: file not found; is this a complete run directory written by `planner solve`?"
+        )
 
 
 def read_summary(path: Path, keys: Iterable[str] = SUMMARY_KEYS) -> dict[str, Any]:

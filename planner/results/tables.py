@@ -37,7 +37,11 @@ def site_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
         it_avg = sum(_v(m.site.it_avg[s, c]) for c in inp.coolings)
         served = _v(m.demand.served_at[s]) * 1e6
         annual = _v(m.cost.site_total[s]) * 1e6
-        emissions = _v(m.cost.emissions_operational_site[s]) + _v(m.cost.emissions_upstream_site[s]) + _v(m.cost.emissions_embodied_site[s])
+        emissions = (
+            _v(m.cost.emissions_operational_site[s])
+            + _v(m.cost.emissions_upstream_site[s])
+            + _v(m.cost.emissions_embodied_site[s])
+        )
         tokens_per_year = served * SECONDS_PER_YEAR
         d = inp.site_data.loc[s]
         rows.append(
@@ -61,7 +65,9 @@ def site_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
                 "annualized_cost_usd": annual,
                 "cost_usd_per_mtok": annual / (tokens_per_year / 1e6) if served > 0 else np.nan,
                 "gco2e_per_mtok": emissions * 1e6 / (tokens_per_year / 1e6) if served > 0 else np.nan,
-                "facility_joules_per_token": _v(m.site.facility_avg[s]) * 1e6 / served if served > 0 else np.nan,
+                "facility_joules_per_token": _v(m.site.facility_avg[s]) * 1e6 / served
+                if served > 0
+                else np.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -75,15 +81,49 @@ def fleet_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
             n = _v(m.fleet.n_gpu[s, g])
             if n < 0.5:
                 continue
-            allocated = [(mod, _v(m.fleet.alloc[s, g, mod])) for mod in inp.models if (s, g, mod) in m.fleet.SGM]
-            base = {"site_id": s, "gpu_id": g, "cooling_id": next((c for c in inp.coolings if _v(m.site.y[s, c]) > 0.5), ""), "blocks": _v(m.fleet.blocks[s, g]), "gpus_installed": n}
+            allocated = [
+                (mod, _v(m.fleet.alloc[s, g, mod])) for mod in inp.models if (s, g, mod) in m.fleet.SGM
+            ]
+            base = {
+                "site_id": s,
+                "gpu_id": g,
+                "cooling_id": next((c for c in inp.coolings if _v(m.site.y[s, c]) > 0.5), ""),
+                "blocks": _v(m.fleet.blocks[s, g]),
+                "gpus_installed": n,
+            }
             for mod, a in allocated:
                 if a > 1e-6:
                     tps = inp.tps[g, mod] * 1e6
-                    rows.append(base | {"model_id": mod, "gpus_allocated_peak": a, "tokens_per_s_per_gpu": tps, "tokens_per_s_capacity": a * tps})
+                    rows.append(
+                        base
+                        | {
+                            "model_id": mod,
+                            "gpus_allocated_peak": a,
+                            "tokens_per_s_per_gpu": tps,
+                            "tokens_per_s_capacity": a * tps,
+                        }
+                    )
             if not any(a > 1e-6 for _, a in allocated):
-                rows.append(base | {"model_id": "", "gpus_allocated_peak": 0.0, "tokens_per_s_per_gpu": 0.0, "tokens_per_s_capacity": 0.0})
-    cols = ["site_id", "gpu_id", "cooling_id", "blocks", "gpus_installed", "model_id", "gpus_allocated_peak", "tokens_per_s_per_gpu", "tokens_per_s_capacity"]
+                rows.append(
+                    base
+                    | {
+                        "model_id": "",
+                        "gpus_allocated_peak": 0.0,
+                        "tokens_per_s_per_gpu": 0.0,
+                        "tokens_per_s_capacity": 0.0,
+                    }
+                )
+    cols = [
+        "site_id",
+        "gpu_id",
+        "cooling_id",
+        "blocks",
+        "gpus_installed",
+        "model_id",
+        "gpus_allocated_peak",
+        "tokens_per_s_per_gpu",
+        "tokens_per_s_capacity",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -98,20 +138,70 @@ def energy_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
                 continue
             gen = np.array([_v(e_blk.gen[s, e, t]) for t in range(inp.slices.n)])
             avail = np.array([inp.availability[s, e, t] for t in range(inp.slices.n)])
-            mods = _v(e_blk.modules[s, e]) if hasattr(e_blk, "modules") and (s, e) in e_blk.modules else np.nan
+            mods = (
+                _v(e_blk.modules[s, e]) if hasattr(e_blk, "modules") and (s, e) in e_blk.modules else np.nan
+            )
             energy = float((gen * w).sum())
             rows.append(
-                {"site_id": s, "tech_id": e, "kind": inp.tech_kind[e], "capacity_mw": cap, "modules": mods, "energy_mwh": np.nan, "generation_mwh_per_yr": energy,
-                 "capacity_factor": energy / (cap * w.sum()), "curtailed_mwh_per_yr": float(((avail * cap - gen) * w).sum()) if inp.tech_kind[e] in ("pv", "wind") else 0.0}
+                {
+                    "site_id": s,
+                    "tech_id": e,
+                    "kind": inp.tech_kind[e],
+                    "capacity_mw": cap,
+                    "modules": mods,
+                    "energy_mwh": np.nan,
+                    "generation_mwh_per_yr": energy,
+                    "capacity_factor": energy / (cap * w.sum()),
+                    "curtailed_mwh_per_yr": float(((avail * cap - gen) * w).sum())
+                    if inp.tech_kind[e] in ("pv", "wind")
+                    else 0.0,
+                }
             )
         grid = _v(e_blk.grid_cap[s])
         if grid > 1e-6:
             imports = float(sum(_v(e_blk.grid[s, t]) * w[t] for t in range(inp.slices.n)))
-            rows.append({"site_id": s, "tech_id": "grid", "kind": "grid", "capacity_mw": grid, "modules": np.nan, "energy_mwh": np.nan, "generation_mwh_per_yr": imports, "capacity_factor": imports / (grid * w.sum()), "curtailed_mwh_per_yr": 0.0})
+            rows.append(
+                {
+                    "site_id": s,
+                    "tech_id": "grid",
+                    "kind": "grid",
+                    "capacity_mw": grid,
+                    "modules": np.nan,
+                    "energy_mwh": np.nan,
+                    "generation_mwh_per_yr": imports,
+                    "capacity_factor": imports / (grid * w.sum()),
+                    "curtailed_mwh_per_yr": 0.0,
+                }
+            )
         if inp.storage and _v(e_blk.st_power[s]) > 1e-6:
             out = float(sum(_v(e_blk.discharge[s, t]) * w[t] for t in range(inp.slices.n)))
-            rows.append({"site_id": s, "tech_id": "battery", "kind": "battery", "capacity_mw": _v(e_blk.st_power[s]), "modules": np.nan, "energy_mwh": _v(e_blk.st_energy[s]), "generation_mwh_per_yr": out, "capacity_factor": out / (_v(e_blk.st_power[s]) * w.sum()), "curtailed_mwh_per_yr": 0.0})
-    return pd.DataFrame(rows, columns=["site_id", "tech_id", "kind", "capacity_mw", "modules", "energy_mwh", "generation_mwh_per_yr", "capacity_factor", "curtailed_mwh_per_yr"])
+            rows.append(
+                {
+                    "site_id": s,
+                    "tech_id": "battery",
+                    "kind": "battery",
+                    "capacity_mw": _v(e_blk.st_power[s]),
+                    "modules": np.nan,
+                    "energy_mwh": _v(e_blk.st_energy[s]),
+                    "generation_mwh_per_yr": out,
+                    "capacity_factor": out / (_v(e_blk.st_power[s]) * w.sum()),
+                    "curtailed_mwh_per_yr": 0.0,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "site_id",
+            "tech_id",
+            "kind",
+            "capacity_mw",
+            "modules",
+            "energy_mwh",
+            "generation_mwh_per_yr",
+            "capacity_factor",
+            "curtailed_mwh_per_yr",
+        ],
+    )
 
 
 def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]) -> pd.DataFrame:
@@ -120,13 +210,26 @@ def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]
     rows = []
     for s in open_sites:
         for t in range(sl.n):
-            row = {"site_id": s, "slice": t, "day": int(sl.day[t]), "hour": int(sl.hour[t]), "weight_h": float(sl.weight_h[t]), "facility_mw": _v(m.site.facility[s, t]), "it_mw": sum(_v(m.site.it_load[s, c, t]) for c in inp.coolings), "grid_mw": _v(e_blk.grid[s, t])}
+            row = {
+                "site_id": s,
+                "slice": t,
+                "day": int(sl.day[t]),
+                "hour": int(sl.hour[t]),
+                "weight_h": float(sl.weight_h[t]),
+                "facility_mw": _v(m.site.facility[s, t]),
+                "it_mw": sum(_v(m.site.it_load[s, c, t]) for c in inp.coolings),
+                "grid_mw": _v(e_blk.grid[s, t]),
+            }
             for e in inp.generators:
                 row[f"{e}_mw"] = _v(e_blk.gen[s, e, t])
             row["charge_mw"] = _v(e_blk.charge[s, t]) if inp.storage else 0.0
             row["discharge_mw"] = _v(e_blk.discharge[s, t]) if inp.storage else 0.0
             row["soc_mwh"] = _v(e_blk.soc[s, t]) if inp.storage else 0.0
-            row["curtailed_mw"] = sum(inp.availability[s, e, t] * _v(e_blk.cap[s, e]) - _v(e_blk.gen[s, e, t]) for e in inp.generators if inp.tech_kind[e] in ("pv", "wind"))
+            row["curtailed_mw"] = sum(
+                inp.availability[s, e, t] * _v(e_blk.cap[s, e]) - _v(e_blk.gen[s, e, t])
+                for e in inp.generators
+                if inp.tech_kind[e] in ("pv", "wind")
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -138,11 +241,36 @@ def flow_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
         f = _v(m.demand.flow[s, r, mod]) * 1e6
         if f > 1e-3:
             d = inp.site_data.loc[s]
-            rows.append({"site_id": s, "region_id": r, "model_id": mod, "tokens_per_s": f, "rtt_ms": inp.rtt_ms[s, r], "latency_budget_ms": inp.latency_budget_ms[r, mod], "site_lat": d["lat"], "site_lon": d["lon"]})
-    return pd.DataFrame(rows, columns=["site_id", "region_id", "model_id", "tokens_per_s", "rtt_ms", "latency_budget_ms", "site_lat", "site_lon"])
+            rows.append(
+                {
+                    "site_id": s,
+                    "region_id": r,
+                    "model_id": mod,
+                    "tokens_per_s": f,
+                    "rtt_ms": inp.rtt_ms[s, r],
+                    "latency_budget_ms": inp.latency_budget_ms[r, mod],
+                    "site_lat": d["lat"],
+                    "site_lon": d["lon"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "site_id",
+            "region_id",
+            "model_id",
+            "tokens_per_s",
+            "rtt_ms",
+            "latency_budget_ms",
+            "site_lat",
+            "site_lon",
+        ],
+    )
 
 
-def pipeline_table(m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, energy: pd.DataFrame, fleet: pd.DataFrame) -> pd.DataFrame:
+def pipeline_table(
+    m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, energy: pd.DataFrame, fleet: pd.DataFrame
+) -> pd.DataFrame:
     """The physics chain per open site, annual averages: photons/s and CH4 molecules/s in,
     W electric -> W facility -> W IT -> FLOP/s -> tokens/s out."""
     rows = []
@@ -153,15 +281,29 @@ def pipeline_table(m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, 
         e_site = energy[energy["site_id"] == s]
         pv_w = e_site.loc[e_site["kind"] == "pv", "generation_mwh_per_yr"].sum() / hours * 1e6
         gas = e_site[e_site["kind"] == "gas"]
-        ch4 = sum(physics.ch4_molecules_per_s(r.generation_mwh_per_yr / hours * 1e6, inp.heat_rate_mmbtu_per_mwh[r.tech_id]) for r in gas.itertuples())
+        ch4 = sum(
+            physics.ch4_molecules_per_s(
+                r.generation_mwh_per_yr / hours * 1e6, inp.heat_rate_mmbtu_per_mwh[r.tech_id]
+            )
+            for r in gas.itertuples()
+        )
         f_site = fleet[(fleet["site_id"] == s) & (fleet["model_id"] != "")]
-        flops = sum(r.tokens_per_s_capacity / inp.peak_to_average * flop_per_token[r.gpu_id, r.model_id] for r in f_site.itertuples())
+        flops = sum(
+            r.tokens_per_s_capacity / inp.peak_to_average * flop_per_token[r.gpu_id, r.model_id]
+            for r in f_site.itertuples()
+        )
         rows.append(
             {
                 "site_id": s,
-                "pv_photons_per_s": physics.pv_mean_photon_flux_for_load(pv_w, float(inp.site_data.at[s, "pv_cf"]))[1] if pv_w > 0 else 0.0,
+                "pv_photons_per_s": physics.pv_mean_photon_flux_for_load(
+                    pv_w, float(inp.site_data.at[s, "pv_cf"])
+                )[1]
+                if pv_w > 0
+                else 0.0,
                 "ch4_molecules_per_s": ch4,
-                "electric_w": e_site.loc[e_site["kind"] != "battery", "generation_mwh_per_yr"].sum() / hours * 1e6,
+                "electric_w": e_site.loc[e_site["kind"] != "battery", "generation_mwh_per_yr"].sum()
+                / hours
+                * 1e6,
                 "facility_w": row.facility_avg_mw * 1e6,
                 "it_w": row.it_avg_mw * 1e6,
                 "flop_per_s": flops,
@@ -177,9 +319,19 @@ def cost_breakdown(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
     rows = []
     for s in inp.sites:
         for k in COST_CATEGORIES:
-            rows.append({"site_id": s, "category": k, "annualized_cost_usd": _v(m.cost.site_category[s, k]) * 1e6})
-        rows.append({"site_id": s, "category": "water", "annualized_cost_usd": _v(m.cost.water_cost_site[s]) * 1e6})
-        rows.append({"site_id": s, "category": "carbon_price", "annualized_cost_usd": _v(m.cost.carbon_cost_site[s]) * 1e6})
+            rows.append(
+                {"site_id": s, "category": k, "annualized_cost_usd": _v(m.cost.site_category[s, k]) * 1e6}
+            )
+        rows.append(
+            {"site_id": s, "category": "water", "annualized_cost_usd": _v(m.cost.water_cost_site[s]) * 1e6}
+        )
+        rows.append(
+            {
+                "site_id": s,
+                "category": "carbon_price",
+                "annualized_cost_usd": _v(m.cost.carbon_cost_site[s]) * 1e6,
+            }
+        )
     df = pd.DataFrame(rows)
     return df[df["annualized_cost_usd"].abs() > 1e-6].reset_index(drop=True)
 
@@ -192,24 +344,52 @@ def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
         "site_development": sum(_v(m.site.open[s]) for s in inp.sites) * inp.site_fixed_capex_musd,
         "gpus": sum(_v(m.fleet.n_gpu[s, g]) * inp.gpu_capex_musd[g] for s in inp.sites for g in inp.gpus),
         "building_electrical_land": sum(it_cap[s] * inp.it_capex_musd_per_mw[s] for s in inp.sites),
-        "cooling": sum(_v(m.site.it_cap[s, c]) * inp.cooling_capex_musd_per_mw[c] for s in inp.sites for c in inp.coolings),
-        "generation_capacity": sum(_v(e_blk.cap[s, e]) * inp.tech_capex_musd_per_mw[e] for s in inp.sites for e in inp.generators),
-        "grid_connection": sum(_v(e_blk.grid_cap[s]) for s in inp.sites) * inp.tech_capex_musd_per_mw.get("grid", 0.0),
-        "battery": sum(_v(e_blk.st_power[s]) * inp.tech_capex_musd_per_mw["battery"] + _v(e_blk.st_energy[s]) * inp.storage_capex_musd_per_mwh for s in inp.sites) if inp.storage else 0.0,
+        "cooling": sum(
+            _v(m.site.it_cap[s, c]) * inp.cooling_capex_musd_per_mw[c]
+            for s in inp.sites
+            for c in inp.coolings
+        ),
+        "generation_capacity": sum(
+            _v(e_blk.cap[s, e]) * inp.tech_capex_musd_per_mw[e] for s in inp.sites for e in inp.generators
+        ),
+        "grid_connection": sum(_v(e_blk.grid_cap[s]) for s in inp.sites)
+        * inp.tech_capex_musd_per_mw.get("grid", 0.0),
+        "battery": sum(
+            _v(e_blk.st_power[s]) * inp.tech_capex_musd_per_mw["battery"]
+            + _v(e_blk.st_energy[s]) * inp.storage_capex_musd_per_mwh
+            for s in inp.sites
+        )
+        if inp.storage
+        else 0.0,
     }
     return {k: v * 1e6 for k, v in out.items()}
 
 
-def summary_numbers(m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, fleet: pd.DataFrame, energy: pd.DataFrame) -> dict[str, Any]:
+def summary_numbers(
+    m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, fleet: pd.DataFrame, energy: pd.DataFrame
+) -> dict[str, Any]:
     """Tokenomics of the plan (keys of ``summary.json`` apart from status and timings)."""
     served = float(sites["tokens_per_s"].sum())
     mtok_per_year = served * SECONDS_PER_YEAR / 1e6
     annual = _v(m.cost.total) * 1e6
-    op, up, emb = _v(m.cost.emissions_operational), _v(m.cost.emissions_upstream), _v(m.cost.emissions_embodied)
+    op, up, emb = (
+        _v(m.cost.emissions_operational),
+        _v(m.cost.emissions_upstream),
+        _v(m.cost.emissions_embodied),
+    )
     water = float(sites["water_ml_per_yr"].sum())
     facility_avg = float(sites["facility_avg_mw"].sum())
     capex = capex_usd(m, inp)
-    gpus = fleet.drop_duplicates(["site_id", "gpu_id"]).groupby("gpu_id")["gpus_installed"].sum().round().astype(int).to_dict() if len(fleet) else {}
+    gpus = (
+        fleet.drop_duplicates(["site_id", "gpu_id"])
+        .groupby("gpu_id")["gpus_installed"]
+        .sum()
+        .round()
+        .astype(int)
+        .to_dict()
+        if len(fleet)
+        else {}
+    )
     mix = energy.groupby("tech_id")["generation_mwh_per_yr"].sum()
     mix = mix.drop(labels=["battery"], errors="ignore")
     share = (mix / mix.sum()).round(4).to_dict() if mix.sum() > 0 else {}

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
-from planner.scenario.schema import Scenario
 from planner.scenario.problems import Problem, allowed_sep, did_you_mean
+from planner.scenario.schema import Scenario
 from planner.scenario.sites import catalog_ids, numeric_site_columns, select_sites, sites_with_overrides
 from planner.scenario.yaml_lines import KeyPath, Origins, show_number, show_value
 
@@ -43,9 +43,16 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             j = first[key]
             line = origins.get(("demand", "served", j))
             at = f" (line {line.line})" if line and line.line else ""
-            problems.append(Problem(base, base, (
-                f"duplicate stream: region '{key[0]}', model '{key[1]}' is already demand.served[{j}]{at}; "
-                "merge them into one stream (add their tokens_per_s)")))
+            problems.append(
+                Problem(
+                    base,
+                    base,
+                    (
+                        f"duplicate stream: region '{key[0]}', model '{key[1]}' is already demand.served[{j}]{at}; "
+                        "merge them into one stream (add their tokens_per_s)"
+                    ),
+                )
+            )
         else:
             first[key] = i
     for name in scenario.demand.latency_ms:
@@ -55,9 +62,16 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
 
     if scenario.policy.hourly_cfe_share is not None and scenario.time.mode != "representative_days":
         path = ("policy", "hourly_cfe_share")
-        problems.append(Problem(path, path, (
-            f"{show_number(scenario.policy.hourly_cfe_share)} needs time.mode: representative_days "
-            "(hourly matching has no meaning in one annual slice); use policy.clean_energy_share for annual matching")))
+        problems.append(
+            Problem(
+                path,
+                path,
+                (
+                    f"{show_number(scenario.policy.hourly_cfe_share)} needs time.mode: representative_days "
+                    "(hourly matching has no meaning in one annual slice); use policy.clean_energy_share for annual matching"
+                ),
+            )
+        )
 
     site_ids_all = catalog_ids(catalogs.sites)
     from planner.profiles import SITE_COLUMNS
@@ -68,13 +82,27 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
         for column, file in columns.items():
             path = ("profiles", site, column)
             if column not in SITE_COLUMNS:
-                problems.append(_unknown_id(path, "profile column", column, list(SITE_COLUMNS), what="profile column"))
+                problems.append(
+                    _unknown_id(path, "profile column", column, list(SITE_COLUMNS), what="profile column")
+                )
             elif not Path(file).is_file():
-                problems.append(Problem(path, path, f"profile file '{file}' not found (paths are relative to the working directory)"))
+                problems.append(
+                    Problem(
+                        path,
+                        path,
+                        f"profile file '{file}' not found (paths are relative to the working directory)",
+                    )
+                )
 
     tech = scenario.technologies
     for field, kind in _KINDS.items():
-        problems += _check_list(("technologies", field), getattr(tech, field), kind, catalog_ids(getattr(catalogs, field)), empty_ok=False)
+        problems += _check_list(
+            ("technologies", field),
+            getattr(tech, field),
+            kind,
+            catalog_ids(getattr(catalogs, field)),
+            empty_ok=False,
+        )
 
     sites = scenario.sites
     site_ids = catalog_ids(catalogs.sites)
@@ -91,7 +119,9 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
         for column in columns:
             if column not in numeric:
                 path = ("sites", "overrides", site, column)
-                problems.append(_unknown_id(path, "numeric site column", column, numeric, what="override column"))
+                problems.append(
+                    _unknown_id(path, "numeric site column", column, numeric, what="override column")
+                )
     if problems:
         return problems
 
@@ -104,14 +134,28 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
     policy, n = scenario.policy, len(chosen)
     listing = ", ".join(chosen[:8]) + (", ..." if n > 8 else "")
     if policy.min_sites > n:
-        problems.append(Problem(("policy", "min_sites"), ("policy", "min_sites"), (
-            f"{policy.min_sites} is not allowed: only {n} site(s) are selected ({listing}); "
-            "lower min_sites or widen sites:")))
+        problems.append(
+            Problem(
+                ("policy", "min_sites"),
+                ("policy", "min_sites"),
+                (
+                    f"{policy.min_sites} is not allowed: only {n} site(s) are selected ({listing}); "
+                    "lower min_sites or widen sites:"
+                ),
+            )
+        )
     cap = min(n, policy.max_sites or n)
     if cap * policy.max_share_per_site < 1 - 1e-9:
-        problems.append(Problem(("policy", "max_share_per_site"), ("policy", "max_share_per_site"), (
-            f"{show_number(policy.max_share_per_site)} is not allowed: at most {cap} site(s) can be open, "
-            f"so no plan serves all demand; must be >= {show_number(round(1 / cap + 0.0005, 3))}")))
+        problems.append(
+            Problem(
+                ("policy", "max_share_per_site"),
+                ("policy", "max_share_per_site"),
+                (
+                    f"{show_number(policy.max_share_per_site)} is not allowed: at most {cap} site(s) can be open, "
+                    f"so no plan serves all demand; must be >= {show_number(round(1 / cap + 0.0005, 3))}"
+                ),
+            )
+        )
     return problems
 
 
@@ -128,10 +172,17 @@ def _liquid_problems(scenario: Scenario, catalogs: Catalogs) -> list[Problem]:
         return []
     liquid = [str(c) for c in cool_df.index if _truthy(cool_df.at[c, "liquid"])]
     path: KeyPath = ("technologies", "cooling")
-    return [Problem(path, path, (
-        f"{show_value(list(cooling))} has no liquid option, but every GPU in technologies.gpus "
-        f"({', '.join(gpus)}) requires liquid cooling; add one of: {', '.join(liquid)} "
-        "(or an air-coolable GPU)"))]
+    return [
+        Problem(
+            path,
+            path,
+            (
+                f"{show_value(list(cooling))} has no liquid option, but every GPU in technologies.gpus "
+                f"({', '.join(gpus)}) requires liquid cooling; add one of: {', '.join(liquid)} "
+                "(or an air-coolable GPU)"
+            ),
+        )
+    ]
 
 
 def _truthy(value: Any) -> bool:
@@ -157,20 +208,31 @@ def _reach_problems(scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame)
         budget = stream.latency_ms or d.latency_ms.get(stream.model, d.default_latency_ms)
         lat, lon = float(regions.at[stream.region, "lat"]), float(regions.at[stream.region, "lon"])
         rtt = {
-            str(sid): fibre_round_trip_ms(great_circle_km(float(row["lat"]), float(row["lon"]), lat, lon), route, speed)
+            str(sid): fibre_round_trip_ms(
+                great_circle_km(float(row["lat"]), float(row["lon"]), lat, lon), route, speed
+            )
             for sid, row in sites.iterrows()
         }
         nearest = min(rtt, key=rtt.__getitem__)
         if rtt[nearest] > budget:
             path: KeyPath = ("demand", "served", i)
-            out.append(Problem(path, path, (
-                f"no selected site is within the {budget:g} ms round-trip budget of region "
-                f"'{stream.region}' for model '{stream.model}' (nearest: {nearest}, {rtt[nearest]:.0f} ms); "
-                f"raise demand.latency_ms.{stream.model} or widen sites:")))
+            out.append(
+                Problem(
+                    path,
+                    path,
+                    (
+                        f"no selected site is within the {budget:g} ms round-trip budget of region "
+                        f"'{stream.region}' for model '{stream.model}' (nearest: {nearest}, {rtt[nearest]:.0f} ms); "
+                        f"raise demand.latency_ms.{stream.model} or widen sites:"
+                    ),
+                )
+            )
     return out
 
 
-def _unknown_id(path: KeyPath, kind: str, value: Any, allowed: list[str], *, what: str | None = None) -> Problem:
+def _unknown_id(
+    path: KeyPath, kind: str, value: Any, allowed: list[str], *, what: str | None = None
+) -> Problem:
     """``unknown GPU 'H1000'; did you mean 'H100'? Allowed: ...``."""
     listed = sorted(allowed)
     shown = ", ".join(listed[:25]) + (f", ... ({len(listed)} in all)" if len(listed) > 25 else "")
@@ -182,18 +244,32 @@ def _unknown_id(path: KeyPath, kind: str, value: Any, allowed: list[str], *, wha
     return Problem(path, path, f"{head}{hint}{allowed_sep(hint)}Allowed: {shown}")
 
 
-def _check_list(path: KeyPath, values: list[str] | None, kind: str, allowed: list[str], *, empty_ok: bool) -> list[Problem]:
+def _check_list(
+    path: KeyPath, values: list[str] | None, kind: str, allowed: list[str], *, empty_ok: bool
+) -> list[Problem]:
     """Unknown, duplicate or (unless ``empty_ok``) no ids in one list of the scenario."""
     if values is None:
         return []
     if not values and not empty_ok:
-        return [Problem(path, path, f"[] is not allowed: list at least one {kind} (or write null for the whole catalog)")]
+        return [
+            Problem(
+                path,
+                path,
+                f"[] is not allowed: list at least one {kind} (or write null for the whole catalog)",
+            )
+        ]
     out: list[Problem] = []
     seen: dict[str, int] = {}
     for i, value in enumerate(values):
         if value not in allowed:
             out.append(_unknown_id(path + (i,), kind, value, allowed))
         elif value in seen:
-            out.append(Problem(path + (i,), path + (i,), f"{show_value(value)} is listed twice (also [{seen[value]}]); keep one"))
+            out.append(
+                Problem(
+                    path + (i,),
+                    path + (i,),
+                    f"{show_value(value)} is listed twice (also [{seen[value]}]); keep one",
+                )
+            )
         seen.setdefault(value, i)
     return out

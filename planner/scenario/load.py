@@ -37,12 +37,20 @@ from pydantic import ValidationError
 
 from planner.errors import InputError
 from planner.paths import shipped_scenario
-from planner.scenario.schema import Scenario
 from planner.scenario.checks import catalog_problems
-from planner.scenario.problems import bool_problems, raise_problems, schema_problems
 from planner.scenario.fields import leaf_paths, walk_override
+from planner.scenario.problems import bool_problems, raise_problems, schema_problems
+from planner.scenario.schema import Scenario
 from planner.scenario.sites import gas_column, select_sites, sites_with_overrides
-from planner.scenario.yaml_lines import KeyPath, Origin, Origins, format_path, load_chain, merge_with_origins, show_value
+from planner.scenario.yaml_lines import (
+    KeyPath,
+    Origin,
+    Origins,
+    format_path,
+    load_chain,
+    merge_with_origins,
+    show_value,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.catalogs.load import Catalogs

@@ -70,14 +70,25 @@ def schema_problems(exc: ValidationError, data: dict[str, Any]) -> list[Problem]
         kind = err["type"]
         path, found = _clean_loc(err["loc"], data, kind)
         if "[key]" in err["loc"] or kind == "invalid_key":
-            problems.append(Problem(path, path[:-1], (
-                f"key {show_value(path[-1] if path else None)} is not allowed: keys must be text "
-                "(quote it if it looks like a number)")))
+            problems.append(
+                Problem(
+                    path,
+                    path[:-1],
+                    (
+                        f"key {show_value(path[-1] if path else None)} is not allowed: keys must be text "
+                        "(quote it if it looks like a number)"
+                    ),
+                )
+            )
         elif kind == "missing":
             _model, field = schema_at(path)
             about = _first_sentence(field.description) if field is not None else ""
             problems.append(
-                Problem(path[:-1], path[:-1], f"required key '{path[-1]}' is missing" + (f" ({about})" if about else ""))
+                Problem(
+                    path[:-1],
+                    path[:-1],
+                    f"required key '{path[-1]}' is missing" + (f" ({about})" if about else ""),
+                )
             )
         elif kind == "extra_forbidden":
             problems.append(Problem(path, path[:-1], _unknown_key_text(path)))
@@ -91,7 +102,8 @@ def schema_problems(exc: ValidationError, data: dict[str, Any]) -> list[Problem]
         (p.field, m.group(1)) for p in problems if (m := re.search(r"did you mean '([^']+)'", p.text))
     }
     problems = [
-        p for p in problems
+        p
+        for p in problems
         if not (p.text.startswith("required key '") and (p.field, p.text.split("'")[1]) in suggested)
     ]
     for path, allowed in grouped.items():
@@ -109,10 +121,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[KeyPath, boo
     for i, part in enumerate(loc):
         if part == "[key]":
             continue
-        if isinstance(cur, dict) and part in cur:
-            out.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        if isinstance(cur, dict) and part in cur or isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
             out.append(part)
             cur = cur[part]
         elif kind == "missing" and i == len(loc) - 1:
@@ -183,7 +192,9 @@ def bool_problems(value: Any, path: KeyPath = ()) -> list[Problem]:
     """``true``/``false`` where the schema wants a number (pydantic would read 1.0/0.0)."""
     if isinstance(value, bool):
         if path and schema_at(path)[0] in (int, float):
-            return [Problem(path, path, f"{show_value(value)} is not allowed: must be a number{_unit_of(path)}")]
+            return [
+                Problem(path, path, f"{show_value(value)} is not allowed: must be a number{_unit_of(path)}")
+            ]
         return []
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
     return [p for key, item in items for p in bool_problems(item, path + (key,))]

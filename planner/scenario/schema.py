@@ -105,7 +105,7 @@ class Policy(StrictModel):
     """Bound each site's consumptive water by its catalog ``water_limit_ml_per_yr``."""
 
     @model_validator(mode="after")
-    def _sites_order(self) -> "Policy":
+    def _sites_order(self) -> Policy:
         if self.max_sites is not None and self.max_sites < self.min_sites:
             raise ValueError(f"max_sites ({self.max_sites}) must be >= min_sites ({self.min_sites})")
         return self
@@ -143,7 +143,9 @@ class TimeOptions(StrictModel):
     ``representative_days``: N typical 24-hour days with weights."""
     days: int = Field(default=4, ge=1, le=365)
     """Number of representative days (``representative_days`` mode)."""
-    extremes: list[Literal["peak_demand", "lowest_pv", "lowest_wind"]] = Field(default_factory=lambda: ["peak_demand"])
+    extremes: list[Literal["peak_demand", "lowest_pv", "lowest_wind"]] = Field(
+        default_factory=lambda: ["peak_demand"]
+    )
     """Calendar days kept as their own representative days (counted within ``days``): the
     day of highest demand, of lowest PV output, of lowest wind output (averaged over sites)."""
     link_storage: bool = False

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError
-from planner.scenario.schema import Scenario
 from planner.scenario.problems import Problem
+from planner.scenario.schema import Scenario
 from planner.scenario.yaml_lines import KeyPath, show_value
 
 
@@ -23,7 +23,8 @@ def catalog_ids(frame: pd.DataFrame) -> list[str]:
 def numeric_site_columns(sites: pd.DataFrame) -> list[str]:
     """Site columns a scenario may override: numeric, not boolean."""
     return [
-        str(c) for c in sites.columns
+        str(c)
+        for c in sites.columns
         if pd.api.types.is_numeric_dtype(sites[c]) and not pd.api.types.is_bool_dtype(sites[c])
     ]
 
@@ -87,8 +88,13 @@ def select_sites(scenario: Scenario, frame: pd.DataFrame) -> tuple[list[str], Pr
             path: KeyPath = ("sites", name)
             before = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
             value = getattr(sel, name)
-            return [], Problem(path, path, (
-                f"{show_value(value)} leaves no candidate site ({len(ids)} before this filter: {before}); "
-                "widen it"))
+            return [], Problem(
+                path,
+                path,
+                (
+                    f"{show_value(value)} leaves no candidate site ({len(ids)} before this filter: {before}); "
+                    "widen it"
+                ),
+            )
         ids = after
     return ids, None

@@ -237,7 +237,9 @@ def _constructor_message(exc: yaml.constructor.ConstructorError, file: str) -> s
             "objects are refused by safe loading"
         )
     if "unhashable" in problem:
-        return f"{_mark_text(mark, file)}: a mapping key must be a plain word or number, not a list or mapping"
+        return (
+            f"{_mark_text(mark, file)}: a mapping key must be a plain word or number, not a list or mapping"
+        )
     return f"{_mark_text(mark, file)}: not valid YAML data: {problem or exc}"
 
 
@@ -291,8 +293,7 @@ def load_chain(
         )
     if not isinstance(data, dict):
         raise InputError(
-            f"{display}:1: the top level must be a mapping of keys (name:, demand:, ...), "
-            f"found {_kind(data)}"
+            f"{display}:1: the top level must be a mapping of keys (name:, demand:, ...), found {_kind(data)}"
         )
     origins: Origins = {p: Origin(display, line) for p, line in lines.items()}
     parent = data.pop("extends", None)
@@ -338,9 +339,7 @@ def merge_with_origins(
 
     data = merge(parent, child, ())
     origins = {
-        p: o
-        for p, o in porigins.items()
-        if not any(len(p) > len(r) and p[: len(r)] == r for r in replaced)
+        p: o for p, o in porigins.items() if not any(len(p) > len(r) and p[: len(r)] == r for r in replaced)
     }
     origins.update(corigins)
     return data, origins

@@ -31,7 +31,9 @@ averages showed, never less."""
 
 def hourly_cost_of_plan(annual: SolveResult, days: int, catalogs: Catalogs) -> dict[str, Any]:
     """Re-dispatch the annual plan on ``days`` representative days; its annual cost [USD/yr] and status."""
-    hourly_scn = annual.scenario.model_copy(update={"time": annual.scenario.time.model_copy(update={"mode": "representative_days", "days": days})})
+    hourly_scn = annual.scenario.model_copy(
+        update={"time": annual.scenario.time.model_copy(update={"mode": "representative_days", "days": days})}
+    )
     inp = build_inputs(hourly_scn, catalogs)
     m = build_model(inp)
     for block, name in FIXED + AT_LEAST:
@@ -49,7 +51,11 @@ def hourly_cost_of_plan(annual: SolveResult, days: int, catalogs: Catalogs) -> d
     out = highs_solve(m, hourly_scn.solver)
     if not out.has_solution:
         return {"status": out.status, "annualized_cost_usd": None}
-    return {"status": out.status, "annualized_cost_usd": pyo.value(m.cost.total) * 1e6, "emissions_t_per_yr": pyo.value(m.cost.emissions_total)}
+    return {
+        "status": out.status,
+        "annualized_cost_usd": pyo.value(m.cost.total) * 1e6,
+        "emissions_t_per_yr": pyo.value(m.cost.emissions_total),
+    }
 
 
 def annual_vs_hourly(scenario: Any = None, days: int = 8, catalogs: Catalogs | None = None) -> pd.DataFrame:
@@ -60,8 +66,27 @@ def annual_vs_hourly(scenario: Any = None, days: int = 8, catalogs: Catalogs | N
     hourly = solve(base, overrides={"time.mode": "representative_days", "time.days": days}, catalogs=catalogs)
     replay = hourly_cost_of_plan(annual, days, catalogs)
     rows = [
-        {"case": "annual mode (optimal annual plan)", "status": annual.status, "annualized_cost_usd": annual.summary["annualized_cost_usd"], "emissions_t_per_yr": annual.summary["emissions_t_per_yr"], "sites": ", ".join(annual.summary["sites"]), "solve_s": annual.summary["timings"]["total_s"]},
-        {"case": f"annual plan dispatched on {days} representative days", **replay, "sites": ", ".join(annual.summary["sites"]), "solve_s": None},
-        {"case": f"hourly mode ({days} representative days, optimal hourly plan)", "status": hourly.status, "annualized_cost_usd": hourly.summary["annualized_cost_usd"], "emissions_t_per_yr": hourly.summary["emissions_t_per_yr"], "sites": ", ".join(hourly.summary["sites"]), "solve_s": hourly.summary["timings"]["total_s"]},
+        {
+            "case": "annual mode (optimal annual plan)",
+            "status": annual.status,
+            "annualized_cost_usd": annual.summary["annualized_cost_usd"],
+            "emissions_t_per_yr": annual.summary["emissions_t_per_yr"],
+            "sites": ", ".join(annual.summary["sites"]),
+            "solve_s": annual.summary["timings"]["total_s"],
+        },
+        {
+            "case": f"annual plan dispatched on {days} representative days",
+            **replay,
+            "sites": ", ".join(annual.summary["sites"]),
+            "solve_s": None,
+        },
+        {
+            "case": f"hourly mode ({days} representative days, optimal hourly plan)",
+            "status": hourly.status,
+            "annualized_cost_usd": hourly.summary["annualized_cost_usd"],
+            "emissions_t_per_yr": hourly.summary["emissions_t_per_yr"],
+            "sites": ", ".join(hourly.summary["sites"]),
+            "solve_s": hourly.summary["timings"]["total_s"],
+        },
     ]
     return pd.DataFrame(rows)

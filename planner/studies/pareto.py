@@ -71,7 +71,9 @@ class FrontierModel:
         built = _variant(scenario, "carbon", PLACEHOLDER_CAP if cap is None else cap)
         inp = build_inputs(built, catalogs)
         if unreachable_streams(inp):
-            raise InfeasibleError("scenario is infeasible:\n" + explain_infeasibility(inp, scenario.objective, scenario.solver))
+            raise InfeasibleError(
+                "scenario is infeasible:\n" + explain_infeasibility(inp, scenario.objective, scenario.solver)
+            )
         m = build_model(inp, objective="carbon")  # m.objective: carbon, exactly as planner.solve has it
         m.cost_objective = pyo.Objective(expr=m.cost.total, sense=pyo.minimize)
         m.cost_objective.deactivate()
@@ -89,17 +91,28 @@ class FrontierModel:
         m, own = self.model, self.scenario.policy.carbon_cap_t_per_yr
         limit = own if cap is None else (cap if own is None else min(cap, own))
         scn = _variant(self.scenario, objective, limit)
-        for component, on in ((m.cost_objective, objective == "cost"), (m.objective, objective == "carbon"), (m.policy.carbon_limit, limit is not None)):
+        for component, on in (
+            (m.cost_objective, objective == "cost"),
+            (m.objective, objective == "carbon"),
+            (m.policy.carbon_limit, limit is not None),
+        ):
             component.activate() if on else component.deactivate()
         m.policy.carbon_cap.set_value(PLACEHOLDER_CAP if limit is None else float(limit))
         t_screen = time.perf_counter()
         screening = annual_screening(scn, self.catalogs) if self.inputs.slices.hourly else None
         screening_s = time.perf_counter() - t_screen
         pol = scn.policy
-        outcome = highs_solve(m, scn.solver, log_path, None, warm_start=(pol.min_sites, pol.max_sites), screening=screening)
+        outcome = highs_solve(
+            m, scn.solver, log_path, None, warm_start=(pol.min_sites, pol.max_sites), screening=screening
+        )
         outcome.solve_s += screening_s
-        if outcome.status in ("infeasible", "unbounded") or (outcome.status == "optimal" and not outcome.has_solution):
-            raise InfeasibleError("scenario is infeasible:\n" + explain_infeasibility(build_inputs(scn, self.catalogs), objective, scn.solver))
+        if outcome.status in ("infeasible", "unbounded") or (
+            outcome.status == "optimal" and not outcome.has_solution
+        ):
+            raise InfeasibleError(
+                "scenario is infeasible:\n"
+                + explain_infeasibility(build_inputs(scn, self.catalogs), objective, scn.solver)
+            )
         if not outcome.has_solution:
             raise NoSolutionError(f"no feasible plan found before the solver stopped ({outcome.status})")
         t_extract = time.perf_counter()
@@ -108,8 +121,12 @@ class FrontierModel:
         build_s = self.build_s if self.solves == 0 else 0.0
         self.solves += 1
         summary["timings"] = {
-            "build_s": round(build_s, 3), "handoff_s": round(outcome.handoff_s, 3), "solve_s": round(outcome.solve_s, 3),
-            "screening_s": round(screening_s, 3), "extract_s": round(time.perf_counter() - t_extract, 3), "total_s": round(build_s + time.perf_counter() - t0, 3),
+            "build_s": round(build_s, 3),
+            "handoff_s": round(outcome.handoff_s, 3),
+            "solve_s": round(outcome.solve_s, 3),
+            "screening_s": round(screening_s, 3),
+            "extract_s": round(time.perf_counter() - t_extract, 3),
+            "total_s": round(build_s + time.perf_counter() - t0, 3),
         }
         return SolveResult(scn, outcome.status, summary, tables, self.inputs, m, outcome)
 
@@ -124,7 +141,9 @@ _CACHE: dict[str, FrontierModel] = {}
 _LOCK = threading.Lock()
 
 
-def frontier_point(index: int, data: dict[str, Any], objective: str, cap: float | None, reuse: bool = True) -> PointResult:
+def frontier_point(
+    index: int, data: dict[str, Any], objective: str, cap: float | None, reuse: bool = True
+) -> PointResult:
     """Task: one frontier point of the resolved scenario ``data`` (a dict). With ``reuse`` the
     process keeps the built model for the next point of the same scenario; without it the
     model is rebuilt (``planner.solve`` with the cap as an override)."""
@@ -133,7 +152,10 @@ def frontier_point(index: int, data: dict[str, Any], objective: str, cap: float 
     catalogs = load_catalogs()
     if not reuse:
         extra = {} if cap is None else {"policy.carbon_cap_t_per_yr": cap}
-        return attempt(index, lambda log: solve(data, objective=objective, overrides=extra, log_path=log, catalogs=catalogs))
+        return attempt(
+            index,
+            lambda log: solve(data, objective=objective, overrides=extra, log_path=log, catalogs=catalogs),
+        )
     key = json.dumps(data, sort_keys=True)
     with _LOCK:  # one solve at a time per process: the cached model is shared state
 
@@ -182,18 +204,32 @@ def pareto(
     def finished(point: PointResult) -> None:
         results[point.index] = point
         if on_point:
-            on_point(_frontier_row(point, kinds.get(point.index, "epsilon"), caps.get(point.index)), len(results), points)
+            on_point(
+                _frontier_row(point, kinds.get(point.index, "epsilon"), caps.get(point.index)),
+                len(results),
+                points,
+            )
 
     caps: dict[int, float | None] = {0: None, points - 1: None}
     use_dask = scheduler is not None or workers is not None
     try:
         with dask_client(scheduler, workers or 2) if use_dask else contextlib.nullcontext() as client:
-            run_tasks(client, frontier_point, [(0, data, "cost", None, reuse), (points - 1, data, "carbon", None, reuse)], finished)
+            run_tasks(
+                client,
+                frontier_point,
+                [(0, data, "cost", None, reuse), (points - 1, data, "carbon", None, reuse)],
+                finished,
+            )
             for end in (0, points - 1):
                 _raise_for(results[end])
             e_hi, e_lo = (results[i].summary["emissions_t_per_yr"] for i in (0, points - 1))  # type: ignore[index]
             caps.update({k: float(c) for k, c in enumerate(np.linspace(e_hi, e_lo, points)[1:-1], start=1)})
-            run_tasks(client, frontier_point, [(k, data, "cost", caps[k], reuse) for k in range(1, points - 1)], finished)
+            run_tasks(
+                client,
+                frontier_point,
+                [(k, data, "cost", caps[k], reuse) for k in range(1, points - 1)],
+                finished,
+            )
     finally:
         _CACHE.clear()
     rows = [_frontier_row(results[k], kinds.get(k, "epsilon"), caps[k]) for k in range(points)]
@@ -207,17 +243,29 @@ def _raise_for(point: PointResult) -> None:
     """Re-raise an end's failure as the planner error it was."""
     from planner.errors import InputError, PlannerError
 
-    errors: dict[str, type[PlannerError]] = {"infeasible": InfeasibleError, "no_solution": NoSolutionError, "invalid": InputError}
+    errors: dict[str, type[PlannerError]] = {
+        "infeasible": InfeasibleError,
+        "no_solution": NoSolutionError,
+        "invalid": InputError,
+    }
     if point.summary is None:
         raise errors.get(point.status, PlannerError)(point.message)
 
 
 def _frontier_row(point: PointResult, kind: str, cap: float | None) -> dict[str, Any]:
     """One frontier row: the point's kind and cap, the headline results and a mix label."""
-    row = {"point": point.index, "kind": kind, "carbon_cap_t_per_yr": cap, **headline_row(point.summary, point.status, point.message)}
+    row = {
+        "point": point.index,
+        "kind": kind,
+        "carbon_cap_t_per_yr": cap,
+        **headline_row(point.summary, point.status, point.message),
+    }
     mix = (point.summary or {}).get("energy_mix_share") or {}
     row["energy_mix"] = mix_label(mix)
-    row["gpu_mix"] = ", ".join(f"{g} {n:,}" for g, n in sorted(((point.summary or {}).get("gpus") or {}).items(), key=lambda kv: -kv[1]))
+    row["gpu_mix"] = ", ".join(
+        f"{g} {n:,}"
+        for g, n in sorted(((point.summary or {}).get("gpus") or {}).items(), key=lambda kv: -kv[1])
+    )
     return row
 
 
@@ -253,7 +301,13 @@ def plot_frontier(table: pd.DataFrame, path: Path, title: str = "cost vs carbon"
     fig, ax = plt.subplots(figsize=(9, 6), dpi=120)
     ax.plot(ok["gco2e_per_mtok"], ok["cost_usd_per_mtok"], "-o", color="tab:green")
     for r in ok.itertuples():
-        ax.annotate(f"{r.point}: {r.energy_mix}", (r.gco2e_per_mtok, r.cost_usd_per_mtok), textcoords="offset points", xytext=(6, 6), fontsize=8)
+        ax.annotate(
+            f"{r.point}: {r.energy_mix}",
+            (r.gco2e_per_mtok, r.cost_usd_per_mtok),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=8,
+        )
     ax.margins(x=0.1, y=0.08)
     ax.set_xlabel("carbon [gCO2e / Mtok] (operational + upstream + embodied)")
     ax.set_ylabel("cost [$ / Mtok]")

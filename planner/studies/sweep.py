@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +40,8 @@ import pandas as pd
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, InputError, NoSolutionError
 from planner.results.rundir import staging, write_contents
-from planner.scenario.schema import Scenario
 from planner.scenario.load import parse_overrides
+from planner.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import SolveResult
@@ -93,7 +93,10 @@ def grid(sets: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 def slug(overrides: Mapping[str, Any], limit: int = 48) -> str:
     """A short file-name-safe label: ``gas_price_scale0.5_carbon_price_usd_per_t0``."""
-    text = "_".join(f"{str(k).rsplit('.', 1)[-1]}{v if isinstance(v, str) else json.dumps(v)}" for k, v in overrides.items())
+    text = "_".join(
+        f"{str(k).rsplit('.', 1)[-1]}{v if isinstance(v, str) else json.dumps(v)}"
+        for k, v in overrides.items()
+    )
     return re.sub(r"[^A-Za-z0-9.\-_]+", "", text)[:limit] or "base"
 
 
@@ -122,9 +125,13 @@ def attempt(index: int, run: Callable[[Path], SolveResult]) -> PointResult:
             status = {InfeasibleError: "infeasible", NoSolutionError: "no_solution"}.get(type(exc), "invalid")
             return PointResult(index, status, str(exc), elapsed_s=time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - a point's crash is its row, never the sweep's end
-            return PointResult(index, "error", f"{type(exc).__name__}: {exc}", elapsed_s=time.perf_counter() - started)
+            return PointResult(
+                index, "error", f"{type(exc).__name__}: {exc}", elapsed_s=time.perf_counter() - started
+            )
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    return PointResult(index, res.status, "", res.scenario, res.summary, res.tables, text, time.perf_counter() - started)
+    return PointResult(
+        index, res.status, "", res.scenario, res.summary, res.tables, text, time.perf_counter() - started
+    )
 
 
 def solve_point(index: int, data: dict[str, Any]) -> PointResult:
@@ -141,17 +148,36 @@ def write_point(point: PointResult, run_dir: Path) -> None:
         write_contents(point.scenario, point.summary, point.tables, tmp)
 
 
-def headline_row(summary: Mapping[str, Any] | None, status: str | None = None, message: str = "") -> dict[str, Any]:
+def headline_row(
+    summary: Mapping[str, Any] | None, status: str | None = None, message: str = ""
+) -> dict[str, Any]:
     """The headline results of a ``summary.json`` as flat columns (``gpus_<id>``, ``mix_<tech>``)."""
     if summary is None:
         return {"status": status or "error", "message": message}
-    sites, gpus, mix = summary.get("sites") or [], summary.get("gpus") or {}, summary.get("energy_mix_share") or {}
-    keys = ("cost_usd_per_mtok", "annualized_cost_usd", "capex_usd", "gco2e_per_mtok", "emissions_t_per_yr", "it_mw")
+    sites, gpus, mix = (
+        summary.get("sites") or [],
+        summary.get("gpus") or {},
+        summary.get("energy_mix_share") or {},
+    )
+    keys = (
+        "cost_usd_per_mtok",
+        "annualized_cost_usd",
+        "capex_usd",
+        "gco2e_per_mtok",
+        "emissions_t_per_yr",
+        "it_mw",
+    )
     return {
-        "status": status or summary["status"], "message": message, **{k: summary.get(k) for k in keys},
-        "n_sites": len(sites), "sites": ";".join(sites), "gpus": int(sum(gpus.values())),
-        **{f"gpus_{g}": n for g, n in gpus.items()}, **{f"mix_{t}": v for t, v in mix.items()},
-        "gap": summary.get("mip_gap"), "solve_s": (summary.get("timings") or {}).get("solve_s"),
+        "status": status or summary["status"],
+        "message": message,
+        **{k: summary.get(k) for k in keys},
+        "n_sites": len(sites),
+        "sites": ";".join(sites),
+        "gpus": int(sum(gpus.values())),
+        **{f"gpus_{g}": n for g, n in gpus.items()},
+        **{f"mix_{t}": v for t, v in mix.items()},
+        "gap": summary.get("mip_gap"),
+        "solve_s": (summary.get("timings") or {}).get("solve_s"),
     }
 
 
@@ -173,11 +199,26 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
         return
     if workers < 1:
         raise InputError(f"--workers {workers}: must be at least 1")
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
-def run_tasks(client: Any | None, fn: Callable[..., PointResult], calls: Sequence[tuple[Any, ...]], on_result: Callable[[PointResult], None]) -> None:
+def run_tasks(
+    client: Any | None,
+    fn: Callable[..., PointResult],
+    calls: Sequence[tuple[Any, ...]],
+    on_result: Callable[[PointResult], None],
+) -> None:
     """Run ``fn(*call)`` for every call (first argument: the point index) and pass each
     :class:`PointResult` to ``on_result`` as it completes; ``client=None`` runs them here, in order.
     A task that dies with its worker becomes an ``error`` result."""
@@ -222,7 +263,9 @@ def sweep(
         raise InputError("--set: every path needs at least one value")
     combos = grid(sets)
     if len(combos) > MAX_POINTS and not yes:
-        raise InputError(f"the sweep has {len(combos)} points (more than {MAX_POINTS}); pass --yes (yes=True) to run it")
+        raise InputError(
+            f"the sweep has {len(combos)} points (more than {MAX_POINTS}); pass --yes (yes=True) to run it"
+        )
     tasks, rows = validate_points(scenario, combos, catalogs, threads)
     dirs = {i: f"points/{i:03d}-{slug(c)}" for i, c in enumerate(combos)}
     manifest = None
@@ -249,7 +292,13 @@ def sweep(
         if out is not None and point.summary is not None:
             write_point(point, out / dirs[i])
             run_dir = dirs[i]
-        rows[i] = _row(i, combos[i], **headline_row(point.summary, point.status, point.message), run_dir=run_dir, wall_s=point.elapsed_s)
+        rows[i] = _row(
+            i,
+            combos[i],
+            **headline_row(point.summary, point.status, point.message),
+            run_dir=run_dir,
+            wall_s=point.elapsed_s,
+        )
         if out is not None and manifest is not None:
             _record(manifest, out, i, combos[i], rows[i], dirs[i])
         report(rows[i])
@@ -264,7 +313,9 @@ def sweep(
     return table
 
 
-def validate_points(scenario: Any, combos: list[dict[str, Any]], catalogs: Catalogs, threads: int) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+def validate_points(
+    scenario: Any, combos: list[dict[str, Any]], catalogs: Catalogs, threads: int
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """Resolve every point's scenario: (index -> resolved scenario dict, index -> ``invalid`` row).
     Raises InputError when no point is valid (e.g. an unknown override path)."""
     from planner.api import resolve_scenario
@@ -274,7 +325,9 @@ def validate_points(scenario: Any, combos: list[dict[str, Any]], catalogs: Catal
     for i, combo in enumerate(combos):
         fixed = {} if "solver.threads" in combo else {"solver.threads": threads}
         try:
-            tasks[i] = resolve_scenario(scenario, catalogs, {**fixed, **combo}).model_dump(mode="json", exclude={"extends"})
+            tasks[i] = resolve_scenario(scenario, catalogs, {**fixed, **combo}).model_dump(
+                mode="json", exclude={"extends"}
+            )
         except InputError as exc:
             invalid[i] = _row(i, combo, "invalid", str(exc))
     if not tasks:
@@ -282,7 +335,13 @@ def validate_points(scenario: Any, combos: list[dict[str, Any]], catalogs: Catal
     return tasks, invalid
 
 
-def _already_done(manifest: Mapping[str, Any], out: Path, tasks: dict[int, Any], combos: list[dict[str, Any]], dirs: Mapping[int, str]) -> dict[int, dict[str, Any]]:
+def _already_done(
+    manifest: Mapping[str, Any],
+    out: Path,
+    tasks: dict[int, Any],
+    combos: list[dict[str, Any]],
+    dirs: Mapping[int, str],
+) -> dict[int, dict[str, Any]]:
     """Rows of the points a previous run finished (removed from ``tasks``): a run directory
     with ``summary.json``, or an infeasible status in the manifest."""
     rows: dict[int, dict[str, Any]] = {}
@@ -290,7 +349,9 @@ def _already_done(manifest: Mapping[str, Any], out: Path, tasks: dict[int, Any],
         old = manifest["points"].get(str(i), {})
         summary = out / dirs[i] / "summary.json"
         if summary.is_file():
-            rows[i] = _row(i, combos[i], **headline_row(json.loads(summary.read_text(encoding="utf-8"))), run_dir=dirs[i])
+            rows[i] = _row(
+                i, combos[i], **headline_row(json.loads(summary.read_text(encoding="utf-8"))), run_dir=dirs[i]
+            )
         elif old.get("status") in DONE_WITHOUT_DIR:
             rows[i] = _row(i, combos[i], old["status"], old.get("message", ""))
         else:
@@ -304,9 +365,25 @@ def _one_line(text: str) -> str:
     return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _row(index: int, combo: Mapping[str, Any], status: str, message: str = "", run_dir: str | None = None, wall_s: float | None = None, **results: Any) -> dict[str, Any]:
+def _row(
+    index: int,
+    combo: Mapping[str, Any],
+    status: str,
+    message: str = "",
+    run_dir: str | None = None,
+    wall_s: float | None = None,
+    **results: Any,
+) -> dict[str, Any]:
     """One sweep row: index, overrides, status and message, then the headline results."""
-    return {"index": index, **combo, "status": status, "message": _one_line(message), **results, "wall_s": wall_s, "run_dir": run_dir}
+    return {
+        "index": index,
+        **combo,
+        "status": status,
+        "message": _one_line(message),
+        **results,
+        "wall_s": wall_s,
+        "run_dir": run_dir,
+    }
 
 
 def sweep_table(rows: list[dict[str, Any]], override_keys: list[str]) -> pd.DataFrame:
@@ -329,34 +406,60 @@ def sweep_table(rows: list[dict[str, Any]], override_keys: list[str]) -> pd.Data
 
 def _sweep_key(base: Scenario, sets: Mapping[str, Sequence[Any]]) -> str:
     """Identity of a sweep for ``resume``: the resolved base scenario and the grid."""
-    text = json.dumps({"scenario": base.model_dump(mode="json"), "sets": {k: list(v) for k, v in sets.items()}}, sort_keys=True, default=str)
+    text = json.dumps(
+        {"scenario": base.model_dump(mode="json"), "sets": {k: list(v) for k, v in sets.items()}},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _open_manifest(out: Path, base: Scenario, sets: Mapping[str, Sequence[Any]], resume: bool) -> dict[str, Any]:
+def _open_manifest(
+    out: Path, base: Scenario, sets: Mapping[str, Sequence[Any]], resume: bool
+) -> dict[str, Any]:
     """Create ``out/manifest.json`` or (``resume``) load it and check it is the same sweep."""
     path = out / "manifest.json"
     key = _sweep_key(base, sets)
     if resume and path.is_file():
         manifest = json.loads(path.read_text(encoding="utf-8"))
         if manifest.get("key") != key:
-            raise InputError(f"--resume {out}: that directory holds a different sweep (scenario or --set values differ); use a new --out")
+            raise InputError(
+                f"--resume {out}: that directory holds a different sweep (scenario or --set values differ); use a new --out"
+            )
         return manifest
     if out.exists() and any(out.iterdir()):
-        raise InputError(f"--out {out}: already exists; pass --resume to continue that sweep, or choose a new directory")
+        raise InputError(
+            f"--out {out}: already exists; pass --resume to continue that sweep, or choose a new directory"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    manifest = {"key": key, "scenario": base.name, "sets": {k: list(v) for k, v in sets.items()}, "points": {}}
+    manifest = {
+        "key": key,
+        "scenario": base.name,
+        "sets": {k: list(v) for k, v in sets.items()},
+        "points": {},
+    }
     _save(path, manifest)
     return manifest
 
 
-def _record(manifest: dict[str, Any], out: Path, index: int, combo: Mapping[str, Any], row: Mapping[str, Any], run_dir: str) -> None:
+def _record(
+    manifest: dict[str, Any],
+    out: Path,
+    index: int,
+    combo: Mapping[str, Any],
+    row: Mapping[str, Any],
+    run_dir: str,
+) -> None:
     """Update one point in the manifest (counting solves) and write it atomically."""
     old = manifest["points"].get(str(index), {})
     solves = old.get("solves", 0) + (row["status"] != "invalid")
     manifest["points"][str(index)] = {
-        "overrides": dict(combo), "status": row["status"], "message": row["message"], "run_dir": row.get("run_dir") and run_dir,
-        "solves": solves, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "overrides": dict(combo),
+        "status": row["status"],
+        "message": row["message"],
+        "run_dir": row.get("run_dir") and run_dir,
+        "solves": solves,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _save(out / "manifest.json", manifest)
 

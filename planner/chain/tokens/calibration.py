@@ -17,9 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
-from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, benchmark_rows, mlperf_key, server_offline_ratio, version_key
+from planner.chain.tokens.mlperf import (
+    MLPERF_WORKLOADS,
+    benchmark_rows,
+    mlperf_key,
+    server_offline_ratio,
+    version_key,
+)
 from planner.chain.tokens.roofline import Factors, roofline
+from planner.errors import InputError
 
 LOSS_SCALE = 0.1
 """Scale of the soft-L1 loss on log residuals [-]: errors beyond ~10 % count linearly, so a few
@@ -46,8 +52,9 @@ class Calibration:
 
     @property
     def factors(self) -> Factors:
-        return Factors(self.eta_c, self.eta_bw, self.eta_fp4, self.server_ratio,
-                       self.server_ratio_by_workload)
+        return Factors(
+            self.eta_c, self.eta_bw, self.eta_fp4, self.server_ratio, self.server_ratio_by_workload
+        )
 
 
 def calibration_rows(catalogs: Any) -> pd.DataFrame:
@@ -65,7 +72,8 @@ def calibration_rows(catalogs: Any) -> pd.DataFrame:
     b["precision_submitted"] = b["precision"]
     b.loc[has_fp8 & (b["precision"] == "bf16"), "precision"] = "fp8"
     latest = b.groupby(["gpu_id", "model_id", "scenario"])["version"].transform(
-        lambda v: max(v, key=version_key))
+        lambda v: max(v, key=version_key)
+    )
     b["fit"] = b["version"] == latest
     return b.reset_index(drop=True)
 
@@ -74,10 +82,13 @@ def calibration_pairs(rows: pd.DataFrame) -> pd.DataFrame:
     """Median tokens/s per GPU of each (gpu, model, scenario) over its latest-version rows, as
     :func:`planner.chain.tokens.throughput.measured` reports it; precision = the one most often submitted."""
     g = rows[rows["fit"]].groupby(["gpu_id", "model_id", "scenario"], sort=True)
-    return g.agg(tokens_per_s_per_gpu=("tokens_per_s_per_gpu", "median"),
-                 version=("version", "first"), workload=("workload", "first"),
-                 precision=("precision", lambda s: s.mode().iloc[0]),
-                 n_rows=("gpu_id", "size")).reset_index()
+    return g.agg(
+        tokens_per_s_per_gpu=("tokens_per_s_per_gpu", "median"),
+        version=("version", "first"),
+        workload=("workload", "first"),
+        precision=("precision", lambda s: s.mode().iloc[0]),
+        n_rows=("gpu_id", "size"),
+    ).reset_index()
 
 
 def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
@@ -85,9 +96,15 @@ def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
     keys = ["gpu_id", "model_id", "precision", "workload", "scenario"]
     cache: dict[tuple[Any, ...], float] = {}
     for k in rows[keys].drop_duplicates().itertuples(index=False):
-        cache[tuple(k)] = roofline(catalogs.gpus.loc[k.gpu_id], catalogs.models.loc[k.model_id],
-                                   k.precision, MLPERF_WORKLOADS[k.workload], factors,
-                                   k.scenario, k.workload).tokens_per_s_per_gpu
+        cache[tuple(k)] = roofline(
+            catalogs.gpus.loc[k.gpu_id],
+            catalogs.models.loc[k.model_id],
+            k.precision,
+            MLPERF_WORKLOADS[k.workload],
+            factors,
+            k.scenario,
+            k.workload,
+        ).tokens_per_s_per_gpu
     return np.array([cache[tuple(k)] for k in rows[keys].itertuples(index=False)])
 
 
@@ -141,14 +158,25 @@ def _calibrate(handle: _ById) -> Calibration:
     rows = calibration_rows(handle.obj)
     pairs = calibration_pairs(rows)
     if pairs.empty:
-        raise InputError("benchmarks catalog: no MLPerf result matches a catalog GPU and model "
-                         "with a known workload; the roofline estimate cannot be calibrated")
+        raise InputError(
+            "benchmarks catalog: no MLPerf result matches a catalog GPU and model "
+            "with a known workload; the roofline estimate cannot be calibrated"
+        )
     f = fit_factors(pairs, rows, handle.obj)
     ape = _ape(estimate(pairs, handle.obj, f), pairs["tokens_per_s_per_gpu"])
     per_gpu = pd.Series(ape).groupby(pairs["gpu_id"].to_numpy()).median().to_dict()
-    return Calibration(f.eta_c, f.eta_bw, f.eta_fp4, f.server_ratio, dict(f.server_ratio_by_workload),
-                       int(pairs["n_rows"].sum()),
-                       len(pairs), float(np.median(ape)), float(ape.max()), per_gpu)
+    return Calibration(
+        f.eta_c,
+        f.eta_bw,
+        f.eta_fp4,
+        f.server_ratio,
+        dict(f.server_ratio_by_workload),
+        int(pairs["n_rows"].sum()),
+        len(pairs),
+        float(np.median(ape)),
+        float(ape.max()),
+        per_gpu,
+    )
 
 
 def calibrate(catalogs: Any) -> Calibration:
@@ -182,8 +210,13 @@ def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
         df["ape"] = _ape(df["estimate"], df["tokens_per_s_per_gpu"])
         df["loo_ape"] = _ape(df["loo_estimate"], df["tokens_per_s_per_gpu"])
     loo = pairs["loo_ape"]
-    cal = Calibration(**{**asdict(cal), "loo_median_ape": float(loo.median()),
-                         "loo_per_gpu_median_ape": loo.groupby(pairs["gpu_id"]).median().to_dict()})
+    cal = Calibration(
+        **{
+            **asdict(cal),
+            "loo_median_ape": float(loo.median()),
+            "loo_per_gpu_median_ape": loo.groupby(pairs["gpu_id"]).median().to_dict(),
+        }
+    )
     return cal, rows, pairs
 
 

@@ -27,8 +27,10 @@ MLPERF_WORKLOADS: dict[str, Workload] = {
 def workload_for_model(model: Any) -> Workload:
     """The model card's typical request (falls back to its MLPerf benchmark's mean shape)."""
     ref = MLPERF_WORKLOADS.get(mlperf_key(model.get("mlperf_model", "")), Workload(1000.0, 500.0))
-    return Workload(row_float(model, "typical_input_tokens", ref.input_tokens),
-                    row_float(model, "typical_output_tokens", ref.output_tokens))
+    return Workload(
+        row_float(model, "typical_input_tokens", ref.input_tokens),
+        row_float(model, "typical_output_tokens", ref.output_tokens),
+    )
 
 
 def mlperf_key(name: Any) -> str:

@@ -53,8 +53,17 @@ SCALEUP_GB_PER_S: dict[str, float] = {
     # per GPU and direction, when the GPU catalog has no column for it [GB/s]: NVLink 4 (Hopper)
     # 450, NVLink 5 (Blackwell) 900 (NVIDIA); Infinity Fabric 7 x 64 = 448, MI355X 7 x 76.8 = 538
     # (AMD); Gaudi 3 21 x 200 GbE = 525 (Intel); L40S PCIe Gen4 x16 32.
-    "H100": 450, "H200": 450, "B200": 900, "GB200": 900, "B300": 900, "GB300": 900,
-    "MI300X": 448, "MI325X": 448, "MI355X": 538, "Gaudi3": 525, "L40S": 32,
+    "H100": 450,
+    "H200": 450,
+    "B200": 900,
+    "GB200": 900,
+    "B300": 900,
+    "GB300": 900,
+    "MI300X": 448,
+    "MI325X": 448,
+    "MI355X": 538,
+    "Gaudi3": 525,
+    "L40S": 32,
 }
 
 
@@ -124,7 +133,9 @@ def kv_bytes_per_token(model: Mapping[str, Any], precision: str) -> float:
     override = row_float(model, "kv_cache_bytes_per_token_per_layer_override")
     if override > 0:
         return row_float(model, "layers") * override * b_kv / 2.0
-    return 2.0 * row_float(model, "layers") * row_float(model, "kv_heads") * row_float(model, "head_dim") * b_kv
+    return (
+        2.0 * row_float(model, "layers") * row_float(model, "kv_heads") * row_float(model, "head_dim") * b_kv
+    )
 
 
 def weights_read_bytes(model: Mapping[str, Any], bytes_per_param: float, batch: float) -> float:
@@ -147,8 +158,15 @@ def _link_bytes_per_s(gpu: Any) -> float:
     return SCALEUP_GB_PER_S.get(str(getattr(gpu, "name", "")), 450.0) * 1e9
 
 
-def roofline(gpu: Any, model: Any, precision: str, workload: Workload, factors: Factors,
-             scenario: str = "server", mlperf_workload: str | None = None) -> Roofline:
+def roofline(
+    gpu: Any,
+    model: Any,
+    precision: str,
+    workload: Workload,
+    factors: Factors,
+    scenario: str = "server",
+    mlperf_workload: str | None = None,
+) -> Roofline:
     """Roofline estimate of generated tokens/s per GPU (equations in the module docstring).
 
     Parameters
@@ -173,21 +191,36 @@ def roofline(gpu: Any, model: Any, precision: str, workload: Workload, factors: 
     bw = row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw
     domain = max(int(row_float(gpu, "scaleup_domain_gpus", 8)), 1)
     need = w_bytes + MIN_BATCH * ctx * kv
-    sizes = [2 ** k for k in range(12) if 2 ** k <= domain and 2 ** k * hbm >= need]
+    sizes = [2**k for k in range(12) if 2**k <= domain and 2**k * hbm >= need]
     if not sizes:
-        return Roofline(0.0, 0, 0.0, f_lin + f_attn, peak, p,
-                        f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
-                        f"{need / 1e9:,.0f} GB at {p}; one scale-up domain ({domain} GPUs) offers "
-                        f"{domain * hbm / 1e9:,.0f} GB of usable HBM")
-    link_tok = (4.0 * row_float(model, "layers") * row_float(model, "hidden_size") * ACTIVATION_BYTES
-                / _link_bytes_per_s(gpu))
+        return Roofline(
+            0.0,
+            0,
+            0.0,
+            f_lin + f_attn,
+            peak,
+            p,
+            f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
+            f"{need / 1e9:,.0f} GB at {p}; one scale-up domain ({domain} GPUs) offers "
+            f"{domain * hbm / 1e9:,.0f} GB of usable HBM",
+        )
+    link_tok = (
+        4.0
+        * row_float(model, "layers")
+        * row_float(model, "hidden_size")
+        * ACTIVATION_BYTES
+        / _link_bytes_per_s(gpu)
+    )
     pre_tok = i_tok * (f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a)
 
     def per_gpu(n: int) -> tuple[float, float]:
         batch = min(MAX_BATCH_PER_GPU * n, (n * hbm - w_bytes) / (ctx * kv))
         link = link_tok * (n - 1) / n
-        step = (max(weights_read_bytes(model, b_w, batch) / (n * bw), batch * f_lin / (n * r_p))
-                + max(batch * ctx * kv / (n * bw), batch * f_attn / (n * r_a)) + batch * link)
+        step = (
+            max(weights_read_bytes(model, b_w, batch) / (n * bw), batch * f_lin / (n * r_p))
+            + max(batch * ctx * kv / (n * bw), batch * f_attn / (n * r_a))
+            + batch * link
+        )
         t_pre = pre_tok / n + i_tok * link
         return batch * o_tok / (o_tok * step + batch * t_pre) / n, batch
 

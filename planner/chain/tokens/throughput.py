@@ -78,14 +78,21 @@ def measured(gpu_id: str, model_id: str, catalogs: Any) -> Throughput | None:
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
     prec = str(use["precision"].mode().iloc[0])
     wl = workload_for_model(model)
-    return Throughput(gpu_id, model_id, float(use["tokens_per_s_per_gpu"].median()) * scale,
-                      "measured", prec, flop_per_token(model, wl.input_tokens + wl.output_tokens / 2),
-                      physics.gpu_flop_per_s(gpu, prec), int(use["n_gpu"].median()),
-                      float("nan"), note)
+    return Throughput(
+        gpu_id,
+        model_id,
+        float(use["tokens_per_s_per_gpu"].median()) * scale,
+        "measured",
+        prec,
+        flop_per_token(model, wl.input_tokens + wl.output_tokens / 2),
+        physics.gpu_flop_per_s(gpu, prec),
+        int(use["n_gpu"].median()),
+        float("nan"),
+        note,
+    )
 
 
-def throughput(gpu_id: str, model_id: str, catalogs: Any, *,
-               estimate_only: bool = False) -> Throughput:
+def throughput(gpu_id: str, model_id: str, catalogs: Any, *, estimate_only: bool = False) -> Throughput:
     """Generated tokens/s per GPU of a GPU x model pair: measured if MLPerf has it, else estimated.
 
     Parameters
@@ -108,22 +115,46 @@ def throughput(gpu_id: str, model_id: str, catalogs: Any, *,
     cal = calibrate(catalogs)
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
     prec = str(model.get("default_precision", "fp8")).lower()
-    r = roofline(gpu, model, prec, workload_for_model(model), cal.factors, "server",
-                 mlperf_key(model.get("mlperf_model", "")))
-    note = r.reason or (f"roofline estimate, server (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
-                        f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%})")
+    r = roofline(
+        gpu,
+        model,
+        prec,
+        workload_for_model(model),
+        cal.factors,
+        "server",
+        mlperf_key(model.get("mlperf_model", "")),
+    )
+    note = r.reason or (
+        f"roofline estimate, server (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
+        f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%})"
+    )
     if r.precision != prec.replace("fp16", "bf16"):
         note += f"; no {prec} units, computed at {r.precision}"
-    return Throughput(gpu_id, model_id, r.tokens_per_s_per_gpu, "estimate", r.precision,
-                      r.flop_per_token, r.flop_per_s_per_gpu, r.replica_gpus, r.batch, note)
+    return Throughput(
+        gpu_id,
+        model_id,
+        r.tokens_per_s_per_gpu,
+        "estimate",
+        r.precision,
+        r.flop_per_token,
+        r.flop_per_s_per_gpu,
+        r.replica_gpus,
+        r.batch,
+        note,
+    )
 
 
-def throughput_table(catalogs: Any, gpu_ids: Sequence[str] | None = None,
-                     model_ids: Sequence[str] | None = None, *,
-                     estimate_only: bool = False) -> pd.DataFrame:
+def throughput_table(
+    catalogs: Any,
+    gpu_ids: Sequence[str] | None = None,
+    model_ids: Sequence[str] | None = None,
+    *,
+    estimate_only: bool = False,
+) -> pd.DataFrame:
     """One row per GPU x model pair, the :class:`Throughput` fields as columns."""
     gpu_ids = list(catalogs.gpus.index) if gpu_ids is None else list(gpu_ids)
     model_ids = list(catalogs.models.index) if model_ids is None else list(model_ids)
-    rows = [asdict(throughput(g, m, catalogs, estimate_only=estimate_only))
-            for g in gpu_ids for m in model_ids]
+    rows = [
+        asdict(throughput(g, m, catalogs, estimate_only=estimate_only)) for g in gpu_ids for m in model_ids
+    ]
     return pd.DataFrame(rows, columns=list(Throughput.__dataclass_fields__))

@@ -46,14 +46,27 @@ def nsrdb(site: pd.Series) -> None:
     local = pd.date_range("2023-01-01", periods=8760, freq="h")
     roll = lambda a: np.roll(np.asarray(a), offset)  # local row i is UTC hour i - offset  # noqa: E731
     rh = rh_from_wet_bulb(w["dry_bulb_c"].to_numpy(), w["wet_bulb_c"].to_numpy())
-    body = pd.DataFrame({
-        "Year": [TMY_YEARS[m - 1] for m in local.month], "Month": local.month, "Day": local.day, "Hour": local.hour,
-        "Minute": 30, "GHI": roll(w["ghi"]).round(0).astype(int), "DHI": roll(w["dhi"]).round(0).astype(int),
-        "DNI": roll(w["dni"]).round(0).astype(int), "Temperature": roll(w["dry_bulb_c"]).round(1),
-        "Relative Humidity": roll(rh).round(2), "Wind Speed": 3.1, "Pressure": 950})
-    meta = ("Source,Location ID,City,State,Country,Latitude,Longitude,Time Zone,Elevation,Local Time Zone,"
-            "Dew Point Units,DHI Units,DNI Units,GHI Units,Temperature Units,Pressure Units,Version\n"
-            f"NSRDB,1234567,-,-,-,{site['lat']},{site['lon']},{offset},0,{offset},c,w/m2,w/m2,w/m2,c,mbar,v4.0.1\n")
+    body = pd.DataFrame(
+        {
+            "Year": [TMY_YEARS[m - 1] for m in local.month],
+            "Month": local.month,
+            "Day": local.day,
+            "Hour": local.hour,
+            "Minute": 30,
+            "GHI": roll(w["ghi"]).round(0).astype(int),
+            "DHI": roll(w["dhi"]).round(0).astype(int),
+            "DNI": roll(w["dni"]).round(0).astype(int),
+            "Temperature": roll(w["dry_bulb_c"]).round(1),
+            "Relative Humidity": roll(rh).round(2),
+            "Wind Speed": 3.1,
+            "Pressure": 950,
+        }
+    )
+    meta = (
+        "Source,Location ID,City,State,Country,Latitude,Longitude,Time Zone,Elevation,Local Time Zone,"
+        "Dew Point Units,DHI Units,DNI Units,GHI Units,Temperature Units,Pressure Units,Version\n"
+        f"NSRDB,1234567,-,-,-,{site['lat']},{site['lon']},{offset},0,{offset},c,w/m2,w/m2,w/m2,c,mbar,v4.0.1\n"
+    )
     with open(HERE / f"nsrdb_{site['site_id']}.csv", "w", newline="\n") as f:
         f.write(meta)
         body.to_csv(f, index=False, lineterminator="\n")
@@ -63,17 +76,33 @@ def pvgis(site: pd.Series) -> None:
     w = site_weather(site)
     rh = rh_from_wet_bulb(w["dry_bulb_c"].to_numpy(), w["wet_bulb_c"].to_numpy())
     t = [f"{TMY_YEARS[ts.month - 1]}{ts:%m%d:%H%M}" for ts in w.index]
-    lines = [f"Latitude (decimal degrees): {site['lat']:.3f}", f"Longitude (decimal degrees): {site['lon']:.3f}",
-             "Elevation (m): 20.0", "Irradiance Time Offset (h): 0.1761", "month,year",
-             *[f"{m},{y}" for m, y in enumerate(TMY_YEARS, 1)], "time(UTC),T2m,RH,G(h),Gb(n),Gd(h),IR(h),WS10m,WD10m,SP"]
+    lines = [
+        f"Latitude (decimal degrees): {site['lat']:.3f}",
+        f"Longitude (decimal degrees): {site['lon']:.3f}",
+        "Elevation (m): 20.0",
+        "Irradiance Time Offset (h): 0.1761",
+        "month,year",
+        *[f"{m},{y}" for m, y in enumerate(TMY_YEARS, 1)],
+        "time(UTC),T2m,RH,G(h),Gb(n),Gd(h),IR(h),WS10m,WD10m,SP",
+    ]
     for i in range(8760):
-        lines.append(f"{t[i]},{w['dry_bulb_c'].iat[i]:.2f},{rh[i]:.2f},{w['ghi'].iat[i]:.1f},{w['dni'].iat[i]:.1f},"
-                     f"{w['dhi'].iat[i]:.1f},300.0,4.1,230.0,101200.0")
-    lines += ["T2m: 2-m air temperature (degree Celsius)", "RH: relative humidity (%)",
-              "G(h): Global irradiance on the horizontal plane (W/m2)", "Gb(n): Beam/direct irradiance on a plane always normal to sun rays (W/m2)",
-              "Gd(h): Diffuse irradiance on the horizontal plane (W/m2)", "IR(h): Surface infrared (thermal) irradiance on a horizontal plane (W/m2)",
-              "WS10m: 10-m total wind speed (m/s)", "WD10m: 10-m wind direction (0 = N, 90 = E) (degree)",
-              "SP: Surface (air) pressure (Pa)", "", "PVGIS (c) European Union, 2001-2024"]
+        lines.append(
+            f"{t[i]},{w['dry_bulb_c'].iat[i]:.2f},{rh[i]:.2f},{w['ghi'].iat[i]:.1f},{w['dni'].iat[i]:.1f},"
+            f"{w['dhi'].iat[i]:.1f},300.0,4.1,230.0,101200.0"
+        )
+    lines += [
+        "T2m: 2-m air temperature (degree Celsius)",
+        "RH: relative humidity (%)",
+        "G(h): Global irradiance on the horizontal plane (W/m2)",
+        "Gb(n): Beam/direct irradiance on a plane always normal to sun rays (W/m2)",
+        "Gd(h): Diffuse irradiance on the horizontal plane (W/m2)",
+        "IR(h): Surface infrared (thermal) irradiance on a horizontal plane (W/m2)",
+        "WS10m: 10-m total wind speed (m/s)",
+        "WD10m: 10-m wind direction (0 = N, 90 = E) (degree)",
+        "SP: Surface (air) pressure (Pa)",
+        "",
+        "PVGIS (c) European Union, 2001-2024",
+    ]
     (HERE / f"pvgis_tmy_{site['site_id']}.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
 
 
@@ -81,14 +110,17 @@ def ninja(site: pd.Series, kind: str) -> None:
     p = site_profiles(site)
     local = p.index.tz_convert(site["timezone"]).strftime("%Y-%m-%d %H:%M")
     col = "pv_cf" if kind == "pv" else "wind_cf"
-    body = pd.DataFrame({"time": p.index.strftime("%Y-%m-%d %H:%M"), "local_time": local,
-                         "electricity": p[col].round(3)})
+    body = pd.DataFrame(
+        {"time": p.index.strftime("%Y-%m-%d %H:%M"), "local_time": local, "electricity": p[col].round(3)}
+    )
     if kind == "pv":
         body["temperature"] = p["dry_bulb_c"].round(1)
-    head = (f"# Renewables.ninja {'PV' if kind == 'pv' else 'Wind'} Output - Version 1.4 - dataset MERRA-2 (global), capacity 1 kW\n"
-            "# License: https://creativecommons.org/licenses/by-nc/4.0/\n"
-            f"# Units: time in UTC, local_time in {site['timezone']} timezone, electricity in kW"
-            + (", temperature in degrees C\n" if kind == "pv" else "\n"))
+    head = (
+        f"# Renewables.ninja {'PV' if kind == 'pv' else 'Wind'} Output - Version 1.4 - dataset MERRA-2 (global), capacity 1 kW\n"
+        "# License: https://creativecommons.org/licenses/by-nc/4.0/\n"
+        f"# Units: time in UTC, local_time in {site['timezone']} timezone, electricity in kW"
+        + (", temperature in degrees C\n" if kind == "pv" else "\n")
+    )
     with open(HERE / f"ninja_{kind}_{site['site_id']}.csv", "w", newline="\n") as f:
         f.write(head)
         body.to_csv(f, index=False, lineterminator="\n")
@@ -96,8 +128,9 @@ def ninja(site: pd.Series, kind: str) -> None:
 
 def plain(site: pd.Series) -> None:
     p = site_profiles(site)
-    pd.DataFrame({"timestamp": p.index.strftime("%Y-%m-%dT%H:%MZ"), "value": p["grid_co2_g_per_kwh"].round(1)}).to_csv(
-        HERE / f"plain_co2_{site['site_id']}.csv", index=False, lineterminator="\n")
+    pd.DataFrame(
+        {"timestamp": p.index.strftime("%Y-%m-%dT%H:%MZ"), "value": p["grid_co2_g_per_kwh"].round(1)}
+    ).to_csv(HERE / f"plain_co2_{site['site_id']}.csv", index=False, lineterminator="\n")
 
 
 if __name__ == "__main__":
