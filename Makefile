@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install clean
+.PHONY: run test lint format install wheel-check clean
 
 $(BIN)/planner: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,22 @@ install: $(BIN)/planner
 run: install
 	$(BIN)/planner solve
 
-test: install
+# Lint (ruff rules, formatting, one-way imports between the stage packages), then the tests.
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Build the wheel, install it into a fresh venv and use it from an empty folder.
+wheel-check:
+	PYTHON=$(PYTHON) bash .ci/wheel-check
 
 clean:
 	rm -rf $(VENV)

@@ -86,7 +86,10 @@ def main() -> None:
     planner.solve(
         generated_scenario("warmup", RUNGS[1][1], "annual", 1, False, 0.01, 60), catalogs=catalogs
     )  # caches calibration
-    header = f"{'rung':<24}{'vars':>8}{'cons':>8}{'nnz':>9}{'ints':>6}{'build s':>9}{'handoff s':>10}{'solve s':>9}{'gap':>8}{'overhead':>9}  status"
+    header = (
+        f"{'rung':<24}{'vars':>8}{'cons':>8}{'nnz':>9}{'ints':>6}"
+        f"{'build s':>9}{'handoff s':>10}{'solve s':>9}{'gap':>8}{'overhead':>9}  status"
+    )
     print(header)
     print("-" * len(header))
     for k in (int(x) for x in args.rungs.split(",")):
@@ -100,7 +103,8 @@ def main() -> None:
         gap = r.summary["mip_gap"]
         print(
             f"{label:<24}{size['variables']:>8}{size['constraints']:>8}{size['nonzeros']:>9}{size['integer_variables']:>6}"
-            f"{t['build_s']:>9.2f}{t['handoff_s']:>10.2f}{t['solve_s']:>9.2f}{'n/a' if gap is None else f'{gap:.2%}':>8}{overhead:>9.2f}  {r.status}",
+            f"{t['build_s']:>9.2f}{t['handoff_s']:>10.2f}{t['solve_s']:>9.2f}"
+            f"{'n/a' if gap is None else f'{gap:.2%}':>8}{overhead:>9.2f}  {r.status}",
             flush=True,
         )
 

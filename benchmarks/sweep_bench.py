@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/sweep_bench.py [--scenario scenarios/us_inference_2027.yaml] [--points 6] [--repeat 2]
+    .venv/bin/python benchmarks/sweep_bench.py [--scenario us_inference_2027] [--points 6] [--repeat 2]
 
 1. A 12-point sweep (gas price scale 0.5/1/2 x carbon price 0/100 USD/t x demand scale
    0.5/1) of the scenario with 1 and with 2 local worker processes: wall time "cold" (as
@@ -136,7 +136,8 @@ def main() -> None:
         same = all(run[1].drop(columns=VOLATILE).equals(ref) for runs in sweeps.values() for run in runs)
         statuses = ", ".join(f"{n} {s}" for s, n in ref["status"].value_counts().items())
         print(
-            f"## 12-point sweep of {Path(args.scenario).name} (gas x carbon price x demand; {statuses}; tables identical: {same}; best of {args.repeat})\n"
+            f"## 12-point sweep of {Path(args.scenario).name} (gas x carbon price x demand; {statuses}; "
+            f"tables identical: {same}; best of {args.repeat})\n"
         )
         print("| cluster | 1 worker [s] | 2 workers [s] | speed-up |\n|---|---|---|---|")
         for warm in (False, True):
@@ -150,10 +151,12 @@ def main() -> None:
         first = fronts["reuse"][0][1][cols].round(3)
         same = all(run[1][cols].round(3).equals(first) for runs in fronts.values() for run in runs)
         print(
-            f"\n## Pareto frontier of {Path(args.scenario).name}, {args.points} points (points identical: {same}; best of {args.repeat})\n"
+            f"\n## Pareto frontier of {Path(args.scenario).name}, {args.points} points "
+            f"(points identical: {same}; best of {args.repeat})\n"
         )
         print(
-            "| mode | wall [s] | build [s] | hand-off [s] | solve [s] | extract [s] |\n|---|---|---|---|---|---|"
+            "| mode | wall [s] | build [s] | hand-off [s] | solve [s] | extract [s] |\n"
+            "|---|---|---|---|---|---|"
         )
         labels = {
             "reuse": "reuse one built model",
@@ -164,13 +167,15 @@ def main() -> None:
             wall, _, out = best(fronts[mode])
             p = phase_sums(out)
             print(
-                f"| {label} | {wall:.2f} | {p['build_s']:.2f} | {p['handoff_s']:.2f} | {p['solve_s']:.2f} | {p['extract_s']:.2f} |"
+                f"| {label} | {wall:.2f} | {p['build_s']:.2f} | {p['handoff_s']:.2f} | "
+                f"{p['solve_s']:.2f} | {p['extract_s']:.2f} |"
             )
         print(
             f"\nrebuild / reuse wall-time ratio: {best(fronts['rebuild'])[0] / best(fronts['reuse'])[0]:.2f}x"
         )
     print(
-        f"\n1-min load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes' load slows the 2-worker runs most)"
+        f"\n1-min load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores (other processes' load slows the 2-worker runs most)"
     )
 
 

@@ -125,7 +125,8 @@ def solve(
         )
     if not outcome.has_solution:
         raise NoSolutionError(
-            f"no feasible plan found before the solver stopped ({outcome.status}, {scn.solver.time_limit_s:g} s time limit); raise solver.time_limit_s or --time-limit"
+            f"no feasible plan found before the solver stopped ({outcome.status}, "
+            f"{scn.solver.time_limit_s:g} s time limit); raise solver.time_limit_s or --time-limit"
         )
     say("extracting results")
     t_extract = time.perf_counter()

@@ -136,7 +136,8 @@ class EnergyRow(CatalogRow):
 
 
 class GpuRow(CatalogRow):
-    """Accelerator: dense TFLOP/s, HBM [GB, TB/s], power [W per GPU, kW per rack], price [USD], carbon [kg]."""
+    """Accelerator: dense TFLOP/s, HBM [GB, TB/s], power [W per GPU, kW per rack], price [USD],
+    carbon [kg]."""
 
     gpu_id: Id
     name: Text

@@ -14,7 +14,7 @@ from typing import Any
 from planner.catalogs.load import cooling_can_host
 from planner.chain import constants as C
 from planner.chain import physics
-from planner.chain.tokens.throughput import check_id, throughput
+from planner.chain.tokens.throughput import Throughput, check_id, throughput
 from planner.errors import InputError
 
 DEFAULT_CLIMATE = "temperate"
@@ -85,6 +85,49 @@ def pipeline_report(
     check_id("GPU", gpu_id, list(catalogs.gpus.index))
     check_id("model", model_id, list(catalogs.models.index))
     gpu = catalogs.gpus.loc[gpu_id]
+    cooling_id = _host_cooling(catalogs, gpu_id, gpu, cooling_id)
+    cond = _conditions(catalogs, cooling_id, site_id, bits_erased_per_flop)
+    tp = throughput(gpu_id, model_id, catalogs, estimate_only=estimate_only)
+    ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
+    return _walk(ids, tp, float(gpu["node_w_per_gpu"]), cond)
+
+
+def _walk(ids: dict[str, Any], tp: Throughput, it_w: float, cond: _Conditions) -> PipelineReport:
+    """The report of one GPU drawing ``it_w`` [W] all-in under ``cond``: facility power
+    P_fac = PUE x P_IT [W], the primary supply behind it, and the per-token figures."""
+    fac_w = physics.facility_power_w(it_w, cond.pue)
+    ch4_per_s = physics.ch4_molecules_per_s(fac_w, C.CCGT_HEAT_RATE_MMBTU_PER_MWH)
+    pv_area, photons_per_s = physics.pv_mean_photon_flux_for_load(fac_w, cond.pv_cf, cond.pv_eff)
+    tps = tp.tokens_per_s_per_gpu
+    v: dict[str, Any] = {
+        **ids,
+        "climate": cond.climate,
+        **_throughput_values(tp),
+        **_energy_values(tps, it_w, fac_w, cond),
+        **_landauer_values(tp, fac_w, cond),
+        **_supply_values(tps, ch4_per_s, pv_area, photons_per_s, cond),
+    }
+    return PipelineReport(v, _stages(v, photons_per_s, ch4_per_s))
+
+
+@dataclass(frozen=True)
+class _Conditions:
+    """Where the GPU runs: climate class, PUE [-], WUE [L/kWh], grid carbon [gCO2/kWh],
+    temperature [K], PV capacity factor [-] and module efficiency [-], Landauer bits [bit/FLOP]."""
+
+    site_given: bool
+    climate: str
+    pue: float
+    wue: float
+    g_per_kwh: float
+    temp_k: float
+    pv_cf: float
+    bits: float
+    pv_eff: float
+
+
+def _host_cooling(catalogs: Any, gpu_id: str, gpu: Any, cooling_id: str | None) -> str:
+    """``cooling_id`` (default: the first cooling that can host the GPU), checked to host it."""
     hosts = [c for c in catalogs.cooling.index if cooling_can_host(catalogs, gpu_id, c)]
     cooling_id = cooling_id or hosts[0]
     check_id("cooling", cooling_id, list(catalogs.cooling.index))
@@ -92,93 +135,125 @@ def pipeline_report(
         why = (
             "requires liquid cooling"
             if gpu["liquid_required"] and not catalogs.cooling.at[cooling_id, "liquid"]
-            else f"racks draw {gpu['rack_kw']:g} kW, above the {catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"
+            else f"racks draw {gpu['rack_kw']:g} kW, above the "
+            f"{catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"
         )
         raise InputError(f"GPU '{gpu_id}' {why}; coolings that can host it: {', '.join(hosts)}")
+    return cooling_id
+
+
+def _conditions(
+    catalogs: Any, cooling_id: str, site_id: str | None, bits_erased_per_flop: float | None
+) -> _Conditions:
+    """The site's conditions (checked id), or the defaults without a site (module constants)."""
     site = None
     if site_id is not None:
         check_id("site", site_id, list(catalogs.sites.index))
         site = catalogs.sites.loc[site_id]
     climate = str(site["climate_class"]) if site is not None else DEFAULT_CLIMATE
     cc = catalogs.cooling_climate.loc[(cooling_id, climate)]
-    pue, wue = float(cc["pue"]), float(cc["wue_l_per_kwh"])
-    g_per_kwh = float(site["grid_co2_g_per_kwh"]) if site is not None else C.US_GRID_G_CO2_PER_KWH
-    temp_k = (
-        float(site["annual_mean_temp_c"]) + C.ZERO_CELSIUS_K if site is not None else C.ROOM_TEMPERATURE_K
-    )
-    pv_cf = float(site["pv_cf"]) if site is not None else DEFAULT_PV_CF
     facility = getattr(catalogs, "facility", {}) or {}
     bits = float(
         bits_erased_per_flop
         if bits_erased_per_flop is not None
         else facility.get("bits_erased_per_flop", C.DEFAULT_BITS_ERASED_PER_FLOP)
     )
-    pv_eff = float(facility.get("pv_module_efficiency", C.PV_MODULE_EFFICIENCY_TYPICAL))
+    return _Conditions(
+        site_given=site is not None,
+        climate=climate,
+        pue=float(cc["pue"]),
+        wue=float(cc["wue_l_per_kwh"]),
+        g_per_kwh=float(site["grid_co2_g_per_kwh"]) if site is not None else C.US_GRID_G_CO2_PER_KWH,
+        temp_k=(
+            float(site["annual_mean_temp_c"]) + C.ZERO_CELSIUS_K if site is not None else C.ROOM_TEMPERATURE_K
+        ),
+        pv_cf=float(site["pv_cf"]) if site is not None else DEFAULT_PV_CF,
+        bits=bits,
+        pv_eff=float(facility.get("pv_module_efficiency", C.PV_MODULE_EFFICIENCY_TYPICAL)),
+    )
 
-    tp = throughput(gpu_id, model_id, catalogs, estimate_only=estimate_only)
-    tps = tp.tokens_per_s_per_gpu
-    it_w = float(gpu["node_w_per_gpu"])
-    fac_w = physics.facility_power_w(it_w, pue)
-    it_j, fac_j = _per_token(it_w, tps), _per_token(fac_w, tps)
-    achieved = tps * tp.flop_per_token
-    ch4_per_s = physics.ch4_molecules_per_s(fac_w, C.CCGT_HEAT_RATE_MMBTU_PER_MWH)
-    pv_area, photons_per_s = physics.pv_mean_photon_flux_for_load(fac_w, pv_cf, pv_eff)
-    landauer_j = physics.landauer_j_per_token(tp.flop_per_token, bits, temp_k)
-    v: dict[str, Any] = {
-        "gpu": gpu_id,
-        "model": model_id,
-        "cooling": cooling_id,
-        "site": site_id,
-        "climate": climate,
+
+def _throughput_values(tp: Throughput) -> dict[str, Any]:
+    """Tokens/s and compute per GPU: achieved FLOP/s = tokens/s x FLOP/token, MFU = achieved / peak."""
+    achieved = tp.tokens_per_s_per_gpu * tp.flop_per_token
+    return {
         "source": tp.source,
         "precision": tp.precision,
         "note": tp.note,
-        "tokens_per_s_per_gpu": tps,
+        "tokens_per_s_per_gpu": tp.tokens_per_s_per_gpu,
         "flop_per_s_per_gpu": tp.flop_per_s_per_gpu,
         "flop_per_token": tp.flop_per_token,
         "achieved_flop_per_s_per_gpu": achieved,
         "mfu": achieved / tp.flop_per_s_per_gpu if tp.flop_per_s_per_gpu > 0 else float("nan"),
         "replica_gpus": tp.replica_gpus,
+    }
+
+
+def _energy_values(tps: float, it_w: float, fac_w: float, cond: _Conditions) -> dict[str, Any]:
+    """Power per GPU [W], energy per token [J] (IT = P_node / tokens/s, facility = PUE x IT),
+    carbon [gCO2e/token] and water [L/token] on site and at a CCGT."""
+    it_j, fac_j = _per_token(it_w, tps), _per_token(fac_w, tps)
+    return {
         "it_watts_per_gpu": it_w,
-        "pue": pue,
+        "pue": cond.pue,
         "facility_watts_per_gpu": fac_w,
         "it_joules_per_token": it_j,
         "facility_joules_per_token": fac_j,
-        "grid_g_co2_per_kwh": g_per_kwh,
-        "grid_carbon_basis": "site grid" if site is not None else "US average 2023 (EIA)",
-        "gco2e_per_token": physics.gco2e_per_token(fac_j, g_per_kwh),
-        "wue_l_per_kwh": wue,
-        "water_l_per_token": physics.water_l_per_token(it_j, wue),
+        "grid_g_co2_per_kwh": cond.g_per_kwh,
+        "grid_carbon_basis": "site grid" if cond.site_given else "US average 2023 (EIA)",
+        "gco2e_per_token": physics.gco2e_per_token(fac_j, cond.g_per_kwh),
+        "wue_l_per_kwh": cond.wue,
+        "water_l_per_token": physics.water_l_per_token(it_j, cond.wue),
         "ccgt_plant_water_l_per_token": physics.water_l_per_token(
             0.0, 0.0, fac_j, C.NGCC_WATER_L_PER_MWH / 1e3
         ),
-        "temperature_k": temp_k,
-        "bits_erased_per_flop": bits,
+    }
+
+
+def _landauer_values(tp: Throughput, fac_w: float, cond: _Conditions) -> dict[str, Any]:
+    """The Landauer floor [J/token] at the site temperature, and facility energy per token over it [-]."""
+    tps = tp.tokens_per_s_per_gpu
+    landauer_j = physics.landauer_j_per_token(tp.flop_per_token, cond.bits, cond.temp_k)
+    return {
+        "temperature_k": cond.temp_k,
+        "bits_erased_per_flop": cond.bits,
         "landauer_joules_per_token": landauer_j,
-        "landauer_ratio": fac_j / landauer_j if tps > 0 else float("nan"),
+        "landauer_ratio": _per_token(fac_w, tps) / landauer_j if tps > 0 else float("nan"),
+    }
+
+
+def _supply_values(
+    tps: float, ch4_per_s: float, pv_area: float, photons_per_s: float, cond: _Conditions
+) -> dict[str, Any]:
+    """Counterfactual primary supply per token: CH4 molecules and mol burned in a CCGT, and
+    AM1.5G photons on the PV array [m2 per GPU] that would supply the facility power."""
+    return {
         "ch4_basis": f"new H-class CCGT, {C.CCGT_HEAT_RATE_MMBTU_PER_MWH} MMBtu/MWh HHV",
         "ch4_molecules_per_token": _per_token(ch4_per_s, tps),
         "ch4_mol_per_token": _per_token(ch4_per_s / C.AVOGADRO_PER_MOL, tps),
-        "pv_basis": f"PV CF {pv_cf:.3f}, module efficiency {pv_eff:.3f}, PR "
+        "pv_basis": f"PV CF {cond.pv_cf:.3f}, module efficiency {cond.pv_eff:.3f}, PR "
         f"{C.PV_PERFORMANCE_RATIO_TYPICAL}, AM1.5G photons",
         "pv_area_m2_per_gpu": pv_area,
         "pv_photons_per_token": _per_token(photons_per_s, tps),
     }
-    stages: list[tuple[str, float | None, str]] = [
+
+
+def _stages(v: dict[str, Any], photons_per_s: float, ch4_per_s: float) -> list[tuple[str, float | None, str]]:
+    """The stage table, from primary energy to tokens and per-token figures (values of ``v``)."""
+    return [
         ("Sunlight on a PV array supplying it (if PV)", photons_per_s, "photons/s per GPU"),
         ("Methane burned in a CCGT supplying it (if gas)", ch4_per_s, "molecules/s per GPU"),
-        ("Electricity at the meter (facility)", fac_w, "W per GPU"),
-        (f"PUE ({cooling_id}, {climate})", pue, "-"),
-        ("IT power (all-in node)", it_w, "W per GPU"),
-        (f"Peak dense compute ({tp.precision})", tp.flop_per_s_per_gpu, "FLOP/s per GPU"),
-        ("Achieved compute (tokens/s x FLOP/token)", achieved, "FLOP/s per GPU"),
-        ("FLOP per generated token", tp.flop_per_token, "FLOP/token"),
-        (f"Generated tokens ({tp.source})", tps, "tokens/s per GPU"),
-        ("Facility energy per token", fac_j, "J/token"),
-        ("IT energy per token", it_j, "J/token"),
+        ("Electricity at the meter (facility)", v["facility_watts_per_gpu"], "W per GPU"),
+        (f"PUE ({v['cooling']}, {v['climate']})", v["pue"], "-"),
+        ("IT power (all-in node)", v["it_watts_per_gpu"], "W per GPU"),
+        (f"Peak dense compute ({v['precision']})", v["flop_per_s_per_gpu"], "FLOP/s per GPU"),
+        ("Achieved compute (tokens/s x FLOP/token)", v["achieved_flop_per_s_per_gpu"], "FLOP/s per GPU"),
+        ("FLOP per generated token", v["flop_per_token"], "FLOP/token"),
+        (f"Generated tokens ({v['source']})", v["tokens_per_s_per_gpu"], "tokens/s per GPU"),
+        ("Facility energy per token", v["facility_joules_per_token"], "J/token"),
+        ("IT energy per token", v["it_joules_per_token"], "J/token"),
         ("Operational carbon per token", v["gco2e_per_token"], "gCO2e/token"),
         ("On-site water per token", v["water_l_per_token"], "L/token"),
-        (f"Landauer floor at {temp_k:.0f} K", landauer_j, "J/token"),
+        (f"Landauer floor at {v['temperature_k']:.0f} K", v["landauer_joules_per_token"], "J/token"),
         ("Facility energy / Landauer floor", v["landauer_ratio"], "-"),
     ]
-    return PipelineReport(v, stages)

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from planner.cli.console import console, fail
 from planner.errors import InputError, PlannerError
 
 
@@ -38,12 +39,14 @@ def register(app: typer.Typer) -> None:
             Optional[int],
             typer.Option(
                 "--base-year",
-                help="Year construction starts (default: as solved: the scenario name's year, else the solve year)",
+                help=(
+                    "Year construction starts (default: as solved: the scenario name's year, "
+                    "else the solve year)"
+                ),
             ),
         ] = None,
     ) -> None:
         """Export the capex line items, spend schedule, opex, assumptions and summary of a solved plan."""
-        from planner.cli.console import console, fail
         from planner.results.export import FORMATS, export_capex
 
         try:

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from planner.cli.console import console, fail
 from planner.errors import InputError, PlannerError
 
 
@@ -25,7 +26,8 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad or not formats:
         raise InputError(
-            f"--format {text!r}: unknown format(s) {', '.join(bad) or '(none)'}; allowed: {', '.join(ALL_FORMATS)} (comma-separated) or all"
+            f"--format {text!r}: unknown format(s) {', '.join(bad) or '(none)'}; "
+            f"allowed: {', '.join(ALL_FORMATS)} (comma-separated) or all"
         )
     return formats
 
@@ -41,9 +43,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--format", help="Comma-separated: geojson, gpkg, png, svg, html (default: all)."),
         ] = None,
     ) -> None:
-        """Siting maps of a solved plan: GeoJSON + GeoPackage (EPSG:4326), static PNG/SVG, interactive HTML."""
-        from planner.cli.console import console, fail
-
+        """Siting maps of a solved plan: GeoJSON + GeoPackage (EPSG:4326), static PNG/SVG, interactive HTML."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`; a wrap would show too
         try:
             from planner.maps.write import write_maps
 

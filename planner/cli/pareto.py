@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from planner.cli.sweep import fmt_num
+from planner.cli.console import console, err_console, fail, fmt_num
 from planner.errors import PlannerError
 
 
@@ -58,9 +58,7 @@ def register(app: typer.Typer) -> None:
             Optional[float], typer.Option("--mip-gap", help="Relative MIP gap per point")
         ] = None,
     ) -> None:
-        """Cost-versus-carbon frontier: min cost, min carbon, and cost-optimal plans under carbon caps in between."""
-        from planner.cli.console import console, fail
-
+        """Cost-versus-carbon frontier: min cost, min carbon, and cost-optimal plans under carbon caps in between."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`; a wrap would show too
         try:
             table, out_dir = run_pareto(
                 scenario, points, out, set_ or [], scheduler, workers, threads, time_limit, mip_gap
@@ -69,7 +67,8 @@ def register(app: typer.Typer) -> None:
             raise fail(exc) from None
         print_frontier(table)
         console.print(
-            f"pareto directory: [bold]{escape(str(out_dir))}[/]  (pareto.csv, pareto.parquet, pareto.png, points/)"
+            f"pareto directory: [bold]{escape(str(out_dir))}[/]  "
+            "(pareto.csv, pareto.parquet, pareto.png, points/)"
         )
 
 
@@ -86,7 +85,6 @@ def run_pareto(
 ) -> tuple[pd.DataFrame, Path]:
     """Overrides and output directory, then :func:`planner.studies.pareto.pareto` with a progress bar."""
     from planner.catalogs.load import load_catalogs
-    from planner.cli.console import err_console
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import check_new, default_run_dir
     from planner.scenario.load import load_scenario, parse_overrides
@@ -136,8 +134,6 @@ def run_pareto(
 
 def print_frontier(table: pd.DataFrame) -> None:
     """The frontier as a rich table, min cost first; warns if cost falls as the cap tightens."""
-    from planner.cli.console import console, err_console
-
     t = Table(title="Cost-carbon frontier (epsilon constraint)")
     for col in (
         "#",
@@ -194,5 +190,6 @@ def print_frontier(table: pd.DataFrame) -> None:
     ]
     if falls:
         err_console.print(
-            f"warning: cost falls as the cap tightens at point(s) {falls} beyond the MIP gap; tighten --mip-gap"
+            f"warning: cost falls as the cap tightens at point(s) {falls} beyond the MIP gap; "
+            "tighten --mip-gap"
         )

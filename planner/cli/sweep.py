@@ -26,6 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from planner.cli.console import console, err_console, fail, fmt_num
 from planner.errors import InputError, PlannerError
 
 
@@ -58,8 +59,6 @@ def register(app: typer.Typer) -> None:
         ] = 1,
     ) -> None:
         """Solve the full grid of --set values; one run directory per point and one tidy table."""
-        from planner.cli.console import console, fail
-
         try:
             table, out_dir = run_sweep(scenario, set_ or [], scheduler, workers, out, resume, yes, threads)
         except PlannerError as exc:
@@ -68,7 +67,8 @@ def register(app: typer.Typer) -> None:
         counts = ", ".join(f"{n} {s}" for s, n in Counter(table["status"]).most_common())
         console.print(f"{len(table)} points: {counts}")
         console.print(
-            f"sweep directory: [bold]{escape(str(out_dir))}[/]  (sweep.csv, sweep.parquet, manifest.json, points/)"
+            f"sweep directory: [bold]{escape(str(out_dir))}[/]  "
+            "(sweep.csv, sweep.parquet, manifest.json, points/)"
         )
 
 
@@ -82,9 +82,9 @@ def run_sweep(
     yes: bool,
     threads: int,
 ) -> tuple[pd.DataFrame, Path]:
-    """Parse the grid, pick the output directory and run :func:`planner.studies.sweep.sweep` with a progress bar."""
+    """Parse the grid, pick the output directory and run :func:`planner.studies.sweep.sweep` with a
+    progress bar."""
     from planner.catalogs.load import load_catalogs
-    from planner.cli.console import err_console
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import default_run_dir
     from planner.scenario.load import load_scenario
@@ -131,8 +131,6 @@ def run_sweep(
 
 def print_table(table: pd.DataFrame) -> None:
     """The sweep as a rich table: overrides, status, headline numbers (and the message)."""
-    from planner.cli.console import console
-
     fixed = {
         "status",
         "message",
@@ -184,8 +182,3 @@ def print_table(table: pd.DataFrame) -> None:
         ]
         t.add_row(*cells, *([escape(str(r.get("message") or "")[:160])] if messages else []))
     console.print(t)
-
-
-def fmt_num(value: Any, fmt: str) -> str:
-    """Format a number, or '' for a missing one."""
-    return "" if value is None or pd.isna(value) else format(value, fmt)

@@ -8,7 +8,7 @@ On success a short summary is printed and the exit code is 0; on any
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -28,18 +28,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command("validate")
     def validate(
-        scenario: Path = typer.Argument(
-            DEFAULT_SCENARIO, help="Scenario YAML file (default: the shipped US 2027 scenario)."
-        ),
-        set_: list[str] = typer.Option(
-            [], "--set", help="Override a field, e.g. --set prices.gas_price_scale=2 (repeatable)."
-        ),
-        objective: str | None = typer.Option(
-            None, "--objective", help="Override the objective: cost or carbon."
-        ),
+        scenario: Annotated[
+            Path, typer.Argument(help="Scenario YAML file (default: the shipped US 2027 scenario).")
+        ] = DEFAULT_SCENARIO,
+        set_: Annotated[
+            Optional[list[str]],
+            typer.Option("--set", help="Override a field, e.g. --set prices.gas_price_scale=2 (repeatable)."),
+        ] = None,
+        objective: Annotated[
+            Optional[str], typer.Option("--objective", help="Override the objective: cost or carbon.")
+        ] = None,
     ) -> None:
         """Check a scenario against the schema and the catalogs, without solving."""
-        code = run_validate(scenario, set_, objective)
+        code = run_validate(scenario, set_ or [], objective)
         raise typer.Exit(code)
 
 

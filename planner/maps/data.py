@@ -269,14 +269,16 @@ def build_map_data(run: RunData) -> MapData:
     unknown = sorted(set(streams["region_id"]) - set(catalogs.regions.index))
     if unknown:
         raise InputError(
-            f"{run.path / 'scenario.resolved.yaml'}: demand region(s) {', '.join(unknown)} not in data/regions.csv"
+            f"{run.path / 'scenario.resolved.yaml'}: demand region(s) {', '.join(unknown)} "
+            "not in data/regions.csv"
         )
     stray = sorted(set(flows["site_id"]) - set(sites["site_id"])) + sorted(
         set(flows["region_id"]) - set(streams["region_id"])
     )
     if stray:
         raise InputError(
-            f"{tables / 'flows.csv'}: site or region id(s) {', '.join(stray)} not in sites.csv / the scenario's demand"
+            f"{tables / 'flows.csv'}: site or region id(s) {', '.join(stray)} "
+            "not in sites.csv / the scenario's demand"
         )
     cat = _catalog_sites(run)
     regions = catalogs.regions.loc[list(dict.fromkeys(streams["region_id"]))]
@@ -302,7 +304,8 @@ def build_map_data(run: RunData) -> MapData:
         "flows": _flow_lines(sites, regions, flows),
     }
     title = (
-        f"{run.name}: {run.number('served_tokens_per_s') / 1e6:,.3g} M tokens/s at {run.number('cost_usd_per_mtok'):.3f} $/Mtok, "
+        f"{run.name}: {run.number('served_tokens_per_s') / 1e6:,.3g} M tokens/s "
+        f"at {run.number('cost_usd_per_mtok'):.3f} $/Mtok, "
         f"{run.number('gco2e_per_mtok'):,.0f} gCO2e/Mtok, {fmt_mw(run.number('it_mw'))} MW IT"
     )
     return MapData(

@@ -34,7 +34,8 @@ POPUP_PAN = {
     "auto_pan_padding_bottom_right": (20, 20),
 }  # keep popups clear of the title and layer control
 JQUERY_SHIM = (  # folium's popups build their content with `$(html)[0]`; this is all of jQuery they need
-    "window.$=window.$||function(s){var t=document.createElement('template');t.innerHTML=String(s).trim();return [t.content.firstElementChild];};"
+    "window.$=window.$||function(s){var t=document.createElement('template');"
+    "t.innerHTML=String(s).trim();return [t.content.firstElementChild];};"
 )
 
 # popup rows: (column, label, format); absent or empty values are skipped
@@ -113,11 +114,13 @@ def _leaflet_inline() -> str:
     style = (
         f".leaflet-container{{background:{SEA};font-family:system-ui,sans-serif}}"
         ".planner-popup table{border-collapse:collapse;margin-top:4px}"
-        ".planner-popup th{text-align:left;font-weight:600;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap}"
+        ".planner-popup th{text-align:left;font-weight:600;padding:1px 8px 1px 0;vertical-align:top;"
+        "white-space:nowrap}"
         ".planner-popup td{padding:1px 0;max-width:320px}"
-        ".planner-box{position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 system-ui,sans-serif}"
-        ".planner-swatch{display:inline-block;width:11px;height:11px;border-radius:50%;border:1px solid #222;margin-right:6px;vertical-align:-1px}"
+        ".planner-box{position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
+        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 system-ui,sans-serif}"
+        ".planner-swatch{display:inline-block;width:11px;height:11px;border-radius:50%;border:1px solid #222;"
+        "margin-right:6px;vertical-align:-1px}"
     )
     return (
         f"<style>{css}</style>\n<style>{style}</style>\n<script>{js}</script>\n<script>{JQUERY_SHIM}</script>"
@@ -127,13 +130,17 @@ def _leaflet_inline() -> str:
 def _legend(data: MapData) -> str:
     techs = dict.fromkeys(data.layers["sites_chosen"]["dominant_tech"])
     rows = "".join(
-        f'<div><span class="planner-swatch" style="background:{TECH_COLOURS.get(t, OTHER_COLOUR)}"></span>supply: {html.escape(t)}</div>'
+        f'<div><span class="planner-swatch" style="background:{TECH_COLOURS.get(t, OTHER_COLOUR)}"></span>'
+        f"supply: {html.escape(t)}</div>"
         for t in techs
     )
     rows += (
-        '<div><span class="planner-swatch" style="background:#fff;border-color:#6b6b6b"></span>candidate, not chosen</div>'
-        '<div><span class="planner-swatch" style="background:#fff;border:1.5px dashed #222"></span>demand region</div>'
-        f'<div><span style="display:inline-block;width:18px;border-top:3px solid {FLOW};margin-right:6px;vertical-align:3px"></span>serving flow</div>'
+        '<div><span class="planner-swatch" style="background:#fff;border-color:#6b6b6b"></span>'
+        "candidate, not chosen</div>"
+        '<div><span class="planner-swatch" style="background:#fff;border:1.5px dashed #222"></span>'
+        "demand region</div>"
+        f'<div><span style="display:inline-block;width:18px;border-top:3px solid {FLOW};margin-right:6px;'
+        'vertical-align:3px"></span>serving flow</div>'
         '<div style="color:#666">circle area ~ MW IT (sites), tokens/s (regions)</div>'
     )
     return f'<div class="planner-box planner-legend" style="right:10px;bottom:28px">{rows}</div>'
@@ -155,7 +162,8 @@ def _circles(
     tooltip: Callable,
     style: Callable,
 ) -> None:
-    """One toggleable layer of CircleMarkers (SVG paths with ``css_class``), each with a tooltip and a popup table."""
+    """One toggleable layer of CircleMarkers (SVG paths with ``css_class``), each with a tooltip and a
+    popup table."""
     group = folium.FeatureGroup(name=name).add_to(m)
     for _, row in gdf.iterrows():
         folium.CircleMarker(
@@ -186,7 +194,9 @@ def write_html(data: MapData, path: Path) -> None:
     root.header.add_child(Element(_leaflet_inline()), name="leaflet_inline")
     root.html.add_child(
         Element(
-            f'<div class="planner-box planner-title" style="top:10px;left:56px;max-width:calc(100% - 340px);font-weight:600">{html.escape(data.title)}</div>'
+            '<div class="planner-box planner-title" '
+            'style="top:10px;left:56px;max-width:calc(100% - 340px);font-weight:600">'
+            f"{html.escape(data.title)}</div>"
         )
     )
     root.html.add_child(Element(_legend(data)))

@@ -46,7 +46,8 @@ CARBON_CRITERIA = {
 
 
 def dominated(me: pd.Series, them: pd.Series, criteria: dict) -> str | None:
-    """'a vs b, ...' if ``them`` is at least as good as ``me`` on every criterion and better on one, else None."""
+    """'a vs b, ...' if ``them`` is at least as good as ``me`` on every criterion and better on one,
+    else None."""
     cols = [c for c in criteria if pd.notna(me[c]) and pd.notna(them[c])]
     diff = [criteria[c][0] * (them[c] - me[c]) for c in cols]
     if not cols or min(diff) < 0 or max(diff) <= 0:
@@ -82,8 +83,9 @@ def not_chosen_reason(
         cap_tps = limit * 1e6 / litres_per_token / SECONDS_PER_YEAR
         if cap_tps < 0.1 * smallest:
             return "water", (
-                f"water: its limit of {limit:,.0f} ML/yr allows about {fmt_tokens(cap_tps)} even with the least "
-                f"water-using cooling ({me['best_wue']:g} L/kWh), a fraction of the {fmt_tokens(smallest)} of the smallest chosen site"
+                f"water: its limit of {limit:,.0f} ML/yr allows about {fmt_tokens(cap_tps)} "
+                f"even with the least water-using cooling ({me['best_wue']:g} L/kWh), "
+                f"a fraction of the {fmt_tokens(smallest)} of the smallest chosen site"
             )
     carbon_matters = bool(run.scenario.get("carbon_price_usd_per_t")) or any(
         pol.get(k) is not None for k in ("carbon_cap_t_per_yr", "clean_energy_share")
@@ -101,7 +103,8 @@ def not_chosen_reason(
 
 
 def best_cooling(run: RunData, climates: pd.Series, column: str) -> pd.Series:
-    """Least ``column`` (pue, wue_l_per_kwh) of the scenario's coolings in each site's climate (NaN if unknown)."""
+    """Least ``column`` (pue, wue_l_per_kwh) of the scenario's coolings in each site's climate
+    (NaN if unknown)."""
     from planner.catalogs.load import load_catalogs
 
     cc = load_catalogs().cooling_climate[column]

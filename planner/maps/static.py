@@ -38,7 +38,8 @@ def site_area_pt2(mw: np.ndarray, mw_max: float) -> np.ndarray:
 
 
 def _fit_aspect(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float, float]:
-    """Grow the extent so that, drawn with aspect 1/cos(lat), it fills the map axes; returns (x0, x1, y0, y1, aspect)."""
+    """Grow the extent so that, drawn with aspect 1/cos(lat), it fills the map axes;
+    returns (x0, x1, y0, y1, aspect)."""
     x0, y0, x1, y1 = bounds
     aspect = 1.0 / math.cos(math.radians((y0 + y1) / 2))
     box_ratio = (FIG_IN[1] * MAP_BOX[3]) / (FIG_IN[0] * MAP_BOX[2])  # height / width of the axes
@@ -81,7 +82,8 @@ def _place_labels(
     markers: list[tuple[float, float, float]],
 ) -> None:
     """Greedy label placement: each label (text, lon, lat, marker radius [pt], style) takes the first
-    spot around its marker that overlaps no marker, no earlier label and stays inside the map, else the least bad one."""
+    spot around its marker that overlaps no marker, no earlier label and stays inside the map,
+    else the least bad one."""
     renderer = fig.canvas.get_renderer()
     ax.apply_aspect()
     px = fig.dpi / 72.0
@@ -195,7 +197,8 @@ def write_static(data: MapData, path: Path) -> None:
     region_r = np.sqrt(region_area) / 2
     labels = [
         (
-            f"{_short(s.name)}\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok",
+            f"{_short(s.name)}\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n"
+            f"{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok",
             s.geometry.x,
             s.geometry.y,
             r,
@@ -235,8 +238,9 @@ def write_static(data: MapData, path: Path) -> None:
     fig.text(
         0.03,
         0.915,
-        f"{len(chosen)} site{'s' if len(chosen) != 1 else ''} chosen of {len(chosen) + len(closed)} candidates; marker area ~ MW IT, colour = dominant "
-        "energy supply; lines = serving flows (width ~ tokens/s)",
+        f"{len(chosen)} site{'s' if len(chosen) != 1 else ''} chosen "
+        f"of {len(chosen) + len(closed)} candidates; "
+        "marker area ~ MW IT, colour = dominant energy supply; lines = serving flows (width ~ tokens/s)",
         fontsize=9,
         color="#444444",
     )

@@ -6,7 +6,8 @@ Equations (s site, e generator, t slice with weight w_t [h/yr])::
     cap[s,e] = module_mw[e] * modules[s,e]                  modular plant (SMR, engines, aero CTs)
     gen[s,e,t] <= avail[s,e,t] * cap[s,e]                    capacity factor profile / availability
     grid[s,t] <= grid_cap[s] <= grid_mw_available[s] * open[s]
-    sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility[s,t]    (curtailment = avail*cap - gen)
+    sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility[s,t]
+                                                             (curtailment = avail*cap - gen)
     grid_cap[s] + sum_{e dispatchable} avail[e] * cap[s,e] >= facility_peak[s]         firm capacity at peak
     soc[s,d,h] = soc[s,d,h-1] + eta * charge - discharge / eta      cyclic within each representative day
     soc <= energy[s];  charge, discharge <= power[s];  energy[s] <= max_hours * power[s]
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.model.inputs import DISPATCHABLE_KINDS, ModelInputs
+from planner.model.inputs import ModelInputs
 from planner.model.sites import ELASTIC_ROOM
+from planner.model.slice_inputs import DISPATCHABLE_KINDS
 from planner.model.units import MW, MWh, dimensionless, hr, yr
 
 
@@ -37,8 +39,21 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     b = pyo.Block()
     m.energy = b
     site = m.site
-    T = list(range(inp.slices.n))
     room = ELASTIC_ROOM if elastic else 1.0
+    _add_energy_sets(b, inp)
+    _add_generators(b, inp, site, room)
+    _add_grid(b, inp, site, room, elastic)
+    if inp.storage:
+        _add_storage(b, inp, site, room)
+    _add_balance(b, inp, site, elastic)
+    _add_firm_capacity(b, inp, site, elastic)
+    return b
+
+
+def _add_energy_sets(b: pyo.Block, inp: ModelInputs) -> None:
+    """Time slices ``T`` with their weight w_t [h/yr], generators ``E`` and their availability
+    avail[s,e,t] [MW output per MW capacity]."""
+    T = list(range(inp.slices.n))
     b.T = pyo.Set(initialize=T, ordered=True)
     b.E = pyo.Set(initialize=inp.generators, ordered=True)
     b.weight = pyo.Param(b.T, initialize=dict(enumerate(inp.slices.weight_h)), units=hr / yr)
@@ -48,6 +63,16 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         units=dimensionless,
         within=pyo.Any,
     )
+
+
+def _add_generators(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -> None:
+    """Generation capacity (in modules where sold so) and output within availability.
+
+    Equations::
+
+        cap[s,e] = module_MW[e] * modules[s,e]      [MW], modules integer (modular plant only)
+        gen[s,e,t] <= avail[s,e,t] * cap[s,e]       [MW]
+    """
     b.cap = pyo.Var(
         site.S,
         b.E,
@@ -72,6 +97,14 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         site.S, b.E, b.T, rule=lambda b, s, e, t: b.gen[s, e, t] <= b.avail[s, e, t] * b.cap[s, e]
     )
 
+
+def _add_grid(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float, elastic: bool) -> None:
+    """Grid connection and imports (with ``elastic``, also every slack of this block).
+
+    Equation::
+
+        grid[s,t] <= grid_cap[s] <= grid_MW_available[s] * open[s] (+ grid_overrun[s])    [MW]
+    """
     has_grid = "grid" in inp.techs
     b.grid_mw = pyo.Param(site.S, initialize=inp.grid_mw, units=MW)
     b.grid_cap = pyo.Var(
@@ -96,10 +129,16 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     )
     b.grid_within_cap = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.grid[s, t] <= b.grid_cap[s])
 
-    if inp.storage:
-        _add_storage(b, inp, site, room)
 
-    def balance(b, s, t):
+def _add_balance(b: pyo.Block, inp: ModelInputs, site: pyo.Block, elastic: bool) -> None:
+    """Electricity balance of every site and slice (curtailment = avail * cap - gen).
+
+    Equation [MW]::
+
+        sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] (+ unsupplied[s,t]) = facility[s,t]
+    """
+
+    def balance(b: pyo.Block, s: str, t: int) -> object:
         supply = sum(b.gen[s, e, t] for e in b.E) + b.grid[s, t]
         if inp.storage:
             supply = supply + b.discharge[s, t] - b.charge[s, t]
@@ -108,14 +147,22 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         return supply == site.facility[s, t]
 
     b.balance = pyo.Constraint(site.S, b.T, rule=balance)
+
+
+def _add_firm_capacity(b: pyo.Block, inp: ModelInputs, site: pyo.Block, elastic: bool) -> None:
+    """Firm capacity covers the peak facility load.
+
+    Equation [MW]::
+
+        grid_cap[s] + sum_{e dispatchable} avail[s,e,0] * cap[s,e] (+ firm_shortfall[s]) >= facility_peak[s]
+    """
     dispatchable = [e for e in inp.generators if inp.tech_kind[e] in DISPATCHABLE_KINDS]
 
-    def firm(b, s):
+    def firm(b: pyo.Block, s: str) -> object:
         firm_mw = b.grid_cap[s] + sum(b.avail[s, e, 0] * b.cap[s, e] for e in dispatchable)
         return firm_mw + (b.firm_shortfall[s] if elastic else 0) >= site.facility_peak[s]
 
     b.firm_capacity = pyo.Constraint(site.S, rule=firm)
-    return b
 
 
 def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -> None:
@@ -133,6 +180,18 @@ def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -
 
     so the chronological state of charge ``inter[s,i] + soc[s,a(i),h]`` stays in [0, energy].
     """
+    linked = inp.scenario.time.link_storage and inp.slices.n_days > 1
+    _add_battery(b, inp, site, room)
+    _add_state_of_charge(b, inp, site, linked)
+    if not linked:
+        b.soc_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.st_energy[s])
+        return
+    _add_linked_storage(b, inp, site)
+
+
+def _add_battery(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -> None:
+    """Battery power st_power [MW] (at most 2 x room x campus MW), energy st_energy [MWh], and
+    charge and discharge [MW] per slice; one-way efficiency eta [-], 1 h steps."""
     b.eta = pyo.Param(initialize=inp.storage_efficiency, units=dimensionless)
     b.max_hours = pyo.Param(initialize=inp.storage_max_hours, units=hr)
     b.step = pyo.Param(initialize=1.0, units=hr)
@@ -147,13 +206,24 @@ def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -
     )
     b.charge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
     b.discharge = pyo.Var(site.S, b.T, domain=pyo.NonNegativeReals, units=MW)
+
+
+def _add_state_of_charge(b: pyo.Block, inp: ModelInputs, site: pyo.Block, linked: bool) -> None:
+    """State of charge soc [MWh] within each representative day, and the power limits.
+
+    Equations::
+
+        soc[s,t] = soc[s,t-1] + step * (eta * charge[s,t] - discharge[s,t] / eta)    [MWh]
+            (hour 0 follows hour 23 of the same day; linked: starts from 0, soc signed)
+        charge[s,t], discharge[s,t] <= st_power[s]                                     [MW]
+        st_energy[s] <= max_hours * st_power[s]                                        [MWh]
+    """
     sl = inp.slices
-    linked = inp.scenario.time.link_storage and sl.n_days > 1
     b.soc = pyo.Var(site.S, b.T, domain=pyo.Reals if linked else pyo.NonNegativeReals, units=MWh)
     first = {t: sl.hour[t] == 0 for t in range(sl.n)}
     start = {t: t + 23 for t in range(sl.n) if first[t]}  # cyclic: hour 0 follows hour 23 of the same day
 
-    def balance(b, s, t):
+    def balance(b: pyo.Block, s: str, t: int) -> object:
         flow = b.step * (b.eta * b.charge[s, t] - b.discharge[s, t] / b.eta)
         if first[t]:
             return b.soc[s, t] == (flow if linked else b.soc[s, start[t]] + flow)
@@ -163,9 +233,11 @@ def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -
     b.charge_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.charge[s, t] <= b.st_power[s])
     b.discharge_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.discharge[s, t] <= b.st_power[s])
     b.duration = pyo.Constraint(site.S, rule=lambda b, s: b.st_energy[s] <= b.max_hours * b.st_power[s])
-    if not linked:
-        b.soc_limit = pyo.Constraint(site.S, b.T, rule=lambda b, s, t: b.soc[s, t] <= b.st_energy[s])
-        return
+
+
+def _add_linked_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block) -> None:
+    """Storage linked across the calendar days (equations in :func:`_add_storage`) [MWh]."""
+    sl = inp.slices
     days = range(sl.n_days)
     last = {d: max(t for t in range(sl.n) if sl.day[t] == d) for d in days}
     a = [int(x) for x in sl.assignments]

@@ -40,8 +40,10 @@ def unreachable_streams(inp: ModelInputs) -> list[str]:
         if not sites:
             nearest = min(inp.sites, key=lambda s: inp.rtt_ms[s, r])
             out.append(
-                f"region {r} needs {_fmt_tokens(inp.demand[r, mod])} of {mod} within {inp.latency_budget_ms[r, mod]:g} ms; "
-                f"no candidate site is that close (nearest: {nearest} at {inp.rtt_ms[nearest, r]:.1f} ms round trip)"
+                f"region {r} needs {_fmt_tokens(inp.demand[r, mod])} of {mod} "
+                f"within {inp.latency_budget_ms[r, mod]:g} ms; "
+                f"no candidate site is that close (nearest: {nearest} "
+                f"at {inp.rtt_ms[nearest, r]:.1f} ms round trip)"
             )
     return out
 
@@ -57,71 +59,118 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
         )
         return "\n".join(lines) or "no feasible plan exists"
     v = pyo.value
-    reach = latency_reach(inp)
     overrun = {s for s in inp.sites if sum(v(m.site.campus_overrun[s, c]) for c in inp.coolings) > TOL}
+    lines += _demand_lines(m, inp, overrun)
+    for s in inp.sites:
+        lines += _site_lines(m, inp, s, s in overrun)
+    lines += _policy_lines(m, inp)
+    if not lines:
+        lines.append(
+            "the constraints conflict only through integrality (module and GPU block sizes); "
+            "try a larger time limit or looser limits"
+        )
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _demand_lines(m: pyo.ConcreteModel, inp: ModelInputs, overrun: set[str]) -> list[str]:
+    """Streams left (partly) unserved, or served only by overrunning a campus limit [MW IT]."""
+    lines = []
+    reach = latency_reach(inp)
     for (r, mod), d in inp.demand.items():
-        unmet = v(m.demand.unmet[r, mod])
+        unmet = pyo.value(m.demand.unmet[r, mod])
         in_reach = reach[r, mod]
         if in_reach and (unmet > TOL * max(1.0, d) or overrun & set(in_reach)):
             campus = sum(inp.campus_mw[s] for s in in_reach)
             names = ", ".join(in_reach[:6]) + (", ..." if len(in_reach) > 6 else "")
             lost = f"; {_fmt_tokens(unmet)} could not be served" if unmet > TOL * max(1.0, d) else ""
             lines.append(
-                f"region {r} needs {_fmt_tokens(d)} of {mod} within {inp.latency_budget_ms[r, mod]:g} ms{lost}: "
+                f"region {r} needs {_fmt_tokens(d)} of {mod} "
+                f"within {inp.latency_budget_ms[r, mod]:g} ms{lost}: "
                 f"the {len(in_reach)} sites within reach ({names}) can host at most {_fmt_mw(campus)} MW IT"
             )
-    for s in inp.sites:
-        if s in overrun:
-            need = sum(v(m.site.it_cap[s, c]) for c in inp.coolings)
-            lines.append(
-                f"site {s} would need {_fmt_mw(need)} MW IT but its campus limit is {_fmt_mw(inp.campus_mw[s])} MW"
-            )
-        if v(m.energy.grid_overrun[s]) > TOL:
-            lines.append(
-                f"site {s} would need {_fmt_mw(v(m.energy.grid_cap[s]))} MW of grid connection; only {_fmt_mw(inp.grid_mw[s])} MW is available"
-            )
-        if v(m.energy.firm_shortfall[s]) > TOL:
-            lines.append(
-                f"site {s} lacks {_fmt_mw(v(m.energy.firm_shortfall[s]))} MW of firm capacity (grid connection + dispatchable plant) to cover its peak facility load"
-            )
-        short = [v(m.energy.unsupplied[s, t]) for t in range(inp.slices.n)]
-        if max(short) > TOL:
-            hours = sum(inp.slices.weight_h[t] for t, x in enumerate(short) if x > TOL)
-            lines.append(
-                f"site {s} cannot cover its load in {hours:,.0f} h of the year (up to {_fmt_mw(max(short))} MW short) with the allowed supply "
-                f"({', '.join(inp.techs)}): add storage, firm plant or a grid connection"
-            )
-        if hasattr(m.policy, "water_overrun") and v(m.policy.water_overrun[s]) > TOL:
-            lines.append(
-                f"site {s} would consume {v(m.policy.water[s]):,.0f} ML/yr of water; its limit is {inp.water_limit_ml[s]:,.0f} ML/yr"
-            )
-    if hasattr(m.policy, "carbon_overrun") and v(m.policy.carbon_overrun) > TOL:
-        cap = inp.scenario.policy.carbon_cap_t_per_yr
+    return lines
+
+
+def _site_lines(m: pyo.ConcreteModel, inp: ModelInputs, s: str, overrun: bool) -> list[str]:
+    """The limits site ``s`` exceeds: campus and grid [MW], firm capacity [MW], supply in some
+    hours [h, MW], and water [ML/yr]."""
+    v = pyo.value
+    lines = []
+    if overrun:
+        need = sum(v(m.site.it_cap[s, c]) for c in inp.coolings)
         lines.append(
-            f"policy.carbon_cap_t_per_yr = {cap:,.0f} t/yr cannot be met: the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr (operational + upstream + embodied)"
+            f"site {s} would need {_fmt_mw(need)} MW IT "
+            f"but its campus limit is {_fmt_mw(inp.campus_mw[s])} MW"
+        )
+    if v(m.energy.grid_overrun[s]) > TOL:
+        lines.append(
+            f"site {s} would need {_fmt_mw(v(m.energy.grid_cap[s]))} MW of grid connection; "
+            f"only {_fmt_mw(inp.grid_mw[s])} MW is available"
+        )
+    if v(m.energy.firm_shortfall[s]) > TOL:
+        lines.append(
+            f"site {s} lacks {_fmt_mw(v(m.energy.firm_shortfall[s]))} MW of firm capacity "
+            "(grid connection + dispatchable plant) to cover its peak facility load"
+        )
+    short = [v(m.energy.unsupplied[s, t]) for t in range(inp.slices.n)]
+    if max(short) > TOL:
+        hours = sum(inp.slices.weight_h[t] for t, x in enumerate(short) if x > TOL)
+        lines.append(
+            f"site {s} cannot cover its load in {hours:,.0f} h of the year "
+            f"(up to {_fmt_mw(max(short))} MW short) with the allowed supply "
+            f"({', '.join(inp.techs)}): add storage, firm plant or a grid connection"
+        )
+    if hasattr(m.policy, "water_overrun") and v(m.policy.water_overrun[s]) > TOL:
+        lines.append(
+            f"site {s} would consume {v(m.policy.water[s]):,.0f} ML/yr of water; "
+            f"its limit is {inp.water_limit_ml[s]:,.0f} ML/yr"
+        )
+    return lines
+
+
+def _policy_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
+    """The policy limits that cannot be met: carbon cap [tCO2e/yr], annual clean-energy share,
+    hourly carbon-free share per site [-], and the minimum number of sites."""
+    v = pyo.value
+    pol = inp.scenario.policy
+    lines = []
+    if hasattr(m.policy, "carbon_overrun") and v(m.policy.carbon_overrun) > TOL:
+        lines.append(
+            f"policy.carbon_cap_t_per_yr = {pol.carbon_cap_t_per_yr:,.0f} t/yr cannot be met: "
+            f"the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr "
+            "(operational + upstream + embodied)"
         )
     if hasattr(m.policy, "clean_shortfall") and v(m.policy.clean_shortfall) > TOL:
         total = v(sum(m.energy.weight[t] * m.site.facility[s, t] for s in m.site.S for t in m.energy.T))
         got = v(m.policy.clean_energy) / total if total else 0.0
         lines.append(
-            f"policy.clean_energy_share = {inp.scenario.policy.clean_energy_share:.0%} cannot be met with the allowed technologies and sites (best reachable about {got:.1%})"
+            f"policy.clean_energy_share = {pol.clean_energy_share:.0%} cannot be met with the allowed "
+            f"technologies and sites (best reachable about {got:.1%})"
         )
     if hasattr(m.policy, "cfe_shortfall"):
-        target = inp.scenario.policy.hourly_cfe_share
-        for s in inp.sites:
-            short = v(m.policy.cfe_shortfall[s])
-            load = v(sum(m.energy.weight[t] * m.site.facility[s, t] for t in m.energy.T))
-            if short > TOL and load > TOL:
-                lines.append(
-                    f"policy.hourly_cfe_share = {target:.0%} cannot be met at site {s} with the allowed supply ({', '.join(inp.techs)}): "
-                    f"at best {target - short / load:.1%} of its load is matched hour by hour by carbon-free supply"
-                )
+        lines += _cfe_lines(m, inp)
     if v(m.policy.sites_shortfall) > TOL:
         lines.append(
-            f"policy.min_sites = {inp.scenario.policy.min_sites} but only {len(inp.sites)} candidate sites are selected or usable"
+            f"policy.min_sites = {pol.min_sites} but only {len(inp.sites)} candidate sites "
+            "are selected or usable"
         )
-    if not lines:
-        lines.append(
-            "the constraints conflict only through integrality (module and GPU block sizes); try a larger time limit or looser limits"
-        )
-    return "\n".join(dict.fromkeys(lines))
+    return lines
+
+
+def _cfe_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
+    """Sites whose hour-by-hour carbon-free share falls short of ``policy.hourly_cfe_share``:
+    share = target - cfe_shortfall[s] / sum_t w_t facility[s,t] [-]."""
+    v = pyo.value
+    target = inp.scenario.policy.hourly_cfe_share
+    lines = []
+    for s in inp.sites:
+        short = v(m.policy.cfe_shortfall[s])
+        load = v(sum(m.energy.weight[t] * m.site.facility[s, t] for t in m.energy.T))
+        if short > TOL and load > TOL:
+            lines.append(
+                f"policy.hourly_cfe_share = {target:.0%} cannot be met at site {s} with the allowed supply "
+                f"({', '.join(inp.techs)}): "
+                f"at best {target - short / load:.1%} of its load is matched hour by hour "
+                "by carbon-free supply"
+            )
+    return lines

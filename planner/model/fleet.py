@@ -31,11 +31,27 @@ from planner.model.sites import ELASTIC_ROOM
 from planner.model.units import GPU, MW, Mtok_s, dimensionless
 
 
+def _max_blocks(inp: ModelInputs, s: str, g: str, room: float) -> int:
+    """Upper bound on GPU blocks at a site: n_max[s,g] = floor(room * campus_MW[s] / (node_MW[g] * block[g]))
+    [blocks], i.e. the campus filled with GPU ``g`` alone (``room`` > 1 only in the elastic model)."""
+    return math.floor(room * inp.campus_mw[s] / (inp.gpu_node_mw[g] * inp.gpu_block[g]))
+
+
 def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> pyo.Block:
     """Add the GPU fleet block ``m.fleet`` (needs ``m.site`` and ``m.demand``)."""
     b = pyo.Block()
     m.fleet = b
-    site = m.site
+    _add_fleet_sets(b, inp)
+    _add_gpu_blocks(b, m.site, inp, ELASTIC_ROOM if elastic else 1.0)
+    _add_serving_capacity(b, m, inp)
+    _add_gpu_power(b, m.site, inp)
+    return b
+
+
+def _add_fleet_sets(b: pyo.Block, inp: ModelInputs) -> None:
+    """GPUs ``G``, served models ``M``, the (site, GPU, model) and (site, model) pairs that can
+    serve a stream, and the per-GPU parameters: node and idle power [MW/GPU], block size [GPU],
+    tokens/s [Mtoken/s per GPU] and the fleet's peak-to-average ratio [-]."""
     b.G = pyo.Set(initialize=inp.gpus, ordered=True)
     b.M = pyo.Set(initialize=inp.models, ordered=True)
     served_at = {(s, mod) for s, (_, mod) in inp.flows}
@@ -61,18 +77,25 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     b.tps = pyo.Param(list(inp.tps), initialize=inp.tps, units=Mtok_s / GPU, within=pyo.Any)
     b.peak_to_avg = pyo.Param(initialize=inp.peak_to_average, units=dimensionless)
 
-    room = ELASTIC_ROOM if elastic else 1.0
 
-    def max_blocks(_, s: str, g: str) -> tuple[int, int]:
-        return (0, math.floor(room * inp.campus_mw[s] / (inp.gpu_node_mw[g] * inp.gpu_block[g])))
+def _add_gpu_blocks(b: pyo.Block, site: pyo.Block, inp: ModelInputs, room: float) -> None:
+    """Purchasable GPU blocks, the cooling that can host them, and their allocation to models.
 
-    b.blocks = pyo.Var(site.S, b.G, domain=pyo.NonNegativeIntegers, bounds=max_blocks)
+    Equations::
+
+        n_gpu[s,g] = block[g] * blocks[s,g]                             [GPU], blocks integer
+        blocks[s,g] <= n_max[s,g] * sum_{c compatible with g} y[s,c]    [blocks]
+        sum_m alloc[s,g,m] <= n_gpu[s,g]                                [GPU]
+    """
+    b.blocks = pyo.Var(
+        site.S, b.G, domain=pyo.NonNegativeIntegers, bounds=lambda _, s, g: (0, _max_blocks(inp, s, g, room))
+    )
     b.alloc = pyo.Var(b.SGM, domain=pyo.NonNegativeReals, units=GPU)
     b.n_gpu = pyo.Expression(site.S, b.G, rule=lambda b, s, g: b.block[g] * b.blocks[s, g])
 
-    def compatible_cooling(b, s, g):
+    def compatible_cooling(b: pyo.Block, s: str, g: str) -> object:
         ok = [c for c in site.C if inp.compatible[g, c]]
-        n_max = max_blocks(None, s, g)[1]
+        n_max = _max_blocks(inp, s, g, room)
         if len(ok) == len(site.C):
             return pyo.Constraint.Skip  # every cooling option can host g
         return b.blocks[s, g] <= n_max * sum(site.y[s, c] for c in ok)
@@ -84,6 +107,17 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
         rule=lambda b, s, g: sum(b.alloc[s, g, mod] for mod in b.M if (s, g, mod) in b.SGM) <= b.n_gpu[s, g],
     )
 
+
+def _add_serving_capacity(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Tokens/s the allocated GPUs serve, enough in every hour, and IT capacity for all GPUs.
+
+    Equations::
+
+        capacity[s,m] = sum_g tps[g,m] * alloc[s,g,m]                       [Mtoken/s]
+        capacity[s,m] >= sum_{k of m} shape[k,h] * flow[s,k]   for every hour h   [Mtoken/s]
+        sum_c it_cap[s,c] >= sum_g node_MW[g] * n_gpu[s,g]                  [MW]
+    """
+    site = m.site
     hours = sorted({h for (_, h) in inp.capacity_shape})
     b.shape = pyo.Param(
         list(inp.capacity_shape), initialize=inp.capacity_shape, units=dimensionless, within=pyo.Any
@@ -101,7 +135,7 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
         ),
     )
 
-    def peak_capacity(b, s, mod, h):
+    def peak_capacity(b: pyo.Block, s: str, mod: str, h: int) -> object:
         return b.capacity[s, mod] >= sum(
             b.shape[(r, mod), h] * m.demand.flow[s, r, mod] for (_, r, _) in flows_at[s, mod]
         )
@@ -114,11 +148,20 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
         ),
     )
 
+
+def _add_gpu_power(b: pyo.Block, site: pyo.Block, inp: ModelInputs) -> None:
+    """Idle and busy GPU power split by cooling (only the chosen cooling's share can be non-zero).
+
+    Equations::
+
+        sum_c idle[s,c] = sum_g idle_MW[g] * n_gpu[s,g]                                   [MW]
+        sum_c busy[s,m,c] = sum_g (node_MW[g] - idle_MW[g]) * alloc[s,g,m] / peak_to_avg   [MW]
+        idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]               [MW]
+    """
     T = list(range(inp.slices.n))
     b.activity = pyo.Param(
         list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any
     )
-    # idle and busy power split by cooling (only the chosen cooling's share can be non-zero)
     b.idle_power = pyo.Var(site.S, site.C, domain=pyo.NonNegativeReals, units=MW)
     b.busy_power = pyo.Var(b.SM, site.C, domain=pyo.NonNegativeReals, units=MW)
     b.idle_def = pyo.Constraint(
@@ -147,4 +190,3 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
             <= site.it_cap[s, c]
         ),
     )
-    return b

@@ -20,7 +20,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.threads import use_threads
-from planner.model.warmstart import Screening, relax_and_round
+from planner.model.warmstart import Screening, WarmStart, relax_and_round
 from planner.scenario.schema import SolverOptions
 
 Progress = Callable[[float, float, float], None]
@@ -101,7 +101,8 @@ def compile_to_highs(model: pyo.ConcreteModel) -> tuple[highspy.HighsLp, list, d
 
 
 def _load(model: pyo.ConcreteModel, columns: list, values) -> None:
-    """Write a solution vector into the Pyomo variables (integers rounded; unused vars at their lower bound)."""
+    """Write a solution vector into the Pyomo variables (integers rounded; unused vars at their
+    lower bound)."""
     for var, value in zip(columns, values):
         var.set_value(round(value) if var.is_integer() or var.is_binary() else value, skip_validation=True)
     for var in model.component_data_objects(pyo.Var, descend_into=True):
@@ -156,18 +157,50 @@ def solve(
     )
     remaining = options.time_limit_s - (time.perf_counter() - t1)
     if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
-        _load(model, columns, start.x)
-        _merge_logs(
-            log_path,
-            ws_log,
-            "relax-and-round plan is within the MIP gap of the relaxation bound: branch and bound not needed",
-        )
-        status = "optimal" if start.gap <= options.mip_gap else "time_limit"
-        stats = {"mip_node_count": 0.0, "warm_start": 1.0, "warm_start_closed_gap": 1.0}
-        bound, gap = (start.bound, start.gap) if np.isfinite(start.bound) else (None, None)
-        return SolveOutcome(
-            status, True, start.objective, bound, gap, handoff, time.perf_counter() - t1, stats=stats, **sizes
-        )
+        return _warm_start_outcome(model, columns, start, options, (log_path, ws_log), handoff, t1, sizes)
+    _configure(h, options, remaining, log_path, progress, start)
+    h.run()
+    solve_s = time.perf_counter() - t1
+    _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
+    return _mip_outcome(h, model, columns, start, sizes, handoff, solve_s)
+
+
+def _warm_start_outcome(
+    model: pyo.ConcreteModel,
+    columns: list,
+    start: WarmStart,
+    options: SolverOptions,
+    logs: tuple[Path | None, Path | None],
+    handoff: float,
+    t1: float,
+    sizes: dict[str, int],
+) -> SolveOutcome:
+    """The relax-and-round plan as the answer, without branch and bound: ``optimal`` when its gap
+    to the relaxation bound is within ``mip_gap``, else (no time left) ``time_limit``.
+    ``logs`` = (solver log, warm-start log); ``t1`` = perf_counter at the start of the solve [s]."""
+    _load(model, columns, start.x)
+    _merge_logs(
+        *logs,
+        "relax-and-round plan is within the MIP gap of the relaxation bound: branch and bound not needed",
+    )
+    status = "optimal" if start.gap <= options.mip_gap else "time_limit"
+    stats = {"mip_node_count": 0.0, "warm_start": 1.0, "warm_start_closed_gap": 1.0}
+    bound, gap = (start.bound, start.gap) if np.isfinite(start.bound) else (None, None)
+    return SolveOutcome(
+        status, True, start.objective, bound, gap, handoff, time.perf_counter() - t1, stats=stats, **sizes
+    )
+
+
+def _configure(
+    h: highspy.Highs,
+    options: SolverOptions,
+    remaining: float,
+    log_path: Path | None,
+    progress: Progress | None,
+    start: WarmStart | None,
+) -> None:
+    """Set the MIP options of ``h`` (``remaining`` time [s], gap, threads, seed, node limit, log),
+    subscribe ``progress`` to improving solutions, and give ``start`` as the incumbent."""
     h.setOptionValue("time_limit", float(max(remaining, 1e-3)))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     use_threads(h, options.threads)
@@ -189,9 +222,21 @@ def solve(
         solution.col_value = start.x
         solution.value_valid = True
         h.setSolution(solution)
-    h.run()
-    solve_s = time.perf_counter() - t1
-    _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
+
+
+def _mip_outcome(
+    h: highspy.Highs,
+    model: pyo.ConcreteModel,
+    columns: list,
+    start: WarmStart | None,
+    sizes: dict[str, int],
+    handoff: float,
+    solve_s: float,
+) -> SolveOutcome:
+    """What HiGHS reported after ``run``; a solution is loaded into the model.
+
+    bound = max(HiGHS dual bound, relax-and-round bound); gap = (objective - bound) / |objective| [-].
+    """
     status = _STATUS.get(h.getModelStatus(), "error")
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2 and status not in ("infeasible", "unbounded")

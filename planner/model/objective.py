@@ -53,6 +53,26 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     """Add ``m.cost`` with cost categories and emissions as named expressions."""
     b = pyo.Block()
     m.cost = b
+    site = m.site
+    _add_cost_params(b, m, inp)
+    it_cap = {s: sum(site.it_cap[s, c] for c in site.C) for s in inp.sites}
+    zero = 0.0 * MUSD / yr
+    b.K = pyo.Set(initialize=list(COST_CATEGORIES), ordered=True)
+    cats = {s: _site_costs(b, m, inp, s, it_cap[s], zero) for s in inp.sites}
+    b.site_category = pyo.Expression(site.S, b.K, rule=lambda b, s, k: cats[s].get(k, zero))
+    _add_site_emissions(b, m, inp, it_cap)
+    b.emissions_operational = pyo.Expression(expr=sum(b.emissions_operational_site[s] for s in site.S))
+    b.emissions_embodied = pyo.Expression(expr=sum(b.emissions_embodied_site[s] for s in site.S))
+    b.emissions_upstream = pyo.Expression(expr=sum(b.emissions_upstream_site[s] for s in site.S))
+    b.emissions_total = pyo.Expression(
+        expr=b.emissions_operational + b.emissions_upstream + b.emissions_embodied
+    )
+    return b
+
+
+def _add_cost_params(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> None:
+    """Cost coefficients [MUSD/yr per unit, MUSD/MWh, MUSD/ML, MUSD/tCO2e] and emission factors
+    [tCO2e/MWh, tCO2e/yr per unit] of the accounting block."""
     site, fleet, energy = m.site, m.fleet, m.energy
     P = pyo.Param
     b.site_fixed = P(initialize=inp.site_fixed_annual_musd, units=MUSD / yr)
@@ -79,34 +99,49 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     b.gpu_embodied = P(fleet.G, initialize=inp.gpu_embodied_t_per_yr, units=tCO2 / yr / GPU)
     b.it_embodied = P(initialize=inp.it_embodied_t_per_mw_yr, units=tCO2 / yr / MW)
     b.tech_embodied = P(inp.techs, initialize=inp.tech_embodied_t_per_mw_yr, units=tCO2 / yr / MW)
-    it_cap = {s: sum(site.it_cap[s, c] for c in site.C) for s in inp.sites}
-    w = energy.weight
-    zero = 0.0 * MUSD / yr
-
-    def per_site(s: str) -> dict[str, object]:
-        cat: dict[str, object] = {
-            "site_development": b.site_fixed * site.open[s],
-            "gpus": sum(b.gpu_annual[g] * fleet.n_gpu[s, g] for g in fleet.G),
-            "building_electrical_land": b.it_annual[s] * it_cap[s],
-            "cooling": sum(b.cooling_annual[c] * site.it_cap[s, c] for c in site.C),
-            "generation_capacity": sum(b.tech_annual[e] * energy.cap[s, e] for e in energy.E),
-            "grid_connection": b.tech_annual["grid"] * energy.grid_cap[s] if "grid" in inp.techs else zero,
-            "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s]
-            if inp.storage
-            else zero,
-            "fuel_and_vom": sum(
-                w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
-            ),
-            "grid_energy": sum(w[t] * b.grid_price[s, t] * energy.grid[s, t] for t in energy.T),
-        }
-        return cat
-
     if inp.storage:
         b.storage_annual = P(initialize=inp.storage_annual_musd_per_mwh, units=MUSD / yr / MWh)
         b.storage_embodied = P(initialize=inp.storage_embodied_t_per_mwh_yr, units=tCO2 / yr / MWh)
-    b.K = pyo.Set(initialize=list(COST_CATEGORIES), ordered=True)
-    cats = {s: per_site(s) for s in inp.sites}
-    b.site_category = pyo.Expression(site.S, b.K, rule=lambda b, s, k: cats[s][k] if k in cats[s] else zero)
+
+
+def _site_costs(
+    b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, s: str, it_cap: object, zero: object
+) -> dict[str, object]:
+    """Annualised cost of site ``s`` per category of :data:`COST_CATEGORIES` [MUSD/yr]
+    (equations in the module docstring; ``it_cap`` = sum_c it_cap[s,c] [MW])."""
+    site, fleet, energy = m.site, m.fleet, m.energy
+    w = energy.weight
+    return {
+        "site_development": b.site_fixed * site.open[s],
+        "gpus": sum(b.gpu_annual[g] * fleet.n_gpu[s, g] for g in fleet.G),
+        "building_electrical_land": b.it_annual[s] * it_cap,
+        "cooling": sum(b.cooling_annual[c] * site.it_cap[s, c] for c in site.C),
+        "generation_capacity": sum(b.tech_annual[e] * energy.cap[s, e] for e in energy.E),
+        "grid_connection": b.tech_annual["grid"] * energy.grid_cap[s] if "grid" in inp.techs else zero,
+        "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s]
+        if inp.storage
+        else zero,
+        "fuel_and_vom": sum(
+            w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
+        ),
+        "grid_energy": sum(w[t] * b.grid_price[s, t] * energy.grid[s, t] for t in energy.T),
+    }
+
+
+def _add_site_emissions(
+    b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, it_cap: dict[str, object]
+) -> None:
+    """Operational, embodied and upstream emissions per site.
+
+    Equations [tCO2e/yr]::
+
+        operational[s] = sum_t w_t (grid_co2[s,t] grid[s,t] + sum_e co2[e] gen[s,e,t])
+        embodied[s]    = sum_g gpu_emb[g] n_gpu[s,g] + it_emb it_cap[s] + sum_e tech_emb[e] cap[s,e]
+                         + battery_emb_energy st_energy[s] + battery_emb_power st_power[s]
+        upstream[s]    = sum_{e,t} w_t upstream[e] gen[s,e,t]
+    """
+    site, fleet, energy = m.site, m.fleet, m.energy
+    w = energy.weight
     b.emissions_operational_site = pyo.Expression(
         site.S,
         rule=lambda b, s: sum(
@@ -119,7 +154,7 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
         ),
     )
 
-    def embodied(b, s):
+    def embodied(b: pyo.Block, s: str) -> object:
         total = (
             sum(b.gpu_embodied[g] * fleet.n_gpu[s, g] for g in fleet.G)
             + b.it_embodied * it_cap[s]
@@ -140,13 +175,6 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
             w[t] * b.tech_upstream[e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
         ),
     )
-    b.emissions_operational = pyo.Expression(expr=sum(b.emissions_operational_site[s] for s in site.S))
-    b.emissions_embodied = pyo.Expression(expr=sum(b.emissions_embodied_site[s] for s in site.S))
-    b.emissions_upstream = pyo.Expression(expr=sum(b.emissions_upstream_site[s] for s in site.S))
-    b.emissions_total = pyo.Expression(
-        expr=b.emissions_operational + b.emissions_upstream + b.emissions_embodied
-    )
-    return b
 
 
 def add_objective(m: pyo.ConcreteModel, inp: ModelInputs, objective: str, elastic: bool = False) -> None:

@@ -4,7 +4,8 @@ Equations::
 
     water[s] = sum_t w_t (sum_c WUE[s,c,t] it_load[s,c,t] + sum_e water[e] gen[s,e,t]) <= limit[s]   [ML/yr]
     emissions_operational + emissions_embodied <= cap                                       [tCO2e/yr]
-    sum_{s,t} w_t (sum_{e clean} gen + clean_share[s] grid) >= share * sum_{s,t} w_t facility[s,t]   (annual matching)
+    sum_{s,t} w_t (sum_{e clean} gen + clean_share[s] grid) >= share * sum_{s,t} w_t facility[s,t]
+                                                                                     (annual matching)
     cfe[s,t] = sum_{e clean} gen + discharge - charge + clean_share[s] grid        (24/7 matching, per site:)
     sum_t w_t cfe[s,t] >= cfe_share * sum_t w_t facility[s,t]
     min_sites <= sum_s open[s] <= max_sites
@@ -25,8 +26,27 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
     """Add ``m.policy`` (needs ``m.site``, ``m.energy`` and ``m.cost`` for emissions)."""
     b = pyo.Block()
     m.policy = b
-    site, energy = m.site, m.energy
     pol = inp.scenario.policy
+    _add_water(b, m, inp, elastic)
+    if pol.carbon_cap_t_per_yr is not None:
+        _add_carbon_cap(b, m, pol.carbon_cap_t_per_yr, elastic)
+    if pol.clean_energy_share is not None:
+        _add_annual_clean_share(b, m, inp, elastic)
+    if pol.hourly_cfe_share is not None:
+        _add_hourly_cfe(b, m, inp, elastic)
+    _add_site_count(b, m, pol.min_sites, pol.max_sites, elastic)
+    return b
+
+
+def _add_water(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool) -> None:
+    """Water per site, and its limit where ``policy.enforce_water_limits``.
+
+    Equations::
+
+        water[s] = sum_t w_t (sum_c WUE[s,c,t] it_load[s,c,t] + sum_e water[e] gen[s,e,t])   [ML/yr]
+        water[s] <= limit[s] (+ water_overrun[s])                                            [ML/yr]
+    """
+    site, energy = m.site, m.energy
     b.wue = pyo.Param(site.S, site.C, energy.T, initialize=inp.wue_ml_per_mwh, units=ML / MWh)
     b.plant_water = pyo.Param(
         energy.E, initialize={e: inp.tech_water_ml_per_mwh[e] for e in inp.generators}, units=ML / MWh
@@ -42,52 +62,66 @@ def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
             for t in energy.T
         ),
     )
-    if pol.enforce_water_limits:
-        b.water_limit_ml = pyo.Param(site.S, initialize=inp.water_limit_ml, units=ML / yr)
-        if elastic:
-            b.water_overrun = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=ML / yr)
-        b.water_limit = pyo.Constraint(
-            site.S,
-            rule=lambda b, s: b.water[s] <= b.water_limit_ml[s] + (b.water_overrun[s] if elastic else 0),
-        )
+    if not inp.scenario.policy.enforce_water_limits:
+        return
+    b.water_limit_ml = pyo.Param(site.S, initialize=inp.water_limit_ml, units=ML / yr)
+    if elastic:
+        b.water_overrun = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=ML / yr)
+    b.water_limit = pyo.Constraint(
+        site.S,
+        rule=lambda b, s: b.water[s] <= b.water_limit_ml[s] + (b.water_overrun[s] if elastic else 0),
+    )
 
-    if pol.carbon_cap_t_per_yr is not None:
-        b.carbon_cap = pyo.Param(initialize=pol.carbon_cap_t_per_yr, units=tCO2 / yr, mutable=True)
-        if elastic:
-            b.carbon_overrun = pyo.Var(domain=pyo.NonNegativeReals, units=tCO2 / yr)
-        b.carbon_limit = pyo.Constraint(
-            expr=m.cost.emissions_total <= b.carbon_cap + (b.carbon_overrun if elastic else 0)
-        )
 
-    if pol.clean_energy_share is not None:
-        clean = [e for e in inp.generators if inp.tech_kind[e] in CLEAN_KINDS]
-        b.clean_share = pyo.Param(initialize=pol.clean_energy_share, units=dimensionless)
-        b.grid_clean = pyo.Param(site.S, initialize=inp.grid_clean_share, units=dimensionless)
-        if elastic:
-            b.clean_shortfall = pyo.Var(domain=pyo.NonNegativeReals, units=MWh / yr)
-        b.clean_energy = pyo.Expression(
-            expr=sum(
-                energy.weight[t]
-                * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t])
-                for s in site.S
-                for t in energy.T
-            )
-        )
-        b.clean_energy_limit = pyo.Constraint(
-            expr=b.clean_energy + (b.clean_shortfall if elastic else 0)
-            >= b.clean_share * sum(energy.weight[t] * site.facility[s, t] for s in site.S for t in energy.T)
-        )
-    if pol.hourly_cfe_share is not None:
-        _add_hourly_cfe(b, m, inp, elastic)
+def _add_carbon_cap(b: pyo.Block, m: pyo.ConcreteModel, cap_t_per_yr: float, elastic: bool) -> None:
+    """Carbon cap: emissions_total (+ carbon_overrun) <= cap [tCO2e/yr]."""
+    b.carbon_cap = pyo.Param(initialize=cap_t_per_yr, units=tCO2 / yr, mutable=True)
+    if elastic:
+        b.carbon_overrun = pyo.Var(domain=pyo.NonNegativeReals, units=tCO2 / yr)
+    b.carbon_limit = pyo.Constraint(
+        expr=m.cost.emissions_total <= b.carbon_cap + (b.carbon_overrun if elastic else 0)
+    )
 
+
+def _add_annual_clean_share(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool) -> None:
+    """Annual clean-energy matching: clean supply covers a share of the facility energy.
+
+    Equation [MWh/yr]::
+
+        sum_{s,t} w_t (sum_{e clean} gen[s,e,t] + clean_share[s] grid[s,t]) (+ clean_shortfall)
+            >= share * sum_{s,t} w_t facility[s,t]
+    """
+    site, energy = m.site, m.energy
+    clean = [e for e in inp.generators if inp.tech_kind[e] in CLEAN_KINDS]
+    b.clean_share = pyo.Param(initialize=inp.scenario.policy.clean_energy_share, units=dimensionless)
+    b.grid_clean = pyo.Param(site.S, initialize=inp.grid_clean_share, units=dimensionless)
+    if elastic:
+        b.clean_shortfall = pyo.Var(domain=pyo.NonNegativeReals, units=MWh / yr)
+    b.clean_energy = pyo.Expression(
+        expr=sum(
+            energy.weight[t] * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t])
+            for s in site.S
+            for t in energy.T
+        )
+    )
+    b.clean_energy_limit = pyo.Constraint(
+        expr=b.clean_energy + (b.clean_shortfall if elastic else 0)
+        >= b.clean_share * sum(energy.weight[t] * site.facility[s, t] for s in site.S for t in energy.T)
+    )
+
+
+def _add_site_count(
+    b: pyo.Block, m: pyo.ConcreteModel, min_sites: int, max_sites: int | None, elastic: bool
+) -> None:
+    """Number of open sites [sites]: min_sites <= sum_s open[s] (+ sites_shortfall) <= max_sites."""
+    site = m.site
     if elastic:
         b.sites_shortfall = pyo.Var(domain=pyo.NonNegativeReals)
     b.min_sites = pyo.Constraint(
-        expr=sum(site.open[s] for s in site.S) + (b.sites_shortfall if elastic else 0) >= pol.min_sites
+        expr=sum(site.open[s] for s in site.S) + (b.sites_shortfall if elastic else 0) >= min_sites
     )
-    if pol.max_sites is not None:
-        b.max_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) <= pol.max_sites)
-    return b
+    if max_sites is not None:
+        b.max_sites = pyo.Constraint(expr=sum(site.open[s] for s in site.S) <= max_sites)
 
 
 def _add_hourly_cfe(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool) -> None:

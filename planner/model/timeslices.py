@@ -57,7 +57,8 @@ class TimeSlices:
 
 
 EXTREMES = {"peak_demand": "demand:max", "lowest_pv": "pv_cf:min", "lowest_wind": "wind_cf:min"}
-"""Scenario ``time.extremes`` names -> :func:`planner.profiles.representative_days` extremes."""
+"""Scenario ``time.extremes`` names -> extremes of
+:func:`planner.profiles.representative.representative_days`."""
 
 
 def build_time_slices(
@@ -123,17 +124,18 @@ def representative_slices(
     series shares the same typical days. Weights are the calendar days each typical day
     stands for; ``assignments`` the chronological day sequence (for linked storage).
     """
-    from planner import profiles
+    from planner.profiles.representative import representative_days
+    from planner.profiles.sites import region_demand_shape, site_profiles
 
-    series = {f"site.{sid}": profiles.site_profiles(sites.loc[sid]) for sid in sites.index}
+    series = {f"site.{sid}": site_profiles(sites.loc[sid]) for sid in sites.index}
     for sid, columns in (user or {}).items():
         for column, values in columns.items():
             series[f"site.{sid}"][column] = np.asarray(values, dtype=float)
     series |= {
-        f"region.{r}": profiles.region_demand_shape(regions.loc[r], peak_to_average).to_frame("demand")
+        f"region.{r}": region_demand_shape(regions.loc[r], peak_to_average).to_frame("demand")
         for r in regions.index
     }
-    rep = profiles.representative_days(series, days, extremes)
+    rep = representative_days(series, days, extremes)
     n = rep.weights_h.size
 
     def stack(column: str) -> np.ndarray:

@@ -105,6 +105,33 @@ class Screening:
     cooling: dict[str, str]
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """Positions of the columns relax-and-round changes, by Pyomo variable."""
+
+    names: list[str]  # parent component name of every column
+    open: dict[str, int]  # site -> site.open
+    y: dict[str, dict[str, int]]  # site -> cooling -> site.y
+    cap: dict[str, list[int]]  # site -> site.it_cap under each cooling
+    integer: list[int]  # fleet.blocks and energy.modules
+
+
+def _index_columns(columns: list) -> _Columns:
+    """Find the site, cooling, IT capacity and integer count columns among ``columns``."""
+    names = [c.parent_component().name for c in columns]
+    idx_open = {columns[i].index(): i for i, n in enumerate(names) if n == "site.open"}
+    idx_y: dict[str, dict[str, int]] = {}
+    idx_cap: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n == "site.y":
+            s, c = columns[i].index()
+            idx_y.setdefault(s, {})[c] = i
+        elif n == "site.it_cap":
+            idx_cap.setdefault(columns[i].index()[0], []).append(i)
+    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
+    return _Columns(names, idx_open, idx_y, idx_cap, idx_int)
+
+
 def relax_and_round(
     lp: highspy.HighsLp,
     columns: list,
@@ -121,72 +148,107 @@ def relax_and_round(
     """
     lower = np.asarray(lp.col_lower_, dtype=float).copy()
     upper = np.asarray(lp.col_upper_, dtype=float).copy()
-    names = [c.parent_component().name for c in columns]
-    idx_open = {columns[i].index(): i for i, n in enumerate(names) if n == "site.open"}
-    idx_y: dict[str, dict[str, int]] = {}
-    idx_cap: dict[str, list[int]] = {}
-    for i, n in enumerate(names):
-        if n == "site.y":
-            s, c = columns[i].index()
-            idx_y.setdefault(s, {})[c] = i
-        elif n == "site.it_cap":
-            idx_cap.setdefault(columns[i].index()[0], []).append(i)
-    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
-
+    cols = _index_columns(columns)
     relaxation = _Relaxation(lp, options, log_path)
     if screening is None:
-        binaries = (
-            np.array([n in ("site.open", "site.y") for n in names])
-            if len(columns) <= SMALL_MODEL_COLUMNS
-            else None
-        )
-        x = relaxation.solve(lower, upper, binaries)
-        if x is None:
+        relaxed = _sites_from_relaxation(relaxation, lower, upper, cols, min_sites, max_sites)
+        if relaxed is None:
             return None
-        bound = relaxation.bound
-        ranked = sorted(idx_open, key=lambda s: -x[idx_open[s]])
-        n_open = sum(1 for s in idx_open if x[idx_open[s]] > 1e-6)
-        n_open = max(min_sites, min(n_open, max_sites or n_open))
-        opened = ranked[:n_open]
-        cooling = {s: max(idx_y.get(s, {}), key=lambda c: x[idx_y[s][c]]) for s in opened}
+        cooling, opened, bound = relaxed
     else:
         bound = -math.inf
-        cooling = {s: c for s, c in screening.cooling.items() if s in idx_open}
+        cooling = {s: c for s, c in screening.cooling.items() if s in cols.open}
         opened = list(cooling)
-
-    def fix(sites: list[str]) -> None:
-        for s, i in idx_open.items():
-            lower[i] = upper[i] = 1.0 if s in sites else 0.0
-            for c, j in idx_y.get(s, {}).items():
-                lower[j] = upper[j] = 1.0 if s in sites and c == cooling[s] else 0.0
-
-    fix(opened)
-    x = relaxation.solve(lower, upper)
-    if x is None:
+    closed = _close_sites(relaxation, lower, upper, cols, cooling, opened, min_sites)
+    if closed is None:
         return None
-    best = relaxation.objective
-    for s in sorted(opened, key=lambda s: sum(x[i] for i in idx_cap.get(s, []))):
-        if len(opened) <= min_sites:
-            break
-        trial = [o for o in opened if o != s]
-        fix(trial)
-        x_trial = relaxation.solve(lower, upper)
-        if x_trial is not None and relaxation.objective < best:
-            opened, best, x = trial, relaxation.objective, x_trial
-    fix(opened)
-    for i in idx_int:
+    opened, x = closed
+    _fix_sites(lower, upper, cols, cooling, opened)
+    for i in cols.integer:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
     x = relaxation.solve(lower, upper)
     if x is None:
         return None
     objective = relaxation.objective
-    if (
-        screening is not None
-    ):  # the bound: the LP relaxation of this model (the annual one is no bound for it)
-        relaxation.h.clearSolver()
-        if (
-            relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float))
-            is not None
-        ):
-            bound = relaxation.objective  # else (time limit): a plan without a bound
+    if screening is not None:
+        # the bound: the LP relaxation of this model (the annual one is no bound for it)
+        bound = _relaxation_bound(relaxation, lp, bound)
     return WarmStart(x, objective, bound)
+
+
+def _sites_from_relaxation(
+    relaxation: _Relaxation,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    cols: _Columns,
+    min_sites: int,
+    max_sites: int | None,
+) -> tuple[dict[str, str], list[str], float] | None:
+    """Step 1: solve the relaxation (site and cooling binaries integer in a small model); open the
+    sites it uses, most used first, within [min_sites, max_sites], each with the cooling of the
+    largest LP value. Returns (cooling per opened site, opened sites, lower bound) or None."""
+    binaries = (
+        np.array([n in ("site.open", "site.y") for n in cols.names])
+        if len(cols.names) <= SMALL_MODEL_COLUMNS
+        else None
+    )
+    x = relaxation.solve(lower, upper, binaries)
+    if x is None:
+        return None
+    idx_open, idx_y = cols.open, cols.y
+    ranked = sorted(idx_open, key=lambda s: -x[idx_open[s]])
+    n_open = sum(1 for s in idx_open if x[idx_open[s]] > 1e-6)
+    n_open = max(min_sites, min(n_open, max_sites or n_open))
+    opened = ranked[:n_open]
+    cooling = {s: max(idx_y.get(s, {}), key=lambda c: x[idx_y[s][c]]) for s in opened}
+    return cooling, opened, relaxation.bound
+
+
+def _fix_sites(
+    lower: np.ndarray, upper: np.ndarray, cols: _Columns, cooling: dict[str, str], sites: list[str]
+) -> None:
+    """Fix the site binaries: open[s] = 1 for ``sites`` (else 0), y[s,c] = 1 only for c = cooling[s]."""
+    for s, i in cols.open.items():
+        lower[i] = upper[i] = 1.0 if s in sites else 0.0
+        for c, j in cols.y.get(s, {}).items():
+            lower[j] = upper[j] = 1.0 if s in sites and c == cooling[s] else 0.0
+
+
+def _close_sites(
+    relaxation: _Relaxation,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    cols: _Columns,
+    cooling: dict[str, str],
+    opened: list[str],
+    min_sites: int,
+) -> tuple[list[str], np.ndarray] | None:
+    """Steps 2 and 3: solve the LP with ``opened`` fixed, then try closing each open site, least
+    IT capacity first (keep a closure when the objective falls; at least ``min_sites`` stay).
+    Returns (open sites, LP solution) or None if the first LP is infeasible."""
+    _fix_sites(lower, upper, cols, cooling, opened)
+    x = relaxation.solve(lower, upper)
+    if x is None:
+        return None
+    best = relaxation.objective
+    for s in sorted(opened, key=lambda s: sum(x[i] for i in cols.cap.get(s, []))):
+        if len(opened) <= min_sites:
+            break
+        trial = [o for o in opened if o != s]
+        _fix_sites(lower, upper, cols, cooling, trial)
+        x_trial = relaxation.solve(lower, upper)
+        if x_trial is not None and relaxation.objective < best:
+            opened, best, x = trial, relaxation.objective, x_trial
+    return opened, x
+
+
+def _relaxation_bound(relaxation: _Relaxation, lp: highspy.HighsLp, bound: float) -> float:
+    """The LP relaxation's objective with the original column bounds (a valid lower bound on the
+    MIP optimum), or ``bound`` if it finds no solution (time limit)."""
+    relaxation.h.clearSolver()
+    if (
+        relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float))
+        is not None
+    ):
+        return relaxation.objective
+    return bound

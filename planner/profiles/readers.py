@@ -109,7 +109,8 @@ def read_nsrdb(path: str | Path) -> tuple[pd.DataFrame, dict]:
         ) from exc
     _need(path, data, ["Year", "Month", "Day", "Hour"], "NSRDB")
     data.index = pd.to_datetime(
-        dict(year=data["Year"], month=data["Month"], day=data["Day"], hour=data["Hour"]), errors="coerce"
+        {"year": data["Year"], "month": data["Month"], "day": data["Day"], "hour": data["Hour"]},
+        errors="coerce",
     )
     return data.rename(columns=NSRDB_MAP), meta
 
@@ -222,7 +223,8 @@ def _irradiance(path: str | Path, data: pd.DataFrame) -> None:
         v = pd.to_numeric(data[c], errors="coerce").to_numpy(float)
         if np.nanmax(v) > 1500 or np.nanmin(v) < -5:
             raise InputError(
-                f"{path}: irradiance '{c}' ranges {np.nanmin(v):.4g}..{np.nanmax(v):.4g}; expected W/m2 in [0, 1500]"
+                f"{path}: irradiance '{c}' ranges {np.nanmin(v):.4g}..{np.nanmax(v):.4g}; "
+                "expected W/m2 in [0, 1500]"
             )
         if 0 < np.nanmax(v) <= 1.5:
             raise InputError(
@@ -266,7 +268,8 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
     def col(name: str, label: str) -> np.ndarray:
         if name not in data.columns:
             raise InputError(
-                f"{path}: {layout} file has no '{label}' column needed for '{column}'; found {list(data.columns)[:12]}"
+                f"{path}: {layout} file has no '{label}' column needed for '{column}'; "
+                f"found {list(data.columns)[:12]}"
             )
         return pd.to_numeric(data[name], errors="coerce").to_numpy(float)
 

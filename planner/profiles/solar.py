@@ -13,9 +13,10 @@ The chain (:func:`pv_from_weather`), for a plant of 1 W AC with a DC/AC ratio ``
 5. AC per W AC: ``pvlib.inverter.pvwatts(ILR (1 - L) p_dc, pdc0 = 1/0.96)``, i.e. system
    losses ``L`` = 14 % (PVWatts default), inverter efficiency curve, clipping at 1.
 
-Synthetic weather (:func:`synthetic_irradiance`, :func:`calibrated_pv`) feeds this chain with clear-sky irradiance
-(Ineichen with the Linke-turbidity climatology) times a stochastic clear-sky index, split into
-beam and diffuse by the Erbs model, and calibrated to the site's catalog capacity factor.
+Synthetic weather (:func:`synthetic_irradiance`, :func:`calibrated_pv`) feeds this chain with
+clear-sky irradiance (Ineichen with the Linke-turbidity climatology) times a stochastic
+clear-sky index, split into beam and diffuse by the Erbs model, and calibrated to the site's
+catalog capacity factor.
 Photons: ``N = G_poa A n_gamma`` with ``A`` the module area of the DC array
 (:func:`pv_photons_per_s`, via :mod:`planner.chain.physics`).
 """

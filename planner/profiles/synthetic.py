@@ -17,9 +17,6 @@ import zlib
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
-from scipy.special import ndtr
-from scipy.stats import weibull_min
 
 from planner.errors import InputError
 
@@ -52,6 +49,8 @@ def rng_for(site_id: str, year: int, stream: str) -> np.random.Generator:
 
 def ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
     """Stationary unit-variance AR(1) series ``x_t = phi x_{t-1} + sqrt(1 - phi^2) e_t``."""
+    from scipy.signal import lfilter
+
     e = rng.standard_normal(n)
     x0 = rng.standard_normal()
     return lfilter([np.sqrt(1 - phi**2)], [1.0, -phi], e, zi=[phi * x0])[0]
@@ -149,7 +148,8 @@ def wet_bulb_stull(t_c: np.ndarray, rh_pct: np.ndarray) -> np.ndarray:
 
 
 def relative_humidity(t_c: np.ndarray, dew_c: np.ndarray) -> np.ndarray:
-    """Relative humidity [%] from the Magnus formula ``100 exp(17.625 Td/(243.04+Td) - 17.625 T/(243.04+T))``."""
+    """Relative humidity [%] from the Magnus formula
+    ``100 exp(17.625 Td/(243.04+Td) - 17.625 T/(243.04+T))``."""
     return 100.0 * np.exp(17.625 * dew_c / (243.04 + dew_c) - 17.625 * t_c / (243.04 + t_c))
 
 
@@ -178,7 +178,8 @@ def wet_bulb(dry_c: np.ndarray, design_db_c: float, design_wb_c: float) -> np.nd
 
 
 def wind_power_curve(u: np.ndarray) -> np.ndarray:
-    """Normalised plant power [-]: 0 below cut-in, ``(u^3 - u_in^3)/(u_r^3 - u_in^3)`` to rated, 1 to cut-out, 0 above."""
+    """Normalised plant power [-]: 0 below cut-in, ``(u^3 - u_in^3)/(u_r^3 - u_in^3)`` to rated,
+    1 to cut-out, 0 above."""
     p = np.clip((u**3 - CUT_IN**3) / (RATED**3 - CUT_IN**3), 0.0, 1.0)
     return np.where(u >= CUT_OUT, 0.0, p)
 
@@ -187,12 +188,15 @@ def wind_cf(index: pd.DatetimeIndex, lat: float, lon: float, mean_cf: float, z: 
     """Hourly wind capacity factor [-] with persistence, seasonal and diurnal shape.
 
     Hub-height speed ``u = c W^{-1}(Phi(z_t)) (1 + 0.12 S) (1 + 0.06 cos(2 pi (h_sol - 2)/24))``:
-    ``z`` a unit AR(1) Gaussian (:func:`weather_noise`, ``phi = 0.96`` per hour, ~1-day persistence) mapped to a
-    Weibull(k = 2, scale 1) marginal (Gaussian copula), ``S`` winter-peaking
+    ``z`` a unit AR(1) Gaussian (:func:`weather_noise`, ``phi = 0.96`` per hour, ~1-day persistence)
+    mapped to a Weibull(k = 2, scale 1) marginal (Gaussian copula), ``S`` winter-peaking
     (``cos(2 pi (doy - 15)/365)``, flipped south), a night-time (02:00 solar) low-level-jet
     peak. Output through :func:`wind_power_curve`; the speed scale ``c`` [m/s] is found by
     bisection so the annual mean equals ``mean_cf`` (within 1e-6).
     """
+    from scipy.special import ndtr
+    from scipy.stats import weibull_min
+
     if not 0.0 <= mean_cf < 0.95:
         raise InputError(f"wind capacity factor {mean_cf}: allowed 0 <= wind_cf < 0.95")
     shape = weibull_min.ppf(ndtr(z), 2.0)

@@ -48,8 +48,9 @@ ACCELERATOR_SHARE = 0.70
 the rest is "servers and network" (host server, NVLink/scale-out network)."""
 ACCELERATOR_SHARE_SOURCE = (
     "estimate: the accelerator is ~65-75% of the all-in system price per GPU in gpus.csv price sources "
-    "(H100 GPU ~25-30k of 38k, H200 ~30-38k of 45k, B200 ~30-40k of 50k, GB200 NVL72 rack ~43k of 47k incl. CPUs "
-    "and switch trays); 70% to GPUs, 30% to servers and network; the two lines always add up to the catalog price"
+    "(H100 GPU ~25-30k of 38k, H200 ~30-38k of 45k, B200 ~30-40k of 50k, GB200 NVL72 rack ~43k of 47k "
+    "incl. CPUs and switch trays); 70% to GPUs, 30% to servers and network; the two lines always add up "
+    "to the catalog price"
 )
 TECH_CATEGORY = {
     "pv": "PV",
@@ -148,7 +149,8 @@ def _v(x: Any) -> float:
 
 
 def _apportion(total: float, parts: Sequence[float]) -> list[float]:
-    """``parts`` scaled so that they add up to ``total`` exactly in proportion (catalog split of a model coefficient)."""
+    """``parts`` scaled so that they add up to ``total`` exactly in proportion (catalog split of a
+    model coefficient)."""
     s = float(sum(parts))
     if s == 0.0:
         return [total / len(parts)] * len(parts) if total else [0.0] * len(parts)
@@ -232,7 +234,8 @@ def _line(
     fixed_om_source: str = "",
     dollar_year: int | None = None,
 ) -> dict[str, Any]:
-    """One capex line; unit cost, CRF and fixed O&M per unit are derived so that the row is self-consistent."""
+    """One capex line; unit cost, CRF and fixed O&M per unit are derived so that the row is
+    self-consistent."""
     return {
         "site_id": s,
         "category": category,
@@ -395,7 +398,8 @@ def _energy_line(
     rate: tuple[str, str],
     lead: tuple[float, str],
 ) -> dict[str, Any]:
-    """One energy asset: capital recovery at the tech's WACC and life, plus fixed O&M (``rate``: capex and FOM columns of energy.csv)."""
+    """One energy asset: capital recovery at the tech's WACC and life, plus fixed O&M (``rate``: capex
+    and FOM columns of energy.csv)."""
     en = refs.cat.energy
     w = refs.wacc(tech)
     life = (float(en.at[tech, "life_years"]), refs.row("energy.csv", en, tech, "life_years"))
@@ -498,7 +502,8 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
 
 
 def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[dict[str, Any]]:
-    """GPUs and their servers and network share, bought when the site is ready (``ready`` years after the base year)."""
+    """GPUs and their servers and network share, bought when the site is ready (``ready`` years after
+    the base year)."""
     inp, gpus = refs.inp, refs.cat.gpus
     w = refs.wacc()
     lines = []
@@ -590,7 +595,8 @@ def _lines(
 def capex_line_items(
     m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | None = None, base_year: int | None = None
 ) -> pd.DataFrame:
-    """One row per capex line item of the solved plan (columns :data:`LINE_COLUMNS`, USD of the catalogs' dollar year).
+    """One row per capex line item of the solved plan (columns :data:`LINE_COLUMNS`, USD of the
+    catalogs' dollar year).
 
     ``catalogs`` supplies the splits, lives, lead times and sources (default: the shipped
     catalogs); totals come from the model's own coefficients. ``base_year``: year construction

@@ -79,11 +79,13 @@ class CapexRun:
 
 
 def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    """``tables/<name>.csv`` with every column of ``columns``; numeric columns checked (first bad line named)."""
+    """``tables/<name>.csv`` with every column of ``columns``; numeric columns checked (first bad line
+    named)."""
     path = run_dir / "tables" / f"{name}.csv"
     if not path.is_file():
         raise InputError(
-            f"{path}: file not found; run directories written before the capex export lack it: solve the scenario again"
+            f"{path}: file not found; run directories written before the capex export lack it: "
+            "solve the scenario again"
         )
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -145,7 +147,8 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
             if frame[col].isna().any():
                 line = int(frame[col].isna().to_numpy().argmax())
                 raise InputError(
-                    f"{run_dir / 'tables' / f'{table}.csv'}, column '{col}', line {line + 2}: empty; a value is required"
+                    f"{run_dir / 'tables' / f'{table}.csv'}, column '{col}', line {line + 2}: "
+                    "empty; a value is required"
                 )
             if col.endswith("_year"):
                 frame[col] = frame[col].round().astype(int)
@@ -161,7 +164,9 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
     for table, what, total, key in checks:
         if abs(total - summary[key]) > RECONCILE_REL * max(1.0, abs(summary[key])):
             raise InputError(
-                f"{run_dir / 'tables'}: sum of {table} {what} = {total:,.2f} does not match {summary_path} {key} = {summary[key]:,.2f}; the run directory is inconsistent (edited or mixed files)"
+                f"{run_dir / 'tables'}: sum of {table} {what} = {total:,.2f} does not match "
+                f"{summary_path} {key} = {summary[key]:,.2f}; "
+                "the run directory is inconsistent (edited or mixed files)"
             )
     return CapexRun(run_dir, summary, scenario, items, opex)
 
@@ -222,7 +227,8 @@ def _site_specific(source: str) -> bool:
 
 
 def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
-    """Every input value used by the line items and opex, with its source, plus the scenario's finance and price settings."""
+    """Every input value used by the line items and opex, with its source, plus the scenario's finance
+    and price settings."""
     rows: list[dict[str, Any]] = []
 
     def add(
@@ -310,7 +316,8 @@ def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
             "",
             float(items["dollar_year"].mode().iloc[0]),
             "year",
-            "finance.csv dollar_year (catalog money is in USD of this year; energy.csv dollar_year per technology)",
+            "finance.csv dollar_year (catalog money is in USD of this year; "
+            "energy.csv dollar_year per technology)",
         )
         add(
             "base year",
@@ -319,7 +326,8 @@ def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
             "",
             float(items["base_year"].iloc[0]),
             "year",
-            "year construction starts: the year in the scenario name, else the year of the solve, or planner export --base-year",
+            "year construction starts: the year in the scenario name, else the year of the solve, "
+            "or planner export --base-year",
         )
     add(
         "horizon",
@@ -328,7 +336,8 @@ def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
         "",
         float(horizon_years),
         "years",
-        "planner export --horizon-years: replacements at end of life are scheduled within base_year + horizon",
+        "planner export --horizon-years: "
+        "replacements at end of life are scheduled within base_year + horizon",
     )
     df = pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
     return df.drop_duplicates().reset_index(drop=True)
@@ -338,7 +347,7 @@ def _flatten(prefix: str, value: Any, out: list[dict[str, Any]]) -> None:
     if isinstance(value, Mapping):
         for k, v in value.items():
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
-    elif isinstance(value, bool) or isinstance(value, str):
+    elif isinstance(value, (bool, str)):
         out.append({"metric": prefix, "value": math.nan, "text": str(value)})
     elif isinstance(value, (int, float)):
         out.append({"metric": prefix, "value": float(value), "text": ""})
@@ -349,7 +358,8 @@ def _flatten(prefix: str, value: Any, out: list[dict[str, Any]]) -> None:
 
 
 def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> pd.DataFrame:
-    """Reconciliation totals of the export (``export.*``), then every field of ``summary.json`` (nested keys joined by dots)."""
+    """Reconciliation totals of the export (``export.*``), then every field of ``summary.json``
+    (nested keys joined by dots)."""
     items, opex = run.line_items, run.opex
     variable = float(opex.loc[opex["cost_type"] == "variable", "opex_usd_per_yr"].sum())
     totals = {

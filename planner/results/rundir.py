@@ -58,7 +58,8 @@ def check_new(out: Path) -> None:
     """Refuse an output directory that already exists."""
     if out.exists():
         raise InputError(
-            f"--out {out}: already exists; run directories are never overwritten (choose a new name or remove it)"
+            f"--out {out}: already exists; "
+            "run directories are never overwritten (choose a new name or remove it)"
         )
 
 

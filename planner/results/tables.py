@@ -128,7 +128,8 @@ def fleet_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
 
 
 def energy_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
-    """One row per (site, technology) with capacity > 0: MW (MWh for battery energy), generation, CF, curtailment."""
+    """One row per (site, technology) with capacity > 0: MW (MWh for battery energy), generation, CF,
+    curtailment."""
     e_blk, w = m.energy, inp.slices.weight_h
     rows = []
     for s in inp.sites:

@@ -48,7 +48,8 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
                     base,
                     base,
                     (
-                        f"duplicate stream: region '{key[0]}', model '{key[1]}' is already demand.served[{j}]{at}; "
+                        f"duplicate stream: region '{key[0]}', model '{key[1]}' "
+                        f"is already demand.served[{j}]{at}; "
                         "merge them into one stream (add their tokens_per_s)"
                     ),
                 )
@@ -68,13 +69,14 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
                 path,
                 (
                     f"{show_number(scenario.policy.hourly_cfe_share)} needs time.mode: representative_days "
-                    "(hourly matching has no meaning in one annual slice); use policy.clean_energy_share for annual matching"
+                    "(hourly matching has no meaning in one annual slice); "
+                    "use policy.clean_energy_share for annual matching"
                 ),
             )
         )
 
     site_ids_all = catalog_ids(catalogs.sites)
-    from planner.profiles import SITE_COLUMNS
+    from planner.profiles.columns import SITE_COLUMNS
 
     for site, columns in scenario.profiles.items():
         if site not in site_ids_all:
@@ -151,7 +153,8 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
                 ("policy", "max_share_per_site"),
                 ("policy", "max_share_per_site"),
                 (
-                    f"{show_number(policy.max_share_per_site)} is not allowed: at most {cap} site(s) can be open, "
+                    f"{show_number(policy.max_share_per_site)} is not allowed: "
+                    f"at most {cap} site(s) can be open, "
                     f"so no plan serves all demand; must be >= {show_number(round(1 / cap + 0.0005, 3))}"
                 ),
             )
@@ -222,7 +225,8 @@ def _reach_problems(scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame)
                     path,
                     (
                         f"no selected site is within the {budget:g} ms round-trip budget of region "
-                        f"'{stream.region}' for model '{stream.model}' (nearest: {nearest}, {rtt[nearest]:.0f} ms); "
+                        f"'{stream.region}' for model '{stream.model}' "
+                        f"(nearest: {nearest}, {rtt[nearest]:.0f} ms); "
                         f"raise demand.latency_ms.{stream.model} or widen sites:"
                     ),
                 )

@@ -121,7 +121,9 @@ def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[KeyPath, boo
     for i, part in enumerate(loc):
         if part == "[key]":
             continue
-        if isinstance(cur, dict) and part in cur or isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        if (isinstance(cur, dict) and part in cur) or (
+            isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        ):
             out.append(part)
             cur = cur[part]
         elif kind == "missing" and i == len(loc) - 1:

@@ -92,7 +92,8 @@ def select_sites(scenario: Scenario, frame: pd.DataFrame) -> tuple[list[str], Pr
                 path,
                 path,
                 (
-                    f"{show_value(value)} leaves no candidate site ({len(ids)} before this filter: {before}); "
+                    f"{show_value(value)} leaves no candidate site "
+                    f"({len(ids)} before this filter: {before}); "
                     "widen it"
                 ),
             )

@@ -273,9 +273,9 @@ def _sibling_hint(path: Path) -> str:
     match = difflib.get_close_matches(path.stem, shipped, n=1, cutoff=0.6)
     if match:
         return f"; did you mean the shipped scenario '{match[0]}'?"
-    if names:
-        return f"; scenarios there: {', '.join(names)}"
-    return f"; shipped scenarios (by name): {', '.join(shipped)}" if shipped else ""
+    listed = [f"scenarios there: {', '.join(names)}"] if names else []
+    listed += [f"shipped scenarios (by name): {', '.join(shipped)}"] if shipped else []
+    return "".join(f"; {item}" for item in listed)
 
 
 def load_chain(
@@ -315,7 +315,8 @@ def load_chain(
         raise InputError(f"{where(here)}: extends: circular extends: {' -> '.join(loop)}")
     if not parent_path.exists():
         raise InputError(
-            f"{where(here)}: extends: '{parent}' not found (looked for {parent_display}){_sibling_hint(parent_path)}"
+            f"{where(here)}: extends: '{parent}' not found "
+            f"(looked for {parent_display}){_sibling_hint(parent_path)}"
         )
     pdata, porigins = load_chain(parent_path, parent_display, chain + [(real, display)], here)
     return merge_with_origins(pdata, porigins, data, origins)

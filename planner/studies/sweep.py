@@ -6,8 +6,9 @@ overrides are invalid becomes an ``invalid`` row. Valid points go to a Dask clus
 scheduler at ``tcp://host:port``) as plain data (the resolved scenario as a dict), never as
 Pyomo objects; workers import ``planner`` from their own environment. A worker sends back a
 :class:`PointResult` (plain data) and the client writes the run directory, so workers need
-no shared file system. The Pareto frontier (:mod:`planner.pareto`) runs on the same engine. Infeasible, unsolved and crashed points become rows with their
-message; the sweep never stops for one point.
+no shared file system. The Pareto frontier (:mod:`planner.studies.pareto`) runs on the same
+engine. Infeasible, unsolved and crashed points become rows with their message; the sweep never
+stops for one point.
 
 Output directory::
 
@@ -424,7 +425,8 @@ def _open_manifest(
         manifest = json.loads(path.read_text(encoding="utf-8"))
         if manifest.get("key") != key:
             raise InputError(
-                f"--resume {out}: that directory holds a different sweep (scenario or --set values differ); use a new --out"
+                f"--resume {out}: that directory holds a different sweep "
+                "(scenario or --set values differ); use a new --out"
             )
         return manifest
     if out.exists() and any(out.iterdir()):

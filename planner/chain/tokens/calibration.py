@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.chain.tokens.fit_cache import cached, content_key
 from planner.chain.tokens.mlperf import (
     MLPERF_WORKLOADS,
     benchmark_rows,
@@ -153,17 +155,17 @@ class _ById:
         return isinstance(other, _ById) and other.obj is self.obj
 
 
-@functools.lru_cache(maxsize=4)
-def _calibrate(handle: _ById) -> Calibration:
-    rows = calibration_rows(handle.obj)
+def fit_calibration(catalogs: Any) -> Calibration:
+    """Fit the factors on the catalogs' MLPerf pairs and measure the estimate's error (no cache)."""
+    rows = calibration_rows(catalogs)
     pairs = calibration_pairs(rows)
     if pairs.empty:
         raise InputError(
             "benchmarks catalog: no MLPerf result matches a catalog GPU and model "
             "with a known workload; the roofline estimate cannot be calibrated"
         )
-    f = fit_factors(pairs, rows, handle.obj)
-    ape = _ape(estimate(pairs, handle.obj, f), pairs["tokens_per_s_per_gpu"])
+    f = fit_factors(pairs, rows, catalogs)
+    ape = _ape(estimate(pairs, catalogs, f), pairs["tokens_per_s_per_gpu"])
     per_gpu = pd.Series(ape).groupby(pairs["gpu_id"].to_numpy()).median().to_dict()
     return Calibration(
         f.eta_c,
@@ -179,8 +181,27 @@ def _calibrate(handle: _ById) -> Calibration:
     )
 
 
+def calibration_key(catalogs: Any) -> str:
+    """Content hash of what the fit depends on: GPU, model and MLPerf catalogs and the fitting code."""
+    from planner.chain import physics
+    from planner.chain.tokens import mlperf, roofline
+
+    frames = (catalogs.gpus, catalogs.models, catalogs.benchmarks)
+    return content_key(frames, (sys.modules[__name__], mlperf, roofline, physics))
+
+
+@functools.lru_cache(maxsize=4)
+def _calibrate(handle: _ById) -> Calibration:
+    """Fitted calibration of one catalogs object: from the disk cache when its content was fitted."""
+    value = cached("calibration", calibration_key(handle.obj), lambda: asdict(fit_calibration(handle.obj)))
+    return Calibration(**value)
+
+
 def calibrate(catalogs: Any) -> Calibration:
-    """Fit eta_c, eta_bw and eta_fp4 on the shipped MLPerf results (cached per catalogs object).
+    """Fit eta_c, eta_bw and eta_fp4 on the shipped MLPerf results.
+
+    Cached per catalogs object in memory and by content on disk
+    (:mod:`planner.chain.tokens.fit_cache`): a fresh process reuses the fit of identical catalogs.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """MLPerf Inference results as the throughput code reads them: benchmark workloads, names,
 versions, the usable rows of ``catalogs.benchmarks`` and the measured server/offline ratio.
 
-Shared by :mod:`planner.chain.tokens.throughput` (measured tokens/s) and :mod:`planner.chain.tokens.calibration`
-(fitting the roofline on the same rows).
+Shared by :mod:`planner.chain.tokens.throughput` (measured tokens/s) and
+:mod:`planner.chain.tokens.calibration` (fitting the roofline on the same rows).
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ Estimate (design section 5), per replica of n GPUs, SI units
     MoE: W_read = W_shared + W_experts (1 - (1 - k/E)^B), the expected share of experts touched.
     Server scenario: x the median measured server/offline ratio of the model's MLPerf benchmark
     (of all benchmarks for a model without one); a measured ratio, not a fitted factor.
-    eta_c, eta_bw, eta_fp4 are fitted on the MLPerf pairs by :func:`planner.chain.tokens.calibration.calibrate`.
+    eta_c, eta_bw, eta_fp4 are fitted on the MLPerf pairs by
+    :func:`planner.chain.tokens.calibration.calibrate`.
 
 Pure functions of catalog rows; no catalog access and no fitting here, so both
 :mod:`planner.chain.tokens.throughput` and :mod:`planner.chain.tokens.calibration` build on this module.
@@ -158,6 +159,77 @@ def _link_bytes_per_s(gpu: Any) -> float:
     return SCALEUP_GB_PER_S.get(str(getattr(gpu, "name", "")), 450.0) * 1e9
 
 
+@dataclass(frozen=True)
+class _Replica:
+    """Rates and sizes of one GPU x served model at one precision, per GPU (SI units; symbols as
+    in the module docstring)."""
+
+    gpu: Any
+    model: Any
+    i_tok: float  # I: input tokens per request
+    o_tok: float  # O: output tokens per request
+    ctx: float  # c = I + O/2: mean context attended while decoding [tokens]
+    f_lin: float  # F_lin: FLOP/token in weight GEMMs
+    f_attn: float  # F_attn at context c [FLOP/token]
+    r_p: float  # R_p: achieved FLOP/s at the weight precision
+    r_a: float  # R_a: achieved FLOP/s of attention
+    b_w: float  # b(p): bytes per weight [B]
+    w_bytes: float  # W: weight bytes [B]
+    kv: float  # KV-cache bytes per token [B]
+    hbm: float  # usable HBM [B]
+    bw: float  # achieved HBM bandwidth [B/s]
+
+    def tokens_per_s(self, n: int) -> tuple[float, float]:
+        """Generated tokens/s per GPU and concurrent sequences B of a replica of ``n`` GPUs::
+
+        B = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv));  tokens/s/GPU = B O / (O t_step + B t_pre) / n
+        """
+        model, i_tok, o_tok, b_w = self.model, self.i_tok, self.o_tok, self.b_w
+        f_lin, f_attn, r_p, r_a, kv, bw = self.f_lin, self.f_attn, self.r_p, self.r_a, self.kv, self.bw
+        link_tok = (
+            4.0
+            * row_float(model, "layers")
+            * row_float(model, "hidden_size")
+            * ACTIVATION_BYTES
+            / _link_bytes_per_s(self.gpu)
+        )
+        pre_tok = i_tok * (f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a)
+        batch = min(MAX_BATCH_PER_GPU * n, (n * self.hbm - self.w_bytes) / (self.ctx * kv))
+        link = link_tok * (n - 1) / n
+        step = (
+            max(weights_read_bytes(model, b_w, batch) / (n * bw), batch * f_lin / (n * r_p))
+            + max(batch * self.ctx * kv / (n * bw), batch * f_attn / (n * r_a))
+            + batch * link
+        )
+        t_pre = pre_tok / n + i_tok * link
+        return batch * o_tok / (o_tok * step + batch * t_pre) / n, batch
+
+
+def _replica(gpu: Any, model: Any, p: str, peak: float, workload: Workload, factors: Factors) -> _Replica:
+    """The :class:`_Replica` of ``gpu`` x ``model`` at effective precision ``p`` (peak FLOP/s ``peak``):
+    R_p = eta x peak (eta_fp4 for fp4, else eta_c), R_a = eta_c x FLOP/s at fp8 (bf16 for bf16),
+    W = N_total b(p), HBM usable = u x HBM, bandwidth = eta_bw x HBM TB/s."""
+    i_tok, o_tok = workload.input_tokens, workload.output_tokens
+    ctx = i_tok + o_tok / 2.0
+    b_w = BYTES_PER_PARAM[p]
+    return _Replica(
+        gpu=gpu,
+        model=model,
+        i_tok=i_tok,
+        o_tok=o_tok,
+        ctx=ctx,
+        f_lin=2e9 * row_float(model, "active_params_b"),
+        f_attn=attention_flop_per_token(model, ctx),
+        r_p=peak * (factors.eta_fp4 if p == "fp4" else factors.eta_c),
+        r_a=physics.gpu_flop_per_s(gpu, "bf16" if p == "bf16" else "fp8") * factors.eta_c,
+        b_w=b_w,
+        w_bytes=row_float(model, "total_params_b") * 1e9 * b_w,
+        kv=kv_bytes_per_token(model, p),
+        hbm=row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE,
+        bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
+    )
+
+
 def roofline(
     gpu: Any,
     model: Any,
@@ -179,53 +251,20 @@ def roofline(
     mlperf_workload : MLPerf benchmark whose measured server/offline ratio applies (server only).
     """
     p = physics.effective_precision(gpu, precision)
-    i_tok, o_tok = workload.input_tokens, workload.output_tokens
-    ctx = i_tok + o_tok / 2.0
-    f_lin, f_attn = 2e9 * row_float(model, "active_params_b"), attention_flop_per_token(model, ctx)
     peak = physics.gpu_flop_per_s(gpu, p)
-    r_p = peak * (factors.eta_fp4 if p == "fp4" else factors.eta_c)
-    r_a = physics.gpu_flop_per_s(gpu, "bf16" if p == "bf16" else "fp8") * factors.eta_c
-    b_w = BYTES_PER_PARAM[p]
-    w_bytes, kv = row_float(model, "total_params_b") * 1e9 * b_w, kv_bytes_per_token(model, p)
-    hbm = row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE
-    bw = row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw
+    rep = _replica(gpu, model, p, peak, workload, factors)
     domain = max(int(row_float(gpu, "scaleup_domain_gpus", 8)), 1)
-    need = w_bytes + MIN_BATCH * ctx * kv
-    sizes = [2**k for k in range(12) if 2**k <= domain and 2**k * hbm >= need]
+    need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
+    sizes = [2**k for k in range(12) if 2**k <= domain and 2**k * rep.hbm >= need]
     if not sizes:
-        return Roofline(
-            0.0,
-            0,
-            0.0,
-            f_lin + f_attn,
-            peak,
-            p,
+        reason = (
             f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
             f"{need / 1e9:,.0f} GB at {p}; one scale-up domain ({domain} GPUs) offers "
-            f"{domain * hbm / 1e9:,.0f} GB of usable HBM",
+            f"{domain * rep.hbm / 1e9:,.0f} GB of usable HBM"
         )
-    link_tok = (
-        4.0
-        * row_float(model, "layers")
-        * row_float(model, "hidden_size")
-        * ACTIVATION_BYTES
-        / _link_bytes_per_s(gpu)
-    )
-    pre_tok = i_tok * (f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a)
-
-    def per_gpu(n: int) -> tuple[float, float]:
-        batch = min(MAX_BATCH_PER_GPU * n, (n * hbm - w_bytes) / (ctx * kv))
-        link = link_tok * (n - 1) / n
-        step = (
-            max(weights_read_bytes(model, b_w, batch) / (n * bw), batch * f_lin / (n * r_p))
-            + max(batch * ctx * kv / (n * bw), batch * f_attn / (n * r_a))
-            + batch * link
-        )
-        t_pre = pre_tok / n + i_tok * link
-        return batch * o_tok / (o_tok * step + batch * t_pre) / n, batch
-
-    n = next((s for s in sizes if s * hbm >= (1.0 + KV_TO_WEIGHTS) * w_bytes), sizes[-1])
-    tps, batch = per_gpu(n)
+        return Roofline(0.0, 0, 0.0, rep.f_lin + rep.f_attn, peak, p, reason)
+    n = next((s for s in sizes if s * rep.hbm >= (1.0 + KV_TO_WEIGHTS) * rep.w_bytes), sizes[-1])
+    tps, batch = rep.tokens_per_s(n)
     if scenario == "server":
         tps *= factors.server(mlperf_workload)
-    return Roofline(tps, n, batch, f_lin + f_attn, peak, p)
+    return Roofline(tps, n, batch, rep.f_lin + rep.f_attn, peak, p)

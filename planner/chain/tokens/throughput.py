@@ -6,9 +6,10 @@ Measured
     results the value is scaled by the median server/offline ratio of the pairs that have both.
 
 Estimate
-    The roofline of :mod:`planner.chain.tokens.roofline` (equations in its docstring) with eta_c, eta_bw and
-    eta_fp4 fitted on the MLPerf pairs by :func:`calibrate` (robust least squares of the log
-    error, :mod:`planner.chain.tokens.calibration`); :func:`calibration_report` adds a leave-one-GPU-out check.
+    The roofline of :mod:`planner.chain.tokens.roofline` (equations in its docstring) with eta_c,
+    eta_bw and eta_fp4 fitted on the MLPerf pairs by :func:`calibrate` (robust least squares of
+    the log error, :mod:`planner.chain.tokens.calibration`); :func:`calibration_report` adds a
+    leave-one-GPU-out check.
 
 """
 

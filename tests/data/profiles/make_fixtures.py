@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner.catalogs.load import load_catalogs
-from planner.profiles import site_profiles, site_weather
+from planner.profiles.sites import site_profiles, site_weather
 from planner.profiles.synthetic import wet_bulb_stull
 
 HERE = Path(__file__).parent
@@ -116,7 +116,8 @@ def ninja(site: pd.Series, kind: str) -> None:
     if kind == "pv":
         body["temperature"] = p["dry_bulb_c"].round(1)
     head = (
-        f"# Renewables.ninja {'PV' if kind == 'pv' else 'Wind'} Output - Version 1.4 - dataset MERRA-2 (global), capacity 1 kW\n"
+        f"# Renewables.ninja {'PV' if kind == 'pv' else 'Wind'} Output - Version 1.4 - "
+        "dataset MERRA-2 (global), capacity 1 kW\n"
         "# License: https://creativecommons.org/licenses/by-nc/4.0/\n"
         f"# Units: time in UTC, local_time in {site['timezone']} timezone, electricity in kW"
         + (", temperature in degrees C\n" if kind == "pv" else "\n")

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli.app import app
+from tests.helpers import ROOT, SMALL_SCENARIO
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")
+SMALL = str(SMALL_SCENARIO)
 SUMMARY_KEYS = {
     "status",
     "objective",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
@@ -16,7 +15,7 @@ from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.build import build_model
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import build_inputs
-from tests.conftest import with_changes
+from tests.helpers import PROFILE_DATA, TINY, with_changes
 
 REL = 1e-6
 
@@ -68,8 +67,6 @@ def test_units_are_consistent(tiny, catalogs):
 
 @pytest.fixture(scope="module")
 def hourly_result(catalogs):
-    from tests.conftest import TINY
-
     data = with_changes(
         TINY,
         {
@@ -277,7 +274,7 @@ def test_full_hourly_cfe_with_pv_only_is_infeasible_and_explained(tiny, catalogs
 
 def test_user_profiles_replace_synthetic_ones(tiny, catalogs):
     """A scenario's NSRDB / plain profile files drive the hourly model and the annual means."""
-    root = Path(__file__).parent / "data" / "profiles"
+    root = PROFILE_DATA
     data = with_changes(
         tiny,
         {
@@ -290,7 +287,7 @@ def test_user_profiles_replace_synthetic_ones(tiny, catalogs):
         },
     )
     inp = _inputs(data, catalogs)
-    from planner.profiles import read_profile
+    from planner.profiles.readers import read_profile
 
     pv = read_profile(root / "nsrdb_abilene_tx.csv", "pv_cf")
     assert inp.site_data.at["abilene_tx", "pv_cf"] == pytest.approx(float(pv.mean()), rel=1e-9)
@@ -317,7 +314,7 @@ def test_extreme_days_are_kept(tiny, catalogs):
         {"time.mode": "representative_days", "time.days": 4, "time.extremes": ["peak_demand", "lowest_pv"]},
     )
     inp = _inputs(data, catalogs)
-    from planner.profiles import region_demand_shape
+    from planner.profiles.sites import region_demand_shape
 
     region = inp.streams[0][0]
     shape = region_demand_shape(catalogs.regions.loc[region], inp.peak_to_average).to_numpy()

@@ -1,9 +1,13 @@
-"""`planner map`: GeoJSON/GPKG layers and attributes, static PNG/SVG, the offline HTML map in a
-real headless browser, and clear exit-2 errors for broken run directories."""
+"""Siting maps: GeoJSON/GPKG layers and attributes, static PNG/SVG, the offline HTML map in a
+real headless browser, and no partial files when a writer fails.
+
+The ``map_run`` fixtures (the tiny scenario plus Quincy WA, which no stream can reach within its
+30 ms budget) are in tests/conftest.py; ``planner map`` exit codes for broken run directories are
+tested in tests/cli/test_map.py.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -11,27 +15,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyogrio
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
-from planner.cli.app import app
 from planner.errors import InputError
 from planner.maps.data import LAYERS
 from planner.maps.write import ALL_FORMATS, write_maps
-from planner.results.rundir import write_contents
-from tests.conftest import TINY, with_changes
+from tests.helpers import no_map_files, read_summary
 
-# the tiny scenario plus a far-away site (Quincy WA): with 30 ms budgets no stream can reach it
-SCENARIO = with_changes(
-    TINY,
-    {
-        "sites.include": ["abilene_tx", "loudoun_va", "new_albany_oh", "quincy_wa"],
-        "demand.latency_ms": {"llama-3.1-70b": 30, "llama-3.1-8b": 30},
-    },
-)
 CHOSEN_ATTRS = {
     "site_id",
     "name",
@@ -52,43 +44,20 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
 @pytest.fixture(scope="module")
-def solved(tmp_path_factory) -> Path:
-    """A run directory of the small scenario (no map files yet)."""
-    from planner.api import solve
-
-    out = tmp_path_factory.mktemp("maprun") / "run"
-    out.mkdir()
-    result = solve(SCENARIO)
-    write_contents(result.scenario, result.summary, result.tables, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def mapped(solved, tmp_path_factory) -> Path:
+def mapped(map_run, tmp_path_factory) -> Path:
     """A copy of the run directory with every map format written."""
     out = tmp_path_factory.mktemp("mapped") / "run"
-    shutil.copytree(solved, out)
+    shutil.copytree(map_run, out)
     written = write_maps(out)
     assert [p.name for p in written] == [f"map.{f}" for f in ALL_FORMATS]
     return out
-
-
-@pytest.fixture
-def run_copy(solved, tmp_path) -> Path:
-    out = tmp_path / "run"
-    shutil.copytree(solved, out)
-    return out
-
-
-def _summary(run: Path) -> dict:
-    return json.loads((run / "summary.json").read_text())
 
 
 def test_geojson_layers_and_attributes(mapped):
     gdf = gpd.read_file(mapped / "map.geojson")
     assert gdf.crs.to_epsg() == 4326
     assert set(gdf["layer"]) == set(LAYERS)
-    summary = _summary(mapped)
+    summary = read_summary(mapped)
     chosen = gdf[gdf["layer"] == "sites_chosen"]
     assert sorted(chosen["site_id"]) == sorted(summary["sites"])
     assert set(chosen.columns) >= CHOSEN_ATTRS
@@ -116,7 +85,7 @@ def test_gpkg_has_real_layers(mapped):
         for c in chosen.columns
         if c.startswith("gpus_") and c != "gpus_by_type"
     }
-    assert {k: v for k, v in gpus.items() if v} == _summary(mapped)["gpus"]
+    assert {k: v for k, v in gpus.items() if v} == read_summary(mapped)["gpus"]
     assert any(c.startswith("energy_mw_") for c in chosen.columns)
     flows = gpd.read_file(mapped / "map.gpkg", layer="flows")
     assert len(flows) > 0 and flows.crs.to_epsg() == 4326
@@ -140,7 +109,7 @@ def test_static_png_and_svg(mapped):
     _assert_not_blank(png, 200)
     svg = (mapped / "map.svg").read_text(encoding="utf-8")
     assert "<svg" in svg and len(svg) > 50_000
-    assert _summary(mapped)["scenario"] in svg or "tiny" in svg  # the title with the scenario name
+    assert read_summary(mapped)["scenario"] in svg or "tiny" in svg  # the title with the scenario name
 
 
 def test_html_is_self_contained(mapped):
@@ -181,13 +150,14 @@ def test_html_in_headless_browser(mapped, tmp_path):
     browser = _browser()
     if browser is None:
         pytest.skip(
-            "no headless browser: install Debian's chromium (apt-get install chromium) to run the map.html browser test"
+            "no headless browser: install Debian's chromium (apt-get install chromium) "
+            "to run the map.html browser test"
         )
     url = (mapped / "map.html").resolve().as_uri()
     dom = _headless(browser, tmp_path / "profile-dom", "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "Uncaught" not in dom.stderr, [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
-    chosen = len(_summary(mapped)["sites"])
+    chosen = len(read_summary(mapped)["sites"])
     paths = re.findall(r"<path[^>]*class=\"([^\"]*)\"", dom.stdout)
     assert sum("leaflet-interactive" in c for c in paths) >= chosen
     assert sum("planner-site-chosen" in c for c in paths) == chosen
@@ -199,96 +169,14 @@ def test_html_in_headless_browser(mapped, tmp_path):
     _assert_not_blank(shot, 50)
 
 
-def _map(run: Path, *args: str):
-    return CliRunner().invoke(app, ["map", str(run), *args])
-
-
-def _no_map_files(run: Path) -> bool:
-    return not list(run.glob("map.*")) and not list(run.glob(".map.*"))
-
-
-def _drop_column(path: Path, column: str) -> None:
-    pd.read_csv(path).drop(columns=[column]).to_csv(path, index=False)
-
-
-def _set_summary(run: Path, key: str, value) -> None:
-    summary = _summary(run)
-    summary[key] = value
-    (run / "summary.json").write_text(json.dumps(summary))
-
-
-def _bad_number(path: Path, column: str) -> None:
-    df = pd.read_csv(path, dtype=str)
-    df.loc[0, column] = "north"
-    df.to_csv(path, index=False)
-
-
-@pytest.mark.parametrize(
-    ("breakage", "expected"),
-    [
-        (lambda r: (r / "summary.json").write_text("{not json"), ["summary.json", "not valid JSON"]),
-        (lambda r: (r / "summary.json").write_text("[1, 2]"), ["summary.json", "JSON object"]),
-        (lambda r: (r / "summary.json").unlink(), ["summary.json", "not found"]),
-        (
-            lambda r: _set_summary(r, "cost_usd_per_mtok", None),
-            ["summary.json", "cost_usd_per_mtok", "must be a number"],
-        ),
-        (
-            lambda r: (r / "scenario.resolved.yaml").write_text("name: [unclosed"),
-            ["scenario.resolved.yaml", "YAML"],
-        ),
-        (lambda r: _drop_column(r / "tables" / "sites.csv", "lat"), ["sites.csv", "missing column(s) lat"]),
-        (
-            lambda r: _bad_number(r / "tables" / "sites.csv", "lon"),
-            ["sites.csv", "'lon'", "line 2", "not a number"],
-        ),
-        (lambda r: (r / "tables" / "flows.csv").unlink(), ["flows.csv", "not found"]),
-        (lambda r: (r / "tables" / "fleet.csv").write_text(""), ["fleet.csv", "cannot read CSV"]),
-    ],
-    ids=[
-        "summary-not-json",
-        "summary-not-object",
-        "summary-missing",
-        "summary-null-number",
-        "scenario-bad-yaml",
-        "sites-missing-column",
-        "sites-bad-number",
-        "flows-missing",
-        "fleet-empty",
-    ],
-)
-def test_broken_run_directory_exits_2(run_copy, breakage, expected):
-    breakage(run_copy)
-    res = _map(run_copy)
-    assert res.exit_code == 2, res.output
-    assert "Traceback" not in res.output
-    assert res.output.startswith("error:")
-    for text in expected:
-        assert text in res.output.replace("\n", ""), res.output
-    assert _no_map_files(run_copy)
-
-
-def test_unknown_format_and_missing_dir(run_copy, tmp_path):
-    res = _map(run_copy, "--format", "png,jpeg")
-    assert res.exit_code == 2 and "jpeg" in res.output and "allowed" in res.output
-    res = _map(tmp_path / "nope")
-    assert res.exit_code == 2 and "not found" in res.output
-
-
-def test_selected_formats_only(run_copy):
-    res = _map(run_copy, "--format", "geojson, png")
-    assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in run_copy.glob("map.*")) == ["map.geojson", "map.png"]
-
-
-def test_failed_writer_leaves_no_partial_files(run_copy, monkeypatch):
-    import planner.maps.html
+def test_failed_writer_leaves_no_partial_files(map_run_copy, monkeypatch):
+    import planner.maps.write
 
     def boom(data, path):
         Path(path).write_text("<html>half")
         raise InputError("simulated failure while writing the HTML map")
 
-    monkeypatch.setattr(planner.maps.html, "write_html", boom)
+    monkeypatch.setattr(planner.maps.write, "write_html", boom)
     with pytest.raises(InputError, match="simulated"):
-        write_maps(run_copy, ("geojson", "png", "html"))
-    assert _no_map_files(run_copy)
+        write_maps(map_run_copy, ("geojson", "png", "html"))
+    assert no_map_files(map_run_copy)

@@ -1,14 +1,11 @@
-"""Tokens/s per GPU: measured lookup, roofline estimate, calibration against MLPerf, pipeline, CLI."""
+"""Tokens/s per GPU: measured lookup, roofline estimate, calibration against MLPerf."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
-from typer.testing import CliRunner
 
-from planner.chain.pipeline import pipeline_report
 from planner.chain.tokens.calibration import calibrate, calibration_report
 from planner.chain.tokens.mlperf import benchmark_rows, server_offline_ratio
 from planner.chain.tokens.roofline import weights_read_bytes
@@ -91,49 +88,3 @@ def test_throughput_table(catalogs):
     assert len(df) == 4 and list(df.columns) == list(Throughput.__dataclass_fields__)
     bad = df[(df.gpu_id == "L40S") & (df.model_id == "llama-3.1-405b")].iloc[0]
     assert bad.tokens_per_s_per_gpu == 0 and bad.note
-
-
-def test_pipeline_report_is_consistent(catalogs):
-    r = pipeline_report("H100", "llama-2-70b", catalogs)
-    d = r.to_dict()
-    assert d["cooling"] == "air" and d["site"] is None and d["pue"] == pytest.approx(1.22)
-    assert d["facility_watts_per_gpu"] == pytest.approx(1275.0 * 1.22)
-    assert d["facility_joules_per_token"] == pytest.approx(1275.0 * 1.22 / d["tokens_per_s_per_gpu"])
-    assert d["gco2e_per_token"] == pytest.approx(d["facility_joules_per_token"] / 3.6e6 * 367.0)
-    assert d["landauer_joules_per_token"] == pytest.approx(2.871e-21 * d["flop_per_token"], rel=1e-3)
-    assert d["ch4_molecules_per_token"] == pytest.approx(
-        d["facility_watts_per_gpu"]
-        * 6.168
-        * 1.05505585e9
-        / 3.6e9
-        / 890.4e3
-        * 6.02214076e23
-        / d["tokens_per_s_per_gpu"]
-    )
-    assert d["pv_photons_per_token"] > 0 and len(r.stages) >= 10
-    json.dumps(d)
-    site = pipeline_report("GB200", "llama-3.1-70b", catalogs, site_id="abilene_tx").to_dict()
-    assert site["cooling"] == "dlc" and site["climate"] == "hot_dry"
-    assert site["temperature_k"] == pytest.approx(18.3 + 273.15)
-    with pytest.raises(InputError, match="liquid"):
-        pipeline_report("GB200", "llama-3.1-70b", catalogs, cooling_id="air")
-
-
-def test_cli_pipeline_json_and_errors():
-    import typer
-
-    from planner.cli.pipeline import register
-
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer in multi-command mode
-        pass
-
-    runner = CliRunner()
-    ok = runner.invoke(app, ["pipeline", "--gpu", "B200", "--model", "llama-2-70b", "--json"])
-    assert ok.exit_code == 0, ok.output
-    assert json.loads(ok.stdout)["source"] == "measured"
-    bad = runner.invoke(app, ["pipeline", "--gpu", "H1000", "--model", "llama-2-70b"])
-    assert bad.exit_code == 2 and "H100" in bad.output

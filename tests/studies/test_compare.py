@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.studies.compare import annual_vs_hourly
-from tests.conftest import with_changes
+from tests.helpers import with_changes
 
 
 def test_hourly_never_cheaper_than_annual_for_the_same_plan(tiny, catalogs):

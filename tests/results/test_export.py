@@ -1,20 +1,20 @@
-"""Capex line items, opex and the capex export: totals reconcile with summary.json, every format, errors."""
+"""Capex line items, opex and the capex export: totals reconcile with summary.json, every format.
+
+The ``small`` fixture (the small scenario solved, with its run directory) is in tests/conftest.py;
+``planner export`` and its errors are tested in tests/cli/test_export.py.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 import planner
 from planner.catalogs.load import crf, load_catalogs
-from planner.cli.app import app
 from planner.results.capex import (
     ACCELERATOR_SHARE,
     CATEGORIES,
@@ -24,10 +24,9 @@ from planner.results.capex import (
     default_base_year,
 )
 from planner.results.export import SHEETS, capex_sheets, export_capex, spend_schedule
-from planner.results.rundir import staging, write_contents
+from tests.helpers import SMALL_SCENARIO, write_run
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = ROOT / "scenarios" / "small_5_sites.yaml"
+SMALL = SMALL_SCENARIO
 HOURLY_WITH_CARBON_PRICE = {
     "time.mode": "representative_days",
     "time.days": 2,
@@ -36,23 +35,11 @@ HOURLY_WITH_CARBON_PRICE = {
 }
 
 
-def _write_run(result, out: Path) -> Path:
-    with staging(out) as tmp:
-        write_contents(result.scenario, result.summary, result.tables, tmp)
-    return out
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    result = planner.solve(SMALL)
-    return result, _write_run(result, tmp_path_factory.mktemp("export") / "small")
-
-
 @pytest.fixture(scope="module")
 def hourly(tmp_path_factory):
     """Representative days: battery lines and carbon-price opex appear."""
     result = planner.solve(SMALL, overrides=HOURLY_WITH_CARBON_PRICE)
-    return result, _write_run(result, tmp_path_factory.mktemp("export") / "hourly")
+    return result, write_run(result, tmp_path_factory.mktemp("export") / "hourly")
 
 
 def _annual(items: pd.DataFrame, opex: pd.DataFrame) -> float:
@@ -153,7 +140,7 @@ def test_line_items_use_catalog_values(small):
     assert (items["unit_cost_source"].str.len() > 0).all() and (items["wacc_source"].str.len() > 0).all()
     assert (items["dollar_year"] == int(cat.finance["dollar_year"])).all()
     # GPUs are bought when the site's slowest other item is in service
-    for s, rows in items.groupby("site_id"):
+    for _site, rows in items.groupby("site_id"):
         other = rows[rows["cost_group"] != "gpus"]
         ready = (other["start_offset_years"] + other["lead_time_years"]).max()
         assert (rows.loc[rows["cost_group"] == "gpus", "start_offset_years"] == ready).all()
@@ -259,80 +246,3 @@ def test_export_every_format(small, tmp_path):
     assert {"unit cost", "life", "wacc", "lead time", "fixed O&M", "dollar year", "horizon"} <= set(
         assumptions["parameter"]
     )
-
-
-def test_cli_export_and_errors(small, tmp_path):
-    _, run_dir = small
-    runner = CliRunner()
-    ok = runner.invoke(
-        app,
-        [
-            "export",
-            str(run_dir),
-            "--capex",
-            "json",
-            "--out",
-            str(tmp_path / "x.json"),
-            "--horizon-years",
-            "10",
-        ],
-    )
-    assert ok.exit_code == 0, ok.output
-    assert (tmp_path / "x.json").is_file()
-
-    def broken(name: str, damage) -> Path:
-        copy = tmp_path / name
-        shutil.copytree(
-            run_dir,
-            copy,
-            ignore=lambda folder, names: [
-                n for n in names if Path(folder) == run_dir and n.startswith("capex")
-            ],
-        )
-        damage(copy)
-        return copy
-
-    cases = [
-        (
-            broken("no_items", lambda d: (d / "tables" / "capex_items.csv").unlink()),
-            ["--capex", "xlsx"],
-            "capex_items.csv",
-        ),
-        (
-            broken("bad_summary", lambda d: (d / "summary.json").write_text("{not json")),
-            ["--capex", "csv"],
-            "summary.json",
-        ),
-        (broken("no_summary", lambda d: (d / "summary.json").unlink()), ["--capex", "csv"], "summary.json"),
-        (
-            broken(
-                "bad_number",
-                lambda d: (d / "tables" / "opex.csv").write_text(
-                    (d / "tables" / "opex.csv").read_text().replace(",2023,", ",20x3,", 1)
-                ),
-            ),
-            ["--capex", "json"],
-            "opex.csv",
-        ),
-        (
-            broken(
-                "edited",
-                lambda d: (d / "tables" / "capex_items.csv").write_text(
-                    "\n".join((d / "tables" / "capex_items.csv").read_text().splitlines()[:-1]) + "\n"
-                ),
-            ),
-            ["--capex", "json"],
-            "does not match",
-        ),
-        (run_dir, ["--capex", "pdf"], "allowed formats"),
-        (run_dir, ["--capex", "xlsx", "--out", str(tmp_path / "a.csv")], "extension"),
-        (run_dir, ["--capex", "csv", "--horizon-years", "0"], "--horizon-years"),
-        (run_dir, [], "--capex"),
-        (tmp_path / "nowhere", ["--capex", "xlsx"], "not found"),
-    ]
-    for path, args, needle in cases:
-        res = runner.invoke(app, ["export", str(path), *args])
-        assert res.exit_code == 2, (args, res.output)
-        assert needle in res.output, (needle, res.output)
-        assert "Traceback" not in res.output
-    assert not (tmp_path / "no_items" / "capex.xlsx").exists()

@@ -11,19 +11,15 @@ import pytest
 
 from planner.chain import constants as C
 from planner.errors import InputError
-from planner.profiles import (
-    SITE_COLUMNS,
-    hourly_index,
-    read_profile,
-    region_demand_shape,
-    representative_days,
-    site_profiles,
-    solar,
-)
-from planner.profiles.readers import detect_layout
-from planner.profiles.representative import _fix_means
+from planner.profiles import solar
+from planner.profiles.columns import SITE_COLUMNS
+from planner.profiles.readers import detect_layout, read_profile
+from planner.profiles.representative import _fix_means, representative_days
+from planner.profiles.sites import region_demand_shape, site_profiles
+from planner.profiles.synthetic import hourly_index
+from tests.helpers import PROFILE_DATA
 
-DATA = Path(__file__).parent / "data" / "profiles"
+DATA = PROFILE_DATA
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from planner.catalogs.load import (
+from planner.catalogs.load import Catalogs, crf, load_catalogs
+from planner.catalogs.schemas import (
     CLIMATE_CLASSES,
     CONFIDENCES,
     ENERGY_KINDS,
     PRECISIONS,
     WATER_STRESS_LEVELS,
-    Catalogs,
-    crf,
-    load_catalogs,
 )
 from planner.errors import CatalogError, InputError
 from planner.paths import DATA_DIR, MODELS_DIR

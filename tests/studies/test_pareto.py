@@ -1,6 +1,7 @@
-"""`planner pareto`: the epsilon-constraint frontier is monotone, its ends are the
+"""Pareto frontier: the epsilon-constraint frontier is monotone, its ends are the
 single-objective optima, model reuse gives the same points as rebuilding, and the output
-directory holds the table, the plot and a reproducible run directory per point."""
+directory holds the table, the plot and a reproducible run directory per point
+(``planner pareto`` itself: tests/cli/test_pareto.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 import planner
-from planner.cli.app import app
 from planner.errors import InfeasibleError, InputError
+from tests.helpers import SMALL_SCENARIO
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")
+SMALL = str(SMALL_SCENARIO)
 EXACT = {"solver.threads": 1, "solver.mip_gap": 0.0}
 """Exact MIP optima, so the frontier and its ends are comparable without gap tolerances."""
 POINTS = 5
@@ -78,20 +77,6 @@ def test_output_directory(frontier):
     assert resolved["policy"]["carbon_cap_t_per_yr"] == pytest.approx(mid["carbon_cap_t_per_yr"])
     again = planner.solve(resolved)
     assert again.summary["annualized_cost_usd"] == pytest.approx(mid["annualized_cost_usd"], rel=1e-7)
-
-
-def test_cli_pareto(tmp_path):
-    out = tmp_path / "cli"
-    res = CliRunner().invoke(
-        app,
-        ["pareto", SMALL, "--points", "3", "--out", str(out), "--mip-gap", "0", "--threads", "1"],
-        env={"COLUMNS": "200"},
-    )
-    assert res.exit_code == 0, res.output
-    assert "frontier" in res.output and "min_carbon" in res.output and "Traceback" not in res.output
-    assert (out / "pareto.csv").is_file() and len(list((out / "points").iterdir())) == 3
-    again = CliRunner().invoke(app, ["pareto", SMALL, "--points", "3", "--out", str(out)])
-    assert again.exit_code == 2 and "already exists" in again.output
 
 
 def test_too_few_points():

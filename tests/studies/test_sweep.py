@@ -1,17 +1,15 @@
-"""`planner sweep`: grid parsing, a 12-point sweep on a LocalCluster and on a loopback
+"""Sweeps: grid parsing, a 12-point sweep on a LocalCluster and on a loopback
 `dask scheduler` + two `dask worker` processes (identical tables), infeasible and invalid
-points as rows, `--resume` re-solving nothing that finished, and the Pareto points on Dask."""
+points as rows, `--resume` re-solving nothing that finished, and the Pareto points on Dask.
+
+The ``scheduler`` fixture is in tests/conftest.py; ``planner sweep`` on a scheduler is tested in
+tests/cli/test_sweep.py.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,10 +19,9 @@ import planner
 from planner.cli.app import app
 from planner.errors import InputError
 from planner.studies.sweep import grid, parse_sets, slug, split_values
+from tests.helpers import SMALL_SCENARIO
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = str(ROOT / "scenarios" / "small_5_sites.yaml")
-DASK = str(Path(sys.executable).with_name("dask"))
+SMALL = str(SMALL_SCENARIO)
 GRID = {"prices.gas_price_scale": [0.5, 1, 2], "carbon_price_usd_per_t": [0, 100], "demand.scale": [0.5, 1]}
 VOLATILE = ["wall_s", "solve_s", "run_dir"]
 """Columns that differ between identical runs (timings, paths)."""
@@ -79,79 +76,6 @@ def test_large_sweep_needs_yes(tmp_path):
 def test_unknown_path_fails_before_running(tmp_path):
     with pytest.raises(InputError, match="no point of the sweep is valid"):
         planner.sweep(SMALL, {"demand.scael": [1, 2]}, out=tmp_path / "x")
-
-
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
-    """A `dask scheduler` and two `dask worker` processes on loopback, random ports; killed after."""
-    tmp = tmp_path_factory.mktemp("dask")
-    info = tmp / "scheduler.json"
-    common = {
-        "cwd": tmp,
-        "stdout": subprocess.DEVNULL,
-        "stderr": subprocess.DEVNULL,
-        "start_new_session": True,
-    }
-    procs = [
-        subprocess.Popen(
-            [
-                DASK,
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--no-dashboard",
-                "--scheduler-file",
-                str(info),
-            ],
-            **common,
-        )
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while not info.is_file() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert info.is_file(), "dask scheduler did not start within 60 s"
-        time.sleep(0.3)  # the file is written whole; give the scheduler a moment to listen
-        for name in ("w1", "w2"):
-            procs.append(
-                subprocess.Popen(
-                    [
-                        DASK,
-                        "worker",
-                        "--scheduler-file",
-                        str(info),
-                        "--host",
-                        "127.0.0.1",
-                        "--nthreads",
-                        "1",
-                        "--no-nanny",
-                        "--no-dashboard",
-                        "--name",
-                        name,
-                        "--death-timeout",
-                        "60",
-                    ],
-                    **common,
-                )
-            )
-        address = json.loads(info.read_text())["address"]
-        from dask.distributed import Client
-
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=90)
-        yield address
-    finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -230,16 +154,6 @@ def test_resume_solves_only_what_is_missing(local_sweep, scheduler, tmp_path):
     assert solves == {**dict.fromkeys(range(12), 1), 5: 2}
     with pytest.raises(InputError, match="different sweep"):
         planner.sweep(SMALL, {**GRID, "demand.scale": [1]}, out=out, scheduler=scheduler, resume=True)
-
-
-def test_cli_sweep_on_scheduler(scheduler, tmp_path):
-    out = tmp_path / "cli"
-    res = CliRunner().invoke(
-        app, ["sweep", SMALL, "--set", "demand.scale=1,-1", "--scheduler", scheduler, "--out", str(out)]
-    )
-    assert res.exit_code == 0, res.output
-    assert "2 points" in res.output and "invalid" in res.output and "Traceback" not in res.output
-    assert (out / "sweep.csv").is_file() and (out / "sweep.parquet").is_file()
 
 
 def test_pareto_on_dask_equals_in_process(scheduler, tmp_path):

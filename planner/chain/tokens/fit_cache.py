@@ -1,0 +1,79 @@
+"""A disk cache for fitted calibrations, keyed by the content they depend on.
+
+Fitting the roofline factors takes seconds; the result depends only on the GPU, model and
+MLPerf catalogs and on the code of the fit. The key is the SHA-256 of those catalogs (as CSV
+text) and of the source of the fitting modules, so any change to either gives a new entry and
+a fresh fit. Entries are JSON files in the cache folder:
+
+* ``$PLANNER_CACHE_DIR`` when set (an empty value turns the cache off);
+* else ``$XDG_CACHE_HOME/planner``, else ``~/.cache/planner``.
+
+A cache that cannot be read or written is skipped silently: the fit is then done in memory.
+Writes go to a temporary file renamed into place, so concurrent processes never see half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+CACHE_ENV = "PLANNER_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when ``$PLANNER_CACHE_DIR`` is set empty (cache off)."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured).expanduser() if configured.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "planner"
+
+
+def content_key(frames: Iterable[pd.DataFrame], modules: Iterable[Any]) -> str:
+    """SHA-256 hex digest of the frames' CSV text and the modules' source files."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(frame.to_csv().encode("utf-8"))
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _write(path: Path, value: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(value, handle)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+def cached(kind: str, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()``'s JSON-able result, read from ``<cache>/<kind>-<key>.json`` when present."""
+    folder = cache_dir()
+    if folder is None:
+        return compute()
+    path = folder / f"{kind}-{key[:32]}.json"
+    hit = _read(path)
+    if hit is not None and hit.get("key") == key:
+        return hit["value"]
+    value = compute()
+    _write(path, {"key": key, "value": value})
+    return value
