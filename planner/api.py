@@ -73,8 +73,13 @@ def solve(
     progress: Progress | None = None,
     stage: Stage | None = None,
     catalogs: Catalogs | None = None,
+    on_scenario: Callable[[Scenario], None] | None = None,
 ) -> SolveResult:
     """Build and solve a scenario; return the plan with its tables.
+
+    Hooks for progress displays: ``on_scenario`` gets the resolved scenario (time limit,
+    objective) before the build, ``stage`` a short text at each stage, ``progress`` a
+    :class:`~planner.model.highs.SolverEvent` (incumbent, bound, gap) as the solver goes.
 
     Raises
     ------
@@ -92,6 +97,8 @@ def solve(
     if mip_gap is not None:
         extra["solver.mip_gap"] = mip_gap
     scn = resolve_scenario(scenario, catalogs, extra)
+    if on_scenario is not None:
+        on_scenario(scn)
     say("building model")
     inp = build_inputs(scn, catalogs)
     if unreachable_streams(inp):
@@ -160,6 +167,7 @@ def summarize(
         "objective_units": "MUSD/yr" if scn.objective == "cost" else "tCO2e/yr",
         "best_bound": outcome.best_bound,
         "mip_gap": outcome.mip_gap,
+        "polished": bool(outcome.stats.get("polished")),
         **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,

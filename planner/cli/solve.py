@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from planner.cli.console import console, err_console, fail
+from planner.cli.progress import SolveReporter
 from planner.errors import InputError, PlannerError
 
 
@@ -56,24 +56,8 @@ def solve(
         if out is not None:
             check_new(out)
         path = scenario or DEFAULT_SCENARIO
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=verbose,
-        ) as progress:
-            task = progress.add_task(f"loading {path}", total=None)
-
-            def on_incumbent(obj: float, bound: float, gap: float) -> None:
-                progress.update(
-                    task, description=f"solving: incumbent {obj:,.4g}, bound {bound:,.4g}, gap {gap:.2%}"
-                )
-
-            def on_stage(text: str) -> None:
-                progress.update(task, description=text)
-
+        with SolveReporter(err_console, enabled=not verbose) as report:
+            report.stage(f"loading {path}")
             from planner.catalogs.load import load_catalogs
 
             catalogs = load_catalogs()
@@ -90,20 +74,21 @@ def solve(
                     mip_gap=mip_gap,
                     overrides=overrides,
                     log_path=tmp / "solver.log",
-                    progress=on_incumbent,
-                    stage=on_stage,
+                    progress=report.solver,
+                    stage=report.stage,
                     catalogs=catalogs,
+                    on_scenario=lambda scn: report.limits(scn.solver.time_limit_s, scn.objective),
                 )
-                progress.update(task, description="writing run directory")
+                report.stage("writing run directory")
                 write_contents(result.scenario, result.summary, result.tables, tmp)
                 from planner.results.export import export_capex
 
-                progress.update(task, description="writing capex.xlsx")
+                report.stage("writing capex.xlsx")
                 export_capex(tmp, "xlsx")
                 if not no_map:
                     from planner.maps.write import SOLVE_FORMATS, write_maps
 
-                    progress.update(task, description="writing maps")
+                    report.stage("writing maps")
                     write_maps(tmp, SOLVE_FORMATS)
     except PlannerError as exc:
         raise fail(exc) from None

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -19,12 +20,42 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from planner.model.polish import polish
 from planner.model.threads import use_threads
 from planner.model.warmstart import Screening, WarmStart, relax_and_round
 from planner.scenario.schema import SolverOptions
 
-Progress = Callable[[float, float, float], None]
-"""Called on each improving MIP solution with (objective, best bound, gap)."""
+
+@dataclass(frozen=True)
+class SolverEvent:
+    """Where the solver stands: incumbent and bound in the objective's units (MUSD/yr or
+    tCO2e/yr), relative gap (objective - bound) / |objective| [-], and branch-and-bound nodes.
+    None where not known yet (no incumbent, or no finite bound)."""
+
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    nodes: int = 0
+
+
+Progress = Callable[[SolverEvent], None]
+"""Called with a :class:`SolverEvent` on each improving solution and on each MIP log line."""
+
+
+def _known(value: float) -> float | None:
+    """A finite solver figure, else None (HiGHS reports +-inf before it knows)."""
+    return float(value) if value is not None and np.isfinite(value) and abs(value) < 1e30 else None
+
+
+def solver_event(objective: float, bound: float, nodes: int = 0) -> SolverEvent:
+    """A :class:`SolverEvent` from raw HiGHS figures, infinities as None and the gap derived."""
+    obj, low = _known(objective), _known(bound)
+    gap = (obj - low) / max(abs(obj), 1e-12) if obj is not None and low is not None else None
+    return SolverEvent(obj, low, gap, int(nodes))
+
+
+POLISH_SHARE = 0.1
+"""Share of the time limit given to polishing a time- or node-limited incumbent (at least 5 s)."""
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
@@ -158,11 +189,46 @@ def solve(
     remaining = options.time_limit_s - (time.perf_counter() - t1)
     if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
         return _warm_start_outcome(model, columns, start, options, (log_path, ws_log), handoff, t1, sizes)
+    if start is not None and progress is not None:
+        progress(solver_event(start.objective, start.bound))
     _configure(h, options, remaining, log_path, progress, start)
     h.run()
     solve_s = time.perf_counter() - t1
     _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
-    return _mip_outcome(h, model, columns, start, sizes, handoff, solve_s)
+    outcome = _mip_outcome(h, model, columns, start, sizes, handoff, solve_s)
+    if warm_start and sizes["n_integer"] and outcome.has_solution and outcome.status != "optimal":
+        _polish(lp, columns, model, outcome, options, warm_start[0], h.getSolution().col_value)
+        outcome.solve_s = time.perf_counter() - t1
+    return outcome
+
+
+def _polish(
+    lp: highspy.HighsLp,
+    columns: list,
+    model: pyo.ConcreteModel,
+    outcome: SolveOutcome,
+    options: SolverOptions,
+    min_sites: int,
+    incumbent: list[float],
+) -> None:
+    """Replace a time- or node-limited incumbent by its polished plan (:mod:`planner.model.polish`)
+    when that is no worse; the gap is recomputed against the same bound."""
+    budget = max(POLISH_SHARE * options.time_limit_s, 5.0)
+    polished = polish(
+        lp,
+        columns,
+        np.asarray(incumbent, dtype=float),
+        float(outcome.objective_value),
+        options.model_copy(update={"time_limit_s": budget}),
+        min_sites,
+    )
+    outcome.stats["polished"] = float(polished is not None)
+    if polished is None:
+        return
+    _load(model, columns, polished.x)
+    outcome.objective_value = polished.objective
+    if outcome.best_bound is not None:
+        outcome.mip_gap = (polished.objective - outcome.best_bound) / max(abs(polished.objective), 1e-12)
 
 
 def _warm_start_outcome(
@@ -212,11 +278,13 @@ def _configure(
     h.setOptionValue("output_flag", bool(log_path is not None or options.verbose))
     h.setOptionValue("log_to_console", bool(options.verbose))
     if progress is not None:
-        h.cbMipImprovingSolution.subscribe(
-            lambda e: progress(
-                e.data_out.objective_function_value, e.data_out.mip_dual_bound, e.data_out.mip_gap
-            )
-        )
+
+        def report(e: Any) -> None:  # a highspy callback event
+            out = e.data_out
+            progress(solver_event(out.objective_function_value, out.mip_dual_bound, out.mip_node_count))
+
+        h.cbMipImprovingSolution.subscribe(report)
+        h.cbMipLogging.subscribe(report)
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = start.x

@@ -61,13 +61,13 @@ class WarmStart:
         return (self.objective - self.bound) / max(abs(self.objective), 1e-12)
 
 
-class _Relaxation:
+class Relaxation:
     """One HiGHS instance holding the LP relaxation; column bounds change between solves."""
 
     def __init__(self, lp: highspy.HighsLp, options: SolverOptions, log_path: Path | None) -> None:
         self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", log_path is not None)
-        self.h.setOptionValue("log_to_console", False)
+        self.h.setOptionValue("output_flag", log_path is not None or bool(options.verbose))
+        self.h.setOptionValue("log_to_console", bool(options.verbose))  # --verbose streams every solve
         if log_path is not None:
             self.h.setOptionValue("log_file", str(log_path))
         use_threads(self.h, options.threads)
@@ -106,7 +106,7 @@ class Screening:
 
 
 @dataclass(frozen=True)
-class _Columns:
+class SiteColumns:
     """Positions of the columns relax-and-round changes, by Pyomo variable."""
 
     names: list[str]  # parent component name of every column
@@ -116,7 +116,7 @@ class _Columns:
     integer: list[int]  # fleet.blocks and energy.modules
 
 
-def _index_columns(columns: list) -> _Columns:
+def index_columns(columns: list) -> SiteColumns:
     """Find the site, cooling, IT capacity and integer count columns among ``columns``."""
     names = [c.parent_component().name for c in columns]
     idx_open = {columns[i].index(): i for i, n in enumerate(names) if n == "site.open"}
@@ -129,7 +129,7 @@ def _index_columns(columns: list) -> _Columns:
         elif n == "site.it_cap":
             idx_cap.setdefault(columns[i].index()[0], []).append(i)
     idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
-    return _Columns(names, idx_open, idx_y, idx_cap, idx_int)
+    return SiteColumns(names, idx_open, idx_y, idx_cap, idx_int)
 
 
 def relax_and_round(
@@ -148,8 +148,8 @@ def relax_and_round(
     """
     lower = np.asarray(lp.col_lower_, dtype=float).copy()
     upper = np.asarray(lp.col_upper_, dtype=float).copy()
-    cols = _index_columns(columns)
-    relaxation = _Relaxation(lp, options, log_path)
+    cols = index_columns(columns)
+    relaxation = Relaxation(lp, options, log_path)
     if screening is None:
         relaxed = _sites_from_relaxation(relaxation, lower, upper, cols, min_sites, max_sites)
         if relaxed is None:
@@ -163,7 +163,7 @@ def relax_and_round(
     if closed is None:
         return None
     opened, x = closed
-    _fix_sites(lower, upper, cols, cooling, opened)
+    fix_sites(lower, upper, cols, cooling, opened)
     for i in cols.integer:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
     x = relaxation.solve(lower, upper)
@@ -177,10 +177,10 @@ def relax_and_round(
 
 
 def _sites_from_relaxation(
-    relaxation: _Relaxation,
+    relaxation: Relaxation,
     lower: np.ndarray,
     upper: np.ndarray,
-    cols: _Columns,
+    cols: SiteColumns,
     min_sites: int,
     max_sites: int | None,
 ) -> tuple[dict[str, str], list[str], float] | None:
@@ -204,8 +204,8 @@ def _sites_from_relaxation(
     return cooling, opened, relaxation.bound
 
 
-def _fix_sites(
-    lower: np.ndarray, upper: np.ndarray, cols: _Columns, cooling: dict[str, str], sites: list[str]
+def fix_sites(
+    lower: np.ndarray, upper: np.ndarray, cols: SiteColumns, cooling: dict[str, str], sites: list[str]
 ) -> None:
     """Fix the site binaries: open[s] = 1 for ``sites`` (else 0), y[s,c] = 1 only for c = cooling[s]."""
     for s, i in cols.open.items():
@@ -215,10 +215,10 @@ def _fix_sites(
 
 
 def _close_sites(
-    relaxation: _Relaxation,
+    relaxation: Relaxation,
     lower: np.ndarray,
     upper: np.ndarray,
-    cols: _Columns,
+    cols: SiteColumns,
     cooling: dict[str, str],
     opened: list[str],
     min_sites: int,
@@ -226,7 +226,7 @@ def _close_sites(
     """Steps 2 and 3: solve the LP with ``opened`` fixed, then try closing each open site, least
     IT capacity first (keep a closure when the objective falls; at least ``min_sites`` stay).
     Returns (open sites, LP solution) or None if the first LP is infeasible."""
-    _fix_sites(lower, upper, cols, cooling, opened)
+    fix_sites(lower, upper, cols, cooling, opened)
     x = relaxation.solve(lower, upper)
     if x is None:
         return None
@@ -235,14 +235,14 @@ def _close_sites(
         if len(opened) <= min_sites:
             break
         trial = [o for o in opened if o != s]
-        _fix_sites(lower, upper, cols, cooling, trial)
+        fix_sites(lower, upper, cols, cooling, trial)
         x_trial = relaxation.solve(lower, upper)
         if x_trial is not None and relaxation.objective < best:
             opened, best, x = trial, relaxation.objective, x_trial
     return opened, x
 
 
-def _relaxation_bound(relaxation: _Relaxation, lp: highspy.HighsLp, bound: float) -> float:
+def _relaxation_bound(relaxation: Relaxation, lp: highspy.HighsLp, bound: float) -> float:
     """The LP relaxation's objective with the original column bounds (a valid lower bound on the
     MIP optimum), or ``bound`` if it finds no solution (time limit)."""
     relaxation.h.clearSolver()
