@@ -23,7 +23,8 @@ import math
 import highspy
 import numpy as np
 
-from planner.model.warmstart import Relaxation, SiteColumns, WarmStart, fix_sites, index_columns
+from planner.model.relaxation import Relaxation
+from planner.model.warmstart import SiteColumns, WarmStart, fix_sites, index_columns
 from planner.scenario.schema import SolverOptions
 
 

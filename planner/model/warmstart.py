@@ -28,17 +28,16 @@ breaks a campus limit) no start is given and HiGHS proceeds alone.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import highspy
 import numpy as np
 
-from planner.model.threads import use_threads
+from planner.model.lagrangian import certify, site_blocks
+from planner.model.relaxation import Relaxation
 from planner.scenario.schema import SolverOptions
 
-_FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
 SMALL_MODEL_COLUMNS = 20_000
 """Up to this many columns (annual-mode models), step 1 keeps the site and cooling binaries
 integer: a small MIP whose dual bound is stronger than the LP's and whose sites are better."""
@@ -59,42 +58,6 @@ class WarmStart:
         if not math.isfinite(self.bound):
             return math.inf
         return (self.objective - self.bound) / max(abs(self.objective), 1e-12)
-
-
-class Relaxation:
-    """One HiGHS instance holding the LP relaxation; column bounds change between solves."""
-
-    def __init__(self, lp: highspy.HighsLp, options: SolverOptions, log_path: Path | None) -> None:
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", log_path is not None or bool(options.verbose))
-        self.h.setOptionValue("log_to_console", bool(options.verbose))  # --verbose streams every solve
-        if log_path is not None:
-            self.h.setOptionValue("log_file", str(log_path))
-        use_threads(self.h, options.threads)
-        self.deadline = time.perf_counter() + float(options.time_limit_s)
-        self.h.passModel(lp)
-        self.n = lp.num_col_
-        self.idx = np.arange(self.n, dtype=np.int32)
-        self.h.setOptionValue("mip_rel_gap", float(options.mip_gap) / 2)
-        self.objective = self.bound = math.inf
-
-    def solve(
-        self, lower: np.ndarray, upper: np.ndarray, binaries: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        """Solve with the given column bounds; with ``binaries`` (a mask) those columns stay
-        integer (a binaries-only MIP). None unless a plan was found; ``bound`` is then set."""
-        kind = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
-        mask = binaries if binaries is not None else np.zeros(self.n, dtype=bool)
-        self.h.changeColsIntegrality(self.n, self.idx, np.array([kind[0] if b else kind[1] for b in mask]))
-        self.h.changeColsBounds(self.n, self.idx, lower, upper)
-        self.h.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 1e-3))
-        self.h.run()
-        info = self.h.getInfo()
-        if self.h.getModelStatus() not in _FEASIBLE or info.primal_solution_status != 2:
-            return None
-        self.objective = float(info.objective_function_value)
-        self.bound = float(info.mip_dual_bound) if mask.any() else self.objective
-        return np.asarray(self.h.getSolution().col_value, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -170,9 +133,11 @@ def relax_and_round(
     if x is None:
         return None
     objective = relaxation.objective
-    if screening is not None:
-        # the bound: the LP relaxation of this model (the annual one is no bound for it)
-        bound = _relaxation_bound(relaxation, lp, bound)
+    if screening is not None:  # the annual bound is no bound for the hourly model: prove one
+        blocks = site_blocks(lp, columns, set(cols.open))
+        bound = certify(relaxation, lp, blocks, set(opened), objective, options.mip_gap, options.threads)
+        if (objective - bound) / max(abs(objective), 1e-12) > options.mip_gap:
+            bound = max(bound, _relaxation_bound(relaxation, lp, bound))  # the full LP relaxation
     return WarmStart(x, objective, bound)
 
 

@@ -1,0 +1,55 @@
+"""One HiGHS instance holding a model's LP relaxation, re-solved under changing column bounds.
+
+Used by the warm start (relax and round), the polish of a stopped incumbent and the Lagrangian
+bound: each changes column bounds (fixing sites, rounding counts) and re-solves from the last basis.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from planner.model.threads import use_threads
+from planner.scenario.schema import SolverOptions
+
+_FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
+
+
+class Relaxation:
+    """One HiGHS instance holding the LP relaxation; column bounds change between solves."""
+
+    def __init__(self, lp: highspy.HighsLp, options: SolverOptions, log_path: Path | None) -> None:
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", log_path is not None or bool(options.verbose))
+        self.h.setOptionValue("log_to_console", bool(options.verbose))  # --verbose streams every solve
+        if log_path is not None:
+            self.h.setOptionValue("log_file", str(log_path))
+        use_threads(self.h, options.threads)
+        self.deadline = time.perf_counter() + float(options.time_limit_s)
+        self.h.passModel(lp)
+        self.n = lp.num_col_
+        self.idx = np.arange(self.n, dtype=np.int32)
+        self.h.setOptionValue("mip_rel_gap", float(options.mip_gap) / 2)
+        self.objective = self.bound = math.inf
+
+    def solve(
+        self, lower: np.ndarray, upper: np.ndarray, binaries: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """Solve with the given column bounds; with ``binaries`` (a mask) those columns stay
+        integer (a binaries-only MIP). None unless a plan was found; ``bound`` is then set."""
+        kind = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        mask = binaries if binaries is not None else np.zeros(self.n, dtype=bool)
+        self.h.changeColsIntegrality(self.n, self.idx, np.array([kind[0] if b else kind[1] for b in mask]))
+        self.h.changeColsBounds(self.n, self.idx, lower, upper)
+        self.h.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 1e-3))
+        self.h.run()
+        info = self.h.getInfo()
+        if self.h.getModelStatus() not in _FEASIBLE or info.primal_solution_status != 2:
+            return None
+        self.objective = float(info.objective_function_value)
+        self.bound = float(info.mip_dual_bound) if mask.any() else self.objective
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
