@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.catalogs.load import cooling_can_host
+from planner.catalogs.load import cooling_can_host, cooling_supported
 from planner.chain import constants as C
 from planner.chain import physics
 from planner.chain.tokens.throughput import Throughput, check_id, throughput
@@ -132,8 +132,11 @@ def _host_cooling(catalogs: Any, gpu_id: str, gpu: Any, cooling_id: str | None) 
     cooling_id = cooling_id or hosts[0]
     check_id("cooling", cooling_id, list(catalogs.cooling.index))
     if cooling_id not in hosts:
+        supported = cooling_supported(catalogs, gpu_id)
         why = (
-            "requires liquid cooling"
+            f"is supported by its vendors only under {', '.join(supported)}"
+            if cooling_id not in supported
+            else "requires liquid cooling"
             if gpu["liquid_required"] and not catalogs.cooling.at[cooling_id, "liquid"]
             else f"racks draw {gpu['rack_kw']:g} kW, above the "
             f"{catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"

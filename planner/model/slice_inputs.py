@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.catalogs.load import Catalogs
+from planner.catalogs.load import Catalogs, pue_floor
 from planner.chain.cooling import hourly_pue, hourly_wue
 from planner.model.timeslices import TimeSlices
 from planner.scenario.schema import Scenario
@@ -33,8 +33,10 @@ def _resource_ok(tech: str, kind: str, geothermal_resource: str) -> float:
 def cooling_inputs(
     catalogs: Catalogs, sites: pd.DataFrame, coolings: list[str], slices: TimeSlices
 ) -> dict[str, Any]:
-    """PUE per site and cooling (annual mean and per slice) and WUE per slice [ML/MWh IT]."""
+    """PUE per site and cooling (annual mean and per slice, never below :func:`pue_floor`) and WUE
+    per slice [ML/MWh IT]."""
     cc, cool = catalogs.cooling_climate, catalogs.cooling
+    floor = pue_floor(catalogs.facility)
     pue = {
         (sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"])
         for sid in sites.index
@@ -52,6 +54,7 @@ def cooling_inputs(
                 slices.dry_bulb_c[i],
                 slices.wet_bulb_c[i],
                 slices.weight_h,
+                pue_floor=floor,
             )
             # L/kWh -> ML/MWh
             w = hourly_wue(float(row["wue_l_per_kwh"]), slices.wet_bulb_c[i], slices.weight_h) * 1e3 / 1e6
