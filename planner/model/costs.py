@@ -30,15 +30,22 @@ def _wacc(scenario: Scenario, catalogs: Catalogs, tech: str | None = None) -> fl
 def gpu_cost_inputs(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> dict[str, Any]:
     """Per GPU: block size, node and idle power [MW], capex [MUSD], annualised cost and embodied carbon.
 
-    annual = price x CRF(wacc, life); embodied [t/yr] = kgCO2e per GPU / 1e3 / life.
+    node = all-in node W + scale-out network W; idle = idle node W + network W (switches and optics
+    draw about the same power idle or busy); annual = price x CRF(wacc, life);
+    embodied [t/yr] = kgCO2e per GPU / 1e3 / life.
     """
     gpu, wacc = catalogs.gpus.loc[gpus], _wacc(scenario, catalogs)
     capex = {g: float(gpu.at[g, "price_usd_per_gpu"]) * scenario.prices.gpu_price_scale / 1e6 for g in gpus}
     lives = {g: float(scenario.finance.gpu_life_years or gpu.at[g, "life_years"]) for g in gpus}
     return {
         "gpu_block": {g: int(gpu.at[g, "block_gpus"]) for g in gpus},
-        "gpu_node_mw": {g: float(gpu.at[g, "node_w_per_gpu"]) / 1e6 for g in gpus},
-        "gpu_idle_mw": {g: float(gpu.at[g, "idle_w_per_gpu"]) / 1e6 for g in gpus},
+        "gpu_node_mw": {
+            g: float(gpu.at[g, "node_w_per_gpu"] + gpu.at[g, "network_w_per_gpu"]) / 1e6 for g in gpus
+        },
+        "gpu_idle_mw": {
+            g: float(gpu.at[g, "idle_w_per_gpu"] + gpu.at[g, "network_w_per_gpu"]) / 1e6 for g in gpus
+        },
+        "spare_share": scenario.fleet.spare_share,
         "gpu_annual_musd": {g: capex[g] * crf(wacc, lives[g]) for g in gpus},
         "gpu_capex_musd": capex,
         "gpu_embodied_t_per_yr": {

@@ -61,6 +61,7 @@ class ModelInputs:
     gpu_block: dict[str, int]
     gpu_node_mw: dict[str, float]
     gpu_idle_mw: dict[str, float]
+    spare_share: float  # spare GPUs per allocated GPU [-]
     gpu_annual_musd: dict[str, float]
     gpu_capex_musd: dict[str, float]
     gpu_embodied_t_per_yr: dict[str, float]

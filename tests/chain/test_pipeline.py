@@ -16,8 +16,11 @@ def test_pipeline_report_is_consistent(catalogs):
     d = r.to_dict()
     # PUE: 1.04 floor (electrical losses + support loads) + 0.22 air cooling overhead (temperate)
     assert d["cooling"] == "air" and d["site"] is None and d["pue"] == pytest.approx(1.26)
-    assert d["facility_watts_per_gpu"] == pytest.approx(1275.0 * 1.26)
-    assert d["facility_joules_per_token"] == pytest.approx(1275.0 * 1.26 / d["tokens_per_s_per_gpu"])
+    # IT W = node 1275 (GPU 700 + host 575) + scale-out network 45
+    assert (d["gpu_watts_per_gpu"], d["host_watts_per_gpu"], d["network_watts_per_gpu"]) == (700, 575, 45)
+    assert d["it_watts_per_gpu"] == pytest.approx(1320.0)
+    assert d["facility_watts_per_gpu"] == pytest.approx(1320.0 * 1.26)
+    assert d["facility_joules_per_token"] == pytest.approx(1320.0 * 1.26 / d["tokens_per_s_per_gpu"])
     assert d["gco2e_per_token"] == pytest.approx(d["facility_joules_per_token"] / 3.6e6 * 367.0)
     assert d["landauer_joules_per_token"] == pytest.approx(2.871e-21 * d["flop_per_token"], rel=1e-3)
     assert d["ch4_molecules_per_token"] == pytest.approx(
