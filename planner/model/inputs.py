@@ -50,6 +50,7 @@ class ModelInputs:
     compatible: dict[tuple[str, str], bool]  # (gpu, cooling)
     pue: dict[tuple[str, str], float]  # (site, cooling): catalog annual mean
     pue_t: dict[tuple[str, str, int], float]  # (site, cooling, slice): hourly, climate-driven
+    pue_peak: dict[tuple[str, str], float]  # (site, cooling): hottest hour (annual mode: of the 8760 profile)
     wue_ml_per_mwh: dict[tuple[str, str, int], float]  # (site, cooling, slice)
     demand_shape: dict[tuple[tuple[str, str], int], float]  # (stream, slice): mean 1
     activity_shape: dict[tuple[str, str, int], float]  # (site, model, slice): mean 1

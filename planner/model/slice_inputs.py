@@ -60,7 +60,41 @@ def cooling_inputs(
             w = hourly_wue(float(row["wue_l_per_kwh"]), slices.wet_bulb_c[i], slices.weight_h) * 1e3 / 1e6
             for t in range(slices.n):
                 pue_t[sid, c, t], wue[sid, c, t] = float(p[t]), float(w[t])
-    return {"pue": pue, "pue_t": pue_t, "wue_ml_per_mwh": wue}
+    return {
+        "pue": pue,
+        "pue_t": pue_t,
+        "wue_ml_per_mwh": wue,
+        "pue_peak": _peak_pue(catalogs, sites, coolings, slices, pue_t),
+    }
+
+
+def _peak_pue(
+    catalogs: Catalogs,
+    sites: pd.DataFrame,
+    coolings: list[str],
+    slices: TimeSlices,
+    pue_t: dict[tuple[str, str, int], float],
+) -> dict[tuple[str, str], float]:
+    """PUE [-] of the hottest hour per site and cooling, for sizing facility MW and firm capacity.
+
+    Hourly slices: the highest slice PUE. Annual mode (one slice at the mean): the highest hour of
+    the site's 8760-hour synthetic temperature profile (:func:`site_temperatures`) through the same
+    curve, ``PUE_max = max_h floor + (mean - floor) shape_h / mean(shape)``.
+    """
+    if slices.hourly:
+        return {(s, c): max(pue_t[s, c, t] for t in range(slices.n)) for s in sites.index for c in coolings}
+    from planner.profiles.sites import site_temperatures
+
+    floor, cc, cool = pue_floor(catalogs.facility), catalogs.cooling_climate, catalogs.cooling
+    peak: dict[tuple[str, str], float] = {}
+    for sid in sites.index:
+        temps = site_temperatures(sites.loc[sid].rename(sid))
+        dry, wet = temps["dry_bulb_c"].to_numpy(), temps["wet_bulb_c"].to_numpy()
+        for c in coolings:
+            mean = float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"])
+            hourly = hourly_pue(c, bool(cool.at[c, "liquid"]), mean, dry, wet, np.ones(dry.size), floor)
+            peak[sid, c] = float(hourly.max())
+    return peak
 
 
 def shape_inputs(

@@ -163,6 +163,13 @@ class TimeOptions(StrictModel):
     )
     """Calendar days kept as their own representative days (counted within ``days``): the
     day of highest demand, of lowest PV output, of lowest wind output (averaged over sites)."""
+    annual_variable_share_max: float = Field(default=0.5, ge=0, le=1)
+    """Annual mode only: the most of each site's facility energy that PV and wind together may
+    supply [-]. One annual slice at mean capacity factors would otherwise let them serve a flat
+    load as if firm. Default 0.5 (estimate): hour-by-hour, wind + PV without storage serve
+    about half of a flat load before curtailment rises steeply (24/7 CFE studies: Xu et al.,
+    Princeton ZERO Lab 2021; Riepin & Brown, TU Berlin 2024). Use ``representative_days``
+    for the hourly answer."""
     link_storage: bool = False
     """Link battery state of charge across the year through the chronological sequence of
     representative days (Kotzur et al. 2018), so storage can move energy between days (for
