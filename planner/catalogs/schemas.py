@@ -116,6 +116,7 @@ class EnergyRow(CatalogRow):
     name: Text
     kind: EnergyKind
     capex_usd_per_kw: NonNeg
+    capex_atb_usd_per_kw: NonNeg
     capex_usd_per_kwh: NonNeg
     fom_usd_per_kw_yr: NonNeg
     fom_usd_per_kwh_yr: NonNeg

@@ -43,6 +43,7 @@ CATALOG_VIEWS = {
     "energy": [
         "kind",
         "capex_usd_per_kw",
+        "capex_atb_usd_per_kw",
         "capex_usd_per_kwh",
         "fom_usd_per_kw_yr",
         "vom_usd_per_mwh",
