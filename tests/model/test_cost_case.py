@@ -11,7 +11,10 @@ from planner.model.costs import energy_cost_inputs
 from tests.helpers import TINY, with_changes
 
 
-@pytest.mark.parametrize(("case", "column"), [("market", "capex_usd_per_kw"), ("atb", "capex_atb_usd_per_kw")])
+CASES = [("market", "capex_usd_per_kw"), ("atb", "capex_atb_usd_per_kw")]
+
+
+@pytest.mark.parametrize(("case", "column"), CASES)
 def test_cost_case_picks_the_capex_column(catalogs, case, column):
     scenario = resolve_scenario(with_changes(TINY, {"prices.cost_case": case}), catalogs)
     techs = ["grid", "pv", "ngcc"]
@@ -21,7 +24,8 @@ def test_cost_case_picks_the_capex_column(catalogs, case, column):
     for t in techs:
         assert out["tech_capex_musd_per_mw"][t] == pytest.approx(e.at[t, column] * 1e3 / 1e6)
     wacc = e.at["ngcc", "wacc"]
-    hand = (e.at["ngcc", column] * crf(wacc, e.at["ngcc", "life_years"]) + e.at["ngcc", "fom_usd_per_kw_yr"]) / 1e3
+    capex, fom = e.at["ngcc", column], e.at["ngcc", "fom_usd_per_kw_yr"]
+    hand = (capex * crf(wacc, e.at["ngcc", "life_years"]) + fom) / 1e3
     assert out["tech_annual_musd_per_mw"]["ngcc"] == pytest.approx(hand)
 
 
