@@ -10,7 +10,6 @@ from planner.catalogs.load import crf
 from planner.model.costs import energy_cost_inputs
 from tests.helpers import TINY, with_changes
 
-
 CASES = [("market", "capex_usd_per_kw"), ("atb", "capex_atb_usd_per_kw")]
 
 
