@@ -133,7 +133,8 @@ def test_spot_values_against_reference(cat: Catalogs) -> None:
     assert s.loc["loudoun_va", "egrid_subregion"] == "SRVC"
     assert s.loc["narvik_no", "climate_class"] == "cold" and pd.isna(s.loc["narvik_no", "egrid_subregion"])
     assert s.loc["johor_my", "climate_class"] == "hot_humid"
-    assert e.loc["pv", "capex_usd_per_kw"] == 1254 and e.loc["battery", "capex_usd_per_kwh"] == 222.6
+    assert e.loc["pv", "capex_atb_usd_per_kw"] == 1254 and e.loc["pv", "capex_usd_per_kw"] == 1560
+    assert e.loc["battery", "capex_usd_per_kwh"] == 222.6
     assert e.loc["ngcc", "co2_direct_kg_per_mwh"] == pytest.approx(6.168 * 53.06, abs=0.1)
     assert e.loc["nuclear_smr", "module_mw"] > 0
     pue = cat.cooling_climate["pue"]
