@@ -98,7 +98,7 @@ def data_list(
     except PlannerError as exc:
         raise fail(exc) from None
     cols = [c for c in CATALOG_VIEWS[kind] if c in frame.columns]
-    if kind == "cooling":  # GPUs each cooling can host (vendor-supported, liquid where required, rack kW fits)
+    if kind == "cooling":  # GPUs each cooling can host (vendor-supported, liquid if required, rack kW fits)
         from planner.catalogs.load import cooling_can_host
 
         frame = frame.assign(
