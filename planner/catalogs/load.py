@@ -62,11 +62,30 @@ class Catalogs:
     finance_sources: dict[str, str]
 
 
+def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
+    """The cooling ids the GPU system's vendors support (``gpus.csv`` ``cooling_supported``)."""
+    return str(catalogs.gpus.at[gpu_id, "cooling_supported"]).split(";")
+
+
 def cooling_can_host(catalogs: Catalogs, gpu_id: str, cooling_id: str) -> bool:
-    """True if cooling ``cooling_id`` can host GPU ``gpu_id``: liquid where the GPU requires
-    it, and the GPU's rack density [kW/rack] within the cooling's ``max_rack_kw``."""
+    """True if cooling ``cooling_id`` can host GPU ``gpu_id``: a cooling the GPU system's vendors
+    support (e.g. NVL72 racks: direct liquid only), liquid where the GPU requires it, and the
+    GPU's rack density [kW/rack] within the cooling's ``max_rack_kw``."""
     gpu, cool = catalogs.gpus.loc[gpu_id], catalogs.cooling.loc[cooling_id]
-    return bool((not gpu["liquid_required"] or cool["liquid"]) and gpu["rack_kw"] <= cool["max_rack_kw"])
+    supported = cooling_id in cooling_supported(catalogs, gpu_id)
+    fits = (not gpu["liquid_required"] or cool["liquid"]) and gpu["rack_kw"] <= cool["max_rack_kw"]
+    return bool(supported and fits)
+
+
+def pue_floor(facility: dict[str, float]) -> float:
+    """The lowest facility PUE [-] any site can reach: ``1 + electrical losses + support loads``
+    (UPS, transformers, distribution; lighting, offices), both in kW per kW IT (``data/facility.csv``).
+
+    >>> pue_floor({"electrical_losses_kw_per_kw_it": 0.035, "support_loads_kw_per_kw_it": 0.005})
+    1.04
+    """
+    overhead = facility["electrical_losses_kw_per_kw_it"] + facility["support_loads_kw_per_kw_it"]
+    return round(1.0 + overhead, 12)
 
 
 def crf(wacc: float, life_years: float) -> float:
@@ -196,6 +215,16 @@ def _check_refs(path: Path, column: str, values: Any, allowed: pd.Index, what: s
             raise CatalogError(_rel(path), i, column, f"line {i + 1}: unknown {what} {v!r}; known: {known}")
 
 
+def _check_cooling_supported(path: Path, values: Any, coolings: pd.Index) -> None:
+    """Every id in each ``cooling_supported`` list (``;``-separated) must be a cooling id."""
+    for i, listed in enumerate(values, start=1):
+        unknown = [c for c in str(listed).split(";") if c not in coolings]
+        if unknown:
+            known = ", ".join(map(str, coolings))
+            msg = f"line {i + 1}: unknown cooling_id {unknown[0]!r} in cooling_supported; known: {known}"
+            raise CatalogError(_rel(path), i, "cooling_supported", msg)
+
+
 @functools.lru_cache(maxsize=8)
 def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> Catalogs:
     """Load and validate every catalog in ``data_dir`` and every model card in ``models_dir``.
@@ -211,12 +240,14 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
     if gaps:
         raise CatalogError(_rel(cc_path), None, "climate_class", f"missing combinations: {', '.join(gaps)}")
     gpus = _table(data_dir / "gpus.csv", GpuRow, ("gpu_id",))
+    _check_cooling_supported(data_dir / "gpus.csv", gpus["cooling_supported"], cooling.index)
     models = _models(models_dir)
     bench = _table(data_dir / "benchmarks.csv", BenchmarkRow, ())
     _check_refs(data_dir / "benchmarks.csv", "gpu_id", bench["gpu_id"], gpus.index, "gpu_id")
     _check_refs(data_dir / "benchmarks.csv", "model_id", bench["model_id"], models.index, "model_id")
     facility, facility_src = _items(data_dir / "facility.csv", FACILITY_ITEMS)
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
+    cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
     return Catalogs(
         sites=_table(data_dir / "sites.csv", SiteRow, ("site_id",)),
         energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),

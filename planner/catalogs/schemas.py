@@ -40,6 +40,8 @@ FACILITY_ITEMS: tuple[str, ...] = (
     "fibre_speed_km_per_ms",
     "bits_erased_per_flop",
     "site_development_usd",
+    "electrical_losses_kw_per_kw_it",
+    "support_loads_kw_per_kw_it",
 )
 FINANCE_ITEMS: tuple[str, ...] = (
     "wacc_default",
@@ -114,6 +116,7 @@ class EnergyRow(CatalogRow):
     name: Text
     kind: EnergyKind
     capex_usd_per_kw: NonNeg
+    capex_atb_usd_per_kw: NonNeg
     capex_usd_per_kwh: NonNeg
     fom_usd_per_kw_yr: NonNeg
     fom_usd_per_kwh_yr: NonNeg
@@ -157,6 +160,8 @@ class GpuRow(CatalogRow):
     price_usd_per_gpu: Pos
     embodied_kgco2e_per_gpu: NonNeg
     liquid_required: bool
+    cooling_supported: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+(;[A-Za-z0-9_]+)*$")]
+    network_w_per_gpu: NonNeg
     life_years: Pos
     scaleup_domain_gpus: PosInt
 
@@ -187,11 +192,13 @@ class CoolingRow(CatalogRow):
 
 
 class CoolingClimateRow(CatalogRow):
-    """PUE [-] (facility W / IT W) and WUE [L per kWh IT] of one cooling technology in one climate."""
+    """Cooling overhead [kW cooling per kW IT] (annual mean) and WUE [L per kWh IT] of one cooling
+    technology in one climate. Facility PUE = 1 + electrical losses + support loads + cooling overhead
+    (the first two from ``data/facility.csv``; see :func:`planner.catalogs.load.pue_floor`)."""
 
     cooling_id: Id
     climate_class: ClimateClass
-    pue: Annotated[float, Field(ge=1, le=3)]
+    cooling_overhead: Annotated[float, Field(ge=0, le=2)]
     wue_l_per_kwh: NonNeg
 
 

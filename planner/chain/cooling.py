@@ -9,8 +9,10 @@ CDUs that always run) and 1 (full mechanical or evaporative duty):
 
 The hourly series is then scaled so its hour-weighted annual mean equals the catalog value
 for the site's climate class (``data/cooling_climate.csv``): the catalog fixes the level,
-the climate the timing. Parameters are engineering estimates after ASHRAE TC 9.9 (2021)
-economiser and liquid-cooling supply-temperature classes (W32-W45):
+the climate the timing. Electrical losses (UPS, transformers, distribution) and support loads
+(lighting, offices) do not follow the weather: they form the documented PUE floor
+(``data/facility.csv``, 1.04) under every hour. Parameters are engineering estimates after
+ASHRAE TC 9.9 (2021) economiser and liquid-cooling supply-temperature classes (W32-W45):
 
 =============  ===========  =======  ========  ======  =====================================
 cooling        driver       T_free   T_full    floor   why
@@ -60,11 +62,19 @@ def hourly_pue(
     dry_bulb_c: np.ndarray,
     wet_bulb_c: np.ndarray,
     weights_h: np.ndarray,
+    pue_floor: float = 1.0,
 ) -> np.ndarray:
-    """Hourly PUE [-] whose hour-weighted mean is ``pue_mean``: ``1 + (pue_mean - 1) shape / mean(shape)``."""
+    """Hourly PUE [-] whose hour-weighted mean is ``pue_mean``:
+    ``PUE_t = floor + (pue_mean - floor) shape_t / mean(shape)``.
+
+    ``pue_floor`` [-] is the part that does not follow the weather (``1 +`` electrical losses and
+    support loads per kW IT, :func:`planner.catalogs.load.pue_floor`); only the cooling overhead
+    above it follows the driving temperature, so no hour falls below the floor.
+    """
     driver, t_free, t_full, floor = CURVES.get(cooling_id, LIQUID_DEFAULT if liquid else AIR_DEFAULT)
     temperature = dry_bulb_c if driver == "dry" else wet_bulb_c
-    return 1.0 + _scaled(load_shape(temperature, t_free, t_full, floor), pue_mean - 1.0, weights_h)
+    overhead = max(pue_mean - pue_floor, 0.0)
+    return pue_floor + _scaled(load_shape(temperature, t_free, t_full, floor), overhead, weights_h)
 
 
 def hourly_wue(wue_mean_l_per_kwh: float, wet_bulb_c: np.ndarray, weights_h: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.catalogs.load import cooling_can_host
+from planner.catalogs.load import cooling_can_host, cooling_supported
 from planner.chain import constants as C
 from planner.chain import physics
 from planner.chain.tokens.throughput import Throughput, check_id, throughput
@@ -75,8 +75,9 @@ def pipeline_report(
 
     Returns
     -------
-    :class:`PipelineReport`. Per-token energy uses the all-in node power per GPU
-    (``node_w_per_gpu``) at full load: E_IT = P_node / tokens/s, E_fac = PUE x E_IT.
+    :class:`PipelineReport`. Per-token energy uses the all-in IT power per GPU at full load, the
+    node (``node_w_per_gpu``: GPU TDP + host CPUs, memory, NICs, fans) plus the scale-out network
+    (``network_w_per_gpu``): E_IT = (P_node + P_net) / tokens/s, E_fac = PUE x E_IT.
     Counterfactual supplies, each labelled: CH4 if all electricity came from a new H-class CCGT
     (6.168 MMBtu/MWh HHV, 890.4 kJ/mol), and sunlight on the PV array that would supply the
     facility power on average (area = P / (CF x eta x 1000 W/m2); photons = P / (eta x PR) x
@@ -88,8 +89,19 @@ def pipeline_report(
     cooling_id = _host_cooling(catalogs, gpu_id, gpu, cooling_id)
     cond = _conditions(catalogs, cooling_id, site_id, bits_erased_per_flop)
     tp = throughput(gpu_id, model_id, catalogs, estimate_only=estimate_only)
-    ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
-    return _walk(ids, tp, float(gpu["node_w_per_gpu"]), cond)
+    ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id, **_it_items(gpu)}
+    return _walk(ids, tp, float(gpu["node_w_per_gpu"] + gpu["network_w_per_gpu"]), cond)
+
+
+def _it_items(gpu: Any) -> dict[str, float]:
+    """IT power per GPU at full load, itemised [W]: the GPU (TDP), its host share (CPUs, memory,
+    NICs, fans, PSU losses = node W - TDP) and the scale-out network (switches, optics).
+    P_IT = P_gpu + P_host + P_network."""
+    return {
+        "gpu_watts_per_gpu": float(gpu["tdp_w"]),
+        "host_watts_per_gpu": float(gpu["node_w_per_gpu"] - gpu["tdp_w"]),
+        "network_watts_per_gpu": float(gpu["network_w_per_gpu"]),
+    }
 
 
 def _walk(ids: dict[str, Any], tp: Throughput, it_w: float, cond: _Conditions) -> PipelineReport:
@@ -132,8 +144,11 @@ def _host_cooling(catalogs: Any, gpu_id: str, gpu: Any, cooling_id: str | None) 
     cooling_id = cooling_id or hosts[0]
     check_id("cooling", cooling_id, list(catalogs.cooling.index))
     if cooling_id not in hosts:
+        supported = cooling_supported(catalogs, gpu_id)
         why = (
-            "requires liquid cooling"
+            f"is supported by its vendors only under {', '.join(supported)}"
+            if cooling_id not in supported
+            else "requires liquid cooling"
             if gpu["liquid_required"] and not catalogs.cooling.at[cooling_id, "liquid"]
             else f"racks draw {gpu['rack_kw']:g} kW, above the "
             f"{catalogs.cooling.at[cooling_id, 'max_rack_kw']:g} kW limit of '{cooling_id}'"
@@ -245,7 +260,10 @@ def _stages(v: dict[str, Any], photons_per_s: float, ch4_per_s: float) -> list[t
         ("Methane burned in a CCGT supplying it (if gas)", ch4_per_s, "molecules/s per GPU"),
         ("Electricity at the meter (facility)", v["facility_watts_per_gpu"], "W per GPU"),
         (f"PUE ({v['cooling']}, {v['climate']})", v["pue"], "-"),
-        ("IT power (all-in node)", v["it_watts_per_gpu"], "W per GPU"),
+        ("IT power (node + scale-out network)", v["it_watts_per_gpu"], "W per GPU"),
+        ("  of which GPU (TDP)", v["gpu_watts_per_gpu"], "W per GPU"),
+        ("  of which host CPUs, memory, NICs, fans", v["host_watts_per_gpu"], "W per GPU"),
+        ("  of which scale-out network (switches, optics)", v["network_watts_per_gpu"], "W per GPU"),
         (f"Peak dense compute ({v['precision']})", v["flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("Achieved compute (tokens/s x FLOP/token)", v["achieved_flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("FLOP per generated token", v["flop_per_token"], "FLOP/token"),

@@ -34,15 +34,18 @@ CATALOG_VIEWS = {
         "hbm_tb_per_s",
         "tdp_w",
         "node_w_per_gpu",
+        "network_w_per_gpu",
         "block_gpus",
         "rack_kw",
         "price_usd_per_gpu",
         "liquid_required",
+        "cooling_supported",
     ],
     "cooling": ["liquid", "max_rack_kw", "capex_usd_per_kw_it", "fom_usd_per_kw_it_yr", "life_years"],
     "energy": [
         "kind",
         "capex_usd_per_kw",
+        "capex_atb_usd_per_kw",
         "capex_usd_per_kwh",
         "fom_usd_per_kw_yr",
         "vom_usd_per_mwh",
@@ -95,7 +98,7 @@ def data_list(
     except PlannerError as exc:
         raise fail(exc) from None
     cols = [c for c in CATALOG_VIEWS[kind] if c in frame.columns]
-    if kind == "cooling":  # which GPUs each cooling can host (liquid where required, rack kW within limit)
+    if kind == "cooling":  # GPUs each cooling can host (vendor-supported, liquid if required, rack kW fits)
         from planner.catalogs.load import cooling_can_host
 
         frame = frame.assign(

@@ -128,6 +128,8 @@ def print_summary(summary: dict, tables: dict) -> None:
     for tech, share in sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1]):
         e.add_row(tech, f"{share:.1%}")
     console.print(g, e)
+    if summary.get("energy_mix_basis", "").startswith("annual-average"):
+        console.print(f"[yellow]energy mix: {summary['energy_mix_basis']}[/yellow]")
     gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.2%}"
     h = Table(title=f"Plan ({summary['status']}, objective {summary['objective']}, gap {gap})")
     h.add_column("metric")

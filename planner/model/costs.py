@@ -30,15 +30,22 @@ def _wacc(scenario: Scenario, catalogs: Catalogs, tech: str | None = None) -> fl
 def gpu_cost_inputs(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> dict[str, Any]:
     """Per GPU: block size, node and idle power [MW], capex [MUSD], annualised cost and embodied carbon.
 
-    annual = price x CRF(wacc, life); embodied [t/yr] = kgCO2e per GPU / 1e3 / life.
+    node = all-in node W + scale-out network W; idle = idle node W + network W (switches and optics
+    draw about the same power idle or busy); annual = price x CRF(wacc, life);
+    embodied [t/yr] = kgCO2e per GPU / 1e3 / life.
     """
     gpu, wacc = catalogs.gpus.loc[gpus], _wacc(scenario, catalogs)
     capex = {g: float(gpu.at[g, "price_usd_per_gpu"]) * scenario.prices.gpu_price_scale / 1e6 for g in gpus}
     lives = {g: float(scenario.finance.gpu_life_years or gpu.at[g, "life_years"]) for g in gpus}
     return {
         "gpu_block": {g: int(gpu.at[g, "block_gpus"]) for g in gpus},
-        "gpu_node_mw": {g: float(gpu.at[g, "node_w_per_gpu"]) / 1e6 for g in gpus},
-        "gpu_idle_mw": {g: float(gpu.at[g, "idle_w_per_gpu"]) / 1e6 for g in gpus},
+        "gpu_node_mw": {
+            g: float(gpu.at[g, "node_w_per_gpu"] + gpu.at[g, "network_w_per_gpu"]) / 1e6 for g in gpus
+        },
+        "gpu_idle_mw": {
+            g: float(gpu.at[g, "idle_w_per_gpu"] + gpu.at[g, "network_w_per_gpu"]) / 1e6 for g in gpus
+        },
+        "spare_share": scenario.fleet.spare_share,
         "gpu_annual_musd": {g: capex[g] * crf(wacc, lives[g]) for g in gpus},
         "gpu_capex_musd": capex,
         "gpu_embodied_t_per_yr": {
@@ -98,16 +105,23 @@ def facility_cost_inputs(
     }
 
 
+CAPEX_COLUMN = {"market": "capex_usd_per_kw", "atb": "capex_atb_usd_per_kw"}
+"""``prices.cost_case`` -> the ``data/energy.csv`` column of overnight capex [USD/kW]: 2025 market
+figures, or NREL ATB 2025 moderate."""
+
+
 def energy_cost_inputs(
     scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str]
 ) -> dict[str, Any]:
     """Energy technologies: annualised and overnight cost per MW, variable cost, emissions, water.
 
-    annual [MUSD/MW/yr] = (capex per kW x CRF(wacc, life) + FOM per kW-yr) x 1e3 / 1e6;
+    annual [MUSD/MW/yr] = (capex per kW x CRF(wacc, life) + FOM per kW-yr) x 1e3 / 1e6, capex per kW
+    from the scenario's ``prices.cost_case`` (:data:`CAPEX_COLUMN`);
     variable [MUSD/MWh] = (VOM + heat rate x site gas price) / 1e6; embodied [t/MW/yr] =
     kgCO2e per kW / life.
     """
     energy = catalogs.energy.loc[techs]
+    capex_column = CAPEX_COLUMN[scenario.prices.cost_case]
     gas_price = sites["gas_price_usd_per_mmbtu"].astype(float)
     var_cost = {
         (sid, e): (
@@ -121,7 +135,7 @@ def energy_cost_inputs(
     return {
         "tech_annual_musd_per_mw": {
             e: (
-                float(energy.at[e, "capex_usd_per_kw"])
+                float(energy.at[e, capex_column])
                 * crf(_wacc(scenario, catalogs, e), float(energy.at[e, "life_years"]))
                 + float(energy.at[e, "fom_usd_per_kw_yr"])
             )
@@ -129,7 +143,7 @@ def energy_cost_inputs(
             / 1e6
             for e in techs
         },
-        "tech_capex_musd_per_mw": {e: float(energy.at[e, "capex_usd_per_kw"]) * 1e3 / 1e6 for e in techs},
+        "tech_capex_musd_per_mw": {e: float(energy.at[e, capex_column]) * 1e3 / 1e6 for e in techs},
         "tech_embodied_t_per_mw_yr": {
             e: float(energy.at[e, "embodied_kgco2e_per_kw"]) / float(energy.at[e, "life_years"])
             for e in techs

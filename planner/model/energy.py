@@ -9,6 +9,7 @@ Equations (s site, e generator, t slice with weight w_t [h/yr])::
     sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility[s,t]
                                                              (curtailment = avail*cap - gen)
     grid_cap[s] + sum_{e dispatchable} avail[e] * cap[s,e] >= facility_peak[s]         firm capacity at peak
+    annual mode: sum_{e in PV, wind} gen[s,e,0] <= variable_share_max * facility[s,0]  (not firm)
     soc[s,d,h] = soc[s,d,h-1] + eta * charge - discharge / eta      cyclic within each representative day
     soc <= energy[s];  charge, discharge <= power[s];  energy[s] <= max_hours * power[s]
 """
@@ -47,6 +48,8 @@ def add_energy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         _add_storage(b, inp, site, room)
     _add_balance(b, inp, site, elastic)
     _add_firm_capacity(b, inp, site, elastic)
+    if not inp.slices.hourly:
+        _add_annual_variable_cap(b, inp, site)
     return b
 
 
@@ -163,6 +166,23 @@ def _add_firm_capacity(b: pyo.Block, inp: ModelInputs, site: pyo.Block, elastic:
         return firm_mw + (b.firm_shortfall[s] if elastic else 0) >= site.facility_peak[s]
 
     b.firm_capacity = pyo.Constraint(site.S, rule=firm)
+
+
+def _add_annual_variable_cap(b: pyo.Block, inp: ModelInputs, site: pyo.Block) -> None:
+    """Annual mode: PV and wind are not firm, so they supply at most a documented share of each
+    site's energy (``time.annual_variable_share_max``, default 0.5).
+
+    Equation [MW, the one annual slice]::
+
+        sum_{e of kind pv or wind} gen[s,e,0] <= variable_share_max * facility[s,0]
+    """
+    variable = [e for e in inp.generators if inp.tech_kind[e] in ("pv", "wind")]
+    if not variable:
+        return
+    share = inp.scenario.time.annual_variable_share_max
+    b.annual_variable_cap = pyo.Constraint(
+        site.S, rule=lambda b, s: sum(b.gen[s, e, 0] for e in variable) <= share * site.facility[s, 0]
+    )
 
 
 def _add_storage(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float) -> None:

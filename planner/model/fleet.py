@@ -6,18 +6,22 @@ Equations (s site, g GPU, m served model, k stream of model m)::
     n_gpu[s,g] = block[g] * blocks[s,g]                       blocks integer (8-GPU servers, 72-GPU racks)
     n_gpu[s,g] <= n_max[s,g] * sum_{c compatible with g} y[s,c]    liquid-only GPUs only under liquid cooling,
                                                                    rack kW within the cooling's limit
-    sum_m alloc[s,g,m] <= n_gpu[s,g]                          GPUs allocated at peak
+    (1 + spare) * sum_m alloc[s,g,m] <= n_gpu[s,g]            GPUs allocated at peak, plus spares
     capacity[s,m] = sum_g tps[g,m] * alloc[s,g,m]             tokens/s the allocated GPUs can serve
     capacity[s,m] >= sum_{k of m} shape[k,h] * flow[s,k]      for every hour h:
         tokens/s in the hour (stream shares fixed, each stream following its region's demand
         shape; in annual mode the 24 hours of the diurnal shape)
     it_cap[s]  = sum_c it_cap[s,c] >= sum_g node_W[g] * n_gpu[s,g]           all GPUs at full power
     sum_c idle[s,c] = sum_g idle_W[g] * n_gpu[s,g]
-    sum_c busy[s,m,c] = sum_g (node_W[g] - idle_W[g]) * alloc[s,g,m] / peak_to_avg
+    sum_g served[s,g,m] = sum_{k of m} flow[s,k]              average tokens/s, split by GPU type
+    served[s,g,m] <= tps[g,m] * alloc[s,g,m]
+    sum_c busy[s,m,c] = sum_g (node_W[g] - idle_W[g]) / tps[g,m] * served[s,g,m]   busy W from tokens served
     idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]   (only under the chosen cooling)
     IT load in slice t: it_load[s,c,t] = idle[s,c] + sum_m busy[s,m,c] * activity[s,m,t]
-        (allocated GPUs are busy peak_to_avg^-1 of the time on average; activity[s,m,t], mean 1,
-        is the demand-weighted shape of the streams of m that s can reach)
+        (busy power follows the tokens actually served, so a site serving regions that peak at
+        different hours draws the busy energy of all its tokens; activity[s,m,t], mean 1, is the
+        demand-weighted shape of the streams of m that s can reach; node_W and idle_W include the
+        scale-out network W per GPU)
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     _add_fleet_sets(b, inp)
     _add_gpu_blocks(b, m.site, inp, ELASTIC_ROOM if elastic else 1.0)
     _add_serving_capacity(b, m, inp)
-    _add_gpu_power(b, m.site, inp)
+    _add_gpu_power(b, m, inp)
     return b
 
 
@@ -85,7 +89,7 @@ def _add_gpu_blocks(b: pyo.Block, site: pyo.Block, inp: ModelInputs, room: float
 
         n_gpu[s,g] = block[g] * blocks[s,g]                             [GPU], blocks integer
         blocks[s,g] <= n_max[s,g] * sum_{c compatible with g} y[s,c]    [blocks]
-        sum_m alloc[s,g,m] <= n_gpu[s,g]                                [GPU]
+        (1 + spare) * sum_m alloc[s,g,m] <= n_gpu[s,g]                   [GPU]
     """
     b.blocks = pyo.Var(
         site.S, b.G, domain=pyo.NonNegativeIntegers, bounds=lambda _, s, g: (0, _max_blocks(inp, s, g, room))
@@ -104,7 +108,10 @@ def _add_gpu_blocks(b: pyo.Block, site: pyo.Block, inp: ModelInputs, room: float
     b.allocation = pyo.Constraint(
         site.S,
         b.G,
-        rule=lambda b, s, g: sum(b.alloc[s, g, mod] for mod in b.M if (s, g, mod) in b.SGM) <= b.n_gpu[s, g],
+        rule=lambda b, s, g: (
+            (1 + inp.spare_share) * sum(b.alloc[s, g, mod] for mod in b.M if (s, g, mod) in b.SGM)
+            <= b.n_gpu[s, g]
+        ),
     )
 
 
@@ -149,15 +156,18 @@ def _add_serving_capacity(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) 
     )
 
 
-def _add_gpu_power(b: pyo.Block, site: pyo.Block, inp: ModelInputs) -> None:
+def _add_gpu_power(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> None:
     """Idle and busy GPU power split by cooling (only the chosen cooling's share can be non-zero).
 
     Equations::
 
         sum_c idle[s,c] = sum_g idle_MW[g] * n_gpu[s,g]                                   [MW]
-        sum_c busy[s,m,c] = sum_g (node_MW[g] - idle_MW[g]) * alloc[s,g,m] / peak_to_avg   [MW]
+        sum_g served[s,g,m] = sum_{k of m} flow[s,k];  served[s,g,m] <= tps[g,m] alloc[s,g,m]  [Mtoken/s]
+        sum_c busy[s,m,c] = sum_g (node_MW[g] - idle_MW[g]) / tps[g,m] * served[s,g,m]     [MW]
         idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]               [MW]
     """
+    site = m.site
+    _add_served_tokens(b, m)
     T = list(range(inp.slices.n))
     b.activity = pyo.Param(
         list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any
@@ -174,8 +184,11 @@ def _add_gpu_power(b: pyo.Block, site: pyo.Block, inp: ModelInputs) -> None:
         b.SM,
         rule=lambda b, s, mod: (
             sum(b.busy_power[s, mod, c] for c in site.C)
-            == sum((b.node_mw[g] - b.idle_mw[g]) * b.alloc[s, g, mod] for g in b.G if (s, g, mod) in b.SGM)
-            / b.peak_to_avg
+            == sum(
+                (b.node_mw[g] - b.idle_mw[g]) / b.tps[g, mod] * b.served[s, g, mod]
+                for g in b.G
+                if (s, g, mod) in b.SGM
+            )
         ),
     )
     models_at = {s: [mod for (s2, mod) in b.SM if s2 == s] for s in inp.sites}
@@ -189,4 +202,31 @@ def _add_gpu_power(b: pyo.Block, site: pyo.Block, inp: ModelInputs) -> None:
             + sum(b.busy_power[s, mod, c] * b.peak_activity[s, mod] for mod in models_at[s])
             <= site.it_cap[s, c]
         ),
+    )
+
+
+def _add_served_tokens(b: pyo.Block, m: pyo.ConcreteModel) -> None:
+    """Average tokens/s each GPU type serves per site and model, within what it can serve.
+
+    Equations::
+
+        sum_g served[s,g,m] = sum_{k of m} flow[s,k]        [Mtoken/s], flows are annual averages
+        served[s,g,m] <= tps[g,m] * alloc[s,g,m]            [Mtoken/s]
+    """
+    flows_at: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for s, r, mod in m.demand.SK:
+        flows_at.setdefault((s, mod), []).append((s, r, mod))
+    gpus_at: dict[tuple[str, str], list[str]] = {}
+    for s, g, mod in b.SGM:
+        gpus_at.setdefault((s, mod), []).append(g)
+    b.served = pyo.Var(b.SGM, domain=pyo.NonNegativeReals, units=Mtok_s)
+    b.served_total = pyo.Constraint(
+        b.SM,
+        rule=lambda b, s, mod: (
+            sum(b.served[s, g, mod] for g in gpus_at.get((s, mod), []))
+            == sum(m.demand.flow[k] for k in flows_at.get((s, mod), []))
+        ),
+    )
+    b.served_within_allocation = pyo.Constraint(
+        b.SGM, rule=lambda b, s, g, mod: b.served[s, g, mod] <= b.tps[g, mod] * b.alloc[s, g, mod]
     )

@@ -50,6 +50,7 @@ class ModelInputs:
     compatible: dict[tuple[str, str], bool]  # (gpu, cooling)
     pue: dict[tuple[str, str], float]  # (site, cooling): catalog annual mean
     pue_t: dict[tuple[str, str, int], float]  # (site, cooling, slice): hourly, climate-driven
+    pue_peak: dict[tuple[str, str], float]  # (site, cooling): hottest hour (annual mode: of the 8760 profile)
     wue_ml_per_mwh: dict[tuple[str, str, int], float]  # (site, cooling, slice)
     demand_shape: dict[tuple[tuple[str, str], int], float]  # (stream, slice): mean 1
     activity_shape: dict[tuple[str, str, int], float]  # (site, model, slice): mean 1
@@ -61,6 +62,7 @@ class ModelInputs:
     gpu_block: dict[str, int]
     gpu_node_mw: dict[str, float]
     gpu_idle_mw: dict[str, float]
+    spare_share: float  # spare GPUs per allocated GPU [-]
     gpu_annual_musd: dict[str, float]
     gpu_capex_musd: dict[str, float]
     gpu_embodied_t_per_yr: dict[str, float]

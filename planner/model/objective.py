@@ -137,6 +137,7 @@ def _add_site_emissions(
 
         operational[s] = sum_t w_t (grid_co2[s,t] grid[s,t] + sum_e co2[e] gen[s,e,t])
         embodied[s]    = sum_g gpu_emb[g] n_gpu[s,g] + it_emb it_cap[s] + sum_e tech_emb[e] cap[s,e]
+                         + grid_emb grid_cap[s]   (substation, transformers: energy.csv grid row)
                          + battery_emb_energy st_energy[s] + battery_emb_power st_power[s]
         upstream[s]    = sum_{e,t} w_t upstream[e] gen[s,e,t]
     """
@@ -160,6 +161,8 @@ def _add_site_emissions(
             + b.it_embodied * it_cap[s]
             + sum(b.tech_embodied[e] * energy.cap[s, e] for e in energy.E)
         )
+        if "grid" in inp.techs:
+            total = total + b.tech_embodied["grid"] * energy.grid_cap[s]
         if inp.storage:
             total = (
                 total

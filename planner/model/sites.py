@@ -7,7 +7,8 @@ Equations (s site, c cooling, t slice with weight w_t)::
     it_cap[s,c] <= campus_mw[s] * y[s,c]                     IT capacity only under the chosen cooling
     it_load[s,c,t] (from the fleet's idle and busy power under cooling c)
     facility[s,t] = sum_c PUE[s,c,t] * it_load[s,c,t]        [MW]; PUE follows the hour's weather
-    facility_peak[s] = sum_c max_t PUE[s,c,t] * it_cap[s,c]  the hottest hour at full load
+    facility_peak[s] = sum_c PUE_peak[s,c] * it_cap[s,c]       the hottest hour at full load (annual mode:
+                                                             hottest hour of the 8760-hour profile)
     it_avg, facility_avg = hour-weighted means (expressions)
 """
 
@@ -35,7 +36,7 @@ def add_sites(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     b.pue_peak = pyo.Param(
         b.S,
         b.C,
-        initialize={(s, c): max(inp.pue_t[s, c, t] for t in T) for s in inp.sites for c in inp.coolings},
+        initialize=inp.pue_peak,
         units=dimensionless,
     )
     b.share = pyo.Param(T, initialize=share, units=dimensionless)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.catalogs.load import Catalogs
+from planner.catalogs.load import Catalogs, pue_floor
 from planner.chain.cooling import hourly_pue, hourly_wue
 from planner.model.timeslices import TimeSlices
 from planner.scenario.schema import Scenario
@@ -33,8 +33,10 @@ def _resource_ok(tech: str, kind: str, geothermal_resource: str) -> float:
 def cooling_inputs(
     catalogs: Catalogs, sites: pd.DataFrame, coolings: list[str], slices: TimeSlices
 ) -> dict[str, Any]:
-    """PUE per site and cooling (annual mean and per slice) and WUE per slice [ML/MWh IT]."""
+    """PUE per site and cooling (annual mean and per slice, never below :func:`pue_floor`) and WUE
+    per slice [ML/MWh IT]."""
     cc, cool = catalogs.cooling_climate, catalogs.cooling
+    floor = pue_floor(catalogs.facility)
     pue = {
         (sid, c): float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"])
         for sid in sites.index
@@ -52,12 +54,47 @@ def cooling_inputs(
                 slices.dry_bulb_c[i],
                 slices.wet_bulb_c[i],
                 slices.weight_h,
+                pue_floor=floor,
             )
             # L/kWh -> ML/MWh
             w = hourly_wue(float(row["wue_l_per_kwh"]), slices.wet_bulb_c[i], slices.weight_h) * 1e3 / 1e6
             for t in range(slices.n):
                 pue_t[sid, c, t], wue[sid, c, t] = float(p[t]), float(w[t])
-    return {"pue": pue, "pue_t": pue_t, "wue_ml_per_mwh": wue}
+    return {
+        "pue": pue,
+        "pue_t": pue_t,
+        "wue_ml_per_mwh": wue,
+        "pue_peak": _peak_pue(catalogs, sites, coolings, slices, pue_t),
+    }
+
+
+def _peak_pue(
+    catalogs: Catalogs,
+    sites: pd.DataFrame,
+    coolings: list[str],
+    slices: TimeSlices,
+    pue_t: dict[tuple[str, str, int], float],
+) -> dict[tuple[str, str], float]:
+    """PUE [-] of the hottest hour per site and cooling, for sizing facility MW and firm capacity.
+
+    Hourly slices: the highest slice PUE. Annual mode (one slice at the mean): the highest hour of
+    the site's 8760-hour synthetic temperature profile (:func:`site_temperatures`) through the same
+    curve, ``PUE_max = max_h floor + (mean - floor) shape_h / mean(shape)``.
+    """
+    if slices.hourly:
+        return {(s, c): max(pue_t[s, c, t] for t in range(slices.n)) for s in sites.index for c in coolings}
+    from planner.profiles.sites import site_temperatures
+
+    floor, cc, cool = pue_floor(catalogs.facility), catalogs.cooling_climate, catalogs.cooling
+    peak: dict[tuple[str, str], float] = {}
+    for sid in sites.index:
+        temps = site_temperatures(sites.loc[sid].rename(sid))
+        dry, wet = temps["dry_bulb_c"].to_numpy(), temps["wet_bulb_c"].to_numpy()
+        for c in coolings:
+            mean = float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"])
+            hourly = hourly_pue(c, bool(cool.at[c, "liquid"]), mean, dry, wet, np.ones(dry.size), floor)
+            peak[sid, c] = float(hourly.max())
+    return peak
 
 
 def shape_inputs(

@@ -12,8 +12,9 @@ the root LP of an hourly model is the dominant cost. So:
    binaries fixed: a much smaller problem, since closed sites' columns are fixed at zero;
 3. greedily try closing open sites, least-used first, keeping a closure when the LP
    objective falls (this recovers the site fixed costs the relaxation spread out);
-4. round every GPU-block and plant-module count up (more capacity never violates a demand
-   or capacity row) and solve the LP for the continuous variables.
+4. round every GPU-block count up (more capacity never violates a demand or capacity row)
+   and every plant-module count up, or down where that LP is cheaper (large blocks such as a
+   600 MW combined cycle), and solve the LP for the continuous variables.
 
 For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve:
 its sites and coolings replace step 1 (the hourly LP relaxation is then solved only once, at
@@ -127,12 +128,10 @@ def relax_and_round(
         return None
     opened, x = closed
     fix_sites(lower, upper, cols, cooling, opened)
-    for i in cols.integer:
-        lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
-    x = relaxation.solve(lower, upper)
-    if x is None:
+    rounded = _round_counts(relaxation, lower, upper, cols, x)
+    if rounded is None:
         return None
-    objective = relaxation.objective
+    x, objective = rounded
     if screening is not None:  # the annual bound is no bound for the hourly model: prove one
         blocks = site_blocks(lp, columns, set(cols.open))
         bound = certify(relaxation, lp, blocks, set(opened), objective, options.mip_gap, options.threads)
@@ -205,6 +204,28 @@ def _close_sites(
         if x_trial is not None and relaxation.objective < best:
             opened, best, x = trial, relaxation.objective, x_trial
     return opened, x
+
+
+def _round_counts(
+    relaxation: Relaxation, lower: np.ndarray, upper: np.ndarray, cols: SiteColumns, x: np.ndarray
+) -> tuple[np.ndarray, float] | None:
+    """Step 4: GPU blocks rounded up; plant modules rounded up, or down where that is cheaper
+    (a 600 MW block rounded up from 0.07 modules would dwarf a small site; rounded down, the LP
+    fills the gap with continuous supply). Returns the better feasible (LP solution, objective)."""
+    best: tuple[np.ndarray, float] | None = None
+    for down in (False, True):
+        lo, up = lower.copy(), upper.copy()
+        for i in cols.integer:
+            value = (
+                math.floor(x[i] + 1e-7)
+                if down and cols.names[i] == "energy.modules"
+                else math.ceil(x[i] - 1e-7)
+            )
+            lo[i] = up[i] = min(upper[i], value)
+        trial = relaxation.solve(lo, up)
+        if trial is not None and (best is None or relaxation.objective < best[1]):
+            best = (trial, relaxation.objective)
+    return best
 
 
 def _relaxation_bound(relaxation: Relaxation, lp: highspy.HighsLp, bound: float) -> float:

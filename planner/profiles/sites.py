@@ -52,25 +52,17 @@ def _field(row: pd.Series, name: str, kind: str) -> object:
     return row[name]
 
 
-def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
-    """Synthetic hourly weather of a catalog site: ``ghi``, ``dni``, ``dhi`` [W/m^2], ``dry_bulb_c``,
-    ``wet_bulb_c`` [degC].
+def site_temperatures(site: pd.Series, year: int = 2023) -> pd.DataFrame:
+    """Synthetic hourly ``dry_bulb_c`` and ``wet_bulb_c`` [degC] of a catalog site (no irradiance).
 
     Dry bulb with mean ``annual_mean_temp_c`` and 99.6th percentile ``design_dry_bulb_c``
     (:func:`.synthetic.dry_bulb`); wet bulb from a dew-point model through the design point
-    (:func:`.synthetic.wet_bulb`); cloudy-sky irradiance whose PV chain CF is near ``pv_cf``
-    (:func:`.solar.synthetic_irradiance`). UTC hour starts of ``year``; deterministic.
+    (:func:`.synthetic.wet_bulb`). UTC hour starts of ``year``; deterministic.
     """
-    from planner.profiles import solar  # pvlib: imported only when profiles are built
-
     for name in _REQUIRED:
         _field(site, name, "site")
     sid, lat, lon = _id(site, "site"), float(site["lat"]), float(site["lon"])
     idx = syn.hourly_index(year)
-
-    def noise(stream: str, n: int, phi: float) -> np.ndarray:
-        return syn.weather_noise(sid, lat, lon, year, stream, n, phi)
-
     dry = syn.dry_bulb(
         idx,
         lat,
@@ -78,11 +70,30 @@ def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
         float(site["annual_mean_temp_c"]),
         float(site["design_dry_bulb_c"]),
         str(site.get("climate_class", "temperate")),
-        noise("dry_bulb", HOURS, 0.98),
+        syn.weather_noise(sid, lat, lon, year, "dry_bulb", HOURS, 0.98),
     )
     wet = syn.wet_bulb(dry, float(site["design_dry_bulb_c"]), float(site["design_wet_bulb_c"]))
+    return pd.DataFrame({"dry_bulb_c": dry, "wet_bulb_c": wet}, index=idx)
+
+
+def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
+    """Synthetic hourly weather of a catalog site: ``ghi``, ``dni``, ``dhi`` [W/m^2], ``dry_bulb_c``,
+    ``wet_bulb_c`` [degC].
+
+    Temperatures from :func:`site_temperatures`; cloudy-sky irradiance whose PV chain CF is near
+    ``pv_cf`` (:func:`.solar.synthetic_irradiance`). UTC hour starts of ``year``; deterministic.
+    """
+    from planner.profiles import solar  # pvlib: imported only when profiles are built
+
+    temps = site_temperatures(site, year)
+    sid, lat, lon = _id(site, "site"), float(site["lat"]), float(site["lon"])
+    dry = temps["dry_bulb_c"].to_numpy()
+
+    def noise(stream: str, n: int, phi: float) -> np.ndarray:
+        return syn.weather_noise(sid, lat, lon, year, stream, n, phi)
+
     irr = solar.synthetic_irradiance(
-        idx,
+        temps.index,
         lat,
         lon,
         float(site["pv_cf"]),
@@ -91,7 +102,7 @@ def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
         noise("cloud_hour", HOURS, 0.7),
         _altitude(site),
     )
-    return irr.assign(dry_bulb_c=dry, wet_bulb_c=wet)
+    return irr.assign(dry_bulb_c=dry, wet_bulb_c=temps["wet_bulb_c"].to_numpy())
 
 
 def _altitude(site: pd.Series) -> float:

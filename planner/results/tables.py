@@ -417,7 +417,19 @@ def summary_numbers(
         "gpus": gpus,
         "sites": sites.loc[sites["open"], "site_id"].tolist(),
         "energy_mix_share": share,
+        "energy_mix_basis": mix_basis(inp),
     }
+
+
+def mix_basis(inp: ModelInputs) -> str:
+    """What the energy mix stands for: an hourly dispatch, or (annual mode) a screening figure."""
+    if inp.slices.hourly:
+        return f"hourly dispatch on {inp.slices.n_days} representative days"
+    share = inp.scenario.time.annual_variable_share_max
+    return (
+        "annual-average screening figure: one annual slice at mean capacity factors, PV + wind capped "
+        f"at {share:.0%} of each site's energy; solve with time.mode representative_days for hourly dispatch"
+    )
 
 
 def chronological_soc(m: pyo.ConcreteModel, inp: ModelInputs, site: str) -> np.ndarray:

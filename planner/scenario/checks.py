@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.catalogs.load import cooling_can_host, cooling_supported
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.scenario.problems import Problem, allowed_sep, did_you_mean
 from planner.scenario.schema import Scenario
@@ -127,7 +128,7 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
     if problems:
         return problems
 
-    problems += _liquid_problems(scenario, catalogs)
+    problems += _liquid_problems(scenario, catalogs) or _support_problems(scenario, catalogs)
     frame = sites_with_overrides(scenario, catalogs.sites)
     chosen, failure = select_sites(scenario, frame)
     if failure is not None:
@@ -184,6 +185,26 @@ def _liquid_problems(scenario: Scenario, catalogs: Catalogs) -> list[Problem]:
                 f"({', '.join(gpus)}) requires liquid cooling; add one of: {', '.join(liquid)} "
                 "(or an air-coolable GPU)"
             ),
+        )
+    ]
+
+
+def _support_problems(scenario: Scenario, catalogs: Catalogs) -> list[Problem]:
+    """No GPU on the menu is supported by its vendors under any cooling on the menu."""
+    if "cooling_supported" not in catalogs.gpus.columns:
+        return []
+    gpus = scenario.technologies.gpus or catalog_ids(catalogs.gpus)
+    cooling = scenario.technologies.cooling or catalog_ids(catalogs.cooling)
+    if any(cooling_can_host(catalogs, g, c) for g in gpus for c in cooling):
+        return []
+    supported = "; ".join(f"{g}: {', '.join(cooling_supported(catalogs, g))}" for g in gpus)
+    path: KeyPath = ("technologies", "cooling")
+    return [
+        Problem(
+            path,
+            path,
+            f"{show_value(list(cooling))} can host none of the GPUs in technologies.gpus; "
+            f"coolings their vendors support (data/gpus.csv cooling_supported): {supported}",
         )
     ]
 

@@ -133,6 +133,21 @@ class Prices(StrictModel):
     """Multiply grid electricity prices [-]."""
     gpu_price_scale: float = Field(default=1.0, ge=0, le=100)
     """Multiply GPU system prices [-]."""
+    cost_case: Literal["market", "atb"] = "market"
+    """Capital costs of power plants: ``market`` (2025 market figures: utility filings, BNEF,
+    EIA; ``data/energy.csv`` ``capex_usd_per_kw``) or ``atb`` (NREL ATB 2025 moderate,
+    ``capex_atb_usd_per_kw``, lower for gas plants in the turbine shortage)."""
+
+
+class Fleet(StrictModel):
+    """GPU fleet assumptions beyond the catalog."""
+
+    spare_share: float = Field(default=0.03, ge=0, le=1)
+    """Spare GPUs installed per GPU allocated to serving [-] (hot spares covering failed GPUs
+    under repair; they draw idle power). Default 0.03: Meta's Llama 3 405B run saw 256
+    GPU/HBM-caused interruptions in 54 days on 16,384 H100s (Llama 3 paper, Jul-2024), ~10.6%
+    of GPUs per year; each takes its 8-GPU node out for ~2 weeks (estimate):
+    0.106 x 8 x 14 / 365 = 3.3%."""
 
 
 class TimeOptions(StrictModel):
@@ -148,6 +163,13 @@ class TimeOptions(StrictModel):
     )
     """Calendar days kept as their own representative days (counted within ``days``): the
     day of highest demand, of lowest PV output, of lowest wind output (averaged over sites)."""
+    annual_variable_share_max: float = Field(default=0.5, ge=0, le=1)
+    """Annual mode only: the most of each site's facility energy that PV and wind together may
+    supply [-]. One annual slice at mean capacity factors would otherwise let them serve a flat
+    load as if firm. Default 0.5 (estimate): hour-by-hour, wind + PV without storage serve
+    about half of a flat load before curtailment rises steeply (24/7 CFE studies: Xu et al.,
+    Princeton ZERO Lab 2021; Riepin & Brown, TU Berlin 2024). Use ``representative_days``
+    for the hourly answer."""
     link_storage: bool = False
     """Link battery state of charge across the year through the chronological sequence of
     representative days (Kotzur et al. 2018), so storage can move energy between days (for
@@ -207,6 +229,8 @@ class Scenario(StrictModel):
     """Finance overrides (WACC, asset lives); ``null`` keeps the catalog values."""
     prices: Prices = Field(default_factory=Prices)
     """Price overrides and scalings for sensitivities and sweeps."""
+    fleet: Fleet = Field(default_factory=Fleet)
+    """GPU fleet assumptions: spare GPUs."""
     time: TimeOptions = Field(default_factory=TimeOptions)
     """How the year is represented: ``annual`` or ``representative_days``."""
     solver: SolverOptions = Field(default_factory=SolverOptions)

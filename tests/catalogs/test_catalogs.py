@@ -133,11 +133,14 @@ def test_spot_values_against_reference(cat: Catalogs) -> None:
     assert s.loc["loudoun_va", "egrid_subregion"] == "SRVC"
     assert s.loc["narvik_no", "climate_class"] == "cold" and pd.isna(s.loc["narvik_no", "egrid_subregion"])
     assert s.loc["johor_my", "climate_class"] == "hot_humid"
-    assert e.loc["pv", "capex_usd_per_kw"] == 1254 and e.loc["battery", "capex_usd_per_kwh"] == 222.6
+    assert e.loc["pv", "capex_atb_usd_per_kw"] == 1254 and e.loc["pv", "capex_usd_per_kw"] == 1560
+    assert e.loc["battery", "capex_usd_per_kwh"] == 222.6
     assert e.loc["ngcc", "co2_direct_kg_per_mwh"] == pytest.approx(6.168 * 53.06, abs=0.1)
     assert e.loc["nuclear_smr", "module_mw"] > 0
     pue = cat.cooling_climate["pue"]
-    assert pue.loc[("air", "hot_humid")] == 1.40 and pue.loc[("dlc", "cold")] == 1.06
+    # facility PUE = 1 + electrical losses 0.035 + support 0.005 + cooling overhead
+    assert pue.loc[("air", "hot_humid")] == pytest.approx(1.44)
+    assert pue.loc[("dlc", "cold")] == pytest.approx(1.10)
     assert (pue.xs("immersion_2ph") <= pue.xs("immersion_1ph")).all()
     m = cat.models
     assert m.loc["llama-3.1-405b", ["layers", "hidden_size", "attention_heads", "kv_heads"]].tolist() == [

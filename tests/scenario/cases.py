@@ -163,6 +163,15 @@ BAD: list[tuple[str, dict[str, str | bytes], str, list[str]]] = [
         ],
     ),
     (
+        "nvl72_under_immersion",
+        {"bad.yaml": BASE + "technologies:\n  gpus: [GB200, GB300]\n  cooling: [air, immersion_1ph]\n"},
+        "bad.yaml",
+        [
+            "bad.yaml:7: technologies.cooling: [air, immersion_1ph] can host none of the GPUs",
+            "GB200: dlc; GB300: dlc",
+        ],
+    ),
+    (
         "duplicate_stream",
         {"bad.yaml": BASE + STREAM2},
         "bad.yaml",

@@ -17,8 +17,10 @@ from planner.errors import InfeasibleError, InputError
 from tests.helpers import SMALL_SCENARIO
 
 SMALL = str(SMALL_SCENARIO)
-EXACT = {"solver.threads": 1, "solver.mip_gap": 0.0}
-"""Exact MIP optima, so the frontier and its ends are comparable without gap tolerances."""
+EXACT = {"solver.threads": 1, "solver.mip_gap": 0.0, "time.annual_variable_share_max": 1.0}
+"""Exact MIP optima, so the frontier and its ends are comparable without gap tolerances. PV may
+supply all of the annual energy here: with the default 50% cap the small scenario's min-carbon plan
+costs almost nothing extra and the frontier collapses to two plans, leaving nothing to test."""
 POINTS = 5
 
 
@@ -34,7 +36,8 @@ def test_frontier_is_monotone(frontier):
     assert (table["status"] == "optimal").all()
     carbon, cost = table["emissions_t_per_yr"].to_numpy(), table["annualized_cost_usd"].to_numpy()
     assert all(carbon[k] < carbon[k - 1] for k in range(1, POINTS))
-    assert all(cost[k] >= cost[k - 1] * (1 - 1e-9) for k in range(1, POINTS)), cost
+    # equal-cost plans may differ at the LP feasibility tolerance (~1e-7 relative)
+    assert all(cost[k] >= cost[k - 1] * (1 - 1e-6) for k in range(1, POINTS)), cost
     eps = table[table["kind"] == "epsilon"]
     assert (eps["emissions_t_per_yr"] <= eps["carbon_cap_t_per_yr"] * (1 + 1e-6)).all()
     caps = [carbon[0], *eps["carbon_cap_t_per_yr"], carbon[-1]]

@@ -1,0 +1,72 @@
+"""Annual mode says what it is: PV and wind are not firm (capped share of each site's energy),
+facility MW and firm capacity use the hottest hour of the site's profile, and the summary flags
+the energy mix as an annual-average screening figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+import planner
+from planner.api import resolve_scenario
+from planner.catalogs.load import pue_floor
+from planner.chain.cooling import hourly_pue
+from planner.model.build import build_model
+from planner.model.highs import solve as highs_solve
+from planner.model.inputs import build_inputs
+from planner.profiles.sites import site_temperatures
+from tests.helpers import TINY, with_changes
+
+WIND_ONLY = {"technologies.energy": ["grid", "wind"], "sites.include": ["abilene_tx"]}
+
+
+def _solved(data, catalogs):
+    inp = build_inputs(resolve_scenario(data, catalogs), catalogs)
+    m = build_model(inp)
+    assert highs_solve(m, inp.scenario.solver).status == "optimal"
+    return inp, m
+
+
+def _wind_share(inp, m) -> float:
+    s = inp.sites[0]
+    return pyo.value(m.energy.gen[s, "wind", 0]) / pyo.value(m.site.facility[s, 0])
+
+
+@pytest.mark.parametrize("cap", [0.5, 0.2])
+def test_wind_is_capped_at_the_documented_share(catalogs, cap):
+    """Abilene wind (~39 $/MWh) beats grid (66 $/MWh): uncapped it would supply everything."""
+    inp, m = _solved(with_changes(TINY, {**WIND_ONLY, "time.annual_variable_share_max": cap}), catalogs)
+    assert _wind_share(inp, m) == pytest.approx(cap, rel=1e-6)
+
+
+def test_without_the_cap_wind_would_be_firm(catalogs):
+    inp, m = _solved(with_changes(TINY, {**WIND_ONLY, "time.annual_variable_share_max": 1.0}), catalogs)
+    assert _wind_share(inp, m) > 0.99
+
+
+def test_firm_capacity_uses_the_hottest_hour_pue(catalogs):
+    """Annual mode: PUE_peak = max over the 8760-hour temperature profile of the hourly PUE, and
+    facility MW = PUE_peak x IT MW (air in hot, dry Abilene: well above the annual mean)."""
+    data = with_changes(TINY, {"sites.include": ["abilene_tx"], "technologies.cooling": ["air"]})
+    data = with_changes(data, {"technologies.gpus": ["H100"]})
+    inp, m = _solved(data, catalogs)
+    site = catalogs.sites.loc["abilene_tx"]
+    temps = site_temperatures(site.rename("abilene_tx"))
+    mean = inp.pue["abilene_tx", "air"]
+    dry, wet = temps["dry_bulb_c"].to_numpy(), temps["wet_bulb_c"].to_numpy()
+    hand = hourly_pue("air", False, mean, dry, wet, np.ones(dry.size), pue_floor(catalogs.facility)).max()
+    assert inp.pue_peak["abilene_tx", "air"] == pytest.approx(hand)
+    assert hand > mean + 0.1  # 1.39 annual mean -> about 1.6 in the hottest hour
+    it_cap = pyo.value(m.site.it_cap["abilene_tx", "air"])
+    assert pyo.value(m.site.facility_peak["abilene_tx"]) == pytest.approx(hand * it_cap)
+    firm = pyo.value(m.energy.grid_cap["abilene_tx"]) + sum(
+        pyo.value(m.energy.avail["abilene_tx", e, 0] * m.energy.cap["abilene_tx", e]) for e in ("ngcc",)
+    )
+    assert firm >= hand * it_cap - 1e-6
+
+
+def test_summary_flags_the_annual_mix(catalogs):
+    summary = planner.solve(with_changes(TINY, WIND_ONLY), catalogs=catalogs).summary
+    assert summary["energy_mix_basis"].startswith("annual-average screening figure")
+    assert "50%" in summary["energy_mix_basis"]

@@ -1,0 +1,81 @@
+"""Fleet realism: spare GPUs, scale-out network power, busy energy from the tokens served, and
+grid-connection embodied carbon, each checked against a hand calculation on a solved tiny model."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+import pytest
+
+from planner.api import resolve_scenario
+from planner.model.build import build_model
+from planner.model.highs import solve as highs_solve
+from planner.model.inputs import build_inputs
+from tests.helpers import with_changes
+
+
+def _solved(data, catalogs):
+    inp = build_inputs(resolve_scenario(data, catalogs), catalogs)
+    m = build_model(inp)
+    out = highs_solve(m, inp.scenario.solver)
+    assert out.status == "optimal"
+    return inp, m
+
+
+@pytest.fixture(scope="module")
+def h100_only(catalogs):
+    from tests.helpers import TINY
+
+    changes = {"technologies.gpus": ["H100"], "technologies.energy": ["grid", "pv"], "fleet.spare_share": 0.1}
+    data = with_changes(TINY, changes)
+    return _solved(data, catalogs)
+
+
+def test_spares_are_installed_beyond_the_allocation(h100_only):
+    inp, m = h100_only
+    fleet = m.fleet
+    assert inp.spare_share == 0.1
+    for s in inp.sites:
+        allocated = sum(pyo.value(fleet.alloc[k]) for k in fleet.SGM if k[0] == s and k[1] == "H100")
+        assert pyo.value(fleet.n_gpu[s, "H100"]) >= 1.1 * allocated - 1e-6
+
+
+def test_network_power_is_in_the_it_load(h100_only, catalogs):
+    inp, _ = h100_only
+    gpu = catalogs.gpus.loc["H100"]
+    assert inp.gpu_node_mw["H100"] == pytest.approx((gpu.node_w_per_gpu + gpu.network_w_per_gpu) / 1e6)
+    assert inp.gpu_idle_mw["H100"] == pytest.approx((gpu.idle_w_per_gpu + gpu.network_w_per_gpu) / 1e6)
+    assert gpu.network_w_per_gpu > 0
+
+
+def test_busy_energy_follows_the_tokens_served(h100_only):
+    """Average IT MW = idle MW x GPUs installed + (node - idle) MW / (Mtok/s per GPU) x Mtok/s served,
+    summed over models, with tokens/s from the flows (one GPU type, so no split to guess)."""
+    inp, m = h100_only
+    node, idle = inp.gpu_node_mw["H100"], inp.gpu_idle_mw["H100"]
+    for s in inp.sites:
+        served = {
+            mod: sum(pyo.value(m.demand.flow[k]) for k in m.demand.SK if k[0] == s and k[2] == mod)
+            for mod in inp.models
+        }
+        expected = idle * pyo.value(m.fleet.n_gpu[s, "H100"]) + sum(
+            (node - idle) / inp.tps["H100", mod] * served[mod] for mod in inp.models if served[mod] > 0
+        )
+        it_avg = sum(pyo.value(m.site.it_avg[s, c]) for c in inp.coolings)
+        assert it_avg == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
+def test_grid_connection_embodied_carbon_is_counted(h100_only, catalogs):
+    """20 kgCO2e/kW over 40 years: 0.5 tCO2e/yr per MW of grid connection."""
+    inp, m = h100_only
+    per_mw = catalogs.energy.at["grid", "embodied_kgco2e_per_kw"] / catalogs.energy.at["grid", "life_years"]
+    assert per_mw == pytest.approx(0.5)
+    cost, fleet, energy = m.cost, m.fleet, m.energy
+    for s in inp.sites:
+        others = (
+            sum(pyo.value(cost.gpu_embodied[g] * fleet.n_gpu[s, g]) for g in fleet.G)
+            + pyo.value(cost.it_embodied) * sum(pyo.value(m.site.it_cap[s, c]) for c in inp.coolings)
+            + sum(pyo.value(cost.tech_embodied[e] * energy.cap[s, e]) for e in energy.E)
+        )
+        grid = pyo.value(cost.emissions_embodied_site[s]) - others
+        assert grid == pytest.approx(per_mw * pyo.value(energy.grid_cap[s]), rel=1e-6, abs=1e-9)
+    assert any(pyo.value(energy.grid_cap[s]) > 0.1 for s in inp.sites)  # ~0.7 MW at abilene_tx
