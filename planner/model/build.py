@@ -1,7 +1,7 @@
 """Assemble the siting model from its blocks (one builder per concern).
 
-Order matters only for references: sites -> demand -> fleet -> energy -> cost -> policy
--> objective. ``elastic=True`` builds the explanation variant in which demand and every
+Order matters only for references: sites -> demand -> fleet -> energy -> redundancy -> timing
+-> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in which demand and every
 limit have priced slacks (see :mod:`planner.model.explain`).
 """
 
@@ -15,7 +15,9 @@ from planner.model.fleet import add_fleet
 from planner.model.inputs import ModelInputs
 from planner.model.objective import add_accounting, add_objective
 from planner.model.policy import add_policy
+from planner.model.redundancy import add_redundancy
 from planner.model.sites import add_site_loads, add_sites
+from planner.model.timing import add_timing
 
 
 def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = False) -> pyo.ConcreteModel:
@@ -26,6 +28,8 @@ def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = 
     add_fleet(m, inp, elastic)
     add_site_loads(m, inp)
     add_energy(m, inp, elastic)
+    add_redundancy(m, inp, elastic)
+    add_timing(m, inp)
     add_accounting(m, inp)
     add_policy(m, inp, elastic)
     add_objective(m, inp, objective or inp.scenario.objective, elastic)

@@ -15,13 +15,13 @@ import pytest
 
 import planner
 from planner.catalogs.load import crf, load_catalogs
+from planner.model.timing_inputs import default_base_year
 from planner.results.capex import (
     ACCELERATOR_SHARE,
     CATEGORIES,
     LINE_COLUMNS,
     OPEX_CATEGORIES,
     OPEX_COLUMNS,
-    default_base_year,
 )
 from planner.results.export import SHEETS, capex_sheets, export_capex, spend_schedule
 from tests.helpers import SMALL_SCENARIO, write_run
