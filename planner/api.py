@@ -26,6 +26,7 @@ from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
 from planner.results.capex import capex_line_items, opex_table
+from planner.results.readiness import readiness_summary, readiness_table
 from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
 
@@ -161,6 +162,10 @@ def summarize(
         "best_bound": outcome.best_bound,
         "mip_gap": outcome.mip_gap,
         **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        "start_year": inp.timing.start_year if inp.timing else None,
+        "online_year": scn.demand.online_year,
+        "power_redundancy": scn.policy.power_redundancy,
+        "sites_in_service": readiness_summary(tables["sites"].set_index("site_id")),
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,
         "model_size": {
@@ -186,7 +191,7 @@ def annual_screening(scn: Scenario, catalogs: Catalogs) -> Screening | None:
 
 def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.DataFrame]:
     """All result tables of a solved model (the ``tables/`` of a run directory)."""
-    sites = results.site_table(model, inp)
+    sites = results.site_table(model, inp).join(readiness_table(model, inp), on="site_id")
     fleet = results.fleet_table(model, inp)
     energy = results.energy_table(model, inp)
     open_sites = sites.loc[sites["open"], "site_id"].tolist()

@@ -35,7 +35,7 @@ def add_timing(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     b = pyo.Block()
     m.timing = b
     site, tm = m.site, inp.timing
-    if tm is None:
+    if tm is None or not tm.online_year:
         b.cost = pyo.Expression(site.S, rule=lambda b, s: 0.0 * MUSD / yr)
         b.emissions = pyo.Expression(site.S, rule=lambda b, s: 0.0 * tCO2 / yr)
         return b
@@ -101,12 +101,14 @@ def _add_grid_bridge(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: T
     b.bridge = pyo.Var(b.SB, domain=pyo.NonNegativeReals, units=MW)
     b.bridge_price = pyo.Param(S, initialize=tm.bridge_musd_per_mw_yr, units=MUSD / yr / MW)
     b.bridge_co2 = pyo.Param(S, initialize=tm.bridge_t_per_mw_yr, units=tCO2 / yr / MW)
-    b.bridge_limit = pyo.Constraint(b.SB, rule=lambda b, s, k: b.bridge[s, k] <= inp.grid_mw[s] * b.on[s, k])
+    b.bridge_limit = pyo.Constraint(
+        b.SB, rule=lambda b, s, k: b.bridge[s, k] <= energy.grid_mw[s] * b.on[s, k]
+    )
     b.grid_in_time = pyo.Constraint(
         S,
         rule=lambda b, s: (
             energy.grid_cap[s]
-            <= inp.grid_mw[s] * sum(b.on[s, k] for k in b.K if k >= tm.grid_year[s])
+            <= energy.grid_mw[s] * sum(b.on[s, k] for k in b.K if k >= tm.grid_year[s])
             + sum(b.bridge[s, k] for k in b.K if (s, k) in bridged)
         ),
     )
@@ -173,12 +175,19 @@ def check_online_years(inp: ModelInputs) -> None:
         )
 
 
-def bridge_mw(m: pyo.ConcreteModel, s: str) -> tuple[float, int]:
-    """Bridge power bought at site ``s`` [MW] and the year the grid tie replaces it (0: none)."""
+def site_online_year(m: pyo.ConcreteModel, s: str) -> int | None:
+    """The online year site ``s`` committed to in the solved plan (None: no deadline or closed)."""
+    if not hasattr(m.timing, "on"):
+        return None
+    years = [k for k in m.timing.K if (pyo.value(m.timing.on[s, k]) or 0.0) > 0.5]
+    return int(years[0]) if years else None
+
+
+def bridge_mw(m: pyo.ConcreteModel, s: str) -> float:
+    """Bridge power bought at site ``s`` [MW] (0 without a deadline)."""
     if not hasattr(m.timing, "SB"):
-        return 0.0, 0
-    mw = sum(float(pyo.value(m.timing.bridge[s2, k])) for s2, k in m.timing.SB if s2 == s)
-    return mw, 0
+        return 0.0
+    return sum(float(pyo.value(m.timing.bridge[s2, k])) for s2, k in m.timing.SB if s2 == s)
 
 
 def bridge_capex_musd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:

@@ -88,11 +88,10 @@ class TimingInputs:
 
 def timing_inputs(
     scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str]
-) -> TimingInputs | None:
-    """:class:`TimingInputs` of the scenario, or None when no stream has an online year."""
+) -> TimingInputs:
+    """:class:`TimingInputs` of the scenario (``online_year`` empty when no stream has one: the
+    in-service years are then only reported)."""
     online = stream_online_years(scenario)
-    if not online:
-        return None
     fac, y0 = catalogs.facility, start_year(scenario)
     building, gpu = float(fac["building_lead_time_years"]), float(fac["gpu_delivery_lead_time_years"])
     site_lead = max(building, gpu)

@@ -604,7 +604,15 @@ def _lines(
             for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s) + _security_lines(m, refs, s)
             if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
         ]
-        ready = max((r["start_offset_years"] + r["lead_time_years"] for r in site_rows), default=0.0)
+        bridged = any(r["item_id"] == "bridge" for r in site_rows)  # late grid tie bridged: not awaited
+        ready = max(
+            (
+                r["start_offset_years"] + r["lead_time_years"]
+                for r in site_rows
+                if not (bridged and r["item_id"] == "grid")
+            ),
+            default=0.0,
+        )
         gpu_rows = [r for r in _gpu_lines(m, refs, s, ready) if abs(r["capex_usd"]) > TINY_USD]
         rows += _scale_to_model(m, s, site_rows + gpu_rows)
     df = pd.DataFrame(
