@@ -12,8 +12,10 @@ the root LP of an hourly model is the dominant cost. So:
    binaries fixed: a much smaller problem, since closed sites' columns are fixed at zero;
 3. greedily try closing open sites, least-used first, keeping a closure when the LP
    objective falls (this recovers the site fixed costs the relaxation spread out);
-4. round every GPU-block and plant-module count up (more capacity never violates a demand
-   or capacity row) and solve the LP for the continuous variables.
+4. round every GPU-block and plant-module count and every unit-in-use binary of the redundancy
+   block up (more capacity never violates a demand or capacity row; a stricter contingency is
+   met by backup gensets), commit each open site to the online year of its largest LP value,
+   and solve the LP for the continuous variables.
 
 For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve:
 its sites and coolings replace step 1 (the hourly LP relaxation is then solved only once, at
@@ -113,7 +115,8 @@ class _Columns:
     open: dict[str, int]  # site -> site.open
     y: dict[str, dict[str, int]]  # site -> cooling -> site.y
     cap: dict[str, list[int]]  # site -> site.it_cap under each cooling
-    integer: list[int]  # fleet.blocks and energy.modules
+    integer: list[int]  # fleet.blocks, energy.modules and redundancy.has (rounded up)
+    online: dict[str, list[int]]  # site -> timing.on columns (one online year per open site)
 
 
 def _index_columns(columns: list) -> _Columns:
@@ -128,8 +131,12 @@ def _index_columns(columns: list) -> _Columns:
             idx_y.setdefault(s, {})[c] = i
         elif n == "site.it_cap":
             idx_cap.setdefault(columns[i].index()[0], []).append(i)
-    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
-    return _Columns(names, idx_open, idx_y, idx_cap, idx_int)
+    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules", "redundancy.has")]
+    idx_on: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n == "timing.on":
+            idx_on.setdefault(columns[i].index()[0], []).append(i)
+    return _Columns(names, idx_open, idx_y, idx_cap, idx_int, idx_on)
 
 
 def relax_and_round(
@@ -166,6 +173,7 @@ def relax_and_round(
     _fix_sites(lower, upper, cols, cooling, opened)
     for i in cols.integer:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
+    _fix_online_years(lower, upper, cols, opened, x)
     x = relaxation.solve(lower, upper)
     if x is None:
         return None
@@ -174,6 +182,17 @@ def relax_and_round(
         # the bound: the LP relaxation of this model (the annual one is no bound for it)
         bound = _relaxation_bound(relaxation, lp, bound)
     return WarmStart(x, objective, bound)
+
+
+def _fix_online_years(
+    lower: np.ndarray, upper: np.ndarray, cols: _Columns, opened: list[str], x: np.ndarray
+) -> None:
+    """Each open site commits to the online year of its largest LP value (closed sites: none)."""
+    for s, idx in cols.online.items():
+        free = [i for i in idx if upper[i] > 0.5]
+        best = max(free, key=lambda i: x[i]) if s in opened and free else None
+        for i in idx:
+            lower[i] = upper[i] = 1.0 if i == best else 0.0
 
 
 def _sites_from_relaxation(
