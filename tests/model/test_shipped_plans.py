@@ -44,7 +44,8 @@ def test_n_plus_1_at_every_site(shipped, catalogs):
                 firm += r.capacity_mw
                 losses.append(r.capacity_mw)
             elif r.kind in DISPATCHABLE:
-                avail, module = float(cat.at[r.tech_id, "max_availability"]), float(cat.at[r.tech_id, "module_mw"])
+                avail = float(cat.at[r.tech_id, "max_availability"])
+                module = float(cat.at[r.tech_id, "module_mw"])
                 firm += avail * r.capacity_mw
                 losses.append(avail * (module if module > 0 else r.capacity_mw))
         peak = sites.at[s, "facility_peak_mw"]
