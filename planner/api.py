@@ -22,6 +22,7 @@ from planner.model.explain import explain_infeasibility, unreachable_streams
 from planner.model.highs import Progress, SolveOutcome
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
+from planner.model.phasing import present_value_musd, served_share_by_year
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
@@ -31,6 +32,8 @@ from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
 
 Stage = Callable[[str], None]
+PV_YEARS = 20
+"""Years of each site's annualised cost counted in ``summary.json`` ``present_value_cost_usd``."""
 
 
 @dataclass
@@ -165,6 +168,9 @@ def summarize(
         "start_year": inp.timing.start_year if inp.timing else None,
         "online_year": scn.demand.online_year,
         "power_redundancy": scn.policy.power_redundancy,
+        "demand_growth": {str(y): f for y, f in sorted(scn.demand.growth.items())},
+        "served_share_by_year": {str(y): f for y, f in served_share_by_year(model, inp).items()},
+        "present_value_cost_usd": present_value_musd(model, inp, PV_YEARS) * 1e6,
         "sites_in_service": readiness_summary(tables["sites"].set_index("site_id")),
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,

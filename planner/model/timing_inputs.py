@@ -53,9 +53,11 @@ def in_service_year(start: int, lead_years: float) -> int:
 
 
 def stream_online_years(scenario: Scenario) -> dict[tuple[str, str], int]:
-    """Online year per demand stream (region, model): model entry, else region entry, else
-    ``demand.online_year``; streams without any are left out."""
+    """Online year per demand stream (region, model): the last ``demand.growth`` year, else the
+    model entry, else the region entry, else ``demand.online_year``; streams without any are left out."""
     dem = scenario.demand
+    if dem.growth:
+        return {(s.region, s.model): max(dem.growth) for s in dem.served}
     out = {}
     for s in dem.served:
         year = dem.online_year_by.get(s.model, dem.online_year_by.get(s.region, dem.online_year))
@@ -79,11 +81,13 @@ class TimingInputs:
     bridge_t_per_mw_yr: dict[str, float]
     bridge_crf: float  # one-off bridge cost annualised over the building life [1/yr]
     building_life: float
+    growth: dict[int, float]  # year -> share of every stream's demand served by then (phasing)
+    wacc: float  # scenario or default WACC, for discounting to the start year [-]
 
     @property
     def levels(self) -> list[int]:
-        """The distinct online years, ascending."""
-        return sorted(set(self.online_year.values()))
+        """The distinct online years (and growth years), ascending."""
+        return sorted(set(self.online_year.values()) | set(self.growth))
 
 
 def timing_inputs(
@@ -117,6 +121,8 @@ def timing_inputs(
         bridge_t_per_mw_yr={s: float(co2[s]) / 1e3 for s in sites.index},
         bridge_crf=crf(wacc, life),
         building_life=life,
+        growth=dict(scenario.demand.growth),
+        wacc=float(wacc),
     )
 
 

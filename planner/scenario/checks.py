@@ -246,9 +246,11 @@ def _online_year_problems(scenario: Scenario) -> list[Problem]:
         if key not in used
     ]
     if dem.start_year is not None:
-        for path, year in [(("demand", "online_year"), dem.online_year)] + [
-            (("demand", "online_year_by", k), v) for k, v in dem.online_year_by.items()
-        ]:
+        for path, year in (
+            [(("demand", "online_year"), dem.online_year)]
+            + [(("demand", "online_year_by", k), v) for k, v in dem.online_year_by.items()]
+            + [(("demand", "growth", y), y) for y in dem.growth]
+        ):
             if year is not None and year < dem.start_year:
                 problems.append(
                     Problem(

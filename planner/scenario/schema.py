@@ -63,6 +63,25 @@ class Demand(StrictModel):
     online_year_by: dict[str, Annotated[int, Field(ge=1990, le=2200)]] = Field(default_factory=dict)
     """Online year per demand region id or served model id, overriding ``online_year``
     (a model entry wins over a region entry), e.g. ``{us-west: 2029, llama-3.1-405b: 2031}``."""
+    growth: dict[int, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
+    """Phased build-out: share of every stream's tokens/s that must be served by each year, e.g.
+    ``{2029: 0.5, 2031: 1.0}`` (a few years; shares rising to 1.0 in the last year). Each open
+    site comes into service in one of these years and serves from then on; the last year is
+    every stream's online year (replaces ``online_year`` and ``online_year_by``)."""
+
+    @model_validator(mode="after")
+    def _growth(self) -> Demand:
+        if not self.growth:
+            return self
+        if self.online_year is not None or self.online_year_by:
+            raise ValueError("growth sets the online years: remove online_year and online_year_by")
+        years = sorted(self.growth)
+        shares = [self.growth[y] for y in years]
+        if len(years) > 5:
+            raise ValueError(f"growth: at most 5 years (got {len(years)}); a first step, not a pathway")
+        if shares[-1] != 1.0 or any(a > b for a, b in zip(shares, shares[1:])):
+            raise ValueError(f"growth: shares must rise to 1.0 in the last year (got {self.growth})")
+        return self
 
 
 class SiteSelection(StrictModel):

@@ -115,3 +115,56 @@ def test_timing_block_units_are_consistent(catalogs):
     data = with_changes(TINY, {"demand.start_year": 2027, "demand.online_year": 2029})
     scn = resolve_scenario(data, catalogs)
     assert_units_consistent(build_model(build_inputs(scn, catalogs)).timing)
+
+
+def _phased(tiny: dict, **changes) -> dict:
+    """Two sites that must both open (min 2, at most 60% each): the fast-queue one (grid 2029)
+    and the slow-queue one (grid 2032, cheaper power)."""
+    data = _race(tiny, 20, None)
+    fixed = {"policy.min_sites": 2, "policy.max_sites": None, "policy.max_share_per_site": 0.6}
+    return with_changes(data, {**fixed, **changes})
+
+
+def test_two_year_growth_places_capacity_in_the_right_year(tiny, catalogs):
+    """40% of demand by 2029, all of it by 2032: the fast site serves from 2029 (at least 40%),
+    the slow site enters in 2032 when its grid tie arrives, with no bridge; all demand by 2029
+    instead needs the slow site bridged, which costs more."""
+    phased = planner.solve(_phased(tiny, **{"demand.growth": {2029: 0.4, 2032: 1.0}}), catalogs=catalogs)
+    rows = phased.summary["sites_in_service"]
+    assert rows[FAST]["online_year"] == 2029 and rows[FAST]["in_service_year"] == 2029
+    assert rows[SLOW]["online_year"] == 2032 and rows[SLOW]["bridge_mw"] == pytest.approx(0.0, abs=1e-9)
+    served = phased.tables["sites"].set_index("site_id")["tokens_per_s"]
+    assert served[FAST] >= 0.4 * 2.0e5 * (1 - 1e-9)
+    assert phased.summary["served_share_by_year"]["2029"] >= 0.4 - 1e-9
+    at_once = planner.solve(_phased(tiny, **{"demand.online_year": 2029}), catalogs=catalogs)
+    assert at_once.summary["sites_in_service"][SLOW]["bridge_mw"] > 0
+    assert phased.summary["annualized_cost_usd"] < at_once.summary["annualized_cost_usd"]
+
+
+def test_growth_beyond_what_early_sites_can_carry_brings_the_late_site_forward(tiny, catalogs):
+    """70% by 2029 is more than one site may serve (60%): the slow site must serve in 2029 too,
+    bridged until its grid tie arrives in 2032."""
+    result = planner.solve(_phased(tiny, **{"demand.growth": {2029: 0.7, 2032: 1.0}}), catalogs=catalogs)
+    rows = result.summary["sites_in_service"]
+    assert rows[FAST]["online_year"] == rows[SLOW]["online_year"] == 2029
+    assert rows[SLOW]["bridge_mw"] > 0
+
+
+def test_present_value_discounts_each_site_from_its_year(tiny, catalogs):
+    """PV = sum_s annual cost[s] x sum_{t=Y_s}^{Y_s+19} 1.07^-(t-2027), by hand from the tables."""
+    result = planner.solve(_phased(tiny, **{"demand.growth": {2029: 0.4, 2032: 1.0}}), catalogs=catalogs)
+    cost = result.tables["sites"].set_index("site_id")["annualized_cost_usd"]
+    years = {FAST: 2029, SLOW: 2032}
+    expected = sum(cost[s] * sum(1.07 ** -(t - 2027) for t in range(y, y + 20)) for s, y in years.items())
+    assert result.summary["present_value_cost_usd"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "growth, message",
+    [({2029: 0.5, 2031: 0.9}, "rise to 1.0"), ({2029: 0.8, 2031: 0.5, 2032: 1.0}, "rise to 1.0")],
+)
+def test_growth_shares_must_rise_to_one(tiny, growth, message):
+    from planner.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        resolve_scenario(with_changes(tiny, {"demand.growth": growth}), None)
