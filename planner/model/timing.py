@@ -25,6 +25,7 @@ import pyomo.environ as pyo
 
 from planner.errors import InfeasibleError
 from planner.model.inputs import ModelInputs
+from planner.model.slice_inputs import DISPATCHABLE_KINDS
 from planner.model.timing_inputs import TimingInputs
 from planner.model.units import MUSD, MW, tCO2, yr
 
@@ -133,25 +134,53 @@ def _add_grid_bridge(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: T
     )
 
 
-def earliest_years(inp: ModelInputs) -> dict[str, int]:
-    """Earliest year each candidate site could serve [year]: building and GPUs in service, and
-    power from the earliest of the grid tie (or bridge power where the site has a grid tie) and
-    the dispatchable or variable plants on the menu."""
+def earliest_years(inp: ModelInputs) -> dict[str, tuple[int, str]]:
+    """Earliest year each candidate site could serve [year] and what bounds it: building and GPUs
+    in service, and firm power (the peak needs firm supply) from the earliest of the grid tie (or
+    bridge power where the site has a grid tie) and the dispatchable plants on the menu."""
     tm = inp.timing
     assert tm is not None
-    plants = [tm.tech_year[e] for e in inp.generators]
+    firm = [
+        (tm.tech_year[e], f"{e} delivery") for e in inp.generators if inp.tech_kind[e] in DISPATCHABLE_KINDS
+    ]
     out = {}
     for s in inp.sites:
-        power = min(plants, default=10_000)
+        power = list(firm)
         if "grid" in inp.techs and inp.grid_mw[s] > 0:
-            power = min(power, tm.grid_year[s], tm.bridge_year)
-        out[s] = max(tm.site_year[s], power)
+            power += [(tm.grid_year[s], "grid queue"), (tm.bridge_year, "bridge power")]
+        best = min(power, default=(10_000, "no firm supply on the menu"))
+        out[s] = max((tm.site_year[s], tm.site_bound[s]), best)
     return out
+
+
+def required_year(inp: ModelInputs, k: tuple[str, str]) -> int | None:
+    """The first year stream ``k`` must be (partly) served: the first growth year, else its online year."""
+    tm = inp.timing
+    if tm is None or k not in tm.online_year:
+        return None
+    return min(tm.growth) if tm.growth else tm.online_year[k]
+
+
+def earliest_text(inp: ModelInputs, sites: list[str]) -> str:
+    """``abilene_tx 2028 (construction), loudoun_va 2029 (bridge power), ...`` (at most 8 sites)."""
+    early = earliest_years(inp)
+    ranked = sorted(sites, key=lambda s: (early[s][0], s))
+    return ", ".join(f"{s} {early[s][0]} ({early[s][1]})" for s in ranked[:8]) + (
+        " ..." if len(ranked) > 8 else ""
+    )
+
+
+def deadline_note(inp: ModelInputs, k: tuple[str, str], sites: list[str]) -> str:
+    """``; it must be served from 2029 (earliest year per candidate site: ...)`` or ""."""
+    year = required_year(inp, k)
+    if year is None:
+        return ""
+    return f"; it must be served from {year} (earliest year per candidate site: {earliest_text(inp, sites)})"
 
 
 def check_online_years(inp: ModelInputs) -> None:
     """Raise :class:`InfeasibleError` naming every stream that no site within its latency budget
-    can serve by its online year, with the earliest year of each candidate site."""
+    can serve by its (first) required year, with the earliest year of each candidate site."""
     tm = inp.timing
     assert tm is not None
     early = earliest_years(inp)
@@ -159,13 +188,13 @@ def check_online_years(inp: ModelInputs) -> None:
     for s, k in inp.flows:
         reach.setdefault(k, []).append(s)
     lines = []
-    for k, year in tm.online_year.items():
-        sites = sorted(reach.get(k, []), key=lambda s: (early[s], s))
-        if sites and early[sites[0]] > year:
-            where = ", ".join(f"{s} {early[s]}" for s in sites[:8]) + (" ..." if len(sites) > 8 else "")
+    for k in tm.online_year:
+        year = required_year(inp, k)
+        sites = reach.get(k, [])
+        if year is not None and sites and min(early[s][0] for s in sites) > year:
             lines.append(
                 f"{k[1]} in {k[0]} ({inp.demand[k] * 1e6:.3g} tokens/s) cannot be served by {year}: "
-                f"earliest year per candidate site: {where}"
+                f"earliest year per candidate site: {earliest_text(inp, sites)}"
             )
     if lines:
         raise InfeasibleError(

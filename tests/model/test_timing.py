@@ -168,3 +168,17 @@ def test_growth_shares_must_rise_to_one(tiny, growth, message):
 
     with pytest.raises(InputError, match=message):
         resolve_scenario(with_changes(tiny, {"demand.growth": growth}), None)
+
+
+def test_slow_firm_supply_is_explained_with_what_bounds_each_site(tiny, catalogs):
+    """PV is not firm and a combined cycle takes 5 years: with no grid on the menu nothing can
+    carry the peak by 2029; the message gives 2032 (ngcc delivery) per site."""
+    data = with_changes(
+        tiny, {"technologies.energy": ["pv", "ngcc"], "demand.start_year": 2027, "demand.online_year": 2029}
+    )
+    with pytest.raises(InfeasibleError) as info:
+        planner.solve(data, catalogs=catalogs)
+    text = str(info.value)
+    assert "cannot be served by 2029" in text
+    assert "abilene_tx 2032 (ngcc delivery)" in text and "loudoun_va 2032 (ngcc delivery)" in text
+    assert "construction starts in 2027" in text
