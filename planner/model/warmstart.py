@@ -12,10 +12,10 @@ the root LP of an hourly model is the dominant cost. So:
    binaries fixed: a much smaller problem, since closed sites' columns are fixed at zero;
 3. greedily try closing open sites, least-used first, keeping a closure when the LP
    objective falls (this recovers the site fixed costs the relaxation spread out);
-4. round every GPU-block and plant-module count and every unit-in-use binary of the redundancy
-   block up (more capacity never violates a demand or capacity row; a stricter contingency is
-   met by backup gensets), commit each open site to the online year of its largest LP value,
-   and solve the LP for the continuous variables.
+4. round every GPU-block and plant-module count up (more capacity never violates a demand or
+   capacity row), set the redundancy block's unit-in-use binaries from the rounded module
+   counts (the contingency of a module built is met by backup gensets), commit each open site
+   to the online year of its largest LP value, and solve the LP for the continuous variables.
 
 For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve:
 its sites and coolings replace step 1 (the hourly LP relaxation is then solved only once, at
@@ -115,7 +115,8 @@ class _Columns:
     open: dict[str, int]  # site -> site.open
     y: dict[str, dict[str, int]]  # site -> cooling -> site.y
     cap: dict[str, list[int]]  # site -> site.it_cap under each cooling
-    integer: list[int]  # fleet.blocks, energy.modules and redundancy.has (rounded up)
+    integer: list[int]  # fleet.blocks and energy.modules (rounded up)
+    unit_used: dict[int, int]  # redundancy.has column -> its energy.modules column
     online: dict[str, list[int]]  # site -> timing.on columns (one online year per open site)
 
 
@@ -131,12 +132,14 @@ def _index_columns(columns: list) -> _Columns:
             idx_y.setdefault(s, {})[c] = i
         elif n == "site.it_cap":
             idx_cap.setdefault(columns[i].index()[0], []).append(i)
-    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules", "redundancy.has")]
+    idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
+    modules = {columns[i].index(): i for i, n in enumerate(names) if n == "energy.modules"}
+    used = {i: modules[columns[i].index()] for i, n in enumerate(names) if n == "redundancy.has"}
     idx_on: dict[str, list[int]] = {}
     for i, n in enumerate(names):
         if n == "timing.on":
             idx_on.setdefault(columns[i].index()[0], []).append(i)
-    return _Columns(names, idx_open, idx_y, idx_cap, idx_int, idx_on)
+    return _Columns(names, idx_open, idx_y, idx_cap, idx_int, used, idx_on)
 
 
 def relax_and_round(
@@ -173,6 +176,8 @@ def relax_and_round(
     _fix_sites(lower, upper, cols, cooling, opened)
     for i in cols.integer:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
+    for i, j in cols.unit_used.items():  # a unit in use where a module is built
+        lower[i] = upper[i] = 1.0 if upper[j] > 0.5 else 0.0
     _fix_online_years(lower, upper, cols, opened, x)
     x = relaxation.solve(lower, upper)
     if x is None:
