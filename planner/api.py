@@ -22,14 +22,18 @@ from planner.model.explain import explain_infeasibility, unreachable_streams
 from planner.model.highs import Progress, SolveOutcome
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
+from planner.model.phasing import present_value_musd, served_share_by_year
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
 from planner.results.capex import capex_line_items, opex_table
+from planner.results.readiness import readiness_summary, readiness_table
 from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
 
 Stage = Callable[[str], None]
+PV_YEARS = 20
+"""Years of each site's annualised cost counted in ``summary.json`` ``present_value_cost_usd``."""
 
 
 @dataclass
@@ -169,6 +173,13 @@ def summarize(
         "mip_gap": outcome.mip_gap,
         "polished": bool(outcome.stats.get("polished")),
         **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        "start_year": inp.timing.start_year if inp.timing else None,
+        "online_year": scn.demand.online_year,
+        "power_redundancy": scn.policy.power_redundancy,
+        "demand_growth": {str(y): f for y, f in sorted(scn.demand.growth.items())},
+        "served_share_by_year": {str(y): f for y, f in served_share_by_year(model, inp).items()},
+        "present_value_cost_usd": present_value_musd(model, inp, PV_YEARS) * 1e6,
+        "sites_in_service": readiness_summary(tables["sites"].set_index("site_id")),
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,
         "model_size": {
@@ -194,7 +205,7 @@ def annual_screening(scn: Scenario, catalogs: Catalogs) -> Screening | None:
 
 def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.DataFrame]:
     """All result tables of a solved model (the ``tables/`` of a run directory)."""
-    sites = results.site_table(model, inp)
+    sites = results.site_table(model, inp).join(readiness_table(model, inp), on="site_id")
     fleet = results.fleet_table(model, inp)
     energy = results.energy_table(model, inp)
     open_sites = sites.loc[sites["open"], "site_id"].tolist()

@@ -42,6 +42,16 @@ FACILITY_ITEMS: tuple[str, ...] = (
     "site_development_usd",
     "electrical_losses_kw_per_kw_it",
     "support_loads_kw_per_kw_it",
+    "gpu_delivery_lead_time_years",
+    "backup_genset_capex_usd_per_kw",
+    "backup_genset_fom_usd_per_kw_yr",
+    "backup_genset_life_years",
+    "backup_test_hours_per_yr",
+    "backup_genset_co2_kg_per_mwh",
+    "bridge_usd_per_kw_yr",
+    "bridge_heat_rate_mmbtu_per_mwh",
+    "bridge_vom_usd_per_mwh",
+    "bridge_lead_time_years",
 )
 FINANCE_ITEMS: tuple[str, ...] = (
     "wacc_default",

@@ -147,3 +147,28 @@ def print_summary(summary: dict, tables: dict) -> None:
     for k, v in rows:
         h.add_row(k, v)
     console.print(h)
+    print_time_to_power(summary)
+
+
+def print_time_to_power(summary: dict) -> None:
+    """Per open site: online year, in-service year and what bounds it, bridge and backup MW,
+    redundancy and the largest contingency (``summary.json`` ``sites_in_service``)."""
+    rows = summary.get("sites_in_service") or {}
+    if not rows:
+        return
+    start, online = summary.get("start_year"), summary.get("online_year")
+    title = f"Time to power (construction from {start}" + (f", online by {online})" if online else ")")
+    t = Table(title=title)
+    for col in ("site", "in service", "bound by", "bridge MW", "backup MW", "redundancy", "largest loss MW"):
+        t.add_column(col, justify="left" if col in ("site", "bound by", "redundancy") else "right")
+    for s, r in rows.items():
+        t.add_row(
+            s,
+            str(r["in_service_year"]) + (f" (by {r['online_year']})" if r.get("online_year") else ""),
+            r["in_service_bound"],
+            f"{r['bridge_mw']:,.0f}",
+            f"{r['backup_mw']:,.0f}",
+            r["power_redundancy"],
+            f"{r['largest_contingency_mw']:,.0f} {r['largest_contingency']}",
+        )
+    console.print(t)

@@ -141,6 +141,22 @@ def _streams(run: RunData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _readiness_text(site: pd.Series) -> dict[str, str]:
+    """Popup and label text of a chosen site's time to power and redundancy ("" for run
+    directories written before these columns existed)."""
+    year = pd.to_numeric(site.get("in_service_year"), errors="coerce")
+    if pd.isna(year):
+        return {"in_service": "", "largest_loss": ""}
+    online = pd.to_numeric(site.get("online_year"), errors="coerce")
+    text = f"{int(year)} ({site.get('in_service_bound', '')})"
+    if not pd.isna(online):
+        text += f", online by {int(online)}"
+    loss = (
+        f"{fmt_mw(float(site.get('largest_contingency_mw', 0.0)))} MW {site.get('largest_contingency', '')}"
+    )
+    return {"in_service": text, "largest_loss": loss.strip()}
+
+
 def _chosen(run: RunData, cat: pd.DataFrame, flows: pd.DataFrame) -> gpd.GeoDataFrame:
     t = run.tables
     sites = t["sites"][t["sites"]["open"]].copy()
@@ -169,6 +185,7 @@ def _chosen(run: RunData, cat: pd.DataFrame, flows: pd.DataFrame) -> gpd.GeoData
                 "energy_capacity": _text(c.to_dict(), "{:,.1f} MW"),
                 "dominant_tech": str(sup.sort_values(key).iloc[-1]["tech_id"]) if len(sup) else "",
                 "regions_served": "; ".join(f"{r} {fmt_tokens(v)}" for r, v in served.items()),
+                **_readiness_text(out.loc[out["site_id"] == sid].iloc[0]),
                 **{f"gpus_{k}": int(v) for k, v in g.items()},
                 **{f"energy_mw_{k}": float(v) for k, v in c.items()},
             }

@@ -58,6 +58,11 @@ CHOSEN_ROWS = (
     ("water_l_per_mtok", "water intensity", "{:.3f} L/Mtok"),
     ("annualized_cost_usd", "annualised cost", "musd"),
     ("regions_served", "regions served", "{}"),
+    ("in_service", "in service (bound by)", "{}"),
+    ("bridge_mw", "bridge power", "mw"),
+    ("backup_mw", "backup gensets", "mw"),
+    ("power_redundancy", "power redundancy", "{}"),
+    ("largest_loss", "largest contingency", "{}"),
 )
 CANDIDATE_ROWS = (
     ("site_id", "site", "{}"),
@@ -283,7 +288,10 @@ def write_html(data: MapData, path: Path) -> None:
         "planner-site-chosen",
         CHOSEN_ROWS,
         title=lambda s: s["name"],
-        tooltip=lambda s: f"{s['name']}: {fmt_mw(s['it_mw'])} MW IT, {s['cooling_id']}, {s['dominant_tech']}",
+        tooltip=lambda s: (
+            f"{s['name']}: {fmt_mw(s['it_mw'])} MW IT, {s['cooling_id']}, {s['dominant_tech']}"
+            + (f", in service {s['in_service']}" if s.get("in_service") else "")
+        ),
         style=lambda s: {
             "radius": _radius(s["it_mw"], mw_max, 7, 26),
             "color": "#1a1a1a",

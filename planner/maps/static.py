@@ -198,7 +198,8 @@ def write_static(data: MapData, path: Path) -> None:
     labels = [
         (
             f"{_short(s.name)}\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n"
-            f"{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok",
+            f"{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok"
+            + (f"\nin service {s.in_service}" if getattr(s, "in_service", "") else ""),
             s.geometry.x,
             s.geometry.y,
             r,

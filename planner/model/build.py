@@ -1,8 +1,8 @@
 """Assemble the siting model from its blocks (one builder per concern).
 
-Order matters only for references: sites -> demand -> fleet -> energy -> cost -> policy
--> objective. ``elastic=True`` builds the explanation variant in which demand and every
-limit have priced slacks (see :mod:`planner.model.explain`).
+Order matters only for references: sites -> demand -> fleet -> energy -> redundancy -> timing
+-> phasing -> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in
+which demand and every limit have priced slacks (see :mod:`planner.model.explain`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from planner.model.energy import add_energy
 from planner.model.fleet import add_fleet
 from planner.model.inputs import ModelInputs
 from planner.model.objective import add_accounting, add_objective
+from planner.model.phasing import add_phasing
 from planner.model.policy import add_policy
+from planner.model.redundancy import add_redundancy
 from planner.model.sites import add_site_loads, add_sites
+from planner.model.timing import add_timing
 
 
 def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = False) -> pyo.ConcreteModel:
@@ -26,6 +29,9 @@ def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = 
     add_fleet(m, inp, elastic)
     add_site_loads(m, inp)
     add_energy(m, inp, elastic)
+    add_redundancy(m, inp, elastic)
+    add_timing(m, inp)
+    add_phasing(m, inp)
     add_accounting(m, inp)
     add_policy(m, inp, elastic)
     add_objective(m, inp, objective or inp.scenario.objective, elastic)

@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 from planner.model.build import build_model
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, latency_reach
+from planner.model.timing import deadline_note
 from planner.scenario.schema import SolverOptions
 
 TOL = 1e-6
@@ -87,6 +88,7 @@ def _demand_lines(m: pyo.ConcreteModel, inp: ModelInputs, overrun: set[str]) -> 
                 f"region {r} needs {_fmt_tokens(d)} of {mod} "
                 f"within {inp.latency_budget_ms[r, mod]:g} ms{lost}: "
                 f"the {len(in_reach)} sites within reach ({names}) can host at most {_fmt_mw(campus)} MW IT"
+                + deadline_note(inp, (r, mod), in_reach)
             )
     return lines
 

@@ -19,6 +19,7 @@ from planner.errors import InputError
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
 from planner.model.timeslices import TimeSlices, build_time_slices
+from planner.model.timing_inputs import RedundancyInputs, TimingInputs, redundancy_inputs, timing_inputs
 from planner.scenario.load import apply_site_overrides, selected_sites
 from planner.scenario.schema import Scenario
 
@@ -95,6 +96,8 @@ class ModelInputs:
     grid_mw: dict[str, float]
     water_limit_ml: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    timing: TimingInputs | None = None  # online years and lead times (None: no deadline)
+    redundancy: RedundancyInputs | None = None  # power redundancy (None: none)
 
     @property
     def storage(self) -> bool:
@@ -182,6 +185,8 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
         **energy_cost_inputs(scenario, catalogs, sites, techs),
         **grid_inputs(sites, slices),
+        timing=timing_inputs(scenario, catalogs, sites, techs),
+        redundancy=redundancy_inputs(scenario, catalogs),
     )
 
 

@@ -10,10 +10,12 @@ Annualised cost [MUSD/yr]::
          + battery_power_annual st_power + battery_energy_annual st_energy
          + sum_{s,e,t} w_t var_cost[s,e] gen[s,e,t]               VOM + heat rate x gas price
          + sum_{s,t} w_t price[s] grid[s,t]
+         + backup gensets and bridge power (planner/model/redundancy.py, planner/model/timing.py)
          + water_price * water + carbon_price * emissions_operational
 
 Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (stack and the
-grid's generation-weighted rate); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
+grid's generation-weighted rate) + backup genset test hours + bridge power over the grid
+(annualised); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
 not charged by the carbon price); embodied = GPU, building, plant and battery manufacturing
 carbon divided by asset life. Total = operational + upstream + embodied.
 Objective ``cost``: min cost; ``carbon``: min operational + embodied emissions, with a tiny
@@ -39,6 +41,8 @@ COST_CATEGORIES = (
     "battery",
     "fuel_and_vom",
     "grid_energy",
+    "backup_power",
+    "bridge_power",
 )
 """Annualised cost categories per site; water and carbon price are added on top."""
 LIMIT_PENALTY = 1e4
@@ -125,6 +129,8 @@ def _site_costs(
             w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
         ),
         "grid_energy": sum(w[t] * b.grid_price[s, t] * energy.grid[s, t] for t in energy.T),
+        "backup_power": m.redundancy.cost[s],
+        "bridge_power": m.timing.cost[s],
     }
 
 
@@ -145,13 +151,17 @@ def _add_site_emissions(
     w = energy.weight
     b.emissions_operational_site = pyo.Expression(
         site.S,
-        rule=lambda b, s: sum(
-            w[t]
-            * (
-                b.grid_co2[s, t] * energy.grid[s, t]
-                + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)
+        rule=lambda b, s: (
+            sum(
+                w[t]
+                * (
+                    b.grid_co2[s, t] * energy.grid[s, t]
+                    + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)
+                )
+                for t in energy.T
             )
-            for t in energy.T
+            + m.redundancy.emissions[s]
+            + m.timing.emissions[s]
         ),
     )
 

@@ -24,7 +24,14 @@ import highspy
 import numpy as np
 
 from planner.model.relaxation import Relaxation
-from planner.model.warmstart import SiteColumns, WarmStart, fix_sites, index_columns
+from planner.model.warmstart import (
+    SiteColumns,
+    WarmStart,
+    fix_online_years,
+    fix_sites,
+    fix_unit_use,
+    index_columns,
+)
 from planner.scenario.schema import SolverOptions
 
 
@@ -56,16 +63,21 @@ def _resolve(
     cols: SiteColumns,
     cooling: dict[str, str],
     sites: list[str],
+    incumbent: np.ndarray,
 ) -> tuple[np.ndarray, float] | None:
     """Steps 1-3 for one set of open sites: LP, round counts up within the caps, final LP.
+    Each open site keeps the online year it committed to in ``incumbent``; redundancy units are
+    in use where a module is built.
     Returns (plan, objective) or None when an LP finds no plan (or runs out of time)."""
     lower, upper = (b.copy() for b in bounds)
     fix_sites(lower, upper, cols, cooling, sites)
+    fix_online_years(lower, upper, cols, sites, incumbent)
     x = relaxation.solve(lower, upper)
     if x is None:
         return None
     for i in cols.integer:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
+    fix_unit_use(lower, upper, cols)
     x = relaxation.solve(lower, upper)
     return None if x is None else (x, relaxation.objective)
 
@@ -93,12 +105,12 @@ def polish(
     relaxation = Relaxation(lp, options, None)
     cooling = _open_sites(cols, incumbent)
     sites = _keep(cooling, served_by_site(columns, incumbent), min_sites)
-    best = _resolve(relaxation, (lower, upper), cols, cooling, sites)
+    best = _resolve(relaxation, (lower, upper), cols, cooling, sites, incumbent)
     if best is not None:  # close sites the re-optimised plan left without IT capacity
         it = {s: sum(best[0][i] for i in cols.cap.get(s, [])) for s in sites}
         fewer = _keep({s: cooling[s] for s in sites}, it, min_sites)
         if fewer and len(fewer) < len(sites):
-            best = _resolve(relaxation, (lower, upper), cols, cooling, fewer) or best
+            best = _resolve(relaxation, (lower, upper), cols, cooling, fewer, incumbent) or best
     if best is None or best[1] > objective + tolerance * max(abs(objective), 1.0):
         return None
     return WarmStart(best[0], best[1], -math.inf)

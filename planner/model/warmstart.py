@@ -14,7 +14,9 @@ the root LP of an hourly model is the dominant cost. So:
    objective falls (this recovers the site fixed costs the relaxation spread out);
 4. round every GPU-block count up (more capacity never violates a demand or capacity row)
    and every plant-module count up, or down where that LP is cheaper (large blocks such as a
-   600 MW combined cycle), and solve the LP for the continuous variables.
+   600 MW combined cycle), set the redundancy block's unit-in-use binaries from the rounded
+   module counts (the contingency of a module built is met by backup gensets), commit each open
+   site to the online year of its largest LP value, and solve the LP for the continuous variables.
 
 For an hourly scenario the caller may pass a :class:`Screening` from the annual-mode solve:
 its sites and coolings replace step 1 (the hourly LP relaxation is then solved only once, at
@@ -77,7 +79,9 @@ class SiteColumns:
     open: dict[str, int]  # site -> site.open
     y: dict[str, dict[str, int]]  # site -> cooling -> site.y
     cap: dict[str, list[int]]  # site -> site.it_cap under each cooling
-    integer: list[int]  # fleet.blocks and energy.modules
+    integer: list[int]  # fleet.blocks and energy.modules (rounded up)
+    unit_used: dict[int, int]  # redundancy.has column -> its energy.modules column
+    online: dict[str, list[int]]  # site -> timing.on columns (one online year per open site)
 
 
 def index_columns(columns: list) -> SiteColumns:
@@ -93,7 +97,13 @@ def index_columns(columns: list) -> SiteColumns:
         elif n == "site.it_cap":
             idx_cap.setdefault(columns[i].index()[0], []).append(i)
     idx_int = [i for i, n in enumerate(names) if n in ("fleet.blocks", "energy.modules")]
-    return SiteColumns(names, idx_open, idx_y, idx_cap, idx_int)
+    modules = {columns[i].index(): i for i, n in enumerate(names) if n == "energy.modules"}
+    used = {i: modules[columns[i].index()] for i, n in enumerate(names) if n == "redundancy.has"}
+    idx_on: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n == "timing.on":
+            idx_on.setdefault(columns[i].index()[0], []).append(i)
+    return SiteColumns(names, idx_open, idx_y, idx_cap, idx_int, used, idx_on)
 
 
 def relax_and_round(
@@ -128,6 +138,7 @@ def relax_and_round(
         return None
     opened, x = closed
     fix_sites(lower, upper, cols, cooling, opened)
+    fix_online_years(lower, upper, cols, opened, x)
     rounded = _round_counts(relaxation, lower, upper, cols, x)
     if rounded is None:
         return None
@@ -138,6 +149,23 @@ def relax_and_round(
         if (objective - bound) / max(abs(objective), 1e-12) > options.mip_gap:
             bound = max(bound, _relaxation_bound(relaxation, lp, bound))  # the full LP relaxation
     return WarmStart(x, objective, bound)
+
+
+def fix_unit_use(lower: np.ndarray, upper: np.ndarray, cols: SiteColumns) -> None:
+    """Fix each redundancy unit-in-use binary to 1 where its plant module count is fixed above 0."""
+    for i, j in cols.unit_used.items():
+        lower[i] = upper[i] = 1.0 if upper[j] > 0.5 else 0.0
+
+
+def fix_online_years(
+    lower: np.ndarray, upper: np.ndarray, cols: SiteColumns, opened: list[str], x: np.ndarray
+) -> None:
+    """Each open site commits to the online year of its largest LP value (closed sites: none)."""
+    for s, idx in cols.online.items():
+        free = [i for i in idx if upper[i] > 0.5]
+        best = max(free, key=lambda i: x[i]) if s in opened and free else None
+        for i in idx:
+            lower[i] = upper[i] = 1.0 if i == best else 0.0
 
 
 def _sites_from_relaxation(
@@ -222,6 +250,7 @@ def _round_counts(
                 else math.ceil(x[i] - 1e-7)
             )
             lo[i] = up[i] = min(upper[i], value)
+        fix_unit_use(lo, up, cols)
         trial = relaxation.solve(lo, up)
         if trial is not None and (best is None or relaxation.objective < best[1]):
             best = (trial, relaxation.objective)

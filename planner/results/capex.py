@@ -19,22 +19,21 @@ the tests check), so the sums hold even for catalogs a caller modified. Variable
 the model's accounting expressions (fuel and VOM of a plant split in catalog proportions).
 
 Money is in constant USD of the catalogs' dollar year (``data/finance.csv`` ``dollar_year``).
-Years: ``base_year`` is the year construction starts (notice to proceed): by default the year in
-the scenario name (``us_inference_2027`` -> 2027), else the current year. Every build item starts
-on 1 January of the base year and is in service ``lead_time_years`` later (building, electrical,
-cooling and site development: ``facility.csv`` ``building_lead_time_years``; generation and
-battery: ``energy.csv`` ``lead_time_years``; grid connection: the site's ``grid_lead_time_years``;
-land: bought in the base year). GPUs and their servers are bought when the site can run them,
-at the latest in-service date of the site's other items (``start_offset_years``).
+Years: ``base_year`` is the year construction starts (notice to proceed): ``demand.start_year``,
+else the year in the scenario name (``us_inference_2027`` -> 2027), else the current year.
+Every build item starts on 1 January of the base year and is in service ``lead_time_years``
+later (building, electrical, cooling and site development: ``facility.csv``
+``building_lead_time_years``; generation and battery: ``energy.csv`` ``lead_time_years``; grid
+connection: the site's ``grid_lead_time_years``; land: bought in the base year; backup gensets
+1 year; bridge power ``bridge_lead_time_years``). GPUs and their servers are bought when the
+site can run them, at the latest in-service date of the site's other items (``start_offset_years``).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -42,6 +41,7 @@ import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, crf, load_catalogs
 from planner.model.inputs import ModelInputs
+from planner.model.timing_inputs import start_year
 
 ACCELERATOR_SHARE = 0.70
 """Share of ``gpus.csv`` ``price_usd_per_gpu`` (all-in system cost per GPU) booked as "GPUs";
@@ -77,6 +77,8 @@ CATEGORIES = (
     "geothermal",
     "battery",
     "grid interconnection",
+    "backup generation",
+    "bridge power",
 )
 """Capex categories (the ``category`` column of ``capex_items``), in display order."""
 OPEX_CATEGORIES = ("energy", "fuel", "variable O&M", "fixed O&M", "water", "carbon price")
@@ -133,14 +135,6 @@ OPEX_COLUMNS = (
 
 TINY_USD = 1e-6
 """Lines below this [USD and USD/yr] are solver noise on closed sites and are left out."""
-
-
-def default_base_year(scenario_name: str, today: datetime | None = None) -> int:
-    """The year in the scenario name (``us_inference_2027`` -> 2027), else the current UTC year."""
-    found = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", scenario_name)
-    if found:
-        return int(found[-1])
-    return (today or datetime.now(UTC)).year
 
 
 def _v(x: Any) -> float:
@@ -501,6 +495,44 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
     return lines
 
 
+def _security_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, Any]]:
+    """Backup gensets (policy.power_redundancy) and bridge power until a late grid tie arrives
+    (demand.online_year): the bridge's rent and fuel premium over the gap years is one capex line,
+    annualised over the building life as in :mod:`planner.model.timing`."""
+    inp, fac, w = refs.inp, refs.fac, refs.wacc()
+    mw = _v(m.redundancy.backup[s])
+    life = (float(fac["backup_genset_life_years"]), refs.facility("backup_genset_life_years"))
+    capex = mw * (inp.redundancy.backup_capex_musd_per_mw if inp.redundancy else 0.0) * 1e6
+    lines = [
+        _line(
+            refs, s, "backup generation", "backup_power", "backup_genset",
+            "standby diesel gensets (firm supply with one unit out; test hours only)",
+            mw * 1e3, "kW", capex, capex * crf(w[0], life[0]),
+            fac["backup_genset_fom_usd_per_kw_yr"] * mw * 1e3,
+            life=life, wacc=w, lead=(1.0, "estimate: standby gensets delivered and installed within a year"),
+            unit_cost_source=refs.facility("backup_genset_capex_usd_per_kw"),
+            fixed_om_source=refs.facility("backup_genset_fom_usd_per_kw_yr"),
+        )
+    ]  # fmt: skip
+    tm = inp.timing
+    if tm is None or not hasattr(m.timing, "SB"):
+        return lines
+    kw_yr = sum((tm.grid_year[s] - k) * _v(m.timing.bridge[s, k]) * 1e3 for (s2, k) in m.timing.SB if s2 == s)
+    one_off = kw_yr * tm.bridge_musd_per_mw_yr[s] * 1e3
+    lines.append(
+        _line(
+            refs, s, "bridge power", "bridge_power", "bridge",
+            "rented gas turbines/engines until the grid tie arrives (rent + fuel premium over grid power)",
+            kw_yr, "kW-yr", one_off, one_off * tm.bridge_crf, 0.0,
+            life=refs.building_life(), wacc=w,
+            lead=(float(fac["bridge_lead_time_years"]), refs.facility("bridge_lead_time_years")),
+            unit_cost_source=refs.facility("bridge_usd_per_kw_yr") + "; fuel: site gas price x "
+            + refs.facility("bridge_heat_rate_mmbtu_per_mwh"),
+        )
+    )  # fmt: skip
+    return lines
+
+
 def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[dict[str, Any]]:
     """GPUs and their servers and network share, bought when the site is ready (``ready`` years after
     the base year)."""
@@ -564,15 +596,23 @@ def _lines(
     m: pyo.ConcreteModel, inp: ModelInputs, catalogs: Catalogs | None, base_year: int | None
 ) -> pd.DataFrame:
     refs = _Refs(inp, catalogs or load_catalogs())
-    base = base_year if base_year is not None else default_base_year(inp.scenario.name)
+    base = base_year if base_year is not None else start_year(inp.scenario)
     rows: list[dict[str, Any]] = []
     for s in inp.sites:
         site_rows = [
             r
-            for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s)
+            for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s) + _security_lines(m, refs, s)
             if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
         ]
-        ready = max((r["start_offset_years"] + r["lead_time_years"] for r in site_rows), default=0.0)
+        bridged = any(r["item_id"] == "bridge" for r in site_rows)  # late grid tie bridged: not awaited
+        ready = max(
+            (
+                r["start_offset_years"] + r["lead_time_years"]
+                for r in site_rows
+                if not (bridged and r["item_id"] == "grid")
+            ),
+            default=0.0,
+        )
         gpu_rows = [r for r in _gpu_lines(m, refs, s, ready) if abs(r["capex_usd"]) > TINY_USD]
         rows += _scale_to_model(m, s, site_rows + gpu_rows)
     df = pd.DataFrame(

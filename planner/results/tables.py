@@ -16,6 +16,8 @@ import pyomo.environ as pyo
 from planner.chain import physics
 from planner.model.inputs import ModelInputs
 from planner.model.objective import COST_CATEGORIES
+from planner.model.redundancy import backup_capex_musd
+from planner.model.timing import bridge_capex_musd
 
 SECONDS_PER_YEAR = 8760 * 3600.0
 V = pyo.value
@@ -362,6 +364,8 @@ def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
         )
         if inp.storage
         else 0.0,
+        "backup_power": sum(backup_capex_musd(m, inp, s) for s in inp.sites),
+        "bridge_power": sum(bridge_capex_musd(m, inp, s) for s in inp.sites),
     }
     return {k: v * 1e6 for k, v in out.items()}
 

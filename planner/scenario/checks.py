@@ -61,6 +61,7 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
         if name not in models:
             path: KeyPath = ("demand", "latency_ms", name)
             problems.append(_unknown_id(path, "model", name, models, what="latency_ms key"))
+    problems += _online_year_problems(scenario)
 
     if scenario.policy.hourly_cfe_share is not None and scenario.time.mode != "representative_days":
         path = ("policy", "hourly_cfe_share")
@@ -253,6 +254,33 @@ def _reach_problems(scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame)
                 )
             )
     return out
+
+
+def _online_year_problems(scenario: Scenario) -> list[Problem]:
+    """``demand.online_year_by`` keys must be a region or model of ``demand.served``, and no online
+    year may come before the construction start."""
+    dem = scenario.demand
+    used = sorted({s.region for s in dem.served} | {s.model for s in dem.served})
+    problems = [
+        _unknown_id(("demand", "online_year_by", key), "region or served model", key, used, what="key")
+        for key in dem.online_year_by
+        if key not in used
+    ]
+    if dem.start_year is not None:
+        for path, year in (
+            [(("demand", "online_year"), dem.online_year)]
+            + [(("demand", "online_year_by", k), v) for k, v in dem.online_year_by.items()]
+            + [(("demand", "growth", y), y) for y in dem.growth]
+        ):
+            if year is not None and year < dem.start_year:
+                problems.append(
+                    Problem(
+                        path,
+                        path,
+                        f"{year} is before demand.start_year {dem.start_year}; allowed: a later year",
+                    )
+                )
+    return problems
 
 
 def _unknown_id(

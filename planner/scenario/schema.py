@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Objective = Literal["cost", "carbon"]
 TimeMode = Literal["annual", "representative_days"]
+Redundancy = Literal["none", "n+1", "2n"]
 WaterStress = Literal["low", "low_medium", "medium_high", "high", "extremely_high"]
 
 
@@ -51,6 +52,36 @@ class Demand(StrictModel):
     average (idle GPUs draw idle power) [-]."""
     scale: float = Field(default=1.0, gt=0, le=1000)
     """Multiplier on every stream's tokens/s (for sweeps) [-]."""
+    start_year: int | None = Field(default=None, ge=1990, le=2200)
+    """Year construction starts (notice to proceed, 1 January) and the base year of the capex
+    spend schedule; ``null`` = the year in the scenario name (``us_inference_2027`` -> 2027),
+    else the current year. Every asset is in service in year start + floor(lead time)."""
+    online_year: int | None = Field(default=None, ge=1990, le=2200)
+    """Year by which the capacity must be serving; ``null`` = no deadline (lead times then only
+    reach the capex schedule). A site may serve a stream only if its building, GPUs and power
+    are in service by that year (a grid connection that arrives later needs a priced bridge)."""
+    online_year_by: dict[str, Annotated[int, Field(ge=1990, le=2200)]] = Field(default_factory=dict)
+    """Online year per demand region id or served model id, overriding ``online_year``
+    (a model entry wins over a region entry), e.g. ``{us-west: 2029, llama-3.1-405b: 2031}``."""
+    growth: dict[int, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
+    """Phased build-out: share of every stream's tokens/s that must be served by each year, e.g.
+    ``{2029: 0.5, 2031: 1.0}`` (a few years; shares rising to 1.0 in the last year). Each open
+    site comes into service in one of these years and serves from then on; the last year is
+    every stream's online year (replaces ``online_year`` and ``online_year_by``)."""
+
+    @model_validator(mode="after")
+    def _growth(self) -> Demand:
+        if not self.growth:
+            return self
+        if self.online_year is not None or self.online_year_by:
+            raise ValueError("growth sets the online years: remove online_year and online_year_by")
+        years = sorted(self.growth)
+        shares = [self.growth[y] for y in years]
+        if len(years) > 5:
+            raise ValueError(f"growth: at most 5 years (got {len(years)}); a first step, not a pathway")
+        if shares[-1] != 1.0 or any(a > b for a, b in zip(shares, shares[1:])):
+            raise ValueError(f"growth: shares must rise to 1.0 in the last year (got {self.growth})")
+        return self
 
 
 class SiteSelection(StrictModel):
@@ -103,6 +134,11 @@ class Policy(StrictModel):
     """No site may serve more than this share of total demand [-]."""
     enforce_water_limits: bool = True
     """Bound each site's consumptive water by its catalog ``water_limit_ml_per_yr``."""
+    power_redundancy: Redundancy = "n+1"
+    """Firm supply at every open site with one unit out: ``none`` (firm supply covers the peak),
+    ``n+1`` (the peak facility load is still covered with the grid tie or the largest generating
+    unit out), ``2n`` (n+1, and the firm supply is at least twice the peak). On-site backup
+    gensets (priced, emitting only in test hours) count as firm supply for the contingency."""
 
     @model_validator(mode="after")
     def _sites_order(self) -> Policy:

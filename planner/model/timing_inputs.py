@@ -1,0 +1,150 @@
+"""Coefficients of the time-to-power and redundancy blocks, from the scenario and the catalogs.
+
+Years: construction starts on 1 January of ``start_year`` (``demand.start_year``, else the year in
+the scenario name, else the current year); an asset with lead time L [years] is in service in year
+``start_year + floor(L)`` (the convention of the capex spend schedule). A site is in service when
+its building (``facility.csv`` ``building_lead_time_years``) and its GPUs (``gpu_delivery_lead_time_years``,
+ordered at notice to proceed) are; its power when each supply asset is (``energy.csv``
+``lead_time_years``; the grid tie: the site's ``grid_lead_time_years``, the ISO queue).
+
+Bridge power (rented gas turbines or engines until a late grid tie arrives), per MW and year of
+bridging [MUSD/MW-yr]::
+
+    bridge_cost[s] = (rent + max(0, 8760 LF (heat_rate gas_price[s] + vom - grid_price[s]))) / 1e6
+    bridge_co2[s]  = max(0, 8760 LF (heat_rate ng_co2 - grid_co2[s])) / 1e3          [tCO2/MW-yr]
+
+with LF = 1 / peak_to_average (average over peak load). Backup gensets [MUSD/MW-yr, tCO2/MW-yr]::
+
+    backup_annual = (capex x CRF(wacc, life) + FOM) x 1e3 / 1e6
+    backup_co2    = test_hours x co2_per_MWh / 1e3           emissions of test runs only
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from planner.catalogs.load import Catalogs, crf
+from planner.scenario.schema import Scenario
+
+EPS = 1e-9
+
+
+def default_base_year(scenario_name: str, today: datetime | None = None) -> int:
+    """The year in the scenario name (``us_inference_2027`` -> 2027), else the current UTC year."""
+    found = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", scenario_name)
+    if found:
+        return int(found[-1])
+    return (today or datetime.now(UTC)).year
+
+
+def start_year(scenario: Scenario) -> int:
+    """Construction start year: ``demand.start_year``, else :func:`default_base_year`."""
+    return scenario.demand.start_year or default_base_year(scenario.name)
+
+
+def in_service_year(start: int, lead_years: float) -> int:
+    """Year an asset started on 1 January of ``start`` with lead time ``lead_years`` enters service."""
+    return start + math.floor(lead_years + EPS)
+
+
+def stream_online_years(scenario: Scenario) -> dict[tuple[str, str], int]:
+    """Online year per demand stream (region, model): the last ``demand.growth`` year, else the
+    model entry, else the region entry, else ``demand.online_year``; streams without any are left out."""
+    dem = scenario.demand
+    if dem.growth:
+        return {(s.region, s.model): max(dem.growth) for s in dem.served}
+    out = {}
+    for s in dem.served:
+        year = dem.online_year_by.get(s.model, dem.online_year_by.get(s.region, dem.online_year))
+        if year is not None:
+            out[(s.region, s.model)] = int(year)
+    return out
+
+
+@dataclass(frozen=True)
+class TimingInputs:
+    """Lead times as in-service years, and bridge power prices (units in the module docstring)."""
+
+    start_year: int
+    online_year: dict[tuple[str, str], int]  # stream -> year it must be served
+    site_year: dict[str, int]  # building and GPUs in service
+    site_bound: dict[str, str]  # "construction" or "GPU delivery"
+    tech_year: dict[str, int]  # energy technology -> in-service year
+    grid_year: dict[str, int]  # site -> grid tie in service (ISO queue)
+    bridge_year: int
+    bridge_musd_per_mw_yr: dict[str, float]
+    bridge_t_per_mw_yr: dict[str, float]
+    bridge_crf: float  # one-off bridge cost annualised over the building life [1/yr]
+    building_life: float
+    growth: dict[int, float]  # year -> share of every stream's demand served by then (phasing)
+    wacc: float  # scenario or default WACC, for discounting to the start year [-]
+
+    @property
+    def levels(self) -> list[int]:
+        """The distinct online years (and growth years), ascending."""
+        return sorted(set(self.online_year.values()) | set(self.growth))
+
+
+def timing_inputs(
+    scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str]
+) -> TimingInputs:
+    """:class:`TimingInputs` of the scenario (``online_year`` empty when no stream has one: the
+    in-service years are then only reported)."""
+    online = stream_online_years(scenario)
+    fac, y0 = catalogs.facility, start_year(scenario)
+    building, gpu = float(fac["building_lead_time_years"]), float(fac["gpu_delivery_lead_time_years"])
+    site_lead = max(building, gpu)
+    lf = 1.0 / scenario.demand.peak_to_average
+    gas = sites["gas_price_usd_per_mmbtu"].astype(float)  # overrides and scales applied
+    grid_price = sites["electricity_price_usd_per_mwh"].astype(float)
+    hr, vom = fac["bridge_heat_rate_mmbtu_per_mwh"], fac["bridge_vom_usd_per_mwh"]
+    premium = (8760 * lf * (hr * gas + vom - grid_price)).clip(lower=0)
+    co2 = (8760 * lf * (hr * fac["ng_co2_kg_per_mmbtu"] - sites["grid_co2_g_per_kwh"].astype(float))).clip(0)
+    wacc = scenario.finance.wacc if scenario.finance.wacc is not None else catalogs.finance["wacc_default"]
+    life = float(scenario.finance.building_life_years or fac["building_life_years"])
+    return TimingInputs(
+        start_year=y0,
+        online_year=online,
+        site_year={s: in_service_year(y0, site_lead) for s in sites.index},
+        site_bound=dict.fromkeys(sites.index, "construction" if building >= gpu else "GPU delivery"),
+        tech_year={e: in_service_year(y0, float(catalogs.energy.at[e, "lead_time_years"])) for e in techs},
+        grid_year={s: in_service_year(y0, float(sites.at[s, "grid_lead_time_years"])) for s in sites.index},
+        bridge_year=in_service_year(y0, fac["bridge_lead_time_years"]),
+        bridge_musd_per_mw_yr={
+            s: (fac["bridge_usd_per_kw_yr"] * 1e3 + premium[s]) / 1e6 for s in sites.index
+        },
+        bridge_t_per_mw_yr={s: float(co2[s]) / 1e3 for s in sites.index},
+        bridge_crf=crf(wacc, life),
+        building_life=life,
+        growth=dict(scenario.demand.growth),
+        wacc=float(wacc),
+    )
+
+
+@dataclass(frozen=True)
+class RedundancyInputs:
+    """Redundancy level and backup genset coefficients (units in the module docstring)."""
+
+    level: str  # none, n+1, 2n
+    backup_annual_musd_per_mw: float
+    backup_capex_musd_per_mw: float
+    backup_t_per_mw_yr: float
+
+
+def redundancy_inputs(scenario: Scenario, catalogs: Catalogs) -> RedundancyInputs:
+    """:class:`RedundancyInputs` of the scenario (``policy.power_redundancy``)."""
+    fac = catalogs.facility
+    wacc = scenario.finance.wacc if scenario.finance.wacc is not None else catalogs.finance["wacc_default"]
+    capex = fac["backup_genset_capex_usd_per_kw"]
+    annual = capex * crf(wacc, fac["backup_genset_life_years"]) + fac["backup_genset_fom_usd_per_kw_yr"]
+    return RedundancyInputs(
+        level=scenario.policy.power_redundancy,
+        backup_annual_musd_per_mw=annual * 1e3 / 1e6,
+        backup_capex_musd_per_mw=capex * 1e3 / 1e6,
+        backup_t_per_mw_yr=fac["backup_test_hours_per_yr"] * fac["backup_genset_co2_kg_per_mwh"] / 1e3,
+    )

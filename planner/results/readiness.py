@@ -1,0 +1,99 @@
+"""Time to power and redundancy of a solved plan, per site: the ``tables/sites.csv`` columns
+``online_year, in_service_year, in_service_bound, grid_in_service_year, bridge_mw, backup_mw,
+power_redundancy, largest_contingency_mw, largest_contingency`` and the ``summary.json`` entry
+``sites_in_service``.
+
+In-service year of an open site = the latest in-service year of what it needs::
+
+    in_service[s] = max(Y_site[s] (building, GPU delivery), Y_e[e] for every plant built,
+                        Y_grid[s] if a grid tie is built without bridge, else Y_bridge)
+
+``in_service_bound`` names the asset that sets it: ``construction``, ``GPU delivery``,
+``grid queue``, ``bridge power`` or ``<tech> delivery`` (e.g. ``ngcc delivery``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.model.inputs import ModelInputs
+from planner.model.redundancy import largest_contingency_mw
+from planner.model.timing import bridge_mw, site_online_year
+
+TINY_MW = 1e-3
+"""Capacities below this [MW] are solver noise and do not set an in-service year."""
+READINESS_COLUMNS = (
+    "online_year",
+    "in_service_year",
+    "in_service_bound",
+    "grid_in_service_year",
+    "bridge_mw",
+    "backup_mw",
+    "power_redundancy",
+    "largest_contingency_mw",
+    "largest_contingency",
+)
+
+
+def _v(x: Any) -> float:
+    out = pyo.value(x, exception=False)
+    return 0.0 if out is None else float(out)
+
+
+def _in_service(m: pyo.ConcreteModel, inp: ModelInputs, s: str, bridge: float) -> tuple[int, str]:
+    """In-service year of open site ``s`` and what bounds it (see the module docstring)."""
+    tm = inp.timing
+    assert tm is not None
+    years = [(tm.site_year[s], tm.site_bound[s])]
+    for e in inp.generators:
+        if _v(m.energy.cap[s, e]) > TINY_MW:
+            years.append((tm.tech_year[e], f"{e} delivery"))
+    if inp.storage and _v(m.energy.st_power[s]) > TINY_MW:
+        years.append((tm.tech_year["battery"], "battery delivery"))
+    if "grid" in inp.techs and _v(m.energy.grid_cap[s]) > TINY_MW:
+        years.append(
+            (tm.bridge_year, "bridge power") if bridge > TINY_MW else (tm.grid_year[s], "grid queue")
+        )
+    year = max(y for y, _ in years)
+    return year, next(name for y, name in years if y == year)
+
+
+def readiness_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
+    """One row per candidate site (index ``site_id``) with :data:`READINESS_COLUMNS`; empty
+    values for closed sites."""
+    level = inp.redundancy.level if inp.redundancy else "none"
+    rows = []
+    for s in inp.sites:
+        row: dict[str, Any] = {"site_id": s}
+        if _v(m.site.open[s]) > 0.5 and inp.timing is not None:
+            bridge = bridge_mw(m, s)
+            year, bound = _in_service(m, inp, s, bridge)
+            big, name = largest_contingency_mw(m, inp, s)
+            row.update(
+                online_year=site_online_year(m, s),
+                in_service_year=year,
+                in_service_bound=bound,
+                grid_in_service_year=inp.timing.grid_year[s] if _v(m.energy.grid_cap[s]) > TINY_MW else None,
+                bridge_mw=bridge,
+                backup_mw=_v(m.redundancy.backup[s]),
+                power_redundancy=level,
+                largest_contingency_mw=big,
+                largest_contingency=name,
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["site_id", *READINESS_COLUMNS]).set_index("site_id")
+
+
+def readiness_summary(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """``summary.json`` ``sites_in_service``: the readiness columns of each open site."""
+    open_rows = table.dropna(subset=["in_service_year"])
+    out = {}
+    for s, r in open_rows.iterrows():
+        out[str(s)] = {
+            c: (None if pd.isna(r[c]) else (int(r[c]) if c.endswith("_year") else r[c]))
+            for c in READINESS_COLUMNS
+        }
+    return out

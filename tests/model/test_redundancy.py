@@ -1,0 +1,105 @@
+"""Power redundancy: n+1 with the largest unit or the grid tie out, 2n, priced backup gensets."""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+from pyomo.util.check_units import assert_units_consistent
+
+import planner
+from planner.api import resolve_scenario
+from planner.model.build import build_model
+from planner.model.inputs import build_inputs
+from tests.helpers import TINY, with_changes
+
+TOL = 1e-5
+AERO = {"module_mw": 50.0, "avail": 0.92}  # data/energy.csv gas_ct_aero
+
+
+def _one_site(tiny: dict, level: str, energy: list[str]) -> dict:
+    return with_changes(
+        tiny,
+        {
+            "demand.served": [{"region": "us-south", "model": "llama-3.1-70b", "tokens_per_s": 4.0e7}],
+            "sites.include": ["abilene_tx"],
+            "technologies.energy": energy,
+            "policy.power_redundancy": level,
+        },
+    )
+
+
+def _site(result) -> dict:
+    return result.summary["sites_in_service"]["abilene_tx"]
+
+
+def _firm_and_losses(result) -> tuple[float, float, list[float]]:
+    """Peak facility MW, firm supply MW (grid + avail x dispatchable + backup), single losses."""
+    m, s = result.model, "abilene_tx"
+    peak = pyo.value(m.site.facility_peak[s])
+    grid = pyo.value(m.energy.grid_cap[s])
+    plants = {e: pyo.value(m.energy.avail[s, e, 0] * m.energy.cap[s, e]) for e in m.energy.E}
+    backup = pyo.value(m.redundancy.backup[s])
+    mods = m.energy.modules if hasattr(m.energy, "modules") else {}
+    modules = {e: pyo.value(mods[s, e]) for e in plants if (s, e) in mods}
+    losses = [grid] + [plants[e] / modules[e] if modules.get(e) else plants[e] for e in plants]
+    return peak, grid + sum(plants.values()) + backup, losses
+
+
+def test_n_plus_1_covers_the_peak_with_the_largest_module_out(tiny, catalogs):
+    """Aeroderivative modules only (50 MW x 0.92 firm): n = ceil(peak / 46) modules run the site,
+    and the cheapest cover for one module out is backup = peak - 46 (n - 1) (gensets cost less per
+    MW than a module), by hand."""
+    result = planner.solve(_one_site(tiny, "n+1", ["gas_ct_aero"]), catalogs=catalogs)
+    peak, firm, losses = _firm_and_losses(result)
+    unit = AERO["module_mw"] * AERO["avail"]
+    n = math.ceil(peak / unit - TOL)
+    assert pyo.value(result.model.energy.modules["abilene_tx", "gas_ct_aero"]) == pytest.approx(n)
+    assert _site(result)["backup_mw"] == pytest.approx(peak - unit * (n - 1), rel=1e-6)
+    assert max(losses) == pytest.approx(unit)
+    assert firm - max(losses) >= peak - TOL
+    assert _site(result)["largest_contingency"] == "gas_ct_aero"
+    assert _site(result)["largest_contingency_mw"] == pytest.approx(unit)
+
+
+def test_without_redundancy_one_module_out_drops_load(tiny, catalogs):
+    """With ``none`` the same site has no backup and loses load when a module trips; n+1 costs more."""
+    none = planner.solve(_one_site(tiny, "none", ["gas_ct_aero"]), catalogs=catalogs)
+    n1 = planner.solve(_one_site(tiny, "n+1", ["gas_ct_aero"]), catalogs=catalogs)
+    peak, firm, losses = _firm_and_losses(none)
+    assert _site(none)["backup_mw"] == pytest.approx(0.0, abs=TOL)
+    assert firm - max(losses) < peak
+    assert n1.summary["annualized_cost_usd"] > none.summary["annualized_cost_usd"]
+
+
+def test_n_plus_1_grid_tie_out_is_covered(tiny, catalogs):
+    """Grid and PV only: PV is not firm, so with the grid tie out backup gensets carry the peak."""
+    result = planner.solve(_one_site(tiny, "n+1", ["grid", "pv"]), catalogs=catalogs)
+    peak, _, _ = _firm_and_losses(result)
+    assert _site(result)["backup_mw"] == pytest.approx(peak, rel=1e-6)
+    assert _site(result)["largest_contingency"] == "grid"
+    backup_line = result.tables["capex_items"].query("item_id == 'backup_genset'")
+    assert backup_line["capex_usd"].sum() == pytest.approx(peak * 1e3 * 800, rel=1e-6)  # 800 USD/kW
+
+
+def test_2n_doubles_the_firm_supply(tiny, catalogs):
+    """2n: firm supply (grid + plant + backup) at least twice the peak, and n+1 holds too."""
+    result = planner.solve(_one_site(tiny, "2n", ["grid", "gas_ct_aero"]), catalogs=catalogs)
+    peak, firm, losses = _firm_and_losses(result)
+    assert firm >= 2 * peak - TOL
+    assert firm - max(losses) >= peak - TOL
+    assert result.summary["power_redundancy"] == "2n"
+
+
+def test_backup_emits_only_in_test_hours(tiny, catalogs):
+    """Backup gensets add test-hour emissions only: 50 h/yr x 0.74 tCO2/MWh per MW [t/yr]."""
+    result = planner.solve(_one_site(tiny, "n+1", ["grid", "pv"]), catalogs=catalogs)
+    m = result.model
+    backup = pyo.value(m.redundancy.backup["abilene_tx"])
+    assert pyo.value(m.redundancy.emissions["abilene_tx"]) == pytest.approx(backup * 50 * 0.740, rel=1e-9)
+
+
+def test_redundancy_block_units_are_consistent(catalogs):
+    scn = resolve_scenario(with_changes(TINY, {"technologies.energy": ["grid", "gas_ct_aero"]}), catalogs)
+    assert_units_consistent(build_model(build_inputs(scn, catalogs)).redundancy)
