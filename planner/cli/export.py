@@ -58,4 +58,4 @@ def register(app: typer.Typer) -> None:
         except PlannerError as exc:
             raise fail(exc) from None
         for path in written:
-            console.print(f"wrote [bold]{path}[/]", highlight=False)
+            console.print(f"wrote {path}")

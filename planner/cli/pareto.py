@@ -12,7 +12,6 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -66,10 +65,7 @@ def register(app: typer.Typer) -> None:
         except PlannerError as exc:
             raise fail(exc) from None
         print_frontier(table)
-        console.print(
-            f"pareto directory: [bold]{escape(str(out_dir))}[/]  "
-            "(pareto.csv, pareto.parquet, pareto.png, points/)"
-        )
+        console.print(f"pareto directory: {out_dir}  (pareto.csv, pareto.parquet, pareto.png, points/)")
 
 
 def run_pareto(
@@ -104,7 +100,7 @@ def run_pareto(
         out = default_run_dir(f"{load_scenario(path, catalogs, overrides=overrides).name}-pareto")
     check_new(out)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -116,7 +112,7 @@ def run_pareto(
             progress.update(
                 task,
                 completed=done,
-                description=escape(f"pareto: point {row['point']} ({row['kind']}) {row['status']}"),
+                description=f"pareto: point {row['point']} ({row['kind']}) {row['status']}",
             )
 
         table = pareto(
@@ -165,7 +161,7 @@ def print_frontier(table: pd.DataFrame) -> None:
                 "",
                 "",
                 "",
-                escape(f"{r['status']}: {r['message']}"[:120]),
+                f"{r['status']}: {r['message']}"[:120],
                 "",
             )
             continue
@@ -177,9 +173,9 @@ def print_frontier(table: pd.DataFrame) -> None:
             fmt_num(r["gco2e_per_mtok"], ",.1f"),
             fmt_num(r["cost_usd_per_mtok"], ".4f"),
             fmt_num(r["annualized_cost_usd"] / 1e6, ",.1f"),
-            escape(str(r["sites"]).replace(";", ", ")),
-            escape(r["gpu_mix"]),
-            escape(r["energy_mix"]),
+            str(r["sites"]).replace(";", ", "),
+            r["gpu_mix"],
+            r["energy_mix"],
             fmt_num(r["gap"], ".2%"),
         )
     console.print(t)

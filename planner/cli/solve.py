@@ -58,7 +58,7 @@ def solve(
         path = scenario or DEFAULT_SCENARIO
         with Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
@@ -108,7 +108,7 @@ def solve(
     except PlannerError as exc:
         raise fail(exc) from None
     print_summary(result.summary, result.tables)
-    console.print(f"run directory: [bold]{run_dir}[/]  ({time.perf_counter() - started:.1f} s)")
+    console.print(f"run directory: {run_dir}  ({time.perf_counter() - started:.1f} s)")
 
 
 def print_summary(summary: dict, tables: dict) -> None:

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -66,10 +65,7 @@ def register(app: typer.Typer) -> None:
         print_table(table)
         counts = ", ".join(f"{n} {s}" for s, n in Counter(table["status"]).most_common())
         console.print(f"{len(table)} points: {counts}")
-        console.print(
-            f"sweep directory: [bold]{escape(str(out_dir))}[/]  "
-            "(sweep.csv, sweep.parquet, manifest.json, points/)"
-        )
+        console.print(f"sweep directory: {out_dir}  (sweep.csv, sweep.parquet, manifest.json, points/)")
 
 
 def run_sweep(
@@ -101,7 +97,7 @@ def run_sweep(
         base = load_scenario(path, catalogs)
         out = default_run_dir(f"{base.name}-sweep")
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -112,7 +108,7 @@ def run_sweep(
 
         def on_point(row: dict[str, Any], done: int, total: int) -> None:
             label = f"point {row['index']}: {row['status']}"
-            progress.update(task, completed=done, total=total, description=escape(label))
+            progress.update(task, completed=done, total=total, description=label)
 
         table = sweep(
             path,
@@ -164,7 +160,7 @@ def print_table(table: pd.DataFrame) -> None:
     ] + (["message"] if messages else [])
     for col in heads:
         t.add_column(
-            escape(col),
+            col,
             justify="left" if col in ("status", "sites", "message") else "right",
             overflow="fold",
             no_wrap=col == "status",
@@ -172,13 +168,13 @@ def print_table(table: pd.DataFrame) -> None:
     for r in table.to_dict("records"):
         cells = [
             str(r["index"]),
-            *(escape(str(r[k])) for k in keys),
+            *(str(r[k]) for k in keys),
             r["status"],
             fmt_num(r.get("cost_usd_per_mtok"), ".3f"),
             fmt_num(r.get("gco2e_per_mtok"), ",.1f"),
             fmt_num(r.get("it_mw"), ",.1f"),
-            escape(str(r.get("sites") or "").replace(";", ", ")),
+            str(r.get("sites") or "").replace(";", ", "),
             fmt_num(r.get("gap"), ".2%"),
         ]
-        t.add_row(*cells, *([escape(str(r.get("message") or "")[:160])] if messages else []))
+        t.add_row(*cells, *([str(r.get("message") or "")[:160]] if messages else []))
     console.print(t)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from planner.errors import PlannerError
@@ -76,10 +75,10 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
     def menu(items: list[str] | None, catalog_size: int) -> str:
         return f"all {catalog_size}" if items is None else f"{len(items)}: {', '.join(items)}"
 
-    table = Table(title=f"{escape(source)}: valid", show_header=False, title_justify="left")
+    table = Table(title=f"{source}: valid", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    table.add_row("name", escape(scenario.name))
+    table.add_row("name", scenario.name)
     table.add_row(
         "objective",
         scenario.objective
@@ -98,13 +97,13 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
             f"{f' (x{d.scale:g} scale)' if d.scale != 1 else ''}; peak/avg {d.peak_to_average:g}"
         ),
     )
-    table.add_row("regions", escape(", ".join(regions)))
-    table.add_row("models", escape(", ".join(models)))
+    table.add_row("regions", ", ".join(regions))
+    table.add_row("models", ", ".join(models))
     shown = ", ".join(sites[:6]) + (", ..." if len(sites) > 6 else "")
-    table.add_row("sites", f"{len(sites)} of {len(catalogs.sites)} selected: {escape(shown)}")
-    table.add_row("energy", escape(menu(tech.energy, len(catalogs.energy))))
-    table.add_row("GPUs", escape(menu(tech.gpus, len(catalogs.gpus))))
-    table.add_row("cooling", escape(menu(tech.cooling, len(catalogs.cooling))))
+    table.add_row("sites", f"{len(sites)} of {len(catalogs.sites)} selected: {shown}")
+    table.add_row("energy", menu(tech.energy, len(catalogs.energy)))
+    table.add_row("GPUs", menu(tech.gpus, len(catalogs.gpus)))
+    table.add_row("cooling", menu(tech.cooling, len(catalogs.cooling)))
     p = scenario.policy
     policy = [f"min_sites {p.min_sites}", f"max_share_per_site {p.max_share_per_site:g}"]
     if p.max_sites is not None:

@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from planner.model.interrupt import run_interruptible
 from planner.model.threads import use_threads
 from planner.model.warmstart import Screening, WarmStart, relax_and_round
 from planner.scenario.schema import SolverOptions
@@ -159,7 +160,7 @@ def solve(
     if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
         return _warm_start_outcome(model, columns, start, options, (log_path, ws_log), handoff, t1, sizes)
     _configure(h, options, remaining, log_path, progress, start)
-    h.run()
+    run_interruptible(h)
     solve_s = time.perf_counter() - t1
     _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
     return _mip_outcome(h, model, columns, start, sizes, handoff, solve_s)

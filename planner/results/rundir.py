@@ -55,30 +55,51 @@ def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
 
 
 def check_new(out: Path) -> None:
-    """Refuse an output directory that already exists."""
-    if out.exists():
+    """Refuse an output location that exists (also a dangling symlink) or cannot be created.
+
+    Checked before solving, so a long solve never ends in an output it cannot write: the
+    nearest existing ancestor of ``out`` must be a directory the user may write into.
+    """
+    if out.exists() or out.is_symlink():
+        what = "is a dangling symlink" if not out.exists() else "already exists"
         raise InputError(
-            f"--out {out}: already exists; "
-            "run directories are never overwritten (choose a new name or remove it)"
+            f"--out {out}: {what}; run directories are never overwritten (choose a new name or remove it)"
         )
+    parent = out.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: {parent} is not a directory; choose an output location in a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: the folder {parent} is not writable; choose another location")
 
 
 @contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``out``; rename it to ``out`` on success, delete it on error."""
+    """Yield a temporary sibling of ``out``; rename it to ``out`` on success, delete it otherwise.
+
+    The temporary folder is removed on every path: an error, Ctrl-C or SIGTERM while writing,
+    and a rename refused because another run created ``out`` meanwhile.
+    """
     check_new(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the run directory: {exc.strerror or exc}") from None
     try:
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    check_new(out)
-    tmp.rename(out)
+        check_new(out)
+        try:
+            tmp.rename(out)
+        except OSError as exc:  # another run won the race, or the folder changed under us
+            raise InputError(f"--out {out}: cannot create the run directory: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _clean(value: Any) -> Any:

@@ -290,7 +290,7 @@ def test_broken_source_files(tmp_path):
     bad = tmp_path / "mystery.csv"
     bad.write_text("foo,bar,baz\n1,2,3\n")
     with pytest.raises(
-        InputError, match=r"mystery.csv: unknown profile layout: first line 'foo,bar,baz'; expected NSRDB"
+        InputError, match=r"mystery.csv: unknown profile layout \(first line not recognised\); expected NSRDB"
     ):
         read_profile(bad, "pv_cf")
     with pytest.raises(InputError, match="unknown layout 'epw'; allowed nsrdb, ninja, pvgis, plain"):
