@@ -34,6 +34,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
+from planner.results.cells import inert, inert_frame
 from planner.results.rundir_read import read_scenario, read_summary
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
@@ -437,9 +438,10 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _cell(value: Any) -> Any:
+    """One xlsx cell value: Python scalars, NaN as empty, formula-like text made inert."""
     if hasattr(value, "item"):
         value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
+    return None if isinstance(value, float) and math.isnan(value) else inert(value)
 
 
 def _column_format(col: str) -> str | None:
@@ -481,7 +483,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
     wb.remove(wb.active)
     for name, df in sheets.items():
         ws = wb.create_sheet(name)
-        ws.append(list(df.columns))
+        ws.append([inert(c) for c in df.columns])
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
         for cell in ws[1]:
@@ -538,7 +540,7 @@ def export_capex(
                     encoding="utf-8",
                 )
             elif fmt == "csv":
-                sheets[key].to_csv(tmp, index=False)
+                inert_frame(sheets[key]).to_csv(tmp, index=False)
             else:
                 sheets[key].to_parquet(tmp, index=False, engine="pyarrow")
         for tmp, path in staged.items():

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError
+from planner.results.cells import inert_frame
 from planner.scenario.load import resolved_yaml
 from planner.scenario.schema import Scenario
 
@@ -124,7 +125,7 @@ def write_contents(
     folder = directory / "tables"
     folder.mkdir(exist_ok=True)
     for name in TABLES:
-        tables[name].to_csv(
+        inert_frame(tables[name]).to_csv(
             folder / f"{name}.csv", index=False, float_format=None if name in EXACT_TABLES else "%.6g"
         )
     log = directory / "solver.log"

@@ -38,6 +38,7 @@ import pyomo.environ as pyo
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.inputs import ModelInputs
+from planner.results.cells import inert_frame
 from planner.scenario.schema import Scenario
 from planner.studies.sweep import PointResult, attempt, dask_client, headline_row, run_tasks, write_point
 
@@ -285,7 +286,7 @@ def _write(out: Path, table: pd.DataFrame, results: Mapping[int, PointResult], n
             write_point(results[k], out / rel)
         run_dirs.append(rel if results[k].summary is not None else None)
     table["run_dir"] = run_dirs
-    table.to_csv(out / "pareto.csv", index=False)
+    inert_frame(table).to_csv(out / "pareto.csv", index=False)
     table.to_parquet(out / "pareto.parquet", index=False)
     plot_frontier(table, out / "pareto.png", title=f"{name}: cost vs carbon frontier")
 
@@ -307,11 +308,12 @@ def plot_frontier(table: pd.DataFrame, path: Path, title: str = "cost vs carbon"
             textcoords="offset points",
             xytext=(6, 6),
             fontsize=8,
+            parse_math=False,
         )
     ax.margins(x=0.1, y=0.08)
     ax.set_xlabel("carbon [gCO2e / Mtok] (operational + upstream + embodied)")
     ax.set_ylabel("cost [$ / Mtok]")
-    ax.set_title(title)
+    ax.set_title(title, parse_math=False)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)

@@ -40,6 +40,7 @@ import pandas as pd
 
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, InputError, NoSolutionError
+from planner.results.cells import inert_frame
 from planner.results.rundir import staging, write_contents
 from planner.scenario.load import parse_overrides
 from planner.scenario.schema import Scenario
@@ -309,7 +310,7 @@ def sweep(
             run_tasks(client, solve_point, [(i, tasks[i]) for i in sorted(tasks)], finished)
     table = sweep_table([rows[i] for i in sorted(rows)], list(sets))
     if out is not None:
-        table.to_csv(out / "sweep.csv", index=False)
+        inert_frame(table).to_csv(out / "sweep.csv", index=False)
         table.to_parquet(out / "sweep.parquet", index=False)
     return table
 
