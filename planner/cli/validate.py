@@ -67,7 +67,7 @@ def run_validate(
 
 def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], source: str) -> None:
     """Short rich summary of a valid scenario."""
-    console = Console()
+    console = Console(markup=False, emoji=False, highlight=False)  # names and paths printed literally
     d = scenario.demand
     total = sum(s.tokens_per_s for s in d.served) * d.scale
     tech = scenario.technologies
@@ -110,6 +110,8 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
         policy.append(f"max_sites {p.max_sites}")
     if p.clean_energy_share is not None:
         policy.append(f"clean_energy_share {p.clean_energy_share:g}")
+    if p.hourly_cfe_share is not None:
+        policy.append(f"hourly_cfe_share {p.hourly_cfe_share:g} (24/7, hour by hour)")
     if p.carbon_cap_t_per_yr is not None:
         policy.append(f"carbon cap {p.carbon_cap_t_per_yr:,.0f} t/yr")
     table.add_row("policy", ", ".join(policy))
