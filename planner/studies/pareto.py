@@ -40,7 +40,16 @@ from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.inputs import ModelInputs
 from planner.results.cells import inert_frame
 from planner.scenario.schema import Scenario
-from planner.studies.sweep import PointResult, attempt, dask_client, headline_row, run_tasks, write_point
+from planner.studies.sweep import (
+    PointResult,
+    attempt,
+    check_cluster,
+    check_size,
+    dask_client,
+    headline_row,
+    run_tasks,
+    write_point,
+)
 
 PLACEHOLDER_CAP = 1e12
 """Carbon cap [tCO2e/yr] the model is built with when the scenario has none (the row is
@@ -180,20 +189,22 @@ def pareto(
     reuse: bool = True,
     catalogs: Catalogs | None = None,
     on_point: OnPoint | None = None,
+    yes: bool = False,
 ) -> pd.DataFrame:
     """The cost-carbon frontier of ``scenario`` in ``points`` points (>= 2), from the
     min-cost end to the min-carbon end; one row per point.
+
+    More than :data:`planner.studies.sweep.MAX_POINTS` points needs ``yes`` (as for a sweep).
 
     Runs here unless ``scheduler`` or ``workers`` is given (then on Dask). ``out`` (must not
     exist) receives a run directory per point, ``pareto.csv``/``.parquet`` and ``pareto.png``.
     Raises InputError / InfeasibleError / NoSolutionError when an end cannot be solved.
     """
     from planner.api import resolve_scenario
-    from planner.errors import InputError
     from planner.results.rundir import check_new
 
-    if points < 2:
-        raise InputError(f"--points {points}: a frontier needs at least 2 points (its two ends)")
+    check_points(points, yes)
+    check_cluster(scheduler, workers)
     catalogs = catalogs or load_catalogs()
     scn = resolve_scenario(scenario, catalogs, overrides)
     if out is not None:
@@ -238,6 +249,15 @@ def pareto(
     if out is not None:
         _write(out, table, results, scn.name)
     return table
+
+
+def check_points(points: int, yes: bool) -> None:
+    """At least the two ends; more than ``MAX_POINTS`` only with ``yes``."""
+    from planner.errors import InputError
+
+    if points < 2:
+        raise InputError(f"--points {points}: a frontier needs at least 2 points (its two ends)")
+    check_size(points, yes, "frontier")
 
 
 def _raise_for(point: PointResult) -> None:
