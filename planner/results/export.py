@@ -424,6 +424,16 @@ def output_paths(run_dir: Path, fmt: str, out: Path | None) -> dict[str, Path]:
     return {sheet: stem.with_name(f"{stem.name}_{sheet}.{fmt}") for sheet in SHEETS}
 
 
+def refuse_existing(paths: Mapping[str, Path]) -> None:
+    """An explicit ``--out`` never replaces a file (or a dangling symlink) already there."""
+    taken = [p for p in paths.values() if p.exists() or p.is_symlink()]
+    if taken:
+        raise InputError(
+            f"--out {taken[0]}: already exists; exports to --out never overwrite "
+            "(choose a new name, remove it, or pass --overwrite)"
+        )
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON records: NaN -> null, numpy scalars -> Python."""
     out = []
@@ -517,13 +527,17 @@ def export_capex(
     out: Path | str | None = None,
     horizon_years: int = DEFAULT_HORIZON_YEARS,
     base_year: int | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write the capex export of ``run_dir`` in ``fmt`` (xlsx, csv, json, parquet); return the files written.
 
-    Default ``out``: ``RUN_DIR/capex.<fmt>`` (csv/parquet: ``RUN_DIR/capex_<sheet>.<fmt>``).
+    Default ``out``: ``RUN_DIR/capex.<fmt>`` (csv/parquet: ``RUN_DIR/capex_<sheet>.<fmt>``), which
+    is rewritten; an explicit ``out`` must not exist unless ``overwrite``.
     """
     run_dir = Path(run_dir)
     paths = output_paths(run_dir, fmt, Path(out) if out is not None else None)
+    if out is not None and not overwrite:
+        refuse_existing(paths)
     sheets = capex_sheets(run_dir, horizon_years, base_year)
     staged: dict[Path, Path] = {}
     try:
