@@ -16,7 +16,7 @@ Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (sta
 grid's generation-weighted rate); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
 not charged by the carbon price); embodied = GPU, building, plant and battery manufacturing
 carbon divided by asset life. Total = operational + upstream + embodied.
-Objective ``cost``: min cost; ``carbon``: min operational + embodied emissions, with a tiny
+Objective ``cost``: min cost; ``carbon``: min operational + upstream + embodied emissions, with a tiny
 cost tie-break (1e-3 tCO2e per MUSD) so that equal-carbon plans are not needlessly dear.
 """
 

@@ -45,8 +45,11 @@ TABLES = (
     "capex_items",
     "opex",
 )
-EXACT_TABLES = ("capex_items", "opex")
-"""Tables written at full float precision: their USD columns add up to ``summary.json`` to the dollar."""
+MONEY_TABLES = ("capex_items", "opex", "costs")
+"""Tables whose USD columns add up to ``summary.json``: only exact zeros are cleaned (``-0``)."""
+NOISE_REL = 1e-7
+"""Solver noise: in the other tables a value below this fraction of its column's largest magnitude
+(e.g. -4.45e-06 MW beside 100 MW) is written as 0."""
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
@@ -116,6 +119,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def clean_numbers(frame: pd.DataFrame, noise: bool) -> pd.DataFrame:
+    """A copy with ``-0.0`` written as 0 and (``noise``) values within ``NOISE_REL`` of a column's
+    largest magnitude set to 0. Floats are otherwise kept at full precision (shortest repr that
+    reads back exactly), so sums over a table match ``summary.json``."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        values = out[col].to_numpy(dtype=float, copy=True)
+        finite = values[pd.notna(values)]
+        if noise and finite.size:
+            tol = NOISE_REL * float(abs(finite).max())
+            values[abs(values) < tol] = 0.0
+        out[col] = values + 0.0  # -0.0 + 0.0 == +0.0
+    return out
+
+
 def write_contents(
     scenario: Scenario, summary: dict[str, Any], tables: dict[str, pd.DataFrame], directory: Path
 ) -> None:
@@ -125,9 +145,8 @@ def write_contents(
     folder = directory / "tables"
     folder.mkdir(exist_ok=True)
     for name in TABLES:
-        inert_frame(tables[name]).to_csv(
-            folder / f"{name}.csv", index=False, float_format=None if name in EXACT_TABLES else "%.6g"
-        )
+        frame = clean_numbers(tables[name], name not in MONEY_TABLES)
+        inert_frame(frame).to_csv(folder / f"{name}.csv", index=False)
     log = directory / "solver.log"
     if not log.exists():
         log.write_text("(no solver log was captured)\n", encoding="utf-8")
