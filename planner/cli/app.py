@@ -52,7 +52,15 @@ def _stopped() -> None:
     signum = _STOPPED_BY[0] if _STOPPED_BY else signal.SIGINT
     name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C (SIGINT)"
     say_error("interrupted:", f"stopped by {name}; no partial output was left")
-    sys.exit(128 + int(signum))
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001, S110 - a closed stream: nothing left to flush
+            pass
+    # Cleanup (partial run directories, Dask clusters) ran while the exception unwound. Exit now,
+    # without interpreter teardown: HiGHS worker threads of an interrupted solve may still be
+    # winding down, and destroying them at teardown aborts the process (C++ std::terminate).
+    os._exit(128 + int(signum))
 
 
 def main() -> None:
@@ -64,6 +72,8 @@ def main() -> None:
     except SystemExit:
         if _STOPPED_BY:  # typer turns KeyboardInterrupt into a silent exit 130
             _stopped()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command is done: a late signal changes nothing
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise
     except PlannerError as exc:  # raised outside a command's own handler
         say_error("error:", str(exc))
