@@ -10,6 +10,7 @@ removed, one line is printed, and the exit code is 130 (SIGINT) or 143 (SIGTERM)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -53,10 +54,8 @@ def _stopped() -> None:
     name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C (SIGINT)"
     say_error("interrupted:", f"stopped by {name}; no partial output was left")
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):  # a closed stream: nothing left to flush
             stream.flush()
-        except Exception:  # noqa: BLE001, S110 - a closed stream: nothing left to flush
-            pass
     # Cleanup (partial run directories, Dask clusters) ran while the exception unwound. Exit now,
     # without interpreter teardown: HiGHS worker threads of an interrupted solve may still be
     # winding down, and destroying them at teardown aborts the process (C++ std::terminate).
