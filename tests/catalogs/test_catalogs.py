@@ -313,7 +313,9 @@ def test_model_card_not_yaml_mapping(copy: tuple[Path, Path]) -> None:
         ("energy.csv", "ngcc", "heat_rate_mmbtu_per_mwh", "6168", "less than or equal to 30"),
     ],
 )
-def test_physical_ranges(copy: tuple[Path, Path], file: str, key: str, column: str, value: str, expected: str):
+def test_physical_ranges(
+    copy: tuple[Path, Path], file: str, key: str, column: str, value: str, expected: str
+) -> None:
     """Catalog values outside a sane physical range (sign, unit slips, 1e30, NaN) are refused by
     file, line and column."""
     data, models = copy
