@@ -7,6 +7,7 @@ Styled output is built from :class:`rich.text.Text` pieces, never from markup st
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,15 @@ console = Console(markup=False, emoji=False, highlight=False)
 err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters (ESC, BEL, CR, ...: terminal escape injection) shown as
+    ``\\xNN``; newlines and tabs kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def styled(*parts: str | tuple[str, str]) -> Text:
     """A line from literal pieces: ``styled(("error:", "bold red"), " ", message)``."""
     return Text.assemble(*parts)
@@ -31,7 +41,7 @@ def styled(*parts: str | tuple[str, str]) -> Text:
 def say_error(prefix: str, message: str) -> None:
     """Print ``prefix message`` on stderr, literally; fall back to plain ``sys.stderr`` if rich fails."""
     try:
-        err_console.print(styled((prefix, "bold red"), " ", message), soft_wrap=True)
+        err_console.print(styled((prefix, "bold red"), " ", visible(message)), soft_wrap=True)
     except Exception:  # noqa: BLE001 - the error printer itself must never crash
         try:
             sys.stderr.write(f"{prefix} {message}\n")
@@ -95,6 +105,7 @@ def fitted_table(
     columns take the width left over and wrap. Cells are plain text (no markup).
     """
     width = width or console.width
+    rows = [[visible(cell) for cell in row] for row in rows]
     widths = [_width(c, [r[i] for r in rows]) for i, c in enumerate(cols)]
     keep = list(range(len(cols)))
 
