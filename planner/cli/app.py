@@ -56,9 +56,14 @@ def _stopped() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed stream: nothing left to flush
             stream.flush()
-    # Cleanup (partial run directories, Dask clusters) ran while the exception unwound. Exit now,
-    # without interpreter teardown: HiGHS worker threads of an interrupted solve may still be
-    # winding down, and destroying them at teardown aborts the process (C++ std::terminate).
+    # Cleanup (partial run directories, Dask clusters) ran while the exception unwound. Exit without
+    # interpreter teardown: HiGHS worker threads of an interrupted solve may still be winding down,
+    # and destroying them at teardown aborts the process (C++ std::terminate). multiprocessing's
+    # own exit handlers still run, so no semaphore is reported leaked.
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        with contextlib.suppress(Exception):
+            mp_util._exit_function()
     os._exit(128 + int(signum))
 
 

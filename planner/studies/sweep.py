@@ -239,7 +239,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # point failures become rows; a stop prints one line
         ) as cluster,
         Client(cluster) as client,
     ):
