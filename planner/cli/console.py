@@ -24,12 +24,12 @@ console = Console(markup=False, emoji=False, highlight=False)
 err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def visible(text: str) -> str:
     """``text`` with control characters (ESC, BEL, CR, ...: terminal escape injection) shown as
-    ``\\xNN``; newlines and tabs kept."""
+    ``\\xNN`` (tabs too, which a terminal would widen into spaces); newlines kept."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

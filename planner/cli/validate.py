@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from planner.cli.console import say_error
 from planner.errors import PlannerError
 from planner.paths import DEFAULT_SCENARIO
 
@@ -59,7 +60,7 @@ def run_validate(
         scenario = load_scenario(scenario_path, catalogs, overrides=overrides)
         sites = selected_sites(scenario, catalogs)
     except PlannerError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say_error("error:", str(exc))
         return exc.exit_code
     print_summary(scenario, catalogs, sites, str(scenario_path))
     return 0

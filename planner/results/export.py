@@ -448,9 +448,14 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _cell(value: Any) -> Any:
-    """One xlsx cell value: Python scalars, NaN as empty, formula-like text made inert."""
+    """One xlsx cell value: Python scalars, NaN as empty, formula-like text made inert, control
+    characters (which xlsx cannot hold) written as ``\\xNN``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if hasattr(value, "item"):
         value = value.item()
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     return None if isinstance(value, float) and math.isnan(value) else inert(value)
 
 
@@ -493,7 +498,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
     wb.remove(wb.active)
     for name, df in sheets.items():
         ws = wb.create_sheet(name)
-        ws.append([inert(c) for c in df.columns])
+        ws.append([_cell(c) for c in df.columns])
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
         for cell in ws[1]:
