@@ -38,7 +38,7 @@ TOKENS = [
     f"</title><script>{MARK}</script>",
     f"`+{MARK}+`",
     "${" + MARK + "}",
-    "=HYPERLINK(\"http://e\",\"x\")",
+    '=HYPERLINK("http://e","x")',
     "=cmd|' /C calc'!A0",
     "+1",
     "-1+1",
@@ -58,7 +58,10 @@ TOKENS = [
 ]
 HOSTILE = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=6).map("".join)
 SETTINGS = settings(
-    max_examples=20, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -122,7 +125,8 @@ def test_catalog_names(text, catalog_copy, monkeypatch):
     code, out = _invoke("data", "list", "sites", "--format", "json")
     assert code == 0 and json.loads(out)[0]["name"] == text.strip()
     code, out = _invoke("data", "list", "sites", "--format", "csv")
-    assert code == 0 and pd.read_csv(io.StringIO(out), keep_default_na=False)["name"][0] == inert(text.strip())
+    shown = pd.read_csv(io.StringIO(out), keep_default_na=False)["name"][0]
+    assert code == 0 and shown == inert(text.strip())
 
 
 def test_run_directory_text_in_map_and_xlsx(map_run, tmp_path):
