@@ -305,8 +305,8 @@ def sweep(
 
         manifest = _open_manifest(out, resolve_scenario(scenario, catalogs), sets, resume)
         rows |= _already_done(manifest, out, tasks, combos, dirs)
-        for i in [i for i in rows if rows[i]["status"] == "invalid"]:
-            _record(manifest, out, i, combos[i], rows[i], dirs[i])
+        for i in [i for i in rows if rows[i]["status"] == "invalid" or str(i) not in manifest["points"]]:
+            _record(manifest, out, i, combos[i], rows[i], dirs[i])  # invalid, or kept by a repair
     done = 0
 
     def report(row: dict[str, Any]) -> None:
