@@ -52,7 +52,25 @@ SPEND_COLUMNS = (
     "dollar_year",
 )
 ASSUMPTION_COLUMNS = ("parameter", "category", "item_id", "site_id", "value", "unit", "source")
-SUMMARY_COLUMNS = ("metric", "value", "text")
+SUMMARY_COLUMNS = ("metric", "value", "unit", "text")
+UNIT_SUFFIXES = (  # metric name ending -> unit of the summary sheet (first match wins)
+    ("annualized_cost_usd", "USD/yr"),
+    ("usd_per_mtok", "USD/Mtok"),
+    ("_usd_per_yr", "USD/yr"),
+    ("_usd", "USD"),
+    ("gco2e_per_mtok", "gCO2e/Mtok"),
+    ("_t_per_yr", "tCO2e/yr"),
+    ("joules_per_token", "J/token"),
+    ("water_ml_per_yr", "ML/yr"),
+    ("l_per_mtok", "L/Mtok"),
+    ("tokens_per_s", "tokens/s"),
+    ("_mw", "MW"),
+    ("share", "fraction"),
+    ("mip_gap", "fraction"),
+    ("_years", "years"),
+    ("_year", "year"),
+    ("_s", "s"),
+)
 RECONCILE_REL = 1e-6
 """Largest relative gap tolerated between the tables and ``summary.json`` before the run is refused."""
 _TEXT_LINE = {
@@ -157,8 +175,11 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
         ("capex_items", "capex_usd", float(items["capex_usd"].sum()), "capex_usd"),
         (
             "capex_items and opex",
-            "annualized_capex_usd_per_yr + opex_usd_per_yr",
-            float(items["annualized_capex_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum()),
+            "annualized_cost_usd_per_yr + variable opex_usd_per_yr",
+            float(
+                items["annualized_cost_usd_per_yr"].sum()
+                + opex.loc[opex["cost_type"] == "variable", "opex_usd_per_yr"].sum()
+            ),
             "annualized_cost_usd",
         ),
     )
@@ -379,7 +400,25 @@ def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> 
     rows: list[dict[str, Any]] = []
     _flatten("", totals, rows)
     _flatten("", run.summary, rows)
+    objective = "MUSD/yr" if run.summary.get("objective") == "cost" else "tCO2e/yr"
+    for row in rows:
+        row["unit"] = _unit(row["metric"], objective)
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def _unit(metric: str, objective_unit: str) -> str:
+    """Unit of a summary-sheet metric, from its name (units are part of the names)."""
+    if metric in ("objective_value", "best_bound"):
+        return objective_unit
+    if metric.startswith("gpus."):
+        return "GPUs"
+    if metric.startswith("capex_by_category_usd."):
+        return "USD"
+    if metric.startswith("energy_mix_share."):
+        return "fraction"
+    if metric.startswith("timings."):
+        return "s"
+    return next((unit for suffix, unit in UNIT_SUFFIXES if metric.endswith(suffix)), "")
 
 
 def capex_sheets(

@@ -108,3 +108,16 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_capex_sheets_count_each_dollar_once_and_give_units(small):
+    from planner.results.export import capex_sheets
+
+    _, run = small
+    sheets = capex_sheets(run, 15, None)
+    summary = read_summary(run)
+    both = sheets["line_items"]["annualized_cost_usd_per_yr"].sum() + sheets["opex"]["opex_usd_per_yr"].sum()
+    assert both == pytest.approx(summary["annualized_cost_usd"], rel=1e-9)
+    units = sheets["summary"].set_index("metric")["unit"]
+    assert units["capex_usd"] == "USD" and units["annualized_cost_usd"] == "USD/yr"
+    assert units["cost_usd_per_mtok"] == "USD/Mtok" and units["objective_value"] == "MUSD/yr"
