@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: flags without a spurious <bool> metavar, text as written
 )
 for command in (solve, validate, pipeline, data, map_command, export, pareto, sweep):
     command.register(app)
