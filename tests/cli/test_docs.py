@@ -35,7 +35,8 @@ def test_help_has_no_type_placeholders_for_flags_and_names_the_real_default_cool
     for command in (["solve", "--help"], ["sweep", "--help"], ["pipeline", "--help"]):
         out = CliRunner().invoke(app, command, env={"COLUMNS": "200"}).output
         assert "<bool>" not in out, command
-    help_text = " ".join(CliRunner().invoke(app, ["pipeline", "--help"], env={"COLUMNS": "200"}).output.split())
+    out = CliRunner().invoke(app, ["pipeline", "--help"], env={"COLUMNS": "200"}).output
+    help_text = " ".join(out.split())
     cat = load_catalogs()
     for gpu in ("H100", "B200", "GB200"):
         cooling = pipeline_report(gpu, "llama-3.1-8b", cat).to_dict()["cooling"]
