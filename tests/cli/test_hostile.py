@@ -181,3 +181,15 @@ def test_export_out_never_overwrites(small, tmp_path):
 def test_validate_shows_the_24x7_policy():
     code, out = _run("validate", "us_cfe_24x7_90")
     assert code == 0 and "hourly_cfe_share 0.9" in out
+
+
+def test_map_write_error_is_one_message(map_run_copy, monkeypatch):
+    import planner.maps.write as map_write
+
+    def denied(data, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(map_write, "write_html", denied)
+    code, out = _run("map", str(map_run_copy), "--format", "html")
+    assert code == 2 and "cannot write the map files: Permission denied" in out
+    assert not list(map_run_copy.glob(".map.*")) and not (map_run_copy / "map.html").exists()
