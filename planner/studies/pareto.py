@@ -247,7 +247,10 @@ def pareto(
     rows = [_frontier_row(results[k], kinds.get(k, "epsilon"), caps[k]) for k in range(points)]
     table = pd.DataFrame(rows)
     if out is not None:
-        _write(out, table, results, scn.name)
+        from planner.results.rundir import staging
+
+        with staging(out) as tmp:  # the whole directory appears at once, or not at all
+            _write(tmp, table, results, scn.name)
     return table
 
 

@@ -80,3 +80,15 @@ def test_sweep_stops_cleanly(tmp_path, signum, after_s):
     points = out / "points"
     for point in points.iterdir() if points.is_dir() else []:
         assert (point / "summary.json").is_file()  # only finished points remain
+
+
+@pytest.mark.parametrize(("signum", "after_s"), [(signal.SIGTERM, 3.0)])
+def test_pareto_stops_cleanly(tmp_path, signum, after_s):
+    out = tmp_path / "frontier"
+    args = ["pareto", str(SMALL_SCENARIO), "--points", "4", "--out", str(out)]
+    code, _, err = _stop(_start(args, ROOT), signum, after_s)
+    assert "Traceback" not in err and not _partials(tmp_path)
+    if code == 0:
+        assert (out / "pareto.csv").is_file()
+        return
+    assert code == EXIT[signum] and "interrupted:" in err and not out.exists()
