@@ -48,3 +48,13 @@ class NoSolutionError(PlannerError):
     """The solver stopped (time or node limit) before finding any feasible plan. Exit 4."""
 
     exit_code = 4
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM. Exit code 143 (128 + 15), cleaned up like Ctrl-C.
+
+    A subclass of :class:`KeyboardInterrupt` so that every cleanup written for Ctrl-C
+    (run directories, the solver thread, worker processes) also runs on SIGTERM.
+    """
+
+    exit_code = 143

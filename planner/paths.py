@@ -52,3 +52,30 @@ def shipped_scenario(name: str) -> Path | None:
     stem = name[: -len(".yaml")] if name.endswith(".yaml") else name
     candidate = SCENARIOS_DIR / f"{stem}.yaml"
     return candidate if stem in shipped_scenarios() else None
+
+
+def input_file_problem(path: Path, max_bytes: int) -> str | None:
+    """Why ``path`` cannot be read as an input file, or None when it can.
+
+    Checked before a file is opened: only a regular file of at most ``max_bytes`` is read,
+    so a FIFO (which would block), a device such as ``/dev/zero`` (endless) or a directory is
+    refused at once, and so is an oversized file (instead of parsing it for minutes). The
+    reason never quotes the file's content.
+    """
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or type(exc).__name__}"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a pipe, device or socket); give a file"
+    if info.st_size > max_bytes:
+        return f"is {info.st_size:,} bytes, more than the {max_bytes:,} allowed for this kind of file"
+    if not os.access(path, os.R_OK):
+        return "cannot read the file: permission denied"
+    return None

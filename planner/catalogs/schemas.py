@@ -10,7 +10,7 @@ live in :mod:`planner.catalogs.load`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, get_args
+from typing import Annotated, Any, Literal, Optional, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -71,6 +71,44 @@ TimeZone = Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+$")]
 Text = Annotated[str, Field(min_length=1)]
 
 
+def upto(hi: float, lo: float = 0.0, strict_lo: bool = False) -> Any:
+    """A float in ``[lo, hi]`` (``(lo, hi]`` when ``strict_lo``): the sane physical range of a column.
+
+    Upper bounds are generous (several times the largest real value) so they catch unit
+    mistakes and typos (1e30, -1e6) rather than judge a figure.
+    """
+    low = {"gt": lo} if strict_lo else {"ge": lo}
+    return Annotated[float, Field(le=hi, allow_inf_nan=False, **low)]
+
+
+ITEM_RANGES: dict[str, tuple[float, float]] = {
+    "wacc_default": (0.0, 0.5),
+    "gpu_life_years": (0.5, 30),
+    "dollar_year": (1990, 2100),
+    "carbon_price_default_usd_per_t": (0.0, 10_000),
+    "construction_cost_usd_per_kw_it": (0.0, 100_000),
+    "building_shell_usd_per_kw_it": (0.0, 100_000),
+    "electrical_usd_per_kw_it": (0.0, 100_000),
+    "building_life_years": (1, 100),
+    "electrical_life_years": (1, 100),
+    "building_fom_usd_per_kw_it_yr": (0.0, 10_000),
+    "building_lead_time_years": (0.0, 30),
+    "land_acres_per_mw_it": (0.0, 100),
+    "embodied_building_kgco2e_per_kw_it": (0.0, 100_000),
+    "water_price_usd_per_m3": (0.0, 1_000),
+    "fibre_route_factor": (1.0, 10),
+    "fibre_speed_km_per_ms": (1.0, 299.792458),
+    "bits_erased_per_flop": (0.0, 1e6),
+    "site_development_usd": (0.0, 1e11),
+    "ng_co2_kg_per_mmbtu": (0.0, 1_000),
+    "ch4_hhv_j_per_mol": (1e5, 1e7),
+    "am15g_photons_per_j": (1e17, 1e20),
+    "pv_module_efficiency": (0.0, 1.0),
+}
+"""Sane range of each named item of facility.csv and finance.csv (in its unit); items not listed
+only need a finite value."""
+
+
 class CatalogRow(BaseModel):
     """Common part of every catalog row: a citation (or 'estimate: how') and a confidence."""
 
@@ -95,18 +133,18 @@ class SiteRow(CatalogRow):
     annual_mean_temp_c: Annotated[float, Field(ge=-60, le=50)]
     design_dry_bulb_c: Annotated[float, Field(ge=-60, le=60)]
     design_wet_bulb_c: Annotated[float, Field(ge=-60, le=40)]
-    electricity_price_usd_per_mwh: NonNeg
-    grid_co2_g_per_kwh: NonNeg
+    electricity_price_usd_per_mwh: upto(2_000)
+    grid_co2_g_per_kwh: upto(2_000)
     grid_clean_share: Share
-    gas_price_usd_per_mmbtu: NonNeg
+    gas_price_usd_per_mmbtu: upto(100)
     pv_cf: Share
     wind_cf: Share
     water_stress: WaterStress
-    water_limit_ml_per_yr: NonNeg
-    campus_mw_max: Pos
-    grid_mw_available: NonNeg
-    grid_lead_time_years: NonNeg
-    land_cost_usd_per_acre: NonNeg
+    water_limit_ml_per_yr: upto(1e6)
+    campus_mw_max: upto(20_000, strict_lo=True)
+    grid_mw_available: upto(20_000)
+    grid_lead_time_years: upto(30)
+    land_cost_usd_per_acre: upto(1e8)
     geothermal_resource: Literal["none", "egs", "hydrothermal"]
     """Geothermal at the site: ``hydrothermal`` allows both geothermal techs, ``egs`` only
     enhanced geothermal, ``none`` neither."""
@@ -125,25 +163,25 @@ class EnergyRow(CatalogRow):
     tech_id: Id
     name: Text
     kind: EnergyKind
-    capex_usd_per_kw: NonNeg
-    capex_atb_usd_per_kw: NonNeg
-    capex_usd_per_kwh: NonNeg
-    fom_usd_per_kw_yr: NonNeg
-    fom_usd_per_kwh_yr: NonNeg
-    vom_usd_per_mwh: NonNeg
-    heat_rate_mmbtu_per_mwh: NonNeg
-    life_years: Pos
+    capex_usd_per_kw: upto(50_000)
+    capex_atb_usd_per_kw: upto(50_000)
+    capex_usd_per_kwh: upto(5_000)
+    fom_usd_per_kw_yr: upto(5_000)
+    fom_usd_per_kwh_yr: upto(500)
+    vom_usd_per_mwh: upto(1_000)
+    heat_rate_mmbtu_per_mwh: upto(30)
+    life_years: upto(100, strict_lo=True)
     max_availability: Share
-    co2_direct_kg_per_mwh: NonNeg
-    co2_upstream_kg_per_mwh: NonNeg
-    co2_lifecycle_g_per_kwh: NonNeg
-    embodied_kgco2e_per_kw: NonNeg
-    embodied_kgco2e_per_kwh: NonNeg
-    water_l_per_mwh: NonNeg
-    module_mw: NonNeg
-    lead_time_years: NonNeg
+    co2_direct_kg_per_mwh: upto(2_000)
+    co2_upstream_kg_per_mwh: upto(2_000)
+    co2_lifecycle_g_per_kwh: upto(3_000)
+    embodied_kgco2e_per_kw: upto(100_000)
+    embodied_kgco2e_per_kwh: upto(10_000)
+    water_l_per_mwh: upto(100_000)
+    module_mw: upto(5_000)
+    lead_time_years: upto(30)
     round_trip_efficiency: Annotated[float, Field(gt=0, le=1)]
-    max_duration_h: NonNeg
+    max_duration_h: upto(10_000)
     wacc: Optional[Annotated[float, Field(ge=0, le=0.5)]] = None
     dollar_year: Annotated[int, Field(ge=1990, le=2100)]
 
@@ -156,23 +194,23 @@ class GpuRow(CatalogRow):
     name: Text
     vendor: Text
     release_year: Annotated[int, Field(ge=2015, le=2100)]
-    dense_bf16_tflops: Pos
-    dense_fp8_tflops: Pos
-    dense_fp4_tflops: NonNeg
-    hbm_gb: Pos
-    hbm_tb_per_s: Pos
-    tdp_w: Pos
-    node_w_per_gpu: Pos
-    idle_w_per_gpu: NonNeg
+    dense_bf16_tflops: upto(1e6, strict_lo=True)
+    dense_fp8_tflops: upto(1e6, strict_lo=True)
+    dense_fp4_tflops: upto(1e6)
+    hbm_gb: upto(100_000, strict_lo=True)
+    hbm_tb_per_s: upto(1_000, strict_lo=True)
+    tdp_w: upto(100_000, strict_lo=True)
+    node_w_per_gpu: upto(100_000, strict_lo=True)
+    idle_w_per_gpu: upto(100_000)
     block_gpus: PosInt
     gpus_per_rack: PosInt
-    rack_kw: Pos
-    price_usd_per_gpu: Pos
-    embodied_kgco2e_per_gpu: NonNeg
+    rack_kw: upto(10_000, strict_lo=True)
+    price_usd_per_gpu: upto(1e7, strict_lo=True)
+    embodied_kgco2e_per_gpu: upto(1e6)
     liquid_required: bool
     cooling_supported: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+(;[A-Za-z0-9_]+)*$")]
-    network_w_per_gpu: NonNeg
-    life_years: Pos
+    network_w_per_gpu: upto(10_000)
+    life_years: upto(100, strict_lo=True)
     scaleup_domain_gpus: PosInt
 
     @field_validator("node_w_per_gpu", "idle_w_per_gpu", "rack_kw")
@@ -195,10 +233,10 @@ class CoolingRow(CatalogRow):
     cooling_id: Id
     name: Text
     liquid: bool
-    max_rack_kw: Pos
-    capex_usd_per_kw_it: NonNeg
-    fom_usd_per_kw_it_yr: NonNeg
-    life_years: Pos
+    max_rack_kw: upto(10_000, strict_lo=True)
+    capex_usd_per_kw_it: upto(100_000)
+    fom_usd_per_kw_it_yr: upto(10_000)
+    life_years: upto(100, strict_lo=True)
 
 
 class CoolingClimateRow(CatalogRow):
@@ -250,11 +288,37 @@ class RegionRow(CatalogRow):
 
 
 class ItemRow(CatalogRow):
-    """One named scalar (facility.csv, finance.csv): value in ``unit``."""
+    """One named scalar (facility.csv, finance.csv): value in ``unit``, finite and within the item's
+    :data:`ITEM_RANGES` range."""
 
     item: Id
-    value: float
+    value: Annotated[float, Field(allow_inf_nan=False)]
     unit: Text
+
+    @field_validator("value")
+    @classmethod
+    def _in_range(cls, v: float, info: ValidationInfo) -> float:
+        lo, hi = ITEM_RANGES.get(str(info.data.get("item")), (-float("inf"), float("inf")))
+        if not lo <= v <= hi:
+            raise ValueError(f"must be between {lo:g} and {hi:g} for {info.data.get('item')}")
+        return v
+
+
+def column_range(model: type[BaseModel], column: str) -> tuple[float, bool, float, bool]:
+    """``(lo, lo_strict, hi, hi_strict)`` of a numeric catalog column from its schema constraints
+    (``-inf``/``inf`` where unbounded): the range a scenario override of that column must respect."""
+    lo, lo_strict, hi, hi_strict = -float("inf"), False, float("inf"), False
+    info = model.model_fields.get(column)
+    for m in info.metadata if info is not None else []:
+        if getattr(m, "ge", None) is not None:
+            lo, lo_strict = float(m.ge), False
+        if getattr(m, "gt", None) is not None:
+            lo, lo_strict = float(m.gt), True
+        if getattr(m, "le", None) is not None:
+            hi, hi_strict = float(m.le), False
+        if getattr(m, "lt", None) is not None:
+            hi, hi_strict = float(m.lt), True
+    return lo, lo_strict, hi, hi_strict
 
 
 class ModelCard(BaseModel):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
+import sys
 from typing import Annotated
 
+import pandas as pd
 import typer
-from rich.table import Table
 
-from planner.cli.console import console, fail
+from planner.cli.console import Col, console, fail, fitted_table
 from planner.errors import InputError, PlannerError
+from planner.results.cells import inert_frame
 
 CATALOG_VIEWS = {
     "sites": [
@@ -27,6 +31,8 @@ CATALOG_VIEWS = {
     ],
     "gpus": [
         "vendor",
+        "price_usd_per_gpu",
+        "liquid_required",
         "dense_bf16_tflops",
         "dense_fp8_tflops",
         "dense_fp4_tflops",
@@ -37,8 +43,6 @@ CATALOG_VIEWS = {
         "network_w_per_gpu",
         "block_gpus",
         "rack_kw",
-        "price_usd_per_gpu",
-        "liquid_required",
         "cooling_supported",
     ],
     "cooling": ["liquid", "max_rack_kw", "capex_usd_per_kw_it", "fom_usd_per_kw_it_yr", "life_years"],
@@ -71,10 +75,23 @@ CATALOG_VIEWS = {
 }
 
 
+TEXT_COLUMNS = {"name", "hosts_gpus", "architecture", "vendor", "grid_region", "timezone"}
+"""Columns shown as wrapping text; every other column is an id or a number and is never cut."""
+FORMATS = ("table", "csv", "json")
+
+
 def _fmt(value: object) -> str:
+    """A catalog value as table text: numbers with thousands separators, missing as ''."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     return str(value)
+
+
+def _numeric(column: pd.Series) -> bool:
+    """True for a column of numbers (right-aligned); booleans and labels are left-aligned."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def register(app: typer.Typer) -> None:
@@ -86,13 +103,23 @@ def register(app: typer.Typer) -> None:
 
 def data_list(
     kind: Annotated[str, typer.Argument(help="gpus | sites | cooling | energy | models | regions")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table (key columns; ids and numbers never cut, less important columns left out "
+            "when the terminal is narrow) | csv | json (every column)",
+        ),
+    ] = "table",
 ) -> None:
-    """Print a catalog as a table (ids, key figures; see data/README.md for every column)."""
+    """Print a catalog as a table, CSV or JSON (see data/README.md for every column)."""
     from planner.catalogs.load import load_catalogs
 
     try:
         if kind not in CATALOG_VIEWS:
             raise InputError(f"data list: unknown catalog '{kind}'; allowed: {', '.join(CATALOG_VIEWS)}")
+        if fmt not in FORMATS:
+            raise InputError(f"data list --format '{fmt}': allowed values are {', '.join(FORMATS)}")
         cat = load_catalogs()
         frame = getattr(cat, kind)
     except PlannerError as exc:
@@ -107,10 +134,17 @@ def data_list(
             ]
         )
         cols.append("hosts_gpus")
-    table = Table(title=f"{kind} ({len(frame)} rows)", show_lines=False)
-    table.add_column(frame.index.name or "id", style="bold")
-    for c in cols:
-        table.add_column(c, overflow="fold")
-    for idx, row in frame.iterrows():
-        table.add_row(str(idx), *(_fmt(row[c]) for c in cols))
-    console.print(table)
+    id_name = frame.index.name or "id"
+    if fmt != "table":
+        full = frame.reset_index().rename(columns={"index": id_name})
+        if fmt == "csv":
+            sys.stdout.write(inert_frame(full).to_csv(index=False))
+        else:
+            sys.stdout.write(json.dumps(json.loads(full.to_json(orient="records")), indent=1) + "\n")
+        return
+    spec = [Col(id_name, "id", 0)] + [
+        Col(c, "text" if c in TEXT_COLUMNS else "num" if _numeric(frame[c]) else "id", k + 1)
+        for k, c in enumerate(cols)
+    ]
+    rows = [[str(idx), *(_fmt(row[c]) for c in cols)] for idx, row in frame.iterrows()]
+    console.print(fitted_table(f"{kind} ({len(frame)} rows)", spec, rows, hint=" or --format csv"))

@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
                 ),
             ),
         ] = None,
+        overwrite: Annotated[
+            bool, typer.Option("--overwrite", help="Replace files already at --out (default: refuse)")
+        ] = False,
     ) -> None:
         """Export the capex line items, spend schedule, opex, assumptions and summary of a solved plan."""
         from planner.results.export import FORMATS, export_capex
@@ -53,9 +56,14 @@ def register(app: typer.Typer) -> None:
             if capex is None:
                 raise InputError(f"export: nothing to export; give --capex {'|'.join(FORMATS)}")
             written = export_capex(
-                run_dir, capex.lower(), out, horizon_years=horizon_years, base_year=base_year
+                run_dir,
+                capex.lower(),
+                out,
+                horizon_years=horizon_years,
+                base_year=base_year,
+                overwrite=overwrite,
             )
         except PlannerError as exc:
             raise fail(exc) from None
         for path in written:
-            console.print(f"wrote [bold]{path}[/]", highlight=False)
+            console.print(f"wrote {path}")

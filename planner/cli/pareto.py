@@ -12,11 +12,9 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from planner.cli.console import console, err_console, fail, fmt_num
+from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
 from planner.errors import PlannerError
 
 
@@ -57,19 +55,17 @@ def register(app: typer.Typer) -> None:
         mip_gap: Annotated[
             Optional[float], typer.Option("--mip-gap", help="Relative MIP gap per point")
         ] = None,
+        yes: Annotated[bool, typer.Option("--yes", help="Allow a frontier of more than 50 points")] = False,
     ) -> None:
         """Cost-versus-carbon frontier: min cost, min carbon, and cost-optimal plans under carbon caps in between."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`; a wrap would show too
         try:
             table, out_dir = run_pareto(
-                scenario, points, out, set_ or [], scheduler, workers, threads, time_limit, mip_gap
+                scenario, points, out, set_ or [], scheduler, workers, threads, time_limit, mip_gap, yes
             )
         except PlannerError as exc:
             raise fail(exc) from None
         print_frontier(table)
-        console.print(
-            f"pareto directory: [bold]{escape(str(out_dir))}[/]  "
-            "(pareto.csv, pareto.parquet, pareto.png, points/)"
-        )
+        console.print(f"pareto directory: {out_dir}  (pareto.csv, pareto.parquet, pareto.png, points/)")
 
 
 def run_pareto(
@@ -82,14 +78,18 @@ def run_pareto(
     threads: int | None,
     time_limit: float | None,
     mip_gap: float | None,
+    yes: bool = False,
 ) -> tuple[pd.DataFrame, Path]:
     """Overrides and output directory, then :func:`planner.studies.pareto.pareto` with a progress bar."""
     from planner.catalogs.load import load_catalogs
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import check_new, default_run_dir
     from planner.scenario.load import load_scenario, parse_overrides
-    from planner.studies.pareto import pareto
+    from planner.studies.pareto import check_points, pareto
+    from planner.studies.sweep import check_cluster
 
+    check_points(points, yes)  # every argument checked before the progress bar appears
+    check_cluster(scheduler, workers)
     overrides = parse_overrides(sets)
     on_dask = scheduler is not None or workers is not None
     if threads is not None or on_dask:
@@ -104,7 +104,7 @@ def run_pareto(
         out = default_run_dir(f"{load_scenario(path, catalogs, overrides=overrides).name}-pareto")
     check_new(out)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -116,7 +116,7 @@ def run_pareto(
             progress.update(
                 task,
                 completed=done,
-                description=escape(f"pareto: point {row['point']} ({row['kind']}) {row['status']}"),
+                description=f"pareto: point {row['point']} ({row['kind']}) {row['status']}",
             )
 
         table = pareto(
@@ -128,61 +128,47 @@ def run_pareto(
             workers=workers,
             catalogs=catalogs,
             on_point=on_point,
+            yes=yes,
         )
     return table, out
 
 
 def print_frontier(table: pd.DataFrame) -> None:
-    """The frontier as a rich table, min cost first; warns if cost falls as the cap tightens."""
-    t = Table(title="Cost-carbon frontier (epsilon constraint)")
-    for col in (
-        "#",
-        "kind",
-        "cap tCO2e/yr",
-        "tCO2e/yr",
-        "gCO2e/Mtok",
-        "$/Mtok",
-        "M$/yr",
-        "sites",
-        "GPU mix",
-        "energy mix",
-        "gap",
-    ):
-        t.add_column(
-            col,
-            justify="left" if col in ("kind", "sites", "GPU mix", "energy mix") else "right",
-            overflow="fold",
-        )
+    """The frontier as a table, min cost first (ids and numbers whole at any width); warns if cost
+    falls as the cap tightens."""
+    cols = [
+        Col("#", "id", 0),
+        Col("kind", "id", 0),
+        Col("cap tCO2e/yr", "num", 4),
+        Col("tCO2e/yr", "num", 3),
+        Col("gCO2e/Mtok", "num", 0),
+        Col("$/Mtok", "num", 0),
+        Col("M$/yr", "num", 2),
+        Col("sites", "text", 6),
+        Col("GPU mix", "text", 7),
+        Col("energy mix", "text", 1),
+        Col("gap", "num", 5),
+    ]
+    rows = []
     for r in table.to_dict("records"):
+        head = [str(r["point"]), str(r["kind"]), fmt_num(r["carbon_cap_t_per_yr"], ",.0f")]
         if r.get("annualized_cost_usd") is None or pd.isna(r.get("annualized_cost_usd")):
-            t.add_row(
-                str(r["point"]),
-                r["kind"],
-                fmt_num(r["carbon_cap_t_per_yr"], ",.0f"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                escape(f"{r['status']}: {r['message']}"[:120]),
-                "",
-            )
+            rows.append([*head, "", "", "", "", "", "", f"{r['status']}: {r['message']}"[:120], ""])
             continue
-        t.add_row(
-            str(r["point"]),
-            r["kind"],
-            fmt_num(r["carbon_cap_t_per_yr"], ",.0f"),
-            fmt_num(r["emissions_t_per_yr"], ",.0f"),
-            fmt_num(r["gco2e_per_mtok"], ",.1f"),
-            fmt_num(r["cost_usd_per_mtok"], ".4f"),
-            fmt_num(r["annualized_cost_usd"] / 1e6, ",.1f"),
-            escape(str(r["sites"]).replace(";", ", ")),
-            escape(r["gpu_mix"]),
-            escape(r["energy_mix"]),
-            fmt_num(r["gap"], ".2%"),
+        rows.append(
+            [
+                *head,
+                fmt_num(r["emissions_t_per_yr"], ",.0f"),
+                fmt_num(r["gco2e_per_mtok"], ",.1f"),
+                fmt_num(r["cost_usd_per_mtok"], ".4f"),
+                fmt_num(r["annualized_cost_usd"] / 1e6, ",.1f"),
+                str(r["sites"]).replace(";", ", "),
+                str(r["gpu_mix"]),
+                str(r["energy_mix"]),
+                fmt_num(r["gap"], ".2%"),
+            ]
         )
-    console.print(t)
+    console.print(fitted_table("Cost-carbon frontier (epsilon constraint)", cols, rows))
     cost = table["annualized_cost_usd"].to_numpy(dtype=float)
     gap = table["gap"].fillna(0).to_numpy(dtype=float)
     falls = [

@@ -31,8 +31,9 @@ def register(app: typer.Typer) -> None:
             Optional[str],
             typer.Option(
                 "--cooling",
-                help="Cooling id (air, rdhx, dlc, immersion_1ph, ...); default dlc for "
-                "GPUs that need liquid, else air.",
+                help="Cooling id (air, rdhx, dlc, immersion_1ph, ...); default: the first in "
+                "data/cooling.csv that can host the GPU (liquid where required, rack kW within "
+                "its limit), e.g. air for H100, rdhx for B200, dlc for GB200.",
             ),
         ] = None,
         site: Annotated[

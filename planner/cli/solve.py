@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from planner.cli.console import console, err_console, fail
+from planner.cli.console import Col, console, err_console, fail, fitted_table
 from planner.cli.progress import SolveReporter
 from planner.errors import InputError, PlannerError
 
@@ -93,60 +93,62 @@ def solve(
     except PlannerError as exc:
         raise fail(exc) from None
     print_summary(result.summary, result.tables)
-    console.print(f"run directory: [bold]{run_dir}[/]  ({time.perf_counter() - started:.1f} s)")
+    console.print(f"run directory: {run_dir}  ({time.perf_counter() - started:.1f} s)")
 
 
 def print_summary(summary: dict, tables: dict) -> None:
-    """Rich tables: chosen sites, GPUs, energy mix and the tokenomics."""
-    sites = tables["sites"]
-    chosen = sites[sites["open"]]
-    t = Table(title="Sites chosen")
-    for col in ("site", "cooling", "IT MW", "facility MW", "GPUs", "Mtok/s", "$/Mtok", "J/token"):
-        t.add_column(
-            col, justify="left" if col in ("site", "cooling") else "right", no_wrap=col in ("site", "cooling")
-        )
-    for r in chosen.itertuples():
-        t.add_row(
-            r.site_id,
-            r.cooling_id,
+    """Tables of the chosen sites, GPUs, energy mix and the tokenomics; ids and numbers never cut
+    (at a narrow width the least important site columns are left out and named)."""
+    chosen = tables["sites"][tables["sites"]["open"]]
+    cols = [
+        Col("site", "id", 0),
+        Col("cooling", "id", 5),
+        Col("IT MW", "num", 2),
+        Col("facility MW", "num", 6),
+        Col("GPUs", "num", 1),
+        Col("Mtok/s", "num", 1),
+        Col("$/Mtok", "num", 3),
+        Col("J/token", "num", 4),
+    ]
+    rows = [
+        [
+            str(r.site_id),
+            str(r.cooling_id),
             f"{r.it_mw:,.1f}",
             f"{r.facility_peak_mw:,.1f}",
             f"{r.gpus:,.0f}",
             f"{r.tokens_per_s / 1e6:,.2f}",
             f"{r.cost_usd_per_mtok:,.3f}",
             f"{r.facility_joules_per_token:,.3f}",
-        )
-    console.print(t)
-    g = Table(title="GPUs")
-    g.add_column("GPU")
-    g.add_column("count", justify="right")
-    for gpu, n in summary["gpus"].items():
-        g.add_row(gpu, f"{n:,}")
-    e = Table(title="Energy mix (share of supply)")
-    e.add_column("technology")
-    e.add_column("share", justify="right")
-    for tech, share in sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1]):
-        e.add_row(tech, f"{share:.1%}")
-    console.print(g, e)
-    if summary.get("energy_mix_basis", "").startswith("annual-average"):
-        console.print(f"[yellow]energy mix: {summary['energy_mix_basis']}[/yellow]")
-    gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.2%}"
-    h = Table(title=f"Plan ({summary['status']}, objective {summary['objective']}, gap {gap})")
-    h.add_column("metric")
-    h.add_column("value", justify="right")
-    rows = [
-        ("demand served", f"{summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s"),
-        ("cost", f"{summary['cost_usd_per_mtok']:,.3f} $/Mtok"),
-        ("annualised cost", f"{summary['annualized_cost_usd'] / 1e6:,.1f} M$/yr"),
-        ("capex", f"{summary['capex_usd'] / 1e9:,.2f} B$"),
-        ("energy", f"{summary['facility_joules_per_token']:,.3f} J/token (facility)"),
-        ("carbon", f"{summary['gco2e_per_mtok']:,.1f} gCO2e/Mtok"),
-        ("water", f"{summary['water_l_per_mtok']:,.3f} L/Mtok"),
-        ("IT / facility", f"{summary['it_mw']:,.1f} / {summary['facility_mw']:,.1f} MW"),
+        ]
+        for r in chosen.itertuples()
     ]
-    for k, v in rows:
-        h.add_row(k, v)
-    console.print(h)
+    console.print(fitted_table("Sites chosen", cols, rows))
+    gpus = [[str(gpu), f"{n:,}"] for gpu, n in summary["gpus"].items()]
+    console.print(fitted_table("GPUs", [Col("GPU", "id", 0), Col("count", "num", 0)], gpus))
+    mix = sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1])
+    console.print(
+        fitted_table(
+            "Energy mix (share of supply)",
+            [Col("technology", "id", 0), Col("share", "num", 0)],
+            [[str(tech), f"{share:.1%}"] for tech, share in mix],
+        )
+    )
+    gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.2%}"
+    rows = [
+        ["demand served", f"{summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s"],
+        ["cost", f"{summary['cost_usd_per_mtok']:,.3f} $/Mtok"],
+        ["annualised cost", f"{summary['annualized_cost_usd'] / 1e6:,.1f} M$/yr"],
+        ["capex", f"{summary['capex_usd'] / 1e9:,.2f} B$"],
+        ["energy", f"{summary['facility_joules_per_token']:,.3f} J/token (facility)"],
+        ["carbon", f"{summary['gco2e_per_mtok']:,.1f} gCO2e/Mtok"],
+        ["water", f"{summary['water_l_per_mtok']:,.3f} L/Mtok"],
+        ["IT / facility", f"{summary['it_mw']:,.1f} / {summary['facility_mw']:,.1f} MW"],
+    ]
+    title = f"Plan ({summary['status']}, objective {summary['objective']}, gap {gap})"
+    console.print(fitted_table(title, [Col("metric", "id", 0), Col("value", "num", 0)], rows))
+    if summary.get("energy_mix_basis", "").startswith("annual-average"):
+        console.print(Text(f"energy mix: {summary['energy_mix_basis']}", style="yellow"))
     print_time_to_power(summary)
 
 
@@ -158,17 +160,25 @@ def print_time_to_power(summary: dict) -> None:
         return
     start, online = summary.get("start_year"), summary.get("online_year")
     title = f"Time to power (construction from {start}" + (f", online by {online})" if online else ")")
-    t = Table(title=title)
-    for col in ("site", "in service", "bound by", "bridge MW", "backup MW", "redundancy", "largest loss MW"):
-        t.add_column(col, justify="left" if col in ("site", "bound by", "redundancy") else "right")
-    for s, r in rows.items():
-        t.add_row(
-            s,
+    cols = [
+        Col("site", "id", 0),
+        Col("in service", "num", 0),
+        Col("bound by", "text", 1),
+        Col("bridge MW", "num", 2),
+        Col("backup MW", "num", 2),
+        Col("redundancy", "id", 1),
+        Col("largest loss MW", "num", 1),
+    ]
+    table = [
+        [
+            str(s),
             str(r["in_service_year"]) + (f" (by {r['online_year']})" if r.get("online_year") else ""),
-            r["in_service_bound"],
+            str(r["in_service_bound"]),
             f"{r['bridge_mw']:,.0f}",
             f"{r['backup_mw']:,.0f}",
-            r["power_redundancy"],
+            str(r["power_redundancy"]),
             f"{r['largest_contingency_mw']:,.0f} {r['largest_contingency']}",
-        )
-    console.print(t)
+        ]
+        for s, r in rows.items()
+    ]
+    console.print(fitted_table(title, cols, table))

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,9 +23,8 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
-from planner.cli.console import console, err_console, fail, fmt_num
+from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
 from planner.errors import InputError, PlannerError
 
 
@@ -66,10 +64,7 @@ def register(app: typer.Typer) -> None:
         print_table(table)
         counts = ", ".join(f"{n} {s}" for s, n in Counter(table["status"]).most_common())
         console.print(f"{len(table)} points: {counts}")
-        console.print(
-            f"sweep directory: [bold]{escape(str(out_dir))}[/]  "
-            "(sweep.csv, sweep.parquet, manifest.json, points/)"
-        )
+        console.print(f"sweep directory: {out_dir}  (sweep.csv, sweep.parquet, manifest.json, points/)")
 
 
 def run_sweep(
@@ -88,20 +83,21 @@ def run_sweep(
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import default_run_dir
     from planner.scenario.load import load_scenario
-    from planner.studies.sweep import parse_sets, sweep
+    from planner.studies.sweep import check_cluster, parse_sets, sweep
 
     grid = parse_sets(sets)
     if not grid:
         raise InputError("sweep: give at least one --set path=v1,v2,...")
     if resume and out is None:
         raise InputError("--resume needs --out: the directory of the sweep to continue")
+    check_cluster(scheduler, workers)  # before the progress bar, the manifest or any solve
     path = scenario or DEFAULT_SCENARIO
     catalogs = load_catalogs()
     if out is None:
         base = load_scenario(path, catalogs)
         out = default_run_dir(f"{base.name}-sweep")
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -112,7 +108,7 @@ def run_sweep(
 
         def on_point(row: dict[str, Any], done: int, total: int) -> None:
             label = f"point {row['index']}: {row['status']}"
-            progress.update(task, completed=done, total=total, description=escape(label))
+            progress.update(task, completed=done, total=total, description=label)
 
         table = sweep(
             path,
@@ -151,34 +147,27 @@ def print_table(table: pd.DataFrame) -> None:
     }
     keys = [c for c in table.columns if c not in fixed and not c.startswith(("gpus_", "mix_"))]
     messages = table["message"].fillna("").astype(str).str.len().gt(0).any()
-    t = Table(title="Sweep")
-    heads = [
-        "#",
-        *(k.rsplit(".", 1)[-1] for k in keys),
-        "status",
-        "$/Mtok",
-        "gCO2e/Mtok",
-        "IT MW",
-        "sites",
-        "gap",
-    ] + (["message"] if messages else [])
-    for col in heads:
-        t.add_column(
-            escape(col),
-            justify="left" if col in ("status", "sites", "message") else "right",
-            overflow="fold",
-            no_wrap=col == "status",
-        )
+    cols = [
+        Col("#", "id", 0),
+        *(Col(k.rsplit(".", 1)[-1], "id", 0) for k in keys),
+        Col("status", "id", 0),
+        Col("$/Mtok", "num", 1),
+        Col("gCO2e/Mtok", "num", 2),
+        Col("IT MW", "num", 3),
+        Col("sites", "text", 5),
+        Col("gap", "num", 4),
+    ] + ([Col("message", "text", 1)] if messages else [])
+    rows = []
     for r in table.to_dict("records"):
         cells = [
             str(r["index"]),
-            *(escape(str(r[k])) for k in keys),
-            r["status"],
+            *(str(r[k]) for k in keys),
+            str(r["status"]),
             fmt_num(r.get("cost_usd_per_mtok"), ".3f"),
             fmt_num(r.get("gco2e_per_mtok"), ",.1f"),
             fmt_num(r.get("it_mw"), ",.1f"),
-            escape(str(r.get("sites") or "").replace(";", ", ")),
+            str(r.get("sites") or "").replace(";", ", "),
             fmt_num(r.get("gap"), ".2%"),
         ]
-        t.add_row(*cells, *([escape(str(r.get("message") or "")[:160])] if messages else []))
-    console.print(t)
+        rows.append(cells + ([str(r.get("message") or "")[:160]] if messages else []))
+    console.print(fitted_table("Sweep", cols, rows))

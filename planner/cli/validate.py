@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from planner.cli.console import say_error
 from planner.errors import PlannerError
 from planner.paths import DEFAULT_SCENARIO
 
@@ -60,7 +60,7 @@ def run_validate(
         scenario = load_scenario(scenario_path, catalogs, overrides=overrides)
         sites = selected_sites(scenario, catalogs)
     except PlannerError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say_error("error:", str(exc))
         return exc.exit_code
     print_summary(scenario, catalogs, sites, str(scenario_path))
     return 0
@@ -68,7 +68,7 @@ def run_validate(
 
 def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], source: str) -> None:
     """Short rich summary of a valid scenario."""
-    console = Console()
+    console = Console(markup=False, emoji=False, highlight=False)  # names and paths printed literally
     d = scenario.demand
     total = sum(s.tokens_per_s for s in d.served) * d.scale
     tech = scenario.technologies
@@ -76,10 +76,10 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
     def menu(items: list[str] | None, catalog_size: int) -> str:
         return f"all {catalog_size}" if items is None else f"{len(items)}: {', '.join(items)}"
 
-    table = Table(title=f"{escape(source)}: valid", show_header=False, title_justify="left")
+    table = Table(title=f"{source}: valid", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    table.add_row("name", escape(scenario.name))
+    table.add_row("name", scenario.name)
     table.add_row(
         "objective",
         scenario.objective
@@ -98,19 +98,21 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
             f"{f' (x{d.scale:g} scale)' if d.scale != 1 else ''}; peak/avg {d.peak_to_average:g}"
         ),
     )
-    table.add_row("regions", escape(", ".join(regions)))
-    table.add_row("models", escape(", ".join(models)))
+    table.add_row("regions", ", ".join(regions))
+    table.add_row("models", ", ".join(models))
     shown = ", ".join(sites[:6]) + (", ..." if len(sites) > 6 else "")
-    table.add_row("sites", f"{len(sites)} of {len(catalogs.sites)} selected: {escape(shown)}")
-    table.add_row("energy", escape(menu(tech.energy, len(catalogs.energy))))
-    table.add_row("GPUs", escape(menu(tech.gpus, len(catalogs.gpus))))
-    table.add_row("cooling", escape(menu(tech.cooling, len(catalogs.cooling))))
+    table.add_row("sites", f"{len(sites)} of {len(catalogs.sites)} selected: {shown}")
+    table.add_row("energy", menu(tech.energy, len(catalogs.energy)))
+    table.add_row("GPUs", menu(tech.gpus, len(catalogs.gpus)))
+    table.add_row("cooling", menu(tech.cooling, len(catalogs.cooling)))
     p = scenario.policy
     policy = [f"min_sites {p.min_sites}", f"max_share_per_site {p.max_share_per_site:g}"]
     if p.max_sites is not None:
         policy.append(f"max_sites {p.max_sites}")
     if p.clean_energy_share is not None:
         policy.append(f"clean_energy_share {p.clean_energy_share:g}")
+    if p.hourly_cfe_share is not None:
+        policy.append(f"hourly_cfe_share {p.hourly_cfe_share:g} (24/7, hour by hour)")
     if p.carbon_cap_t_per_yr is not None:
         policy.append(f"carbon cap {p.carbon_cap_t_per_yr:,.0f} t/yr")
     table.add_row("policy", ", ".join(policy))

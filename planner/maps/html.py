@@ -96,6 +96,14 @@ FLOW_ROWS = (
 )
 
 
+def esc(value: object) -> str:
+    """Text made inert wherever folium puts it: HTML-escaped (``<>&"'``), and the characters that act
+    inside the JavaScript template literals folium wraps tooltips and popups in (backtick, ``$``,
+    backslash) as HTML entities, which display as the same characters."""
+    text = html.escape(str(value), quote=True)
+    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
 def popup_table(title: str, row: pd.Series, spec: tuple[tuple[str, str, str], ...]) -> str:
     """A small HTML table of ``row``'s attributes (escaped), with a bold title."""
     cells = []
@@ -109,8 +117,8 @@ def popup_table(title: str, row: pd.Series, spec: tuple[tuple[str, str, str], ..
             "musd": lambda v: f"{v / 1e6:,.1f} M$/yr",
         }
         text = special[fmt](float(value)) if fmt in special else fmt.format(value)
-        cells.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(text)}</td></tr>")
-    return f'<div class="planner-popup"><b>{html.escape(title)}</b><table>{"".join(cells)}</table></div>'
+        cells.append(f"<tr><th>{esc(label)}</th><td>{esc(text)}</td></tr>")
+    return f'<div class="planner-popup"><b>{esc(title)}</b><table>{"".join(cells)}</table></div>'
 
 
 def _leaflet_inline() -> str:
@@ -136,7 +144,7 @@ def _legend(data: MapData) -> str:
     techs = dict.fromkeys(data.layers["sites_chosen"]["dominant_tech"])
     rows = "".join(
         f'<div><span class="planner-swatch" style="background:{TECH_COLOURS.get(t, OTHER_COLOUR)}"></span>'
-        f"supply: {html.escape(t)}</div>"
+        f"supply: {esc(t)}</div>"
         for t in techs
     )
     rows += (
@@ -176,7 +184,7 @@ def _circles(
             fill=True,
             fill_opacity=0.9,
             class_name=css_class,
-            tooltip=tooltip(row),
+            tooltip=esc(tooltip(row)),
             popup=folium.Popup(popup_table(title(row), row, rows), max_width=520, **POPUP_PAN),
             **style(row),
         ).add_to(group)
@@ -195,13 +203,13 @@ def write_html(data: MapData, path: Path) -> None:
     )
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     root = m.get_root()
-    root.title = data.title
+    root.title = esc(data.title)
     root.header.add_child(Element(_leaflet_inline()), name="leaflet_inline")
     root.html.add_child(
         Element(
             '<div class="planner-box planner-title" '
             'style="top:10px;left:56px;max-width:calc(100% - 340px);font-weight:600">'
-            f"{html.escape(data.title)}</div>"
+            f"{esc(data.title)}</div>"
         )
     )
     root.html.add_child(Element(_legend(data)))
@@ -243,7 +251,7 @@ def write_html(data: MapData, path: Path) -> None:
             opacity=0.6,
             weight=1.5 + 7 * f["tokens_per_s"] / tmax,
             class_name="planner-flow",
-            tooltip=f"{f['site_id']} → {f['region_id']}: {fmt_tokens(f['tokens_per_s'])}",
+            tooltip=esc(f"{f['site_id']} → {f['region_id']}: {fmt_tokens(f['tokens_per_s'])}"),
             popup=folium.Popup(popup_table("Serving flow", f, FLOW_ROWS), max_width=460, **POPUP_PAN),
         ).add_to(flows)
 

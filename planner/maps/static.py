@@ -103,6 +103,7 @@ def _place_labels(
                 ha=ha,
                 va=va,
                 path_effects=HALO,
+                parse_math=False,  # names are text: a '$' must not start mathtext
                 **style,
             )
             box = t.get_window_extent(renderer).extents
@@ -197,7 +198,7 @@ def write_static(data: MapData, path: Path) -> None:
     region_r = np.sqrt(region_area) / 2
     labels = [
         (
-            f"{_short(s.name)}\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n"
+            f"{_short(s.name)} ({s.site_id})\n{fmt_mw(s.it_mw)} MW IT, {s.cooling_id}\n"
             f"{s.dominant_tech}, {s.cost_usd_per_mtok:.3f} $/Mtok"
             + (f"\nin service {s.in_service}" if getattr(s, "in_service", "") else ""),
             s.geometry.x,
@@ -220,7 +221,7 @@ def write_static(data: MapData, path: Path) -> None:
     if len(closed) <= MAX_CANDIDATE_LABELS:
         labels += [
             (
-                _short(c.name),
+                f"{_short(c.name)} ({c.site_id})",
                 c.geometry.x,
                 c.geometry.y,
                 3.0,
@@ -235,7 +236,7 @@ def write_static(data: MapData, path: Path) -> None:
     ax.yaxis.set_major_formatter(lambda v, _: f"{abs(v):.0f}°{'S' if v < 0 else 'N'}")
     for spine in ax.spines.values():
         spine.set_color("#999999")
-    fig.suptitle(data.title, x=0.03, y=0.975, ha="left", fontsize=13, fontweight="bold")
+    fig.suptitle(data.title, x=0.03, y=0.975, ha="left", fontsize=13, fontweight="bold", parse_math=False)
     fig.text(
         0.03,
         0.915,

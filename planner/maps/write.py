@@ -53,6 +53,8 @@ def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path
         "svg": write_static,
         "html": write_html,
     }
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        raise InputError(f"{run_dir}: the run directory is not writable; copy it somewhere writable first")
     done: list[tuple[Path, Path]] = []
     try:
         for fmt in dict.fromkeys(formats):
@@ -61,10 +63,11 @@ def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path
             tmp.unlink(missing_ok=True)
             done.append((tmp, final))
             writers[fmt](data, tmp)
-    except BaseException:
+        for tmp, final in done:
+            tmp.replace(final)
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile: one clear message
+        raise InputError(f"{run_dir}: cannot write the map files: {exc.strerror or exc}") from None
+    finally:
         for tmp, _ in done:
             tmp.unlink(missing_ok=True)
-        raise
-    for tmp, final in done:
-        tmp.replace(final)
     return [final for _, final in done]

@@ -21,12 +21,18 @@ TOL = 1e-6
 
 
 def _fmt_tokens(mtok_s: float) -> str:
+    """Tokens/s for a sentence: ``1.3M tokens/s``, ``1,300,000M tokens/s`` never in e-notation."""
     tokens = mtok_s * 1e6
     if tokens >= 1e6:
-        return f"{tokens / 1e6:.3g}M tokens/s"
+        return f"{_sig3(tokens / 1e6)}M tokens/s"
     if tokens >= 1e3:
-        return f"{tokens / 1e3:.3g}k tokens/s"
-    return f"{tokens:.3g} tokens/s"
+        return f"{_sig3(tokens / 1e3)}k tokens/s"
+    return f"{_sig3(tokens)} tokens/s"
+
+
+def _sig3(x: float) -> str:
+    """Three significant figures without exponent: 1.27, 928, 1,300,000."""
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
 def _fmt_mw(mw: float) -> str:
@@ -83,7 +89,12 @@ def _demand_lines(m: pyo.ConcreteModel, inp: ModelInputs, overrun: set[str]) -> 
         if in_reach and (unmet > TOL * max(1.0, d) or overrun & set(in_reach)):
             campus = sum(inp.campus_mw[s] for s in in_reach)
             names = ", ".join(in_reach[:6]) + (", ..." if len(in_reach) > 6 else "")
-            lost = f"; {_fmt_tokens(unmet)} could not be served" if unmet > TOL * max(1.0, d) else ""
+            reached = overrun & set(in_reach)
+            need = sum(pyo.value(m.site.it_cap[s, c]) for s in reached for c in inp.coolings)
+            if reached:  # the slack split between unmet tokens and campus overrun is arbitrary: give MW
+                lost = f"; serving it needs {_fmt_mw(need)} MW IT at {', '.join(sorted(reached))}"
+            else:
+                lost = f"; {_fmt_tokens(unmet)} could not be served" if unmet > TOL * max(1.0, d) else ""
             lines.append(
                 f"region {r} needs {_fmt_tokens(d)} of {mod} "
                 f"within {inp.latency_budget_ms[r, mod]:g} ms{lost}: "

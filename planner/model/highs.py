@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from planner.model.interrupt import run_interruptible
 from planner.model.polish import polish
 from planner.model.threads import use_threads
 from planner.model.warmstart import Screening, WarmStart, relax_and_round
@@ -192,7 +193,7 @@ def solve(
     if start is not None and progress is not None:
         progress(solver_event(start.objective, start.bound))
     _configure(h, options, remaining, log_path, progress, start)
-    h.run()
+    run_interruptible(h)
     solve_s = time.perf_counter() - t1
     _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
     outcome = _mip_outcome(h, model, columns, start, sizes, handoff, solve_s)

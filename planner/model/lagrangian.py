@@ -27,6 +27,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from planner.model.interrupt import run_interruptible
 from planner.model.relaxation import Relaxation
 from planner.model.threads import use_threads
 
@@ -113,7 +114,7 @@ def _solve_block(
     h.setOptionValue("output_flag", False)
     use_threads(h, threads)
     h.passModel(sub)
-    h.run()
+    run_interruptible(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)

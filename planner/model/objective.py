@@ -18,7 +18,7 @@ grid's generation-weighted rate) + backup genset test hours + bridge power over 
 (annualised); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
 not charged by the carbon price); embodied = GPU, building, plant and battery manufacturing
 carbon divided by asset life. Total = operational + upstream + embodied.
-Objective ``cost``: min cost; ``carbon``: min operational + embodied emissions, with a tiny
+Objective ``cost``: min cost; ``carbon``: min operational + upstream + embodied emissions, with a tiny
 cost tie-break (1e-3 tCO2e per MUSD) so that equal-carbon plans are not needlessly dear.
 """
 

@@ -3,7 +3,7 @@
 Equations::
 
     water[s] = sum_t w_t (sum_c WUE[s,c,t] it_load[s,c,t] + sum_e water[e] gen[s,e,t]) <= limit[s]   [ML/yr]
-    emissions_operational + emissions_embodied <= cap                                       [tCO2e/yr]
+    emissions_operational + emissions_upstream + emissions_embodied <= cap                  [tCO2e/yr]
     sum_{s,t} w_t (sum_{e clean} gen + clean_share[s] grid) >= share * sum_{s,t} w_t facility[s,t]
                                                                                      (annual matching)
     cfe[s,t] = sum_{e clean} gen + discharge - charge + clean_share[s] grid        (24/7 matching, per site:)

@@ -13,6 +13,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from planner.model.interrupt import run_interruptible
 from planner.model.threads import use_threads
 from planner.scenario.schema import SolverOptions
 
@@ -46,7 +47,7 @@ class Relaxation:
         self.h.changeColsIntegrality(self.n, self.idx, np.array([kind[0] if b else kind[1] for b in mask]))
         self.h.changeColsBounds(self.n, self.idx, lower, upper)
         self.h.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 1e-3))
-        self.h.run()
+        run_interruptible(self.h)
         info = self.h.getInfo()
         if self.h.getModelStatus() not in _FEASIBLE or info.primal_solution_status != 2:
             return None

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.paths import input_file_problem
 from planner.profiles import synthetic as syn
 from planner.profiles.solar import pv_from_weather
 
@@ -68,6 +69,14 @@ UNITS: dict[str, tuple[float, float, str]] = {
     "demand": (0.0, 1e12, "demand units >= 0"),
 }
 _TMY_YEAR = 2023
+MAX_PROFILE_BYTES = 64_000_000
+"""Largest profile file read [bytes]: an 8760-hour NSRDB file with all columns is ~2 MB."""
+PROFILE_SUFFIXES = (".csv", ".txt")
+
+
+def _no_content(exc: Exception) -> str:
+    """A parser's message with quoted file content replaced by '...' (errors never echo the file)."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", str(exc))[:200]
 
 
 def detect_layout(path: str | Path) -> str:
@@ -84,7 +93,7 @@ def detect_layout(path: str | Path) -> str:
     if low.split(",")[0] in ("timestamp", "time", "datetime") and len(low.split(",")) == 2:
         return "plain"
     raise InputError(
-        f"{path}: unknown profile layout: first line '{first[:80]}'; expected NSRDB "
+        f"{path}: unknown profile layout (first line not recognised); expected NSRDB "
         "('Source,Location ID,...,Time Zone,...'), renewables.ninja ('#' comment lines then "
         "'time,...,electricity'), PVGIS TMY ('Latitude (decimal degrees): ...') or plain 'timestamp,value'"
     )
@@ -249,8 +258,16 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
     columns, wrong length, gaps, or values out of the unit's range.
     """
     path = Path(path)
-    if not path.is_file():
+    problem = input_file_problem(path, MAX_PROFILE_BYTES)
+    if problem == "no such file":
         raise InputError(f"{path}: profile file not found")
+    if problem is not None:
+        raise InputError(f"{path}: profile file: {problem}")
+    if path.suffix.lower() not in PROFILE_SUFFIXES:
+        raise InputError(
+            f"{path}: a profile file is a CSV text file ({', '.join(PROFILE_SUFFIXES)}), "
+            f"not '{path.suffix or 'no extension'}'"
+        )
     if column not in UNITS:
         raise InputError(f"{path}: unknown profile column '{column}'; allowed {sorted(UNITS)}")
     layout = layout or detect_layout(path)
@@ -261,7 +278,7 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
             layout
         ](path)
     except (ValueError, IndexError, KeyError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot parse as {layout} layout: {exc}") from exc
+        raise InputError(f"{path}: cannot parse as {layout} layout: {_no_content(exc)}") from None
     data, year = _on_year(path, data, meta["utc_offset_h"])
     idx = syn.hourly_index(year)
 

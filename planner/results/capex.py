@@ -6,8 +6,8 @@ with ``summary.json`` by construction (the exporter, :mod:`planner.results.expor
 schedules them)::
 
     sum(capex_items.capex_usd)                                  = summary capex_usd
-    sum(capex_items.annualized_capex_usd_per_yr) + sum(opex.opex_usd_per_yr)
-        = sum(capex_items.annualized_cost_usd_per_yr) + sum(opex.opex_usd_per_yr where cost_type == variable)
+    sum(capex_items.annualized_cost_usd_per_yr) + sum(opex.opex_usd_per_yr)
+        (annualised capex + fixed O&M in the line items, variable opex in opex: each dollar once)
         = summary annualized_cost_usd   (= objective_value x 1e6 when the objective is cost)
 
 Capex uses the model's coefficients (as :func:`planner.results.tables.capex_usd`); the one coefficient
@@ -81,7 +81,7 @@ CATEGORIES = (
     "bridge power",
 )
 """Capex categories (the ``category`` column of ``capex_items``), in display order."""
-OPEX_CATEGORIES = ("energy", "fuel", "variable O&M", "fixed O&M", "water", "carbon price")
+OPEX_CATEGORIES = ("energy", "fuel", "variable O&M", "water", "carbon price")
 """Opex categories (the ``category`` column of ``opex``)."""
 
 LINE_COLUMNS = (
@@ -681,8 +681,8 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
 
     Variable rows (``cost_type`` ``variable``): grid energy, fuel (heat rate x site gas price),
     variable O&M (``vom_usd_per_mwh``; nuclear fuel is inside VOM in ``energy.csv``), water and
-    carbon price, each read from the model's accounting expressions. Fixed rows repeat the line
-    items' ``fixed_om_usd_per_yr`` so the sheet shows all recurring cost.
+    carbon price, each read from the model's accounting expressions. Fixed O&M is not repeated
+    here: it is in the line items (``fixed_om_usd_per_yr``), so every dollar is in one sheet only.
     """
     refs = _Refs(inp, catalogs or load_catalogs())
     en, w, year = refs.cat.energy, inp.slices.weight_h, refs.dollar_year
@@ -783,24 +783,6 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
                 "USD/tCO2e",
                 "scenario carbon_price_usd_per_t",
                 year,
-            )
-        )
-    lines = _lines(m, inp, refs.cat, None)
-    for r in lines[lines["fixed_om_usd_per_yr"] != 0].itertuples():
-        rows.append(
-            _opex_row(
-                r.site_id,
-                "fixed O&M",
-                "fixed",
-                r.cost_group,
-                r.item_id,
-                r.item,
-                r.quantity,
-                r.unit,
-                r.fixed_om_usd_per_yr,
-                f"USD/{r.unit}-yr",
-                r.fixed_om_source,
-                r.dollar_year,
             )
         )
     df = pd.DataFrame(rows, columns=[c for c in OPEX_COLUMNS if c != "scenario"])

@@ -34,6 +34,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
+from planner.results.cells import inert, inert_frame
 from planner.results.rundir_read import read_scenario, read_summary
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
@@ -51,7 +52,25 @@ SPEND_COLUMNS = (
     "dollar_year",
 )
 ASSUMPTION_COLUMNS = ("parameter", "category", "item_id", "site_id", "value", "unit", "source")
-SUMMARY_COLUMNS = ("metric", "value", "text")
+SUMMARY_COLUMNS = ("metric", "value", "unit", "text")
+UNIT_SUFFIXES = (  # metric name ending -> unit of the summary sheet (first match wins)
+    ("annualized_cost_usd", "USD/yr"),
+    ("usd_per_mtok", "USD/Mtok"),
+    ("_usd_per_yr", "USD/yr"),
+    ("_usd", "USD"),
+    ("gco2e_per_mtok", "gCO2e/Mtok"),
+    ("_t_per_yr", "tCO2e/yr"),
+    ("joules_per_token", "J/token"),
+    ("water_ml_per_yr", "ML/yr"),
+    ("l_per_mtok", "L/Mtok"),
+    ("tokens_per_s", "tokens/s"),
+    ("_mw", "MW"),
+    ("share", "fraction"),
+    ("mip_gap", "fraction"),
+    ("_years", "years"),
+    ("_year", "year"),
+    ("_s", "s"),
+)
 RECONCILE_REL = 1e-6
 """Largest relative gap tolerated between the tables and ``summary.json`` before the run is refused."""
 _TEXT_LINE = {
@@ -156,8 +175,11 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
         ("capex_items", "capex_usd", float(items["capex_usd"].sum()), "capex_usd"),
         (
             "capex_items and opex",
-            "annualized_capex_usd_per_yr + opex_usd_per_yr",
-            float(items["annualized_capex_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum()),
+            "annualized_cost_usd_per_yr + variable opex_usd_per_yr",
+            float(
+                items["annualized_cost_usd_per_yr"].sum()
+                + opex.loc[opex["cost_type"] == "variable", "opex_usd_per_yr"].sum()
+            ),
             "annualized_cost_usd",
         ),
     )
@@ -378,7 +400,25 @@ def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> 
     rows: list[dict[str, Any]] = []
     _flatten("", totals, rows)
     _flatten("", run.summary, rows)
+    objective = "MUSD/yr" if run.summary.get("objective") == "cost" else "tCO2e/yr"
+    for row in rows:
+        row["unit"] = _unit(row["metric"], objective)
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def _unit(metric: str, objective_unit: str) -> str:
+    """Unit of a summary-sheet metric, from its name (units are part of the names)."""
+    if metric in ("objective_value", "best_bound"):
+        return objective_unit
+    if metric.startswith("gpus."):
+        return "GPUs"
+    if metric.startswith("capex_by_category_usd."):
+        return "USD"
+    if metric.startswith("energy_mix_share."):
+        return "fraction"
+    if metric.startswith("timings."):
+        return "s"
+    return next((unit for suffix, unit in UNIT_SUFFIXES if metric.endswith(suffix)), "")
 
 
 def capex_sheets(
@@ -423,6 +463,16 @@ def output_paths(run_dir: Path, fmt: str, out: Path | None) -> dict[str, Path]:
     return {sheet: stem.with_name(f"{stem.name}_{sheet}.{fmt}") for sheet in SHEETS}
 
 
+def refuse_existing(paths: Mapping[str, Path]) -> None:
+    """An explicit ``--out`` never replaces a file (or a dangling symlink) already there."""
+    taken = [p for p in paths.values() if p.exists() or p.is_symlink()]
+    if taken:
+        raise InputError(
+            f"--out {taken[0]}: already exists; exports to --out never overwrite "
+            "(choose a new name, remove it, or pass --overwrite)"
+        )
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON records: NaN -> null, numpy scalars -> Python."""
     out = []
@@ -437,9 +487,15 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _cell(value: Any) -> Any:
+    """One xlsx cell value: Python scalars, NaN as empty, formula-like text made inert, control
+    characters (which xlsx cannot hold) written as ``\\xNN``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if hasattr(value, "item"):
         value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return None if isinstance(value, float) and math.isnan(value) else inert(value)
 
 
 def _column_format(col: str) -> str | None:
@@ -481,7 +537,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
     wb.remove(wb.active)
     for name, df in sheets.items():
         ws = wb.create_sheet(name)
-        ws.append(list(df.columns))
+        ws.append([_cell(c) for c in df.columns])
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
         for cell in ws[1]:
@@ -515,13 +571,17 @@ def export_capex(
     out: Path | str | None = None,
     horizon_years: int = DEFAULT_HORIZON_YEARS,
     base_year: int | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write the capex export of ``run_dir`` in ``fmt`` (xlsx, csv, json, parquet); return the files written.
 
-    Default ``out``: ``RUN_DIR/capex.<fmt>`` (csv/parquet: ``RUN_DIR/capex_<sheet>.<fmt>``).
+    Default ``out``: ``RUN_DIR/capex.<fmt>`` (csv/parquet: ``RUN_DIR/capex_<sheet>.<fmt>``), which
+    is rewritten; an explicit ``out`` must not exist unless ``overwrite``.
     """
     run_dir = Path(run_dir)
     paths = output_paths(run_dir, fmt, Path(out) if out is not None else None)
+    if out is not None and not overwrite:
+        refuse_existing(paths)
     sheets = capex_sheets(run_dir, horizon_years, base_year)
     staged: dict[Path, Path] = {}
     try:
@@ -538,7 +598,7 @@ def export_capex(
                     encoding="utf-8",
                 )
             elif fmt == "csv":
-                sheets[key].to_csv(tmp, index=False)
+                inert_frame(sheets[key]).to_csv(tmp, index=False)
             else:
                 sheets[key].to_parquet(tmp, index=False, engine="pyarrow")
         for tmp, path in staged.items():

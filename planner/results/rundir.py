@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError
+from planner.results.cells import inert_frame
 from planner.scenario.load import resolved_yaml
 from planner.scenario.schema import Scenario
 
@@ -44,8 +45,11 @@ TABLES = (
     "capex_items",
     "opex",
 )
-EXACT_TABLES = ("capex_items", "opex")
-"""Tables written at full float precision: their USD columns add up to ``summary.json`` to the dollar."""
+MONEY_TABLES = ("capex_items", "opex", "costs")
+"""Tables whose USD columns add up to ``summary.json``: only exact zeros are cleaned (``-0``)."""
+NOISE_REL = 1e-7
+"""Solver noise: in the other tables a value below this fraction of its column's largest magnitude
+(e.g. -4.45e-06 MW beside 100 MW) is written as 0."""
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
@@ -55,30 +59,51 @@ def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
 
 
 def check_new(out: Path) -> None:
-    """Refuse an output directory that already exists."""
-    if out.exists():
+    """Refuse an output location that exists (also a dangling symlink) or cannot be created.
+
+    Checked before solving, so a long solve never ends in an output it cannot write: the
+    nearest existing ancestor of ``out`` must be a directory the user may write into.
+    """
+    if out.exists() or out.is_symlink():
+        what = "is a dangling symlink" if not out.exists() else "already exists"
         raise InputError(
-            f"--out {out}: already exists; "
-            "run directories are never overwritten (choose a new name or remove it)"
+            f"--out {out}: {what}; run directories are never overwritten (choose a new name or remove it)"
         )
+    parent = out.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: {parent} is not a directory; choose an output location in a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: the folder {parent} is not writable; choose another location")
 
 
 @contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``out``; rename it to ``out`` on success, delete it on error."""
+    """Yield a temporary sibling of ``out``; rename it to ``out`` on success, delete it otherwise.
+
+    The temporary folder is removed on every path: an error, Ctrl-C or SIGTERM while writing,
+    and a rename refused because another run created ``out`` meanwhile.
+    """
     check_new(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the run directory: {exc.strerror or exc}") from None
     try:
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    check_new(out)
-    tmp.rename(out)
+        check_new(out)
+        try:
+            tmp.rename(out)
+        except OSError as exc:  # another run won the race, or the folder changed under us
+            raise InputError(f"--out {out}: cannot create the run directory: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _clean(value: Any) -> Any:
@@ -94,6 +119,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def clean_numbers(frame: pd.DataFrame, noise: bool) -> pd.DataFrame:
+    """A copy with ``-0.0`` written as 0 and (``noise``) values within ``NOISE_REL`` of a column's
+    largest magnitude set to 0. Floats are otherwise kept at full precision (shortest repr that
+    reads back exactly), so sums over a table match ``summary.json``."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        values = out[col].to_numpy(dtype=float, copy=True)
+        finite = values[pd.notna(values)]
+        if noise and finite.size:
+            tol = NOISE_REL * float(abs(finite).max())
+            values[abs(values) < tol] = 0.0
+        out[col] = values + 0.0  # -0.0 + 0.0 == +0.0
+    return out
+
+
 def write_contents(
     scenario: Scenario, summary: dict[str, Any], tables: dict[str, pd.DataFrame], directory: Path
 ) -> None:
@@ -103,9 +145,8 @@ def write_contents(
     folder = directory / "tables"
     folder.mkdir(exist_ok=True)
     for name in TABLES:
-        tables[name].to_csv(
-            folder / f"{name}.csv", index=False, float_format=None if name in EXACT_TABLES else "%.6g"
-        )
+        frame = clean_numbers(tables[name], name not in MONEY_TABLES)
+        inert_frame(frame).to_csv(folder / f"{name}.csv", index=False)
     log = directory / "solver.log"
     if not log.exists():
         log.write_text("(no solver log was captured)\n", encoding="utf-8")

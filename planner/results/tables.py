@@ -76,7 +76,11 @@ def site_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
 
 
 def fleet_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
-    """One row per (site, GPU, model) allocation, and per installed (site, GPU) with no model."""
+    """One row per (site, GPU, model) allocation, and per installed (site, GPU) with no model.
+
+    ``blocks`` and ``gpus_installed`` belong to the (site, GPU) pair: they are written on its first
+    row only (empty on its other model rows), so summing the column counts every GPU once.
+    """
     rows = []
     for s in inp.sites:
         for g in inp.gpus:
@@ -126,7 +130,10 @@ def fleet_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
         "tokens_per_s_per_gpu",
         "tokens_per_s_capacity",
     ]
-    return pd.DataFrame(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols)
+    repeat = frame.duplicated(["site_id", "gpu_id"])
+    frame.loc[repeat, ["blocks", "gpus_installed"]] = np.nan
+    return frame
 
 
 def energy_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
@@ -208,10 +215,12 @@ def energy_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
 
 
 def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]) -> pd.DataFrame:
-    """Per open site and time slice: facility load and each supply term [MW]."""
+    """Per open site and time slice: facility and IT load and each supply term [MW], battery state of
+    charge [MWh] (:func:`slice_soc`)."""
     e_blk, sl = m.energy, inp.slices
     rows = []
     for s in open_sites:
+        soc = slice_soc(m, inp, s)
         for t in range(sl.n):
             row = {
                 "site_id": s,
@@ -227,7 +236,7 @@ def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]
                 row[f"{e}_mw"] = _v(e_blk.gen[s, e, t])
             row["charge_mw"] = _v(e_blk.charge[s, t]) if inp.storage else 0.0
             row["discharge_mw"] = _v(e_blk.discharge[s, t]) if inp.storage else 0.0
-            row["soc_mwh"] = _v(e_blk.soc[s, t]) if inp.storage else 0.0
+            row["soc_mwh"] = soc[t] if inp.storage else 0.0
             row["curtailed_mw"] = sum(
                 inp.availability[s, e, t] * _v(e_blk.cap[s, e]) - _v(e_blk.gen[s, e, t])
                 for e in inp.generators
@@ -434,6 +443,28 @@ def mix_basis(inp: ModelInputs) -> str:
         "annual-average screening figure: one annual slice at mean capacity factors, PV + wind capped "
         f"at {share:.0%} of each site's energy; solve with time.mode representative_days for hourly dispatch"
     )
+
+
+def slice_soc(m: pyo.ConcreteModel, inp: ModelInputs, site: str) -> np.ndarray:
+    """Battery state of charge per time slice [MWh], within 0..energy capacity.
+
+    Per-day cyclic storage: the model's ``soc[s, t]``. Linked storage (``time.link_storage``), where
+    ``soc[s, t]`` is only the signed offset within the representative day: the chronological state
+    of charge (:func:`chronological_soc`) averaged over the calendar days that day stands for, at
+    each hour. Zeros without storage.
+    """
+    sl = inp.slices
+    if not inp.storage:
+        return np.zeros(sl.n)
+    if not hasattr(m.energy, "soc_inter"):
+        return np.array([_v(m.energy.soc[site, t]) for t in range(sl.n)])
+    chrono = chronological_soc(m, inp, site).reshape(-1, 24)
+    days = np.asarray(sl.assignments, dtype=int)
+    out = np.zeros((sl.n_days, 24))
+    for d in range(sl.n_days):
+        if (days == d).any():
+            out[d] = chrono[days == d].mean(axis=0)
+    return out.reshape(-1)
 
 
 def chronological_soc(m: pyo.ConcreteModel, inp: ModelInputs, site: str) -> np.ndarray:

@@ -9,12 +9,14 @@ latency budget of some selected site.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from planner.catalogs.load import cooling_can_host, cooling_supported
+from planner.catalogs.schemas import SiteRow, column_range
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.scenario.problems import Problem, allowed_sep, did_you_mean
 from planner.scenario.schema import Scenario
@@ -120,12 +122,14 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
     for site, columns in sites.overrides.items():
         if site not in site_ids:
             problems.append(_unknown_id(("sites", "overrides", site), "site", site, site_ids))
-        for column in columns:
+        for column, value in columns.items():
+            path = ("sites", "overrides", site, column)
             if column not in numeric:
-                path = ("sites", "overrides", site, column)
                 problems.append(
                     _unknown_id(path, "numeric site column", column, numeric, what="override column")
                 )
+            else:
+                problems += _override_range(path, column, value)
     if problems:
         return problems
 
@@ -162,6 +166,24 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             )
         )
     return problems
+
+
+def _override_range(path: tuple, column: str, value: Any) -> list[Problem]:
+    """A site override must be finite and within the catalog's own range for that column
+    (:class:`planner.catalogs.schemas.SiteRow`): lat -90..90, campus_mw_max > 0 and <= 20,000, ..."""
+    lo, lo_strict, hi, hi_strict = column_range(SiteRow, column)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return []  # the schema reports non-numbers
+    below = number < lo or (lo_strict and number == lo)
+    above = number > hi or (hi_strict and number == hi)
+    if math.isfinite(number) and not below and not above:
+        return []
+    left = "(" if lo_strict else "["
+    right = ")" if hi_strict else "]"
+    allowed = f"a finite number in {left}{lo:g}, {hi:g}{right}, the catalog's range for {column}"
+    return [Problem(path, path, f"{show_value(value)} is not allowed: must be {allowed}")]
 
 
 def _liquid_problems(scenario: Scenario, catalogs: Catalogs) -> list[Problem]:

@@ -117,7 +117,7 @@ class Policy(StrictModel):
     """Optional policy constraints; ``null`` switches one off."""
 
     carbon_cap_t_per_yr: float | None = Field(default=None, ge=0)
-    """Cap on annual emissions (operational + annualised embodied) [tCO2e/yr]."""
+    """Cap on annual emissions (operational + upstream + annualised embodied) [tCO2e/yr]."""
     clean_energy_share: float | None = Field(default=None, ge=0, le=1)
     """Annual share of facility energy from carbon-free supply (on-site PV, wind, nuclear,
     geothermal, and the grid's clean share) [-]: annual matching."""
@@ -212,6 +212,18 @@ class TimeOptions(StrictModel):
     long-duration storage); ``false`` (default, right for Li-ion of a few hours) makes each
     representative day cyclic on its own."""
 
+    @model_validator(mode="after")
+    def _room_for_extremes(self) -> TimeOptions:
+        """Each extreme day is its own representative day, so ``days`` must leave one more for the
+        rest of the year; with fewer, tsam would drop the extreme (the peak day: a fleet too small)."""
+        if self.mode == "representative_days" and self.extremes and self.days < len(set(self.extremes)) + 1:
+            raise ValueError(
+                f"days {self.days} is too few for extremes {list(dict.fromkeys(self.extremes))}: "
+                f"need at least {len(set(self.extremes)) + 1} (one per extreme day plus one typical day), "
+                "or set extremes: []"
+            )
+        return self
+
 
 class SolverOptions(StrictModel):
     """HiGHS options."""
@@ -256,7 +268,8 @@ class Scenario(StrictModel):
     technologies: Technologies = Field(default_factory=Technologies)
     """The menu of energy technologies, GPUs and cooling options (``null`` = whole catalog)."""
     objective: Objective = "cost"
-    """``cost`` (annualised USD) or ``carbon`` (annual tCO2e incl. annualised embodied)."""
+    """``cost`` (annualised USD) or ``carbon`` (annual tCO2e: operational + upstream + annualised
+    embodied)."""
     carbon_price_usd_per_t: float = Field(default=0.0, ge=0, le=10_000)
     """Price on operational emissions added to the cost objective [USD/tCO2e]."""
     policy: Policy = Field(default_factory=Policy)

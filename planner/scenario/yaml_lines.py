@@ -27,7 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from planner.errors import InputError
-from planner.paths import shipped_scenario, shipped_scenarios
+from planner.paths import input_file_problem, shipped_scenario, shipped_scenarios
 
 KeyPath = tuple[Any, ...]
 """Path of a value inside a YAML document: mapping keys and list indices."""
@@ -246,17 +246,27 @@ def _constructor_message(exc: yaml.constructor.ConstructorError, file: str) -> s
 # ---------------------------------------------------------------------------------------
 # files and extends chains, with the origin of every value
 # ---------------------------------------------------------------------------------------
+MAX_SCENARIO_BYTES = 1_000_000
+"""Largest scenario file read [bytes]; shipped scenarios are a few kB."""
+
+
 def _read_text(path: Path, display: str, context: str) -> str:
-    """File text; ``context`` prefixes errors about a file that cannot be read."""
-    if not path.exists():
+    """File text; ``context`` prefixes errors about a file that cannot be read (never its content)."""
+    if not path.exists() and not path.is_symlink():
         hint = _sibling_hint(path)
         raise InputError(f"{context}: no such file{hint}")
-    if path.is_dir():
+    problem = input_file_problem(path, MAX_SCENARIO_BYTES)
+    if problem == "is a directory, not a file":
         raise InputError(f"{context}: is a directory, not a scenario file (give a .yaml file)")
+    if problem is not None:
+        raise InputError(f"{context}: {problem}")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{context}: cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise InputError(f"{context}: more than the {MAX_SCENARIO_BYTES:,} bytes allowed for a scenario")
     return decode_bytes(raw, display)
 
 
@@ -310,6 +320,11 @@ def load_chain(
     if not parent_path.exists() and shipped_scenario(parent) is not None:
         parent_path = shipped_scenario(parent)  # a shipped scenario by name
         parent_display = os.fspath(parent_path)
+    if parent_path.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(
+            f"{where(here)}: extends: '{parent}' is not allowed: a parent scenario is a .yaml/.yml file "
+            "(a path relative to this one) or the name of a shipped scenario"
+        )
     if parent_path.resolve() in [p for p, _ in chain] + [real]:
         loop = [d for _, d in chain] + [display, parent_display]
         raise InputError(f"{where(here)}: extends: circular extends: {' -> '.join(loop)}")
@@ -385,4 +400,4 @@ def _kind(value: Any) -> str:
     """``a list`` / ``a single value 'x'`` for top-level type errors."""
     if isinstance(value, list):
         return "a list"
-    return f"a single value {show_value(value)}"
+    return f"a single value (a {type(value).__name__}), not a mapping"

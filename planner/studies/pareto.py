@@ -38,8 +38,18 @@ import pyomo.environ as pyo
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.inputs import ModelInputs
+from planner.results.cells import inert_frame
 from planner.scenario.schema import Scenario
-from planner.studies.sweep import PointResult, attempt, dask_client, headline_row, run_tasks, write_point
+from planner.studies.sweep import (
+    PointResult,
+    attempt,
+    check_cluster,
+    check_size,
+    dask_client,
+    headline_row,
+    run_tasks,
+    write_point,
+)
 
 PLACEHOLDER_CAP = 1e12
 """Carbon cap [tCO2e/yr] the model is built with when the scenario has none (the row is
@@ -179,20 +189,22 @@ def pareto(
     reuse: bool = True,
     catalogs: Catalogs | None = None,
     on_point: OnPoint | None = None,
+    yes: bool = False,
 ) -> pd.DataFrame:
     """The cost-carbon frontier of ``scenario`` in ``points`` points (>= 2), from the
     min-cost end to the min-carbon end; one row per point.
+
+    More than :data:`planner.studies.sweep.MAX_POINTS` points needs ``yes`` (as for a sweep).
 
     Runs here unless ``scheduler`` or ``workers`` is given (then on Dask). ``out`` (must not
     exist) receives a run directory per point, ``pareto.csv``/``.parquet`` and ``pareto.png``.
     Raises InputError / InfeasibleError / NoSolutionError when an end cannot be solved.
     """
     from planner.api import resolve_scenario
-    from planner.errors import InputError
     from planner.results.rundir import check_new
 
-    if points < 2:
-        raise InputError(f"--points {points}: a frontier needs at least 2 points (its two ends)")
+    check_points(points, yes)
+    check_cluster(scheduler, workers)
     catalogs = catalogs or load_catalogs()
     scn = resolve_scenario(scenario, catalogs, overrides)
     if out is not None:
@@ -235,8 +247,20 @@ def pareto(
     rows = [_frontier_row(results[k], kinds.get(k, "epsilon"), caps[k]) for k in range(points)]
     table = pd.DataFrame(rows)
     if out is not None:
-        _write(out, table, results, scn.name)
+        from planner.results.rundir import staging
+
+        with staging(out) as tmp:  # the whole directory appears at once, or not at all
+            _write(tmp, table, results, scn.name)
     return table
+
+
+def check_points(points: int, yes: bool) -> None:
+    """At least the two ends; more than ``MAX_POINTS`` only with ``yes``."""
+    from planner.errors import InputError
+
+    if points < 2:
+        raise InputError(f"--points {points}: a frontier needs at least 2 points (its two ends)")
+    check_size(points, yes, "frontier")
 
 
 def _raise_for(point: PointResult) -> None:
@@ -285,7 +309,7 @@ def _write(out: Path, table: pd.DataFrame, results: Mapping[int, PointResult], n
             write_point(results[k], out / rel)
         run_dirs.append(rel if results[k].summary is not None else None)
     table["run_dir"] = run_dirs
-    table.to_csv(out / "pareto.csv", index=False)
+    inert_frame(table).to_csv(out / "pareto.csv", index=False)
     table.to_parquet(out / "pareto.parquet", index=False)
     plot_frontier(table, out / "pareto.png", title=f"{name}: cost vs carbon frontier")
 
@@ -307,11 +331,12 @@ def plot_frontier(table: pd.DataFrame, path: Path, title: str = "cost vs carbon"
             textcoords="offset points",
             xytext=(6, 6),
             fontsize=8,
+            parse_math=False,
         )
     ax.margins(x=0.1, y=0.08)
     ax.set_xlabel("carbon [gCO2e / Mtok] (operational + upstream + embodied)")
     ax.set_ylabel("cost [$ / Mtok]")
-    ax.set_title(title)
+    ax.set_title(title, parse_math=False)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)

@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,6 +41,7 @@ import pandas as pd
 
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, InputError, NoSolutionError
+from planner.results.cells import inert_frame
 from planner.results.rundir import staging, write_contents
 from planner.scenario.load import parse_overrides
 from planner.scenario.schema import Scenario
@@ -48,7 +50,36 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.api import SolveResult
 
 MAX_POINTS = 50
-"""A sweep with more points than this needs ``yes=True`` (``--yes``)."""
+"""A sweep or Pareto frontier with more points than this needs ``yes=True`` (``--yes``)."""
+MAX_WORKERS = 256
+"""Most local Dask worker processes a sweep starts."""
+SCHEDULER_ADDRESS = re.compile(
+    r"^(tcp|tls|ucx)://[A-Za-z0-9_.\-]+:[0-9]{1,5}$|^(tcp|tls|ucx)://\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$"
+)
+"""A Dask scheduler address: ``tcp://host:port`` (also ``tls://``, ``ucx://``, ``[IPv6]`` hosts)."""
+
+
+def check_cluster(scheduler: str | None, workers: int | None) -> None:
+    """Refuse a malformed ``--scheduler`` address or a ``--workers`` count outside 1..MAX_WORKERS,
+    before anything is solved or written."""
+    if scheduler is not None and not SCHEDULER_ADDRESS.match(scheduler):
+        raise InputError(
+            f"--scheduler '{scheduler}': not a scheduler address; expected tcp://host:port, "
+            "e.g. tcp://127.0.0.1:8786"
+        )
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"--workers {workers}: must be between 1 and {MAX_WORKERS}")
+
+
+def check_size(points: int, yes: bool, what: str = "sweep") -> None:
+    """More than :data:`MAX_POINTS` points needs ``yes``."""
+    if points > MAX_POINTS and not yes:
+        raise InputError(
+            f"the {what} has {points} points (more than {MAX_POINTS}); pass --yes to run it "
+            "(yes=True in Python)"
+        )
+
+
 DONE_WITHOUT_DIR = ("infeasible",)
 """Statuses recorded in the manifest that ``resume`` does not solve again (no run directory)."""
 OnPoint = Callable[[dict[str, Any], int, int], None]
@@ -193,8 +224,9 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
     if scheduler:
         try:
             client = Client(scheduler, timeout="30s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address
+            reason = f"{type(exc).__name__}: {exc}"
+            raise InputError(f"--scheduler {scheduler}: cannot connect ({reason})") from None
         with client:
             yield client
         return
@@ -207,7 +239,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # point failures become rows; a stop prints one line
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -263,10 +295,8 @@ def sweep(
     if any(len(list(v)) == 0 for v in sets.values()):
         raise InputError("--set: every path needs at least one value")
     combos = grid(sets)
-    if len(combos) > MAX_POINTS and not yes:
-        raise InputError(
-            f"the sweep has {len(combos)} points (more than {MAX_POINTS}); pass --yes (yes=True) to run it"
-        )
+    check_size(len(combos), yes)
+    check_cluster(scheduler, workers)
     tasks, rows = validate_points(scenario, combos, catalogs, threads)
     dirs = {i: f"points/{i:03d}-{slug(c)}" for i, c in enumerate(combos)}
     manifest = None
@@ -275,8 +305,8 @@ def sweep(
 
         manifest = _open_manifest(out, resolve_scenario(scenario, catalogs), sets, resume)
         rows |= _already_done(manifest, out, tasks, combos, dirs)
-        for i in [i for i in rows if rows[i]["status"] == "invalid"]:
-            _record(manifest, out, i, combos[i], rows[i], dirs[i])
+        for i in [i for i in rows if rows[i]["status"] == "invalid" or str(i) not in manifest["points"]]:
+            _record(manifest, out, i, combos[i], rows[i], dirs[i])  # invalid, or kept by a repair
     done = 0
 
     def report(row: dict[str, Any]) -> None:
@@ -309,7 +339,7 @@ def sweep(
             run_tasks(client, solve_point, [(i, tasks[i]) for i in sorted(tasks)], finished)
     table = sweep_table([rows[i] for i in sorted(rows)], list(sets))
     if out is not None:
-        table.to_csv(out / "sweep.csv", index=False)
+        inert_frame(table).to_csv(out / "sweep.csv", index=False)
         table.to_parquet(out / "sweep.parquet", index=False)
     return table
 
@@ -348,17 +378,31 @@ def _already_done(
     rows: dict[int, dict[str, Any]] = {}
     for i in list(tasks):
         old = manifest["points"].get(str(i), {})
-        summary = out / dirs[i] / "summary.json"
-        if summary.is_file():
-            rows[i] = _row(
-                i, combos[i], **headline_row(json.loads(summary.read_text(encoding="utf-8"))), run_dir=dirs[i]
-            )
+        summary = _read_point_summary(out / dirs[i])
+        if summary is not None:
+            rows[i] = _row(i, combos[i], **headline_row(summary), run_dir=dirs[i])
         elif old.get("status") in DONE_WITHOUT_DIR:
             rows[i] = _row(i, combos[i], old["status"], old.get("message", ""))
         else:
             continue
         tasks.pop(i)
     return rows
+
+
+def _read_point_summary(run_dir: Path) -> dict[str, Any] | None:
+    """A finished point's ``summary.json``; a point folder that is broken (no summary, or a
+    truncated or unreadable one) is removed so that the point is solved again."""
+    try:
+        data = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        headline_row(data)
+        return data
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        if run_dir.is_dir() or run_dir.is_symlink():
+            if run_dir.is_symlink():
+                run_dir.unlink()
+            else:
+                shutil.rmtree(run_dir, ignore_errors=True)
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -422,7 +466,11 @@ def _open_manifest(
     path = out / "manifest.json"
     key = _sweep_key(base, sets)
     if resume and path.is_file():
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = _load_manifest(path)
+        if manifest is None:  # damaged (e.g. truncated by a kill): rebuilt; finished points are kept
+            manifest = {"key": key, "scenario": base.name, "sets": {k: list(v) for k, v in sets.items()}}
+            manifest |= {"points": {}, "repaired": datetime.now(UTC).isoformat(timespec="seconds")}
+            _save(path, manifest)
         if manifest.get("key") != key:
             raise InputError(
                 f"--resume {out}: that directory holds a different sweep "
@@ -441,6 +489,17 @@ def _open_manifest(
         "points": {},
     }
     _save(path, manifest)
+    return manifest
+
+
+def _load_manifest(path: Path) -> dict[str, Any] | None:
+    """The manifest, or None when it is not a readable JSON object with a points mapping."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("points"), dict):
+        return None
     return manifest
 
 

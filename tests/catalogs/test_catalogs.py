@@ -302,3 +302,26 @@ def test_model_card_not_yaml_mapping(copy: tuple[Path, Path]) -> None:
     data, models = copy
     (models / "broken.yaml").write_text("- just\n- a list\n")
     assert "broken.yaml" in _error(data, models)
+
+
+@pytest.mark.parametrize(
+    ("file", "key", "column", "value", "expected"),
+    [
+        ("finance.csv", "wacc_default", "value", "-0.05", "between 0 and 0.5 for wacc_default"),
+        ("facility.csv", "fibre_speed_km_per_ms", "value", "1e9", "between 1 and 299.792 for fibre_speed"),
+        ("sites.csv", "dfw_tx", "campus_mw_max", "1e30", "less than or equal to 20000"),
+        ("sites.csv", "dfw_tx", "lat", "999", "less than or equal to 90"),
+        ("sites.csv", "dfw_tx", "water_limit_ml_per_yr", "nan", "finite number"),
+        ("gpus.csv", "H100", "price_usd_per_gpu", "1e12", "less than or equal to 10000000"),
+        ("energy.csv", "ngcc", "heat_rate_mmbtu_per_mwh", "6168", "less than or equal to 30"),
+    ],
+)
+def test_physical_ranges(
+    copy: tuple[Path, Path], file: str, key: str, column: str, value: str, expected: str
+) -> None:
+    """Catalog values outside a sane physical range (sign, unit slips, 1e30, NaN) are refused by
+    file, line and column."""
+    data, models = copy
+    line = _edit_cell(data / file, key, column, value)
+    msg = _error(data, models)
+    assert file in msg and f"line {line}" in msg and expected in msg

@@ -180,3 +180,65 @@ def test_failed_writer_leaves_no_partial_files(map_run_copy, monkeypatch):
     with pytest.raises(InputError, match="simulated"):
         write_maps(map_run_copy, ("geojson", "png", "html"))
     assert no_map_files(map_run_copy)
+
+
+MARK = "document.documentElement.setAttribute('data-'+'pwned','yes')"
+PAYLOADS = [
+    f'<img src=x onerror="{MARK}">',
+    f"</title><script>{MARK}</script>",
+    f"`+{MARK}+`",
+    "${" + MARK + "}",
+    f"</script><script>{MARK}</script>",
+    f"\\`;{MARK};//",
+]
+OPEN_ALL = (  # opens every popup and tooltip, so their HTML is parsed into the page
+    "<script>window.addEventListener('load',function(){for(var k in window){var o=window[k];"
+    "if(o&&o.openPopup&&o.getPopup&&o.getPopup()){o.openPopup();}"
+    "if(o&&o.openTooltip&&o.getTooltip&&o.getTooltip()){o.openTooltip();}}});</script>"
+)
+
+
+def test_hostile_names_are_text_in_the_browser(map_run_copy, tmp_path):
+    """Scenario and site names from a run directory are shown as text in map.html: nothing in
+    them runs (title, tooltips, popups, all opened in headless Chromium)."""
+    import pandas as pd
+    import yaml
+
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no headless browser: install Debian's chromium to run the map.html browser test")
+    run = map_run_copy
+    sites = pd.read_csv(run / "tables" / "sites.csv")
+    sites["name"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(sites))]
+    sites.to_csv(run / "tables" / "sites.csv", index=False)
+    scenario = yaml.safe_load((run / "scenario.resolved.yaml").read_text())
+    scenario["name"] = PAYLOADS[1] + PAYLOADS[3]
+    (run / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario))
+    write_maps(run, ("html", "png"))
+    page = (run / "map.html").read_text()
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", OPEN_ALL + "</body>"))
+    dom = _headless(browser, tmp_path / "profile", "--dump-dom", probe.resolve().as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "leaflet-popup" in dom.stdout and "leaflet-tooltip" in dom.stdout  # they were opened
+    assert 'data-pwned="yes"' not in dom.stdout
+    assert "&lt;img src=x onerror=" in dom.stdout  # shown literally, as text
+    title = re.search(r"<title>(.*?)</title>", dom.stdout, re.S)
+    assert title is not None and "&lt;/title&gt;&lt;script&gt;" in title.group(1)
+
+
+def test_png_labels_show_name_and_id(map_run_copy, monkeypatch):
+    import planner.maps.static as static
+
+    seen: list[str] = []
+    original = static._place_labels
+
+    def spy(fig, ax, labels, markers):
+        seen.extend(text for text, *_ in labels)
+        return original(fig, ax, labels, markers)
+
+    monkeypatch.setattr(static, "_place_labels", spy)
+    write_maps(map_run_copy, ("png",))
+    chosen = read_summary(map_run_copy)["sites"]
+    for site in chosen:
+        assert any(f"({site})" in text for text in seen), (site, seen)

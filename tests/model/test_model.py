@@ -321,3 +321,11 @@ def test_extreme_days_are_kept(tiny, catalogs):
     assert inp.slices.demand_shape[region].max() == pytest.approx(shape.max() / shape.mean(), rel=0.02)
     assert inp.slices.weight_h.sum() == pytest.approx(8760)
     assert len(inp.slices.assignments) == 365
+
+
+def test_infeasibility_numbers_are_readable():
+    from planner.model.explain import _fmt_tokens
+
+    assert _fmt_tokens(1e6) == "1,000,000M tokens/s"
+    assert _fmt_tokens(1.2748) == "1.27M tokens/s" and _fmt_tokens(0.000928) == "928 tokens/s"
+    assert "e+" not in _fmt_tokens(3.4e9) and "e-" not in _fmt_tokens(1e-9)

@@ -290,7 +290,7 @@ def test_broken_source_files(tmp_path):
     bad = tmp_path / "mystery.csv"
     bad.write_text("foo,bar,baz\n1,2,3\n")
     with pytest.raises(
-        InputError, match=r"mystery.csv: unknown profile layout: first line 'foo,bar,baz'; expected NSRDB"
+        InputError, match=r"mystery.csv: unknown profile layout \(first line not recognised\); expected NSRDB"
     ):
         read_profile(bad, "pv_cf")
     with pytest.raises(InputError, match="unknown layout 'epw'; allowed nsrdb, ninja, pvgis, plain"):
@@ -341,3 +341,23 @@ def test_broken_source_files(tmp_path):
         InputError, match=r"pvgis_kw.csv: irradiance 'ghi' peaks at 0.\d+; expected W/m2 \(kW/m2 given\?\)"
     ):
         read_profile(pv, "pv_cf")
+
+
+def test_profile_files_checked_before_reading(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_profile(fifo, "pv_cf")  # would block if opened
+    with pytest.raises(InputError, match="is a directory"):
+        read_profile(tmp_path, "pv_cf")
+    binary = tmp_path / "weights.bin"
+    binary.write_bytes(b"\x00" * 10)
+    with pytest.raises(InputError, match="CSV text file"):
+        read_profile(binary, "pv_cf")
+    secret = tmp_path / "secret.csv"
+    secret.write_text("TOP-SECRET,1,2,3\nx,y\n")
+    with pytest.raises(InputError) as info:
+        read_profile(secret, "pv_cf")
+    assert "TOP-SECRET" not in str(info.value)

@@ -43,7 +43,7 @@ def hourly(tmp_path_factory):
 
 
 def _annual(items: pd.DataFrame, opex: pd.DataFrame) -> float:
-    return float(items["annualized_capex_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum())
+    return float(items["annualized_cost_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum())
 
 
 @pytest.mark.parametrize("case", ["small", "hourly"])
@@ -58,18 +58,14 @@ def test_run_directory_tables_reconcile_with_summary(case, request):
     assert summary["objective"] == "cost"
     assert _annual(items, opex) == pytest.approx(summary["annualized_cost_usd"], rel=1e-9)
     assert _annual(items, opex) == pytest.approx(summary["objective_value"] * 1e6, rel=1e-9)
-    # the two ways of adding up: fixed O&M in the line items or as opex rows
-    variable = opex.loc[opex["cost_type"] == "variable", "opex_usd_per_yr"].sum()
-    assert items["annualized_cost_usd_per_yr"].sum() + variable == pytest.approx(
-        summary["annualized_cost_usd"], rel=1e-9
-    )
-    assert opex.loc[opex["cost_type"] == "fixed", "opex_usd_per_yr"].sum() == pytest.approx(
-        items["fixed_om_usd_per_yr"].sum(), rel=1e-12
-    )
+    # each dollar in one sheet only: fixed O&M in the line items, never again as opex rows
+    assert (opex["cost_type"] == "variable").all() and "fixed O&M" not in set(opex["category"])
+    fixed = (items["annualized_cost_usd_per_yr"] - items["annualized_capex_usd_per_yr"]).sum()
+    assert fixed == pytest.approx(items["fixed_om_usd_per_yr"].sum(), rel=1e-12)
     # per objective cost group, line items + opex equal tables/costs.csv
     costs = pd.read_csv(run_dir / "tables" / "costs.csv").groupby("category")["annualized_cost_usd"].sum()
     mine = (
-        items.groupby("cost_group")["annualized_capex_usd_per_yr"]
+        items.groupby("cost_group")["annualized_cost_usd_per_yr"]
         .sum()
         .add(opex.groupby("cost_group")["opex_usd_per_yr"].sum(), fill_value=0.0)
     )

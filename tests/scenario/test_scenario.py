@@ -349,3 +349,28 @@ def test_scenario_from_dict_with_overrides(catalogs: Catalogs) -> None:
     assert (s.objective, s.demand.scale) == ("carbon", 2)
     with pytest.raises(InputError, match=r"^<dict> \(override\): unknown override path 'objectiv'"):
         scenario_from_dict(yaml.safe_load(BASE), catalogs, overrides={"objectiv": "carbon"})
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "allowed"),
+    [
+        ("lat", 999, "[-90, 90]"),
+        ("lon", -9999, "[-180, 180]"),
+        ("campus_mw_max", 1e30, "(0, 20000]"),
+        ("electricity_price_usd_per_mwh", -1e6, "[0, 2000]"),
+        ("water_limit_ml_per_yr", float("nan"), "[0, 1e+06]"),
+    ],
+)
+def test_site_overrides_get_the_catalog_range(tiny, catalogs, column, value, allowed):
+    tiny["sites"]["overrides"] = {"abilene_tx": {column: value}}
+    with pytest.raises(InputError) as info:
+        scenario_from_dict(tiny, catalogs)
+    assert f"sites.overrides.abilene_tx.{column}" in str(info.value) and allowed in str(info.value)
+
+
+def test_extreme_days_need_room(tiny, catalogs):
+    tiny["time"] = {"mode": "representative_days", "days": 1, "extremes": ["peak_demand"]}
+    with pytest.raises(InputError, match="days 1 is too few for extremes"):
+        scenario_from_dict(tiny, catalogs)
+    tiny["time"]["extremes"] = []
+    assert scenario_from_dict(tiny, catalogs).time.days == 1

@@ -163,3 +163,24 @@ def test_pareto_on_dask_equals_in_process(scheduler, tmp_path):
     cols = ["kind", "carbon_cap_t_per_yr", "emissions_t_per_yr", "annualized_cost_usd", "status"]
     pd.testing.assert_frame_equal(there[cols], here[cols])
     assert (tmp_path / "p" / "pareto.png").is_file()
+
+
+def test_resume_repairs_a_damaged_sweep(local_sweep, scheduler, tmp_path):
+    """A truncated manifest is rebuilt, and points with a truncated summary or none are solved
+    again; the finished points are kept."""
+    src, _ = local_sweep
+    out = tmp_path / "damaged"
+    shutil.copytree(src, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    dirs = {int(i): out / p["run_dir"] for i, p in manifest["points"].items()}
+    (out / "manifest.json").write_text((out / "manifest.json").read_text()[:40])
+    (dirs[3] / "summary.json").write_text('{"status": "opt')
+    (dirs[7] / "summary.json").unlink()
+    kept = {i: (d / "summary.json").stat().st_mtime_ns for i, d in dirs.items() if i not in (3, 7)}
+    table = planner.sweep(SMALL, GRID, out=out, scheduler=scheduler, resume=True)
+    assert len(table) == 12 and (table["status"] == "optimal").all()
+    assert {i: (d / "summary.json").stat().st_mtime_ns for i, d in dirs.items() if i not in (3, 7)} == kept
+    for i in (3, 7):
+        assert json.loads((dirs[i] / "summary.json").read_text())["status"] == "optimal"
+    repaired = json.loads((out / "manifest.json").read_text())
+    assert "repaired" in repaired and len(repaired["points"]) == 12

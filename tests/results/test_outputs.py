@@ -1,0 +1,123 @@
+"""Output files that add up and cannot be turned against their reader: fleet counted once,
+full-precision CSVs without -0 or noise, a real battery state of charge, no formula cells."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import planner
+from planner.results.cells import inert, inert_frame
+from planner.results.export import export_capex
+from planner.results.rundir import clean_numbers
+from tests.helpers import TINY, read_summary, with_changes, write_run
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_inert_prefixes_formulas_and_keeps_numbers():
+    for text in FORMULAS:
+        assert inert(text) == "'" + text
+    for keep in ("abilene_tx", "-0.5", "+1e3", " =x", "a=b", 3.5, -2, None):
+        assert inert(keep) == keep
+    frame = inert_frame(pd.DataFrame({"name": ["=1+1", "ok"], "value": [-1.0, 2.0]}))
+    assert frame["name"].tolist() == ["'=1+1", "ok"] and frame["value"].tolist() == [-1.0, 2.0]
+
+
+def test_clean_numbers_drops_negative_zero_and_noise():
+    frame = pd.DataFrame({"mw": [100.0, -4.45e-06, -0.0, 3.0], "usd": [-0.0, 1e-9, 5.0, 2.0]})
+    noisy = clean_numbers(frame, noise=True)
+    assert noisy["mw"].tolist() == [100.0, 0.0, 0.0, 3.0] and not np.signbit(noisy["mw"]).any()
+    exact = clean_numbers(frame, noise=False)
+    assert exact["usd"].tolist() == [0.0, 1e-9, 5.0, 2.0] and not np.signbit(exact["usd"]).any()
+
+
+def test_tables_add_up_to_the_summary(small):
+    result, run = small
+    summary = read_summary(run)
+    tables = run / "tables"
+    fleet = pd.read_csv(tables / "fleet.csv")
+    assert fleet.groupby("gpu_id")["gpus_installed"].sum().round().astype(int).to_dict() == summary["gpus"]
+    costs = pd.read_csv(tables / "costs.csv")
+    assert costs["annualized_cost_usd"].sum() == pytest.approx(summary["annualized_cost_usd"], rel=1e-12)
+    for path in tables.glob("*.csv"):
+        text = path.read_text()
+        cells = [c for row in csv.reader(text.splitlines()) for c in row]
+        assert "-0" not in cells and "-0.0" not in cells, path.name
+    dispatch = pd.read_csv(tables / "dispatch.csv")
+    for col in [c for c in dispatch.columns if c.endswith("_mw")]:
+        values = dispatch[col].to_numpy(dtype=float)
+        tiny = (values != 0) & (np.abs(values) < 1e-7 * max(np.abs(values).max(), 1e-300))
+        assert not tiny.any(), col
+
+
+def test_linked_storage_soc_is_a_state_of_charge(tmp_path):
+    scenario = with_changes(
+        TINY,
+        {
+            "technologies.energy": ["pv", "battery", "ngcc"],
+            "time": {"mode": "representative_days", "days": 3, "link_storage": True},
+            "policy.clean_energy_share": 0.6,
+            "solver.mip_gap": 0.02,
+        },
+    )
+    result = planner.solve(scenario)
+    run = write_run(result, tmp_path / "linked")
+    dispatch = pd.read_csv(run / "tables" / "dispatch.csv")
+    energy = pd.read_csv(run / "tables" / "energy_capacity.csv")
+    stored = energy[energy["tech_id"] == "battery"].set_index("site_id")["energy_mwh"]
+    assert stored.max() > 0  # a battery was built, so its state of charge is tested
+    for site, group in dispatch.groupby("site_id"):
+        cap = float(stored.get(site, 0.0))
+        assert group["soc_mwh"].min() >= -1e-6 * max(cap, 1)
+        assert group["soc_mwh"].max() <= cap * (1 + 1e-6) + 1e-9
+
+
+def test_no_formula_cell_in_capex_exports(small, tmp_path):
+    from openpyxl import load_workbook
+
+    _, src = small
+    run = tmp_path / "run"
+    shutil.copytree(src, run)
+    items = pd.read_csv(run / "tables" / "capex_items.csv")
+    items["item"] = [FORMULAS[i % 5] for i in range(len(items))]  # (tab and CR: see test_inert_...)
+    items.to_csv(run / "tables" / "capex_items.csv", index=False)
+    (xlsx,) = export_capex(run, "xlsx", tmp_path / "out.xlsx")
+    book = load_workbook(xlsx)
+    texts = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+    assert not [t for t in texts if t and t[0] in "=+-@\t\r" and not _number(t)]
+    assert "'" + FORMULAS[0] in texts
+    for path in export_capex(run, "csv", tmp_path / "csv" / "capex"):
+        for row in csv.reader(path.read_text().splitlines()):
+            assert not [c for c in row if c and c[0] in "=+-@\t\r" and not _number(c)], path.name
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_capex_sheets_count_each_dollar_once_and_give_units(small):
+    from planner.results.export import capex_sheets
+
+    _, run = small
+    sheets = capex_sheets(run, 15, None)
+    summary = read_summary(run)
+    both = sheets["line_items"]["annualized_cost_usd_per_yr"].sum() + sheets["opex"]["opex_usd_per_yr"].sum()
+    assert both == pytest.approx(summary["annualized_cost_usd"], rel=1e-9)
+    units = sheets["summary"].set_index("metric")["unit"]
+    assert units["capex_usd"] == "USD" and units["annualized_cost_usd"] == "USD/yr"
+    assert units["cost_usd_per_mtok"] == "USD/Mtok" and units["objective_value"] == "MUSD/yr"
