@@ -167,7 +167,14 @@ def test_more_demand_never_costs_less(tiny, catalogs):
 
 
 def test_carbon_price_never_raises_emissions(tiny, catalogs):
-    data = with_changes(tiny, {"technologies.energy": ["grid", "pv", "wind", "ngcc", "nuclear_smr"]})
+    # PV and wind uncapped in annual mode, so a carbon price has a lever beyond the 50% default cap
+    data = with_changes(
+        tiny,
+        {
+            "technologies.energy": ["grid", "pv", "wind", "ngcc", "nuclear_smr"],
+            "time.annual_variable_share_max": 1.0,
+        },
+    )
     emissions = [
         planner.solve(with_changes(data, {"carbon_price_usd_per_t": p}), catalogs=catalogs).summary[
             "emissions_t_per_yr"

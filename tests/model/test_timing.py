@@ -171,8 +171,8 @@ def test_growth_shares_must_rise_to_one(tiny, growth, message):
 
 
 def test_slow_firm_supply_is_explained_with_what_bounds_each_site(tiny, catalogs):
-    """PV is not firm and a combined cycle takes 5 years: with no grid on the menu nothing can
-    carry the peak by 2029; the message gives 2032 (ngcc delivery) per site."""
+    """PV is not firm and a combined cycle takes years: with no grid on the menu nothing can
+    carry the peak by 2029; the message gives 2027 + the ngcc lead time (ngcc delivery) per site."""
     data = with_changes(
         tiny, {"technologies.energy": ["pv", "ngcc"], "demand.start_year": 2027, "demand.online_year": 2029}
     )
@@ -180,5 +180,6 @@ def test_slow_firm_supply_is_explained_with_what_bounds_each_site(tiny, catalogs
         planner.solve(data, catalogs=catalogs)
     text = str(info.value)
     assert "cannot be served by 2029" in text
-    assert "abilene_tx 2032 (ngcc delivery)" in text and "loudoun_va 2032 (ngcc delivery)" in text
+    year = 2027 + int(catalogs.energy.at["ngcc", "lead_time_years"])
+    assert f"abilene_tx {year} (ngcc delivery)" in text and f"loudoun_va {year} (ngcc delivery)" in text
     assert "construction starts in 2027" in text

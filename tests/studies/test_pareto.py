@@ -35,7 +35,9 @@ def test_frontier_is_monotone(frontier):
     assert list(table["kind"]) == ["min_cost", *["epsilon"] * (POINTS - 2), "min_carbon"]
     assert (table["status"] == "optimal").all()
     carbon, cost = table["emissions_t_per_yr"].to_numpy(), table["annualized_cost_usd"].to_numpy()
-    assert all(carbon[k] < carbon[k - 1] for k in range(1, POINTS))
+    # the frontier may step (a site more or less) rather than slope: never up, and down end to end
+    assert all(carbon[k] <= carbon[k - 1] * (1 + 1e-9) for k in range(1, POINTS))
+    assert carbon[-1] < carbon[0]
     # equal-cost plans may differ at the LP feasibility tolerance (~1e-7 relative)
     assert all(cost[k] >= cost[k - 1] * (1 - 1e-6) for k in range(1, POINTS)), cost
     eps = table[table["kind"] == "epsilon"]
