@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.status import Status
 from rich.text import Text
 
-from planner.model.highs import SolverEvent
+if TYPE_CHECKING:  # the model (Pyomo, HiGHS) is imported only when a solve runs
+    from planner.model.highs import SolverEvent
 
 UNITS = {"cost": "MUSD/yr", "carbon": "tCO2e/yr"}
 

@@ -8,6 +8,7 @@ or stopped cleanly.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -45,7 +46,12 @@ def _partials(folder: Path) -> list[Path]:
 def _message_lines(err: str) -> list[str]:
     """stderr lines other than progress-bar redraws."""
     lines = [ln.strip() for ln in err.replace("\r", "\n").splitlines()]
-    return [ln for ln in lines if ln and "━" not in ln and not ln.startswith(("loading", "sweep:"))]
+    progress = re.compile(r"^\[\s*\d+ s\] ")  # solve progress lines (planner/cli/progress.py)
+    return [
+        ln
+        for ln in lines
+        if ln and "━" not in ln and not ln.startswith(("loading", "sweep:")) and not progress.match(ln)
+    ]
 
 
 @pytest.mark.parametrize(
