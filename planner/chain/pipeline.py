@@ -14,6 +14,7 @@ from typing import Any
 from planner.catalogs.load import cooling_can_host
 from planner.chain import constants as C
 from planner.chain import physics
+from planner.chain.tokens.roofline import Target
 from planner.chain.tokens.throughput import Throughput, check_id, throughput
 from planner.errors import InputError
 
@@ -59,6 +60,9 @@ def pipeline_report(
     site_id: str | None = None,
     estimate_only: bool = False,
     bits_erased_per_flop: float | None = None,
+    precision: str | None = None,
+    scenario: str | None = None,
+    target: Target | None = None,
 ) -> PipelineReport:
     """Walk the chain from primary energy to tokens/s for one GPU of one configuration.
 
@@ -72,6 +76,8 @@ def pipeline_report(
         Without a site: climate ``temperate``, US-average grid 367 gCO2/kWh, 300 K, PV CF 0.243.
     estimate_only : Use the roofline estimate even where MLPerf has a measurement.
     bits_erased_per_flop : Landauer assumption [bit/FLOP]; default the facility catalog's.
+    precision, scenario, target : Weight precision, MLPerf scenario or latency target (TTFT, TPOT
+        [s]); see :func:`planner.chain.tokens.throughput.throughput`.
 
     Returns
     -------
@@ -87,7 +93,15 @@ def pipeline_report(
     gpu = catalogs.gpus.loc[gpu_id]
     cooling_id = _host_cooling(catalogs, gpu_id, gpu, cooling_id)
     cond = _conditions(catalogs, cooling_id, site_id, bits_erased_per_flop)
-    tp = throughput(gpu_id, model_id, catalogs, estimate_only=estimate_only)
+    tp = throughput(
+        gpu_id,
+        model_id,
+        catalogs,
+        estimate_only=estimate_only,
+        precision=precision,
+        scenario=scenario,
+        target=target,
+    )
     ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
     return _walk(ids, tp, float(gpu["node_w_per_gpu"]), cond)
 
@@ -186,6 +200,13 @@ def _throughput_values(tp: Throughput) -> dict[str, Any]:
         "achieved_flop_per_s_per_gpu": achieved,
         "mfu": achieved / tp.flop_per_s_per_gpu if tp.flop_per_s_per_gpu > 0 else float("nan"),
         "replica_gpus": tp.replica_gpus,
+        "batch": tp.batch,
+        "scenario": tp.scenario,
+        "latency_target": tp.latency_target,
+        "ttft_ms": tp.ttft_ms,
+        "tpot_ms": tp.tpot_ms,
+        "tokens_per_s_per_user": tp.tokens_per_s_per_user,
+        "expected_error": tp.expected_error,
     }
 
 

@@ -23,6 +23,7 @@ from planner.chain.tokens.mlperf import (
     MLPERF_WORKLOADS,
     benchmark_rows,
     mlperf_key,
+    scenario_target,
     server_offline_ratio,
     version_key,
 )
@@ -94,7 +95,8 @@ def calibration_pairs(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
-    """Roofline tokens/s per GPU for every row (gpu_id, model_id, precision, workload, scenario)."""
+    """Roofline tokens/s per GPU for every row (gpu_id, model_id, precision, workload, scenario), each
+    at its MLPerf scenario's latency limits (:func:`planner.chain.tokens.mlperf.scenario_target`)."""
     keys = ["gpu_id", "model_id", "precision", "workload", "scenario"]
     cache: dict[tuple[Any, ...], float] = {}
     for k in rows[keys].drop_duplicates().itertuples(index=False):
@@ -104,7 +106,7 @@ def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
             k.precision,
             MLPERF_WORKLOADS[k.workload],
             factors,
-            k.scenario,
+            scenario_target(k.workload, k.scenario),
             k.workload,
         ).tokens_per_s_per_gpu
     return np.array([cache[tuple(k)] for k in rows[keys].itertuples(index=False)])
