@@ -14,6 +14,7 @@ from typing import Any
 from planner.catalogs.load import cooling_can_host
 from planner.chain import constants as C
 from planner.chain import physics
+from planner.chain.tokens.power import busy_share, node_power_w
 from planner.chain.tokens.roofline import Target
 from planner.chain.tokens.throughput import Throughput, check_id, throughput
 from planner.errors import InputError
@@ -81,8 +82,10 @@ def pipeline_report(
 
     Returns
     -------
-    :class:`PipelineReport`. Per-token energy uses the all-in node power per GPU
-    (``node_w_per_gpu``) at full load: E_IT = P_node / tokens/s, E_fac = PUE x E_IT.
+    :class:`PipelineReport`. Per-token energy uses the node power per GPU the meter reads at full
+    load, s x nameplate ``node_w_per_gpu`` with s from MLPerf's measured system power
+    (:mod:`planner.chain.tokens.power`): E_IT = s P_node / tokens/s, E_fac = PUE x E_IT. Nameplate
+    power (``it_nameplate_watts_per_gpu``) still sizes the electrical and cooling plant.
     Counterfactual supplies, each labelled: CH4 if all electricity came from a new H-class CCGT
     (6.168 MMBtu/MWh HHV, 890.4 kJ/mol), and sunlight on the PV array that would supply the
     facility power on average (area = P / (CF x eta x 1000 W/m2); photons = P / (eta x PR) x
@@ -102,8 +105,16 @@ def pipeline_report(
         scenario=scenario,
         target=target,
     )
-    ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
-    return _walk(ids, tp, float(gpu["node_w_per_gpu"]), cond)
+    share = busy_share(catalogs, gpu_id)
+    ids = {
+        "gpu": gpu_id,
+        "model": model_id,
+        "cooling": cooling_id,
+        "site": site_id,
+        "it_nameplate_watts_per_gpu": float(gpu["node_w_per_gpu"]),
+        "busy_power_share": share,
+    }
+    return _walk(ids, tp, node_power_w(gpu, 1.0, share), cond)
 
 
 def _walk(ids: dict[str, Any], tp: Throughput, it_w: float, cond: _Conditions) -> PipelineReport:
@@ -266,7 +277,7 @@ def _stages(v: dict[str, Any], photons_per_s: float, ch4_per_s: float) -> list[t
         ("Methane burned in a CCGT supplying it (if gas)", ch4_per_s, "molecules/s per GPU"),
         ("Electricity at the meter (facility)", v["facility_watts_per_gpu"], "W per GPU"),
         (f"PUE ({v['cooling']}, {v['climate']})", v["pue"], "-"),
-        ("IT power (all-in node)", v["it_watts_per_gpu"], "W per GPU"),
+        ("IT power (all-in node, busy, as metered)", v["it_watts_per_gpu"], "W per GPU"),
         (f"Peak dense compute ({v['precision']})", v["flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("Achieved compute (tokens/s x FLOP/token)", v["achieved_flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("FLOP per generated token", v["flop_per_token"], "FLOP/token"),

@@ -116,7 +116,9 @@ def measured(gpu_id: str, model_id: str, catalogs: Any, precision: str, scenario
         return None
     b = benchmark_rows(catalogs)
     rows = b[(b["gpu_id"] == gpu_id) & (b["model_id"] == model_id) & (b["scenario"] == scenario)]
-    rows = rows[rows["precision"] == precision]
+    has_fp8 = row_float(catalogs.gpus.loc[gpu_id], "dense_fp8_tflops") > 0
+    # an fp16 label on a GPU with fp8 units is read as fp8, as in the calibration (calibration_rows)
+    rows = rows[rows["precision"].replace({"bf16": "fp8"} if has_fp8 else {}) == precision]
     if rows.empty:
         return None
     version = max(rows["version"], key=version_key)
