@@ -8,6 +8,7 @@ import json
 import pytest
 
 from planner.chain.pipeline import pipeline_report
+from planner.chain.tokens.power import busy_share, power_rows
 from planner.errors import InputError
 
 
@@ -15,8 +16,10 @@ def test_pipeline_report_is_consistent(catalogs):
     r = pipeline_report("H100", "llama-2-70b", catalogs)
     d = r.to_dict()
     assert d["cooling"] == "air" and d["site"] is None and d["pue"] == pytest.approx(1.22)
-    assert d["facility_watts_per_gpu"] == pytest.approx(1275.0 * 1.22)
-    assert d["facility_joules_per_token"] == pytest.approx(1275.0 * 1.22 / d["tokens_per_s_per_gpu"])
+    busy = busy_share(catalogs, "H100") * 1275.0  # no H100 power row: median share of all rows
+    assert d["it_nameplate_watts_per_gpu"] == 1275.0 and 0.55 < busy / 1275.0 < 0.75
+    assert d["facility_watts_per_gpu"] == pytest.approx(busy * 1.22)
+    assert d["facility_joules_per_token"] == pytest.approx(busy * 1.22 / d["tokens_per_s_per_gpu"])
     assert d["gco2e_per_token"] == pytest.approx(d["facility_joules_per_token"] / 3.6e6 * 367.0)
     assert d["landauer_joules_per_token"] == pytest.approx(2.871e-21 * d["flop_per_token"], rel=1e-3)
     assert d["ch4_molecules_per_token"] == pytest.approx(
@@ -35,3 +38,14 @@ def test_pipeline_report_is_consistent(catalogs):
     assert site["temperature_k"] == pytest.approx(18.3 + 273.15)
     with pytest.raises(InputError, match="liquid"):
         pipeline_report("GB200", "llama-3.1-70b", catalogs, cooling_id="air")
+
+
+def test_energy_per_token_matches_the_meter(catalogs):
+    # MLPerf v5.1 Lenovo B200 x 8, llama-2-70b fp4 offline: 10,401 W at 102,909 tokens/s = 0.101 J/token
+    rows = power_rows(catalogs)
+    b200 = rows[(rows.gpu_id == "B200") & (rows.model_id == "llama-2-70b") & (rows.scenario == "offline")]
+    assert b200.joules_per_token.min() == pytest.approx(0.1011, rel=1e-3)
+    d = pipeline_report("B200", "llama-2-70b", catalogs, precision="fp4", scenario="offline").to_dict()
+    assert d["source"] == "measured" and d["precision"] == "fp4" and d["scenario"] == "offline"
+    assert d["it_joules_per_token"] == pytest.approx(0.101, rel=0.15)
+    assert d["it_watts_per_gpu"] < d["it_nameplate_watts_per_gpu"]
