@@ -67,7 +67,7 @@ def test_measured_only_when_precision_and_regime_match(catalogs):
     other = throughput("H200", "llama-2-70b", catalogs, target=Target(1.0, 0.030))
     assert other.source == "estimate" and other.scenario == "target"
     assert (
-        throughput("B200", "llama-2-70b", catalogs, precision="fp8", scenario="server").source == "estimate"
+        throughput("H100", "llama-2-70b", catalogs, precision="bf16", scenario="server").source == "estimate"
     )
     assert throughput("B200", "llama-2-70b", catalogs, scenario="server").precision == "fp4"  # default
     server_gone = dataclasses.replace(
