@@ -259,7 +259,7 @@ class BenchmarkRow(CatalogRow):
     gpu_id: Id
     model_id: Id
     mlperf_model: Text
-    scenario: Literal["offline", "server"]
+    scenario: Literal["offline", "server", "interactive"]
     n_gpu: PosInt
     nodes: PosInt
     tokens_per_s: Pos
@@ -338,6 +338,13 @@ class ModelCard(BaseModel):
     vocab_size: PosInt
     context_length: PosInt
     default_precision: Precision
+    min_precision: Optional[Precision] = None
+    """Lowest weight precision the model may be served at (a published checkpoint or an MLPerf
+    closed-division submission at it); default ``default_precision``."""
+    serving_ttft_ms: Pos = 1000.0
+    """Production latency target: p99 time to first token [ms]."""
+    serving_tpot_ms: Pos = 40.0
+    """Production latency target: p99 time per output token [ms] (1000 / TPOT = tokens/s per user)."""
     typical_input_tokens: PosInt
     typical_output_tokens: PosInt
     kv_cache_bytes_per_token_per_layer_override: Optional[Pos] = None

@@ -14,6 +14,8 @@ from typing import Any
 from planner.catalogs.load import cooling_can_host, cooling_supported
 from planner.chain import constants as C
 from planner.chain import physics
+from planner.chain.tokens.power import busy_share, node_power_w
+from planner.chain.tokens.roofline import Target
 from planner.chain.tokens.throughput import Throughput, check_id, throughput
 from planner.errors import InputError
 
@@ -59,6 +61,9 @@ def pipeline_report(
     site_id: str | None = None,
     estimate_only: bool = False,
     bits_erased_per_flop: float | None = None,
+    precision: str | None = None,
+    scenario: str | None = None,
+    target: Target | None = None,
 ) -> PipelineReport:
     """Walk the chain from primary energy to tokens/s for one GPU of one configuration.
 
@@ -72,12 +77,17 @@ def pipeline_report(
         Without a site: climate ``temperate``, US-average grid 367 gCO2/kWh, 300 K, PV CF 0.243.
     estimate_only : Use the roofline estimate even where MLPerf has a measurement.
     bits_erased_per_flop : Landauer assumption [bit/FLOP]; default the facility catalog's.
+    precision, scenario, target : Weight precision, MLPerf scenario or latency target (TTFT, TPOT
+        [s]); see :func:`planner.chain.tokens.throughput.throughput`.
 
     Returns
     -------
-    :class:`PipelineReport`. Per-token energy uses the all-in IT power per GPU at full load, the
-    node (``node_w_per_gpu``: GPU TDP + host CPUs, memory, NICs, fans) plus the scale-out network
-    (``network_w_per_gpu``): E_IT = (P_node + P_net) / tokens/s, E_fac = PUE x E_IT.
+    :class:`PipelineReport`. Per-token energy uses the IT power per GPU the meter reads at full
+    load: the node, s x nameplate ``node_w_per_gpu`` (GPU TDP + host CPUs, memory, NICs, fans) with
+    s from MLPerf's measured system power (:mod:`planner.chain.tokens.power`), plus the scale-out
+    network ``network_w_per_gpu``: E_IT = (s P_node + P_net) / tokens/s, E_fac = PUE x E_IT.
+    Nameplate power (``it_nameplate_watts_per_gpu`` = P_node + P_net) still sizes the electrical
+    and cooling plant.
     Counterfactual supplies, each labelled: CH4 if all electricity came from a new H-class CCGT
     (6.168 MMBtu/MWh HHV, 890.4 kJ/mol), and sunlight on the PV array that would supply the
     facility power on average (area = P / (CF x eta x 1000 W/m2); photons = P / (eta x PR) x
@@ -88,13 +98,30 @@ def pipeline_report(
     gpu = catalogs.gpus.loc[gpu_id]
     cooling_id = _host_cooling(catalogs, gpu_id, gpu, cooling_id)
     cond = _conditions(catalogs, cooling_id, site_id, bits_erased_per_flop)
-    tp = throughput(gpu_id, model_id, catalogs, estimate_only=estimate_only)
-    ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id, **_it_items(gpu)}
-    return _walk(ids, tp, float(gpu["node_w_per_gpu"] + gpu["network_w_per_gpu"]), cond)
+    tp = throughput(
+        gpu_id,
+        model_id,
+        catalogs,
+        estimate_only=estimate_only,
+        precision=precision,
+        scenario=scenario,
+        target=target,
+    )
+    share = busy_share(catalogs, gpu_id)
+    ids = {
+        "gpu": gpu_id,
+        "model": model_id,
+        "cooling": cooling_id,
+        "site": site_id,
+        "it_nameplate_watts_per_gpu": float(gpu["node_w_per_gpu"] + gpu["network_w_per_gpu"]),
+        "busy_power_share": share,
+        **_it_items(gpu),
+    }
+    return _walk(ids, tp, node_power_w(gpu, 1.0, share) + float(gpu["network_w_per_gpu"]), cond)
 
 
 def _it_items(gpu: Any) -> dict[str, float]:
-    """IT power per GPU at full load, itemised [W]: the GPU (TDP), its host share (CPUs, memory,
+    """Nameplate IT power per GPU, itemised [W]: the GPU (TDP), its host share (CPUs, memory,
     NICs, fans, PSU losses = node W - TDP) and the scale-out network (switches, optics).
     P_IT = P_gpu + P_host + P_network."""
     return {
@@ -201,6 +228,13 @@ def _throughput_values(tp: Throughput) -> dict[str, Any]:
         "achieved_flop_per_s_per_gpu": achieved,
         "mfu": achieved / tp.flop_per_s_per_gpu if tp.flop_per_s_per_gpu > 0 else float("nan"),
         "replica_gpus": tp.replica_gpus,
+        "batch": tp.batch,
+        "scenario": tp.scenario,
+        "latency_target": tp.latency_target,
+        "ttft_ms": tp.ttft_ms,
+        "tpot_ms": tp.tpot_ms,
+        "tokens_per_s_per_user": tp.tokens_per_s_per_user,
+        "expected_error": tp.expected_error,
     }
 
 
@@ -260,10 +294,10 @@ def _stages(v: dict[str, Any], photons_per_s: float, ch4_per_s: float) -> list[t
         ("Methane burned in a CCGT supplying it (if gas)", ch4_per_s, "molecules/s per GPU"),
         ("Electricity at the meter (facility)", v["facility_watts_per_gpu"], "W per GPU"),
         (f"PUE ({v['cooling']}, {v['climate']})", v["pue"], "-"),
-        ("IT power (node + scale-out network)", v["it_watts_per_gpu"], "W per GPU"),
-        ("  of which GPU (TDP)", v["gpu_watts_per_gpu"], "W per GPU"),
-        ("  of which host CPUs, memory, NICs, fans", v["host_watts_per_gpu"], "W per GPU"),
-        ("  of which scale-out network (switches, optics)", v["network_watts_per_gpu"], "W per GPU"),
+        ("IT power (busy node as metered + scale-out network)", v["it_watts_per_gpu"], "W per GPU"),
+        ("  nameplate: GPU (TDP)", v["gpu_watts_per_gpu"], "W per GPU"),
+        ("  nameplate: host CPUs, memory, NICs, fans", v["host_watts_per_gpu"], "W per GPU"),
+        ("  nameplate: scale-out network (switches, optics)", v["network_watts_per_gpu"], "W per GPU"),
         (f"Peak dense compute ({v['precision']})", v["flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("Achieved compute (tokens/s x FLOP/token)", v["achieved_flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("FLOP per generated token", v["flop_per_token"], "FLOP/token"),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from planner.errors import PlannerError
+from planner.errors import InputError, PlannerError
 
 
 def _fmt(value: float | None) -> str:
@@ -18,6 +18,30 @@ def _fmt(value: float | None) -> str:
     if value == 0 or 1e-3 <= abs(value) < 1e6:
         return f"{value:,.4g}"
     return f"{value:.4e}"
+
+
+def _target(
+    catalogs: Any, model: str, scenario: str | None, ttft_ms: float | None, tpot_ms: float | None
+) -> Any:
+    """The latency target of ``--ttft-ms`` / ``--tpot-ms`` (the card's value for the one not given),
+    or None; checked: positive, and not together with ``--scenario``."""
+    from planner.chain.tokens.roofline import Target
+    from planner.chain.tokens.throughput import card_target, check_id
+
+    if ttft_ms is None and tpot_ms is None:
+        return None
+    if scenario is not None:
+        raise InputError(
+            "--scenario sets its own latency limits; give either --scenario or --ttft-ms/--tpot-ms"
+        )
+    for name, v in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
+        if v is not None and not 0 < v < 1e7:
+            raise InputError(f"{name} {v:g}: allowed a latency in ms above 0")
+    check_id("model", model, list(catalogs.models.index))
+    card = card_target(catalogs.models.loc[model])
+    return Target(
+        card.ttft_s if ttft_ms is None else ttft_ms / 1e3, card.tpot_s if tpot_ms is None else tpot_ms / 1e3
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -43,6 +67,25 @@ def register(app: typer.Typer) -> None:
         estimate: Annotated[
             bool, typer.Option("--estimate", help="Use the calibrated roofline estimate, not MLPerf results.")
         ] = False,
+        precision: Annotated[
+            Optional[str],
+            typer.Option(
+                "--precision",
+                help="fp4, fp8 or bf16; default the lowest the GPU runs natively that the model card allows.",
+            ),
+        ] = None,
+        scenario: Annotated[
+            Optional[str],
+            typer.Option(
+                "--scenario", help="offline, server or interactive: that MLPerf scenario's latency limits."
+            ),
+        ] = None,
+        tpot_ms: Annotated[
+            Optional[float], typer.Option("--tpot-ms", help="p99 time per output token target [ms].")
+        ] = None,
+        ttft_ms: Annotated[
+            Optional[float], typer.Option("--ttft-ms", help="p99 time to first token target [ms].")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Photons/CH4 -> W facility -> W IT -> FLOP/s -> tokens/s for one configuration."""
@@ -50,8 +93,18 @@ def register(app: typer.Typer) -> None:
             from planner.catalogs.load import load_catalogs
             from planner.chain.pipeline import pipeline_report
 
+            catalogs = load_catalogs()
+            target = _target(catalogs, model, scenario, ttft_ms, tpot_ms)
             report = pipeline_report(
-                gpu, model, load_catalogs(), cooling_id=cooling, site_id=site, estimate_only=estimate
+                gpu,
+                model,
+                catalogs,
+                cooling_id=cooling,
+                site_id=site,
+                estimate_only=estimate,
+                precision=precision,
+                scenario=scenario,
+                target=target,
             )
         except PlannerError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -72,6 +125,13 @@ def register(app: typer.Typer) -> None:
         out = Console()
         out.print(table)
         out.print(f"tokens/s source: {d['source']} ({d['note']})", highlight=False, markup=False)
+        out.print(
+            f"precision {d['precision']}; latency {d['latency_target']} ({d['scenario']}); "
+            f"replica {d['replica_gpus']} GPUs, batch {_fmt(d['batch'])}; "
+            f"{_fmt(d['tokens_per_s_per_user'])} tokens/s per user",
+            highlight=False,
+            markup=False,
+        )
         out.print(
             f"carbon: {d['grid_carbon_basis']}, {d['grid_g_co2_per_kwh']:g} gCO2/kWh; "
             f"CH4: {d['ch4_basis']}; PV: {d['pv_basis']}; Landauer: "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from planner.catalogs.load import Catalogs, cooling_can_host
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
-from planner.chain.tokens.throughput import throughput_table
+from planner.chain.tokens.throughput import serving_target, throughput_table
 from planner.errors import InputError
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
@@ -238,8 +238,18 @@ def demand_inputs(scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame) -
 def throughput_inputs(
     scenario: Scenario, catalogs: Catalogs, gpus: list[str], coolings: list[str], models: list[str]
 ) -> dict[str, Any]:
-    """Tokens/s per GPU [Mtoken/s] of each GPU x model pair, and which cooling hosts which GPU."""
-    table = throughput_table(catalogs, gpus, models, estimate_only=scenario.physics.throughput == "estimate")
+    """Tokens/s per GPU [Mtoken/s] of each GPU x model pair at the model's latency target
+    (``physics.serving_targets``, else the card's) and precision, and which cooling hosts which GPU."""
+    phys = scenario.physics
+    targets = {m: serving_target(catalogs.models.loc[m], phys.serving_targets.get(m)) for m in models}
+    table = throughput_table(
+        catalogs,
+        gpus,
+        models,
+        estimate_only=phys.throughput == "estimate",
+        precision=dict(phys.precision),
+        targets=targets,
+    )
     tps = {
         (r.gpu_id, r.model_id): r.tokens_per_s_per_gpu / 1e6
         for r in table.itertuples()
@@ -249,7 +259,8 @@ def throughput_inputs(
         if not any((g, m) in tps for g in gpus):
             raise InputError(
                 f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' "
-                "(it does not fit in any scale-up domain); add a larger-memory GPU"
+                "(it does not fit in any scale-up domain, or misses its latency target "
+                "physics.serving_targets); add a larger-memory GPU or loosen the target"
             )
     compatible = {(g, c): cooling_can_host(catalogs, g, c) for g in gpus for c in coolings}
     return {"tps": tps, "throughput": table, "compatible": compatible}

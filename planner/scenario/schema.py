@@ -242,6 +242,15 @@ class SolverOptions(StrictModel):
     """Echo the HiGHS log to the terminal (it always goes to solver.log)."""
 
 
+class ServingTarget(StrictModel):
+    """Latency a served model promises its users (p99); unset fields take the model card's value."""
+
+    ttft_ms: float | None = Field(default=None, gt=0, le=600_000)
+    """Time to first token [ms]."""
+    tpot_ms: float | None = Field(default=None, gt=0, le=60_000)
+    """Time per output token [ms]; 1000 / tpot_ms = tokens/s per user."""
+
+
 class PhysicsOptions(StrictModel):
     """Assumptions of the physics chain."""
 
@@ -250,6 +259,13 @@ class PhysicsOptions(StrictModel):
     ``estimate``: the roofline estimate for every GPU x model pair."""
     bits_erased_per_flop: float | None = Field(default=None, gt=0, le=1e6)
     """Bits erased per FLOP for the Landauer comparison; ``null`` = catalog default."""
+    serving_targets: dict[str, ServingTarget] = Field(default_factory=dict)
+    """Latency target per served model id (``{llama-3.1-70b: {ttft_ms: 450, tpot_ms: 40}}``); models
+    not listed use their card's ``serving_ttft_ms`` / ``serving_tpot_ms``. Tokens/s per GPU is the
+    throughput at that target, so the fleet is sized on it."""
+    precision: dict[str, Literal["fp4", "fp8", "bf16"]] = Field(default_factory=dict)
+    """Weight precision pinned per served model id; default: the lowest precision each GPU runs
+    natively that the model card allows (``min_precision``)."""
 
 
 class Scenario(StrictModel):

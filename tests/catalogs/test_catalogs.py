@@ -165,7 +165,7 @@ def test_physical_consistency(cat: Catalogs) -> None:
     air = cat.cooling.loc["air", "max_rack_kw"]
     assert g.loc["H100", "rack_kw"] <= air
     b = cat.benchmarks
-    assert set(b["scenario"]) == {"offline", "server"}
+    assert set(b["scenario"]) == {"offline", "server", "interactive"}
     assert (
         (b["tokens_per_s"] / b["n_gpu"] - b["tokens_per_s_per_gpu"]).abs() <= 0.01 * b["tokens_per_s_per_gpu"]
     ).all()

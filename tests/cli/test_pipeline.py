@@ -25,3 +25,31 @@ def test_cli_pipeline_json_and_errors():
     assert json.loads(ok.stdout)["source"] == "measured"
     bad = runner.invoke(app, ["pipeline", "--gpu", "H1000", "--model", "llama-2-70b"])
     assert bad.exit_code == 2 and "H100" in bad.output
+
+
+def test_cli_pipeline_precision_scenario_and_target():
+    import typer
+
+    from planner.cli.pipeline import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:
+        pass
+
+    runner = CliRunner()
+    base = ["pipeline", "--gpu", "B200", "--model", "llama-2-70b", "--estimate", "--json"]
+    off = json.loads(runner.invoke(app, [*base, "--precision", "fp4", "--scenario", "offline"]).stdout)
+    assert off["precision"] == "fp4" and off["scenario"] == "offline" and off["tpot_ms"] is None
+    assert off["replica_gpus"] >= 1 and off["batch"] > 0 and 0 < off["expected_error"] < 1
+    fast = json.loads(runner.invoke(app, [*base, "--tpot-ms", "20", "--ttft-ms", "450"]).stdout)
+    assert fast["scenario"] == "target" and fast["tpot_ms"] == 20 and fast["ttft_ms"] == 450
+    assert fast["tokens_per_s_per_user"] >= 1000 / 20 / 0.85 * 0.999
+    assert fast["tokens_per_s_per_gpu"] < off["tokens_per_s_per_gpu"]
+    both = runner.invoke(app, [*base, "--scenario", "server", "--tpot-ms", "20"])
+    assert both.exit_code == 2 and "--scenario" in both.output
+    for args, word in ((["--precision", "fp2"], "precision"), (["--scenario", "batch"], "scenario")):
+        r = runner.invoke(app, [*base, *args])
+        assert r.exit_code == 2 and word in r.output and "Traceback" not in r.output

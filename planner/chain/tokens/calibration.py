@@ -23,6 +23,7 @@ from planner.chain.tokens.mlperf import (
     MLPERF_WORKLOADS,
     benchmark_rows,
     mlperf_key,
+    scenario_target,
     server_offline_ratio,
     version_key,
 )
@@ -73,11 +74,17 @@ def calibration_rows(catalogs: Any) -> pd.DataFrame:
     has_fp8 = b["gpu_id"].map(catalogs.gpus["dense_fp8_tflops"]).fillna(0) > 0
     b["precision_submitted"] = b["precision"]
     b.loc[has_fp8 & (b["precision"] == "bf16"), "precision"] = "fp8"
-    latest = b.groupby(["gpu_id", "model_id", "scenario"])["version"].transform(
+    return mark_latest(b).reset_index(drop=True)
+
+
+def mark_latest(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``fit`` = the row is of the latest version of its (gpu, model, scenario)."""
+    rows = rows.copy()
+    latest = rows.groupby(["gpu_id", "model_id", "scenario"])["version"].transform(
         lambda v: max(v, key=version_key)
     )
-    b["fit"] = b["version"] == latest
-    return b.reset_index(drop=True)
+    rows["fit"] = rows["version"] == latest
+    return rows
 
 
 def calibration_pairs(rows: pd.DataFrame) -> pd.DataFrame:
@@ -94,7 +101,8 @@ def calibration_pairs(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
-    """Roofline tokens/s per GPU for every row (gpu_id, model_id, precision, workload, scenario)."""
+    """Roofline tokens/s per GPU for every row (gpu_id, model_id, precision, workload, scenario), each
+    at its MLPerf scenario's latency limits (:func:`planner.chain.tokens.mlperf.scenario_target`)."""
     keys = ["gpu_id", "model_id", "precision", "workload", "scenario"]
     cache: dict[tuple[Any, ...], float] = {}
     for k in rows[keys].drop_duplicates().itertuples(index=False):
@@ -104,7 +112,7 @@ def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
             k.precision,
             MLPERF_WORKLOADS[k.workload],
             factors,
-            k.scenario,
+            scenario_target(k.workload, k.scenario),
             k.workload,
         ).tokens_per_s_per_gpu
     return np.array([cache[tuple(k)] for k in rows[keys].itertuples(index=False)])
@@ -112,7 +120,7 @@ def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
 
 def fit_factors(pairs: pd.DataFrame, rows: pd.DataFrame, catalogs: Any) -> Factors:
     """Robust least squares (soft-L1, scale LOSS_SCALE) of log(estimate / measured) over the pairs:
-    a 5 x 4 x 5 grid, then Nelder-Mead on logit-transformed efficiencies (each kept in (0, 1)).
+    a 3 x 3 x 3 grid, then Nelder-Mead on logit-transformed efficiencies (each kept in (0, 1)).
     Deterministic. The server ratios are measured medians of ``rows`` (not fitted)."""
     from scipy.optimize import minimize
 
@@ -130,8 +138,8 @@ def fit_factors(pairs: pd.DataFrame, rows: pd.DataFrame, catalogs: Any) -> Facto
         z = (r / LOSS_SCALE) ** 2  # soft-L1: quadratic for |r| << scale, linear beyond
         return float(np.sum(2.0 * (np.sqrt(1.0 + z) - 1.0))) if LOSS_SCALE > 0 else float(r @ r)
 
-    logit = [math.log(v / (1 - v)) for v in (0.2, 0.35, 0.5, 0.65, 0.8)]
-    grid = [np.array((c, b, f)) for c in logit for b in logit[1:] for f in logit]
+    logit = [math.log(v / (1 - v)) for v in (0.25, 0.5, 0.75)]
+    grid = [np.array((c, b, f)) for c in logit for b in logit for f in logit]
     x0 = min(grid, key=loss)
     res = minimize(loss, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-7})
     return unpack(res.x)
@@ -239,6 +247,24 @@ def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
         }
     )
     return cal, rows, pairs
+
+
+def leave_one_round_out(catalogs: Any) -> pd.DataFrame:
+    """Fit on every MLPerf round but the newest in the catalog, predict the newest round's pairs.
+
+    Returns the newest round's pairs with ``loro_estimate`` and ``loro_ape``; empty with fewer
+    than two rounds. A check the fit cannot be tuned to: the newest results never enter it.
+    """
+    rows = calibration_rows(catalogs)
+    newest = max(rows["version"], key=version_key)
+    old = mark_latest(rows[rows["version"] != newest])
+    if old.empty:
+        return pd.DataFrame()
+    f = fit_factors(calibration_pairs(old), old, catalogs)
+    test = calibration_pairs(rows[rows["version"] == newest].assign(fit=True))
+    test["loro_estimate"] = estimate(test, catalogs, f)
+    test["loro_ape"] = _ape(test["loro_estimate"], test["tokens_per_s_per_gpu"])
+    return test
 
 
 def calibration_report(catalogs: Any) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:

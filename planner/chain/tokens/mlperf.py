@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.chain.tokens.roofline import Workload, row_float
+from planner.chain.tokens.roofline import OFFLINE, Target, Workload, row_float
 
 MLPERF_WORKLOADS: dict[str, Workload] = {
     # output = MLCommons reference tokens_per_sample; input = MLCommons blog means (~ approximate)
@@ -22,6 +22,28 @@ MLPERF_WORKLOADS: dict[str, Workload] = {
     "deepseek-r1": Workload(800.0, 3880.0),  # AIME, MATH500, GPQA, MMLU-Pro, LiveCodeBench
     "gpt-oss-120b": Workload(1000.0, 4000.0),  # AIME25, GPQA, LiveCodeBench; approximate
 }
+
+
+MLPERF_LIMITS: dict[str, dict[str, Target]] = {
+    # p99 TTFT / TPOT limits [s] of MLPerf Inference (mlcommons/inference loadgen/mlperf.conf,
+    # ``<benchmark>.Server.ttft_latency`` / ``tpot_latency``; interactive = ``<benchmark>-interactive``)
+    "llama2-70b": {"server": Target(2.0, 0.200), "interactive": Target(0.450, 0.040)},
+    "mixtral-8x7b": {"server": Target(2.0, 0.200)},
+    "llama3.1-405b": {"server": Target(6.0, 0.175), "interactive": Target(4.5, 0.080)},
+    "llama3.1-8b": {"server": Target(2.0, 0.100), "interactive": Target(0.500, 0.030)},
+    "deepseek-r1": {"server": Target(2.0, 0.080), "interactive": Target(1.5, 0.015)},
+}
+SCENARIOS = ("offline", "server", "interactive")
+"""MLPerf scenarios the throughput code reads (interactive = the server scenario at the tighter limits)."""
+
+
+def scenario_target(workload: str | None, scenario: str) -> Target:
+    """Latency limits of an MLPerf scenario for a benchmark: offline = none; server / interactive =
+    the benchmark's limits, else llama2-70b's (the reference LLM benchmark)."""
+    if scenario == "offline":
+        return OFFLINE
+    limits = MLPERF_LIMITS.get(str(workload), MLPERF_LIMITS["llama2-70b"])
+    return limits.get(scenario, MLPERF_LIMITS["llama2-70b"][scenario])
 
 
 def workload_for_model(model: Any) -> Workload:
@@ -48,11 +70,12 @@ def version_key(version: Any) -> tuple[int, ...]:
 
 
 def benchmark_rows(catalogs: Any) -> pd.DataFrame:
-    """Offline and server MLPerf rows with a positive per-GPU throughput, scenario lower-cased."""
+    """Offline, server and interactive MLPerf rows with a positive per-GPU throughput, scenario
+    lower-cased."""
     b = catalogs.benchmarks.copy()
     b["scenario"] = b["scenario"].astype(str).str.lower()
     b["precision"] = b["precision"].astype(str).str.lower().replace({"fp16": "bf16"})
-    return b[b["scenario"].isin(["offline", "server"]) & (b["tokens_per_s_per_gpu"] > 0)]
+    return b[b["scenario"].isin(list(SCENARIOS)) & (b["tokens_per_s_per_gpu"] > 0)]
 
 
 def server_offline_ratio(rows: pd.DataFrame, workload: str | None = None) -> float:

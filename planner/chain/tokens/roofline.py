@@ -8,10 +8,12 @@ Estimate (design section 5), per replica of n GPUs, SI units
     W      = N_total b(p)                     weight bytes; b = 0.5 / 1 / 2 B for fp4 / fp8 / bf16
     kv     = 2 L h_kv d_head b_kv             KV bytes/token (MLA: L x override); b_kv = 1 (fp8 cache)
                                               for fp8/fp4 models, 2 for bf16
-    n      = smallest power of two <= scale-up domain with n HBM u >= max(W + B_min c kv,
-             (1 + KV_TO_WEIGHTS) W) (the largest that fits if none reaches the KV share);
-             infeasible (0 tokens/s) if W + B_min c kv exceeds the whole domain
-    B      = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv))          concurrent sequences
+    n      = the power of two <= scale-up domain, among those with n HBM u >= W + B_min c kv, that
+             gives the most tokens/s per GPU (infeasible, 0 tokens/s, if none holds the weights and
+             B_min sequences, or none meets the latency target)
+    B      = the largest batch in [1, B_max], B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)),
+             whose decode interval t_step(B) + B t_pre / O stays within TPOT_HEADROOM x TPOT; the
+             replica qualifies only if t_pre <= TTFT_HEADROOM x TTFT (queueing takes the rest)
     t_step = max(W_read(B)/(n BW eta_bw), B F_lin/(n R_p))            weight GEMMs
            + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))              attention (KV reads)
            + B t_link                                                 tensor-parallel all-reduce
@@ -21,8 +23,12 @@ Estimate (design section 5), per replica of n GPUs, SI units
     R_p = eta_c x dense FLOP/s at the weight precision (eta_fp4 for fp4), R_a = eta_c x FLOP/s at
     fp8 (bf16 for bf16 models); t_link = 4 L d b_act (n-1)/n / link bandwidth.
     MoE: W_read = W_shared + W_experts (1 - (1 - k/E)^B), the expected share of experts touched.
-    Server scenario: x the median measured server/offline ratio of the model's MLPerf benchmark
-    (of all benchmarks for a model without one); a measured ratio, not a fitted factor.
+    Latency-bounded serving (a finite target: MLPerf server or interactive, or a production
+    target): x the median measured server/offline ratio of the model's MLPerf benchmark (of all
+    benchmarks for a model without one), the throughput Poisson arrivals and p99 limits cost; a
+    measured ratio, not a fitted factor. Offline = no target (TTFT = TPOT = infinity).
+    Every rate is non-decreasing in HBM size, HBM bandwidth, FLOP/s and the latency target: B/t_step
+    grows with B, the batch bound only loosens, and n is chosen as the best replica.
     eta_c, eta_bw, eta_fp4 are fitted on the MLPerf pairs by
     :func:`planner.chain.tokens.calibration.calibrate`.
 
@@ -44,8 +50,12 @@ HBM_USABLE_SHARE = 0.90
 """Share of HBM a serving engine gives to weights + KV cache [-] (vLLM's default 0.90)."""
 MIN_BATCH = 8
 """Sequences whose KV cache a replica must hold besides its weights to be feasible [-]."""
-KV_TO_WEIGHTS = 1.0
-"""KV-cache room, as a share of the weight bytes, a deployer wants before stopping to add GPUs [-]."""
+TPOT_HEADROOM = 0.85
+"""Share of a p99 TPOT limit the mean decode interval may use (p99/mean of steps with chunked
+prefill ~1.1-1.2; estimate) [-]."""
+TTFT_HEADROOM = 0.5
+"""Share of a p99 TTFT limit one prefill may take; the rest is queueing (M/D/1 p99 wait at ~50%
+load is about one service time; estimate) [-]."""
 MAX_BATCH_PER_GPU = 128
 """Cap on concurrent sequences per GPU of a replica (scheduler limits) [-]."""
 ACTIVATION_BYTES = 2.0
@@ -77,6 +87,30 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Latency target of a served model: p99 time to first token and p99 time per output token [s];
+    infinity = unbounded (MLPerf offline). Tokens/s per user = 1 / TPOT."""
+
+    ttft_s: float = math.inf
+    tpot_s: float = math.inf
+
+    @property
+    def bounded(self) -> bool:
+        """True when either limit is finite (latency-bounded serving)."""
+        return math.isfinite(self.ttft_s) or math.isfinite(self.tpot_s)
+
+    def label(self) -> str:
+        """``TTFT 450 ms / TPOT 40 ms`` or ``offline (no latency limit)``."""
+        if not self.bounded:
+            return "offline (no latency limit)"
+        return f"TTFT {self.ttft_s * 1e3:g} ms / TPOT {self.tpot_s * 1e3:g} ms"
+
+
+OFFLINE = Target()
+"""No latency limit (MLPerf offline)."""
+
+
+@dataclass(frozen=True)
 class Factors:
     """Efficiencies of the roofline: achieved share of peak FLOP/s (eta_c; eta_fp4 for fp4 GEMMs)
     and of peak HBM bandwidth (eta_bw), and the server/offline throughput ratio [-]."""
@@ -104,6 +138,13 @@ class Roofline:
     flop_per_s_per_gpu: float
     precision: str
     reason: str = ""
+    tpot_s: float = float("nan")
+    ttft_s: float = float("nan")
+
+    @property
+    def tokens_per_s_per_user(self) -> float:
+        """Generated tokens/s one user sees, 1 / TPOT [tokens/s]."""
+        return 1.0 / self.tpot_s if self.tpot_s > 0 else float("nan")
 
 
 def row_float(row: Any, key: str, default: float = 0.0) -> float:
@@ -179,30 +220,69 @@ class _Replica:
     hbm: float  # usable HBM [B]
     bw: float  # achieved HBM bandwidth [B/s]
 
-    def tokens_per_s(self, n: int) -> tuple[float, float]:
-        """Generated tokens/s per GPU and concurrent sequences B of a replica of ``n`` GPUs::
+    def link_s_per_token(self, n: int) -> float:
+        """Tensor-parallel all-reduce time per token, t_link (n-1)/n [s]."""
+        layers, hidden = row_float(self.model, "layers"), row_float(self.model, "hidden_size")
+        return 4.0 * layers * hidden * ACTIVATION_BYTES / _link_bytes_per_s(self.gpu) * (n - 1) / n
 
-        B = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv));  tokens/s/GPU = B O / (O t_step + B t_pre) / n
-        """
-        model, i_tok, o_tok, b_w = self.model, self.i_tok, self.o_tok, self.b_w
-        f_lin, f_attn, r_p, r_a, kv, bw = self.f_lin, self.f_attn, self.r_p, self.r_a, self.kv, self.bw
-        link_tok = (
-            4.0
-            * row_float(model, "layers")
-            * row_float(model, "hidden_size")
-            * ACTIVATION_BYTES
-            / _link_bytes_per_s(self.gpu)
+    def prefill_s(self, n: int) -> float:
+        """Prefill of one request on the replica, t_pre = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link [s]."""
+        per_tok = self.f_lin / self.r_p + attention_flop_per_token(self.model, self.i_tok / 2.0) / self.r_a
+        return self.i_tok * per_tok / n + self.i_tok * self.link_s_per_token(n)
+
+    def max_batch(self, n: int) -> float:
+        """B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)) concurrent sequences [-]."""
+        return min(MAX_BATCH_PER_GPU * n, (n * self.hbm - self.w_bytes) / (self.ctx * self.kv))
+
+    def step_s(self, n: int, batch: float) -> float:
+        """One decode step of ``batch`` sequences, t_step (module docstring) [s]."""
+        weights = max(
+            weights_read_bytes(self.model, self.b_w, batch) / (n * self.bw),
+            batch * self.f_lin / (n * self.r_p),
         )
-        pre_tok = i_tok * (f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a)
-        batch = min(MAX_BATCH_PER_GPU * n, (n * self.hbm - self.w_bytes) / (self.ctx * kv))
-        link = link_tok * (n - 1) / n
-        step = (
-            max(weights_read_bytes(model, b_w, batch) / (n * bw), batch * f_lin / (n * r_p))
-            + max(batch * self.ctx * kv / (n * bw), batch * f_attn / (n * r_a))
-            + batch * link
-        )
-        t_pre = pre_tok / n + i_tok * link
-        return batch * o_tok / (o_tok * step + batch * t_pre) / n, batch
+        attention = max(batch * self.ctx * self.kv / (n * self.bw), batch * self.f_attn / (n * self.r_a))
+        return weights + attention + batch * self.link_s_per_token(n)
+
+    def interval_s(self, n: int, batch: float) -> float:
+        """Mean time between a user's tokens with prefills interleaved, t_step(B) + B t_pre / O [s]."""
+        return self.step_s(n, batch) + batch * self.prefill_s(n) / self.o_tok
+
+    def tokens_per_s(self, n: int, batch: float) -> float:
+        """Generated tokens/s per GPU, B / (t_step + B t_pre / O) / n [tokens/s]."""
+        return batch / self.interval_s(n, batch) / n
+
+    def batch_for(self, n: int, target: Target) -> float:
+        """Largest B in [1, B_max] with interval_s(B) <= TPOT_HEADROOM x TPOT (bisection; the interval
+        grows with B); 0 when even B = 1 misses the target or the prefill misses TTFT_HEADROOM x TTFT."""
+        b_max = self.max_batch(n)
+        if b_max < 1.0 or self.prefill_s(n) > TTFT_HEADROOM * target.ttft_s:
+            return 0.0
+        limit = TPOT_HEADROOM * target.tpot_s
+        if self.interval_s(n, b_max) <= limit:
+            return b_max
+        if self.interval_s(n, 1.0) > limit:
+            return 0.0
+        if str(self.model.get("architecture", "dense")) != "moe":
+            return self._dense_batch(n, limit)
+        lo, hi = 1.0, b_max
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if self.interval_s(n, mid) <= limit else (lo, mid)
+        return lo
+
+    def _dense_batch(self, n: int, limit: float) -> float:
+        """Closed form of :meth:`batch_for` for a dense model, whose interval is piecewise linear,
+        interval(B) = max(A, a1 B) + a2 B, A = W/(n BW), a1 = F_lin/(n R_p), a2 = the rest per sequence:
+        B = (limit - A)/a2 while a1 B <= A, else limit/(a1 + a2) [-]."""
+        big_a, a1 = self.w_bytes / (n * self.bw), self.f_lin / (n * self.r_p)
+        a2 = self._per_seq_s(n)
+        b = (limit - big_a) / a2
+        return b if a1 * b <= big_a else limit / (a1 + a2)
+
+    def _per_seq_s(self, n: int) -> float:
+        """Interval per sequence besides the weight GEMMs: attention, all-reduce, prefill share [s]."""
+        attention = max(self.ctx * self.kv / (n * self.bw), self.f_attn / (n * self.r_a))
+        return attention + self.link_s_per_token(n) + self.prefill_s(n) / self.o_tok
 
 
 def _replica(gpu: Any, model: Any, p: str, peak: float, workload: Workload, factors: Factors) -> _Replica:
@@ -236,7 +316,7 @@ def roofline(
     precision: str,
     workload: Workload,
     factors: Factors,
-    scenario: str = "server",
+    target: Target = OFFLINE,
     mlperf_workload: str | None = None,
 ) -> Roofline:
     """Roofline estimate of generated tokens/s per GPU (equations in the module docstring).
@@ -247,8 +327,13 @@ def roofline(
     precision : Weight precision ``fp4`` / ``fp8`` / ``bf16``; fp4 without fp4 units runs at fp8.
     workload : Mean input and output tokens per request.
     factors : Efficiencies and the server/offline ratio.
-    scenario : ``server`` (latency-bounded) or ``offline``.
-    mlperf_workload : MLPerf benchmark whose measured server/offline ratio applies (server only).
+    target : Latency target (TTFT, TPOT); :data:`OFFLINE` = no limit.
+    mlperf_workload : MLPerf benchmark whose measured server/offline ratio applies (bounded targets).
+
+    Returns
+    -------
+    :class:`Roofline` with the replica size n, batch B, mean decode interval (``tpot_s``) and
+    prefill time (``ttft_s``, without queueing) of the best replica.
     """
     p = physics.effective_precision(gpu, precision)
     peak = physics.gpu_flop_per_s(gpu, p)
@@ -256,15 +341,23 @@ def roofline(
     domain = max(int(row_float(gpu, "scaleup_domain_gpus", 8)), 1)
     need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
     sizes = [2**k for k in range(12) if 2**k <= domain and 2**k * rep.hbm >= need]
+    flop = rep.f_lin + rep.f_attn
     if not sizes:
         reason = (
             f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
             f"{need / 1e9:,.0f} GB at {p}; one scale-up domain ({domain} GPUs) offers "
             f"{domain * rep.hbm / 1e9:,.0f} GB of usable HBM"
         )
-        return Roofline(0.0, 0, 0.0, rep.f_lin + rep.f_attn, peak, p, reason)
-    n = next((s for s in sizes if s * rep.hbm >= (1.0 + KV_TO_WEIGHTS) * rep.w_bytes), sizes[-1])
-    tps, batch = rep.tokens_per_s(n)
-    if scenario == "server":
+        return Roofline(0.0, 0, 0.0, flop, peak, p, reason)
+    options = [(rep.tokens_per_s(n, b), n, b) for n in sizes if (b := rep.batch_for(n, target)) > 0]
+    if not options:
+        reason = (
+            f"infeasible: no replica of {sizes[0]}-{sizes[-1]} GPUs meets {target.label()} at {p} "
+            f"(one prefill takes {rep.prefill_s(sizes[-1]) * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
+            f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) * 1e3:,.1f} ms)"
+        )
+        return Roofline(0.0, 0, 0.0, flop, peak, p, reason)
+    tps, n, batch = max(options)
+    if target.bounded:
         tps *= factors.server(mlperf_workload)
-    return Roofline(tps, n, batch, rep.f_lin + rep.f_attn, peak, p)
+    return Roofline(tps, n, batch, flop, peak, p, "", rep.interval_s(n, batch), rep.prefill_s(n))

@@ -1,22 +1,26 @@
-"""Tokens/s per GPU for a GPU x served-model pair: MLPerf measurement first, roofline estimate next.
+"""Tokens/s per GPU for a GPU x served-model pair at a precision and a latency target: MLPerf
+measurement first, roofline estimate next.
 
+Precision
+    The lowest of fp4 / fp8 / bf16 the GPU computes natively (a positive ``dense_<p>_tflops``)
+    and the model card allows (``min_precision`` and above), unless pinned.
+Latency regime
+    An MLPerf scenario (offline: none; server / interactive: the benchmark's TTFT/TPOT limits) or
+    a target (TTFT, TPOT); default the model card's production target. A target equal to an MLPerf
+    scenario's limits is that scenario's regime.
 Measured
-    Median per-GPU generated tokens/s across the submitters of the latest MLPerf version for the
-    pair, ``server`` scenario preferred (latency-bounded like real serving); with only ``offline``
-    results the value is scaled by the median server/offline ratio of the pairs that have both.
-
+    Median per-GPU generated tokens/s across the submitters of the latest MLPerf version, used
+    only when GPU, model, precision and latency regime all match.
 Estimate
-    The roofline of :mod:`planner.chain.tokens.roofline` (equations in its docstring) with eta_c,
-    eta_bw and eta_fp4 fitted on the MLPerf pairs by :func:`calibrate` (robust least squares of
-    the log error, :mod:`planner.chain.tokens.calibration`); :func:`calibration_report` adds a
-    leave-one-GPU-out check.
-
+    The roofline of :mod:`planner.chain.tokens.roofline` at the target, with eta_c, eta_bw and eta_fp4
+    fitted on the MLPerf pairs by :func:`calibrate` (:mod:`planner.chain.tokens.calibration`).
+    ``expected_error`` is the calibration's median absolute percentage error for the GPU (all
+    pairs if the GPU has none).
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -26,13 +30,14 @@ import pandas as pd
 from planner.chain import physics
 from planner.chain.tokens.calibration import calibrate
 from planner.chain.tokens.mlperf import (
+    SCENARIOS,
     benchmark_rows,
     mlperf_key,
-    server_offline_ratio,
+    scenario_target,
     version_key,
     workload_for_model,
 )
-from planner.chain.tokens.roofline import flop_per_token, roofline
+from planner.chain.tokens.roofline import Target, flop_per_token, roofline, row_float
 from planner.errors import InputError
 
 
@@ -50,6 +55,12 @@ class Throughput:
     replica_gpus: int
     batch: float
     note: str = ""
+    scenario: str = ""
+    latency_target: str = ""
+    ttft_ms: float = float("nan")
+    tpot_ms: float = float("nan")
+    tokens_per_s_per_user: float = float("nan")
+    expected_error: float = float("nan")
 
 
 def check_id(kind: str, value: str, allowed: Sequence[str]) -> None:
@@ -61,76 +72,134 @@ def check_id(kind: str, value: str, allowed: Sequence[str]) -> None:
     raise InputError(f"unknown {kind} '{value}'.{hint} Allowed: {', '.join(map(str, allowed))}")
 
 
-def measured(gpu_id: str, model_id: str, catalogs: Any) -> Throughput | None:
-    """MLPerf-measured generated tokens/s per GPU for the pair, or None without a result."""
+def default_precision(gpu: Any, model: Any) -> str:
+    """Lowest precision in fp4, fp8, bf16 the GPU runs natively and the model card allows
+    (``min_precision``, else ``default_precision``, and anything wider)."""
+    floor = str(model.get("min_precision") or model.get("default_precision") or "fp8").lower()
+    floor = "bf16" if floor == "fp16" else floor
+    allowed = physics.PRECISIONS[physics.PRECISIONS.index(floor) :]
+    native = [p for p in allowed if row_float(gpu, f"dense_{p}_tflops") > 0]
+    return native[0] if native else allowed[-1]
+
+
+def card_target(model: Any) -> Target:
+    """The model card's production latency target (``serving_ttft_ms``, ``serving_tpot_ms``) [s]."""
+    return Target(
+        row_float(model, "serving_ttft_ms", 1000.0) / 1e3, row_float(model, "serving_tpot_ms", 40.0) / 1e3
+    )
+
+
+def serving_target(model: Any, override: Any = None) -> Target:
+    """The card's target with the fields of ``override`` (``ttft_ms``, ``tpot_ms``; None = keep) [s]."""
+    card = card_target(model)
+    ttft = getattr(override, "ttft_ms", None)
+    tpot = getattr(override, "tpot_ms", None)
+    return Target(card.ttft_s if ttft is None else ttft / 1e3, card.tpot_s if tpot is None else tpot / 1e3)
+
+
+def regime(model: Any, scenario: str | None, target: Target | None) -> tuple[str, Target]:
+    """The latency regime: an MLPerf scenario name and its limits, or ``target`` and the MLPerf
+    scenario whose limits it equals (``target`` if none); default the model card's target."""
+    wl = mlperf_key(model.get("mlperf_model", ""))
+    if scenario is not None:
+        check_id("scenario", scenario, list(SCENARIOS))
+        return scenario, scenario_target(wl, scenario)
+    t = card_target(model) if target is None else target
+    same = [s for s in SCENARIOS if scenario_target(wl, s) == t and (s == "offline" or wl)]
+    return (same[0] if same else "target"), t
+
+
+def measured(gpu_id: str, model_id: str, catalogs: Any, precision: str, scenario: str) -> Throughput | None:
+    """MLPerf-measured generated tokens/s per GPU for the pair at ``precision`` in MLPerf
+    ``scenario`` (latest version, median over its results), or None without such a result."""
+    if scenario not in SCENARIOS:
+        return None
     b = benchmark_rows(catalogs)
-    rows = b[(b["gpu_id"] == gpu_id) & (b["model_id"] == model_id)]
+    rows = b[(b["gpu_id"] == gpu_id) & (b["model_id"] == model_id) & (b["scenario"] == scenario)]
+    has_fp8 = row_float(catalogs.gpus.loc[gpu_id], "dense_fp8_tflops") > 0
+    # an fp16 label on a GPU with fp8 units is read as fp8, as in the calibration (calibration_rows)
+    rows = rows[rows["precision"].replace({"bf16": "fp8"} if has_fp8 else {}) == precision]
     if rows.empty:
         return None
     version = max(rows["version"], key=version_key)
-    latest = rows[rows["version"] == version]
-    use = latest[latest["scenario"] == "server"]
-    scale, note = 1.0, f"MLPerf {version} server"
-    if use.empty:
-        use, scale = latest, server_offline_ratio(b)
-        scale = 1.0 if math.isnan(scale) else scale
-        note = f"MLPerf {version} offline x {scale:.3f} (median server/offline ratio of other pairs)"
-    note += f"; median of {len(use)} result(s), {use['submitter'].nunique()} submitter(s)"
+    use = rows[rows["version"] == version]
+    n_sub = use["submitter"].nunique()
+    note = f"MLPerf {version} {scenario}; median of {len(use)} result(s), {n_sub} submitter(s)"
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
-    prec = str(use["precision"].mode().iloc[0])
+    t = scenario_target(mlperf_key(model.get("mlperf_model", "")), scenario)
     wl = workload_for_model(model)
     return Throughput(
         gpu_id,
         model_id,
-        float(use["tokens_per_s_per_gpu"].median()) * scale,
+        float(use["tokens_per_s_per_gpu"].median()),
         "measured",
-        prec,
+        precision,
         flop_per_token(model, wl.input_tokens + wl.output_tokens / 2),
-        physics.gpu_flop_per_s(gpu, prec),
+        physics.gpu_flop_per_s(gpu, precision),
         int(use["n_gpu"].median()),
         float("nan"),
         note,
+        scenario,
+        t.label(),
+        t.ttft_s * 1e3,
+        t.tpot_s * 1e3,
+        1.0 / t.tpot_s,
+        0.0,
     )
 
 
-def throughput(gpu_id: str, model_id: str, catalogs: Any, *, estimate_only: bool = False) -> Throughput:
-    """Generated tokens/s per GPU of a GPU x model pair: measured if MLPerf has it, else estimated.
+def throughput(
+    gpu_id: str,
+    model_id: str,
+    catalogs: Any,
+    *,
+    estimate_only: bool = False,
+    precision: str | None = None,
+    scenario: str | None = None,
+    target: Target | None = None,
+) -> Throughput:
+    """Generated tokens/s per GPU of a GPU x model pair: measured if MLPerf has it at the same
+    precision and latency regime, else estimated.
 
     Parameters
     ----------
     gpu_id, model_id : Ids of ``catalogs.gpus`` and ``catalogs.models``.
     catalogs : :class:`planner.catalogs.load.Catalogs`.
-    estimate_only : Ignore measurements; return the calibrated roofline estimate (server).
+    estimate_only : Ignore measurements; return the calibrated roofline estimate.
+    precision : ``fp4`` / ``fp8`` / ``bf16``; default :func:`default_precision`.
+    scenario : MLPerf scenario (``offline``, ``server``, ``interactive``) whose limits apply.
+    target : Latency target (TTFT, TPOT) [s] when no scenario is given; default the card's.
 
     Returns
     -------
     :class:`Throughput`, tokens/s in generated (output) tokens per second per GPU; 0 with the
-    reason in ``note`` when the model does not fit in one scale-up domain.
+    reason in ``note`` when the model does not fit in one scale-up domain or misses the target.
     """
     check_id("GPU", gpu_id, list(catalogs.gpus.index))
     check_id("model", model_id, list(catalogs.models.index))
+    gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
+    if precision is not None:
+        check_id("precision", precision, list(physics.PRECISIONS))
+    p = physics.effective_precision(gpu, precision or default_precision(gpu, model))
+    name, t = regime(model, scenario, target)
     if not estimate_only:
-        found = measured(gpu_id, model_id, catalogs)
+        found = measured(gpu_id, model_id, catalogs, p, name)
         if found is not None:
             return found
+    return _estimate(gpu_id, model_id, catalogs, p, name, t)
+
+
+def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: Target) -> Throughput:
+    """The calibrated roofline estimate of the pair at precision ``p`` and target ``t``."""
     cal = calibrate(catalogs)
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
-    prec = str(model.get("default_precision", "fp8")).lower()
-    r = roofline(
-        gpu,
-        model,
-        prec,
-        workload_for_model(model),
-        cal.factors,
-        "server",
-        mlperf_key(model.get("mlperf_model", "")),
-    )
+    wl = mlperf_key(model.get("mlperf_model", ""))
+    r = roofline(gpu, model, p, workload_for_model(model), cal.factors, t, wl or None)
     note = r.reason or (
-        f"roofline estimate, server (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
+        f"roofline estimate at {t.label()} (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
         f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%})"
     )
-    if r.precision != prec.replace("fp16", "bf16"):
-        note += f"; no {prec} units, computed at {r.precision}"
+    err = dict(cal.per_gpu_median_ape).get(gpu_id, cal.median_ape)
     return Throughput(
         gpu_id,
         model_id,
@@ -142,6 +211,12 @@ def throughput(gpu_id: str, model_id: str, catalogs: Any, *, estimate_only: bool
         r.replica_gpus,
         r.batch,
         note,
+        name,
+        t.label(),
+        t.ttft_s * 1e3,
+        t.tpot_s * 1e3,
+        r.tokens_per_s_per_user,
+        float(err),
     )
 
 
@@ -151,11 +226,25 @@ def throughput_table(
     model_ids: Sequence[str] | None = None,
     *,
     estimate_only: bool = False,
+    precision: dict[str, str] | None = None,
+    targets: dict[str, Target] | None = None,
 ) -> pd.DataFrame:
-    """One row per GPU x model pair, the :class:`Throughput` fields as columns."""
+    """One row per GPU x model pair, the :class:`Throughput` fields as columns; ``precision`` and
+    ``targets`` pin a precision / latency target per model id (default: as :func:`throughput`)."""
     gpu_ids = list(catalogs.gpus.index) if gpu_ids is None else list(gpu_ids)
     model_ids = list(catalogs.models.index) if model_ids is None else list(model_ids)
     rows = [
-        asdict(throughput(g, m, catalogs, estimate_only=estimate_only)) for g in gpu_ids for m in model_ids
+        asdict(
+            throughput(
+                g,
+                m,
+                catalogs,
+                estimate_only=estimate_only,
+                precision=(precision or {}).get(m),
+                target=(targets or {}).get(m),
+            )
+        )
+        for g in gpu_ids
+        for m in model_ids
     ]
     return pd.DataFrame(rows, columns=list(Throughput.__dataclass_fields__))

@@ -7,9 +7,8 @@ import dataclasses
 import pytest
 
 from planner.chain.tokens.calibration import calibrate, calibration_report
-from planner.chain.tokens.mlperf import benchmark_rows, server_offline_ratio
-from planner.chain.tokens.roofline import weights_read_bytes
-from planner.chain.tokens.throughput import Throughput, throughput, throughput_table
+from planner.chain.tokens.roofline import Target, weights_read_bytes
+from planner.chain.tokens.throughput import Throughput, default_precision, throughput, throughput_table
 from planner.errors import InputError
 
 GENERATIONS = ["H100", "H200", "B200", "GB200", "GB300", "MI300X", "MI325X"]
@@ -50,28 +49,48 @@ def test_unknown_ids_name_the_close_ones(catalogs):
         throughput("H100", "llama2-70b", catalogs)
 
 
-def test_measured_prefers_server_then_scales_offline(catalogs):
-    tp = throughput("H200", "llama-2-70b", catalogs)
-    assert tp.source == "measured" and "server" in tp.note
+def test_measured_only_when_precision_and_regime_match(catalogs):
     b = catalogs.benchmarks
     rows = b[(b.gpu_id == "H200") & (b.model_id == "llama-2-70b") & (b.version == "v5.1")]
+    # the card's target (450 ms / 40 ms) is MLPerf's interactive regime for llama2-70b
+    tp = throughput("H200", "llama-2-70b", catalogs)
+    assert tp.source == "measured" and tp.scenario == "interactive" and tp.precision == "fp8"
     assert tp.tokens_per_s_per_gpu == pytest.approx(
+        rows[rows.scenario == "interactive"].tokens_per_s_per_gpu.median()
+    )
+    assert tp.tokens_per_s_per_user == pytest.approx(25.0)
+    server = throughput("H200", "llama-2-70b", catalogs, scenario="server")
+    assert server.tokens_per_s_per_gpu == pytest.approx(
         rows[rows.scenario == "server"].tokens_per_s_per_gpu.median()
     )
-    offline_only = dataclasses.replace(
+    # another target, or a precision nobody submitted: the estimate, never a rescaled measurement
+    other = throughput("H200", "llama-2-70b", catalogs, target=Target(1.0, 0.030))
+    assert other.source == "estimate" and other.scenario == "target"
+    assert (
+        throughput("H100", "llama-2-70b", catalogs, precision="bf16", scenario="server").source == "estimate"
+    )
+    assert throughput("B200", "llama-2-70b", catalogs, scenario="server").precision == "fp4"  # default
+    server_gone = dataclasses.replace(
         catalogs, benchmarks=b[~((b.gpu_id == "H200") & (b.scenario == "server"))]
     )
-    tp2 = throughput("H200", "llama-2-70b", offline_only)
-    ratio = server_offline_ratio(benchmark_rows(offline_only))
-    assert 0.5 < ratio < 1.0 and "offline" in tp2.note
-    assert tp2.tokens_per_s_per_gpu == pytest.approx(
-        rows[rows.scenario == "offline"].tokens_per_s_per_gpu.median() * ratio
-    )
+    assert throughput("H200", "llama-2-70b", server_gone, scenario="server").source == "estimate"
+
+
+def test_default_precision_is_the_lowest_native_the_card_allows(catalogs):
+    g, m = catalogs.gpus, catalogs.models
+    assert default_precision(g.loc["B200"], m.loc["llama-3.1-70b"]) == "fp4"
+    assert default_precision(g.loc["MI355X"], m.loc["llama-3.1-70b"]) == "fp4"
+    assert default_precision(g.loc["H100"], m.loc["llama-3.1-70b"]) == "fp8"  # no fp4 units
+    assert default_precision(g.loc["B200"], m.loc["qwen3-235b-a22b"]) == "fp8"  # card floor fp8
+    with pytest.raises(InputError, match="precision"):
+        throughput("B200", "llama-2-70b", catalogs, precision="int3")
+    with pytest.raises(InputError, match="scenario"):
+        throughput("B200", "llama-2-70b", catalogs, scenario="batch")
 
 
 def test_estimate_physics(catalogs):
     h100 = throughput("H100", "llama-3.1-70b", catalogs)
-    assert h100.source == "estimate" and h100.precision == "fp8" and h100.replica_gpus == 2
+    assert h100.source == "estimate" and h100.precision == "fp8" and h100.replica_gpus in (2, 4, 8)
     # FLOP/token = 2 N_active + 4 L c d_attn, c = 2000 + 400/2
     assert h100.flop_per_token == pytest.approx(2 * 70.55e9 + 4 * 80 * 2200 * 64 * 128)
     # an fp4 model on a GPU without fp4 units runs at fp8

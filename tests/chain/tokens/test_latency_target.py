@@ -1,0 +1,113 @@
+"""Throughput at a latency target: one decode step and one prefill by hand, the batch the target
+allows, and monotonicity in HBM, bandwidth, FLOP/s and the target over every catalog GPU x model."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.chain.tokens.mlperf import workload_for_model
+from planner.chain.tokens.roofline import (
+    OFFLINE,
+    TPOT_HEADROOM,
+    TTFT_HEADROOM,
+    Factors,
+    Target,
+    Workload,
+    roofline,
+)
+from planner.chain.tokens.throughput import default_precision
+
+UNIT = Factors(1.0, 1.0, 1.0, 1.0)
+GPU = pd.Series(
+    {"name": "X", "dense_fp4_tflops": 0.0, "dense_fp8_tflops": 1000.0, "dense_bf16_tflops": 500.0,
+     "hbm_gb": 100.0, "hbm_tb_per_s": 1.0, "scaleup_domain_gpus": 1}
+)  # fmt: skip
+MODEL = pd.Series(
+    {"architecture": "dense", "total_params_b": 1.0, "active_params_b": 1.0, "layers": 1, "hidden_size": 1024,
+     "attention_heads": 8, "kv_heads": 1, "head_dim": 128}
+)  # fmt: skip
+WL = Workload(100.0, 100.0)
+
+
+def _interval(batch: float) -> float:
+    """By hand: W = 1e9 B at fp8, 1 TB/s, 1 PFLOP/s; c = 150 tokens, kv = 2 x 1 x 1 x 128 x 1 = 256 B.
+    t_step = max(1e9/1e12, B 2e9/1e15) + max(B 150 256 / 1e12, B 4 150 8 128 / 1e15);
+    t_pre = 100 (2e9/1e15 + 4 x 50 x 8 x 128 / 1e15); interval = t_step + B t_pre / 100."""
+    step = max(1e-3, batch * 2e-6) + max(batch * 150 * 256 / 1e12, batch * 614400 / 1e15)
+    t_pre = 100 * (2e-6 + 4 * 50 * 8 * 128 / 1e15)
+    return step + batch * t_pre / 100
+
+
+def test_offline_one_decode_step_and_prefill_by_hand() -> None:
+    r = roofline(GPU, MODEL, "fp8", WL, UNIT, OFFLINE)
+    assert r.replica_gpus == 1 and r.batch == pytest.approx(128)  # MAX_BATCH_PER_GPU; HBM allows 2,317
+    assert r.tpot_s == pytest.approx(_interval(128), rel=1e-12)
+    assert r.ttft_s == pytest.approx(100 * (2e-6 + 204800 / 1e15), rel=1e-12)
+    assert r.tokens_per_s_per_gpu == pytest.approx(128 / _interval(128), rel=1e-12)  # ~101,500
+    assert r.tokens_per_s_per_user == pytest.approx(1 / _interval(128))
+
+
+def test_tpot_target_sets_the_batch() -> None:
+    target = Target(10.0, _interval(64) / TPOT_HEADROOM)
+    r = roofline(GPU, MODEL, "fp8", WL, UNIT, target)
+    assert r.batch == pytest.approx(64, rel=1e-6)
+    assert r.tokens_per_s_per_gpu == pytest.approx(64 / _interval(64), rel=1e-6)
+
+
+def test_targets_out_of_reach_give_zero_with_the_reason() -> None:
+    too_fast = roofline(GPU, MODEL, "fp8", WL, UNIT, Target(10.0, 0.9 * _interval(1) / TPOT_HEADROOM))
+    assert too_fast.tokens_per_s_per_gpu == 0 and "meets TTFT 10000 ms" in too_fast.reason
+    t_pre = 100 * (2e-6 + 204800 / 1e15)
+    no_ttft = roofline(GPU, MODEL, "fp8", WL, UNIT, Target(0.9 * t_pre / TTFT_HEADROOM, 1.0))
+    assert no_ttft.tokens_per_s_per_gpu == 0 and "prefill" in no_ttft.reason
+
+
+def _pairs(catalogs):  # type: ignore[no-untyped-def]
+    return [(g, m) for g in catalogs.gpus.index for m in catalogs.models.index]
+
+
+FACTORS = Factors(0.6, 0.6, 0.5, 0.9)
+
+
+def _tps(gpu, model, target, precision="fp8"):  # type: ignore[no-untyped-def]
+    return roofline(gpu, model, precision, workload_for_model(model), FACTORS, target).tokens_per_s_per_gpu
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    hbm=st.floats(1.0, 3.0),
+    bw=st.floats(1.0, 3.0),
+    flops=st.floats(1.0, 3.0),
+    looser=st.floats(1.0, 4.0),
+    ttft_ms=st.sampled_from([300.0, 1000.0, 4000.0]),
+    tpot_ms=st.sampled_from([15.0, 40.0, 200.0]),
+)
+def test_more_hardware_or_a_looser_target_never_lowers_tokens_per_s(
+    catalogs, hbm, bw, flops, looser, ttft_ms, tpot_ms
+) -> None:  # type: ignore[no-untyped-def]
+    target = Target(ttft_ms / 1e3, tpot_ms / 1e3)
+    loose = Target(target.ttft_s * looser, target.tpot_s * looser)
+    for g, m in _pairs(catalogs):
+        gpu, model = catalogs.gpus.loc[g], catalogs.models.loc[m]
+        for p in (default_precision(gpu, model),):
+            base = _tps(gpu, model, target, p)
+            bigger = gpu.copy()
+            bigger["hbm_gb"] *= hbm
+            bigger["hbm_tb_per_s"] *= bw
+            for col in ("dense_fp4_tflops", "dense_fp8_tflops", "dense_bf16_tflops"):
+                bigger[col] *= flops
+            assert _tps(bigger, model, target, p) >= base * (1 - 1e-6), (g, m, p, "hardware")
+            assert _tps(gpu, model, loose, p) >= base * (1 - 1e-6), (g, m, p, "target")
+            assert _tps(gpu, model, OFFLINE, p) >= base * (1 - 1e-6) / FACTORS.server_ratio
+
+
+def test_every_pair_positive_or_explained(catalogs) -> None:  # type: ignore[no-untyped-def]
+    for g, m in _pairs(catalogs):
+        r = roofline(catalogs.gpus.loc[g], catalogs.models.loc[m], "fp8", Workload(1000, 500), FACTORS)
+        assert (r.tokens_per_s_per_gpu > 0) != bool(r.reason), (g, m)
+        assert math.isfinite(r.tokens_per_s_per_gpu)
