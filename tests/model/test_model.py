@@ -173,6 +173,7 @@ def test_carbon_price_never_raises_emissions(tiny, catalogs):
         {
             "technologies.energy": ["grid", "pv", "wind", "ngcc", "nuclear_smr"],
             "time.annual_variable_share_max": 1.0,
+            "prices.electricity_price_scale": 0.3,  # cheap grid power: the carbon price has work to do
         },
     )
     emissions = [
