@@ -107,17 +107,22 @@ def pipeline_report(
         scenario=scenario,
         target=target,
     )
+    ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
+    power = _it_power(catalogs, gpu_id, gpu)
+    metered = power.pop("_metered_watts_per_gpu")
+    return _walk(ids | power, tp, metered, cond)
+
+
+def _it_power(catalogs: Any, gpu_id: str, gpu: Any) -> dict[str, float]:
+    """IT power per GPU [W]: nameplate (node + network, itemised), the busy share s of the node
+    MLPerf's meter reads, and the metered busy power s P_node + P_net (key ``_metered_watts_per_gpu``)."""
     share = busy_share(catalogs, gpu_id)
-    ids = {
-        "gpu": gpu_id,
-        "model": model_id,
-        "cooling": cooling_id,
-        "site": site_id,
+    return {
         "it_nameplate_watts_per_gpu": float(gpu["node_w_per_gpu"] + gpu["network_w_per_gpu"]),
         "busy_power_share": share,
         **_it_items(gpu),
+        "_metered_watts_per_gpu": node_power_w(gpu, 1.0, share) + float(gpu["network_w_per_gpu"]),
     }
-    return _walk(ids, tp, node_power_w(gpu, 1.0, share) + float(gpu["network_w_per_gpu"]), cond)
 
 
 def _it_items(gpu: Any) -> dict[str, float]:
