@@ -22,7 +22,7 @@ from planner.model.explain import explain_infeasibility, unreachable_streams
 from planner.model.highs import Progress, SolveOutcome
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
-from planner.model.phasing import present_value_musd, served_share_by_year
+from planner.model.phasing import PV_YEARS, present_value_musd, served_share_by_year
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
@@ -32,8 +32,6 @@ from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
 
 Stage = Callable[[str], None]
-PV_YEARS = 20
-"""Years of each site's annualised cost counted in ``summary.json`` ``present_value_cost_usd``."""
 
 
 @dataclass

@@ -34,6 +34,7 @@ from planner.catalogs.schemas import (
     CoolingClimateRow,
     CoolingRow,
     EnergyRow,
+    GpuDeliveryRow,
     GpuRow,
     ItemRow,
     ModelCard,
@@ -51,6 +52,7 @@ class Catalogs:
     sites: pd.DataFrame
     energy: pd.DataFrame
     gpus: pd.DataFrame
+    gpu_delivery: pd.DataFrame  # per gpu_id: lead_time_years, source, confidence
     cooling: pd.DataFrame
     cooling_climate: pd.DataFrame
     benchmarks: pd.DataFrame
@@ -225,6 +227,17 @@ def _check_cooling_supported(path: Path, values: Any, coolings: pd.Index) -> Non
             raise CatalogError(_rel(path), i, "cooling_supported", msg)
 
 
+def _gpu_delivery(path: Path, gpus: pd.Index) -> pd.DataFrame:
+    """``gpu_delivery.csv``: one row per ``gpus.csv`` GPU, no other ids."""
+    table = _table(path, GpuDeliveryRow, ("gpu_id",))
+    _check_refs(path, "gpu_id", table.index, gpus, "gpu_id")
+    missing = [g for g in gpus if g not in table.index]
+    if missing:
+        msg = f"no delivery lead time for {', '.join(missing)}; every gpus.csv gpu_id needs a row"
+        raise CatalogError(_rel(path), None, "gpu_id", msg)
+    return table
+
+
 @functools.lru_cache(maxsize=8)
 def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> Catalogs:
     """Load and validate every catalog in ``data_dir`` and every model card in ``models_dir``.
@@ -241,6 +254,7 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
         raise CatalogError(_rel(cc_path), None, "climate_class", f"missing combinations: {', '.join(gaps)}")
     gpus = _table(data_dir / "gpus.csv", GpuRow, ("gpu_id",))
     _check_cooling_supported(data_dir / "gpus.csv", gpus["cooling_supported"], cooling.index)
+    delivery = _gpu_delivery(data_dir / "gpu_delivery.csv", gpus.index)
     models = _models(models_dir)
     bench = _table(data_dir / "benchmarks.csv", BenchmarkRow, ())
     _check_refs(data_dir / "benchmarks.csv", "gpu_id", bench["gpu_id"], gpus.index, "gpu_id")
@@ -252,6 +266,7 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
         sites=_table(data_dir / "sites.csv", SiteRow, ("site_id",)),
         energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
         gpus=gpus,
+        gpu_delivery=delivery,
         cooling=cooling,
         cooling_climate=cc,
         benchmarks=bench,

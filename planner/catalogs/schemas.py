@@ -1,8 +1,8 @@
 """Pydantic schemas of the catalog rows (``data/*.csv``) and served-model cards (``models/*.yaml``).
 
 One class per file kind (:class:`SiteRow`, :class:`EnergyRow`, :class:`GpuRow`, :class:`CoolingRow`,
-:class:`CoolingClimateRow`, :class:`BenchmarkRow`, :class:`RegionRow`, :class:`ItemRow`,
-:class:`ModelCard`), the allowed labels (climate classes, water stress, energy kinds,
+:class:`GpuDeliveryRow`, :class:`CoolingClimateRow`, :class:`BenchmarkRow`, :class:`RegionRow`,
+:class:`ItemRow`, :class:`ModelCard`), the allowed labels (climate classes, water stress, energy kinds,
 precisions, confidences) and the required facility/finance items. Units are part of the
 column names (see ``data/README.md`` and :mod:`planner.catalogs.load`). Loading and cross-checks
 live in :mod:`planner.catalogs.load`.
@@ -42,7 +42,6 @@ FACILITY_ITEMS: tuple[str, ...] = (
     "site_development_usd",
     "electrical_losses_kw_per_kw_it",
     "support_loads_kw_per_kw_it",
-    "gpu_delivery_lead_time_years",
     "backup_genset_capex_usd_per_kw",
     "backup_genset_fom_usd_per_kw_yr",
     "backup_genset_life_years",
@@ -184,6 +183,16 @@ class EnergyRow(CatalogRow):
     max_duration_h: upto(10_000)
     wacc: Optional[Annotated[float, Field(ge=0, le=0.5)]] = None
     dollar_year: Annotated[int, Field(ge=1990, le=2100)]
+    unit_trip_mw: upto(5_000)
+    unit_trip_source: Text
+
+    @field_validator("unit_trip_mw")
+    @classmethod
+    def _trip_within_module(cls, v: float, info: ValidationInfo) -> float:
+        module = info.data.get("module_mw") or 0.0
+        if module > 0 and v > module:
+            raise ValueError(f"a single unit trip cannot lose more than one module (module_mw {module:g})")
+        return v
 
 
 class GpuRow(CatalogRow):
@@ -225,6 +234,13 @@ class GpuRow(CatalogRow):
         if info.field_name == "rack_kw" and node and n and abs(v - node * n / 1000) > 0.02 * v:
             raise ValueError(f"must equal node_w_per_gpu x gpus_per_rack / 1000 = {node * n / 1000:.2f}")
         return v
+
+
+class GpuDeliveryRow(CatalogRow):
+    """Order-to-delivery lead time of one GPU system [years] (``data/gpu_delivery.csv``)."""
+
+    gpu_id: Id
+    lead_time_years: upto(10)
 
 
 class CoolingRow(CatalogRow):

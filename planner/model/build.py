@@ -1,6 +1,6 @@
 """Assemble the siting model from its blocks (one builder per concern).
 
-Order matters only for references: sites -> demand -> fleet -> energy -> redundancy -> timing
+Order matters only for references: sites -> demand -> fleet -> energy -> timing -> redundancy
 -> phasing -> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in
 which demand and every limit have priced slacks (see :mod:`planner.model.explain`).
 """
@@ -29,8 +29,8 @@ def build_model(inp: ModelInputs, objective: str | None = None, elastic: bool = 
     add_fleet(m, inp, elastic)
     add_site_loads(m, inp)
     add_energy(m, inp, elastic)
-    add_redundancy(m, inp, elastic)
     add_timing(m, inp)
+    add_redundancy(m, inp, elastic)
     add_phasing(m, inp)
     add_accounting(m, inp)
     add_policy(m, inp, elastic)

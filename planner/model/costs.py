@@ -154,6 +154,7 @@ def energy_cost_inputs(
         "tech_water_ml_per_mwh": {e: float(energy.at[e, "water_l_per_mwh"]) / 1e6 for e in techs},
         "heat_rate_mmbtu_per_mwh": {e: float(energy.at[e, "heat_rate_mmbtu_per_mwh"]) for e in techs},
         "module_mw": {e: float(energy.at[e, "module_mw"]) for e in techs},
+        "unit_trip_mw": {e: float(energy.at[e, "unit_trip_mw"]) for e in techs},
         **storage_inputs(scenario, catalogs, techs),
     }
 

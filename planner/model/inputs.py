@@ -92,6 +92,7 @@ class ModelInputs:
     water_price_musd_per_ml: float
     heat_rate_mmbtu_per_mwh: dict[str, float]
     module_mw: dict[str, float]
+    unit_trip_mw: dict[str, float]  # largest output one unit trip loses [MW] (energy.csv)
     campus_mw: dict[str, float]
     grid_mw: dict[str, float]
     water_limit_ml: dict[str, float]
@@ -185,7 +186,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
         **energy_cost_inputs(scenario, catalogs, sites, techs),
         **grid_inputs(sites, slices),
-        timing=timing_inputs(scenario, catalogs, sites, techs),
+        timing=timing_inputs(scenario, catalogs, sites, techs, gpus),
         redundancy=redundancy_inputs(scenario, catalogs),
     )
 

@@ -18,8 +18,9 @@ grid's generation-weighted rate) + backup genset test hours + bridge power over 
 (annualised); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
 not charged by the carbon price); embodied = GPU, building, plant and battery manufacturing
 carbon divided by asset life. Total = operational + upstream + embodied.
-Objective ``cost``: min cost; ``carbon``: min operational + upstream + embodied emissions, with a tiny
-cost tie-break (1e-3 tCO2e per MUSD) so that equal-carbon plans are not needlessly dear.
+Objective ``cost``: min cost (with ``demand.growth``: min the present value at the start year,
+:mod:`planner.model.phasing`, in MUSD); ``carbon``: min operational + upstream + embodied emissions,
+with a tiny cost tie-break (1e-3 tCO2e per MUSD) so that equal-carbon plans are not needlessly dear.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
+from planner.model.phasing import add_present_value, discounted
 from planner.model.units import GPU, ML, MUSD, MW, Mtok_s, MWh, dimensionless, tCO2, yr
 
 UNMET_PENALTY = 1e7
@@ -211,7 +213,9 @@ def add_objective(m: pyo.ConcreteModel, inp: ModelInputs, objective: str, elasti
         penalty = b.unmet_penalty * sum(m.demand.unmet[k] for k in m.demand.K) + b.limit_penalty * _slack_sum(
             m
         )
-    if objective == "cost":
+    if objective == "cost" and not elastic and discounted(m, inp):
+        m.objective = pyo.Objective(expr=add_present_value(m, inp), sense=pyo.minimize)
+    elif objective == "cost":
         m.objective = pyo.Objective(expr=b.total + penalty * (1 if elastic else 0), sense=pyo.minimize)
     else:
         b.tie_break = pyo.Param(initialize=CARBON_TIE_BREAK, units=tCO2 / MUSD)

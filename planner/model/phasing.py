@@ -10,14 +10,30 @@ Equations (k stream with demand D_k, y growth year with share f_y < 1, levels j 
 
 ``early`` is exactly min(flow, D_k * [site in service by y]) at the bound, so the rows are the
 exact statement "sites in service by y carry at least f_y of each stream".
+
+Cost objective with growth: the present value at the start year y0 (``demand.start_year``) of each
+site's annualised cost paid for N = :data:`PV_YEARS` years from the year j it enters service, at
+the WACC r (``finance.wacc``, else ``finance.csv`` ``wacc_default``)::
+
+    PV = sum_{s,j} W_j c[s,j]          W_j = sum_{t=j}^{j+N-1} (1 + r)^-(t - y0)   [yr]
+    sum_j c[s,j] = cost[s],   0 <= c[s,j] <= M_s on[s,j]                          [MUSD/yr]
+
+``c[s,j]`` carries the site's whole annualised cost in its one in-service year (``on`` is binary
+with sum_j on[s,j] = open[s]); M_s bounds cost[s] from the variables' bounds (grid imports, IT
+power and bridge MW bounded by the site's grid MW, campus MW and the assets they bridge).
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 
 from planner.model.inputs import ModelInputs
-from planner.model.units import Mtok_s
+from planner.model.units import MUSD, Mtok_s, yr
+
+PV_YEARS = 20
+"""Years of each site's annualised cost in the present value (objective with ``demand.growth``, and
+``summary.json`` ``present_value_cost_usd``)."""
 
 
 def add_phasing(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
@@ -96,3 +112,58 @@ def present_value_musd(m: pyo.ConcreteModel, inp: ModelInputs, years: int) -> fl
         factor = sum((1 + rate) ** -(t - tm.start_year) for t in range(first, first + years))
         pv += float(pyo.value(m.cost.site_total[s])) * factor
     return pv
+
+
+def pv_weights(inp: ModelInputs, years: int = PV_YEARS) -> dict[int, float]:
+    """W_j per online year j [yr]: sum_{t=j}^{j+years-1} (1 + r)^-(t - start year) (module docstring)."""
+    tm = inp.timing
+    assert tm is not None
+    return {j: sum((1 + tm.wacc) ** -(t - tm.start_year) for t in range(j, j + years)) for j in tm.levels}
+
+
+def discounted(m: pyo.ConcreteModel, inp: ModelInputs) -> bool:
+    """Whether the cost objective is the present value: ``demand.growth`` with online years."""
+    return inp.timing is not None and bool(inp.timing.growth) and hasattr(m.timing, "on")
+
+
+def add_present_value(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Expression:
+    """Add ``m.phasing.pv`` [MUSD] and its rows (module docstring); needs ``m.cost.site_total``."""
+    b, timing, cost = m.phasing, m.timing, m.cost
+    b.weight = pyo.Param(timing.K, initialize=pv_weights(inp), units=yr)
+    b.big_m = pyo.Param(m.site.S, initialize={s: _cost_bound(m, inp, s) for s in inp.sites}, units=MUSD / yr)
+    b.cost_by_year = pyo.Var(m.site.S, timing.K, domain=pyo.NonNegativeReals, units=MUSD / yr)
+    b.cost_split = pyo.Constraint(
+        m.site.S, rule=lambda b, s: sum(b.cost_by_year[s, j] for j in timing.K) == cost.site_total[s]
+    )
+    b.cost_year = pyo.Constraint(
+        m.site.S, timing.K, rule=lambda b, s, j: b.cost_by_year[s, j] <= b.big_m[s] * timing.on[s, j]
+    )
+    b.pv = pyo.Expression(expr=sum(b.weight[j] * b.cost_by_year[s, j] for s in m.site.S for j in timing.K))
+    return b.pv
+
+
+def _cost_bound(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
+    """Upper bound of site ``s``'s annualised cost [MUSD/yr]: its linear form at the variables'
+    bounds, with the bounds the rows imply for the few unbounded ones."""
+    repn = generate_standard_repn(m.cost.site_total[s].expr, quadratic=False)
+    if repn.nonlinear_expr is not None:
+        raise ValueError(f"site {s}: annualised cost is not linear")
+    total = float(pyo.value(repn.constant))
+    for coef, var in zip(repn.linear_coefs, repn.linear_vars, strict=True):
+        lo, hi = var.lb or 0.0, var.ub if var.ub is not None else _implied_ub(m, inp, s, var)
+        total += max(float(pyo.value(coef)) * lo, float(pyo.value(coef)) * hi)
+    return max(total, 0.0) * 1.01 + 1.0
+
+
+def _implied_ub(m: pyo.ConcreteModel, inp: ModelInputs, s: str, var: pyo.Var) -> float:
+    """Bound a row implies for an unbounded variable of site ``s`` [MW]: grid imports within the
+    grid tie, IT power within the campus, bridge MW within the asset they bridge."""
+    name = var.parent_component().name
+    if name == "energy.grid":
+        return float(m.energy.grid_cap[s].ub or 0.0)
+    if name in ("fleet.idle_power", "fleet.busy_power"):
+        return inp.campus_mw[s]
+    if name in ("timing.rent", "timing.keep"):
+        a = var.index()[1]
+        return inp.grid_mw[s] if a == "grid" else float(m.energy.cap[s, a].ub or 0.0)
+    raise ValueError(f"site {s}: no bound for {var.name} in the present-value objective")

@@ -1,21 +1,27 @@
 """Power redundancy block: the peak facility load stays covered with one supply unit out.
 
-Firm supply of site s [MW] (as in the energy block's firm capacity, plus backup gensets)::
+Firm supply of site s [MW] (as in the energy block's firm capacity, plus backup gensets and bridge
+units kept as backup, :mod:`planner.model.bridge`)::
 
-    firm[s] = grid_cap[s] + sum_{e dispatchable} avail[s,e,0] cap[s,e] + backup[s]
+    firm[s] = grid_cap[s] + sum_{e dispatchable} avail[s,e,0] cap[s,e] + backup[s] + kept[s]
 
-Contingencies c (policy ``n+1`` and ``2n``): the grid tie, and the largest unit of every
-dispatchable plant: one module (SMR, engine, aeroderivative) where the plant is sold in modules,
-else the whole plant (a combined cycle or geothermal plant counted as one unit, conservative)::
+Contingencies (policy ``n+1`` and ``2n``): the grid tie, and the largest single unit trip of
+every dispatchable plant, U[e] = ``energy.csv`` ``unit_trip_mw`` (the output one unit trip
+loses: a 1x1 combined-cycle block whole, since its steam turbine runs on that gas turbine's
+exhaust; one engine, aeroderivative or reactor; one geothermal turbine-generator)::
 
     firm[s] - grid_cap[s]                              >= facility_peak[s]      grid tie out
-    firm[s] - avail[s,e,0] module_mw[e] has[s,e]       >= facility_peak[s]      one module out
+    firm[s] - avail[s,e,0] U[e] has[s,e]               >= facility_peak[s]      modular plant: one unit out
     modules[s,e] <= M has[s,e],  has binary
-    firm[s] - avail[s,e,0] cap[s,e]                    >= facility_peak[s]      continuous plant out
+    firm[s] - avail[s,e,0] min(cap[s,e], U[e])         >= facility_peak[s]      plant built of units
+      as: firm - avail cap >= peak - M_s big[s,e]  and  firm - avail U >= peak - M_s (1 - big[s,e])
+      (big binary; either row suffices since firm - min(a, b) = max(firm - a, firm - b))
+    firm[s] - avail[s,e,0] cap[s,e]                    >= facility_peak[s]      U = 0: all of it
     2n only:  firm[s] >= 2 facility_peak[s]                                    two full supply paths
 
-Backup gensets (diesel standby, 2-3 MW units, so their own largest unit is negligible) do not
-dispatch in normal operation; they are priced per MW and emit only in test hours::
+Backup gensets (diesel standby, 2-3 MW units) and kept bridge engines (18 MW) are small units
+whose own trip is below every other contingency. Gensets do not dispatch in normal operation;
+they are priced per MW and emit only in test hours::
 
     backup_cost[s] = backup_annual backup[s]       [MUSD/yr]
     backup_co2[s]  = backup_t_per_mw_yr backup[s]  [tCO2/yr]
@@ -33,7 +39,7 @@ from planner.model.units import MUSD, MW, tCO2, yr
 
 
 def add_redundancy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> pyo.Block:
-    """Add ``m.redundancy`` (needs ``m.site`` and ``m.energy``); no constraints for ``none``."""
+    """Add ``m.redundancy`` (needs ``m.site``, ``m.energy`` and ``m.timing``); no constraints for ``none``."""
     b = pyo.Block()
     m.redundancy = b
     site, energy = m.site, m.energy
@@ -59,6 +65,7 @@ def add_redundancy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False
             energy.grid_cap[s]
             + sum(energy.avail[s, e, 0] * energy.cap[s, e] for e in dispatchable)
             + b.backup[s]
+            + m.timing.kept[s]
         ),
     )
     _add_contingencies(b, inp, site, energy, dispatchable, elastic)
@@ -79,7 +86,7 @@ def _add_contingencies(
 ) -> None:
     """One constraint per site and contingency (equations in the module docstring) [MW]."""
     modular = [e for e in dispatchable if inp.module_mw[e] > 0]
-    continuous = [e for e in dispatchable if inp.module_mw[e] <= 0]
+    whole = [e for e in dispatchable if inp.module_mw[e] <= 0 and inp.unit_trip_mw[e] <= 0]
     b.grid_out = pyo.Constraint(
         site.S,
         rule=lambda b, s: (
@@ -88,14 +95,16 @@ def _add_contingencies(
     )
     b.plant_out = pyo.Constraint(
         site.S,
-        continuous,
+        whole,
         rule=lambda b, s, e: (
             b.firm[s] - energy.avail[s, e, 0] * energy.cap[s, e] + _slack(energy, s, elastic)
             >= site.facility_peak[s]
         ),
     )
+    _add_unit_trips(b, inp, site, energy, [e for e in dispatchable if e not in modular + whole], elastic)
     if not modular:
         return
+    b.trip_mw = pyo.Param(modular, initialize={e: inp.unit_trip_mw[e] for e in modular}, units=MW)
     b.has = pyo.Var(site.S, modular, domain=pyo.Binary)
     b.has_link = pyo.Constraint(
         site.S, modular, rule=lambda b, s, e: energy.modules[s, e] <= energy.modules[s, e].ub * b.has[s, e]
@@ -104,8 +113,40 @@ def _add_contingencies(
         site.S,
         modular,
         rule=lambda b, s, e: (
-            b.firm[s] - energy.avail[s, e, 0] * energy.module_mw[e] * b.has[s, e] + _slack(energy, s, elastic)
+            b.firm[s] - energy.avail[s, e, 0] * b.trip_mw[e] * b.has[s, e] + _slack(energy, s, elastic)
             >= site.facility_peak[s]
+        ),
+    )
+
+
+def _add_unit_trips(
+    b: pyo.Block, inp: ModelInputs, site: pyo.Block, energy: pyo.Block, units: list[str], elastic: bool
+) -> None:
+    """Continuous plants built of units of U MW: loss = avail min(cap, U), as two rows and a binary
+    (module docstring) with M_s = peak bound + U [MW]."""
+    if not units:
+        return
+    b.unit_mw = pyo.Param(units, initialize={e: inp.unit_trip_mw[e] for e in units}, units=MW)
+    b.big = pyo.Var(site.S, units, domain=pyo.Binary)
+    peak_ub = {s: inp.campus_mw[s] * max(inp.pue_t.values()) for s in inp.sites}
+
+    def big_m(s: str, e: str) -> object:
+        return (peak_ub[s] + inp.unit_trip_mw[e]) * MW
+
+    b.whole_out = pyo.Constraint(
+        site.S,
+        units,
+        rule=lambda b, s, e: (
+            b.firm[s] - energy.avail[s, e, 0] * energy.cap[s, e] + _slack(energy, s, elastic)
+            >= site.facility_peak[s] - big_m(s, e) * b.big[s, e]
+        ),
+    )
+    b.unit_out = pyo.Constraint(
+        site.S,
+        units,
+        rule=lambda b, s, e: (
+            b.firm[s] - energy.avail[s, e, 0] * b.unit_mw[e] + _slack(energy, s, elastic)
+            >= site.facility_peak[s] - big_m(s, e) * (1 - b.big[s, e])
         ),
     )
 
@@ -120,7 +161,8 @@ def largest_contingency_mw(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> tu
             continue
         avail = pyo.value(energy.avail[s, e, 0])
         cap = pyo.value(energy.cap[s, e])
-        unit = min(cap, inp.module_mw[e]) if inp.module_mw[e] > 0 else cap
+        trip = inp.unit_trip_mw[e] if inp.unit_trip_mw[e] > 0 else inp.module_mw[e]
+        unit = min(cap, trip) if trip > 0 else cap
         out.append((avail * unit, e))
     best = max(out, default=(0.0, ""))
     return (float(best[0]), best[1]) if best[0] > 1e-6 else (0.0, "")

@@ -1,22 +1,18 @@
 """Time-to-power block: a site serves a demand stream only if it is in service by the stream's
-online year; supply that cannot be in service by then is not built, except a late grid tie
-covered by priced bridge power until it arrives.
+online year; supply and GPUs that cannot be in service by then are not built, except a late firm
+asset (grid tie or dispatchable plant) covered by priced bridge power until it arrives
+(:mod:`planner.model.bridge`).
 
 Sets: online years k in K (the distinct ``online_year`` of the streams, a handful); years from
-:mod:`planner.model.timing_inputs` (Y_site[s] building and GPUs, Y_e[e] plant, Y_grid[s] grid
-queue, Y_bridge bridge units). Each open site commits to one online year::
+:mod:`planner.model.timing_inputs` (Y_site[s] building, Y_g[g] GPU delivery, Y_e[e] plant,
+Y_grid[s] grid queue, Y_bridge bridge units). Each open site commits to one online year::
 
     sum_k on[s,k] = open[s],           on[s,k] = 0 if Y_site[s] > k          on binary
     flow[s,r,m] <= demand[r,m] * sum_{k <= Y[r,m]} on[s,k]                   serves only later streams
-    cap[s,e] <= U[s,e] * sum_{k >= Y_e[e]} on[s,k]                           plant in service by k
-    grid_cap[s] <= grid_MW[s] * sum_{k >= Y_grid[s]} on[s,k] + late[s]
-    late[s] <= sum_{k < Y_grid[s], k >= Y_bridge} bridge[s,k],   bridge[s,k] <= grid_MW[s] on[s,k]
+    blocks[s,g] <= U[s,g] * sum_{k >= Y_g[g]} on[s,k]                        GPUs delivered by k
+    cap[s,e] <= U[s,e] * sum_{k >= Y_e[e]} on[s,k]                           PV, wind, battery in service by k
 
-Bridge power is rented for the gap years Y_grid[s] - k; its one-off cost is annualised over the
-building life like capex, and its extra emissions over the grid's spread over the same life::
-
-    bridge_cost[s] = CRF * sum_k (Y_grid[s] - k) bridge_price[s] bridge[s,k]           [MUSD/yr]
-    bridge_co2[s]  = sum_k (Y_grid[s] - k) bridge_co2[s] bridge[s,k] / building_life    [tCO2/yr]
+Grid ties and dispatchable plants: the same row plus bridge MW (:mod:`planner.model.bridge`).
 """
 
 from __future__ import annotations
@@ -24,8 +20,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.errors import InfeasibleError
+from planner.model.bridge import GRID, add_bridges, bridgeable
 from planner.model.inputs import ModelInputs
-from planner.model.slice_inputs import DISPATCHABLE_KINDS
 from planner.model.timing_inputs import TimingInputs
 from planner.model.units import MUSD, MW, tCO2, yr
 
@@ -39,6 +35,7 @@ def add_timing(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     if tm is None or not tm.online_year:
         b.cost = pyo.Expression(site.S, rule=lambda b, s: 0.0 * MUSD / yr)
         b.emissions = pyo.Expression(site.S, rule=lambda b, s: 0.0 * tCO2 / yr)
+        b.kept = pyo.Expression(site.S, rule=lambda b, s: 0.0 * MW)
         return b
     check_online_years(inp)
     b.K = pyo.Set(initialize=tm.levels, ordered=True)
@@ -49,8 +46,9 @@ def add_timing(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
                 b.on[s, k].fix(0)
     b.one_year = pyo.Constraint(site.S, rule=lambda b, s: sum(b.on[s, k] for k in b.K) == site.open[s])
     _add_flow_years(b, m, inp, tm)
+    _add_gpu_years(b, m, inp, tm)
     _add_plant_years(b, m, inp, tm)
-    _add_grid_bridge(b, m, inp, tm)
+    add_bridges(b, m, inp, tm)
     return b
 
 
@@ -71,10 +69,25 @@ def _add_flow_years(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: Ti
     )
 
 
+def _add_gpu_years(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: TimingInputs) -> None:
+    """GPU blocks only where the GPU type is delivered by the site's online year [blocks]."""
+    fleet = m.fleet
+    late = [g for g in inp.gpus if any(tm.gpu_year[g] > k for k in tm.levels)]
+    b.gpu_in_time = pyo.Constraint(
+        m.site.S,
+        late,
+        rule=lambda b, s, g: (
+            fleet.blocks[s, g]
+            <= (fleet.blocks[s, g].ub or 0) * sum(b.on[s, k] for k in b.K if k >= tm.gpu_year[g])
+        ),
+    )
+
+
 def _add_plant_years(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: TimingInputs) -> None:
-    """Generation and storage only where in service by the site's online year [MW]."""
-    energy = m.energy
-    late = [e for e in inp.generators if any(tm.tech_year[e] > k for k in tm.levels)]
+    """Variable renewables and storage only where in service by the site's online year [MW]
+    (firm plants may be bridged instead: :mod:`planner.model.bridge`)."""
+    energy, firm = m.energy, set(bridgeable(inp))
+    late = [e for e in inp.generators if e not in firm and any(tm.tech_year[e] > k for k in tm.levels)]
     b.plant_in_time = pyo.Constraint(
         m.site.S,
         late,
@@ -92,65 +105,37 @@ def _add_plant_years(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: T
         )
 
 
-def _add_grid_bridge(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: TimingInputs) -> None:
-    """Grid tie in service by the online year, or bridged until it is (equations in the module
-    docstring) [MW], and the bridge's cost and emissions."""
-    energy, S = m.energy, m.site.S
-    gap = {(s, k): tm.grid_year[s] - k for s in inp.sites for k in tm.levels}
-    bridged = [(s, k) for (s, k), g in gap.items() if g > 0 and k >= tm.bridge_year and inp.grid_mw[s] > 0]
-    b.SB = pyo.Set(dimen=2, initialize=bridged, ordered=True)
-    b.bridge = pyo.Var(b.SB, domain=pyo.NonNegativeReals, units=MW)
-    b.bridge_price = pyo.Param(S, initialize=tm.bridge_musd_per_mw_yr, units=MUSD / yr / MW)
-    b.bridge_co2 = pyo.Param(S, initialize=tm.bridge_t_per_mw_yr, units=tCO2 / yr / MW)
-    b.bridge_limit = pyo.Constraint(
-        b.SB, rule=lambda b, s, k: b.bridge[s, k] <= energy.grid_mw[s] * b.on[s, k]
-    )
-    b.grid_in_time = pyo.Constraint(
-        S,
-        rule=lambda b, s: (
-            energy.grid_cap[s]
-            <= energy.grid_mw[s] * sum(b.on[s, k] for k in b.K if k >= tm.grid_year[s])
-            + sum(b.bridge[s, k] for k in b.K if (s, k) in bridged)
-        ),
-    )
-    crf = tm.bridge_crf
-    b.cost = pyo.Expression(
-        S,
-        rule=lambda b, s: (
-            sum(crf * gap[s, k] * b.bridge_price[s] * b.bridge[s, k] for k in b.K if (s, k) in bridged)
-            + 0.0 * MUSD / yr
-        ),
-    )
-    b.emissions = pyo.Expression(
-        S,
-        rule=lambda b, s: (
-            sum(
-                gap[s, k] / tm.building_life * b.bridge_co2[s] * b.bridge[s, k]
-                for k in b.K
-                if (s, k) in bridged
-            )
-            + 0.0 * tCO2 / yr
-        ),
-    )
-
-
 def earliest_years(inp: ModelInputs) -> dict[str, tuple[int, str]]:
-    """Earliest year each candidate site could serve [year] and what bounds it: building and GPUs
-    in service, and firm power (the peak needs firm supply) from the earliest of the grid tie (or
-    bridge power where the site has a grid tie) and the dispatchable plants on the menu."""
+    """Earliest year each candidate site could serve [year] and what bounds it: building in
+    service, the earliest GPU on the menu delivered, and firm power (the peak needs firm supply)
+    from the earliest of the grid tie, the dispatchable plants on the menu and bridge power
+    covering either."""
     tm = inp.timing
     assert tm is not None
-    firm = [
-        (tm.tech_year[e], f"{e} delivery") for e in inp.generators if inp.tech_kind[e] in DISPATCHABLE_KINDS
-    ]
+    gpu = min(((tm.gpu_year[g], f"{g} delivery") for g in inp.gpus), default=(10_000, "no GPU on the menu"))
     out = {}
     for s in inp.sites:
-        power = list(firm)
-        if "grid" in inp.techs and inp.grid_mw[s] > 0:
-            power += [(tm.grid_year[s], "grid queue"), (tm.bridge_year, "bridge power")]
+        power = []
+        for a in bridgeable(inp):
+            if a != GRID:
+                power.append((tm.tech_year[a], f"{a} delivery"))
+            elif inp.grid_mw[s] > 0:
+                power.append((tm.grid_year[s], "grid queue"))
+        if power:
+            power.append((tm.bridge_year, "bridge power"))
         best = min(power, default=(10_000, "no firm supply on the menu"))
-        out[s] = max((tm.site_year[s], tm.site_bound[s]), best)
+        out[s] = max((tm.site_year[s], tm.site_bound[s]), gpu, best)
     return out
+
+
+def late_gpus_text(inp: ModelInputs, year: int) -> str:
+    """``; GPUs delivered after 2028: B200 2029, GB200 2029`` for the menu's late GPUs, or ""."""
+    tm = inp.timing
+    assert tm is not None
+    late = sorted((tm.gpu_year[g], g) for g in inp.gpus if tm.gpu_year[g] > year)
+    if not late:
+        return ""
+    return f"; GPUs delivered after {year}: " + ", ".join(f"{g} {y}" for y, g in late)
 
 
 def required_year(inp: ModelInputs, k: tuple[str, str]) -> int | None:
@@ -194,7 +179,7 @@ def check_online_years(inp: ModelInputs) -> None:
         if year is not None and sites and min(early[s][0] for s in sites) > year:
             lines.append(
                 f"{k[1]} in {k[0]} ({inp.demand[k] * 1e6:.3g} tokens/s) cannot be served by {year}: "
-                f"earliest year per candidate site: {earliest_text(inp, sites)}"
+                f"earliest year per candidate site: {earliest_text(inp, sites)}{late_gpus_text(inp, year)}"
             )
     if lines:
         raise InfeasibleError(
@@ -210,22 +195,3 @@ def site_online_year(m: pyo.ConcreteModel, s: str) -> int | None:
         return None
     years = [k for k in m.timing.K if (pyo.value(m.timing.on[s, k]) or 0.0) > 0.5]
     return int(years[0]) if years else None
-
-
-def bridge_mw(m: pyo.ConcreteModel, s: str) -> float:
-    """Bridge power bought at site ``s`` [MW] (0 without a deadline)."""
-    if not hasattr(m.timing, "SB"):
-        return 0.0
-    return sum(float(pyo.value(m.timing.bridge[s2, k])) for s2, k in m.timing.SB if s2 == s)
-
-
-def bridge_capex_musd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
-    """One-off bridge cost of site ``s`` [MUSD] = sum_k (Y_grid[s] - k) bridge_price[s] bridge[s,k]."""
-    tm = inp.timing
-    if tm is None or not hasattr(m.timing, "SB"):
-        return 0.0
-    return sum(
-        (tm.grid_year[s] - k) * tm.bridge_musd_per_mw_yr[s] * float(pyo.value(m.timing.bridge[s2, k]))
-        for s2, k in m.timing.SB
-        if s2 == s
-    )

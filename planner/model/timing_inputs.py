@@ -3,17 +3,25 @@
 Years: construction starts on 1 January of ``start_year`` (``demand.start_year``, else the year in
 the scenario name, else the current year); an asset with lead time L [years] is in service in year
 ``start_year + floor(L)`` (the convention of the capex spend schedule). A site is in service when
-its building (``facility.csv`` ``building_lead_time_years``) and its GPUs (``gpu_delivery_lead_time_years``,
-ordered at notice to proceed) are; its power when each supply asset is (``energy.csv``
-``lead_time_years``; the grid tie: the site's ``grid_lead_time_years``, the ISO queue).
+its building (``facility.csv`` ``building_lead_time_years``) and the GPUs it hosts (``gpu_delivery.csv``
+``lead_time_years`` per GPU type, ordered at notice to proceed) are; its power when each supply asset
+is (``energy.csv`` ``lead_time_years``; the grid tie: the site's ``grid_lead_time_years``, the ISO queue).
 
-Bridge power (rented gas turbines or engines until a late grid tie arrives), per MW and year of
-bridging [MUSD/MW-yr]::
+Bridge power (gas turbines or engines until a late grid tie or plant a arrives), per MW and year
+of bridging (:mod:`planner.model.bridge`)::
 
-    bridge_cost[s] = (rent + max(0, 8760 LF (heat_rate gas_price[s] + vom - grid_price[s]))) / 1e6
-    bridge_co2[s]  = max(0, 8760 LF (heat_rate ng_co2 - grid_co2[s])) / 1e3          [tCO2/MW-yr]
+    fuel[s,a] = max(0, 8760 LF (heat_rate gas_price[s] + vom - var[s,a])) / 1e6       [MUSD/MW-yr]
+    co2[s,a]  = max(0, 8760 LF (heat_rate ng_co2 - co2[s,a])) / 1e3                   [tCO2/MW-yr]
+    rent      = bridge_usd_per_kw_yr x 1e3 / 1e6                                     [MUSD/MW-yr]
+    own_annual = (capex CRF(wacc, life) + FOM) x 1e3 / 1e6     units bought and kept  [MUSD/MW-yr]
 
-with LF = 1 / peak_to_average (average over peak load). Backup gensets [MUSD/MW-yr, tCO2/MW-yr]::
+with LF = 1 / peak_to_average (average over peak load), var[s,a] the asset's own energy cost
+(grid: the site's price; plant: VOM + heat rate x gas price) [USD/MWh] and co2[s,a] its stack CO2
+(grid: the site's average rate) [kg/MWh]. Bought units are gas reciprocating engines priced as
+``energy.csv`` ``gas_recip`` (market capex, FOM, life, WACC); kept as backup they emit only in test
+hours (``backup_test_hours_per_yr`` x bridge heat rate x natural-gas CO2).
+
+Backup gensets [MUSD/MW-yr, tCO2/MW-yr]::
 
     backup_annual = (capex x CRF(wacc, life) + FOM) x 1e3 / 1e6
     backup_co2    = test_hours x co2_per_MWh / 1e3           emissions of test runs only
@@ -25,13 +33,17 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, crf
+from planner.model.costs import CAPEX_COLUMN, _wacc
 from planner.scenario.schema import Scenario
 
 EPS = 1e-9
+OWNED_BRIDGE = "gas_recip"
+"""``energy.csv`` row pricing bridge units that are bought and kept as backup."""
 
 
 def default_base_year(scenario_name: str, today: datetime | None = None) -> int:
@@ -72,13 +84,18 @@ class TimingInputs:
 
     start_year: int
     online_year: dict[tuple[str, str], int]  # stream -> year it must be served
-    site_year: dict[str, int]  # building and GPUs in service
-    site_bound: dict[str, str]  # "construction" or "GPU delivery"
+    site_year: dict[str, int]  # building in service
+    site_bound: dict[str, str]  # "construction"
+    gpu_year: dict[str, int]  # GPU type -> delivered and in service
     tech_year: dict[str, int]  # energy technology -> in-service year
     grid_year: dict[str, int]  # site -> grid tie in service (ISO queue)
     bridge_year: int
-    bridge_musd_per_mw_yr: dict[str, float]
-    bridge_t_per_mw_yr: dict[str, float]
+    bridge_rent_musd_per_mw_yr: float
+    bridge_fuel_musd_per_mw_yr: dict[tuple[str, str], float]  # (site, asset) -> fuel premium
+    bridge_t_per_mw_yr: dict[tuple[str, str], float]  # (site, asset) -> CO2 over the asset's
+    keep_annual_musd_per_mw: float
+    keep_capex_musd_per_mw: float
+    keep_t_per_mw_yr: float
     bridge_crf: float  # one-off bridge cost annualised over the building life [1/yr]
     building_life: float
     growth: dict[int, float]  # year -> share of every stream's demand served by then (phasing)
@@ -91,39 +108,69 @@ class TimingInputs:
 
 
 def timing_inputs(
-    scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str]
+    scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str], gpus: list[str]
 ) -> TimingInputs:
     """:class:`TimingInputs` of the scenario (``online_year`` empty when no stream has one: the
     in-service years are then only reported)."""
     online = stream_online_years(scenario)
     fac, y0 = catalogs.facility, start_year(scenario)
-    building, gpu = float(fac["building_lead_time_years"]), float(fac["gpu_delivery_lead_time_years"])
-    site_lead = max(building, gpu)
-    lf = 1.0 / scenario.demand.peak_to_average
-    gas = sites["gas_price_usd_per_mmbtu"].astype(float)  # overrides and scales applied
-    grid_price = sites["electricity_price_usd_per_mwh"].astype(float)
-    hr, vom = fac["bridge_heat_rate_mmbtu_per_mwh"], fac["bridge_vom_usd_per_mwh"]
-    premium = (8760 * lf * (hr * gas + vom - grid_price)).clip(lower=0)
-    co2 = (8760 * lf * (hr * fac["ng_co2_kg_per_mmbtu"] - sites["grid_co2_g_per_kwh"].astype(float))).clip(0)
+    building = float(fac["building_lead_time_years"])
+    delivery = catalogs.gpu_delivery["lead_time_years"]
     wacc = scenario.finance.wacc if scenario.finance.wacc is not None else catalogs.finance["wacc_default"]
     life = float(scenario.finance.building_life_years or fac["building_life_years"])
     return TimingInputs(
         start_year=y0,
         online_year=online,
-        site_year={s: in_service_year(y0, site_lead) for s in sites.index},
-        site_bound=dict.fromkeys(sites.index, "construction" if building >= gpu else "GPU delivery"),
+        site_year={s: in_service_year(y0, building) for s in sites.index},
+        site_bound=dict.fromkeys(sites.index, "construction"),
+        gpu_year={g: in_service_year(y0, float(delivery[g])) for g in gpus},
         tech_year={e: in_service_year(y0, float(catalogs.energy.at[e, "lead_time_years"])) for e in techs},
         grid_year={s: in_service_year(y0, float(sites.at[s, "grid_lead_time_years"])) for s in sites.index},
         bridge_year=in_service_year(y0, fac["bridge_lead_time_years"]),
-        bridge_musd_per_mw_yr={
-            s: (fac["bridge_usd_per_kw_yr"] * 1e3 + premium[s]) / 1e6 for s in sites.index
-        },
-        bridge_t_per_mw_yr={s: float(co2[s]) / 1e3 for s in sites.index},
+        **bridge_inputs(scenario, catalogs, sites, techs),
         bridge_crf=crf(wacc, life),
         building_life=life,
         growth=dict(scenario.demand.growth),
         wacc=float(wacc),
     )
+
+
+def bridge_inputs(
+    scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str]
+) -> dict[str, Any]:
+    """Bridge prices and emissions per (site, asset) and of kept units (module docstring)."""
+    fac, energy = catalogs.facility, catalogs.energy
+    lf = 1.0 / scenario.demand.peak_to_average
+    hr, vom = fac["bridge_heat_rate_mmbtu_per_mwh"], fac["bridge_vom_usd_per_mwh"]
+    fuel, co2 = {}, {}
+    for s in sites.index:
+        gas = float(sites.at[s, "gas_price_usd_per_mmbtu"])  # overrides and scales applied
+        own = {
+            "grid": (
+                float(sites.at[s, "electricity_price_usd_per_mwh"]),
+                float(sites.at[s, "grid_co2_g_per_kwh"]),
+            )
+        }
+        for e in (t for t in techs if energy.at[t, "kind"] not in ("grid", "battery")):
+            row = energy.loc[e]
+            own[e] = (
+                row["vom_usd_per_mwh"] + row["heat_rate_mmbtu_per_mwh"] * gas,
+                row["co2_direct_kg_per_mwh"],
+            )
+        for a, (var, stack) in own.items():
+            fuel[s, a] = max(0.0, 8760 * lf * (hr * gas + vom - var)) / 1e6
+            co2[s, a] = max(0.0, 8760 * lf * (hr * fac["ng_co2_kg_per_mmbtu"] - stack)) / 1e3
+    recip, column = energy.loc[OWNED_BRIDGE], CAPEX_COLUMN[scenario.prices.cost_case]
+    own_wacc = _wacc(scenario, catalogs, OWNED_BRIDGE)
+    own_annual = recip[column] * crf(own_wacc, recip["life_years"]) + recip["fom_usd_per_kw_yr"]
+    return {
+        "bridge_rent_musd_per_mw_yr": fac["bridge_usd_per_kw_yr"] * 1e3 / 1e6,
+        "bridge_fuel_musd_per_mw_yr": fuel,
+        "bridge_t_per_mw_yr": co2,
+        "keep_annual_musd_per_mw": float(own_annual) * 1e3 / 1e6,
+        "keep_capex_musd_per_mw": float(recip[column]) * 1e3 / 1e6,
+        "keep_t_per_mw_yr": fac["backup_test_hours_per_yr"] * hr * fac["ng_co2_kg_per_mmbtu"] / 1e3,
+    }
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, crf, load_catalogs
+from planner.model.bridge import asset_year, bridge_capex_musd, bridge_kw_yr, bridge_mw, bridged
 from planner.model.inputs import ModelInputs
 from planner.model.timing_inputs import start_year
 
@@ -514,23 +515,64 @@ def _security_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
             fixed_om_source=refs.facility("backup_genset_fom_usd_per_kw_yr"),
         )
     ]  # fmt: skip
-    tm = inp.timing
+    return lines + _bridge_lines(m, refs, s)
+
+
+def _bridge_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, Any]]:
+    """Bridge power until a late grid tie or plant arrives (demand.online_year), as in
+    :mod:`planner.model.bridge`: rented units (rent and fuel premium over the gap years, one line
+    annualised over the building life) and units bought and kept as backup (their purchase, priced
+    as ``gas_recip``, plus their fuel premium over the gap years)."""
+    inp, fac, w, tm = refs.inp, refs.fac, refs.wacc(), refs.inp.timing
     if tm is None or not hasattr(m.timing, "SB"):
-        return lines
-    kw_yr = sum((tm.grid_year[s] - k) * _v(m.timing.bridge[s, k]) * 1e3 for (s2, k) in m.timing.SB if s2 == s)
-    one_off = kw_yr * tm.bridge_musd_per_mw_yr[s] * 1e3
-    lines.append(
+        return []
+    assets = ", ".join(bridged(m, s)) or "late assets"
+    rent_kw_yr, keep_kw_yr = bridge_kw_yr(m, inp, s, "rent"), bridge_kw_yr(m, inp, s, "keep")
+    fuel = {a: tm.bridge_fuel_musd_per_mw_yr[s, a] * 1e3 for a in bridged(m, s)}  # USD/kW-yr
+    share = {a: mw / max(bridge_mw(m, s), 1e-12) for a, mw in bridged(m, s).items()}
+    fuel_per_kw_yr = sum(share[a] * fuel[a] for a in share)
+    rent_usd = bridge_capex_musd(m, inp, s) * 1e6 - _kept_usd(m, inp, s)
+    kept_mw = sum(bridged(m, s, "keep").values())
+    lead = (float(fac["bridge_lead_time_years"]), refs.facility("bridge_lead_time_years"))
+    source = (
+        refs.facility("bridge_usd_per_kw_yr")
+        + "; fuel: site gas price x "
+        + refs.facility("bridge_heat_rate_mmbtu_per_mwh")
+    )
+    lines = [
         _line(
             refs, s, "bridge power", "bridge_power", "bridge",
-            "rented gas turbines/engines until the grid tie arrives (rent + fuel premium over grid power)",
-            kw_yr, "kW-yr", one_off, one_off * tm.bridge_crf, 0.0,
-            life=refs.building_life(), wacc=w,
-            lead=(float(fac["bridge_lead_time_years"]), refs.facility("bridge_lead_time_years")),
-            unit_cost_source=refs.facility("bridge_usd_per_kw_yr") + "; fuel: site gas price x "
-            + refs.facility("bridge_heat_rate_mmbtu_per_mwh"),
+            f"rented gas turbines/engines until {assets} arrive (rent + fuel premium over their energy)",
+            rent_kw_yr, "kW-yr", rent_usd, rent_usd * tm.bridge_crf, 0.0,
+            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=source,
         )
-    )  # fmt: skip
+    ]  # fmt: skip
+    if kept_mw > 0:
+        own = tm.keep_capex_musd_per_mw * kept_mw * 1e6 + fuel_per_kw_yr * keep_kw_yr
+        annual = _v(m.timing.cost[s]) * 1e6 - rent_usd * tm.bridge_crf
+        lines.append(
+            _line(
+                refs, s, "bridge power", "bridge_power", "bridge_kept",
+                f"gas engines bought to bridge until {assets} arrive, then backup (purchase + fuel premium)",
+                kept_mw * 1e3, "kW", own, annual, 0.0,
+                life=refs.building_life(), wacc=w, lead=lead,
+                unit_cost_source="energy.csv gas_recip capex, FOM, life; " + source,
+            )
+        )  # fmt: skip
     return lines
+
+
+def _kept_usd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
+    """One-off cost of the kept bridge units of site ``s`` [USD]: purchase + fuel premium."""
+    tm = inp.timing
+    assert tm is not None
+    return sum(
+        ((asset_year(tm, s, a) - k) * tm.bridge_fuel_musd_per_mw_yr[s, a] + tm.keep_capex_musd_per_mw)
+        * _v(m.timing.keep[s2, a, k])
+        * 1e6
+        for s2, a, k in m.timing.SB
+        if s2 == s
+    )
 
 
 def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[dict[str, Any]]:
@@ -604,13 +646,9 @@ def _lines(
             for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s) + _security_lines(m, refs, s)
             if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
         ]
-        bridged = any(r["item_id"] == "bridge" for r in site_rows)  # late grid tie bridged: not awaited
+        late = set(bridged(m, s))  # late grid tie or plant covered by bridge power: not awaited
         ready = max(
-            (
-                r["start_offset_years"] + r["lead_time_years"]
-                for r in site_rows
-                if not (bridged and r["item_id"] == "grid")
-            ),
+            (r["start_offset_years"] + r["lead_time_years"] for r in site_rows if r["item_id"] not in late),
             default=0.0,
         )
         gpu_rows = [r for r in _gpu_lines(m, refs, s, ready) if abs(r["capex_usd"]) > TINY_USD]

@@ -1,15 +1,16 @@
 """Time to power and redundancy of a solved plan, per site: the ``tables/sites.csv`` columns
-``online_year, in_service_year, in_service_bound, grid_in_service_year, bridge_mw, backup_mw,
-power_redundancy, largest_contingency_mw, largest_contingency`` and the ``summary.json`` entry
-``sites_in_service``.
+``online_year, in_service_year, in_service_bound, grid_in_service_year, bridge_mw, bridge_for,
+bridge_kept_mw, backup_mw, power_redundancy, largest_contingency_mw, largest_contingency`` and the
+``summary.json`` entry ``sites_in_service``.
 
 In-service year of an open site = the latest in-service year of what it needs::
 
-    in_service[s] = max(Y_site[s] (building, GPU delivery), Y_e[e] for every plant built,
-                        Y_grid[s] if a grid tie is built without bridge, else Y_bridge)
+    in_service[s] = max(Y_site[s] (building), Y_g[g] for every GPU type installed,
+                        Y_e[e] for every plant built, Y_grid[s] if a grid tie is built,
+                        with Y_bridge in place of Y_grid / Y_e for an asset covered by bridge power)
 
-``in_service_bound`` names the asset that sets it: ``construction``, ``GPU delivery``,
-``grid queue``, ``bridge power`` or ``<tech> delivery`` (e.g. ``ngcc delivery``).
+``in_service_bound`` names the asset that sets it: ``construction``, ``<gpu> delivery`` (e.g.
+``B200 delivery``), ``grid queue``, ``bridge power`` or ``<tech> delivery`` (e.g. ``ngcc delivery``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
+from planner.model.bridge import asset_year, bridged
 from planner.model.inputs import ModelInputs
 from planner.model.redundancy import largest_contingency_mw
-from planner.model.timing import bridge_mw, site_online_year
+from planner.model.timing import site_online_year
 
 TINY_MW = 1e-3
 """Capacities below this [MW] are solver noise and do not set an in-service year."""
@@ -31,6 +33,8 @@ READINESS_COLUMNS = (
     "in_service_bound",
     "grid_in_service_year",
     "bridge_mw",
+    "bridge_for",
+    "bridge_kept_mw",
     "backup_mw",
     "power_redundancy",
     "largest_contingency_mw",
@@ -43,20 +47,23 @@ def _v(x: Any) -> float:
     return 0.0 if out is None else float(out)
 
 
-def _in_service(m: pyo.ConcreteModel, inp: ModelInputs, s: str, bridge: float) -> tuple[int, str]:
-    """In-service year of open site ``s`` and what bounds it (see the module docstring)."""
+def _in_service(m: pyo.ConcreteModel, inp: ModelInputs, s: str, bridge: dict[str, float]) -> tuple[int, str]:
+    """In-service year of open site ``s`` and what bounds it (see the module docstring);
+    ``bridge``: bridge MW per bridged asset."""
     tm = inp.timing
     assert tm is not None
     years = [(tm.site_year[s], tm.site_bound[s])]
-    for e in inp.generators:
-        if _v(m.energy.cap[s, e]) > TINY_MW:
-            years.append((tm.tech_year[e], f"{e} delivery"))
+    years += [(tm.gpu_year[g], f"{g} delivery") for g in inp.gpus if _v(m.fleet.n_gpu[s, g]) > 0.5]
+    built = [e for e in inp.generators if _v(m.energy.cap[s, e]) > TINY_MW]
+    if "grid" in inp.techs and _v(m.energy.grid_cap[s]) > TINY_MW:
+        built.append("grid")
+    for a in built:
+        if bridge.get(a, 0.0) > TINY_MW:
+            years.append((tm.bridge_year, "bridge power"))
+        else:
+            years.append((asset_year(tm, s, a), "grid queue" if a == "grid" else f"{a} delivery"))
     if inp.storage and _v(m.energy.st_power[s]) > TINY_MW:
         years.append((tm.tech_year["battery"], "battery delivery"))
-    if "grid" in inp.techs and _v(m.energy.grid_cap[s]) > TINY_MW:
-        years.append(
-            (tm.bridge_year, "bridge power") if bridge > TINY_MW else (tm.grid_year[s], "grid queue")
-        )
     year = max(y for y, _ in years)
     return year, next(name for y, name in years if y == year)
 
@@ -69,7 +76,7 @@ def readiness_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
     for s in inp.sites:
         row: dict[str, Any] = {"site_id": s}
         if _v(m.site.open[s]) > 0.5 and inp.timing is not None:
-            bridge = bridge_mw(m, s)
+            bridge = {a: mw for a, mw in bridged(m, s).items() if mw > TINY_MW}
             year, bound = _in_service(m, inp, s, bridge)
             big, name = largest_contingency_mw(m, inp, s)
             row.update(
@@ -77,7 +84,9 @@ def readiness_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
                 in_service_year=year,
                 in_service_bound=bound,
                 grid_in_service_year=inp.timing.grid_year[s] if _v(m.energy.grid_cap[s]) > TINY_MW else None,
-                bridge_mw=bridge,
+                bridge_mw=sum(bridge.values()),
+                bridge_for=";".join(bridge) or None,
+                bridge_kept_mw=sum(bridged(m, s, "keep").values()),
                 backup_mw=_v(m.redundancy.backup[s]),
                 power_redundancy=level,
                 largest_contingency_mw=big,

@@ -14,10 +14,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.chain import physics
+from planner.model.bridge import bridge_capex_musd
 from planner.model.inputs import ModelInputs
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
-from planner.model.timing import bridge_capex_musd
 
 SECONDS_PER_YEAR = 8760 * 3600.0
 V = pyo.value
