@@ -174,7 +174,7 @@ def print_time_to_power(summary: dict) -> None:
             str(s),
             str(r["in_service_year"]) + (f" (by {r['online_year']})" if r.get("online_year") else ""),
             str(r["in_service_bound"]),
-            f"{r['bridge_mw']:,.0f}",
+            _bridge_cell(r),
             f"{r['backup_mw']:,.0f}",
             str(r["power_redundancy"]),
             f"{r['largest_contingency_mw']:,.0f} {r['largest_contingency']}",
@@ -182,3 +182,13 @@ def print_time_to_power(summary: dict) -> None:
         for s, r in rows.items()
     ]
     console.print(fitted_table(title, cols, table))
+
+
+def _bridge_cell(row: dict) -> str:
+    """``52 grid`` / ``76 geothermal (76 kept)``: bridge MW and the late assets it covers."""
+    mw = float(row.get("bridge_mw") or 0.0)
+    if mw <= 0:
+        return "0"
+    kept = float(row.get("bridge_kept_mw") or 0.0)
+    text = f"{mw:,.0f} {row.get('bridge_for') or ''}".strip()
+    return text + (f" ({kept:,.0f} kept)" if kept > 0 else "")

@@ -60,6 +60,8 @@ CHOSEN_ROWS = (
     ("regions_served", "regions served", "{}"),
     ("in_service", "in service (bound by)", "{}"),
     ("bridge_mw", "bridge power", "mw"),
+    ("bridge_for", "bridged until it arrives", "{}"),
+    ("bridge_kept_mw", "bridge kept as backup", "mw"),
     ("backup_mw", "backup gensets", "mw"),
     ("power_redundancy", "power redundancy", "{}"),
     ("largest_loss", "largest contingency", "{}"),

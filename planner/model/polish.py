@@ -29,6 +29,7 @@ from planner.model.warmstart import (
     WarmStart,
     fix_online_years,
     fix_sites,
+    fix_unit_trips,
     fix_unit_use,
     index_columns,
 )
@@ -67,7 +68,7 @@ def _resolve(
 ) -> tuple[np.ndarray, float] | None:
     """Steps 1-3 for one set of open sites: LP, round counts up within the caps, final LP.
     Each open site keeps the online year it committed to in ``incumbent``; redundancy units are
-    in use where a module is built.
+    in use where a module is built, and a continuous plant's unit trip where it reaches one unit.
     Returns (plan, objective) or None when an LP finds no plan (or runs out of time)."""
     lower, upper = (b.copy() for b in bounds)
     fix_sites(lower, upper, cols, cooling, sites)
@@ -78,6 +79,7 @@ def _resolve(
     for i in cols.integer:
         lower[i] = upper[i] = min(upper[i], math.ceil(x[i] - 1e-7))
     fix_unit_use(lower, upper, cols)
+    fix_unit_trips(lower, upper, cols, x)
     x = relaxation.solve(lower, upper)
     return None if x is None else (x, relaxation.objective)
 

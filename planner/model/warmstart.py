@@ -82,6 +82,7 @@ class SiteColumns:
     integer: list[int]  # fleet.blocks and energy.modules (rounded up)
     unit_used: dict[int, int]  # redundancy.has column -> its energy.modules column
     online: dict[str, list[int]]  # site -> timing.on columns (one online year per open site)
+    unit_trip: dict[int, tuple[int, float]]  # redundancy.big column -> (energy.cap column, unit MW)
 
 
 def index_columns(columns: list) -> SiteColumns:
@@ -103,7 +104,13 @@ def index_columns(columns: list) -> SiteColumns:
     for i, n in enumerate(names):
         if n == "timing.on":
             idx_on.setdefault(columns[i].index()[0], []).append(i)
-    return SiteColumns(names, idx_open, idx_y, idx_cap, idx_int, used, idx_on)
+    caps = {columns[i].index(): i for i, n in enumerate(names) if n == "energy.cap"}
+    trips = {
+        i: (caps[columns[i].index()], float(columns[i].parent_block().unit_mw[columns[i].index()[1]].value))
+        for i, n in enumerate(names)
+        if n == "redundancy.big"
+    }
+    return SiteColumns(names, idx_open, idx_y, idx_cap, idx_int, used, idx_on, trips)
 
 
 def relax_and_round(
@@ -155,6 +162,14 @@ def fix_unit_use(lower: np.ndarray, upper: np.ndarray, cols: SiteColumns) -> Non
     """Fix each redundancy unit-in-use binary to 1 where its plant module count is fixed above 0."""
     for i, j in cols.unit_used.items():
         lower[i] = upper[i] = 1.0 if upper[j] > 0.5 else 0.0
+
+
+def fix_unit_trips(lower: np.ndarray, upper: np.ndarray, cols: SiteColumns, x: np.ndarray) -> None:
+    """Fix each continuous plant's unit-trip binary (:mod:`planner.model.redundancy`): 1 (one unit
+    of U MW out) where the plan ``x`` builds at least U MW, else 0 (the whole plant out). Either
+    value is feasible for the MIP; this one is the looser contingency for the plan's capacity."""
+    for i, (j, unit) in cols.unit_trip.items():
+        lower[i] = upper[i] = 1.0 if x[j] >= unit - 1e-9 else 0.0
 
 
 def fix_online_years(
@@ -251,6 +266,7 @@ def _round_counts(
             )
             lo[i] = up[i] = min(upper[i], value)
         fix_unit_use(lo, up, cols)
+        fix_unit_trips(lo, up, cols, x)
         trial = relaxation.solve(lo, up)
         if trial is not None and (best is None or relaxation.objective < best[1]):
             best = (trial, relaxation.objective)

@@ -401,6 +401,8 @@ def summary_table(run: CapexRun, schedule: pd.DataFrame, horizon_years: int) -> 
     _flatten("", totals, rows)
     _flatten("", run.summary, rows)
     objective = "MUSD/yr" if run.summary.get("objective") == "cost" else "tCO2e/yr"
+    if objective == "MUSD/yr" and run.summary.get("demand_growth"):
+        objective = "MUSD (present value at start_year)"  # phased: planner.model.phasing
     for row in rows:
         row["unit"] = _unit(row["metric"], objective)
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))

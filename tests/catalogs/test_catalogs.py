@@ -325,3 +325,18 @@ def test_physical_ranges(
     line = _edit_cell(data / file, key, column, value)
     msg = _error(data, models)
     assert file in msg and f"line {line}" in msg and expected in msg
+
+
+def test_gpu_without_delivery_lead_time(copy: tuple[Path, Path]) -> None:
+    data, models = copy
+    path = data / "gpu_delivery.csv"
+    pd.read_csv(path, dtype=str).query("gpu_id != 'MI325X'").to_csv(path, index=False)
+    msg = _error(data, models)
+    assert "gpu_delivery.csv" in msg and "gpu_id" in msg and "MI325X" in msg and "every gpus.csv" in msg
+
+
+def test_unit_trip_larger_than_a_module(copy: tuple[Path, Path]) -> None:
+    data, models = copy
+    line = _edit_cell(data / "energy.csv", "gas_recip", "unit_trip_mw", "40")
+    msg = _error(data, models)
+    assert "energy.csv" in msg and f"line {line}" in msg and "unit_trip_mw" in msg and "module_mw 18" in msg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pyomo.environ as pyo
@@ -103,3 +104,54 @@ def test_backup_emits_only_in_test_hours(tiny, catalogs):
 def test_redundancy_block_units_are_consistent(catalogs):
     scn = resolve_scenario(with_changes(TINY, {"technologies.energy": ["grid", "gas_ct_aero"]}), catalogs)
     assert_units_consistent(build_model(build_inputs(scn, catalogs)).redundancy)
+
+
+def _geothermal(tiny: dict, tokens_per_s: float) -> dict:
+    """One hydrothermal site on geothermal alone, n+1."""
+    return with_changes(
+        tiny,
+        {
+            "demand.served": [{"region": "us-west", "model": "llama-3.1-70b", "tokens_per_s": tokens_per_s}],
+            "demand.latency_ms": {"llama-3.1-70b": 200},
+            "sites.include": ["reno_nv"],
+            "technologies.energy": ["geothermal"],
+            "policy.power_redundancy": "n+1",
+        },
+    )
+
+
+@pytest.mark.parametrize("tokens_per_s", [6.0e7, 2.0e6])
+def test_n_plus_1_loses_one_geothermal_unit_not_the_plant(tiny, catalogs, tokens_per_s):
+    """A geothermal plant is built of ~50 MW turbine-generators (energy.csv unit_trip_mw), 0.9
+    available: one trip loses min(0.9 cap, 45) MW. Sized to the peak (0.9 cap = peak), n+1 needs
+    backup = min(peak, 45) by hand: 45 MW at a ~90 MW site (not the whole plant), all of the peak
+    at a ~3 MW site (smaller than one unit)."""
+    result = planner.solve(_geothermal(tiny, tokens_per_s), catalogs=catalogs)
+    m, s = result.model, "reno_nv"
+    peak = pyo.value(m.site.facility_peak[s])
+    cap = pyo.value(m.energy.cap[s, "geothermal"])
+    unit = float(catalogs.energy.at["geothermal", "unit_trip_mw"]) * 0.9
+    assert 0.9 * cap == pytest.approx(peak, rel=1e-6)
+    row = result.summary["sites_in_service"][s]
+    assert row["backup_mw"] == pytest.approx(min(peak, unit), rel=1e-6)
+    assert row["largest_contingency"] == "geothermal"
+    assert row["largest_contingency_mw"] == pytest.approx(min(0.9 * cap, unit), rel=1e-6)
+    assert (peak > unit) == (tokens_per_s > 1e7)
+
+
+def test_n_plus_1_with_a_unit_trip_of_half_a_module(tiny, catalogs):
+    """A module that loses only half its output in one trip (as a 2x1 combined-cycle block: one gas
+    turbine and its share of the steam turbine): aeroderivative modules of 50 MW set to trip 25 MW.
+    n = ceil(peak / 46) modules carry the peak, and backup = max(0, peak + 0.92 x 25 - 46 n), by hand."""
+    energy = catalogs.energy.copy()
+    energy.loc["gas_ct_aero", "unit_trip_mw"] = 25.0
+    half = dataclasses.replace(catalogs, energy=energy)
+    result = planner.solve(_one_site(tiny, "n+1", ["gas_ct_aero"]), catalogs=half)
+    peak, firm, _ = _firm_and_losses(result)
+    unit = AERO["module_mw"] * AERO["avail"]
+    n = pyo.value(result.model.energy.modules["abilene_tx", "gas_ct_aero"])
+    assert n == pytest.approx(math.ceil(peak / unit - TOL))
+    trip = 25.0 * AERO["avail"]
+    assert _site(result)["backup_mw"] == pytest.approx(max(0.0, peak + trip - unit * n), abs=1e-6)
+    assert firm - trip >= peak - TOL
+    assert _site(result)["largest_contingency_mw"] == pytest.approx(trip)

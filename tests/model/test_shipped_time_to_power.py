@@ -30,24 +30,47 @@ def test_every_site_in_service_by_its_online_year(shipped):
         assert row["in_service_year"] <= row["online_year"] <= scn.demand.online_year
 
 
+def test_every_built_asset_in_service_or_bridged_by_the_online_year(shipped, catalogs):
+    """From the tables and catalogs alone: each plant built (start + floor(lead time)), the grid
+    tie (the site's queue) and each GPU type installed (gpu_delivery.csv) is in service by the
+    site's online year, unless the site's bridge covers that plant or grid tie."""
+    start = shipped.summary["start_year"]
+    energy, fleet = shipped.tables["energy_capacity"], shipped.tables["fleet"]
+    for s, row in shipped.summary["sites_in_service"].items():
+        bridged = set((row["bridge_for"] or "").split(";")) - {""}
+        mine = energy[(energy["site_id"] == s) & (energy["capacity_mw"] > 1e-9)]
+        for r in mine.itertuples():
+            lead = (
+                catalogs.sites.at[s, "grid_lead_time_years"]
+                if r.kind == "grid"
+                else catalogs.energy.at[r.tech_id, "lead_time_years"]
+            )
+            assert r.tech_id in bridged or start + int(lead + 1e-9) <= row["online_year"], (s, r.tech_id)
+        gpus = fleet[(fleet["site_id"] == s) & (fleet["gpus_installed"].fillna(0) > 0)]["gpu_id"]
+        for g in set(gpus):
+            lead = catalogs.gpu_delivery.at[g, "lead_time_years"]
+            assert start + int(lead + 1e-9) <= row["online_year"], (s, g)
+
+
 def test_n_plus_1_at_every_site(shipped, catalogs):
-    """Firm supply = grid tie + availability x dispatchable plant + backup gensets; the largest
-    single loss is the grid tie, one module of a modular plant, or a whole continuous plant."""
+    """Firm supply = grid tie + availability x dispatchable plant + backup gensets + bridge units
+    kept as backup; the largest single loss is the grid tie or one unit trip of a plant
+    (energy.csv unit_trip_mw, at most the plant), or a whole continuous plant without units."""
     assert shipped.summary["power_redundancy"] == "n+1"
     energy, sites = shipped.tables["energy_capacity"], shipped.tables["sites"].set_index("site_id")
     cat = catalogs.energy
     for s, row in shipped.summary["sites_in_service"].items():
         mine = energy[(energy["site_id"] == s) & (energy["capacity_mw"] > 1e-9)]
-        firm, losses = row["backup_mw"], []
+        firm, losses = row["backup_mw"] + row["bridge_kept_mw"], []
         for r in mine.itertuples():
             if r.kind == "grid":
                 firm += r.capacity_mw
                 losses.append(r.capacity_mw)
             elif r.kind in DISPATCHABLE:
                 avail = float(cat.at[r.tech_id, "max_availability"])
-                module = float(cat.at[r.tech_id, "module_mw"])
+                trip = float(cat.at[r.tech_id, "unit_trip_mw"])
                 firm += avail * r.capacity_mw
-                losses.append(avail * (module if module > 0 else r.capacity_mw))
+                losses.append(avail * (min(trip, r.capacity_mw) if trip > 0 else r.capacity_mw))
         peak = sites.at[s, "facility_peak_mw"]
         assert firm - max(losses, default=0.0) >= peak - TOL, s
         assert row["largest_contingency_mw"] == pytest.approx(max(losses, default=0.0), abs=1e-6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pyomo.environ as pyo
 import pytest
 from pyomo.util.check_units import assert_units_consistent
@@ -171,15 +173,86 @@ def test_growth_shares_must_rise_to_one(tiny, growth, message):
 
 
 def test_slow_firm_supply_is_explained_with_what_bounds_each_site(tiny, catalogs):
-    """PV is not firm and a combined cycle takes years: with no grid on the menu nothing can
-    carry the peak by 2029; the message gives 2027 + the ngcc lead time (ngcc delivery) per site."""
+    """PV is not firm and a combined cycle takes years: with no grid on the menu only bridge power
+    (in service after 1 year) can carry the peak early, so serving in the start year is explained
+    with the building (2028) as each site's earliest year."""
     data = with_changes(
-        tiny, {"technologies.energy": ["pv", "ngcc"], "demand.start_year": 2027, "demand.online_year": 2029}
+        tiny, {"technologies.energy": ["pv", "ngcc"], "demand.start_year": 2027, "demand.online_year": 2027}
     )
     with pytest.raises(InfeasibleError) as info:
         planner.solve(data, catalogs=catalogs)
     text = str(info.value)
-    assert "cannot be served by 2029" in text
-    year = 2027 + int(catalogs.energy.at["ngcc", "lead_time_years"])
-    assert f"abilene_tx {year} (ngcc delivery)" in text and f"loudoun_va {year} (ngcc delivery)" in text
-    assert "construction starts in 2027" in text
+    assert "cannot be served by 2027" in text and "construction starts in 2027" in text
+    assert "abilene_tx 2028 (construction)" in text and "loudoun_va 2028 (construction)" in text
+
+
+def _late_gb200(catalogs, lead_years: float):
+    """The catalogs with GB200's delivery lead time set to ``lead_years``."""
+    delivery = catalogs.gpu_delivery.copy()
+    delivery.loc["GB200", "lead_time_years"] = lead_years
+    return dataclasses.replace(catalogs, gpu_delivery=delivery)
+
+
+def test_gpu_delivered_after_the_online_year_is_not_installed(tiny, catalogs):
+    """Without a deadline the tiny plan uses GB200; with GB200 delivered in 2030 (3-year lead time)
+    and an online year of 2029 only H100 is installed, at a higher cost; with a 2031 deadline GB200
+    is back and bounds the site's in-service year."""
+    free = planner.solve(with_changes(tiny, {"demand.start_year": 2027}), catalogs=catalogs)
+    assert free.summary["gpus"].get("GB200", 0) > 0
+    late_cat = _late_gb200(catalogs, 3.0)
+    data = with_changes(tiny, {"demand.start_year": 2027, "demand.online_year": 2029})
+    late = planner.solve(data, catalogs=late_cat)
+    assert late.summary["gpus"].get("GB200", 0) == 0 and late.summary["gpus"]["H100"] > 0
+    assert late.summary["annualized_cost_usd"] > free.summary["annualized_cost_usd"]
+    later = planner.solve(with_changes(data, {"demand.online_year": 2031}), catalogs=late_cat)
+    assert later.summary["gpus"].get("GB200", 0) > 0
+    bounds = {r["in_service_bound"] for r in later.summary["sites_in_service"].values()}
+    years = {r["in_service_year"] for r in later.summary["sites_in_service"].values()}
+    assert "GB200 delivery" in bounds and 2030 in years
+
+
+def test_no_gpu_delivered_in_time_is_explained_by_name(tiny, catalogs):
+    """GB200 alone on the menu, delivered in 2030: demand by 2029 cannot be met, and the message
+    names the GPU and its delivery year."""
+    data = with_changes(
+        tiny, {"demand.start_year": 2027, "demand.online_year": 2029, "technologies.gpus": ["GB200"]}
+    )
+    with pytest.raises(InfeasibleError) as info:
+        planner.solve(data, catalogs=_late_gb200(catalogs, 3.0))
+    text = str(info.value)
+    assert "cannot be served by 2029" in text and "abilene_tx 2030 (GB200 delivery)" in text
+    assert "GPUs delivered after 2029: GB200 2030" in text
+
+
+def test_gpu_delivery_catalog_covers_every_gpu(catalogs):
+    """Every gpus.csv GPU has a delivery lead time with a source; none beyond a year in 2025."""
+    table = catalogs.gpu_delivery
+    assert set(table.index) == set(catalogs.gpus.index)
+    assert table["lead_time_years"].between(0, 1.0).all()
+    assert table["source"].str.len().gt(40).all()
+
+
+def test_phased_objective_is_the_present_value_at_the_start_year(tiny, catalogs):
+    """40% by 2029, all by 2032; the slow-queue site (grid 2032) has dearer power (80 USD/MWh).
+    The objective is PV = sum_s cost[s] x W(Y_s), W(Y) = sum_{t=Y}^{Y+19} (1 + r)^-(t - 2027), by hand
+    from the site table. At r = 7% a dollar from 2032 weighs 1.07^-3 = 0.82 of one from 2029, so the
+    fast site carries only the 40% needed in 2029 and the later site the other 60% (the most one
+    site may); undiscounted (r = 0) each site's yearly cost counts the same and the fast site, with
+    cheaper power, carries 60% (shares within one 8-GPU block of 40/60%)."""
+    data = _phased(tiny, **{"demand.growth": {2029: 0.4, 2032: 1.0}})
+    data = with_changes(data, {"sites.overrides": {SLOW: {"electricity_price_usd_per_mwh": 80}}})
+    result = planner.solve(data, catalogs=catalogs)
+    rows = result.summary["sites_in_service"]
+    assert rows[FAST]["online_year"] == 2029 and rows[SLOW]["online_year"] == 2032
+    cost = result.tables["sites"].set_index("site_id")["annualized_cost_usd"]
+    weight = {y: sum(1.07 ** -(t - 2027) for t in range(y, y + 20)) for y in (2029, 2032)}
+    expected = cost[FAST] * weight[2029] + cost[SLOW] * weight[2032]
+    assert result.summary["objective_value"] * 1e6 == pytest.approx(expected, rel=1e-9)
+    assert result.summary["present_value_cost_usd"] == pytest.approx(expected, rel=1e-9)
+    served = result.tables["sites"].set_index("site_id")["tokens_per_s"] / 2.0e5
+    assert served[FAST] == pytest.approx(0.4, abs=0.01) and served[SLOW] == pytest.approx(0.6, abs=0.01)
+    flat = planner.solve(with_changes(data, {"finance.wacc": 0.0}), catalogs=catalogs)
+    served = flat.tables["sites"].set_index("site_id")["tokens_per_s"] / 2.0e5
+    assert served[FAST] == pytest.approx(0.6, abs=0.01)  # GPU blocks: shares within a block of 0.4/0.6
+    pv_flat = 20 * flat.summary["annualized_cost_usd"]
+    assert flat.summary["objective_value"] * 1e6 == pytest.approx(pv_flat, rel=1e-9)

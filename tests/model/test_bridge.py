@@ -1,0 +1,71 @@
+"""Bridge power for late plants (not only grid ties): a geothermal plant that misses the online
+year is built only when bridging it is cheaper than the on-time alternative."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyomo.environ as pyo
+import pytest
+
+import planner
+from planner.catalogs.load import crf
+from tests.helpers import with_changes
+
+SITE = "reno_nv"  # hydrothermal resource (data/sites.csv)
+GEO_LEAD = 4  # data/energy.csv geothermal lead_time_years: 2027 + 4 = 2031 > 2029
+
+
+def _geo(tiny: dict, online: int | None) -> dict:
+    """One site, one stream, geothermal or gas engines, no grid; no redundancy (the bridge alone)."""
+    return with_changes(
+        tiny,
+        {
+            "demand.served": [{"region": "us-west", "model": "llama-3.1-70b", "tokens_per_s": 6.0e7}],
+            "demand.latency_ms": {"llama-3.1-70b": 200},
+            "demand.start_year": 2027,
+            "demand.online_year": online,
+            "sites.include": [SITE],
+            "technologies.energy": ["geothermal", "gas_recip"],
+            "policy.power_redundancy": "none",
+        },
+    )
+
+
+def _with_rent(catalogs, usd_per_kw_yr: float):
+    facility = {**catalogs.facility, "bridge_usd_per_kw_yr": usd_per_kw_yr}
+    return dataclasses.replace(catalogs, facility=facility)
+
+
+def _cap(result, tech: str) -> float:
+    return float(pyo.value(result.model.energy.cap[SITE, tech]))
+
+
+def test_late_plant_is_built_with_a_bridge_when_that_is_cheaper(tiny, catalogs):
+    """Without a deadline the site runs mostly on geothermal (no fuel). By 2029 geothermal (2031) needs
+    2 years of bridge power: at the catalog's 200 USD/kW-yr rent it still beats gas engines, and
+    the extra cost is exactly the bridge, by hand:
+    CRF(7%, 30) x 2 x (rent + 8760 / 1.3 x (9.5 gas + 10 - 0)) x geothermal MW."""
+    free = planner.solve(_geo(tiny, None), catalogs=catalogs)
+    assert _cap(free, "geothermal") > 50
+    late = planner.solve(_geo(tiny, 2029), catalogs=catalogs)
+    geo = _cap(late, "geothermal")
+    assert geo == pytest.approx(_cap(free, "geothermal"), rel=1e-9)
+    row = late.summary["sites_in_service"][SITE]
+    assert row["bridge_for"] == "geothermal" and row["bridge_mw"] == pytest.approx(geo, rel=1e-9)
+    assert row["in_service_year"] <= 2029 and row["in_service_bound"] != "geothermal delivery"
+    gas = float(catalogs.sites.at[SITE, "gas_price_usd_per_mmbtu"])
+    per_kw_yr = 200 + 8760 / 1.3 * (9.5 * gas + 10) / 1e3
+    bridge = crf(0.07, 30) * 2 * per_kw_yr * 1e3 * geo  # USD/yr
+    added = late.summary["annualized_cost_usd"] - free.summary["annualized_cost_usd"]
+    assert added == pytest.approx(bridge, rel=1e-6)
+
+
+def test_late_plant_is_not_built_when_the_bridge_is_dear(tiny, catalogs):
+    """At 2,000 USD/kW-yr rent two bridge years cost more than geothermal saves: gas engines,
+    in service in 2029, carry the site and nothing is bridged."""
+    dear = planner.solve(_geo(tiny, 2029), catalogs=_with_rent(catalogs, 2000.0))
+    assert _cap(dear, "geothermal") < 1e-6 and _cap(dear, "gas_recip") > 0
+    row = dear.summary["sites_in_service"][SITE]
+    assert row["bridge_mw"] == pytest.approx(0.0, abs=1e-9) and row["bridge_for"] is None
+    assert row["in_service_bound"] == "gas_recip delivery" and row["in_service_year"] == 2029
