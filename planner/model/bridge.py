@@ -21,7 +21,9 @@ with U the asset's upper bound (the grid MW the site can get, the plant's larges
 the building life's capital recovery factor (the one-off gap cost annualised like capex), and
 fuel[s,a], co2[s,a] the bridge's fuel and VOM cost and stack CO2 over the asset's own per MW-yr
 (:func:`planner.model.timing_inputs.bridge_inputs`). Variable renewables and batteries are not
-bridged: they are not firm, and a late one is simply not built.
+bridged: they are not firm, and a late one is simply not built. The plan's other rows (energy,
+redundancy) are those of the years after the asset arrives; during the gap the bridge units stand
+in for the asset MW for MW.
 """
 
 from __future__ import annotations

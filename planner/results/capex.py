@@ -575,15 +575,24 @@ def _kept_usd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
     )
 
 
+def _delivery_years(inp: ModelInputs, catalogs: Catalogs, g: str) -> float:
+    """Years from the start to GPU type ``g``'s delivery: the model's in-service year of it (the
+    catalogs it was built from), else ``gpu_delivery.csv`` ``lead_time_years``."""
+    tm = inp.timing
+    if tm is not None and g in tm.gpu_year:
+        return float(tm.gpu_year[g] - tm.start_year)
+    return float(catalogs.gpu_delivery.at[g, "lead_time_years"])
+
+
 def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[dict[str, Any]]:
     """GPUs and their servers and network share, bought when the site is ready (``ready`` years after
-    the base year)."""
+    the base year) or when delivered (``gpu_delivery.csv`` ``lead_time_years`` after it), if later."""
     inp, gpus = refs.inp, refs.cat.gpus
     w = refs.wacc()
     lines = []
     scale = inp.scenario.prices.gpu_price_scale
     for g in inp.gpus:
-        n = _v(m.fleet.n_gpu[s, g])
+        n, delivery = _v(m.fleet.n_gpu[s, g]), _delivery_years(inp, refs.cat, g)
         total, annual = n * inp.gpu_capex_musd[g] * 1e6, n * inp.gpu_annual_musd[g] * 1e6
         price = refs.row("gpus.csv", gpus, g, "price_usd_per_gpu") + (
             f"; x scenario prices.gpu_price_scale {scale:g}" if scale != 1.0 else ""
@@ -606,10 +615,10 @@ def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[
                 0.0,
                 life=refs.gpu_life(g),
                 wacc=w,
-                lead=(0.0, "bought and installed when the site is ready"),
+                lead=(0.0, "bought and installed when the site is ready or the GPUs are delivered, if later"),
                 unit_cost_source=f"{price}; split: {ACCELERATOR_SHARE_SOURCE}",
             )
-            line["start_offset_years"] = ready
+            line["start_offset_years"] = max(ready, delivery)
             lines.append(line)
     return lines
 

@@ -209,6 +209,8 @@ def test_gpu_delivered_after_the_online_year_is_not_installed(tiny, catalogs):
     bounds = {r["in_service_bound"] for r in later.summary["sites_in_service"].values()}
     years = {r["in_service_year"] for r in later.summary["sites_in_service"].values()}
     assert "GB200 delivery" in bounds and 2030 in years
+    lines = later.tables["capex_items"].query("item_id == 'GB200'")
+    assert len(lines) and (lines["in_service_year"] == 2030).all()  # bought on delivery
 
 
 def test_no_gpu_delivered_in_time_is_explained_by_name(tiny, catalogs):
