@@ -1,17 +1,27 @@
 """Every shipped annual-mode scenario's plan: every open site in service by its online year, and
-n+1 at every site, checked from the result tables against the catalogs (not the model's rows)."""
+n+1 at every site, checked from the result tables against the catalogs (not the model's rows).
+The two representative-day scenarios extend the default and are too slow to solve here (minutes
+each); they are checked to state the same deadline and redundancy, which the model enforces."""
 
 from __future__ import annotations
 
 import pytest
 
 import planner
-from planner.paths import SCENARIOS_DIR
+from planner.api import resolve_scenario
+from planner.paths import SCENARIOS_DIR, shipped_scenarios
 from planner.scenario.load import load_scenario
 
 ANNUAL = ["us_inference_2027", "us_inference_2027_carbon", "nordic_europe_2027", "small_5_sites"]
 DISPATCHABLE = ("gas", "nuclear", "geothermal")
 TOL = 1e-5
+
+
+@pytest.mark.parametrize("name", shipped_scenarios())
+def test_every_shipped_scenario_has_a_deadline_and_n_plus_1(catalogs, name):
+    scn = resolve_scenario(name, catalogs)
+    assert scn.demand.online_year is not None and scn.policy.power_redundancy == "n+1"
+    assert name in ANNUAL or scn.time.mode == "representative_days"
 
 
 @pytest.fixture(scope="module", params=ANNUAL)
