@@ -69,3 +69,22 @@ def test_late_plant_is_not_built_when_the_bridge_is_dear(tiny, catalogs):
     row = dear.summary["sites_in_service"][SITE]
     assert row["bridge_mw"] == pytest.approx(0.0, abs=1e-9) and row["bridge_for"] is None
     assert row["in_service_bound"] == "gas_recip delivery" and row["in_service_year"] == 2029
+
+
+def test_bridge_units_bought_and_kept_when_renting_is_dear(tiny, catalogs):
+    """A ~3 MW site: gas engines come in 18 MW modules, so at 2,000 USD/kW-yr rent the cheapest
+    plan buys bridge units for geothermal's 2 gap years and keeps them as backup, priced as gas_recip:
+    cost = (2,200 x CRF(5.36%, 30) + 37.5 + CRF(7%, 30) x 2 x fuel) x kept kW, by hand, with
+    fuel = 8760 / 1.3 x (9.5 gas + 10) / 1e3 [USD/kW-yr]."""
+    small = _geo(tiny, 2029)
+    small["demand"]["served"] = [{"region": "us-west", "model": "llama-3.1-70b", "tokens_per_s": 2.0e6}]
+    result = planner.solve(small, catalogs=_with_rent(catalogs, 2000.0))
+    geo = _cap(result, "geothermal")
+    row = result.summary["sites_in_service"][SITE]
+    assert geo > 0 and _cap(result, "gas_recip") < 1e-6
+    assert row["bridge_kept_mw"] == pytest.approx(geo, rel=1e-9) == row["bridge_mw"]
+    gas = float(catalogs.sites.at[SITE, "gas_price_usd_per_mmbtu"])
+    fuel = 8760 / 1.3 * (9.5 * gas + 10) / 1e3
+    per_kw_yr = 2200 * crf(0.0536, 30) + 37.5 + crf(0.07, 30) * 2 * fuel
+    got = result.tables["costs"].query("category == 'bridge_power'")["annualized_cost_usd"].sum()
+    assert got == pytest.approx(per_kw_yr * geo * 1e3, rel=1e-6)
