@@ -85,7 +85,7 @@ def test_pipeline_itemises_the_it_load(h100_only, catalogs):
     """tables/pipeline.csv items by hand from the catalog (H100: TDP 700, node 1275 of which host
     CPUs + memory 130, idle 320, network 45 W): network = 45 n, spares = 320 (n - a), serving
     nodes = 320 a + (1275 - 320) / tps x served split 700 : 130 : 445; they sum to the IT load."""
-    from planner.results.tables import IT_ITEMS, it_items_w
+    from planner.results.it_load import IT_ITEMS, it_items_w
 
     inp, m = h100_only
     gpu = catalogs.gpus.loc["H100"]
