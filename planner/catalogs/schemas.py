@@ -42,6 +42,8 @@ FACILITY_ITEMS: tuple[str, ...] = (
     "site_development_usd",
     "electrical_losses_kw_per_kw_it",
     "support_loads_kw_per_kw_it",
+    "host_cpu_memory_w_per_gpu_x86",
+    "host_cpu_memory_w_per_gpu_grace",
     "backup_genset_capex_usd_per_kw",
     "backup_genset_fom_usd_per_kw_yr",
     "backup_genset_life_years",
@@ -103,6 +105,8 @@ ITEM_RANGES: dict[str, tuple[float, float]] = {
     "ch4_hhv_j_per_mol": (1e5, 1e7),
     "am15g_photons_per_j": (1e17, 1e20),
     "pv_module_efficiency": (0.0, 1.0),
+    "host_cpu_memory_w_per_gpu_x86": (0.0, 5_000),
+    "host_cpu_memory_w_per_gpu_grace": (0.0, 5_000),
 }
 """Sane range of each named item of facility.csv and finance.csv (in its unit); items not listed
 only need a finite value."""

@@ -14,6 +14,7 @@ from typing import Any
 from planner.catalogs.load import cooling_can_host, cooling_supported
 from planner.chain import constants as C
 from planner.chain import physics
+from planner.chain.it_power import nameplate_items, spare_watts_per_gpu
 from planner.chain.tokens.power import busy_share, node_power_w
 from planner.chain.tokens.roofline import Target
 from planner.chain.tokens.throughput import Throughput, check_id, throughput
@@ -64,6 +65,7 @@ def pipeline_report(
     precision: str | None = None,
     scenario: str | None = None,
     target: Target | None = None,
+    spare_share: float = 0.0,
 ) -> PipelineReport:
     """Walk the chain from primary energy to tokens/s for one GPU of one configuration.
 
@@ -79,13 +81,17 @@ def pipeline_report(
     bits_erased_per_flop : Landauer assumption [bit/FLOP]; default the facility catalog's.
     precision, scenario, target : Weight precision, MLPerf scenario or latency target (TTFT, TPOT
         [s]); see :func:`planner.chain.tokens.throughput.throughput`.
+    spare_share : Spare GPUs installed per serving GPU [-] (scenario ``fleet.spare_share``); they
+        draw idle node power and their network ports.
 
     Returns
     -------
     :class:`PipelineReport`. Per-token energy uses the IT power per GPU the meter reads at full
     load: the node, s x nameplate ``node_w_per_gpu`` (GPU TDP + host CPUs, memory, NICs, fans) with
     s from MLPerf's measured system power (:mod:`planner.chain.tokens.power`), plus the scale-out
-    network ``network_w_per_gpu``: E_IT = (s P_node + P_net) / tokens/s, E_fac = PUE x E_IT.
+    network ``network_w_per_gpu`` and the spares' idle draw: E_IT = (s P_node + P_net + spare
+    (P_idle + P_net)) / tokens/s, E_fac = PUE x E_IT. Nameplate is itemised by
+    :mod:`planner.chain.it_power` (GPU, host CPUs + memory, host other, network).
     Nameplate power (``it_nameplate_watts_per_gpu`` = P_node + P_net) still sizes the electrical
     and cooling plant.
     Counterfactual supplies, each labelled: CH4 if all electricity came from a new H-class CCGT
@@ -108,31 +114,28 @@ def pipeline_report(
         target=target,
     )
     ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
-    power = _it_power(catalogs, gpu_id, gpu)
+    power = _it_power(catalogs, gpu_id, gpu, spare_share)
     metered = power.pop("_metered_watts_per_gpu")
     return _walk(ids | power, tp, metered, cond)
 
 
-def _it_power(catalogs: Any, gpu_id: str, gpu: Any) -> dict[str, float]:
-    """IT power per GPU [W]: nameplate (node + network, itemised), the busy share s of the node
-    MLPerf's meter reads, and the metered busy power s P_node + P_net (key ``_metered_watts_per_gpu``)."""
+def _it_power(catalogs: Any, gpu_id: str, gpu: Any, spare_share: float) -> dict[str, float]:
+    """IT power per serving GPU [W]: nameplate (node + network, itemised by
+    :func:`planner.chain.it_power.nameplate_items`), the busy share s of the node MLPerf's meter
+    reads, the spare GPUs' idle draw, and the IT power energy per token uses (key
+    ``_metered_watts_per_gpu``): P = s P_node + P_net + spare (P_idle + P_net)."""
     share = busy_share(catalogs, gpu_id)
+    items = nameplate_items(gpu, getattr(catalogs, "facility", {}) or {})
+    spare = spare_watts_per_gpu(gpu, spare_share)
+    network = items["network_watts_per_gpu"]
     return {
-        "it_nameplate_watts_per_gpu": float(gpu["node_w_per_gpu"] + gpu["network_w_per_gpu"]),
+        "it_nameplate_watts_per_gpu": float(gpu["node_w_per_gpu"]) + network,
         "busy_power_share": share,
-        **_it_items(gpu),
-        "_metered_watts_per_gpu": node_power_w(gpu, 1.0, share) + float(gpu["network_w_per_gpu"]),
-    }
-
-
-def _it_items(gpu: Any) -> dict[str, float]:
-    """Nameplate IT power per GPU, itemised [W]: the GPU (TDP), its host share (CPUs, memory,
-    NICs, fans, PSU losses = node W - TDP) and the scale-out network (switches, optics).
-    P_IT = P_gpu + P_host + P_network."""
-    return {
-        "gpu_watts_per_gpu": float(gpu["tdp_w"]),
-        "host_watts_per_gpu": float(gpu["node_w_per_gpu"] - gpu["tdp_w"]),
-        "network_watts_per_gpu": float(gpu["network_w_per_gpu"]),
+        **items,
+        "host_watts_per_gpu": items["host_cpu_memory_watts_per_gpu"] + items["host_other_watts_per_gpu"],
+        "spare_share": spare_share,
+        "spare_watts_per_gpu": spare,
+        "_metered_watts_per_gpu": node_power_w(gpu, 1.0, share) + network + spare,
     }
 
 
@@ -299,10 +302,12 @@ def _stages(v: dict[str, Any], photons_per_s: float, ch4_per_s: float) -> list[t
         ("Methane burned in a CCGT supplying it (if gas)", ch4_per_s, "molecules/s per GPU"),
         ("Electricity at the meter (facility)", v["facility_watts_per_gpu"], "W per GPU"),
         (f"PUE ({v['cooling']}, {v['climate']})", v["pue"], "-"),
-        ("IT power (busy node as metered + scale-out network)", v["it_watts_per_gpu"], "W per GPU"),
+        ("IT power (busy node as metered + network + spares)", v["it_watts_per_gpu"], "W per GPU"),
         ("  nameplate: GPU (TDP)", v["gpu_watts_per_gpu"], "W per GPU"),
-        ("  nameplate: host CPUs, memory, NICs, fans", v["host_watts_per_gpu"], "W per GPU"),
+        ("  nameplate: host CPUs and memory", v["host_cpu_memory_watts_per_gpu"], "W per GPU"),
+        ("  nameplate: host NICs, NVLink switches, fans, PSUs", v["host_other_watts_per_gpu"], "W per GPU"),
         ("  nameplate: scale-out network (switches, optics)", v["network_watts_per_gpu"], "W per GPU"),
+        (f"  spare GPUs idle ({v['spare_share']:.0%} of serving)", v["spare_watts_per_gpu"], "W per GPU"),
         (f"Peak dense compute ({v['precision']})", v["flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("Achieved compute (tokens/s x FLOP/token)", v["achieved_flop_per_s_per_gpu"], "FLOP/s per GPU"),
         ("FLOP per generated token", v["flop_per_token"], "FLOP/token"),

@@ -92,6 +92,7 @@ def register(app: typer.Typer) -> None:
         try:
             from planner.catalogs.load import load_catalogs
             from planner.chain.pipeline import pipeline_report
+            from planner.scenario.schema import Fleet
 
             catalogs = load_catalogs()
             target = _target(catalogs, model, scenario, ttft_ms, tpot_ms)
@@ -105,6 +106,7 @@ def register(app: typer.Typer) -> None:
                 precision=precision,
                 scenario=scenario,
                 target=target,
+                spare_share=Fleet().spare_share,
             )
         except PlannerError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -135,7 +137,8 @@ def register(app: typer.Typer) -> None:
         out.print(
             f"carbon: {d['grid_carbon_basis']}, {d['grid_g_co2_per_kwh']:g} gCO2/kWh; "
             f"CH4: {d['ch4_basis']}; PV: {d['pv_basis']}; Landauer: "
-            f"{d['bits_erased_per_flop']:g} bit erased per FLOP",
+            f"{d['bits_erased_per_flop']:g} bit erased per FLOP; spares: {d['spare_share']:.0%} of serving "
+            "GPUs idle (fleet.spare_share default)",
             highlight=False,
             markup=False,
         )

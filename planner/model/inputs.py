@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, cooling_can_host
+from planner.chain.it_power import gpu_power_items
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import serving_target, throughput_table
 from planner.errors import InputError
@@ -99,6 +100,7 @@ class ModelInputs:
     notes: list[str] = field(default_factory=list)
     timing: TimingInputs | None = None  # online years and lead times (None: no deadline)
     redundancy: RedundancyInputs | None = None  # power redundancy (None: none)
+    gpu_power: dict[str, dict[str, float]] = field(default_factory=dict)  # per GPU: network MW, node shares
 
     @property
     def storage(self) -> bool:
@@ -188,6 +190,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **grid_inputs(sites, slices),
         timing=timing_inputs(scenario, catalogs, sites, techs, gpus),
         redundancy=redundancy_inputs(scenario, catalogs),
+        gpu_power=gpu_power_items(catalogs, gpus),
     )
 
 

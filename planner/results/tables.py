@@ -18,6 +18,7 @@ from planner.model.bridge import bridge_capex_musd
 from planner.model.inputs import ModelInputs
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
+from planner.results.it_load import it_items_w
 
 SECONDS_PER_YEAR = 8760 * 3600.0
 V = pyo.value
@@ -284,7 +285,7 @@ def pipeline_table(
     m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, energy: pd.DataFrame, fleet: pd.DataFrame
 ) -> pd.DataFrame:
     """The physics chain per open site, annual averages: photons/s and CH4 molecules/s in,
-    W electric -> W facility -> W IT -> FLOP/s -> tokens/s out."""
+    W electric -> W facility -> W IT (itemised by :func:`it_items_w`) -> FLOP/s -> tokens/s out."""
     rows = []
     hours = inp.slices.weight_h.sum()
     flop_per_token = {(r.gpu_id, r.model_id): r.flop_per_token for r in inp.throughput.itertuples()}
@@ -318,6 +319,7 @@ def pipeline_table(
                 * 1e6,
                 "facility_w": row.facility_avg_mw * 1e6,
                 "it_w": row.it_avg_mw * 1e6,
+                **it_items_w(m, inp, s),
                 "flop_per_s": flops,
                 "tokens_per_s": row.tokens_per_s,
                 "facility_joules_per_token": row.facility_joules_per_token,

@@ -45,3 +45,21 @@ def test_unknown_cooling_in_support_list(tmp_path: Path) -> None:
         load_catalogs(data, MODELS_DIR)
     msg = str(info.value)
     assert "gpus.csv" in msg and "line 4" in msg and "cooling_supported" in msg and "'fog'" in msg
+
+
+def test_cooling_costs_follow_their_sources() -> None:
+    """Air < rear doors < DLC (air + the 7-10% AI-facility premium of Turner & Townsend 2025 on the
+    C&W 11,700 USD/kW) < immersion (DLC + 1,000 / 1,500); fixed O&M 2.5% of capex; DLC's cooling
+    overhead below air's in every climate, and every facility PUE at least the 1.04 floor."""
+    cat = load_catalogs()
+    capex = cat.cooling["capex_usd_per_kw_it"]
+    order = ["air", "rdhx", "dlc", "immersion_1ph", "immersion_2ph"]
+    assert capex[order].is_monotonic_increasing and capex[order].is_unique
+    premium = capex["dlc"] - capex["air"]
+    build = 11_700
+    assert 0.07 * build <= premium <= 0.10 * build
+    assert capex["immersion_1ph"] - capex["dlc"] == 1000 and capex["immersion_2ph"] - capex["dlc"] == 1500
+    assert (cat.cooling["fom_usd_per_kw_it_yr"] - 0.025 * capex).abs().max() < 1e-9
+    cc = cat.cooling_climate["cooling_overhead"].unstack("climate_class")
+    assert (cc.loc["dlc"] < cc.loc["air"]).all() and (cc.loc["rdhx"] < cc.loc["air"]).all()
+    assert cat.cooling_climate["pue"].min() >= pue_floor(cat.facility) == 1.04

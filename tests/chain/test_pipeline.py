@@ -56,3 +56,19 @@ def test_energy_per_token_matches_the_meter(catalogs):
     assert d["source"] == "measured" and d["precision"] == "fp4" and d["scenario"] == "offline"
     assert d["it_joules_per_token"] == pytest.approx(0.101, rel=0.15)
     assert d["it_watts_per_gpu"] < d["it_nameplate_watts_per_gpu"]
+
+
+def test_it_power_itemised_with_spares(catalogs):
+    """Nameplate = GPU + host CPUs/memory + host other + network; x86 boards carry 130 W of CPUs and
+    memory per GPU, NVL72 racks 125 W (one Grace per 2 GPUs); spares add spare x (idle + network)."""
+    plain = pipeline_report("H100", "llama-2-70b", catalogs).to_dict()
+    spared = pipeline_report("H100", "llama-2-70b", catalogs, spare_share=0.03).to_dict()
+    parts = ("gpu_watts_per_gpu", "host_cpu_memory_watts_per_gpu", "host_other_watts_per_gpu")
+    assert [spared[k] for k in parts] == [700, 130, 445]
+    assert sum(spared[k] for k in (*parts, "network_watts_per_gpu")) == spared["it_nameplate_watts_per_gpu"]
+    assert spared["spare_watts_per_gpu"] == pytest.approx(0.03 * (320 + 45))
+    assert spared["it_watts_per_gpu"] == pytest.approx(plain["it_watts_per_gpu"] + 0.03 * 365)
+    assert spared["facility_joules_per_token"] > plain["facility_joules_per_token"]
+    gb = pipeline_report("GB200", "llama-3.1-70b", catalogs).to_dict()
+    assert gb["host_cpu_memory_watts_per_gpu"] == 125
+    assert gb["host_watts_per_gpu"] == 1833 - 1200

@@ -22,7 +22,9 @@ def test_cli_pipeline_json_and_errors():
     runner = CliRunner()
     ok = runner.invoke(app, ["pipeline", "--gpu", "B200", "--model", "llama-2-70b", "--json"])
     assert ok.exit_code == 0, ok.output
-    assert json.loads(ok.stdout)["source"] == "measured"
+    d = json.loads(ok.stdout)
+    assert d["source"] == "measured"
+    assert d["spare_share"] == 0.03 and d["spare_watts_per_gpu"] == 0.03 * (450 + 70)  # scenario default
     bad = runner.invoke(app, ["pipeline", "--gpu", "H1000", "--model", "llama-2-70b"])
     assert bad.exit_code == 2 and "H100" in bad.output
 

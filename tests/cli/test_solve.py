@@ -49,6 +49,8 @@ def run_dir(tmp_path_factory) -> Path:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "Sites chosen" in proc.stdout
+    printed = " ".join(proc.stdout.split())  # the plan is wrapped at 80 columns when piped
+    assert "energy mix: annual-average screening figure" in printed  # issue 11: annual mode says what it is
     return out
 
 

@@ -38,6 +38,21 @@ def test_market_gas_costs_and_unit_sizes(catalogs):
     assert (e["capex_usd_per_kw"] >= e["capex_atb_usd_per_kw"]).all()
 
 
+def test_geothermal_market_and_atb_cases(catalogs):
+    """Hydrothermal: market 3,900 (IRENA 2024 LCOE 0.060 USD/kWh, CF 0.88, O&M 125 -> ~3,760-4,300
+    2024$) above ATB's best classes 3,150 (kept as 'atb'); EGS: market = ATB class centre 5,275."""
+    e = catalogs.energy
+    assert (
+        e.at["geothermal", "capex_usd_per_kw"] == 3900 and e.at["geothermal", "capex_atb_usd_per_kw"] == 3150
+    )
+    irena = (0.060 * 0.88 * 8760 - 125) / crf(0.075, 25), (0.060 * 0.88 * 8760 - 125) / crf(0.06, 25)
+    assert irena[0] * 0.976 < e.at["geothermal", "capex_usd_per_kw"] < irena[1] * 0.976
+    assert (
+        e.at["geothermal_egs", "capex_usd_per_kw"] == e.at["geothermal_egs", "capex_atb_usd_per_kw"] == 5275
+    )
+    assert e.at["geothermal", "lead_time_years"] == 5 and e.at["geothermal", "fom_usd_per_kw_yr"] == 122
+
+
 def test_bad_cost_case_is_named(catalogs):
     from planner.errors import InputError
 

@@ -79,3 +79,37 @@ def test_grid_connection_embodied_carbon_is_counted(h100_only, catalogs):
         grid = pyo.value(cost.emissions_embodied_site[s]) - others
         assert grid == pytest.approx(per_mw * pyo.value(energy.grid_cap[s]), rel=1e-6, abs=1e-9)
     assert any(pyo.value(energy.grid_cap[s]) > 0.1 for s in inp.sites)  # ~0.7 MW at abilene_tx
+
+
+def test_pipeline_itemises_the_it_load(h100_only, catalogs):
+    """tables/pipeline.csv items by hand from the catalog (H100: TDP 700, node 1275 of which host
+    CPUs + memory 130, idle 320, network 45 W): network = 45 n, spares = 320 (n - a), serving
+    nodes = 320 a + (1275 - 320) / tps x served split 700 : 130 : 445; they sum to the IT load."""
+    from planner.results.it_load import IT_ITEMS, it_items_w
+
+    inp, m = h100_only
+    gpu = catalogs.gpus.loc["H100"]
+    assert catalogs.facility["host_cpu_memory_w_per_gpu_x86"] == 130
+    for s in inp.sites:
+        got = it_items_w(m, inp, s)
+        n = pyo.value(m.fleet.n_gpu[s, "H100"])
+        alloc = sum(pyo.value(m.fleet.alloc[k]) for k in m.fleet.SGM if k[0] == s)
+        served = (
+            sum(
+                (gpu.node_w_per_gpu - gpu.idle_w_per_gpu)
+                / (inp.tps["H100", k[2]] * 1e6)
+                * pyo.value(m.fleet.served[k])
+                for k in m.fleet.SGM
+                if k[0] == s
+            )
+            * 1e6
+        )
+        serving = gpu.idle_w_per_gpu * alloc + served
+        assert got["it_network_w"] == pytest.approx(45 * n)
+        assert got["it_spare_w"] == pytest.approx(320 * (n - alloc), abs=1e-6)
+        assert got["spare_gpus"] >= 0.1 * alloc - 1e-6
+        assert got["it_gpu_w"] == pytest.approx(serving * 700 / 1275, abs=1e-6)
+        assert got["it_host_cpu_memory_w"] == pytest.approx(serving * 130 / 1275, abs=1e-6)
+        assert got["it_host_other_w"] == pytest.approx(serving * 445 / 1275, abs=1e-6)
+        it_avg = sum(pyo.value(m.site.it_avg[s, c]) for c in inp.coolings) * 1e6
+        assert sum(got[k] for k in IT_ITEMS) == pytest.approx(it_avg, rel=1e-9, abs=1e-6)

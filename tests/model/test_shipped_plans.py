@@ -1,12 +1,12 @@
 """Every shipped scenario: no NVL72-class rack may go under immersion (or any cooling its vendors do
 not support), and no facility PUE (annual mean, any slice, hottest hour) falls below the documented
-floor; the small scenario's solved plan is checked the same way."""
+floor; the annual scenarios' solved plans are checked the same way in
+``test_shipped_time_to_power.py``."""
 
 from __future__ import annotations
 
 import pytest
 
-import planner
 from planner.api import resolve_scenario
 from planner.catalogs.load import cooling_supported, pue_floor
 from planner.model.inputs import build_inputs
@@ -29,13 +29,3 @@ def test_shipped_scenario_inputs_respect_support_and_floor(catalogs, name):
     assert min(inp.pue_t.values()) >= floor - 1e-12
     for s, c in inp.pue:
         assert inp.pue_peak[s, c] >= max(inp.pue_t[s, c, t] for t in range(inp.slices.n)) - 1e-12
-
-
-def test_small_scenario_plan(catalogs):
-    result = planner.solve("small_5_sites", catalogs=catalogs)
-    sites, fleet = result.tables["sites"], result.tables["fleet"]
-    opened = sites[sites["open"]]
-    assert (opened["pue"] >= pue_floor(catalogs.facility)).all()
-    for _, row in fleet[fleet["gpus_installed"] > 0].iterrows():
-        assert row["cooling_id"] in cooling_supported(catalogs, row["gpu_id"])
-        assert not (row["gpu_id"] in NVL72 and str(row["cooling_id"]).startswith("immersion"))

@@ -1,7 +1,9 @@
-"""Every shipped annual-mode scenario's plan: every open site in service by its online year, and
-n+1 at every site, checked from the result tables against the catalogs (not the model's rows).
-The two representative-day scenarios extend the default and are too slow to solve here (minutes
-each); they are checked to state the same deadline and redundancy, which the model enforces."""
+"""Every shipped annual-mode scenario's plan: every open site in service by its online year, n+1 at
+every site, and (issue 11, done-when) every GPU under a cooling its vendors support (no NVL72-class
+rack in immersion) with every facility PUE at or above the documented floor, checked from the result
+tables against the catalogs (not the model's rows). The two representative-day scenarios extend the
+default and are too slow to solve here (minutes each); they are checked to state the same deadline
+and redundancy, which the model enforces, and their inputs in ``test_shipped_plans.py``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 
 import planner
 from planner.api import resolve_scenario
+from planner.catalogs.load import cooling_supported, pue_floor
 from planner.paths import SCENARIOS_DIR, shipped_scenarios
 from planner.scenario.load import load_scenario
 
@@ -84,3 +87,21 @@ def test_n_plus_1_at_every_site(shipped, catalogs):
         peak = sites.at[s, "facility_peak_mw"]
         assert firm - max(losses, default=0.0) >= peak - TOL, s
         assert row["largest_contingency_mw"] == pytest.approx(max(losses, default=0.0), abs=1e-6)
+
+
+def test_cooling_support_and_pue_floor(shipped, catalogs):
+    """Every installed GPU under a supported cooling (GB200/GB300 NVL72: DLC only, never immersion);
+    every open site's annual-mean PUE (facility / IT energy) at or above 1 + electrical losses +
+    support loads, and its hottest-hour PUE (facility peak / IT peak) no lower."""
+    floor = pue_floor(catalogs.facility)
+    fleet, sites = shipped.tables["fleet"], shipped.tables["sites"]
+    installed = fleet[fleet["gpus_installed"] > 0]
+    assert len(installed)
+    for row in installed.itertuples():
+        assert row.cooling_id in cooling_supported(catalogs, row.gpu_id), (row.site_id, row.gpu_id)
+        if catalogs.gpus.at[row.gpu_id, "scaleup_domain_gpus"] >= 72:
+            assert row.cooling_id == "dlc", (row.site_id, row.gpu_id)
+    opened = sites[sites["open"]]
+    assert (opened["pue"] >= floor - 1e-9).all()
+    assert (opened["facility_avg_mw"] >= floor * opened["it_avg_mw"] - 1e-6).all()
+    assert (opened["facility_peak_mw"] >= floor * opened["it_mw"] - 1e-6).all()

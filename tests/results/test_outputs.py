@@ -44,6 +44,11 @@ def test_tables_add_up_to_the_summary(small):
     assert fleet.groupby("gpu_id")["gpus_installed"].sum().round().astype(int).to_dict() == summary["gpus"]
     costs = pd.read_csv(tables / "costs.csv")
     assert costs["annualized_cost_usd"].sum() == pytest.approx(summary["annualized_cost_usd"], rel=1e-12)
+    pipeline = pd.read_csv(tables / "pipeline.csv")
+    items = pipeline[["it_gpu_w", "it_host_cpu_memory_w", "it_host_other_w", "it_network_w", "it_spare_w"]]
+    assert items.sum(axis=1).to_numpy() == pytest.approx(pipeline["it_w"].to_numpy(), rel=1e-9)
+    assert pipeline["it_w"].sum() == pytest.approx(summary["it_avg_mw"] * 1e6, rel=1e-9)
+    assert (items.to_numpy() > 0).all()
     for path in tables.glob("*.csv"):
         text = path.read_text()
         cells = [c for row in csv.reader(text.splitlines()) for c in row]
