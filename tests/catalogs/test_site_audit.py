@@ -86,6 +86,24 @@ def test_gas_price_is_the_aeo2025_mean_of_the_first_ten_operating_years() -> Non
         assert sites.at[s, "gas_price_usd_per_mmbtu"] == pytest.approx(sum(wsc) / 10, abs=0.005)
 
 
+def test_grid_co2_is_the_fossil_share_times_a_fossil_intensity() -> None:
+    """Physical balance: grid CO2 = (1 - clean share) x the fossil fleet's intensity, which lies between a
+    gas combined cycle (~330 g/kWh) and coal (~1,100 g/kWh lifecycle), plus <= 50 g/kWh for the lifecycle
+    emissions of clean sources (non-US rows are lifecycle)."""
+    sites = load_catalogs().sites
+    fossil = 1.0 - sites["grid_clean_share"]
+    assert (sites["grid_co2_g_per_kwh"] >= 330 * fossil).all()
+    assert (sites["grid_co2_g_per_kwh"] <= 1100 * fossil + 50).all()
+
+
+def test_non_us_grids_are_the_electricity_maps_2025_zone_figures() -> None:
+    """Electricity Maps yearly 2025: NO-NO4 49 g/95%, SE-SE1 15 g/100%, MY-WM 651 g/7%, CA-QC 41 g/97%."""
+    sites = load_catalogs().sites
+    want = {"narvik_no": (49, 0.95), "lulea_se": (15, 1.0), "johor_my": (651, 0.07), "quebec_ca": (41, 0.97)}
+    for s, (g, cfe) in want.items():
+        assert (sites.at[s, "grid_co2_g_per_kwh"], sites.at[s, "grid_clean_share"]) == (g, cfe), s
+
+
 def test_susquehanna_colocated_load_is_the_ferc_approved_300_mw() -> None:
     """FERC rejected raising co-located load above 300 MW (2024-11-01); PJM large loads take 4-7 y."""
     s = load_catalogs().sites.loc["susquehanna_pa"]
