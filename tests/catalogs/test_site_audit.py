@@ -104,13 +104,16 @@ def test_non_us_grids_are_the_electricity_maps_2025_zone_figures() -> None:
         assert (sites.at[s, "grid_co2_g_per_kwh"], sites.at[s, "grid_clean_share"]) == (g, cfe), s
 
 
-def test_susquehanna_colocated_load_is_the_ferc_approved_300_mw() -> None:
-    """FERC rejected raising co-located load above 300 MW (2024-11-01); PJM large loads take 4-7 y."""
+def test_susquehanna_grid_is_the_contracted_front_of_meter_supply() -> None:
+    """FERC rejected raising the behind-the-meter co-located load above 300 MW (ER24-2172, 2024-11-01);
+    Talen and AWS then moved the campus to front-of-meter grid service (PPL delivery after a spring-2026
+    reconfiguration) with 840-1,200 MW contracted for 2029 (Utility Dive 2025-06-11): the lower end, two
+    years after a 2027 start."""
     s = load_catalogs().sites.loc["susquehanna_pa"]
-    assert s["grid_mw_available"] == 300
-    assert 4 <= s["grid_lead_time_years"] <= 7
+    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (840, 2)
     row = load_catalogs().site_sources.loc[("susquehanna_pa", "grid_mw_available")]
-    assert "ER24-2172" in row["source"] and row["source_date"] == "2024-11-01"
+    assert "Utility Dive" in row["source"] and row["source_date"] == "2025-06-11"
+    assert "ER24-2172" in row["note"]
 
 
 def test_quincy_price_is_the_local_utility_rate() -> None:
