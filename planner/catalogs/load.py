@@ -4,6 +4,8 @@ Every CSV row and every YAML card goes through a pydantic model of :mod:`planner
 any problem (missing file or column, unknown column or key, bad value, duplicate id, empty
 ``source``, broken cross-reference) raises :class:`planner.errors.CatalogError` naming the file,
 the line (``line N`` = CSV line number, header is line 1), the column and what is allowed.
+``site_sources.csv``, the per-field audit trail of ``sites.csv``, is checked against the sites when the
+data tree has it (:mod:`planner.catalogs.site_sources`).
 
 Units are part of the column names (see ``data/README.md``): ``_usd_per_kw`` [USD/kW],
 ``_usd_per_mwh`` [USD/MWh], ``_g_per_kwh`` [gCO2e/kWh], ``_kg_per_mwh`` [kgCO2/MWh],
@@ -16,6 +18,7 @@ The row schemas and label tuples stay importable from here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +43,9 @@ from planner.catalogs.schemas import (
     ModelCard,
     RegionRow,
     SiteRow,
+    SiteSourceRow,
 )
+from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
 from planner.errors import CatalogError
 from planner.paths import DATA_DIR, MODELS_DIR, PROJECT_ROOT
 
@@ -62,6 +67,8 @@ class Catalogs:
     finance: dict[str, float]
     facility_sources: dict[str, str]
     finance_sources: dict[str, str]
+    site_sources: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -143,7 +150,7 @@ def _frame(rows: list[Any], model: type[BaseModel]) -> pd.DataFrame:
     return df.astype({c: float for c in df.columns if df[c].isna().all()})
 
 
-def _read_rows(path: Path, model: type[CatalogRow], key: tuple[str, ...]) -> list[Any]:
+def _read_rows(path: Path, model: type[BaseModel], key: tuple[str, ...]) -> list[Any]:
     """Read a CSV (all text), check its columns, validate each row, reject duplicate keys."""
     rel = _rel(path)
     if not path.is_file():
@@ -187,6 +194,15 @@ def _items(path: Path, required: tuple[str, ...]) -> tuple[dict[str, float], dic
     if missing:
         raise CatalogError(_rel(path), None, "item", f"missing required item(s): {', '.join(missing)}")
     return {r.item: r.value for r in rows}, {r.item: r.source for r in rows}
+
+
+def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
+    """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`);
+    an empty frame when the data tree has no such file."""
+    if not path.is_file():
+        return pd.DataFrame()
+    rows = _read_rows(path, SiteSourceRow, ("site_id", "field"))
+    return check_site_sources(_rel(path), rows, sites)
 
 
 def _models(models_dir: Path) -> pd.DataFrame:
@@ -262,8 +278,9 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
     facility, facility_src = _items(data_dir / "facility.csv", FACILITY_ITEMS)
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
     cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
+    sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
     return Catalogs(
-        sites=_table(data_dir / "sites.csv", SiteRow, ("site_id",)),
+        sites=sites,
         energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
         gpus=gpus,
         gpu_delivery=delivery,
@@ -276,4 +293,5 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
         finance=finance,
         facility_sources=facility_src,
         finance_sources=finance_src,
+        site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
     )

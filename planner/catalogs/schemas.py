@@ -160,6 +160,45 @@ class SiteRow(CatalogRow):
         return v
 
 
+AUDITED_SITE_FIELDS: tuple[str, ...] = (
+    "electricity_price_usd_per_mwh",
+    "gas_price_usd_per_mmbtu",
+    "grid_co2_g_per_kwh",
+    "grid_clean_share",
+    "grid_mw_available",
+    "grid_lead_time_years",
+    "campus_mw_max",
+    "water_stress",
+    "water_limit_ml_per_yr",
+    "land_cost_usd_per_acre",
+)
+"""Fields of ``sites.csv`` that ``site_sources.csv`` must cite for every site (one row per site and field)."""
+
+SourceDate = Annotated[str, Field(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")]
+
+
+class SiteSourceRow(BaseModel):
+    """One audited field of one site (``site_sources.csv``): the value as in ``sites.csv``, its dated
+    public source (``status`` ``sourced``) or the reasoning of an estimate (``status`` ``estimate``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    site_id: Id
+    field: Id
+    value: Text
+    source: Text
+    source_date: Optional[SourceDate] = None
+    status: Literal["sourced", "estimate"]
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _dated_or_reasoned(self) -> SiteSourceRow:
+        if self.status == "sourced" and not self.source_date:
+            raise ValueError("source_date: a 'sourced' row needs the date of its source (YYYY-MM[-DD])")
+        if self.status == "estimate" and not self.note:
+            raise ValueError("note: an 'estimate' row needs its reasoning in note")
+        return self
+
+
 class EnergyRow(CatalogRow):
     """Energy technology: capex [USD/kW, USD/kWh], O&M, heat rate [MMBtu/MWh], emissions, water [L/MWh]."""
 

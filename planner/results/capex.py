@@ -173,7 +173,15 @@ class _Refs:
         return f"{file} {ident} {column}: {frame.at[ident, 'source']}"
 
     def site(self, s: str, column: str) -> str:
-        text = f"sites.csv {s} {column}: {self.inp.site_data.at[s, 'source']}"
+        """Citation of a site figure: its row of data/site_sources.csv (source, status, date) when
+        the catalog has one, else the site row's ``source``."""
+        cite = str(self.inp.site_data.at[s, "source"])
+        audit = self.cat.site_sources
+        if (s, column) in audit.index:
+            row = audit.loc[(s, column)]
+            date = f", {row['source_date']}" if isinstance(row["source_date"], str) else ""
+            cite = f"{row['source']} ({row['status']}{date}; data/site_sources.csv)"
+        text = f"sites.csv {s} {column}: {cite}"
         if column in self.inp.scenario.sites.overrides.get(s, {}):
             text = f"scenario sites.overrides.{s}.{column} (replaces the catalog value); " + text
         return text

@@ -1,22 +1,198 @@
-"""Audited site facts (2026-11): each changed field matches its dated public record."""
+"""Audited site facts (2026-11): ``data/site_sources.csv`` cites every audited field of every site with
+the value ``sites.csv`` holds; each changed figure matches its dated public record."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from planner.catalogs.load import load_catalogs
+from planner.catalogs.schemas import AUDITED_SITE_FIELDS
+from planner.errors import CatalogError
+from planner.paths import DATA_DIR, MODELS_DIR
+
+AUDIT_DATE = dt.date(2026, 11, 28)
+UNCACHED_LOAD = load_catalogs.__wrapped__
 
 
-def test_susquehanna_colocated_load_is_the_ferc_approved_300_mw() -> None:
-    """FERC rejected raising co-located load above 300 MW (2024-11-01); PJM large loads take 4-7 y."""
+def _sources() -> pd.DataFrame:
+    return load_catalogs().site_sources.reset_index()
+
+
+def _date(text: str) -> dt.date:
+    """'YYYY-MM' (first of the month) or 'YYYY-MM-DD' -> date."""
+    return dt.date.fromisoformat(text if len(text) == 10 else text + "-01")
+
+
+def test_every_site_has_a_row_for_every_audited_field() -> None:
+    src, sites = _sources(), load_catalogs().sites
+    have = set(zip(src["site_id"], src["field"], strict=True))
+    assert len(AUDITED_SITE_FIELDS) == 10 and len(sites) == 38
+    assert {(s, f) for s in sites.index for f in AUDITED_SITE_FIELDS} <= have
+
+
+def test_cited_values_equal_the_catalog() -> None:
+    """Independent of the loader's check: every cited value is the value sites.csv holds."""
+    src, sites = _sources(), load_catalogs().sites
+    for r in src.itertuples():
+        actual = sites.at[r.site_id, r.field]
+        if isinstance(actual, str):
+            assert r.value == actual, (r.site_id, r.field)
+        else:
+            assert float(r.value) == pytest.approx(float(actual), rel=1e-9), (r.site_id, r.field)
+
+
+def test_sourced_rows_are_dated_no_later_than_the_audit_and_estimates_reasoned() -> None:
+    src = _sources()
+    sourced = src[src["status"] == "sourced"]
+    assert len(sourced) >= 38 * 2  # at least price, CO2 (US) and gas for most sites
+    for r in sourced.itertuples():
+        assert r.source.strip() and _date(r.source_date) <= AUDIT_DATE, (r.site_id, r.field)
+    estimates = src[src["status"] == "estimate"]
+    assert estimates["note"].fillna("").str.strip().str.len().gt(20).all()
+
+
+def test_every_us_site_prices_power_gas_and_carbon_from_a_dated_public_record() -> None:
+    """The fields that decide plans: US state prices (EIA), division gas (AEO2025), eGRID2024 CO2."""
+    src, sites = _sources().set_index(["site_id", "field"]), load_catalogs().sites
+    us = [s for s in sites.index if sites.at[s, "country"] == "US"]
+    unsourced_price = {"el_paso_tx", "cheyenne_wy"}  # El Paso Electric is not ERCOT; WY row not verified
+    for s in us:
+        assert src.at[(s, "gas_price_usd_per_mmbtu"), "status"] == "sourced", s
+        assert src.at[(s, "grid_co2_g_per_kwh"), "status"] == "sourced", s
+        want = "estimate" if s in unsourced_price else "sourced"
+        assert src.at[(s, "electricity_price_usd_per_mwh"), "status"] == want, s
+
+
+def test_grid_co2_is_the_egrid2024_rate_converted_from_lb_per_mwh() -> None:
+    """eGRID2024 total-output CO2 [lb/MWh] x 0.45359237 kg/lb = g/kWh, to 0.1 g."""
+    lb = {"ERCT": 700.7, "RFCW": 889.6, "MROE": 1297.3, "NWPP": 579.2, "RMPA": 959.0, "SRVC": 637.4}
+    sites = load_catalogs().sites
+    for s in sites.index[sites["country"] == "US"]:
+        sub = sites.at[s, "egrid_subregion"]
+        if sub in lb:
+            assert sites.at[s, "grid_co2_g_per_kwh"] == pytest.approx(lb[sub] * 0.45359237, abs=0.05)
+
+
+def test_gas_price_is_the_aeo2025_mean_of_the_first_ten_operating_years() -> None:
+    """AEO2025 Reference, electric power sector, West South Central, 2028-2037 (ReEDS table)."""
+    wsc = [2.701754, 2.910596, 3.163967, 3.303848, 3.843493, 4.214373, 4.409548, 4.425838, 4.374448, 4.317363]
+    sites = load_catalogs().sites
+    for s in ("abilene_tx", "richland_la"):
+        assert sites.at[s, "gas_price_usd_per_mmbtu"] == pytest.approx(sum(wsc) / 10, abs=0.005)
+
+
+def test_grid_co2_is_the_fossil_share_times_a_fossil_intensity() -> None:
+    """Physical balance: grid CO2 = (1 - clean share) x the fossil fleet's intensity, which lies between a
+    gas combined cycle (~330 g/kWh) and coal (~1,100 g/kWh lifecycle), plus <= 50 g/kWh for the lifecycle
+    emissions of clean sources (non-US rows are lifecycle)."""
+    sites = load_catalogs().sites
+    fossil = 1.0 - sites["grid_clean_share"]
+    assert (sites["grid_co2_g_per_kwh"] >= 330 * fossil).all()
+    assert (sites["grid_co2_g_per_kwh"] <= 1100 * fossil + 50).all()
+
+
+def test_non_us_grids_are_the_electricity_maps_2025_zone_figures() -> None:
+    """Electricity Maps yearly 2025: NO-NO4 49 g/95%, SE-SE1 15 g/100%, MY-WM 651 g/7%, CA-QC 41 g/97%."""
+    sites = load_catalogs().sites
+    want = {"narvik_no": (49, 0.95), "lulea_se": (15, 1.0), "johor_my": (651, 0.07), "quebec_ca": (41, 0.97)}
+    for s, (g, cfe) in want.items():
+        assert (sites.at[s, "grid_co2_g_per_kwh"], sites.at[s, "grid_clean_share"]) == (g, cfe), s
+
+
+def test_susquehanna_grid_is_the_contracted_front_of_meter_supply() -> None:
+    """FERC rejected raising the behind-the-meter co-located load above 300 MW (ER24-2172, 2024-11-01);
+    Talen and AWS then moved the campus to front-of-meter grid service (PPL delivery after a spring-2026
+    reconfiguration) with 840-1,200 MW contracted for 2029 (Utility Dive 2025-06-11): the lower end, two
+    years after a 2027 start."""
     s = load_catalogs().sites.loc["susquehanna_pa"]
-    assert s["grid_mw_available"] == 300
-    assert 4 <= s["grid_lead_time_years"] <= 7
-    assert "ER24-2172" in s["source"] and "2024-11-01" in s["source"]
+    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (840, 2)
+    row = load_catalogs().site_sources.loc[("susquehanna_pa", "grid_mw_available")]
+    assert "Utility Dive" in row["source"] and row["source_date"] == "2025-06-11"
+    assert "ER24-2172" in row["note"]
 
 
 def test_quincy_price_is_the_local_utility_rate() -> None:
     """Grant County PUD Rate 15 at 90% load factor: 33 USD/MWh energy + 6.03 USD/kW-month demand."""
     s = load_catalogs().sites.loc["quincy_wa"]
     assert s["electricity_price_usd_per_mwh"] == pytest.approx(33 + 6.03 / (0.9 * 730) * 1000, abs=0.1)
-    assert "Grant County PUD" in s["source"]
+    row = load_catalogs().site_sources.loc[("quincy_wa", "electricity_price_usd_per_mwh")]
+    assert "Grant County PUD" in row["source"] and row["status"] == "sourced"
+
+
+def test_port_washington_grid_is_the_utility_committed_1300_mw_in_3_years() -> None:
+    s = load_catalogs().sites.loc["port_washington_wi"]
+    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (1300, 3)
+
+
+@pytest.fixture()
+def copy(tmp_path: Path) -> tuple[Path, Path]:
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    return tmp_path / "data", MODELS_DIR
+
+
+def _edit(path: Path, site: str, field: str, column: str, value: str) -> int:
+    """Set one cell of site_sources.csv; return its CSV line number (header = line 1)."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    i = int(df.index[(df["site_id"] == site) & (df["field"] == field)][0])
+    df.loc[i, column] = value
+    df.to_csv(path, index=False)
+    return i + 2
+
+
+def _error(data: Path, models: Path) -> str:
+    with pytest.raises(CatalogError) as info:
+        UNCACHED_LOAD(data, models)
+    assert info.value.exit_code == 2
+    return str(info.value)
+
+
+def test_a_value_that_differs_from_sites_csv_is_an_error(copy: tuple[Path, Path]) -> None:
+    data, models = copy
+    line = _edit(data / "site_sources.csv", "dfw_tx", "gas_price_usd_per_mmbtu", "value", "2.7")
+    msg = _error(data, models)
+    assert "site_sources.csv" in msg and f"line {line}" in msg and "dfw_tx gas_price_usd_per_mmbtu" in msg
+    assert "differs from sites.csv" in msg
+
+
+def test_a_changed_site_figure_without_its_citation_is_an_error(copy: tuple[Path, Path]) -> None:
+    """Changing sites.csv alone (the audit trail left behind) stops the load."""
+    data, models = copy
+    sites = pd.read_csv(data / "sites.csv", dtype=str, keep_default_na=False)
+    sites.loc[sites["site_id"] == "abilene_tx", "campus_mw_max"] = "5000"
+    sites.to_csv(data / "sites.csv", index=False)
+    assert "abilene_tx campus_mw_max" in _error(data, models)
+
+
+def test_a_missing_field_row_is_an_error(copy: tuple[Path, Path]) -> None:
+    data, models = copy
+    path = data / "site_sources.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df[~((df["site_id"] == "keflavik_is") & (df["field"] == "water_stress"))].to_csv(path, index=False)
+    assert "no source row for keflavik_is/water_stress" in _error(data, models)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("source_date", "", "a 'sourced' row needs the date"),
+        ("source_date", "2024-13", "source_date"),
+        ("status", "guess", "'sourced' or 'estimate'"),
+        ("field", "favourite_colour", "unknown field 'favourite_colour'"),
+    ],
+)
+def test_bad_audit_rows_are_named(copy: tuple[Path, Path], column: str, value: str, expected: str) -> None:
+    data, models = copy
+    line = _edit(data / "site_sources.csv", "quincy_wa", "electricity_price_usd_per_mwh", column, value)
+    msg = _error(data, models)
+    assert "site_sources.csv" in msg and f"line {line}" in msg and expected in msg
+
+
+def test_an_estimate_without_reasoning_is_an_error(copy: tuple[Path, Path]) -> None:
+    data, models = copy
+    _edit(data / "site_sources.csv", "lulea_se", "land_cost_usd_per_acre", "note", "")
+    assert "needs its reasoning in note" in _error(data, models)
