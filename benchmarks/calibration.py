@@ -70,7 +70,6 @@ def _fit(cal) -> None:  # type: ignore[no-untyped-def]
     for name, fx in (
         ("vendor", cal.vendor_effect),
         ("family", cal.family_effect),
-        ("gpu", cal.gpu_effect),
         ("model", cal.model_effect),
     ):
         print(f"{name:7s} " + ", ".join(f"{k} {v:+.3f}" for k, v in sorted(fx.items())))

@@ -4,7 +4,7 @@ The roofline (:func:`planner.chain.tokens.roofline.roofline`) is fitted on the m
 result of each (GPU, model, scenario) pair of the latest version:
 
 * eta_c, eta_bw, eta_fp4 from a small grid (ETA_GRID), chosen by leave-one-GPU-out error;
-* then log(measured / roofline) = mu + a_vendor + a_family + a_gpu + b_model + c_scenario +
+* then log(measured / roofline) = mu + a_vendor + a_family + b_model + c_scenario +
   d_(benchmark, scenario), each effect but mu and c shrunk toward 0 with prior strengths chosen
   by leave-one-GPU-out error (:mod:`planner.chain.tokens.shrinkage`). A GPU without results
   inherits its vendor's and family's effects; a model's measured/estimated ratio carries to GPUs
@@ -69,7 +69,6 @@ class Calibration:
     shared_effect: float = 0.0
     vendor_effect: Mapping[str, float] = field(default_factory=dict)
     family_effect: Mapping[str, float] = field(default_factory=dict)
-    gpu_effect: Mapping[str, float] = field(default_factory=dict)
     model_effect: Mapping[str, float] = field(default_factory=dict)
     regime_anchors: Mapping[str, list[list[float]]] = field(default_factory=dict)
     prior_strength: Mapping[str, float] = field(default_factory=dict)
@@ -83,7 +82,6 @@ class Calibration:
             self.shared_effect,
             dict(self.vendor_effect),
             dict(self.family_effect),
-            dict(self.gpu_effect),
             dict(self.model_effect),
             {k: [list(p) for p in v] for k, v in self.regime_anchors.items()},
         )
@@ -204,7 +202,6 @@ def corrections_of(fx: Mapping[str, Mapping[str, float]]) -> Corrections:
         fx.get("intercept", {}).get("", 0.0),
         dict(fx.get("vendor", {})),
         dict(fx.get("family", {})),
-        dict(fx.get("gpu", {})),
         dict(fx.get("model", {})),
         regime,
     )
@@ -301,7 +298,6 @@ def fit_calibration(catalogs: Any) -> Calibration:
         shared_effect=c.shared,
         vendor_effect=dict(c.vendor),
         family_effect=dict(c.family),
-        gpu_effect=dict(c.gpu),
         model_effect=dict(c.model),
         regime_anchors={k: [list(p) for p in v] for k, v in c.regime.items()},
         prior_strength=dict(fit.strengths),

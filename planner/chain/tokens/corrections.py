@@ -1,7 +1,7 @@
 """Fitted corrections of the roofline: what hardware family, served model and latency regime do
 to tokens/s beyond the physics, as multiplicative factors (additive in log space).
 
-    log(tokens/s) = log(roofline) + mu + a_vendor + a_family + a_gpu + b_model + c(TPOT, workload)
+    log(tokens/s) = log(roofline) + mu + a_vendor + a_family + b_model + c(TPOT, workload)
 
 The effects are fitted on MLPerf results by :mod:`planner.chain.tokens.shrinkage` (each level
 shrunk toward zero, the shared value, with a prior strength chosen by leave-one-GPU-out); a GPU,
@@ -47,26 +47,22 @@ def gpu_family(gpu_id: str) -> str:
 
 @dataclass(frozen=True)
 class Corrections:
-    """Log-space effects [-]: the shared one (mu, every GPU), per vendor, family, GPU and served
+    """Log-space effects [-]: the shared one (mu, every GPU), per vendor, family and served
     model, and the regime anchors:
     per MLPerf workload, ``((tpot_s, c), ...)`` sorted by TPOT with c non-decreasing and <= 0."""
 
     shared: float = 0.0
     vendor: Mapping[str, float] = field(default_factory=dict)
     family: Mapping[str, float] = field(default_factory=dict)
-    gpu: Mapping[str, float] = field(default_factory=dict)
     model: Mapping[str, float] = field(default_factory=dict)
     regime: Mapping[str, Sequence[Sequence[float]]] = field(default_factory=dict)
 
     def hardware(self, gpu_id: str, vendor: str) -> float:
-        """mu + a_vendor + a_family + a_gpu [-]; 0 at each level without a fitted effect."""
+        """mu + a_vendor + a_family [-]; 0 at each level without a fitted effect. No effect of
+        the GPU's own: GPUs of one family differ by physics only, so a GPU that betters another
+        in every figure of the catalog is never estimated lower."""
         gid = str(gpu_id)
-        return (
-            self.shared
-            + self.vendor.get(str(vendor), 0.0)
-            + self.family.get(gpu_family(gid), 0.0)
-            + self.gpu.get(gid, 0.0)
-        )
+        return self.shared + self.vendor.get(str(vendor), 0.0) + self.family.get(gpu_family(gid), 0.0)
 
     def regime_log(self, tpot_s: float, workload: str | None) -> float:
         """c(TPOT) [-]: 0 without a TPOT limit; else the anchors of ``workload`` (the pooled ones

@@ -27,7 +27,7 @@ Estimate (design section 5), per replica of n GPUs, SI units
     target): x the median measured server/offline ratio of the model's MLPerf benchmark (of all
     benchmarks for a model without one), the throughput Poisson arrivals and p99 limits cost; a
     measured ratio, not a fitted factor. Offline = no target (TTFT = TPOT = infinity).
-    Calibrated estimates then take x exp(a_vendor + a_family + a_gpu + b_model + c(TPOT)), the
+    Calibrated estimates then take x exp(mu + a_vendor + a_family + b_model + c(TPOT)), the
     fitted corrections of :mod:`planner.chain.tokens.corrections` (their server ratio is 1: the
     regime effect c replaces it).
     Every rate is non-decreasing in HBM size, HBM bandwidth, FLOP/s and the latency target: B/t_step

@@ -3,7 +3,7 @@
 For pair i (a GPU, a served model, an MLPerf scenario) with residual y_i = log(measured /
 roofline), the model is
 
-    y_i = mu + a_vendor + a_family + a_gpu + b_model + c_scenario + d_(workload, scenario) + e_i
+    y_i = mu + a_vendor + a_family + b_model + c_scenario + d_(workload, scenario) + e_i
 
 (c and d are 0 offline). mu and c_scenario are free; every other effect is shrunk toward 0 (the
 shared value) by a ridge penalty lambda_level x effect^2, i.e. a Gaussian prior of variance
@@ -31,9 +31,9 @@ few results the roofline cannot describe do not set the effects for all the othe
 FREE_PENALTY = 1e-6
 """Ridge on the free effects (mu, c_scenario): keeps the system solvable when a scenario has no
 result, with no pull on the fit otherwise [-]."""
-LEVELS = ("hardware", "gpu", "model", "regime")
-"""Penalised levels, each with one prior strength: hardware = vendor and family effects, gpu =
-the GPU's own, model = the served model's, regime = a benchmark's departure from its scenario's."""
+LEVELS = ("hardware", "model", "regime")
+"""Penalised levels, each with one prior strength: hardware = vendor and family effects, model =
+the served model's, regime = a benchmark's departure from its scenario's."""
 LAMBDA_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
 """Prior strengths tried per level [-] (penalty weight relative to one pair at unit weight)."""
 DEFAULT_LAMBDA: dict[str, float] = dict.fromkeys(LEVELS, 3.0)
@@ -53,17 +53,16 @@ class Design:
         return np.array([strengths.get(lv, FREE_PENALTY) for lv in self.level])
 
 
-_KIND_LEVEL = {"vendor": "hardware", "family": "hardware", "gpu": "gpu", "model": "model", "regime": "regime"}
+_KIND_LEVEL = {"vendor": "hardware", "family": "hardware", "model": "model", "regime": "regime"}
 
 
 def design(pairs: pd.DataFrame) -> Design:
-    """Columns: intercept, vendor, family, gpu, model (each over the values in ``pairs``),
+    """Columns: intercept, vendor, family, model (each over the values in ``pairs``),
     scenario and workload|scenario for the latency-bounded scenarios."""
     bounded = pairs["scenario"] != "offline"
     keys = {
         "vendor": pairs["vendor"].astype(str),
         "family": pairs["family"].astype(str),
-        "gpu": pairs["gpu_id"].astype(str),
         "model": pairs["model_id"].astype(str),
         "scenario": pairs["scenario"].where(bounded, ""),
         "regime": (pairs["workload"] + "|" + pairs["scenario"]).where(bounded, ""),
@@ -164,5 +163,5 @@ def regime_points(fx: Mapping[str, Mapping[str, float]], workload: str | None) -
 
 
 def describe(strengths: Mapping[str, float], names: Sequence[str] = LEVELS) -> str:
-    """``hardware 3, gpu 10, ...``: the prior strengths in one line."""
+    """``hardware 3, model 1, ...``: the prior strengths in one line."""
     return ", ".join(f"{k} {strengths[k]:g}" for k in names if k in strengths)

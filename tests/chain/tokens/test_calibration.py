@@ -17,6 +17,7 @@ from planner.chain.tokens.corrections import Corrections, gpu_family, monotone_a
 from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target
 from planner.chain.tokens.power import power_rows
 from planner.chain.tokens.roofline import Factors, roofline
+from planner.chain.tokens.throughput import throughput
 
 
 def _toy() -> tuple[shrinkage.Design, np.ndarray, np.ndarray]:
@@ -38,7 +39,7 @@ def test_ridge_solution_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shrinkage, "LOSS_SCALE", 1e9)  # least squares: every weight 1
     d, y, _ = _toy()
     lam = 2.0
-    beta = shrinkage.solve(d.x, y, d.penalty({"hardware": lam, "gpu": 1e9, "model": 1e9}))
+    beta = shrinkage.solve(d.x, y, d.penalty({"hardware": lam, "model": 1e9}))
     fx = shrinkage.effects(d, beta)
     # mu = 2 by symmetry; vendor and family each a: loss 4 (1 - 2a)^2 + 4 lam a^2 -> a = 2 / (4 + lam)
     assert fx["intercept"][""] == pytest.approx(2.0, abs=1e-5)
@@ -86,8 +87,8 @@ def test_regime_anchors_monotone_in_tpot() -> None:
 def test_new_gpu_and_unmeasured_pair_carry_the_fitted_effects(catalogs) -> None:  # type: ignore[no-untyped-def]
     cal = calibrate(catalogs)
     c = cal.corrections
-    # B300 has no MLPerf result: it inherits NVIDIA's and Blackwell's effects, none of its own
-    assert "B300" not in cal.gpu_effect and gpu_family("B300") == "Blackwell"
+    # B300 has no MLPerf result: it inherits NVIDIA's and Blackwell's effects (no GPU has its own)
+    assert gpu_family("B300") == "Blackwell"
     assert c.hardware("B300", "NVIDIA") == pytest.approx(
         cal.shared_effect + cal.vendor_effect["NVIDIA"] + cal.family_effect["Blackwell"]
     )
@@ -130,3 +131,25 @@ def test_estimated_joules_per_token_match_the_meter(catalogs) -> None:  # type: 
     assert d["source"] == "estimate" and measured == pytest.approx(0.101, rel=0.01)
     assert d["it_joules_per_token"] == pytest.approx(measured, rel=0.15)
     assert d["it_joules_per_token"] == pytest.approx(d["it_watts_per_gpu"] / d["tokens_per_s_per_gpu"])
+
+
+SPEC = [
+    "dense_bf16_tflops",
+    "dense_fp8_tflops",
+    "dense_fp4_tflops",
+    "hbm_gb",
+    "hbm_tb_per_s",
+    "scaleup_domain_gpus",
+]
+
+
+@pytest.mark.parametrize(
+    "small,big", [("H100", "H200"), ("MI300X", "MI325X"), ("B200", "B300"), ("GB200", "GB300")]
+)
+def test_a_better_gpu_of_the_same_family_is_never_estimated_lower(catalogs, small, big) -> None:  # type: ignore[no-untyped-def]
+    gpus = catalogs.gpus
+    assert gpu_family(small) == gpu_family(big) and (gpus.loc[big, SPEC] >= gpus.loc[small, SPEC]).all()
+    for m in catalogs.models.index:
+        lo = throughput(small, m, catalogs, estimate_only=True)
+        hi = throughput(big, m, catalogs, estimate_only=True, precision=lo.precision)
+        assert hi.tokens_per_s_per_gpu >= lo.tokens_per_s_per_gpu * (1 - 1e-9), (small, big, m)
