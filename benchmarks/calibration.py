@@ -16,7 +16,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from planner.catalogs.load import load_catalogs  # noqa: E402
-from planner.chain.tokens.calibration import calibration_report, leave_one_round_out  # noqa: E402
+from planner.chain.tokens.calibration import (  # noqa: E402
+    calibration_report,
+    leave_one_model_out,
+    leave_one_round_out,
+)
 from planner.chain.tokens.power import busy_share, node_power_w, power_rows  # noqa: E402
 from planner.chain.tokens.throughput import throughput  # noqa: E402
 
@@ -100,12 +104,14 @@ def _groups(cal, pairs: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
         print(f"\nper {key} (pairs)\n" + per.to_string(float_format=lambda x: f"{x:.1%}"))
 
 
-def _summary(cal, pairs: pd.DataFrame, loro: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
-    """The calibration table: median and worst APE in-sample, leave-one-GPU-out, leave-one-round-out."""
+def _summary(pairs: pd.DataFrame, loro: pd.DataFrame, lomo: pd.DataFrame) -> None:
+    """The calibration table: median and worst APE in-sample, leave-one-GPU-out, leave-one-round-out
+    and, for transfer to a model MLPerf never ran, leave-one-model-out."""
     table = [
         ("in-sample", pairs["ape"]),
         ("leave-one-GPU-out", pairs["loo_ape"]),
         ("leave-one-round-out", loro.get("loro_ape", pd.Series(dtype=float))),
+        ("leave-one-model-out", lomo["lomo_ape"]),
     ]
     print(f"\n{'check':22s} {'pairs':>5s} {'median':>7s} {'worst':>7s}")
     for name, ape in table:
@@ -133,8 +139,11 @@ def main() -> None:
     print(f"rows {cal.n_rows}, pairs {cal.n_pairs}")
     _groups(cal, pairs)
     loro = _loro(catalogs)
+    lomo = leave_one_model_out(catalogs)
+    per_model = lomo.groupby("model_id")["lomo_ape"].agg(["median", "max"])
+    print("\nleave-one-model-out per model\n" + per_model.to_string(float_format=lambda x: f"{x:.1%}"))
     _joules(catalogs)
-    _summary(cal, pairs, loro)
+    _summary(pairs, loro, lomo)
 
 
 if __name__ == "__main__":

@@ -336,14 +336,16 @@ def calibrate(catalogs: Any) -> Calibration:
     return _calibrate(_ById(catalogs))
 
 
-def _logo_factors(pairs: pd.DataFrame, catalogs: Any, cal: Calibration) -> dict[str, Factors]:
-    """Per GPU: the calibration's factors with the effects refitted without that GPU's pairs
-    (same efficiencies and prior strengths)."""
+def _fold_factors(
+    pairs: pd.DataFrame, catalogs: Any, cal: Calibration, key: str = "gpu_id"
+) -> dict[str, Factors]:
+    """Per value of ``key`` (a GPU, or a model): the calibration's factors with the effects refitted
+    without that value's pairs (same efficiencies and prior strengths)."""
     eta = (cal.eta_c, cal.eta_bw, cal.eta_fp4)
     ok, y = _residuals(_labelled(pairs, catalogs), _physics(pairs, catalogs, eta))
     out: dict[str, Factors] = {}
-    for g in sorted(ok["gpu_id"].unique()):
-        keep = (ok["gpu_id"] != g).to_numpy()
+    for g in sorted(ok[key].unique()):
+        keep = (ok[key] != g).to_numpy()
         if keep.any():
             fx = _fit_at(ok[keep].reset_index(drop=True), y[keep], cal.prior_strength)
             out[g] = _factors(_Fit(eta, dict(cal.prior_strength), fx, float("nan")))
@@ -358,7 +360,7 @@ def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
     for df in (rows, pairs):
         df["estimate"] = estimate(df, catalogs, cal.factors)
         df["loo_estimate"] = np.nan
-    for g, f in _logo_factors(pairs, catalogs, cal).items():
+    for g, f in _fold_factors(pairs, catalogs, cal).items():
         for df in (rows, pairs):
             df.loc[df["gpu_id"] == g, "loo_estimate"] = estimate(df[df["gpu_id"] == g], catalogs, f)
     for df in (rows, pairs):
@@ -398,6 +400,21 @@ def leave_one_round_out(catalogs: Any) -> pd.DataFrame:
     than two rounds. A check the fit cannot be tuned to: the newest results never enter it.
     """
     return _round_out(_ById(catalogs)).copy()
+
+
+def leave_one_model_out(catalogs: Any) -> pd.DataFrame:
+    """The pairs with ``lomo_estimate`` and ``lomo_ape``: each served model's pairs predicted by the
+    effects refitted without any result of that model (its model effect is then the shared 0, as
+    for a model MLPerf never ran); efficiencies and prior strengths as in :func:`calibrate`."""
+    cal = calibrate(catalogs)
+    pairs = calibration_pairs(calibration_rows(catalogs))
+    pairs["lomo_estimate"] = np.nan
+    for m, f in _fold_factors(pairs, catalogs, cal, "model_id").items():
+        pairs.loc[pairs["model_id"] == m, "lomo_estimate"] = estimate(
+            pairs[pairs["model_id"] == m], catalogs, f
+        )
+    pairs["lomo_ape"] = _ape(pairs["lomo_estimate"], pairs["tokens_per_s_per_gpu"])
+    return pairs
 
 
 def calibration_report(catalogs: Any) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
