@@ -1,7 +1,8 @@
 """Roofline estimate vs MLPerf: every matched result, the error per GPU, and leave-one-GPU-out.
 
-Run: ``.venv/bin/python benchmarks/calibration.py`` (two fits of ~10-20 s each: all rounds,
-and the older rounds for leave-one-round-out; the leave-one-GPU-out refits are closed form).
+Run: ``.venv/bin/python benchmarks/calibration.py`` (two fits of a few seconds each: all rounds,
+and the older rounds for leave-one-round-out; the leave-one-GPU-out and leave-one-model-out
+refits are closed form).
 APE = |estimate - measured| / measured. Ends with the calibration table.
 """
 
