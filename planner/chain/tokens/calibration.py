@@ -1,9 +1,20 @@
-"""Calibration of the roofline estimate against MLPerf: fit eta_c, eta_bw and eta_fp4.
+"""Calibration of the roofline estimate against MLPerf: efficiencies and shrunk corrections.
 
-The factors of :func:`planner.chain.tokens.roofline.roofline` are fitted on the median MLPerf result of each
-(GPU, model, scenario) pair of the latest version by robust least squares of the log error
-(:func:`calibrate`, cached per catalogs object); :func:`calibration_report` adds a
-leave-one-GPU-out check (refit without each GPU's results, predict them).
+The roofline (:func:`planner.chain.tokens.roofline.roofline`) is fitted on the median MLPerf
+result of each (GPU, model, scenario) pair of the latest version:
+
+* eta_c, eta_bw, eta_fp4 from a small grid (ETA_GRID), chosen by leave-one-GPU-out error;
+* then log(measured / roofline) = mu + a_vendor + a_family + b_model + c_scenario +
+  d_(benchmark, scenario), each effect but mu and c shrunk toward 0 with prior strengths chosen
+  by leave-one-GPU-out error (:mod:`planner.chain.tokens.shrinkage`). A GPU without results
+  inherits its vendor's and family's effects; a model's measured/estimated ratio carries to GPUs
+  it was not run on; the regime effect replaces the server/offline ratio
+  (:mod:`planner.chain.tokens.corrections`).
+
+:func:`calibrate` caches the fit per catalogs object and on disk by content;
+:func:`calibration_report` adds leave-one-GPU-out (effects refitted without each GPU, same
+efficiencies and prior strengths) and :func:`leave_one_round_out` fits everything on the older
+MLPerf rounds and predicts the newest.
 """
 
 from __future__ import annotations
@@ -12,14 +23,17 @@ import functools
 import math
 import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from planner.chain.tokens import shrinkage
+from planner.chain.tokens.corrections import DEFAULT_REGIME, Corrections, gpu_family, monotone_anchors
 from planner.chain.tokens.fit_cache import cached, content_key
 from planner.chain.tokens.mlperf import (
+    MLPERF_LIMITS,
     MLPERF_WORKLOADS,
     benchmark_rows,
     mlperf_key,
@@ -30,15 +44,15 @@ from planner.chain.tokens.mlperf import (
 from planner.chain.tokens.roofline import Factors, roofline
 from planner.errors import InputError
 
-LOSS_SCALE = 0.1
-"""Scale of the soft-L1 loss on log residuals [-]: errors beyond ~10 % count linearly, so a few
-pairs the roofline cannot describe (DeepSeek-R1) do not set the factors for all the others."""
-
 
 @dataclass(frozen=True)
 class Calibration:
-    """Fitted efficiencies and the estimate's absolute percentage error (APE, 0.1 = 10 %) against
-    the median MLPerf result of each (GPU, model, scenario) pair of the latest version."""
+    """Fitted efficiencies and corrections and the estimate's absolute percentage error (APE,
+    0.1 = 10 %) against the median MLPerf result of each (GPU, model, scenario) pair of the
+    latest version. ``server_ratio`` (``_by_workload``) are the measured median server/offline
+    ratios, reported; the estimate uses the fitted regime effect instead. Effects are in log
+    space [-]; ``prior_strength`` per level and ``cv_error`` (mean |log error| leave-one-GPU-out)
+    are those the fit chose."""
 
     eta_c: float
     eta_bw: float
@@ -52,12 +66,30 @@ class Calibration:
     per_gpu_median_ape: Mapping[str, float]
     loo_median_ape: float = float("nan")
     loo_per_gpu_median_ape: Mapping[str, float] | None = None
+    shared_effect: float = 0.0
+    vendor_effect: Mapping[str, float] = field(default_factory=dict)
+    family_effect: Mapping[str, float] = field(default_factory=dict)
+    model_effect: Mapping[str, float] = field(default_factory=dict)
+    regime_anchors: Mapping[str, list[list[float]]] = field(default_factory=dict)
+    prior_strength: Mapping[str, float] = field(default_factory=dict)
+    cv_error: float = float("nan")
+    loo_worst_ape: float = float("nan")
+
+    @property
+    def corrections(self) -> Corrections:
+        """The fitted hardware, model and regime corrections."""
+        return Corrections(
+            self.shared_effect,
+            dict(self.vendor_effect),
+            dict(self.family_effect),
+            dict(self.model_effect),
+            {k: [list(p) for p in v] for k, v in self.regime_anchors.items()},
+        )
 
     @property
     def factors(self) -> Factors:
-        return Factors(
-            self.eta_c, self.eta_bw, self.eta_fp4, self.server_ratio, self.server_ratio_by_workload
-        )
+        """Factors of the calibrated estimate (server ratio 1: the regime effect replaces it)."""
+        return Factors(self.eta_c, self.eta_bw, self.eta_fp4, 1.0, {}, self.corrections)
 
 
 def calibration_rows(catalogs: Any) -> pd.DataFrame:
@@ -118,31 +150,106 @@ def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
     return np.array([cache[tuple(k)] for k in rows[keys].itertuples(index=False)])
 
 
+ETA_GRID: dict[str, tuple[float, ...]] = {
+    # achieved shares of peak tried by the fit [-]. Bracket public microbenchmarks: Azure measured
+    # 2,744 of 5,000 dense fp8 TFLOP/s (0.55) and 7.35 of 8 TB/s HBM (0.92) on GB200 (Azure HPC
+    # blog, 2025-04-01); fp4 GEMMs below fp8's share (estimate: smaller tiles, scale factors).
+    "eta_c": (0.35, 0.5, 0.65),
+    "eta_bw": (0.6, 0.75, 0.9),
+    "eta_fp4": (0.25, 0.4, 0.55),
+}
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A fitted calibration: efficiencies, prior strengths, effects and their CV error."""
+
+    eta: tuple[float, float, float]
+    strengths: dict[str, float]
+    fx: dict[str, dict[str, float]]
+    cv: float
+
+
+def _labelled(pairs: pd.DataFrame, catalogs: Any) -> pd.DataFrame:
+    """``pairs`` with the GPU's ``vendor`` and architecture ``family``."""
+    return pairs.assign(
+        vendor=pairs["gpu_id"].map(catalogs.gpus["vendor"]).fillna("").astype(str),
+        family=pairs["gpu_id"].map(gpu_family),
+    )
+
+
+def _physics(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) -> np.ndarray:
+    """Roofline tokens/s per GPU of each pair at its scenario's limits, no corrections."""
+    return estimate(pairs, catalogs, Factors(*eta, 1.0, {}))
+
+
+def _residuals(pairs: pd.DataFrame, base: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The pairs the roofline finds feasible and y = log(measured / roofline) [-]."""
+    ok = base > 0
+    y = np.log(pairs["tokens_per_s_per_gpu"].to_numpy(float)[ok] / base[ok])
+    return pairs[ok].reset_index(drop=True), y
+
+
+def corrections_of(fx: Mapping[str, Mapping[str, float]]) -> Corrections:
+    """:class:`Corrections` from fitted effects; regime anchors at each benchmark's MLPerf TPOT
+    limits (pooled ones at llama2-70b's), made monotone in TPOT."""
+    regime: dict[str, list[list[float]]] = {}
+    for wl in [*MLPERF_LIMITS, DEFAULT_REGIME]:
+        points = shrinkage.regime_points(fx, wl or None)
+        anchor = wl or "llama2-70b"
+        regime[wl] = monotone_anchors([(scenario_target(anchor, s).tpot_s, c) for s, c in points.items()])
+    return Corrections(
+        fx.get("intercept", {}).get("", 0.0),
+        dict(fx.get("vendor", {})),
+        dict(fx.get("family", {})),
+        dict(fx.get("model", {})),
+        regime,
+    )
+
+
+def _factors(fit: _Fit) -> Factors:
+    """Factors of a fit: efficiencies, server ratio 1 (the regime effect replaces it), corrections."""
+    return Factors(*fit.eta, 1.0, {}, corrections_of(fit.fx))
+
+
+def _fit_at(
+    pairs: pd.DataFrame, y: np.ndarray, strengths: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
+    """Effects fitted on labelled feasible ``pairs`` with residuals ``y`` (:func:`shrinkage.solve`)."""
+    d = shrinkage.design(pairs)
+    return shrinkage.effects(d, shrinkage.solve(d.x, y, d.penalty(strengths)))
+
+
+def fit_effects(pairs: pd.DataFrame, catalogs: Any) -> _Fit:
+    """Choose the efficiencies (ETA_GRID, at the default prior strengths) and then the prior
+    strengths (shrinkage.LAMBDA_GRID), each by leave-one-GPU-out error with
+    :func:`shrinkage.coordinate_search`, and fit the effects on all ``pairs`` with them."""
+    pairs = _labelled(pairs.reset_index(drop=True), catalogs)
+
+    def data(eta: Mapping[str, float]) -> tuple[pd.DataFrame, np.ndarray]:
+        return _residuals(pairs, _physics(pairs, catalogs, _eta(eta)))
+
+    def eta_error(eta: Mapping[str, float]) -> float:
+        ok, y = data(eta)
+        return shrinkage.cv_error(shrinkage.design(ok), y, ok["gpu_id"].to_numpy(), shrinkage.DEFAULT_LAMBDA)
+
+    start = {k: v[len(v) // 2] for k, v in ETA_GRID.items()}
+    eta, _ = shrinkage.coordinate_search(ETA_GRID, eta_error, start)
+    ok, y = data(eta)
+    strengths, cv = shrinkage.choose_strengths(shrinkage.design(ok), y, ok["gpu_id"].to_numpy())
+    return _Fit(_eta(eta), strengths, _fit_at(ok, y, strengths), cv)
+
+
+def _eta(eta: Mapping[str, float]) -> tuple[float, float, float]:
+    return (eta["eta_c"], eta["eta_bw"], eta["eta_fp4"])
+
+
 def fit_factors(pairs: pd.DataFrame, rows: pd.DataFrame, catalogs: Any) -> Factors:
-    """Robust least squares (soft-L1, scale LOSS_SCALE) of log(estimate / measured) over the pairs:
-    a 3 x 3 x 3 grid, then Nelder-Mead on logit-transformed efficiencies (each kept in (0, 1)).
-    Deterministic. The server ratios are measured medians of ``rows`` (not fitted)."""
-    from scipy.optimize import minimize
-
-    ratio = server_offline_ratio(rows)
-    ratio = 1.0 if math.isnan(ratio) else ratio
-    by_wl = {w: server_offline_ratio(rows, w) for w in sorted(rows["workload"].unique())}
-    y = np.log(pairs["tokens_per_s_per_gpu"].to_numpy(float))
-
-    def unpack(x: np.ndarray) -> Factors:
-        c, bw, f4 = 1.0 / (1.0 + np.exp(-np.asarray(x, float)))
-        return Factors(float(c), float(bw), float(f4), ratio, by_wl)
-
-    def loss(x: np.ndarray) -> float:
-        r = np.log(np.maximum(estimate(pairs, catalogs, unpack(x)), 1e-9)) - y
-        z = (r / LOSS_SCALE) ** 2  # soft-L1: quadratic for |r| << scale, linear beyond
-        return float(np.sum(2.0 * (np.sqrt(1.0 + z) - 1.0))) if LOSS_SCALE > 0 else float(r @ r)
-
-    logit = [math.log(v / (1 - v)) for v in (0.25, 0.5, 0.75)]
-    grid = [np.array((c, b, f)) for c in logit for b in logit for f in logit]
-    x0 = min(grid, key=loss)
-    res = minimize(loss, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-7})
-    return unpack(res.x)
+    """Calibrated :class:`Factors` from ``pairs`` (:func:`fit_effects`): the roofline's efficiencies
+    and the hardware, model and regime corrections. Deterministic. ``rows`` is kept for the
+    signature (the measured server ratios are reported by :func:`fit_calibration`)."""
+    del rows
+    return _factors(fit_effects(pairs, catalogs))
 
 
 def _ape(est: Any, meas: Any) -> np.ndarray:
@@ -164,7 +271,7 @@ class _ById:
 
 
 def fit_calibration(catalogs: Any) -> Calibration:
-    """Fit the factors on the catalogs' MLPerf pairs and measure the estimate's error (no cache)."""
+    """Fit the calibration on the catalogs' MLPerf pairs and measure the estimate's error (no cache)."""
     rows = calibration_rows(catalogs)
     pairs = calibration_pairs(rows)
     if pairs.empty:
@@ -172,30 +279,40 @@ def fit_calibration(catalogs: Any) -> Calibration:
             "benchmarks catalog: no MLPerf result matches a catalog GPU and model "
             "with a known workload; the roofline estimate cannot be calibrated"
         )
-    f = fit_factors(pairs, rows, catalogs)
+    fit = fit_effects(pairs, catalogs)
+    f = _factors(fit)
     ape = _ape(estimate(pairs, catalogs, f), pairs["tokens_per_s_per_gpu"])
     per_gpu = pd.Series(ape).groupby(pairs["gpu_id"].to_numpy()).median().to_dict()
+    ratio = server_offline_ratio(rows)
+    c = f.corrections
+    assert c is not None
     return Calibration(
-        f.eta_c,
-        f.eta_bw,
-        f.eta_fp4,
-        f.server_ratio,
-        dict(f.server_ratio_by_workload),
+        *fit.eta,
+        1.0 if math.isnan(ratio) else ratio,
+        {w: server_offline_ratio(rows, w) for w in sorted(rows["workload"].unique())},
         int(pairs["n_rows"].sum()),
         len(pairs),
         float(np.median(ape)),
         float(ape.max()),
         per_gpu,
+        shared_effect=c.shared,
+        vendor_effect=dict(c.vendor),
+        family_effect=dict(c.family),
+        model_effect=dict(c.model),
+        regime_anchors={k: [list(p) for p in v] for k, v in c.regime.items()},
+        prior_strength=dict(fit.strengths),
+        cv_error=fit.cv,
     )
 
 
 def calibration_key(catalogs: Any) -> str:
     """Content hash of what the fit depends on: GPU, model and MLPerf catalogs and the fitting code."""
     from planner.chain import physics
-    from planner.chain.tokens import mlperf, roofline
+    from planner.chain.tokens import corrections, mlperf, roofline
 
     frames = (catalogs.gpus, catalogs.models, catalogs.benchmarks)
-    return content_key(frames, (sys.modules[__name__], mlperf, roofline, physics))
+    modules = (sys.modules[__name__], mlperf, roofline, physics, corrections, shrinkage)
+    return content_key(frames, modules)
 
 
 @functools.lru_cache(maxsize=4)
@@ -219,6 +336,22 @@ def calibrate(catalogs: Any) -> Calibration:
     return _calibrate(_ById(catalogs))
 
 
+def _fold_factors(
+    pairs: pd.DataFrame, catalogs: Any, cal: Calibration, key: str = "gpu_id"
+) -> dict[str, Factors]:
+    """Per value of ``key`` (a GPU, or a model): the calibration's factors with the effects refitted
+    without that value's pairs (same efficiencies and prior strengths)."""
+    eta = (cal.eta_c, cal.eta_bw, cal.eta_fp4)
+    ok, y = _residuals(_labelled(pairs, catalogs), _physics(pairs, catalogs, eta))
+    out: dict[str, Factors] = {}
+    for g in sorted(ok[key].unique()):
+        keep = (ok[key] != g).to_numpy()
+        if keep.any():
+            fx = _fit_at(ok[keep].reset_index(drop=True), y[keep], cal.prior_strength)
+            out[g] = _factors(_Fit(eta, dict(cal.prior_strength), fx, float("nan")))
+    return out
+
+
 @functools.lru_cache(maxsize=4)
 def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
     catalogs, cal = handle.obj, calibrate(handle.obj)
@@ -227,12 +360,7 @@ def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
     for df in (rows, pairs):
         df["estimate"] = estimate(df, catalogs, cal.factors)
         df["loo_estimate"] = np.nan
-    for g in sorted(pairs["gpu_id"].unique()):  # leave one GPU out: refit without its pairs
-        keep = rows[rows["gpu_id"] != g]
-        train = pairs[pairs["gpu_id"] != g].reset_index(drop=True)
-        if train.empty:
-            continue
-        f = fit_factors(train, keep, catalogs)
+    for g, f in _fold_factors(pairs, catalogs, cal).items():
         for df in (rows, pairs):
             df.loc[df["gpu_id"] == g, "loo_estimate"] = estimate(df[df["gpu_id"] == g], catalogs, f)
     for df in (rows, pairs):
@@ -243,28 +371,50 @@ def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
         **{
             **asdict(cal),
             "loo_median_ape": float(loo.median()),
+            "loo_worst_ape": float(loo.max()),
             "loo_per_gpu_median_ape": loo.groupby(pairs["gpu_id"]).median().to_dict(),
         }
     )
     return cal, rows, pairs
 
 
-def leave_one_round_out(catalogs: Any) -> pd.DataFrame:
-    """Fit on every MLPerf round but the newest in the catalog, predict the newest round's pairs.
-
-    Returns the newest round's pairs with ``loro_estimate`` and ``loro_ape``; empty with fewer
-    than two rounds. A check the fit cannot be tuned to: the newest results never enter it.
-    """
-    rows = calibration_rows(catalogs)
+@functools.lru_cache(maxsize=4)
+def _round_out(handle: _ById) -> pd.DataFrame:
+    rows = calibration_rows(handle.obj)
     newest = max(rows["version"], key=version_key)
     old = mark_latest(rows[rows["version"] != newest])
     if old.empty:
         return pd.DataFrame()
-    f = fit_factors(calibration_pairs(old), old, catalogs)
+    f = fit_factors(calibration_pairs(old), old, handle.obj)
     test = calibration_pairs(rows[rows["version"] == newest].assign(fit=True))
-    test["loro_estimate"] = estimate(test, catalogs, f)
+    test["loro_estimate"] = estimate(test, handle.obj, f)
     test["loro_ape"] = _ape(test["loro_estimate"], test["tokens_per_s_per_gpu"])
     return test
+
+
+def leave_one_round_out(catalogs: Any) -> pd.DataFrame:
+    """Fit on every MLPerf round but the newest in the catalog, predict the newest round's pairs.
+
+    Everything is refitted on the older rounds: efficiencies, prior strengths and effects.
+    Returns the newest round's pairs with ``loro_estimate`` and ``loro_ape``; empty with fewer
+    than two rounds. A check the fit cannot be tuned to: the newest results never enter it.
+    """
+    return _round_out(_ById(catalogs)).copy()
+
+
+def leave_one_model_out(catalogs: Any) -> pd.DataFrame:
+    """The pairs with ``lomo_estimate`` and ``lomo_ape``: each served model's pairs predicted by the
+    effects refitted without any result of that model (its model effect is then the shared 0, as
+    for a model MLPerf never ran); efficiencies and prior strengths as in :func:`calibrate`."""
+    cal = calibrate(catalogs)
+    pairs = calibration_pairs(calibration_rows(catalogs))
+    pairs["lomo_estimate"] = np.nan
+    for m, f in _fold_factors(pairs, catalogs, cal, "model_id").items():
+        pairs.loc[pairs["model_id"] == m, "lomo_estimate"] = estimate(
+            pairs[pairs["model_id"] == m], catalogs, f
+        )
+    pairs["lomo_ape"] = _ape(pairs["lomo_estimate"], pairs["tokens_per_s_per_gpu"])
+    return pairs
 
 
 def calibration_report(catalogs: Any) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:

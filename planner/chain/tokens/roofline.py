@@ -27,6 +27,9 @@ Estimate (design section 5), per replica of n GPUs, SI units
     target): x the median measured server/offline ratio of the model's MLPerf benchmark (of all
     benchmarks for a model without one), the throughput Poisson arrivals and p99 limits cost; a
     measured ratio, not a fitted factor. Offline = no target (TTFT = TPOT = infinity).
+    Calibrated estimates then take x exp(mu + a_vendor + a_family + b_model + c(TPOT)), the
+    fitted corrections of :mod:`planner.chain.tokens.corrections` (their server ratio is 1: the
+    regime effect c replaces it).
     Every rate is non-decreasing in HBM size, HBM bandwidth, FLOP/s and the latency target: B/t_step
     grows with B, the batch bound only loosens, and n is chosen as the best replica.
     eta_c, eta_bw, eta_fp4 are fitted on the MLPerf pairs by
@@ -45,6 +48,7 @@ from typing import Any
 
 from planner.chain import physics
 from planner.chain.constants import BYTES_PER_PARAM
+from planner.chain.tokens.corrections import Corrections
 
 HBM_USABLE_SHARE = 0.90
 """Share of HBM a serving engine gives to weights + KV cache [-] (vLLM's default 0.90)."""
@@ -113,13 +117,15 @@ OFFLINE = Target()
 @dataclass(frozen=True)
 class Factors:
     """Efficiencies of the roofline: achieved share of peak FLOP/s (eta_c; eta_fp4 for fp4 GEMMs)
-    and of peak HBM bandwidth (eta_bw), and the server/offline throughput ratio [-]."""
+    and of peak HBM bandwidth (eta_bw), the server/offline throughput ratio applied to bounded
+    targets [-], and the fitted hardware, model and regime corrections (none = physics only)."""
 
     eta_c: float
     eta_bw: float
     eta_fp4: float
     server_ratio: float
     server_ratio_by_workload: Mapping[str, float] = field(default_factory=dict)
+    corrections: Corrections | None = None
 
     def server(self, workload: str | None) -> float:
         """Server/offline ratio of an MLPerf workload, else the median over all pairs [-]."""
@@ -360,4 +366,6 @@ def roofline(
     tps, n, batch = max(options)
     if target.bounded:
         tps *= factors.server(mlperf_workload)
+    if factors.corrections is not None:
+        tps *= math.exp(factors.corrections.log_factor(gpu, model, target.tpot_s, mlperf_workload))
     return Roofline(tps, n, batch, flop, peak, p, "", rep.interval_s(n, batch), rep.prefill_s(n))

@@ -13,7 +13,8 @@ Measured
     only when GPU, model, precision and latency regime all match.
 Estimate
     The roofline of :mod:`planner.chain.tokens.roofline` at the target, with eta_c, eta_bw and eta_fp4
-    fitted on the MLPerf pairs by :func:`calibrate` (:mod:`planner.chain.tokens.calibration`).
+    and the vendor, family, model and latency-regime corrections fitted on the MLPerf pairs by
+    :func:`calibrate` (:mod:`planner.chain.tokens.calibration`).
     ``expected_error`` is the calibration's median absolute percentage error for the GPU (all
     pairs if the GPU has none).
 """

@@ -1,5 +1,6 @@
 """Throughput at a latency target: one decode step and one prefill by hand, the batch the target
-allows, and monotonicity in HBM, bandwidth, FLOP/s and the target over every catalog GPU x model."""
+allows, and monotonicity in HBM, bandwidth, FLOP/s and the target over every catalog GPU x model,
+for the physics alone and with the calibrated corrections."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.chain.tokens.mlperf import workload_for_model
+from planner.chain.tokens.calibration import calibrate
+from planner.chain.tokens.mlperf import mlperf_key, workload_for_model
 from planner.chain.tokens.roofline import (
     OFFLINE,
     TPOT_HEADROOM,
@@ -74,11 +76,15 @@ def _pairs(catalogs):  # type: ignore[no-untyped-def]
 FACTORS = Factors(0.6, 0.6, 0.5, 0.9)
 
 
-def _tps(gpu, model, target, precision="fp8"):  # type: ignore[no-untyped-def]
-    return roofline(gpu, model, precision, workload_for_model(model), FACTORS, target).tokens_per_s_per_gpu
+def _tps(gpu, model, target, precision="fp8", factors=FACTORS):  # type: ignore[no-untyped-def]
+    wl = mlperf_key(model.get("mlperf_model", "")) or None
+    return roofline(
+        gpu, model, precision, workload_for_model(model), factors, target, wl
+    ).tokens_per_s_per_gpu
 
 
-@settings(max_examples=6, deadline=None)
+@pytest.mark.parametrize("calibrated", [False, True], ids=["physics", "calibrated"])
+@settings(max_examples=5, deadline=None)
 @given(
     hbm=st.floats(1.0, 3.0),
     bw=st.floats(1.0, 3.0),
@@ -88,22 +94,25 @@ def _tps(gpu, model, target, precision="fp8"):  # type: ignore[no-untyped-def]
     tpot_ms=st.sampled_from([15.0, 40.0, 200.0]),
 )
 def test_more_hardware_or_a_looser_target_never_lowers_tokens_per_s(
-    catalogs, hbm, bw, flops, looser, ttft_ms, tpot_ms
+    catalogs, calibrated, hbm, bw, flops, looser, ttft_ms, tpot_ms
 ) -> None:  # type: ignore[no-untyped-def]
+    """Physics alone and with the fitted corrections (hardware, model and regime effects: the
+    regime effect is non-decreasing in TPOT and 0 offline), over every GPU x model."""
+    f = calibrate(catalogs).factors if calibrated else FACTORS
     target = Target(ttft_ms / 1e3, tpot_ms / 1e3)
     loose = Target(target.ttft_s * looser, target.tpot_s * looser)
     for g, m in _pairs(catalogs):
         gpu, model = catalogs.gpus.loc[g], catalogs.models.loc[m]
         for p in (default_precision(gpu, model),):
-            base = _tps(gpu, model, target, p)
+            base = _tps(gpu, model, target, p, f)
             bigger = gpu.copy()
             bigger["hbm_gb"] *= hbm
             bigger["hbm_tb_per_s"] *= bw
             for col in ("dense_fp4_tflops", "dense_fp8_tflops", "dense_bf16_tflops"):
                 bigger[col] *= flops
-            assert _tps(bigger, model, target, p) >= base * (1 - 1e-6), (g, m, p, "hardware")
-            assert _tps(gpu, model, loose, p) >= base * (1 - 1e-6), (g, m, p, "target")
-            assert _tps(gpu, model, OFFLINE, p) >= base * (1 - 1e-6) / FACTORS.server_ratio
+            assert _tps(bigger, model, target, p, f) >= base * (1 - 1e-6), (g, m, p, "hardware")
+            assert _tps(gpu, model, loose, p, f) >= base * (1 - 1e-6), (g, m, p, "target")
+            assert _tps(gpu, model, OFFLINE, p, f) >= base * (1 - 1e-6) / f.server_ratio
 
 
 def test_every_pair_positive_or_explained(catalogs) -> None:  # type: ignore[no-untyped-def]
