@@ -63,6 +63,7 @@ class ModelInputs:
     gpu_block: dict[str, int]
     gpu_node_mw: dict[str, float]
     gpu_idle_mw: dict[str, float]
+    gpu_busy_mw: dict[str, float]  # metered node power at full load + network [MW/GPU]
     spare_share: float  # spare GPUs per allocated GPU [-]
     gpu_annual_musd: dict[str, float]
     gpu_capex_musd: dict[str, float]
