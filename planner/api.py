@@ -26,6 +26,7 @@ from planner.model.phasing import present_value_musd, served_share_by_year
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
+from planner.results.basis import basis_summary
 from planner.results.capex import capex_line_items, opex_table
 from planner.results.readiness import readiness_summary, readiness_table
 from planner.scenario.load import load_scenario, scenario_from_dict
@@ -173,6 +174,7 @@ def summarize(
         "mip_gap": outcome.mip_gap,
         "polished": bool(outcome.stats.get("polished")),
         **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        **basis_summary(model, inp),
         "start_year": inp.timing.start_year if inp.timing else None,
         "online_year": scn.demand.online_year,
         "power_redundancy": scn.policy.power_redundancy,
