@@ -223,3 +223,29 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "capex_items": capex_line_items(model, inp),
         "opex": opex_table(model, inp),
     }
+
+
+def curve(
+    model: str,
+    gpus: list[str] | None = None,
+    precision: str | None = None,
+    *,
+    out: str | Path | None = None,
+    catalogs: Catalogs | None = None,
+) -> Any:
+    """The throughput-interactivity frontier of a served model (``planner curve``).
+
+    Returns a :class:`planner.chain.tokens.frontier.Curve`: ``sweep`` (tokens/s per GPU at each
+    tokens/s per user, per GPU), ``table`` (at 5 to 200 tokens/s per user), ``points`` (the model's
+    MLPerf results at each curve's precision) and ``measured`` (their medians against the estimate).
+    ``out`` also writes the chart as a PNG there (replacing a file). Raises InputError for an unknown
+    model, GPU or precision.
+    """
+    from planner.chain.tokens.frontier import throughput_curve
+
+    result = throughput_curve(catalogs or load_catalogs(), model, gpus, precision)
+    if out is not None:
+        from planner.results.curve_plot import write_curve_png
+
+        write_curve_png(result, Path(out))
+    return result
