@@ -158,9 +158,9 @@ def gpu_table(summary: dict) -> Table:
     by = summary.get("gpus_by_basis") or {}
     sized = summary.get("throughput_basis", "median")
     q = summary.get("conservative_quantile", 0.8)
-    heads = {"median": "need median", "conservative": f"need p{q * 100:.0f}"}
+    heads = {"median": "median", "conservative": f"p{q * 100:.0f}"}
     cols = [Col("GPU", "id", 0), Col("installed", "num", 0)] + [
-        Col(heads[b] + (" *" if b == sized else ""), "num", 1) for b in by
+        Col(heads[b] + ("*" if b == sized else ""), "num", 1) for b in by
     ]
     rows = [
         [str(gpu), f"{n:,}"] + [f"{by[b].get(gpu, 0):,}" for b in by] for gpu, n in summary["gpus"].items()
@@ -168,7 +168,8 @@ def gpu_table(summary: dict) -> Table:
     if len(rows) > 1:
         total = [f"{sum(summary['gpus'].values()):,}"] + [f"{sum(by[b].values()):,}" for b in by]
         rows.append(["total", *total])
-    return fitted_table("GPUs (* = fleet sized on)", cols, rows)
+    title = f"GPUs: installed, and needed at median / p{q * 100:.0f} tokens/s (* = sized on)"
+    return fitted_table(title, cols, rows)
 
 
 def print_time_to_power(summary: dict) -> None:
