@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
+    from planner.api import curve as curve
     from planner.api import solve as solve
     from planner.studies.pareto import pareto as pareto
     from planner.studies.sweep import sweep as sweep
@@ -26,6 +27,10 @@ def __getattr__(name: str) -> Any:
         from planner.api import solve
 
         return solve
+    if name == "curve":
+        from planner.api import curve
+
+        return curve
     if name == "pareto":
         from planner.studies.pareto import pareto
 

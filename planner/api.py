@@ -26,6 +26,7 @@ from planner.model.phasing import PV_YEARS, present_value_musd, served_share_by_
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
+from planner.results.basis import basis_summary
 from planner.results.capex import capex_line_items, opex_table
 from planner.results.readiness import readiness_summary, readiness_table
 from planner.scenario.load import load_scenario, scenario_from_dict
@@ -171,6 +172,7 @@ def summarize(
         "mip_gap": outcome.mip_gap,
         "polished": bool(outcome.stats.get("polished")),
         **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        **basis_summary(model, inp),
         "start_year": inp.timing.start_year if inp.timing else None,
         "online_year": scn.demand.online_year,
         "power_redundancy": scn.policy.power_redundancy,
@@ -219,3 +221,29 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "capex_items": capex_line_items(model, inp),
         "opex": opex_table(model, inp),
     }
+
+
+def curve(
+    model: str,
+    gpus: list[str] | None = None,
+    precision: str | None = None,
+    *,
+    out: str | Path | None = None,
+    catalogs: Catalogs | None = None,
+) -> Any:
+    """The throughput-interactivity frontier of a served model (``planner curve``).
+
+    Returns a :class:`planner.chain.tokens.frontier.Curve`: ``sweep`` (tokens/s per GPU at each
+    tokens/s per user, per GPU), ``table`` (at 5 to 200 tokens/s per user), ``points`` (the model's
+    MLPerf results at each curve's precision) and ``measured`` (their medians against the estimate).
+    ``out`` also writes the chart as a PNG there (replacing a file). Raises InputError for an unknown
+    model, GPU or precision.
+    """
+    from planner.chain.tokens.frontier import throughput_curve
+
+    result = throughput_curve(catalogs or load_catalogs(), model, gpus, precision)
+    if out is not None:
+        from planner.results.curve_plot import write_curve_png
+
+        write_curve_png(result, Path(out))
+    return result

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table
@@ -124,8 +125,7 @@ def print_summary(summary: dict, tables: dict) -> None:
         for r in chosen.itertuples()
     ]
     console.print(fitted_table("Sites chosen", cols, rows))
-    gpus = [[str(gpu), f"{n:,}"] for gpu, n in summary["gpus"].items()]
-    console.print(fitted_table("GPUs", [Col("GPU", "id", 0), Col("count", "num", 0)], gpus))
+    console.print(gpu_table(summary))
     mix = sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1])
     console.print(
         fitted_table(
@@ -150,6 +150,26 @@ def print_summary(summary: dict, tables: dict) -> None:
     if summary.get("energy_mix_basis", "").startswith("annual-average"):
         console.print(Text(f"energy mix: {summary['energy_mix_basis']}", style="yellow"))
     print_time_to_power(summary)
+
+
+def gpu_table(summary: dict) -> Table:
+    """GPUs installed by type, and the GPUs the plan needs at the median and at the conservative
+    tokens/s per GPU (``summary.json`` ``gpus_by_basis``; the basis the fleet was sized on is marked *)."""
+    by = summary.get("gpus_by_basis") or {}
+    sized = summary.get("throughput_basis", "median")
+    q = summary.get("conservative_quantile", 0.8)
+    heads = {"median": "median", "conservative": f"p{q * 100:.0f}"}
+    cols = [Col("GPU", "id", 0), Col("installed", "num", 0)] + [
+        Col(heads[b] + ("*" if b == sized else ""), "num", 1) for b in by
+    ]
+    rows = [
+        [str(gpu), f"{n:,}"] + [f"{by[b].get(gpu, 0):,}" for b in by] for gpu, n in summary["gpus"].items()
+    ]
+    if len(rows) > 1:
+        total = [f"{sum(summary['gpus'].values()):,}"] + [f"{sum(by[b].values()):,}" for b in by]
+        rows.append(["total", *total])
+    title = f"GPUs: installed, and needed at median / p{q * 100:.0f} tokens/s (* = sized on)"
+    return fitted_table(title, cols, rows)
 
 
 def print_time_to_power(summary: dict) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, crf
+from planner.chain.tokens.power import busy_share, node_power_w
 from planner.scenario.schema import Scenario
 
 
@@ -28,13 +29,17 @@ def _wacc(scenario: Scenario, catalogs: Catalogs, tech: str | None = None) -> fl
 
 
 def gpu_cost_inputs(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> dict[str, Any]:
-    """Per GPU: block size, node and idle power [MW], capex [MUSD], annualised cost and embodied carbon.
+    """Per GPU: block size, node, busy and idle power [MW], capex [MUSD], annualised cost and
+    embodied carbon.
 
-    node = all-in node W + scale-out network W; idle = idle node W + network W (switches and optics
-    draw about the same power idle or busy); annual = price x CRF(wacc, life);
-    embodied [t/yr] = kgCO2e per GPU / 1e3 / life.
+    node = all-in node W (nameplate) + scale-out network W: sizes the electrical and cooling plant;
+    busy = P(1) = max(s P_node, P_idle) + network W, the node power the meter reads at full load
+    (s from MLPerf measured system power, :mod:`planner.chain.tokens.power`): energy while serving;
+    idle = idle node W + network W (switches and optics draw about the same power idle or busy);
+    annual = price x CRF(wacc, life); embodied [t/yr] = kgCO2e per GPU / 1e3 / life.
     """
     gpu, wacc = catalogs.gpus.loc[gpus], _wacc(scenario, catalogs)
+    net = {g: float(gpu.at[g, "network_w_per_gpu"]) for g in gpus}
     capex = {g: float(gpu.at[g, "price_usd_per_gpu"]) * scenario.prices.gpu_price_scale / 1e6 for g in gpus}
     lives = {g: float(scenario.finance.gpu_life_years or gpu.at[g, "life_years"]) for g in gpus}
     return {
@@ -42,8 +47,9 @@ def gpu_cost_inputs(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> 
         "gpu_node_mw": {
             g: float(gpu.at[g, "node_w_per_gpu"] + gpu.at[g, "network_w_per_gpu"]) / 1e6 for g in gpus
         },
-        "gpu_idle_mw": {
-            g: float(gpu.at[g, "idle_w_per_gpu"] + gpu.at[g, "network_w_per_gpu"]) / 1e6 for g in gpus
+        "gpu_idle_mw": {g: (float(gpu.at[g, "idle_w_per_gpu"]) + net[g]) / 1e6 for g in gpus},
+        "gpu_busy_mw": {
+            g: (node_power_w(gpu.loc[g], 1.0, busy_share(catalogs, g)) + net[g]) / 1e6 for g in gpus
         },
         "spare_share": scenario.fleet.spare_share,
         "gpu_annual_musd": {g: capex[g] * crf(wacc, lives[g]) for g in gpus},

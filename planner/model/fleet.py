@@ -11,17 +11,22 @@ Equations (s site, g GPU, m served model, k stream of model m)::
     capacity[s,m] >= sum_{k of m} shape[k,h] * flow[s,k]      for every hour h:
         tokens/s in the hour (stream shares fixed, each stream following its region's demand
         shape; in annual mode the 24 hours of the diurnal shape)
-    it_cap[s]  = sum_c it_cap[s,c] >= sum_g node_W[g] * n_gpu[s,g]           all GPUs at full power
+    it_cap[s]  = sum_c it_cap[s,c] >= sum_g node_W[g] * n_gpu[s,g]           all GPUs at nameplate power
     sum_c idle[s,c] = sum_g idle_W[g] * n_gpu[s,g]
     sum_g served[s,g,m] = sum_{k of m} flow[s,k]              average tokens/s, split by GPU type
     served[s,g,m] <= tps[g,m] * alloc[s,g,m]
-    sum_c busy[s,m,c] = sum_g (node_W[g] - idle_W[g]) / tps[g,m] * served[s,g,m]   busy W from tokens served
+    sum_c busy[s,m,c] = sum_g (busy_W[g] - idle_W[g]) / tps[g,m] * served[s,g,m]   busy W from tokens served
     idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]   (only under the chosen cooling)
     IT load in slice t: it_load[s,c,t] = idle[s,c] + sum_m busy[s,m,c] * activity[s,m,t]
         (busy power follows the tokens actually served, so a site serving regions that peak at
         different hours draws the busy energy of all its tokens; activity[s,m,t], mean 1, is the
-        demand-weighted shape of the streams of m that s can reach; node_W and idle_W include the
-        scale-out network W per GPU)
+        demand-weighted shape of the streams of m that s can reach; node_W, busy_W and idle_W include
+        the scale-out network W per GPU)
+
+Power at load: a GPU serving at load u (the share of its time it is busy, served / (tps alloc))
+draws P(u) = idle_W + (busy_W - idle_W) u, busy_W = the node power MLPerf's meter reads at full
+load (:mod:`planner.chain.tokens.power`), so energy = busy_W x busy hours + idle_W x idle hours.
+Nameplate node_W sizes the IT capacity, hence the electrical plant, cooling, firm capacity and grid tie.
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
 
 def _add_fleet_sets(b: pyo.Block, inp: ModelInputs) -> None:
     """GPUs ``G``, served models ``M``, the (site, GPU, model) and (site, model) pairs that can
-    serve a stream, and the per-GPU parameters: node and idle power [MW/GPU], block size [GPU],
+    serve a stream, and the per-GPU parameters: nameplate node, metered busy and idle power
+    [MW/GPU], block size [GPU],
     tokens/s [Mtoken/s per GPU] and the fleet's peak-to-average ratio [-]."""
     b.G = pyo.Set(initialize=inp.gpus, ordered=True)
     b.M = pyo.Set(initialize=inp.models, ordered=True)
@@ -77,6 +83,7 @@ def _add_fleet_sets(b: pyo.Block, inp: ModelInputs) -> None:
     )
     b.node_mw = pyo.Param(b.G, initialize=inp.gpu_node_mw, units=MW / GPU)
     b.idle_mw = pyo.Param(b.G, initialize=inp.gpu_idle_mw, units=MW / GPU)
+    b.busy_mw = pyo.Param(b.G, initialize=inp.gpu_busy_mw, units=MW / GPU)
     b.block = pyo.Param(b.G, initialize=inp.gpu_block, units=GPU)
     b.tps = pyo.Param(list(inp.tps), initialize=inp.tps, units=Mtok_s / GPU, within=pyo.Any)
     b.peak_to_avg = pyo.Param(initialize=inp.peak_to_average, units=dimensionless)
@@ -163,7 +170,7 @@ def _add_gpu_power(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> None
 
         sum_c idle[s,c] = sum_g idle_MW[g] * n_gpu[s,g]                                   [MW]
         sum_g served[s,g,m] = sum_{k of m} flow[s,k];  served[s,g,m] <= tps[g,m] alloc[s,g,m]  [Mtoken/s]
-        sum_c busy[s,m,c] = sum_g (node_MW[g] - idle_MW[g]) / tps[g,m] * served[s,g,m]     [MW]
+        sum_c busy[s,m,c] = sum_g (busy_MW[g] - idle_MW[g]) / tps[g,m] * served[s,g,m]     [MW]
         idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]               [MW]
     """
     site = m.site
@@ -185,7 +192,7 @@ def _add_gpu_power(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> None
         rule=lambda b, s, mod: (
             sum(b.busy_power[s, mod, c] for c in site.C)
             == sum(
-                (b.node_mw[g] - b.idle_mw[g]) / b.tps[g, mod] * b.served[s, g, mod]
+                (b.busy_mw[g] - b.idle_mw[g]) / b.tps[g, mod] * b.served[s, g, mod]
                 for g in b.G
                 if (s, g, mod) in b.SGM
             )

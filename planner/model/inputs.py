@@ -16,6 +16,7 @@ from planner.catalogs.load import Catalogs, cooling_can_host
 from planner.chain.it_power import gpu_power_items
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import serving_target, throughput_table
+from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InputError
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
@@ -64,6 +65,7 @@ class ModelInputs:
     gpu_block: dict[str, int]
     gpu_node_mw: dict[str, float]
     gpu_idle_mw: dict[str, float]
+    gpu_busy_mw: dict[str, float]  # metered node power at full load + network [MW/GPU]
     spare_share: float  # spare GPUs per allocated GPU [-]
     gpu_annual_musd: dict[str, float]
     gpu_capex_musd: dict[str, float]
@@ -243,7 +245,12 @@ def throughput_inputs(
     scenario: Scenario, catalogs: Catalogs, gpus: list[str], coolings: list[str], models: list[str]
 ) -> dict[str, Any]:
     """Tokens/s per GPU [Mtoken/s] of each GPU x model pair at the model's latency target
-    (``physics.serving_targets``, else the card's) and precision, and which cooling hosts which GPU."""
+    (``physics.serving_targets``, else the card's) and precision, and which cooling hosts which GPU.
+
+    The table carries each estimate's held-out error (:mod:`planner.chain.tokens.uncertainty`);
+    ``tokens_per_s_sized`` is what the fleet is sized on: the median estimate, or with
+    ``physics.throughput_basis: conservative`` the estimate x (1 - shortfall at
+    ``conservative_quantile``); measured pairs as measured."""
     phys = scenario.physics
     targets = {m: serving_target(catalogs.models.loc[m], phys.serving_targets.get(m)) for m in models}
     table = throughput_table(
@@ -254,10 +261,14 @@ def throughput_inputs(
         precision=dict(phys.precision),
         targets=targets,
     )
+    table = with_expected_errors(table, catalogs, phys.conservative_quantile)
+    basis = "tokens_per_s_conservative" if phys.throughput_basis == "conservative" else "tokens_per_s_per_gpu"
+    table["throughput_basis"] = phys.throughput_basis
+    table["tokens_per_s_sized"] = table[basis]
     tps = {
-        (r.gpu_id, r.model_id): r.tokens_per_s_per_gpu / 1e6
+        (r.gpu_id, r.model_id): r.tokens_per_s_sized / 1e6
         for r in table.itertuples()
-        if r.tokens_per_s_per_gpu > 0
+        if r.tokens_per_s_sized > 0
     }
     for m in models:
         if not any((g, m) in tps for g in gpus):

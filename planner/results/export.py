@@ -412,8 +412,10 @@ def _unit(metric: str, objective_unit: str) -> str:
     """Unit of a summary-sheet metric, from its name (units are part of the names)."""
     if metric in ("objective_value", "best_bound"):
         return objective_unit
-    if metric.startswith("gpus."):
+    if metric.startswith(("gpus.", "gpus_by_basis.", "gpus_total_by_basis.")):
         return "GPUs"
+    if metric == "conservative_quantile":
+        return "fraction"
     if metric.startswith("capex_by_category_usd."):
         return "USD"
     if metric.startswith("energy_mix_share."):

@@ -266,6 +266,13 @@ class PhysicsOptions(StrictModel):
     precision: dict[str, Literal["fp4", "fp8", "bf16"]] = Field(default_factory=dict)
     """Weight precision pinned per served model id; default: the lowest precision each GPU runs
     natively that the model card allows (``min_precision``)."""
+    throughput_basis: Literal["median", "conservative"] = "median"
+    """Tokens/s per GPU the fleet is sized on for roofline-estimated pairs: ``median`` (the
+    calibrated estimate) or ``conservative`` (the estimate x (1 - shortfall), the shortfall that
+    leave-one-GPU-out held-out MLPerf pairs stayed within at ``conservative_quantile``); measured
+    pairs are unchanged. The summary reports the GPUs the plan needs on both."""
+    conservative_quantile: float = Field(default=0.8, ge=0.5, le=0.99)
+    """Share of held-out MLPerf pairs the conservative throughput covers [-] (0.8 = p80)."""
 
 
 class Scenario(StrictModel):

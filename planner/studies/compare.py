@@ -3,9 +3,10 @@ re-dispatched hour by hour.
 
 Annual mode sees average capacity factors, prices and PUE; it cannot see nights, calm
 days or hot afternoons. Fixing the annual plan's sites and cooling in the hourly model,
-keeping its GPU blocks, IT capacity, plant and grid connection as lower bounds (no battery),
-and re-solving gives that plan's hourly cost: never below its annual cost, since the hourly
-operation has to follow every slice's weather and demand instead of the year's averages.
+keeping its GPU blocks, IT capacity, plant, grid connection and backup gensets as lower
+bounds (no battery), and re-solving gives that plan's hourly cost: never below its annual
+cost, since the hourly operation has to follow every slice's weather and demand instead of
+the year's averages.
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ from planner.model.inputs import build_inputs
 
 FIXED = (("site", "open"), ("site", "y"))
 """(block, variable) pairs of the plan kept exactly: sites and cooling."""
-AT_LEAST = (("fleet", "blocks"), ("site", "it_cap"), ("energy", "cap"), ("energy", "grid_cap"))
+AT_LEAST = (
+    ("fleet", "blocks"),
+    ("site", "it_cap"),
+    ("energy", "cap"),
+    ("energy", "grid_cap"),
+    ("redundancy", "backup"),
+)
 """Capacities kept as lower bounds: hourly operation may need more GPUs (the busiest hour of
-the typical days), IT and firm capacity (the hottest hour's PUE) or plant than the annual
-averages showed, never less."""
+the typical days), IT and firm capacity (the hottest hour's PUE), plant or backup gensets than
+the annual averages showed, never less. (Backup is sized on the peak PUE, which in hourly mode
+is the hottest representative-day hour, below the annual mode's 8760-hour peak: without the
+bound a replay could drop gensets the plan bought.)"""
 
 
 def hourly_cost_of_plan(annual: SolveResult, days: int, catalogs: Catalogs) -> dict[str, Any]:

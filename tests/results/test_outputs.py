@@ -126,3 +126,6 @@ def test_capex_sheets_count_each_dollar_once_and_give_units(small):
     units = sheets["summary"].set_index("metric")["unit"]
     assert units["capex_usd"] == "USD" and units["annualized_cost_usd"] == "USD/yr"
     assert units["cost_usd_per_mtok"] == "USD/Mtok" and units["objective_value"] == "MUSD/yr"
+    assert (
+        units["gpus_total_by_basis.conservative"] == "GPUs" and units["conservative_quantile"] == "fraction"
+    )
