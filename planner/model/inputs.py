@@ -8,6 +8,7 @@ by hand and the units of every number are fixed in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -108,6 +109,11 @@ class ModelInputs:
     def generators(self) -> list[str]:
         """Technologies with a generation variable (not grid, not battery)."""
         return [e for e in self.techs if self.tech_kind[e] not in ("grid", "battery")]
+
+    @cached_property
+    def max_pue(self) -> float:
+        """Highest hourly PUE of any site, cooling and slice [-] (loose capacity bounds)."""
+        return max(self.pue_t.values())
 
     @property
     def total_demand(self) -> float:

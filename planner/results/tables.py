@@ -229,7 +229,7 @@ def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]
                 "hour": int(sl.hour[t]),
                 "weight_h": float(sl.weight_h[t]),
                 "facility_mw": _v(m.site.facility[s, t]),
-                "it_mw": sum(_v(m.site.it_load[s, c, t]) for c in inp.coolings),
+                "it_mw": _v(m.site.it_load[s, t]),
                 "grid_mw": _v(e_blk.grid[s, t]),
             }
             for e in inp.generators:
