@@ -241,6 +241,10 @@ def demand_inputs(scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame) -
             "flows": flows, "models": models}  # fmt: skip
 
 
+_THROUGHPUT: dict[str, tuple[Catalogs, pd.DataFrame]] = {}
+"""The last throughput table, by its catalogs object (identity) and arguments."""
+
+
 def throughput_inputs(
     scenario: Scenario, catalogs: Catalogs, gpus: list[str], coolings: list[str], models: list[str]
 ) -> dict[str, Any]:
@@ -248,14 +252,20 @@ def throughput_inputs(
     (``physics.serving_targets``, else the card's) and precision, and which cooling hosts which GPU."""
     phys = scenario.physics
     targets = {m: serving_target(catalogs.models.loc[m], phys.serving_targets.get(m)) for m in models}
-    table = throughput_table(
-        catalogs,
-        gpus,
-        models,
-        estimate_only=phys.throughput == "estimate",
-        precision=dict(phys.precision),
-        targets=targets,
-    )
+    key = repr((gpus, models, phys.throughput, sorted(phys.precision.items()), targets))
+    cached = _THROUGHPUT.get(key)
+    if cached is None or cached[0] is not catalogs:
+        table = throughput_table(
+            catalogs,
+            gpus,
+            models,
+            estimate_only=phys.throughput == "estimate",
+            precision=dict(phys.precision),
+            targets=targets,
+        )
+        _THROUGHPUT.clear()  # one entry: an hourly solve and its annual screening share it
+        _THROUGHPUT[key] = (catalogs, table)
+    table = _THROUGHPUT[key][1].copy()
     tps = {
         (r.gpu_id, r.model_id): r.tokens_per_s_per_gpu / 1e6
         for r in table.itertuples()

@@ -122,9 +122,8 @@ def block_lps(lp: highspy.HighsLp, blocks: SiteBlocks) -> dict[str | None, tuple
     return out
 
 
-def solve_block(block: BlockLp, cost: np.ndarray, threads: int = 1) -> np.ndarray | None:
-    """min cost x over one block's rows and column bounds; its minimiser, or None. Runs in the
-    caller's process or on a dask worker (one HiGHS thread there)."""
+def block_highs(block: BlockLp, cost: np.ndarray, threads: int = 1) -> highspy.Highs:
+    """A HiGHS instance holding one block's LP with objective ``cost``."""
     sub = highspy.HighsLp()
     sub.num_col_, sub.num_row_ = block.matrix.shape[1], block.matrix.shape[0]
     sub.col_cost_ = cost
@@ -138,10 +137,21 @@ def solve_block(block: BlockLp, cost: np.ndarray, threads: int = 1) -> np.ndarra
     h.setOptionValue("output_flag", False)
     use_threads(h, threads)
     h.passModel(sub)
+    return h
+
+
+def minimiser(h: highspy.Highs) -> np.ndarray | None:
+    """Run ``h``; its optimal column values, or None (no finite optimum)."""
     run_interruptible(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)
+
+
+def solve_block(block: BlockLp, cost: np.ndarray, threads: int = 1) -> np.ndarray | None:
+    """min cost x over one block's rows and column bounds; its minimiser, or None. Runs in the
+    caller's process or on a dask worker (one HiGHS thread there)."""
+    return minimiser(block_highs(block, cost, threads))
 
 
 class BlockSolver:
@@ -152,6 +162,7 @@ class BlockSolver:
     def __init__(self, lp: highspy.HighsLp, blocks: SiteBlocks, threads: int, client: Any = None) -> None:
         self.parts = block_lps(lp, blocks)
         self.threads, self.client = threads, client
+        self.highs: dict[str | None, highspy.Highs] = {}
         self.remote = (
             dict(zip(self.parts, client.scatter([b for _, b in self.parts.values()], broadcast=False)))
             if client is not None
@@ -159,14 +170,25 @@ class BlockSolver:
         )
 
     def solve(self, cost: np.ndarray) -> dict[str | None, np.ndarray | None]:
-        """Each block's minimiser of ``cost`` (None where it has no finite optimum)."""
+        """Each block's minimiser of ``cost`` (None where it has no finite optimum). Here, each
+        block keeps its HiGHS instance between rounds: only the costs change, and the simplex
+        starts from the block's last optimal basis."""
         if self.remote is None:
-            return {g: solve_block(b, cost[cols], self.threads) for g, (cols, b) in self.parts.items()}
+            return {g: self._local(g, cost[cols]) for g, (cols, _) in self.parts.items()}
         futures = {
             g: self.client.submit(solve_block, self.remote[g], cost[cols], 1, pure=False)
             for g, (cols, _) in self.parts.items()
         }
         return dict(zip(futures, self.client.gather(list(futures.values()))))
+
+    def _local(self, group: str | None, cost: np.ndarray) -> np.ndarray | None:
+        """One block solved here, re-using its HiGHS instance from the previous round."""
+        h = self.highs.get(group)
+        if h is None:
+            h = self.highs[group] = block_highs(self.parts[group][1], cost, self.threads)
+        else:
+            h.changeColsCost(cost.size, np.arange(cost.size, dtype=np.int32), cost)
+        return minimiser(h)
 
 
 def lagrangian_bound(
