@@ -37,6 +37,11 @@ ADD_PER_ROUND = 4
 and the bound usually needs only a few of the sites that look profitable at the first prices."""
 
 
+WARM_ITERATIONS = 20_000
+"""Simplex iterations a site LP may take from its previous round's basis before it is solved
+again from scratch."""
+
+
 @dataclass(frozen=True)
 class SiteBlocks:
     """The coupling rows and the columns of each site of a compiled model."""
@@ -182,13 +187,21 @@ class BlockSolver:
         return dict(zip(futures, self.client.gather(list(futures.values()))))
 
     def _local(self, group: str | None, cost: np.ndarray) -> np.ndarray | None:
-        """One block solved here, re-using its HiGHS instance from the previous round."""
+        """One block solved here, re-using its HiGHS instance from the previous round: from the
+        last optimal basis within :data:`WARM_ITERATIONS` simplex iterations, else from scratch
+        (a warm start after a large price change can stall on a degenerate block)."""
         h = self.highs.get(group)
         if h is None:
             h = self.highs[group] = block_highs(self.parts[group][1], cost, self.threads)
-        else:
-            h.changeColsCost(cost.size, np.arange(cost.size, dtype=np.int32), cost)
-        return minimiser(h)
+            return minimiser(h)
+        h.changeColsCost(cost.size, np.arange(cost.size, dtype=np.int32), cost)
+        h.setOptionValue("simplex_iteration_limit", WARM_ITERATIONS)
+        found = minimiser(h)
+        h.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
+        if found is None:
+            h.clearSolver()
+            found = minimiser(h)
+        return found
 
 
 def lagrangian_bound(

@@ -41,6 +41,7 @@ import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, crf, load_catalogs
 from planner.model.inputs import ModelInputs
+from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
 
 ACCELERATOR_SHARE = 0.70
@@ -138,7 +139,7 @@ TINY_USD = 1e-6
 
 
 def _v(x: Any) -> float:
-    out = pyo.value(x, exception=False)
+    out = evaluate(x)
     return 0.0 if out is None else float(out)
 
 

@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 
 from planner.chain import physics
 from planner.model.inputs import ModelInputs
+from planner.model.linear import evaluate
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
 from planner.model.timing import bridge_capex_musd
@@ -25,7 +26,7 @@ V = pyo.value
 
 def _v(x: Any) -> float:
     """Numeric value of a Pyomo expression or number (0 for None)."""
-    out = V(x, exception=False)
+    out = evaluate(x)
     return 0.0 if out is None else float(out)
 
 
