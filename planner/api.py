@@ -171,7 +171,15 @@ def _solve(
     tables = extract_tables(model, inp)
     summary = summarize(scn, inp, model, outcome, tables)
     extract_s = time.perf_counter() - t_extract
-    summary["timings"] = {
+    summary["timings"] = _timings(build_s, outcome, screening_s, extract_s, t_start)
+    return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
+
+
+def _timings(
+    build_s: float, outcome: SolveOutcome, screening_s: float, extract_s: float, t_start: float
+) -> dict[str, float]:
+    """``summary.json`` ``timings`` [s] (``t_start``: perf_counter when the solve began)."""
+    return {
         "build_s": round(build_s, 3),
         "handoff_s": round(outcome.handoff_s, 3),
         "solve_s": round(outcome.solve_s, 3),
@@ -179,7 +187,6 @@ def _solve(
         "extract_s": round(extract_s, 3),
         "total_s": round(time.perf_counter() - t_start, 3),
     }
-    return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
 
 
 def summarize(
