@@ -6,6 +6,7 @@ The CLI's ``planner solve`` is a thin shell around :func:`solve` plus
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import pyomo.environ as pyo
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.build import build_model
+from planner.model.cluster import check_cluster, dask_client
 from planner.model.explain import explain_infeasibility, unreachable_streams
 from planner.model.highs import Progress, SolveOutcome
 from planner.model.highs import solve as highs_solve
@@ -77,12 +79,19 @@ def solve(
     stage: Stage | None = None,
     catalogs: Catalogs | None = None,
     on_scenario: Callable[[Scenario], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> SolveResult:
     """Build and solve a scenario; return the plan with its tables.
 
     Hooks for progress displays: ``on_scenario`` gets the resolved scenario (time limit,
     objective) before the build, ``stage`` a short text at each stage, ``progress`` a
     :class:`~planner.model.highs.SolverEvent` (incumbent, bound, gap) as the solver goes.
+
+    ``workers`` (a local dask cluster of that many processes) or ``scheduler`` (an existing
+    dask scheduler, ``tcp://host:port``): an hourly scenario's annual screening runs on the
+    cluster while the hourly model is built here, and the site LPs of its Lagrangian bound run
+    there in parallel. The plan is the same as without a cluster.
 
     Raises
     ------
@@ -100,8 +109,25 @@ def solve(
     if mip_gap is not None:
         extra["solver.mip_gap"] = mip_gap
     scn = resolve_scenario(scenario, catalogs, extra)
+    check_cluster(scheduler, workers)
     if on_scenario is not None:
         on_scenario(scn)
+    use_cluster = scn.time.mode == "representative_days" and (workers is not None or scheduler is not None)
+    with dask_client(scheduler, workers or 2) if use_cluster else contextlib.nullcontext() as client:
+        return _solve(scn, catalogs, log_path, progress, say, client, t_start)
+
+
+def _solve(
+    scn: Scenario,
+    catalogs: Catalogs,
+    log_path: Path | None,
+    progress: Progress | None,
+    say: Stage,
+    client: Any,
+    t_start: float,
+) -> SolveResult:
+    """:func:`solve` for a resolved scenario (``client``: a dask client or None)."""
+    screening_job = client.submit(screening_task, scenario_data(scn), pure=False) if client else None
     say("building model")
     inp = build_inputs(scn, catalogs)
     if unreachable_streams(inp):
@@ -113,7 +139,7 @@ def solve(
     screening, t_screen = None, time.perf_counter()
     if inp.slices.hourly:
         say("screening sites with the annual model")
-        screening = annual_screening(scn, catalogs)
+        screening = _screening(scn, catalogs, screening_job)
     screening_s = time.perf_counter() - t_screen
     say("solving")
     options = scn.solver.model_copy(update={"time_limit_s": max(scn.solver.time_limit_s - screening_s, 1e-3)})
@@ -124,6 +150,7 @@ def solve(
         progress,
         warm_start=(scn.policy.min_sites, scn.policy.max_sites),
         screening=screening,
+        client=client,
     )
     outcome.solve_s += screening_s
     if outcome.status in ("infeasible", "unbounded") or (
@@ -143,7 +170,15 @@ def solve(
     tables = extract_tables(model, inp)
     summary = summarize(scn, inp, model, outcome, tables)
     extract_s = time.perf_counter() - t_extract
-    summary["timings"] = {
+    summary["timings"] = _timings(build_s, outcome, screening_s, extract_s, t_start)
+    return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
+
+
+def _timings(
+    build_s: float, outcome: SolveOutcome, screening_s: float, extract_s: float, t_start: float
+) -> dict[str, float]:
+    """``summary.json`` ``timings`` [s] (``t_start``: perf_counter when the solve began)."""
+    return {
         "build_s": round(build_s, 3),
         "handoff_s": round(outcome.handoff_s, 3),
         "solve_s": round(outcome.solve_s, 3),
@@ -151,7 +186,6 @@ def solve(
         "extract_s": round(extract_s, 3),
         "total_s": round(time.perf_counter() - t_start, 3),
     }
-    return SolveResult(scn, outcome.status, summary, tables, inp, model, outcome)
 
 
 def summarize(
@@ -191,16 +225,66 @@ def summarize(
     }
 
 
+SCREENING_GAP = 0.03
+"""The annual screening is solved to this relative gap (or the scenario's, if looser): it only
+picks sites and coolings; the hourly plan's gap is proved by the hourly bound. Measured on the
+default scenario on 8 days: the same hourly gap (0.5% vs 0.2%, both within 1%) for 30% less CPU."""
+
+
+def screening_scenario(scn: Scenario) -> Scenario:
+    """The annual-mode relaxation of an hourly scenario used to pick its sites: annual mode,
+    gap :data:`SCREENING_GAP`; with a clean-energy policy, 24/7 CFE at x becomes annual matching
+    at x (hourly matching implies it) and PV + wind are not capped (the cap would make 90% clean
+    infeasible in annual mode, where only the hourly model can tell what firming they need)."""
+    time_update: dict[str, Any] = {"mode": "annual"}
+    policy = scn.policy
+    if policy.hourly_cfe_share is not None or policy.clean_energy_share is not None:
+        share = max(policy.hourly_cfe_share or 0.0, policy.clean_energy_share or 0.0)
+        policy = policy.model_copy(update={"hourly_cfe_share": None, "clean_energy_share": share})
+        time_update["annual_variable_share_max"] = 1.0
+    return scn.model_copy(
+        update={
+            "time": scn.time.model_copy(update=time_update),
+            "policy": policy,
+            "solver": scn.solver.model_copy(update={"mip_gap": max(scn.solver.mip_gap, SCREENING_GAP)}),
+        }
+    )
+
+
 def annual_screening(scn: Scenario, catalogs: Catalogs) -> Screening | None:
-    """Solve the annual-mode version of an hourly scenario; its open sites (with cooling) seed
-    the hourly warm start."""
-    annual = scn.model_copy(update={"time": scn.time.model_copy(update={"mode": "annual"})})
+    """Solve the annual-mode relaxation of an hourly scenario (:func:`screening_scenario`); its
+    open sites (with cooling) seed the hourly warm start."""
+    annual = screening_scenario(scn)
     inp = build_inputs(annual, catalogs)
     model = build_model(inp)
     out = highs_solve(model, annual.solver, warm_start=(annual.policy.min_sites, annual.policy.max_sites))
     if not out.has_solution:
         return None
     return Screening({s: c for s in inp.sites for c in inp.coolings if pyo.value(model.site.y[s, c]) > 0.5})
+
+
+def _screening(scn: Scenario, catalogs: Catalogs, job: Any) -> Screening | None:
+    """The annual screening: the dask ``job``'s result, or solved here (no cluster, or the job
+    failed on its worker, e.g. a remote worker without this data tree)."""
+    if job is not None:
+        try:
+            return job.result()
+        except Exception:  # noqa: BLE001 - any worker-side failure: screen here instead
+            pass
+    return annual_screening(scn, catalogs)
+
+
+def scenario_data(scn: Scenario) -> dict[str, Any]:
+    """A resolved scenario as plain data (what a dask worker is sent)."""
+    return scn.model_dump(mode="json", exclude={"extends"})
+
+
+def screening_task(data: dict[str, Any]) -> Screening | None:
+    """:func:`annual_screening` on a dask worker: catalogs from the worker's own data tree,
+    one HiGHS thread (the client process builds the hourly model meanwhile)."""
+    catalogs = load_catalogs()
+    scn = resolve_scenario(data, catalogs, {"solver.threads": 1})
+    return annual_screening(scn, catalogs)
 
 
 def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.DataFrame]:

@@ -36,11 +36,21 @@ def solve(
         Optional[list[str]],
         typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)"),
     ] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Representative days: screening and site LPs on a local dask cluster of N processes",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="Representative days: use this dask scheduler (tcp://host:port)")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", help="Echo the HiGHS log")] = False,
     no_map: Annotated[bool, typer.Option("--no-map", help="Do not write map.geojson/gpkg/png/html")] = False,
 ) -> None:
     """Build and solve a scenario, print the plan, and write a run directory (with maps and capex.xlsx)."""
     from planner.api import solve as api_solve
+    from planner.model.cluster import check_cluster
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import check_new, default_run_dir, staging, write_contents
     from planner.scenario.load import parse_overrides
@@ -54,6 +64,7 @@ def solve(
             overrides["solver.threads"] = threads
         if objective is not None and objective not in ("cost", "carbon"):
             raise InputError(f"--objective '{objective}': allowed values are cost, carbon")
+        check_cluster(scheduler, workers)
         if out is not None:
             check_new(out)
         path = scenario or DEFAULT_SCENARIO
@@ -79,6 +90,8 @@ def solve(
                     stage=report.stage,
                     catalogs=catalogs,
                     on_scenario=lambda scn: report.limits(scn.solver.time_limit_s, scn.objective),
+                    workers=workers,
+                    scheduler=scheduler,
                 )
                 report.stage("writing run directory")
                 write_contents(result.scenario, result.summary, result.tables, tmp)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
+from planner.model.linear import linear
 from planner.model.sites import ELASTIC_ROOM
 from planner.model.slice_inputs import DISPATCHABLE_KINDS
 from planner.model.units import MW, MWh, dimensionless, hr, yr
@@ -26,7 +27,7 @@ from planner.model.units import MW, MWh, dimensionless, hr, yr
 
 def _upper_mw(inp: ModelInputs, s: str, e: str, room: float = 1.0) -> float:
     """Loose but finite bound on capacity [MW]: peak facility load / availability, at most 4x."""
-    peak = room * inp.campus_mw[s] * max(inp.pue_t.values())
+    peak = room * inp.campus_mw[s] * inp.max_pue
     avail = max((inp.availability.get((s, e, t), 0.0) for t in range(inp.slices.n)), default=0.0)
     if inp.tech_kind[e] in ("pv", "wind"):
         return 4.0 * peak
@@ -96,8 +97,12 @@ def _add_generators(b: pyo.Block, inp: ModelInputs, site: pyo.Block, room: float
             site.S, modular, rule=lambda b, s, e: b.cap[s, e] == b.module_mw[e] * b.modules[s, e]
         )
     b.gen = pyo.Var(site.S, b.E, b.T, domain=pyo.NonNegativeReals, units=MW)
+    avail = inp.availability
     b.within_availability = pyo.Constraint(
-        site.S, b.E, b.T, rule=lambda b, s, e, t: b.gen[s, e, t] <= b.avail[s, e, t] * b.cap[s, e]
+        site.S,
+        b.E,
+        b.T,
+        rule=lambda b, s, e, t: linear([(1.0, b.gen[s, e, t]), (-avail[s, e, t], b.cap[s, e])]) <= 0,
     )
 
 
@@ -141,13 +146,15 @@ def _add_balance(b: pyo.Block, inp: ModelInputs, site: pyo.Block, elastic: bool)
         sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] (+ unsupplied[s,t]) = facility[s,t]
     """
 
+    generators = inp.generators
+
     def balance(b: pyo.Block, s: str, t: int) -> object:
-        supply = sum(b.gen[s, e, t] for e in b.E) + b.grid[s, t]
+        supply = [(1.0, b.gen[s, e, t]) for e in generators] + [(1.0, b.grid[s, t])]
         if inp.storage:
-            supply = supply + b.discharge[s, t] - b.charge[s, t]
+            supply += [(1.0, b.discharge[s, t]), (-1.0, b.charge[s, t])]
         if elastic:
-            supply = supply + b.unsupplied[s, t]
-        return supply == site.facility[s, t]
+            supply.append((1.0, b.unsupplied[s, t]))
+        return linear(supply) == site.facility[s, t]
 
     b.balance = pyo.Constraint(site.S, b.T, rule=balance)
 

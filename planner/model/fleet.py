@@ -17,7 +17,7 @@ Equations (s site, g GPU, m served model, k stream of model m)::
     served[s,g,m] <= tps[g,m] * alloc[s,g,m]
     sum_c busy[s,m,c] = sum_g (busy_W[g] - idle_W[g]) / tps[g,m] * served[s,g,m]   busy W from tokens served
     idle[s,c] + sum_m busy[s,m,c] * max_t activity[s,m,t] <= it_cap[s,c]   (only under the chosen cooling)
-    IT load in slice t: it_load[s,c,t] = idle[s,c] + sum_m busy[s,m,c] * activity[s,m,t]
+    IT load in slice t: it_load[s,t] = sum_c (idle[s,c] + sum_m busy[s,m,c] * activity[s,m,t])
         (busy power follows the tokens actually served, so a site serving regions that peak at
         different hours draws the busy energy of all its tokens; activity[s,m,t], mean 1, is the
         demand-weighted shape of the streams of m that s can reach; node_W, busy_W and idle_W include
@@ -36,6 +36,7 @@ import math
 import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
+from planner.model.linear import linear
 from planner.model.sites import ELASTIC_ROOM
 from planner.model.units import GPU, MW, Mtok_s, dimensionless
 
@@ -149,9 +150,11 @@ def _add_serving_capacity(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) 
         ),
     )
 
+    shape, flow = inp.capacity_shape, m.demand.flow
+
     def peak_capacity(b: pyo.Block, s: str, mod: str, h: int) -> object:
-        return b.capacity[s, mod] >= sum(
-            b.shape[(r, mod), h] * m.demand.flow[s, r, mod] for (_, r, _) in flows_at[s, mod]
+        return b.capacity[s, mod] >= linear(
+            (shape[(r, mod), h], flow[s, r, mod]) for (_, r, _) in flows_at[s, mod]
         )
 
     b.peak_capacity = pyo.Constraint(b.SM, hours, rule=peak_capacity)
@@ -176,9 +179,6 @@ def _add_gpu_power(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> None
     site = m.site
     _add_served_tokens(b, m)
     T = list(range(inp.slices.n))
-    b.activity = pyo.Param(
-        list(inp.activity_shape), initialize=inp.activity_shape, units=dimensionless, within=pyo.Any
-    )
     b.idle_power = pyo.Var(site.S, site.C, domain=pyo.NonNegativeReals, units=MW)
     b.busy_power = pyo.Var(b.SM, site.C, domain=pyo.NonNegativeReals, units=MW)
     b.idle_def = pyo.Constraint(

@@ -162,14 +162,15 @@ def solve(
     progress: Progress | None = None,
     warm_start: tuple[int, int | None] | None = None,
     screening: Screening | None = None,
+    client: Any = None,
 ) -> SolveOutcome:
     """Solve ``model`` with HiGHS; on a feasible result load the values into the model's variables.
 
     ``warm_start`` = (min_sites, max_sites) runs :func:`relax_and_round` first and gives its
     plan to HiGHS as the starting incumbent (``screening``: sites and a bound from the annual
-    solve of an hourly scenario). Never raises on a non-optimal outcome: the
-    caller branches on ``status`` and ``has_solution`` (a time limit with an incumbent is a
-    usable plan).
+    solve of an hourly scenario; ``client``: a dask.distributed client for the site LPs of its
+    bound). Never raises on a non-optimal outcome: the caller branches on ``status`` and
+    ``has_solution`` (a time limit with an incumbent is a usable plan).
     """
     t0 = time.perf_counter()
     try:
@@ -183,7 +184,9 @@ def solve(
     t1 = time.perf_counter()
     ws_log = log_path.with_name(log_path.name + ".warmstart") if log_path is not None else None
     start = (
-        relax_and_round(lp, columns, options, *warm_start, log_path=ws_log, screening=screening)
+        relax_and_round(
+            lp, columns, options, *warm_start, log_path=ws_log, screening=screening, client=client
+        )
         if warm_start and sizes["n_integer"]
         else None
     )

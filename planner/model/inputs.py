@@ -8,6 +8,7 @@ by hand and the units of every number are fixed in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -113,6 +114,11 @@ class ModelInputs:
     def generators(self) -> list[str]:
         """Technologies with a generation variable (not grid, not battery)."""
         return [e for e in self.techs if self.tech_kind[e] not in ("grid", "battery")]
+
+    @cached_property
+    def max_pue(self) -> float:
+        """Highest hourly PUE of any site, cooling and slice [-] (loose capacity bounds)."""
+        return max(self.pue_t.values())
 
     @property
     def total_demand(self) -> float:
@@ -241,6 +247,10 @@ def demand_inputs(scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame) -
             "flows": flows, "models": models}  # fmt: skip
 
 
+_THROUGHPUT: dict[str, tuple[Catalogs, pd.DataFrame]] = {}
+"""The last throughput table, by its catalogs object (identity) and arguments."""
+
+
 def throughput_inputs(
     scenario: Scenario, catalogs: Catalogs, gpus: list[str], coolings: list[str], models: list[str]
 ) -> dict[str, Any]:
@@ -253,14 +263,20 @@ def throughput_inputs(
     ``conservative_quantile``); measured pairs as measured."""
     phys = scenario.physics
     targets = {m: serving_target(catalogs.models.loc[m], phys.serving_targets.get(m)) for m in models}
-    table = throughput_table(
-        catalogs,
-        gpus,
-        models,
-        estimate_only=phys.throughput == "estimate",
-        precision=dict(phys.precision),
-        targets=targets,
-    )
+    key = repr((gpus, models, phys.throughput, sorted(phys.precision.items()), targets))
+    cached = _THROUGHPUT.get(key)
+    if cached is None or cached[0] is not catalogs:
+        table = throughput_table(
+            catalogs,
+            gpus,
+            models,
+            estimate_only=phys.throughput == "estimate",
+            precision=dict(phys.precision),
+            targets=targets,
+        )
+        _THROUGHPUT.clear()  # one entry: an hourly solve and its annual screening share it
+        _THROUGHPUT[key] = (catalogs, table)
+    table = _THROUGHPUT[key][1].copy()
     table = with_expected_errors(table, catalogs, phys.conservative_quantile)
     basis = "tokens_per_s_conservative" if phys.throughput_basis == "conservative" else "tokens_per_s_per_gpu"
     table["throughput_basis"] = phys.throughput_basis

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -30,6 +31,15 @@ import scipy.sparse as sp
 from planner.model.interrupt import run_interruptible
 from planner.model.relaxation import Relaxation
 from planner.model.threads import use_threads
+
+ADD_PER_ROUND = 4
+"""Sites added to the restricted LP per column-generation round: a small restricted LP is fast,
+and the bound usually needs only a few of the sites that look profitable at the first prices."""
+
+
+WARM_ITERATIONS = 20_000
+"""Simplex iterations a site LP may take from its previous round's basis before it is solved
+again from scratch."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,12 @@ def site_blocks(lp: highspy.HighsLp, columns: list, sites: set[str]) -> SiteBloc
     codes = {s: k for k, s in enumerate(sorted(sites))}
     code = np.array([codes[s] if s is not None else -1 for s in owner])
     coupling = np.zeros(lp.num_row_, dtype=bool)
-    for i in range(lp.num_row_):
-        row = code[matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]]
-        coupling[i] = row.size > 0 and (row.min() < 0 or row.min() != row.max())
+    nonempty = np.flatnonzero(np.diff(matrix.indptr) > 0)
+    if nonempty.size:  # min and max column owner per row (-1: a site-less column)
+        owners = code[matrix.indices]
+        low = np.minimum.reduceat(owners, matrix.indptr[nonempty])
+        high = np.maximum.reduceat(owners, matrix.indptr[nonempty])
+        coupling[nonempty] = (low < 0) | (low != high)
     by_site = {s: np.flatnonzero(code == k) for s, k in codes.items()}
     return SiteBlocks(matrix, coupling, by_site)
 
@@ -89,50 +102,123 @@ def _usable(y: np.ndarray, lp: highspy.HighsLp, blocks: SiteBlocks) -> tuple[np.
     return y, float(y @ rhs)
 
 
-def _solve_block(
-    lp: highspy.HighsLp,
-    blocks: SiteBlocks,
-    cost: np.ndarray,
-    cols: np.ndarray,
-    rows: np.ndarray,
-    threads: int,
-) -> np.ndarray | None:
-    """min cost[cols] x over one block's rows and column bounds; its minimiser, or None."""
-    matrix = blocks.matrix[rows][:, cols].tocsc()
+@dataclass(frozen=True)
+class BlockLp:
+    """One block's LP without its costs (plain arrays, sent once to a dask worker)."""
+
+    matrix: sp.csc_matrix  # the block's rows x its columns
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+def block_lps(lp: highspy.HighsLp, blocks: SiteBlocks) -> dict[str | None, tuple[np.ndarray, BlockLp]]:
+    """The columns and the LP of each site block (key None: the site-less columns)."""
+    col_lower, col_upper = np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)
+    row_lower, row_upper = np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float)
+    out = {}
+    for group, (cols, rows) in blocks.groups().items():
+        matrix = blocks.matrix[rows][:, cols].tocsc()
+        out[group] = (
+            cols,
+            BlockLp(matrix, col_lower[cols], col_upper[cols], row_lower[rows], row_upper[rows]),
+        )
+    return out
+
+
+def block_highs(block: BlockLp, cost: np.ndarray, threads: int = 1) -> highspy.Highs:
+    """A HiGHS instance holding one block's LP with objective ``cost``."""
     sub = highspy.HighsLp()
-    sub.num_col_, sub.num_row_ = int(cols.size), int(rows.size)
-    sub.col_cost_ = cost[cols]
-    sub.col_lower_ = np.asarray(lp.col_lower_, dtype=float)[cols]
-    sub.col_upper_ = np.asarray(lp.col_upper_, dtype=float)[cols]
-    sub.row_lower_ = np.asarray(lp.row_lower_, dtype=float)[rows]
-    sub.row_upper_ = np.asarray(lp.row_upper_, dtype=float)[rows]
+    sub.num_col_, sub.num_row_ = block.matrix.shape[1], block.matrix.shape[0]
+    sub.col_cost_ = cost
+    sub.col_lower_, sub.col_upper_ = block.col_lower, block.col_upper
+    sub.row_lower_, sub.row_upper_ = block.row_lower, block.row_upper
     sub.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    sub.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    sub.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    sub.a_matrix_.value_ = matrix.data.astype(float)
+    sub.a_matrix_.start_ = block.matrix.indptr.astype(np.int32)
+    sub.a_matrix_.index_ = block.matrix.indices.astype(np.int32)
+    sub.a_matrix_.value_ = block.matrix.data.astype(float)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     use_threads(h, threads)
     h.passModel(sub)
+    return h
+
+
+def minimiser(h: highspy.Highs) -> np.ndarray | None:
+    """Run ``h``; its optimal column values, or None (no finite optimum)."""
     run_interruptible(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)
 
 
+def solve_block(block: BlockLp, cost: np.ndarray, threads: int = 1) -> np.ndarray | None:
+    """min cost x over one block's rows and column bounds; its minimiser, or None. Runs in the
+    caller's process or on a dask worker (one HiGHS thread there)."""
+    return minimiser(block_highs(block, cost, threads))
+
+
+class BlockSolver:
+    """Solves every site block's LP for given costs: here one after another, or on a dask
+    cluster (``client``), where each block's LP is scattered to the workers once and every
+    round sends only the block's costs. The blocks are independent, so the answers are the same."""
+
+    def __init__(self, lp: highspy.HighsLp, blocks: SiteBlocks, threads: int, client: Any = None) -> None:
+        self.parts = block_lps(lp, blocks)
+        self.threads, self.client = threads, client
+        self.highs: dict[str | None, highspy.Highs] = {}
+        self.remote = (
+            dict(zip(self.parts, client.scatter([b for _, b in self.parts.values()], broadcast=False)))
+            if client is not None
+            else None
+        )
+
+    def solve(self, cost: np.ndarray) -> dict[str | None, np.ndarray | None]:
+        """Each block's minimiser of ``cost`` (None where it has no finite optimum). Here, each
+        block keeps its HiGHS instance between rounds: only the costs change, and the simplex
+        starts from the block's last optimal basis."""
+        if self.remote is None:
+            return {g: self._local(g, cost[cols]) for g, (cols, _) in self.parts.items()}
+        futures = {
+            g: self.client.submit(solve_block, self.remote[g], cost[cols], 1, pure=False)
+            for g, (cols, _) in self.parts.items()
+        }
+        return dict(zip(futures, self.client.gather(list(futures.values()))))
+
+    def _local(self, group: str | None, cost: np.ndarray) -> np.ndarray | None:
+        """One block solved here, re-using its HiGHS instance from the previous round: from the
+        last optimal basis within :data:`WARM_ITERATIONS` simplex iterations, else from scratch
+        (a warm start after a large price change can stall on a degenerate block)."""
+        h = self.highs.get(group)
+        if h is None:
+            h = self.highs[group] = block_highs(self.parts[group][1], cost, self.threads)
+            return minimiser(h)
+        h.changeColsCost(cost.size, np.arange(cost.size, dtype=np.int32), cost)
+        h.setOptionValue("simplex_iteration_limit", WARM_ITERATIONS)
+        found = minimiser(h)
+        h.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
+        if found is None:
+            h.clearSolver()
+            found = minimiser(h)
+        return found
+
+
 def lagrangian_bound(
-    lp: highspy.HighsLp, blocks: SiteBlocks, y: np.ndarray, threads: int
+    lp: highspy.HighsLp, blocks: SiteBlocks, y: np.ndarray, threads: int, solver: BlockSolver | None = None
 ) -> tuple[float, dict[str, float]] | None:
     """L(y) [objective units] and each site's reduced value (c - A_c' y) x_s at the minimiser;
-    None when a block has no finite optimum. Each site block is solved as its own LP."""
+    None when a block has no finite optimum. Each site block is solved as its own LP (by
+    ``solver``, e.g. on a dask cluster; by default here, one after another)."""
     y, constant = _usable(y, lp, blocks)
     cost = np.asarray(lp.col_cost_, dtype=float) - blocks.matrix.T @ y
+    solver = solver or BlockSolver(lp, blocks, threads)
     x = np.zeros(lp.num_col_)
     values: dict[str, float] = {}
-    for group, (cols, rows) in blocks.groups().items():
-        found = _solve_block(lp, blocks, cost, cols, rows, threads)
+    for group, found in solver.solve(cost).items():
         if found is None:
             return None
+        cols = solver.parts[group][0]
         x[cols] = found
         if group is not None:
             values[group] = float(cost[cols] @ found)
@@ -148,6 +234,9 @@ def _restricted_duals(
     for site, cols in blocks.site_columns.items():
         if site not in included:
             lower[cols] = upper[cols] = np.clip(0.0, lower[cols], upper[cols])
+    # From scratch, not from the last basis: presolve then removes every excluded site's columns,
+    # which a warm-started dual simplex on the whole model cannot (measured 11 s vs > 16 s CPU).
+    relaxation.h.clearSolver()
     if relaxation.solve(lower, upper) is None:
         return None
     return np.asarray(relaxation.h.getSolution().row_dual, dtype=float)
@@ -161,20 +250,25 @@ def certify(
     objective: float,
     gap: float,
     threads: int,
-    rounds: int = 6,
+    rounds: int = 8,
+    add_per_round: int = ADD_PER_ROUND,
+    client: Any = None,
 ) -> float:
     """The best Lagrangian bound found, adding profitable sites to the restricted LP round by
-    round until (objective - bound) / |objective| <= ``gap`` or ``rounds`` run out; -inf if none.
-    ``threads``: the HiGHS thread count of ``relaxation`` (one scheduler per process)."""
+    round (the ``add_per_round`` most profitable, i.e. most negative reduced value, first) until
+    (objective - bound) / |objective| <= ``gap`` or ``rounds`` run out; -inf if none.
+    ``threads``: the HiGHS thread count of ``relaxation`` (one scheduler per process);
+    ``client``: a dask.distributed client on which the site LPs of each round run in parallel."""
     best, included = -math.inf, set(start)
+    solver = BlockSolver(lp, blocks, threads, client)
     for _ in range(rounds):
         y = _restricted_duals(relaxation, lp, blocks, included)
-        found = lagrangian_bound(lp, blocks, y, threads) if y is not None else None
+        found = lagrangian_bound(lp, blocks, y, threads, solver) if y is not None else None
         if found is None:
             return best
         best = max(best, found[0])
-        profitable = {s for s, v in found[1].items() if s not in included and v < -1e-9}
+        profitable = sorted((v, s) for s, v in found[1].items() if s not in included and v < -1e-9)
         if (objective - best) / max(abs(objective), 1e-12) <= gap or not profitable:
             return best
-        included |= profitable
+        included |= {s for _, s in profitable[:add_per_round]}
     return best

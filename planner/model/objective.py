@@ -28,8 +28,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
+from planner.model.linear import linear
 from planner.model.phasing import add_present_value, discounted
-from planner.model.units import GPU, ML, MUSD, MW, Mtok_s, MWh, dimensionless, tCO2, yr
+from planner.model.units import GPU, ML, MUSD, MW, Mtok_s, MWh, dimensionless, hr, tCO2, yr
 
 UNMET_PENALTY = 1e7
 """Elastic model: price of unmet demand [MUSD/yr per Mtoken/s]."""
@@ -92,8 +93,8 @@ def _add_cost_params(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -> No
         initialize={(s, e): inp.var_cost_musd_per_mwh[s, e] for s in inp.sites for e in inp.generators},
         units=MUSD / MWh,
     )
-    b.grid_price = P(site.S, energy.T, initialize=inp.grid_price_musd_per_mwh, units=MUSD / MWh)
-    b.grid_co2 = P(site.S, energy.T, initialize=inp.grid_co2_t_per_mwh, units=tCO2 / MWh)
+    b.hourly_cost_unit = P(initialize=1.0, units=hr / yr * MUSD / MWh)  # of w_t x price [MUSD/yr per MW]
+    b.hourly_carbon_unit = P(initialize=1.0, units=hr / yr * tCO2 / MWh)  # of w_t x rate [tCO2e/yr per MW]
     b.tech_co2 = P(
         energy.E, initialize={e: inp.tech_co2_t_per_mwh[e] for e in inp.generators}, units=tCO2 / MWh
     )
@@ -116,7 +117,7 @@ def _site_costs(
     """Annualised cost of site ``s`` per category of :data:`COST_CATEGORIES` [MUSD/yr]
     (equations in the module docstring; ``it_cap`` = sum_c it_cap[s,c] [MW])."""
     site, fleet, energy = m.site, m.fleet, m.energy
-    w = energy.weight
+    w, T = inp.slices.weight_h, range(inp.slices.n)
     return {
         "site_development": b.site_fixed * site.open[s],
         "gpus": sum(b.gpu_annual[g] * fleet.n_gpu[s, g] for g in fleet.G),
@@ -127,10 +128,12 @@ def _site_costs(
         "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s]
         if inp.storage
         else zero,
-        "fuel_and_vom": sum(
-            w[t] * b.var_cost[s, e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
+        "fuel_and_vom": b.hourly_cost_unit
+        * linear(
+            (w[t] * inp.var_cost_musd_per_mwh[s, e], energy.gen[s, e, t]) for e in inp.generators for t in T
         ),
-        "grid_energy": sum(w[t] * b.grid_price[s, t] * energy.grid[s, t] for t in energy.T),
+        "grid_energy": b.hourly_cost_unit
+        * linear((w[t] * inp.grid_price_musd_per_mwh[s, t], energy.grid[s, t]) for t in T),
         "backup_power": m.redundancy.cost[s],
         "bridge_power": m.timing.cost[s],
     }
@@ -150,22 +153,14 @@ def _add_site_emissions(
         upstream[s]    = sum_{e,t} w_t upstream[e] gen[s,e,t]
     """
     site, fleet, energy = m.site, m.fleet, m.energy
-    w = energy.weight
-    b.emissions_operational_site = pyo.Expression(
-        site.S,
-        rule=lambda b, s: (
-            sum(
-                w[t]
-                * (
-                    b.grid_co2[s, t] * energy.grid[s, t]
-                    + sum(b.tech_co2[e] * energy.gen[s, e, t] for e in energy.E)
-                )
-                for t in energy.T
-            )
-            + m.redundancy.emissions[s]
-            + m.timing.emissions[s]
-        ),
-    )
+    w, T = inp.slices.weight_h, range(inp.slices.n)
+
+    def operational(b: pyo.Block, s: str) -> object:
+        terms = [(w[t] * inp.grid_co2_t_per_mwh[s, t], energy.grid[s, t]) for t in T]
+        terms += [(w[t] * inp.tech_co2_t_per_mwh[e], energy.gen[s, e, t]) for e in inp.generators for t in T]
+        return b.hourly_carbon_unit * linear(terms) + m.redundancy.emissions[s] + m.timing.emissions[s]
+
+    b.emissions_operational_site = pyo.Expression(site.S, rule=operational)
 
     def embodied(b: pyo.Block, s: str) -> object:
         total = (
@@ -186,8 +181,13 @@ def _add_site_emissions(
     b.emissions_embodied_site = pyo.Expression(site.S, rule=embodied)
     b.emissions_upstream_site = pyo.Expression(
         site.S,
-        rule=lambda b, s: sum(
-            w[t] * b.tech_upstream[e] * energy.gen[s, e, t] for e in energy.E for t in energy.T
+        rule=lambda b, s: (
+            b.hourly_carbon_unit
+            * linear(
+                (w[t] * inp.tech_upstream_t_per_mwh[e], energy.gen[s, e, t])
+                for e in inp.generators
+                for t in T
+            )
         ),
     )
 

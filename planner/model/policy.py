@@ -16,10 +16,13 @@ infeasible scenario can be explained by which limits had to give.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from planner.model.inputs import CLEAN_KINDS, ModelInputs
-from planner.model.units import ML, MWh, dimensionless, tCO2, yr
+from planner.model.linear import linear, unit_factor
+from planner.model.sites import SiteLoad
+from planner.model.units import ML, MWh, dimensionless, hr, tCO2, yr
 
 
 def add_policy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> pyo.Block:
@@ -46,22 +49,18 @@ def _add_water(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elastic: bo
         water[s] = sum_t w_t (sum_c WUE[s,c,t] it_load[s,c,t] + sum_e water[e] gen[s,e,t])   [ML/yr]
         water[s] <= limit[s] (+ water_overrun[s])                                            [ML/yr]
     """
-    site, energy = m.site, m.energy
-    b.wue = pyo.Param(site.S, site.C, energy.T, initialize=inp.wue_ml_per_mwh, units=ML / MWh)
-    b.plant_water = pyo.Param(
-        energy.E, initialize={e: inp.tech_water_ml_per_mwh[e] for e in inp.generators}, units=ML / MWh
-    )
-    b.water = pyo.Expression(
-        site.S,
-        rule=lambda b, s: sum(
-            energy.weight[t]
-            * (
-                sum(b.wue[s, c, t] * site.it_load[s, c, t] for c in site.C)
-                + sum(b.plant_water[e] * energy.gen[s, e, t] for e in energy.E)
-            )
-            for t in energy.T
-        ),
-    )
+    site, weight, n = m.site, np.asarray(inp.slices.weight_h, dtype=float), inp.slices.n
+    unit = unit_factor(b, "water_unit", hr / yr * ML / MWh)
+    water = {}
+    for s in inp.sites:
+        wue = np.array([[inp.wue_ml_per_mwh[s, c, t] for t in range(n)] for c in inp.coolings]).reshape(-1, n)
+        plant = [
+            (weight[t] * inp.tech_water_ml_per_mwh[e], m.energy.gen[s, e, t])
+            for e in inp.generators
+            for t in range(n)
+        ]
+        water[s] = unit * linear(SiteLoad(m, inp, s).terms(wue * weight) + plant)
+    b.water = pyo.Expression(site.S, rule=lambda b, s: water[s])
     if not inp.scenario.policy.enforce_water_limits:
         return
     b.water_limit_ml = pyo.Param(site.S, initialize=inp.water_limit_ml, units=ML / yr)
@@ -97,16 +96,18 @@ def _add_annual_clean_share(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs
     b.grid_clean = pyo.Param(site.S, initialize=inp.grid_clean_share, units=dimensionless)
     if elastic:
         b.clean_shortfall = pyo.Var(domain=pyo.NonNegativeReals, units=MWh / yr)
+    unit = unit_factor(b, "energy_unit", hr / yr)
+    weight = inp.slices.weight_h
     b.clean_energy = pyo.Expression(
-        expr=sum(
-            energy.weight[t] * (sum(energy.gen[s, e, t] for e in clean) + b.grid_clean[s] * energy.grid[s, t])
-            for s in site.S
-            for t in energy.T
+        expr=unit
+        * linear(
+            [(weight[t], energy.gen[s, e, t]) for s in inp.sites for e in clean for t in energy.T]
+            + [(weight[t] * inp.grid_clean_share[s], energy.grid[s, t]) for s in inp.sites for t in energy.T]
         )
     )
     b.clean_energy_limit = pyo.Constraint(
         expr=b.clean_energy + (b.clean_shortfall if elastic else 0)
-        >= b.clean_share * sum(energy.weight[t] * site.facility[s, t] for s in site.S for t in energy.T)
+        >= b.clean_share * sum(site.facility_energy[s] for s in site.S)
     )
 
 
@@ -137,19 +138,23 @@ def _add_hourly_cfe(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elasti
     b.cfe_share = pyo.Param(initialize=inp.scenario.policy.hourly_cfe_share, units=dimensionless)
     b.grid_clean_t = pyo.Param(site.S, initialize=inp.grid_clean_share, units=dimensionless)
 
-    def supply(s, t):
-        total = sum(energy.gen[s, e, t] for e in clean) + b.grid_clean_t[s] * energy.grid[s, t]
-        if inp.storage:
-            total = total + energy.discharge[s, t] - energy.charge[s, t]
-        return total
+    unit = unit_factor(b, "energy_unit", hr / yr)
+    weight = inp.slices.weight_h
 
-    b.cfe = pyo.Expression(site.S, energy.T, rule=lambda b, s, t: supply(s, t))
+    def cfe_terms(s: str, t: int) -> list[tuple[float, object]]:
+        out = [(1.0, energy.gen[s, e, t]) for e in clean] + [(inp.grid_clean_share[s], energy.grid[s, t])]
+        if inp.storage:
+            out += [(1.0, energy.discharge[s, t]), (-1.0, energy.charge[s, t])]
+        return out
+
+    b.cfe = pyo.Expression(site.S, energy.T, rule=lambda b, s, t: linear(cfe_terms(s, t)))
     if elastic:
         b.cfe_shortfall = pyo.Var(site.S, domain=pyo.NonNegativeReals, units=MWh / yr)
     b.hourly_cfe = pyo.Constraint(
         site.S,
         rule=lambda b, s: (
-            sum(energy.weight[t] * b.cfe[s, t] for t in energy.T) + (b.cfe_shortfall[s] if elastic else 0)
-            >= b.cfe_share * sum(energy.weight[t] * site.facility[s, t] for t in energy.T)
+            unit * linear([(weight[t] * c, v) for t in energy.T for c, v in cfe_terms(s, t)])
+            + (b.cfe_shortfall[s] if elastic else 0)
+            >= b.cfe_share * site.facility_energy[s]
         ),
     )

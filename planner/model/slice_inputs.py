@@ -157,16 +157,18 @@ def availability_inputs(
     energy = catalogs.energy
     availability: dict[tuple[str, str, int], float] = {}
     for i, sid in enumerate(sites.index):
+        resource = str(sites.at[sid, "geothermal_resource"])
         for e in techs:
-            for t in range(slices.n):
-                if kind[e] == "pv":
-                    availability[sid, e, t] = float(slices.pv_cf[i, t])
-                elif kind[e] == "wind":
-                    availability[sid, e, t] = float(slices.wind_cf[i, t])
-                elif kind[e] in DISPATCHABLE_KINDS:
-                    availability[sid, e, t] = float(energy.at[e, "max_availability"]) * _resource_ok(
-                        e, kind[e], str(sites.at[sid, "geothermal_resource"])
-                    )
+            if kind[e] == "pv":
+                values = slices.pv_cf[i].tolist()
+            elif kind[e] == "wind":
+                values = slices.wind_cf[i].tolist()
+            elif kind[e] in DISPATCHABLE_KINDS:
+                level = float(energy.at[e, "max_availability"]) * _resource_ok(e, kind[e], resource)
+                values = [level] * slices.n
+            else:
+                continue
+            availability.update(((sid, e, t), float(v)) for t, v in enumerate(values))
     return {"availability": availability}
 
 

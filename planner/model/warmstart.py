@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -121,11 +122,13 @@ def relax_and_round(
     max_sites: int | None,
     log_path: Path | None = None,
     screening: Screening | None = None,
+    client: Any = None,
 ) -> WarmStart | None:
     """A feasible plan for the MIP ``lp`` (columns = Pyomo vars) with a bound, or None.
 
     With ``screening``, step 1 is skipped: its sites and coolings are fixed, and the bound is
-    the LP relaxation of this model, solved last.
+    the Lagrangian site bound (its site LPs on the dask ``client`` when given), else the LP
+    relaxation of this model, solved last.
     """
     lower = np.asarray(lp.col_lower_, dtype=float).copy()
     upper = np.asarray(lp.col_upper_, dtype=float).copy()
@@ -152,7 +155,9 @@ def relax_and_round(
     x, objective = rounded
     if screening is not None:  # the annual bound is no bound for the hourly model: prove one
         blocks = site_blocks(lp, columns, set(cols.open))
-        bound = certify(relaxation, lp, blocks, set(opened), objective, options.mip_gap, options.threads)
+        bound = certify(
+            relaxation, lp, blocks, set(opened), objective, options.mip_gap, options.threads, client=client
+        )
         if (objective - bound) / max(abs(objective), 1e-12) > options.mip_gap:
             bound = max(bound, _relaxation_bound(relaxation, lp, bound))  # the full LP relaxation
     return WarmStart(x, objective, bound)

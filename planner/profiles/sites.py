@@ -52,15 +52,32 @@ def _field(row: pd.Series, name: str, kind: str) -> object:
     return row[name]
 
 
+_TEMPERATURES: dict[tuple[object, ...], pd.DataFrame] = {}
+"""In-process memo of :func:`site_temperatures` by everything it reads (an hourly scenario and its
+annual screening need the same 8760-hour temperatures of every site)."""
+_TEMPERATURE_FIELDS = ("lat", "lon", "annual_mean_temp_c", "design_dry_bulb_c", "design_wet_bulb_c")
+
+
 def site_temperatures(site: pd.Series, year: int = 2023) -> pd.DataFrame:
+    """:func:`_site_temperatures`, memoised in-process (a copy is returned)."""
+    for name in _REQUIRED:
+        _field(site, name, "site")
+    key = (_id(site, "site"), year, str(site.get("climate_class", "temperate")))
+    key += tuple(float(site[f]) for f in _TEMPERATURE_FIELDS)
+    if key not in _TEMPERATURES:
+        if len(_TEMPERATURES) >= 256:
+            _TEMPERATURES.clear()
+        _TEMPERATURES[key] = _site_temperatures(site, year)
+    return _TEMPERATURES[key].copy()
+
+
+def _site_temperatures(site: pd.Series, year: int = 2023) -> pd.DataFrame:
     """Synthetic hourly ``dry_bulb_c`` and ``wet_bulb_c`` [degC] of a catalog site (no irradiance).
 
     Dry bulb with mean ``annual_mean_temp_c`` and 99.6th percentile ``design_dry_bulb_c``
     (:func:`.synthetic.dry_bulb`); wet bulb from a dew-point model through the design point
     (:func:`.synthetic.wet_bulb`). UTC hour starts of ``year``; deterministic.
     """
-    for name in _REQUIRED:
-        _field(site, name, "site")
     sid, lat, lon = _id(site, "site"), float(site["lat"]), float(site["lon"])
     idx = syn.hourly_index(year)
     dry = syn.dry_bulb(

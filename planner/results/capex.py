@@ -42,6 +42,7 @@ import pyomo.environ as pyo
 from planner.catalogs.load import Catalogs, crf, load_catalogs
 from planner.model.bridge import asset_year, bridge_capex_musd, bridge_kw_yr, bridge_mw, bridged
 from planner.model.inputs import ModelInputs
+from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
 
 ACCELERATOR_SHARE = 0.70
@@ -139,7 +140,7 @@ TINY_USD = 1e-6
 
 
 def _v(x: Any) -> float:
-    out = pyo.value(x, exception=False)
+    out = evaluate(x)
     return 0.0 if out is None else float(out)
 
 

@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 from planner.chain import physics
 from planner.model.bridge import bridge_capex_musd
 from planner.model.inputs import ModelInputs
+from planner.model.linear import evaluate
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
 from planner.results.it_load import it_items_w
@@ -26,7 +27,7 @@ V = pyo.value
 
 def _v(x: Any) -> float:
     """Numeric value of a Pyomo expression or number (0 for None)."""
-    out = V(x, exception=False)
+    out = evaluate(x)
     return 0.0 if out is None else float(out)
 
 
@@ -230,7 +231,7 @@ def dispatch_table(m: pyo.ConcreteModel, inp: ModelInputs, open_sites: list[str]
                 "hour": int(sl.hour[t]),
                 "weight_h": float(sl.weight_h[t]),
                 "facility_mw": _v(m.site.facility[s, t]),
-                "it_mw": sum(_v(m.site.it_load[s, c, t]) for c in inp.coolings),
+                "it_mw": _v(m.site.it_load[s, t]),
                 "grid_mw": _v(e_blk.grid[s, t]),
             }
             for e in inp.generators:

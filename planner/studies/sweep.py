@@ -22,7 +22,6 @@ manifest already records it as infeasible).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
@@ -31,7 +30,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,12 @@ import pandas as pd
 
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, InputError, NoSolutionError
+from planner.model.cluster import (  # re-exported: sweeps, Pareto and their CLI use them from here
+    MAX_WORKERS,  # noqa: F401
+    SCHEDULER_ADDRESS,  # noqa: F401
+    check_cluster,
+    dask_client,
+)
 from planner.results.cells import inert_frame
 from planner.results.rundir import staging, write_contents
 from planner.scenario.load import parse_overrides
@@ -51,24 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MAX_POINTS = 50
 """A sweep or Pareto frontier with more points than this needs ``yes=True`` (``--yes``)."""
-MAX_WORKERS = 256
-"""Most local Dask worker processes a sweep starts."""
-SCHEDULER_ADDRESS = re.compile(
-    r"^(tcp|tls|ucx)://[A-Za-z0-9_.\-]+:[0-9]{1,5}$|^(tcp|tls|ucx)://\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$"
-)
-"""A Dask scheduler address: ``tcp://host:port`` (also ``tls://``, ``ucx://``, ``[IPv6]`` hosts)."""
-
-
-def check_cluster(scheduler: str | None, workers: int | None) -> None:
-    """Refuse a malformed ``--scheduler`` address or a ``--workers`` count outside 1..MAX_WORKERS,
-    before anything is solved or written."""
-    if scheduler is not None and not SCHEDULER_ADDRESS.match(scheduler):
-        raise InputError(
-            f"--scheduler '{scheduler}': not a scheduler address; expected tcp://host:port, "
-            "e.g. tcp://127.0.0.1:8786"
-        )
-    if workers is not None and not 1 <= workers <= MAX_WORKERS:
-        raise InputError(f"--workers {workers}: must be between 1 and {MAX_WORKERS}")
 
 
 def check_size(points: int, yes: bool, what: str = "sweep") -> None:
@@ -211,39 +198,6 @@ def headline_row(
         "gap": summary.get("mip_gap"),
         "solve_s": (summary.get("timings") or {}).get("solve_s"),
     }
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
-    """A ``distributed.Client``: to ``scheduler`` (``tcp://host:port``) or to a new LocalCluster
-    of ``workers`` processes with one thread each (closed on exit)."""
-    import logging
-
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="30s")
-        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address
-            reason = f"{type(exc).__name__}: {exc}"
-            raise InputError(f"--scheduler {scheduler}: cannot connect ({reason})") from None
-        with client:
-            yield client
-        return
-    if workers < 1:
-        raise InputError(f"--workers {workers}: must be at least 1")
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.CRITICAL,  # point failures become rows; a stop prints one line
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 def run_tasks(

@@ -70,3 +70,19 @@ def test_summary_flags_the_annual_mix(catalogs):
     summary = planner.solve(with_changes(TINY, WIND_ONLY), catalogs=catalogs).summary
     assert summary["energy_mix_basis"].startswith("annual-average screening figure")
     assert "50%" in summary["energy_mix_basis"]
+
+
+def test_screening_of_a_clean_policy_is_its_annual_relaxation(catalogs):
+    """The annual screening of an hourly 24/7 CFE scenario asks for annual matching at the same
+    share without the PV + wind cap (hourly matching implies annual matching; with the cap, 90%
+    clean is infeasible in annual mode), at a screening gap; without a clean policy the cap stays."""
+    from planner.api import SCREENING_GAP, screening_scenario
+
+    cfe = screening_scenario(resolve_scenario("us_cfe_24x7_90", catalogs))
+    assert cfe.time.mode == "annual"
+    assert cfe.policy.hourly_cfe_share is None and cfe.policy.clean_energy_share == 0.9
+    assert cfe.time.annual_variable_share_max == 1.0
+    assert cfe.solver.mip_gap == max(SCREENING_GAP, 0.01)
+    plain = screening_scenario(resolve_scenario(None, catalogs, {"time.mode": "representative_days"}))
+    assert plain.policy.clean_energy_share is None
+    assert plain.time.annual_variable_share_max == 0.5
