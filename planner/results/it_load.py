@@ -34,14 +34,14 @@ def it_items_w(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> dict[str, floa
                                                   the node's nameplate shares (chain.it_power)
 
     busy_g is the model's busy power of the site (sum of ``busy_power``) split among GPU types in
-    proportion to (node_MW - idle_MW) / tps x served, the terms of its definition. The five items
+    proportion to (busy_MW - idle_MW) / tps x served, the terms of its definition. The five items
     sum to the site's ``it_avg`` (idle power of every installed GPU + busy power).
     """
     fleet = m.fleet
     busy_total = sum(_v(fleet.busy_power[k, c]) for k in fleet.SM if k[0] == s for c in inp.coolings)
     weight = {
         g: sum(
-            (inp.gpu_node_mw[g] - inp.gpu_idle_mw[g]) / inp.tps[g, mod] * _v(fleet.served[s2, g, mod])
+            (inp.gpu_busy_mw[g] - inp.gpu_idle_mw[g]) / inp.tps[g, mod] * _v(fleet.served[s2, g, mod])
             for (s2, g2, mod) in fleet.SGM
             if s2 == s and g2 == g
         )

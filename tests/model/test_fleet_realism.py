@@ -124,7 +124,8 @@ def test_grid_connection_embodied_carbon_is_counted(h100_only, catalogs):
 def test_pipeline_itemises_the_it_load(h100_only, catalogs):
     """tables/pipeline.csv items by hand from the catalog (H100: TDP 700, node 1275 of which host
     CPUs + memory 130, idle 320, network 45 W): network = 45 n, spares = 320 (n - a), serving
-    nodes = 320 a + (1275 - 320) / tps x served split 700 : 130 : 445; they sum to the IT load."""
+    nodes = 320 a + (busy - idle) / tps x served (busy: the metered node power at load) split
+    700 : 130 : 445 (nameplate shares); they sum to the IT load."""
     from planner.results.it_load import IT_ITEMS, it_items_w
 
     inp, m = h100_only
@@ -136,8 +137,8 @@ def test_pipeline_itemises_the_it_load(h100_only, catalogs):
         alloc = sum(pyo.value(m.fleet.alloc[k]) for k in m.fleet.SGM if k[0] == s)
         served = (
             sum(
-                (gpu.node_w_per_gpu - gpu.idle_w_per_gpu)
-                / (inp.tps["H100", k[2]] * 1e6)
+                (inp.gpu_busy_mw["H100"] - inp.gpu_idle_mw["H100"])
+                / inp.tps["H100", k[2]]
                 * pyo.value(m.fleet.served[k])
                 for k in m.fleet.SGM
                 if k[0] == s

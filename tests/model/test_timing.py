@@ -234,6 +234,13 @@ def test_gpu_delivery_catalog_covers_every_gpu(catalogs):
     assert table["source"].str.len().gt(40).all()
 
 
+def _block_share(result) -> float:
+    """Share of the 2e5 tokens/s demand one GPU block serves (the largest over the plan's rows)."""
+    fleet = result.tables["fleet"].dropna(subset=["blocks"])
+    per_block = fleet["gpus_installed"] / fleet["blocks"] * fleet["tokens_per_s_per_gpu"]
+    return float(per_block.max()) / 2.0e5
+
+
 def test_phased_objective_is_the_present_value_at_the_start_year(tiny, catalogs):
     """40% by 2029, all by 2032; the slow-queue site (grid 2032) has dearer power (80 USD/MWh).
     The objective is PV = sum_s cost[s] x W(Y_s), W(Y) = sum_{t=Y}^{Y+19} (1 + r)^-(t - 2027), by hand
@@ -252,9 +259,10 @@ def test_phased_objective_is_the_present_value_at_the_start_year(tiny, catalogs)
     assert result.summary["objective_value"] * 1e6 == pytest.approx(expected, rel=1e-9)
     assert result.summary["present_value_cost_usd"] == pytest.approx(expected, rel=1e-9)
     served = result.tables["sites"].set_index("site_id")["tokens_per_s"] / 2.0e5
-    assert served[FAST] == pytest.approx(0.4, abs=0.01) and served[SLOW] == pytest.approx(0.6, abs=0.01)
+    block = _block_share(result)
+    assert 0.4 - 1e-6 <= served[FAST] <= 0.4 + block and served[SLOW] == pytest.approx(1 - served[FAST])
     flat = planner.solve(with_changes(data, {"finance.wacc": 0.0}), catalogs=catalogs)
     served = flat.tables["sites"].set_index("site_id")["tokens_per_s"] / 2.0e5
-    assert served[FAST] == pytest.approx(0.6, abs=0.01)  # GPU blocks: shares within a block of 0.4/0.6
+    assert served[FAST] >= 0.6 - _block_share(flat)  # the most one site may, within a GPU block
     pv_flat = 20 * flat.summary["annualized_cost_usd"]
     assert flat.summary["objective_value"] * 1e6 == pytest.approx(pv_flat, rel=1e-9)
