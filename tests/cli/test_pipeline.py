@@ -46,6 +46,11 @@ def test_cli_pipeline_precision_scenario_and_target():
     off = json.loads(runner.invoke(app, [*base, "--precision", "fp4", "--scenario", "offline"]).stdout)
     assert off["precision"] == "fp4" and off["scenario"] == "offline" and off["tpot_ms"] is None
     assert off["replica_gpus"] >= 1 and off["batch"] > 0 and 0 < off["expected_error"] < 1
+    # the held-out (leave-one-GPU-out) error of the offline group, the figure tables/throughput.csv gives
+    from planner.catalogs.load import load_catalogs
+    from planner.chain.tokens.uncertainty import error_model
+
+    assert off["expected_error"] == error_model(load_catalogs()).error("offline")
     fast = json.loads(runner.invoke(app, [*base, "--tpot-ms", "20", "--ttft-ms", "450"]).stdout)
     assert fast["scenario"] == "target" and fast["tpot_ms"] == 20 and fast["ttft_ms"] == 450
     assert fast["tokens_per_s_per_user"] >= 1000 / 20 / 0.85 * 0.999

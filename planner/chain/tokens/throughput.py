@@ -15,8 +15,9 @@ Estimate
     The roofline of :mod:`planner.chain.tokens.roofline` at the target, with eta_c, eta_bw and eta_fp4
     and the vendor, family, model and latency-regime corrections fitted on the MLPerf pairs by
     :func:`calibrate` (:mod:`planner.chain.tokens.calibration`).
-    ``expected_error`` is the calibration's median absolute percentage error for the GPU (all
-    pairs if the GPU has none).
+    ``expected_error`` is the held-out error of the estimate: the median absolute percentage error
+    of the leave-one-GPU-out fit over the pairs of the same regime group (offline or
+    latency-bounded; :mod:`planner.chain.tokens.uncertainty`), as in ``tables/throughput.csv``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from planner.chain.tokens.mlperf import (
     workload_for_model,
 )
 from planner.chain.tokens.roofline import Target, flop_per_token, roofline, row_float
+from planner.chain.tokens.uncertainty import error_model, regime_class
 from planner.errors import InputError
 
 
@@ -190,6 +192,15 @@ def throughput(
     return _estimate(gpu_id, model_id, catalogs, p, name, t)
 
 
+def _held_out_error(catalogs: Any, scenario: str) -> float:
+    """Median leave-one-GPU-out APE of the regime group of ``scenario`` [-]; NaN when the catalogs
+    hold no MLPerf pair to hold out (a hand-built catalog with fixed factors)."""
+    try:
+        return error_model(catalogs).error(regime_class(scenario))
+    except InputError:
+        return float("nan")
+
+
 def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: Target) -> Throughput:
     """The calibrated roofline estimate of the pair at precision ``p`` and target ``t``."""
     cal = calibrate(catalogs)
@@ -200,7 +211,7 @@ def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: T
         f"roofline estimate at {t.label()} (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
         f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%})"
     )
-    err = dict(cal.per_gpu_median_ape).get(gpu_id, cal.median_ape)
+    err = _held_out_error(catalogs, name)
     return Throughput(
         gpu_id,
         model_id,
