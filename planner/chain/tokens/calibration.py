@@ -257,7 +257,7 @@ def _ape(est: Any, meas: Any) -> np.ndarray:
     return np.abs(np.asarray(est, float) - meas) / meas
 
 
-class _ById:
+class ById:
     """Identity-hashed handle, so a Catalogs object (DataFrames inside) can key an lru_cache."""
 
     def __init__(self, obj: Any) -> None:
@@ -267,7 +267,7 @@ class _ById:
         return id(self.obj)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ById) and other.obj is self.obj
+        return isinstance(other, ById) and other.obj is self.obj
 
 
 def fit_calibration(catalogs: Any) -> Calibration:
@@ -316,7 +316,7 @@ def calibration_key(catalogs: Any) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _calibrate(handle: _ById) -> Calibration:
+def _calibrate(handle: ById) -> Calibration:
     """Fitted calibration of one catalogs object: from the disk cache when its content was fitted."""
     value = cached("calibration", calibration_key(handle.obj), lambda: asdict(fit_calibration(handle.obj)))
     return Calibration(**value)
@@ -333,7 +333,7 @@ def calibrate(catalogs: Any) -> Calibration:
     :class:`Calibration`: the factors, rows and pairs used, and the median / worst APE of the
     estimate against the pairs' median measured tokens/s per GPU.
     """
-    return _calibrate(_ById(catalogs))
+    return _calibrate(ById(catalogs))
 
 
 def _fold_factors(
@@ -353,7 +353,7 @@ def _fold_factors(
 
 
 @functools.lru_cache(maxsize=4)
-def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
+def _report(handle: ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
     catalogs, cal = handle.obj, calibrate(handle.obj)
     rows = calibration_rows(catalogs)
     pairs = calibration_pairs(rows)
@@ -379,7 +379,7 @@ def _report(handle: _ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
 
 
 @functools.lru_cache(maxsize=4)
-def _round_out(handle: _ById) -> pd.DataFrame:
+def _round_out(handle: ById) -> pd.DataFrame:
     rows = calibration_rows(handle.obj)
     newest = max(rows["version"], key=version_key)
     old = mark_latest(rows[rows["version"] != newest])
@@ -399,7 +399,7 @@ def leave_one_round_out(catalogs: Any) -> pd.DataFrame:
     Returns the newest round's pairs with ``loro_estimate`` and ``loro_ape``; empty with fewer
     than two rounds. A check the fit cannot be tuned to: the newest results never enter it.
     """
-    return _round_out(_ById(catalogs)).copy()
+    return _round_out(ById(catalogs)).copy()
 
 
 def leave_one_model_out(catalogs: Any) -> pd.DataFrame:
@@ -421,5 +421,5 @@ def calibration_report(catalogs: Any) -> tuple[Calibration, pd.DataFrame, pd.Dat
     """Calibration with its leave-one-GPU-out error, plus every matched MLPerf row and every pair,
     each with ``estimate``, ``ape``, ``loo_estimate`` and ``loo_ape`` (from factors fitted
     without any result of that GPU)."""
-    cal, rows, pairs = _report(_ById(catalogs))
+    cal, rows, pairs = _report(ById(catalogs))
     return cal, rows.copy(), pairs.copy()

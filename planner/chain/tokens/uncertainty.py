@@ -25,6 +25,7 @@ leave-one-GPU-out refits take minutes, once per catalog and code content.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.chain.tokens.calibration import calibration_key, calibration_report
+from planner.chain.tokens.calibration import ById, calibration_key, calibration_report
 from planner.chain.tokens.fit_cache import cached
 
 REGIMES = ("offline", "latency-bounded")
@@ -90,18 +91,19 @@ def residuals(pairs: pd.DataFrame) -> ErrorModel:
     )
 
 
-_MEMO: dict[str, ErrorModel] = {}
-"""Error models by content key, for the life of the process."""
-
-
 def error_model(catalogs: Any) -> ErrorModel:
-    """The leave-one-GPU-out residuals of the catalogs' calibration, cached in memory and on disk
-    by the content key of the calibration plus this module's source."""
+    """The leave-one-GPU-out residuals of the catalogs' calibration, cached per catalogs object in
+    memory and on disk by the content key of the calibration plus this module's source."""
+    return _error_model(ById(catalogs))
+
+
+@functools.lru_cache(maxsize=4)
+def _error_model(handle: ById) -> ErrorModel:
+    """:func:`error_model` of one catalogs object (the calibration's identity-keyed cache)."""
+    catalogs = handle.obj
     key = hashlib.sha256(
         (calibration_key(catalogs) + Path(sys.modules[__name__].__file__).read_text()).encode()
     ).hexdigest()
-    if key in _MEMO:
-        return _MEMO[key]
 
     def compute() -> dict[str, Any]:
         m = residuals(calibration_report(catalogs)[2])
@@ -111,10 +113,9 @@ def error_model(catalogs: Any) -> ErrorModel:
         }
 
     value = cached("loo-residuals", key, compute)
-    _MEMO[key] = ErrorModel(
+    return ErrorModel(
         {g: tuple(v) for g, v in value["ape"].items()}, {g: tuple(v) for g, v in value["ratio"].items()}
     )
-    return _MEMO[key]
 
 
 def measured_models(catalogs: Any) -> set[str]:
