@@ -11,6 +11,7 @@ in plain words (units, allowed keys, did-you-mean); :func:`bool_problems` catche
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple, NoReturn
@@ -168,6 +169,9 @@ def _allowed_text(err: Mapping[str, Any], path: KeyPath) -> str:
     """What pydantic's error says is allowed, in plain words (with the field's unit)."""
     kind, ctx = err["type"], err.get("ctx") or {}
     unit = _unit_of(path)
+    value = err.get("input")
+    if kind in _BOUNDS and isinstance(value, float) and math.isnan(value):
+        return f"must be a number{unit} (NaN compares with nothing)"
     if kind in _BOUNDS:
         limit = next(iter(ctx.values()))
         return f"must be {_BOUNDS[kind]} {show_number(limit)}{unit}"

@@ -207,6 +207,7 @@ def test_dotted_overrides(tmp_path: Path, catalogs: Catalogs) -> None:
         ({"demand.served[9].tokens_per_s": 1}, ["demand.served has no item [9]"]),
         ({"objective.x": 1}, ["objective is a single value"]),
         ({"demand.scale": -1}, ["p.yaml (override): demand.scale: -1 is not allowed: must be > 0"]),
+        ({"demand.scale": float("nan")}, ["demand.scale: nan is not allowed: must be a number (NaN"]),
         (
             {"technologies.gpus": ["H1000"]},
             ["(override): technologies.gpus[0]: unknown GPU 'H1000'", "'H100'"],
