@@ -196,3 +196,34 @@ def test_an_estimate_without_reasoning_is_an_error(copy: tuple[Path, Path]) -> N
     data, models = copy
     _edit(data / "site_sources.csv", "lulea_se", "land_cost_usd_per_acre", "note", "")
     assert "needs its reasoning in note" in _error(data, models)
+
+
+def test_us_clean_shares_are_the_egrid2023_subregion_mix() -> None:
+    """eGRID2023 rev2 SRL23 (data year 2023): nuclear + hydro + wind + solar + geothermal of the
+    subregion, biomass excluded. RFCW 0.284 + 0.010 + 0.055 + 0.008 = 0.357; RMPA 0.105 + 0.258 + 0.054
+    = 0.417; ERCT 0.085 + 0.001 + 0.226 + 0.059 = 0.371. SRSO (Atlanta) keeps Electricity Maps' 2024-25
+    0.33: Vogtle 3 and 4 came after 2023."""
+    cat = load_catalogs()
+    sites, src = cat.sites, cat.site_sources
+    want = {"RFCW": 0.357, "RMPA": 0.417, "ERCT": 0.371, "NWPP": 0.572, "SRVC": 0.478, "MROE": 0.144}
+    for s in sites.index[sites["country"] == "US"]:
+        sub = sites.at[s, "egrid_subregion"]
+        row = src.loc[(s, "grid_clean_share")]
+        assert row["status"] == "sourced", s
+        if sub == "SRSO":
+            assert sites.at[s, "grid_clean_share"] == 0.33 and "Vogtle" in row["note"]
+            continue
+        assert "eGRID2023 rev2" in row["source"] and row["source_date"] == "2025-06-12", s
+        if sub in want:
+            assert sites.at[s, "grid_clean_share"] == pytest.approx(want[sub]), s
+
+
+def test_water_limits_follow_the_stress_class_rule() -> None:
+    """No campus permit was found, so every limit is the README rule on the (basin) stress class."""
+    rule = {"low": 4000, "low_medium": 2500, "medium_high": 1500, "high": 800, "extremely_high": 300}
+    cat = load_catalogs()
+    for s, r in cat.sites.iterrows():
+        assert r["water_limit_ml_per_yr"] == rule[r["water_stress"]], s
+        assert cat.site_sources.loc[(s, "water_limit_ml_per_yr"), "status"] == "estimate", s
+    basin = cat.site_sources.loc[("the_dalles_or", "water_stress")]
+    assert cat.sites.at["the_dalles_or", "water_stress"] == "low" and "sub-basin 782300" in basin["note"]

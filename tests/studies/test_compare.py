@@ -13,7 +13,9 @@ def test_hourly_never_cheaper_than_annual_for_the_same_plan(tiny, catalogs):
     table = annual_vs_hourly(data, days=4, catalogs=catalogs).set_index("case")
     annual, replay, hourly = table["annualized_cost_usd"].tolist()
     assert table["status"].tolist()[1] == "optimal"
-    assert replay >= annual * (1 - 1e-9)
+    # the annual incumbent's dispatch is only optimal within the MIP gap, so the hourly replay of the same
+    # plan may undercut it by up to the gap (0.018% with the eGRID2023 clean shares)
+    assert replay >= annual * (1 - 0.001 - 1e-9)
     # the hourly optimum can only beat the annual plan run hourly (within the MIP gap)
     assert hourly <= replay * (1 + 0.001 + 1e-9)
     assert hourly >= annual * (1 - 0.002)
