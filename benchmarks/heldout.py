@@ -9,8 +9,9 @@ calibration never reads it) is estimated by the ``planner pipeline`` command its
 invoked in-process through typer's test runner (the same command, option parsing and JSON as the
 console script), or with ``--subprocess`` as the installed ``planner`` executable, one process per
 distinct command (about 3 s each). P is the submitter's precision as given; a precision the CLI
-refuses (``mxfp4``) is noted and retried under its CLI name (``fp4``); where the CLI computes at another
-precision than asked (fp4 weights on a GPU without fp4 units) the row is flagged.
+refuses (``mxfp4``) is noted and retried under its CLI name (``fp4``); where the CLI reports another
+precision than asked the row is flagged (fp4 weights on a GPU without fp4 units keep their label: they are
+read at 4 bits and computed at bf16, weight-only).
 
 Prints one line per result (measured and estimated tokens/s per GPU, signed error), then median and
 worst APE = |estimate - measured| / measured over all rows, split by whether the GPU x model has

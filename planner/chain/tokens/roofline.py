@@ -14,15 +14,20 @@ Estimate (design section 5), per replica of n GPUs, SI units
     B      = the largest batch in [1, B_max], B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)),
              whose decode interval t_step(B) + B t_pre / O stays within TPOT_HEADROOM x TPOT; the
              replica qualifies only if t_pre <= TTFT_HEADROOM x TTFT (queueing takes the rest)
-    t_step = max(W_read(B)/(n BW eta_bw), B F_lin/(n R_p))            weight GEMMs
+    t_step = t_lin(B)                                                  weight GEMMs (MoE: shared +
+                                                                       routed, linear.py)
            + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))              attention (KV reads)
            + B t_link                                                 tensor-parallel all-reduce
     t_pre  = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link              prefill of one request
     tokens/s/GPU = B O / (O t_step + B t_pre) / n                      (B requests: O decode steps
                                                                        plus B prefills, serialised)
-    R_p = eta_c x dense FLOP/s at the weight precision (eta_fp4 for fp4), R_a = eta_c x FLOP/s at
-    fp8 (bf16 for bf16 models); t_link = 4 L d b_act (n-1)/n / link bandwidth.
-    MoE: W_read = W_shared + W_experts (1 - (1 - k/E)^B), the expected share of experts touched.
+    t_lin  = max(W/(n BW eta_bw), B F_lin/(n R_p)) for a dense model; for MoE the sum of the
+             shared GEMMs' roofline and the routed experts' (E (1 - (1 - k/E)^B) experts touched,
+             B k / E tokens each): :mod:`planner.chain.tokens.linear`
+    R_p = eta_c x dense FLOP/s at the weight precision (eta_fp4 for fp4); weights narrower than
+    the GPU's units (fp4 on Hopper or CDNA 3) are read at their width and computed at bf16
+    (weight-only quantisation, :func:`compute_precision`). R_a = eta_c x FLOP/s at fp8 (bf16 for
+    bf16 models); t_link = 4 L d b_act (n-1)/n / link bandwidth.
     Latency-bounded serving (a finite target: MLPerf server or interactive, or a production
     target): x the median measured server/offline ratio of the model's MLPerf benchmark (of all
     benchmarks for a model without one), the throughput Poisson arrivals and p99 limits cost; a
@@ -49,6 +54,8 @@ from typing import Any
 from planner.chain import physics
 from planner.chain.constants import BYTES_PER_PARAM
 from planner.chain.tokens.corrections import Corrections
+from planner.chain.tokens.fields import row_float
+from planner.chain.tokens.linear import LinearSplit, linear_split
 
 HBM_USABLE_SHARE = 0.90
 """Share of HBM a serving engine gives to weights + KV cache [-] (vLLM's default 0.90)."""
@@ -135,7 +142,8 @@ class Factors:
 
 @dataclass(frozen=True)
 class Roofline:
-    """Result of :func:`roofline`: tokens/s per GPU, replica size, batch, and the reason if 0."""
+    """Result of :func:`roofline`: tokens/s per GPU, replica size, batch, and the reason if 0;
+    ``precision`` is the weights', ``flop_per_s_per_gpu`` the dense peak they are computed at."""
 
     tokens_per_s_per_gpu: float
     replica_gpus: int
@@ -151,15 +159,6 @@ class Roofline:
     def tokens_per_s_per_user(self) -> float:
         """Generated tokens/s one user sees, 1 / TPOT [tokens/s]."""
         return 1.0 / self.tpot_s if self.tpot_s > 0 else float("nan")
-
-
-def row_float(row: Any, key: str, default: float = 0.0) -> float:
-    """``row[key]`` as a float; ``default`` when missing, blank, NaN or not a number."""
-    try:
-        v = float(row.get(key, default))
-    except (TypeError, ValueError):
-        return default
-    return default if math.isnan(v) else v
 
 
 def attention_flop_per_token(model: Mapping[str, Any], context_tokens: float) -> float:
@@ -188,15 +187,9 @@ def kv_bytes_per_token(model: Mapping[str, Any], precision: str) -> float:
 
 def weights_read_bytes(model: Mapping[str, Any], bytes_per_param: float, batch: float) -> float:
     """Weight bytes one decode step of ``batch`` tokens streams: all of them for a dense model;
-    for MoE the shared part plus the expected share of experts touched, 1 - (1 - k/E)^B [B]."""
-    total, active = row_float(model, "total_params_b") * 1e9, row_float(model, "active_params_b") * 1e9
-    e, k = row_float(model, "experts"), row_float(model, "active_experts")
-    if str(model.get("architecture", "dense")) != "moe" or not 0 < k < e:
-        return total * bytes_per_param
-    per_expert = (total - active) / (e - k)
-    shared = max(total - e * per_expert, 0.0)
-    touched = e * (1.0 - (1.0 - k / e) ** max(batch, 1.0))
-    return (shared + per_expert * touched) * bytes_per_param
+    for MoE the shared part plus the expected share of experts touched, 1 - (1 - k/E)^B [B]
+    (:class:`planner.chain.tokens.linear.LinearSplit`)."""
+    return linear_split(model).read_bytes(bytes_per_param, batch)
 
 
 def _link_bytes_per_s(gpu: Any) -> float:
@@ -225,6 +218,7 @@ class _Replica:
     kv: float  # KV-cache bytes per token [B]
     hbm: float  # usable HBM [B]
     bw: float  # achieved HBM bandwidth [B/s]
+    lin: LinearSplit  # weight GEMMs split into shared and routed-expert parameters
 
     def link_s_per_token(self, n: int) -> float:
         """Tensor-parallel all-reduce time per token, t_link (n-1)/n [s]."""
@@ -242,10 +236,7 @@ class _Replica:
 
     def step_s(self, n: int, batch: float) -> float:
         """One decode step of ``batch`` sequences, t_step (module docstring) [s]."""
-        weights = max(
-            weights_read_bytes(self.model, self.b_w, batch) / (n * self.bw),
-            batch * self.f_lin / (n * self.r_p),
-        )
+        weights = self.lin.step_s(batch, self.b_w, n * self.bw, n * self.r_p)
         attention = max(batch * self.ctx * self.kv / (n * self.bw), batch * self.f_attn / (n * self.r_a))
         return weights + attention + batch * self.link_s_per_token(n)
 
@@ -291,13 +282,26 @@ class _Replica:
         return attention + self.link_s_per_token(n) + self.prefill_s(n) / self.o_tok
 
 
-def _replica(gpu: Any, model: Any, p: str, peak: float, workload: Workload, factors: Factors) -> _Replica:
-    """The :class:`_Replica` of ``gpu`` x ``model`` at effective precision ``p`` (peak FLOP/s ``peak``):
-    R_p = eta x peak (eta_fp4 for fp4, else eta_c), R_a = eta_c x FLOP/s at fp8 (bf16 for bf16),
-    W = N_total b(p), HBM usable = u x HBM, bandwidth = eta_bw x HBM TB/s."""
+def compute_precision(gpu: Any, weights: str) -> str:
+    """Precision the weight GEMMs run at for weights stored at ``weights``: the weights' own where
+    the GPU has units for it, else bf16 (weight-only quantisation: the weights are read at their
+    width and dequantised to bf16 in the GEMM, as vLLM's Marlin kernels run fp4 weights on GPUs
+    without fp4 units, "Weight-only FP4 compression will be used", vllm
+    model_executor/layers/quantization/utils/marlin_utils_fp4.py, 2025)."""
+    w = physics.effective_precision(gpu, weights)
+    return w if w == weights else physics.effective_precision(gpu, "bf16")
+
+
+def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors) -> _Replica:
+    """The :class:`_Replica` of ``gpu`` x ``model`` with weights stored at ``w``, computed at
+    p = :func:`compute_precision`: R_p = eta x FLOP/s at p (eta_fp4 for fp4, else eta_c),
+    R_a = eta_c x FLOP/s at fp8 (bf16 for bf16 weights), W = N_total b(w), kv at b_kv(w),
+    HBM usable = u x HBM, bandwidth = eta_bw x HBM TB/s."""
     i_tok, o_tok = workload.input_tokens, workload.output_tokens
     ctx = i_tok + o_tok / 2.0
-    b_w = BYTES_PER_PARAM[p]
+    b_w = BYTES_PER_PARAM[w]
+    p = compute_precision(gpu, w)
+    attn = physics.effective_precision(gpu, "bf16" if w == "bf16" else "fp8")
     return _Replica(
         gpu=gpu,
         model=model,
@@ -306,13 +310,14 @@ def _replica(gpu: Any, model: Any, p: str, peak: float, workload: Workload, fact
         ctx=ctx,
         f_lin=2e9 * row_float(model, "active_params_b"),
         f_attn=attention_flop_per_token(model, ctx),
-        r_p=peak * (factors.eta_fp4 if p == "fp4" else factors.eta_c),
-        r_a=physics.gpu_flop_per_s(gpu, "bf16" if p == "bf16" else "fp8") * factors.eta_c,
+        r_p=physics.gpu_flop_per_s(gpu, p) * (factors.eta_fp4 if p == "fp4" else factors.eta_c),
+        r_a=physics.gpu_flop_per_s(gpu, attn) * factors.eta_c,
         b_w=b_w,
         w_bytes=row_float(model, "total_params_b") * 1e9 * b_w,
-        kv=kv_bytes_per_token(model, p),
+        kv=kv_bytes_per_token(model, w),
         hbm=row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE,
         bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
+        lin=linear_split(model),
     )
 
 
@@ -330,7 +335,8 @@ def roofline(
     Parameters
     ----------
     gpu, model : Catalog rows (pandas Series) of the GPU and the served model.
-    precision : Weight precision ``fp4`` / ``fp8`` / ``bf16``; fp4 without fp4 units runs at fp8.
+    precision : Weight precision ``fp4`` / ``fp8`` / ``bf16``; weights narrower than the GPU's
+        units are computed at bf16 (weight-only quantisation, :func:`compute_precision`).
     workload : Mean input and output tokens per request.
     factors : Efficiencies and the server/offline ratio.
     target : Latency target (TTFT, TPOT); :data:`OFFLINE` = no limit.
@@ -341,9 +347,12 @@ def roofline(
     :class:`Roofline` with the replica size n, batch B, mean decode interval (``tpot_s``) and
     prefill time (``ttft_s``, without queueing) of the best replica.
     """
-    p = physics.effective_precision(gpu, precision)
+    physics.effective_precision(gpu, precision)  # an unknown precision stops here
+    w = "bf16" if precision == "fp16" else precision
+    p = compute_precision(gpu, w)
     peak = physics.gpu_flop_per_s(gpu, p)
-    rep = _replica(gpu, model, p, peak, workload, factors)
+    at = w if w == p else f"{w} weights, {p} compute"
+    rep = _replica(gpu, model, w, workload, factors)
     domain = max(int(row_float(gpu, "scaleup_domain_gpus", 8)), 1)
     need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
     sizes = [2**k for k in range(12) if 2**k <= domain and 2**k * rep.hbm >= need]
@@ -351,21 +360,21 @@ def roofline(
     if not sizes:
         reason = (
             f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
-            f"{need / 1e9:,.0f} GB at {p}; one scale-up domain ({domain} GPUs) offers "
+            f"{need / 1e9:,.0f} GB at {at}; one scale-up domain ({domain} GPUs) offers "
             f"{domain * rep.hbm / 1e9:,.0f} GB of usable HBM"
         )
-        return Roofline(0.0, 0, 0.0, flop, peak, p, reason)
+        return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
     options = [(rep.tokens_per_s(n, b), n, b) for n in sizes if (b := rep.batch_for(n, target)) > 0]
     if not options:
         reason = (
-            f"infeasible: no replica of {sizes[0]}-{sizes[-1]} GPUs meets {target.label()} at {p} "
+            f"infeasible: no replica of {sizes[0]}-{sizes[-1]} GPUs meets {target.label()} at {at} "
             f"(one prefill takes {rep.prefill_s(sizes[-1]) * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
             f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) * 1e3:,.1f} ms)"
         )
-        return Roofline(0.0, 0, 0.0, flop, peak, p, reason)
+        return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
     tps, n, batch = max(options)
     if target.bounded:
         tps *= factors.server(mlperf_workload)
     if factors.corrections is not None:
         tps *= math.exp(factors.corrections.log_factor(gpu, model, target.tpot_s, mlperf_workload))
-    return Roofline(tps, n, batch, flop, peak, p, "", rep.interval_s(n, batch), rep.prefill_s(n))
+    return Roofline(tps, n, batch, flop, peak, w, "", rep.interval_s(n, batch), rep.prefill_s(n))

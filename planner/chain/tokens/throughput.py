@@ -3,7 +3,10 @@ measurement first, roofline estimate next.
 
 Precision
     The lowest of fp4 / fp8 / bf16 the GPU computes natively (a positive ``dense_<p>_tflops``)
-    and the model card allows (``min_precision`` and above), unless pinned.
+    and the model card allows (``min_precision`` and above), unless pinned. A pinned precision
+    is the weights'; a GPU without units for it reads them at that width and computes at bf16
+    (weight-only quantisation, :func:`planner.chain.tokens.roofline.compute_precision`), and only
+    MLPerf results at that weight precision count as measured.
 Latency regime
     An MLPerf scenario (offline: none; server / interactive: the benchmark's TTFT/TPOT limits) or
     a target (TTFT, TPOT); default the model card's production target. A target equal to an MLPerf
@@ -183,7 +186,8 @@ def throughput(
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
     if precision is not None:
         check_id("precision", precision, list(physics.PRECISIONS))
-    p = physics.effective_precision(gpu, precision or default_precision(gpu, model))
+    # weights at p; a GPU without units for p computes them at bf16 (roofline.compute_precision)
+    p = precision or default_precision(gpu, model)
     name, t = regime(model, scenario, target)
     if not estimate_only:
         found = measured(gpu_id, model_id, catalogs, p, name)
