@@ -130,8 +130,8 @@ def _solve(
     """:func:`solve` for a resolved scenario (``client``: a dask client or None).
 
     An hourly scenario's annual screening starts first, on the cluster or in a forked child
-    (:mod:`planner.model.background`), and runs while the hourly model is built here;
-    ``screening_s`` in the timings is the wait for it after the build."""
+    (:mod:`planner.model.background`), and runs while the hourly model is built and compiled
+    here; ``screening_s`` in the timings is the wait for it after that (part of ``solve_s``)."""
     screening_job = _start_screening(scn, catalogs, client)
     try:
         say("building model")
@@ -142,26 +142,28 @@ def _solve(
             )
         model = build_model(inp)
         build_s = time.perf_counter() - t_start
-        screening, t_screen = None, time.perf_counter()
-        if inp.slices.hourly:
+
+        def screening() -> Screening | None:  # called by highs_solve once the model is compiled
             say("screening sites with the annual model")
-            screening = _screening(scn, catalogs, screening_job)
-        screening_s = time.perf_counter() - t_screen
+            found = _screening(scn, catalogs, screening_job)
+            say("solving")
+            return found
+
+        if not inp.slices.hourly:
+            say("solving")
+        outcome = highs_solve(
+            model,
+            scn.solver,
+            log_path,
+            progress,
+            warm_start=(scn.policy.min_sites, scn.policy.max_sites),
+            screening=screening if inp.slices.hourly else None,
+            client=client,
+        )
     finally:
         if isinstance(screening_job, background.Background):
             screening_job.cancel()
-    say("solving")
-    options = scn.solver.model_copy(update={"time_limit_s": max(scn.solver.time_limit_s - screening_s, 1e-3)})
-    outcome = highs_solve(
-        model,
-        options,
-        log_path,
-        progress,
-        warm_start=(scn.policy.min_sites, scn.policy.max_sites),
-        screening=screening,
-        client=client,
-    )
-    outcome.solve_s += screening_s
+    screening_s = outcome.stats.get("screening_wait_s", 0.0)
     if outcome.status in ("infeasible", "unbounded") or (
         outcome.status == "optimal" and not outcome.has_solution
     ):
