@@ -27,6 +27,8 @@ import highspy
 
 POLL_S = 0.05
 """How often :meth:`Background.result` looks for signals while it waits [s]."""
+KILL_AFTER_S = 1.0
+"""How long :meth:`Background.cancel` waits after SIGTERM before SIGKILL [s]."""
 
 
 class BackgroundError(RuntimeError):
@@ -68,8 +70,16 @@ class Background:
             return
         if self._process.is_alive():
             self._process.terminate()
+            self._process.join(KILL_AFTER_S)
+        if self._process.is_alive():  # SIGTERM came before the child's own handler was set
+            self._process.kill()
         self._process.join()
         self._receiver.close()
+
+    @property
+    def exitcode(self) -> int | None:
+        """The child's exit code: None while it runs, negative when a signal ended it."""
+        return self._process.exitcode
 
 
 def can_fork() -> bool:

@@ -14,6 +14,7 @@ to a temporary file renamed into place. Entries are ``.npz`` files (no pickles).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -35,18 +36,7 @@ SOURCES = (timeslices, representative, sites, solar, synthetic, columns)
 """Modules whose source is part of the key (the code that makes the slices)."""
 LIBRARIES = ("tsam", "pvlib", "numpy", "pandas")
 """Libraries whose version is part of the key."""
-ARRAYS = (
-    "weight_h",
-    "day",
-    "hour",
-    "pv_cf",
-    "wind_cf",
-    "dry_bulb_c",
-    "wet_bulb_c",
-    "grid_co2_g_per_kwh",
-    "grid_price_usd_per_mwh",
-    "assignments",
-)
+ARRAYS = tuple(f.name for f in dataclasses.fields(TimeSlices) if f.type in ("np.ndarray", np.ndarray))
 """The array fields of :class:`TimeSlices` stored as they are."""
 
 
