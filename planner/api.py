@@ -18,6 +18,7 @@ import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
+from planner.model import background
 from planner.model.build import build_model
 from planner.model.cluster import check_cluster, dask_client
 from planner.model.explain import explain_infeasibility, unreachable_streams
@@ -126,33 +127,43 @@ def _solve(
     client: Any,
     t_start: float,
 ) -> SolveResult:
-    """:func:`solve` for a resolved scenario (``client``: a dask client or None)."""
-    screening_job = client.submit(screening_task, scenario_data(scn), pure=False) if client else None
-    say("building model")
-    inp = build_inputs(scn, catalogs)
-    if unreachable_streams(inp):
-        raise InfeasibleError(
-            "scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver)
+    """:func:`solve` for a resolved scenario (``client``: a dask client or None).
+
+    An hourly scenario's annual screening starts first, on the cluster or in a forked child
+    (:mod:`planner.model.background`), and runs while the hourly model is built and compiled
+    here; ``screening_s`` in the timings is the wait for it after that (part of ``solve_s``)."""
+    screening_job = _start_screening(scn, catalogs, client)
+    try:
+        say("building model")
+        inp = build_inputs(scn, catalogs)
+        if unreachable_streams(inp):
+            raise InfeasibleError(
+                "scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver)
+            )
+        model = build_model(inp)
+        build_s = time.perf_counter() - t_start
+
+        def screening() -> Screening | None:  # called by highs_solve once the model is compiled
+            say("screening sites with the annual model")
+            found = _screening(scn, catalogs, screening_job)
+            say("solving")
+            return found
+
+        if not inp.slices.hourly:
+            say("solving")
+        outcome = highs_solve(
+            model,
+            scn.solver,
+            log_path,
+            progress,
+            warm_start=(scn.policy.min_sites, scn.policy.max_sites),
+            screening=screening if inp.slices.hourly else None,
+            client=client,
         )
-    model = build_model(inp)
-    build_s = time.perf_counter() - t_start
-    screening, t_screen = None, time.perf_counter()
-    if inp.slices.hourly:
-        say("screening sites with the annual model")
-        screening = _screening(scn, catalogs, screening_job)
-    screening_s = time.perf_counter() - t_screen
-    say("solving")
-    options = scn.solver.model_copy(update={"time_limit_s": max(scn.solver.time_limit_s - screening_s, 1e-3)})
-    outcome = highs_solve(
-        model,
-        options,
-        log_path,
-        progress,
-        warm_start=(scn.policy.min_sites, scn.policy.max_sites),
-        screening=screening,
-        client=client,
-    )
-    outcome.solve_s += screening_s
+    finally:
+        if isinstance(screening_job, background.Background):
+            screening_job.cancel()
+    screening_s = outcome.stats.get("screening_wait_s", 0.0)
     if outcome.status in ("infeasible", "unbounded") or (
         outcome.status == "optimal" and not outcome.has_solution
     ):
@@ -263,13 +274,26 @@ def annual_screening(scn: Scenario, catalogs: Catalogs) -> Screening | None:
     return Screening({s: c for s in inp.sites for c in inp.coolings if pyo.value(model.site.y[s, c]) > 0.5})
 
 
+def _start_screening(scn: Scenario, catalogs: Catalogs, client: Any) -> Any:
+    """Start the annual screening of an hourly scenario in the background: a dask future on
+    ``client``, else a forked child with one HiGHS thread (:func:`background.start`: the other
+    core builds the hourly model); None for an annual scenario or where neither is possible."""
+    if scn.time.mode != "representative_days":
+        return None
+    if client is not None:
+        return client.submit(screening_task, scenario_data(scn), pure=False)
+    one_thread = scn.model_copy(update={"solver": scn.solver.model_copy(update={"threads": 1})})
+    return background.start(annual_screening, one_thread, catalogs)
+
+
 def _screening(scn: Scenario, catalogs: Catalogs, job: Any) -> Screening | None:
-    """The annual screening: the dask ``job``'s result, or solved here (no cluster, or the job
-    failed on its worker, e.g. a remote worker without this data tree)."""
+    """The annual screening: the background ``job``'s result (a dask future or a forked
+    child), or solved here (none, or the job failed, e.g. a remote worker without this data
+    tree)."""
     if job is not None:
         try:
             return job.result()
-        except Exception:  # noqa: BLE001 - any worker-side failure: screen here instead
+        except Exception:  # noqa: BLE001 - any failure in the background: screen here instead
             pass
     return annual_screening(scn, catalogs)
 

@@ -13,7 +13,8 @@ representative day, for storage linked across the year.
   :mod:`planner.model.inputs`);
 * representative days: 8760-hour profiles from :mod:`planner.profiles` (pvlib PV,
   synthetic wind, temperatures, grid shapes, demand shapes; user files where the scenario
-  gives them), clustered into N typical days by tsam (:func:`representative_slices`).
+  gives them), clustered into N typical days by tsam (:func:`representative_slices`);
+  cached on disk by content (:mod:`planner.model.slice_cache`), so a second run reads them.
 """
 
 from __future__ import annotations
@@ -105,8 +106,13 @@ def build_time_slices(
             np.zeros(DAYS_PER_YEAR, dtype=int),
             False,
         )
+    from planner.model.slice_cache import cached_slices, slices_key
+
     kept = tuple(EXTREMES[e] for e in extremes)[: max(days - 1, 0)]
-    return representative_slices(days, sites, regions, peak_to_average, kept, user or {})
+    key = slices_key(days, sites, regions, peak_to_average, kept, user or {})
+    return cached_slices(
+        key, lambda: representative_slices(days, sites, regions, peak_to_average, kept, user)
+    )
 
 
 def representative_slices(

@@ -93,12 +93,13 @@ def _site_temperatures(site: pd.Series, year: int = 2023) -> pd.DataFrame:
     return pd.DataFrame({"dry_bulb_c": dry, "wet_bulb_c": wet}, index=idx)
 
 
-def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
+def site_weather(site: pd.Series, year: int = 2023, sp: pd.DataFrame | None = None) -> pd.DataFrame:
     """Synthetic hourly weather of a catalog site: ``ghi``, ``dni``, ``dhi`` [W/m^2], ``dry_bulb_c``,
     ``wet_bulb_c`` [degC].
 
     Temperatures from :func:`site_temperatures`; cloudy-sky irradiance whose PV chain CF is near
     ``pv_cf`` (:func:`.solar.synthetic_irradiance`). UTC hour starts of ``year``; deterministic.
+    ``sp``: the site's :func:`.solar.solar_position` over those hours, when the caller has it.
     """
     from planner.profiles import solar  # pvlib: imported only when profiles are built
 
@@ -118,6 +119,7 @@ def site_weather(site: pd.Series, year: int = 2023) -> pd.DataFrame:
         noise("cloud_day", HOURS // 24, 0.5),
         noise("cloud_hour", HOURS, 0.7),
         _altitude(site),
+        sp,
     )
     return irr.assign(dry_bulb_c=dry, wet_bulb_c=temps["wet_bulb_c"].to_numpy())
 
@@ -146,10 +148,10 @@ def site_profiles(site: pd.Series, year: int = 2023) -> pd.DataFrame:
     """
     from planner.profiles import solar  # pvlib: imported only when profiles are built
 
-    w = site_weather(site, year)
     sid, lat, lon, tz = _id(site, "site"), float(site["lat"]), float(site["lon"]), str(site["timezone"])
+    sp = solar.solar_position(syn.hourly_index(year), lat, lon, _altitude(site))
+    w = site_weather(site, year, sp)
     idx, dry = w.index, w["dry_bulb_c"].to_numpy()
-    sp = solar.solar_position(idx, lat, lon, _altitude(site))
     pv, poa = solar.calibrated_pv(sp, w, dry, float(site["pv_cf"]))
     wind = syn.wind_cf(
         idx, lat, lon, float(site["wind_cf"]), syn.weather_noise(sid, lat, lon, year, "wind", HOURS, 0.96)

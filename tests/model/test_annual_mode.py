@@ -86,3 +86,18 @@ def test_screening_of_a_clean_policy_is_its_annual_relaxation(catalogs):
     plain = screening_scenario(resolve_scenario(None, catalogs, {"time.mode": "representative_days"}))
     assert plain.policy.clean_energy_share is None
     assert plain.time.annual_variable_share_max == 0.5
+
+
+def test_screening_runs_in_a_child_beside_the_build_and_picks_the_same_sites(catalogs):
+    """The hourly scenario's screening forks (one HiGHS thread) and its open sites with cooling are
+    those of the same screening solved here; an annual scenario starts none."""
+    from planner.api import _start_screening, annual_screening
+    from planner.model.background import Background
+
+    days = with_changes(TINY, {"time.mode": "representative_days", "time.days": 2})
+    hourly = resolve_scenario(days, catalogs)
+    job = _start_screening(hourly, catalogs, None)
+    assert isinstance(job, Background)
+    here = annual_screening(hourly, catalogs)
+    assert here is not None and here.cooling and job.result(timeout_s=120) == here
+    assert _start_screening(resolve_scenario(TINY, catalogs), catalogs, None) is None

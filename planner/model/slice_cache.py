@@ -1,0 +1,117 @@
+"""A disk cache of representative-day time slices, keyed by the content they depend on.
+
+Building the slices of an hourly scenario (8760-hour profiles of every site, then tsam) takes
+2-4 s on the default scenario; they depend only on the site and region rows, the number of
+days, the demand peak, the extremes, any user profiles, and the code and library versions
+that make them. The key is the SHA-256 of all of these, so any change gives a new entry; a
+second run of a scenario reads its slices back (a few ms) instead.
+
+Same folder and rules as the calibration cache (:mod:`planner.chain.tokens.fit_cache`):
+``$PLANNER_CACHE_DIR`` (empty turns the cache off), else ``$XDG_CACHE_HOME/planner`` or
+``~/.cache/planner``; an entry that cannot be read or written is skipped silently; writes go
+to a temporary file renamed into place. Entries are ``.npz`` files (no pickles).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.chain.tokens.fit_cache import cache_dir
+from planner.model import timeslices
+from planner.model.timeslices import TimeSlices
+from planner.profiles import columns, representative, sites, solar, synthetic
+
+KIND = "slices"
+SOURCES = (timeslices, representative, sites, solar, synthetic, columns)
+"""Modules whose source is part of the key (the code that makes the slices)."""
+LIBRARIES = ("tsam", "pvlib", "numpy", "pandas")
+"""Libraries whose version is part of the key."""
+ARRAYS = tuple(f.name for f in dataclasses.fields(TimeSlices) if f.type in ("np.ndarray", np.ndarray))
+"""The array fields of :class:`TimeSlices` stored as they are."""
+
+
+def slices_key(
+    days: int,
+    site_rows: pd.DataFrame,
+    region_rows: pd.DataFrame,
+    peak_to_average: float,
+    extremes: tuple[str, ...],
+    user: Mapping[str, Mapping[str, pd.Series]],
+) -> str:
+    """SHA-256 hex digest of everything :func:`timeslices.representative_slices` reads."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([int(days), float(peak_to_average), list(extremes)]).encode())
+    for frame in (site_rows, region_rows):
+        digest.update(frame.to_csv().encode("utf-8"))
+    for sid in sorted(user):
+        for column in sorted(user[sid]):
+            digest.update(f"{sid}/{column}".encode())
+            digest.update(np.ascontiguousarray(user[sid][column], dtype=float).tobytes())
+    for module in SOURCES:
+        digest.update(Path(module.__file__).read_bytes())
+    for name in LIBRARIES:
+        digest.update(f"{name}={_version(name)}".encode())
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def cached_slices(key: str, compute: Callable[[], TimeSlices]) -> TimeSlices:
+    """``compute()``'s slices, read from ``<cache>/slices-<key>.npz`` when present."""
+    folder = cache_dir()
+    if folder is None:
+        return compute()
+    path = folder / f"{KIND}-{key[:32]}.npz"
+    hit = _read(path, key)
+    if hit is not None:
+        return hit
+    value = compute()
+    _write(path, key, value)
+    return value
+
+
+def _read(path: Path, key: str) -> TimeSlices | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("key") != key:
+                return None
+            demand = data["demand_shape"]
+            return TimeSlices(
+                **{name: data[name] for name in ARRAYS},
+                demand_shape={r: demand[i] for i, r in enumerate(meta["regions"])},
+                hourly=bool(meta["hourly"]),
+                notes=dict(meta["notes"]),
+            )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(path: Path, key: str, value: TimeSlices) -> None:
+    regions = list(value.demand_shape)
+    meta = {"key": key, "regions": regions, "hourly": value.hourly, "notes": value.notes}
+    arrays = {name: getattr(value, name) for name in ARRAYS}
+    demand = np.vstack([value.demand_shape[r] for r in regions]) if regions else np.zeros((0, value.n))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, meta=np.array(json.dumps(meta)), demand_shape=demand, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        return
