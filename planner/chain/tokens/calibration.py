@@ -3,10 +3,14 @@
 The roofline (:func:`planner.chain.tokens.roofline.roofline`) is fitted on the median MLPerf
 result of each (GPU, model, scenario) pair of the latest version:
 
-* eta_c, eta_bw, eta_fp4 from a small grid (ETA_GRID), chosen by leave-one-GPU-out error;
-* then log(measured / roofline) = mu + a_vendor + a_family + b_model + c_scenario +
-  d_(benchmark, scenario), each effect but mu and c shrunk toward 0 with prior strengths chosen
-  by leave-one-GPU-out error (:mod:`planner.chain.tokens.shrinkage`). A GPU without results
+* eta_c, eta_bw, eta_fp4 from a small grid (ETA_GRID, every point), chosen by leave-one-GPU-out
+  error;
+* then log(measured / roofline) = u + D(u) + c_scenario + d_(benchmark, scenario), with
+  u = mu + a_vendor + a_family + b_model the log efficiency, which also stretches the step the
+  latency target checks (D(u) = log roofline(e^u x target) - log roofline(target), 0 offline:
+  :mod:`planner.chain.tokens.stretch`); each effect but mu and c shrunk toward 0 with prior
+  strengths chosen by leave-one-GPU-out error (:mod:`planner.chain.tokens.shrinkage`, Gauss-Newton
+  for D). A GPU without results
   inherits its vendor's and family's effects; a model's measured/estimated ratio carries to GPUs
   it was not run on; the regime effect replaces the server/offline ratio
   (:mod:`planner.chain.tokens.corrections`).
@@ -42,6 +46,7 @@ from planner.chain.tokens.mlperf import (
     version_key,
 )
 from planner.chain.tokens.roofline import Factors, roofline
+from planner.chain.tokens.stretch import Stretch, curves
 from planner.errors import InputError
 
 
@@ -183,11 +188,28 @@ def _physics(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]
     return estimate(pairs, catalogs, Factors(*eta, 1.0, {}))
 
 
-def _residuals(pairs: pd.DataFrame, base: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """The pairs the roofline finds feasible and y = log(measured / roofline) [-]."""
+@dataclass(frozen=True)
+class _Data:
+    """The pairs the roofline finds feasible, y = log(measured / roofline) [-] and D(u) of each
+    (:func:`planner.chain.tokens.stretch.curves`)."""
+
+    pairs: pd.DataFrame
+    y: np.ndarray
+    curves: np.ndarray
+
+    def stretch(self, keep: np.ndarray | None = None) -> Stretch:
+        """The :class:`Stretch` of the pairs (of those in ``keep``) on their design."""
+        columns = shrinkage.design(self.pairs if keep is None else self.pairs[keep]).efficiency
+        return Stretch(self.curves if keep is None else self.curves[keep], columns)
+
+
+def _data(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) -> _Data:
+    """The fit's data at efficiencies ``eta``: feasible labelled pairs, residuals and stretch."""
+    base = _physics(pairs, catalogs, eta)
     ok = base > 0
     y = np.log(pairs["tokens_per_s_per_gpu"].to_numpy(float)[ok] / base[ok])
-    return pairs[ok].reset_index(drop=True), y
+    kept = pairs[ok].reset_index(drop=True)
+    return _Data(kept, y, curves(kept, catalogs, eta))
 
 
 def corrections_of(fx: Mapping[str, Mapping[str, float]]) -> Corrections:
@@ -213,31 +235,33 @@ def _factors(fit: _Fit) -> Factors:
 
 
 def _fit_at(
-    pairs: pd.DataFrame, y: np.ndarray, strengths: Mapping[str, float]
+    data: _Data, strengths: Mapping[str, float], keep: np.ndarray | None = None
 ) -> dict[str, dict[str, float]]:
-    """Effects fitted on labelled feasible ``pairs`` with residuals ``y`` (:func:`shrinkage.solve`)."""
+    """Effects fitted on the pairs of ``data`` (those in ``keep``) (:func:`shrinkage.solve`)."""
+    pairs, y = (
+        (data.pairs, data.y) if keep is None else (data.pairs[keep].reset_index(drop=True), data.y[keep])
+    )
     d = shrinkage.design(pairs)
-    return shrinkage.effects(d, shrinkage.solve(d.x, y, d.penalty(strengths)))
+    return shrinkage.effects(d, shrinkage.solve(d.x, y, d.penalty(strengths), data.stretch(keep)))
 
 
 def fit_effects(pairs: pd.DataFrame, catalogs: Any) -> _Fit:
-    """Choose the efficiencies (ETA_GRID, at the default prior strengths) and then the prior
-    strengths (shrinkage.LAMBDA_GRID), each by leave-one-GPU-out error with
-    :func:`shrinkage.coordinate_search`, and fit the effects on all ``pairs`` with them."""
+    """Choose the efficiencies (every point of ETA_GRID, at the default prior strengths,
+    :func:`shrinkage.grid_search`) and then the prior strengths (shrinkage.LAMBDA_GRID,
+    :func:`shrinkage.coordinate_search`), each by leave-one-GPU-out error, and fit the effects on
+    all ``pairs`` with them (the efficiency stretching the step, :mod:`.stretch`)."""
     pairs = _labelled(pairs.reset_index(drop=True), catalogs)
 
-    def data(eta: Mapping[str, float]) -> tuple[pd.DataFrame, np.ndarray]:
-        return _residuals(pairs, _physics(pairs, catalogs, _eta(eta)))
-
     def eta_error(eta: Mapping[str, float]) -> float:
-        ok, y = data(eta)
-        return shrinkage.cv_error(shrinkage.design(ok), y, ok["gpu_id"].to_numpy(), shrinkage.DEFAULT_LAMBDA)
+        data = _data(pairs, catalogs, _eta(eta))
+        d, groups = shrinkage.design(data.pairs), data.pairs["gpu_id"].to_numpy()
+        return shrinkage.cv_error(d, data.y, groups, shrinkage.DEFAULT_LAMBDA, data.stretch())
 
-    start = {k: v[len(v) // 2] for k, v in ETA_GRID.items()}
-    eta, _ = shrinkage.coordinate_search(ETA_GRID, eta_error, start)
-    ok, y = data(eta)
-    strengths, cv = shrinkage.choose_strengths(shrinkage.design(ok), y, ok["gpu_id"].to_numpy())
-    return _Fit(_eta(eta), strengths, _fit_at(ok, y, strengths), cv)
+    eta, _ = shrinkage.grid_search(ETA_GRID, eta_error)
+    data = _data(pairs, catalogs, _eta(eta))
+    d, groups = shrinkage.design(data.pairs), data.pairs["gpu_id"].to_numpy()
+    strengths, cv = shrinkage.choose_strengths(d, data.y, groups, data.stretch())
+    return _Fit(_eta(eta), strengths, _fit_at(data, strengths), cv)
 
 
 def _eta(eta: Mapping[str, float]) -> tuple[float, float, float]:
@@ -307,11 +331,12 @@ def fit_calibration(catalogs: Any) -> Calibration:
 
 def calibration_key(catalogs: Any) -> str:
     """Content hash of what the fit depends on: GPU, model and MLPerf catalogs and the fitting code."""
-    from planner.chain import physics
-    from planner.chain.tokens import corrections, mlperf, roofline
+    from planner.chain import constants, physics
+    from planner.chain.tokens import corrections, fields, linear, mlperf, roofline, stretch
 
     frames = (catalogs.gpus, catalogs.models, catalogs.benchmarks)
-    modules = (sys.modules[__name__], mlperf, roofline, physics, corrections, shrinkage)
+    modules = (sys.modules[__name__], mlperf, roofline, linear, fields, physics, constants, corrections)
+    modules += (shrinkage, stretch)
     return content_key(frames, modules)
 
 
@@ -342,12 +367,12 @@ def _fold_factors(
     """Per value of ``key`` (a GPU, or a model): the calibration's factors with the effects refitted
     without that value's pairs (same efficiencies and prior strengths)."""
     eta = (cal.eta_c, cal.eta_bw, cal.eta_fp4)
-    ok, y = _residuals(_labelled(pairs, catalogs), _physics(pairs, catalogs, eta))
+    data = _data(_labelled(pairs, catalogs), catalogs, eta)
     out: dict[str, Factors] = {}
-    for g in sorted(ok[key].unique()):
-        keep = (ok[key] != g).to_numpy()
+    for g in sorted(data.pairs[key].unique()):
+        keep = (data.pairs[key] != g).to_numpy()
         if keep.any():
-            fx = _fit_at(ok[keep].reset_index(drop=True), y[keep], cal.prior_strength)
+            fx = _fit_at(data, cal.prior_strength, keep)
             out[g] = _factors(_Fit(eta, dict(cal.prior_strength), fx, float("nan")))
     return out
 

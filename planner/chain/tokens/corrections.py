@@ -1,7 +1,12 @@
 """Fitted corrections of the roofline: what hardware family, served model and latency regime do
 to tokens/s beyond the physics, as multiplicative factors (additive in log space).
 
-    log(tokens/s) = log(roofline) + mu + a_vendor + a_family + b_model + c(TPOT, workload)
+    log(tokens/s) = log(roofline at e x target) + log e + c(TPOT, workload)
+    log e         = mu + a_vendor + a_family + b_model
+
+e is the configuration's efficiency: its step takes t / e, so under a latency target the batch is
+the roofline's at the target stretched by e (:mod:`planner.chain.tokens.stretch`); c is what the
+latency regime costs beyond that (queueing of Poisson arrivals, p99 limits).
 
 The effects are fitted on MLPerf results by :mod:`planner.chain.tokens.shrinkage` (each level
 shrunk toward zero, the shared value, with a prior strength chosen by leave-one-GPU-out); a GPU,
@@ -80,15 +85,20 @@ class Corrections:
                 return float(c0 + (c1 - c0) * w)
         return float(pts[-1][1])
 
-    def log_factor(self, gpu: Any, model: Any, tpot_s: float, workload: str | None) -> float:
-        """Total log correction of a GPU x model row pair at a TPOT limit [-]."""
+    def efficiency_log(self, gpu: Any, model: Any) -> float:
+        """log e = mu + a_vendor + a_family + b_model of a GPU x model row pair [-]: the efficiency
+        that scales tokens/s and stretches the step time (t / e) the latency target checks."""
         named = getattr(model, "name", None)
         model_id = str(named if named is not None else model.get("id", ""))
-        return (
-            self.hardware(str(getattr(gpu, "name", "")), str(gpu.get("vendor", "")))
-            + self.model.get(model_id, 0.0)
-            + self.regime_log(tpot_s, workload)
+        return self.hardware(str(getattr(gpu, "name", "")), str(gpu.get("vendor", ""))) + self.model.get(
+            model_id, 0.0
         )
+
+    def log_factor(self, gpu: Any, model: Any, tpot_s: float, workload: str | None) -> float:
+        """Total log correction of a GPU x model row pair at a TPOT limit, log e + c(TPOT) [-]
+        (the factor on tokens/s at a fixed batch; :func:`planner.chain.tokens.roofline.roofline`
+        also lets e choose the batch)."""
+        return self.efficiency_log(gpu, model) + self.regime_log(tpot_s, workload)
 
 
 def monotone_anchors(points: Sequence[tuple[float, float]]) -> list[list[float]]:

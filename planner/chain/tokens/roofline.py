@@ -32,11 +32,20 @@ Estimate (design section 5), per replica of n GPUs, SI units
     target): x the median measured server/offline ratio of the model's MLPerf benchmark (of all
     benchmarks for a model without one), the throughput Poisson arrivals and p99 limits cost; a
     measured ratio, not a fitted factor. Offline = no target (TTFT = TPOT = infinity).
-    Calibrated estimates then take x exp(mu + a_vendor + a_family + b_model + c(TPOT)), the
-    fitted corrections of :mod:`planner.chain.tokens.corrections` (their server ratio is 1: the
-    regime effect c replaces it).
+    Calibrated estimates carry the fitted corrections of :mod:`planner.chain.tokens.corrections`:
+    the efficiency e = exp(mu + a_vendor + a_family + b_model) of the configuration and the
+    regime effect c(TPOT) (their server ratio is 1: c replaces it). A configuration at efficiency
+    e runs each step in t_step / e and each prefill in t_pre / e, so the batch and the replica are
+    those that meet the target with the real times, and tokens/s is e x the roofline at them:
+        B     = the largest batch with (t_step(B) + B t_pre / O) / e <= TPOT_HEADROOM x TPOT,
+                and t_pre / e <= TTFT_HEADROOM x TTFT (= the batch above at e TPOT, e TTFT)
+        tokens/s/GPU = e B O / (O t_step + B t_pre) / n x exp(c(TPOT))
+    Offline (no limit) B = B_max whatever e, and this is e x the roofline. Under a limit an e < 1
+    also shrinks B, so tokens/s falls by more than e (:mod:`planner.chain.tokens.stretch`).
+    ``tpot_s`` and ``ttft_s`` report the real times, interval / e and t_pre / e.
     Every rate is non-decreasing in HBM size, HBM bandwidth, FLOP/s and the latency target: B/t_step
-    grows with B, the batch bound only loosens, and n is chosen as the best replica.
+    grows with B, the batch bound only loosens, n is chosen as the best replica, and e depends on
+    the GPU's vendor and family, never on its figures.
     eta_c, eta_bw, eta_fp4 are fitted on the MLPerf pairs by
     :func:`planner.chain.tokens.calibration.calibrate`.
 
@@ -109,6 +118,11 @@ class Target:
     def bounded(self) -> bool:
         """True when either limit is finite (latency-bounded serving)."""
         return math.isfinite(self.ttft_s) or math.isfinite(self.tpot_s)
+
+    def scaled(self, factor: float) -> Target:
+        """Both limits x ``factor`` [s] (infinity stays infinity): the target a step of t meets iff a
+        step of t / factor meets this one."""
+        return Target(self.ttft_s * factor, self.tpot_s * factor)
 
     def label(self) -> str:
         """``TTFT 450 ms / TPOT 40 ms`` or ``offline (no latency limit)``."""
@@ -219,16 +233,17 @@ class _Replica:
     hbm: float  # usable HBM [B]
     bw: float  # achieved HBM bandwidth [B/s]
     lin: LinearSplit  # weight GEMMs split into shared and routed-expert parameters
+    t_link: float  # 4 L d b_act / link bandwidth: all-reduce time per token on many GPUs [s]
+    pre_tok: float  # F_lin/R_p + F_attn(I/2)/R_a: prefill compute per token on one GPU [s]
+    moe: bool  # architecture: moe (no closed-form batch)
 
     def link_s_per_token(self, n: int) -> float:
         """Tensor-parallel all-reduce time per token, t_link (n-1)/n [s]."""
-        layers, hidden = row_float(self.model, "layers"), row_float(self.model, "hidden_size")
-        return 4.0 * layers * hidden * ACTIVATION_BYTES / _link_bytes_per_s(self.gpu) * (n - 1) / n
+        return self.t_link * (n - 1) / n
 
     def prefill_s(self, n: int) -> float:
         """Prefill of one request on the replica, t_pre = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link [s]."""
-        per_tok = self.f_lin / self.r_p + attention_flop_per_token(self.model, self.i_tok / 2.0) / self.r_a
-        return self.i_tok * per_tok / n + self.i_tok * self.link_s_per_token(n)
+        return self.i_tok * self.pre_tok / n + self.i_tok * self.link_s_per_token(n)
 
     def max_batch(self, n: int) -> float:
         """B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)) concurrent sequences [-]."""
@@ -259,7 +274,7 @@ class _Replica:
             return b_max
         if self.interval_s(n, 1.0) > limit:
             return 0.0
-        if str(self.model.get("architecture", "dense")) != "moe":
+        if not self.moe:
             return self._dense_batch(n, limit)
         lo, hi = 1.0, b_max
         for _ in range(30):
@@ -302,22 +317,29 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
     b_w = BYTES_PER_PARAM[w]
     p = compute_precision(gpu, w)
     attn = physics.effective_precision(gpu, "bf16" if w == "bf16" else "fp8")
+    r_p = physics.gpu_flop_per_s(gpu, p) * (factors.eta_fp4 if p == "fp4" else factors.eta_c)
+    r_a = physics.gpu_flop_per_s(gpu, attn) * factors.eta_c
+    f_lin = 2e9 * row_float(model, "active_params_b")
+    link = 4.0 * row_float(model, "layers") * row_float(model, "hidden_size") * ACTIVATION_BYTES
     return _Replica(
         gpu=gpu,
         model=model,
         i_tok=i_tok,
         o_tok=o_tok,
         ctx=ctx,
-        f_lin=2e9 * row_float(model, "active_params_b"),
+        f_lin=f_lin,
         f_attn=attention_flop_per_token(model, ctx),
-        r_p=physics.gpu_flop_per_s(gpu, p) * (factors.eta_fp4 if p == "fp4" else factors.eta_c),
-        r_a=physics.gpu_flop_per_s(gpu, attn) * factors.eta_c,
+        r_p=r_p,
+        r_a=r_a,
         b_w=b_w,
         w_bytes=row_float(model, "total_params_b") * 1e9 * b_w,
         kv=kv_bytes_per_token(model, w),
         hbm=row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE,
         bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
         lin=linear_split(model),
+        t_link=link / _link_bytes_per_s(gpu),
+        pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a,
+        moe=str(model.get("architecture", "dense")) == "moe",
     )
 
 
@@ -364,17 +386,23 @@ def roofline(
             f"{domain * rep.hbm / 1e9:,.0f} GB of usable HBM"
         )
         return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
-    options = [(rep.tokens_per_s(n, b), n, b) for n in sizes if (b := rep.batch_for(n, target)) > 0]
+    c = factors.corrections
+    log_e = 0.0 if c is None else c.efficiency_log(gpu, model)
+    e = math.exp(log_e)
+    # the step and prefill take t / e: t / e <= h x limit  <=>  t <= h x (e x limit)
+    room = target.scaled(e)
+    options = [(rep.tokens_per_s(n, b), n, b) for n in sizes if (b := rep.batch_for(n, room)) > 0]
     if not options:
         reason = (
             f"infeasible: no replica of {sizes[0]}-{sizes[-1]} GPUs meets {target.label()} at {at} "
-            f"(one prefill takes {rep.prefill_s(sizes[-1]) * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
-            f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) * 1e3:,.1f} ms)"
+            f"(one prefill takes {rep.prefill_s(sizes[-1]) / e * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
+            f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) / e * 1e3:,.1f} ms)"
         )
         return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
     tps, n, batch = max(options)
+    tps *= e
     if target.bounded:
         tps *= factors.server(mlperf_workload)
-    if factors.corrections is not None:
-        tps *= math.exp(factors.corrections.log_factor(gpu, model, target.tpot_s, mlperf_workload))
-    return Roofline(tps, n, batch, flop, peak, w, "", rep.interval_s(n, batch), rep.prefill_s(n))
+    if c is not None:
+        tps *= math.exp(c.regime_log(target.tpot_s, mlperf_workload))
+    return Roofline(tps, n, batch, flop, peak, w, "", rep.interval_s(n, batch) / e, rep.prefill_s(n) / e)

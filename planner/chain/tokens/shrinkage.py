@@ -1,29 +1,38 @@
 """Hierarchical shrinkage fit of the roofline's log error on MLPerf pairs.
 
 For pair i (a GPU, a served model, an MLPerf scenario) with residual y_i = log(measured /
-roofline), the model is
+roofline), the roofline at e = 1 and at the scenario's limits, the model is
 
-    y_i = mu + a_vendor + a_family + b_model + c_scenario + d_(workload, scenario) + e_i
+    y_i = u_i + D_i(u_i) + c_scenario + d_(workload, scenario) + e_i
+    u_i = mu + a_vendor + a_family + b_model              log efficiency of the configuration
 
-(c and d are 0 offline). mu and c_scenario are free; every other effect is shrunk toward 0 (the
-shared value) by a ridge penalty lambda_level x effect^2, i.e. a Gaussian prior of variance
-sigma^2 / lambda_level: a level with few or scattered results stays near the shared value, one
-with many consistent results departs from it. The loss is soft-L1 on the residuals (scale
-LOSS_SCALE), solved by iteratively reweighted least squares:
+(c and d are 0 offline). u is the efficiency that scales tokens/s and stretches the step time,
+so under a latency target it also shrinks the batch: D_i(u) = log roofline(e^u x target) -
+log roofline(target), 0 offline (:mod:`planner.chain.tokens.stretch`). c and d scale tokens/s
+only (what Poisson arrivals and p99 limits cost beyond the step). mu and c_scenario are free;
+every other effect is shrunk toward 0 (the shared value) by a ridge penalty lambda_level x
+effect^2, i.e. a Gaussian prior of variance sigma^2 / lambda_level: a level with few or scattered
+results stays near the shared value, one with many consistent results departs from it. The loss
+is soft-L1 on the residuals (scale LOSS_SCALE), solved by iteratively reweighted least squares,
+Gauss-Newton for the stretch (J = X with the efficiency columns scaled by 1 + D'(u)):
 
-    beta = (X' W X + Lambda)^-1 X' W y,   w_i = 1 / sqrt(1 + (r_i / LOSS_SCALE)^2)
+    beta = (J' W J + Lambda)^-1 J' W (r + J beta),   w_i = 1 / sqrt(1 + (r_i / LOSS_SCALE)^2)
 
-The prior strengths are chosen on leave-one-GPU-out error (mean |y_i - y_hat_i(-gpu)|), never on
-in-sample error. Closed form per fold: a refit costs microseconds, so leave-one-out is cheap.
+(without a stretch J = X and this is beta = (X' W X + Lambda)^-1 X' W y). The prior strengths are
+chosen on leave-one-GPU-out error (mean |y_i - y_hat_i(-gpu)|), never on in-sample error. D is
+tabulated once per efficiency choice, so a refit per fold costs milliseconds.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from planner.chain.tokens.stretch import Stretch
 
 LOSS_SCALE = 0.1
 """Scale of the soft-L1 loss on log residuals [-]: errors beyond ~10 % count about linearly, so a
@@ -48,11 +57,20 @@ class Design:
     columns: list[tuple[str, str]]
     level: list[str]
 
+    @property
+    def efficiency(self) -> np.ndarray:
+        """Columns whose sum is the log efficiency u that stretches the step: the shared, vendor,
+        family and model effects (:mod:`planner.chain.tokens.stretch`)."""
+        return np.array([kind in EFFICIENCY_KINDS for kind, _ in self.columns])
+
     def penalty(self, strengths: Mapping[str, float]) -> np.ndarray:
         """Diagonal of Lambda: the level's strength, FREE_PENALTY for free effects."""
         return np.array([strengths.get(lv, FREE_PENALTY) for lv in self.level])
 
 
+EFFICIENCY_KINDS = ("intercept", "vendor", "family", "model")
+"""Effects that make up the configuration's efficiency e (they stretch the step time); the
+scenario and regime effects scale tokens/s only."""
 _KIND_LEVEL = {"vendor": "hardware", "family": "hardware", "model": "model", "regime": "regime"}
 
 
@@ -78,8 +96,39 @@ def design(pairs: pd.DataFrame) -> Design:
     return Design(np.column_stack(cols), names, level)
 
 
-def solve(x: np.ndarray, y: np.ndarray, penalty: np.ndarray, iters: int = 30) -> np.ndarray:
-    """Soft-L1 ridge by IRLS: beta = (X' W X + diag(penalty))^-1 X' W y, w from the residuals."""
+def solve(
+    x: np.ndarray, y: np.ndarray, penalty: np.ndarray, stretch: Stretch | None = None, iters: int = 100
+) -> np.ndarray:
+    """Soft-L1 ridge: beta minimising sum rho(y - f(beta)) + beta' diag(penalty) beta,
+    rho(r) = 2 s^2 (sqrt(1 + (r/s)^2) - 1), s = LOSS_SCALE.
+
+    Linear model f = X beta (``stretch`` None): IRLS, beta = (X' W X + diag(penalty))^-1 X' W y,
+    w = 1 / sqrt(1 + (r/s)^2) from the residuals. With ``stretch`` f = X beta + D(u), u = X_e beta_e
+    the log efficiency (:mod:`planner.chain.tokens.stretch`): Gauss-Newton inside the IRLS, the
+    efficiency columns of J scaled by 1 + D'(u), beta_new = (J' W J + Lambda)^-1 J' W (r + J beta),
+    each step halved until the objective falls."""
+    beta = _irls(x, y, penalty, iters)
+    if stretch is None or not np.any(stretch.values):
+        return beta
+    for _ in range(iters):
+        r = y - stretch.predict(x, beta)
+        w = 1.0 / np.sqrt(1.0 + (r / LOSS_SCALE) ** 2)
+        u = x[:, stretch.columns] @ beta[stretch.columns]
+        j = x.copy()
+        j[:, stretch.columns] *= (1.0 + stretch.at(u)[1])[:, None]
+        a = j.T @ (w[:, None] * j) + np.diag(penalty)
+        step = np.linalg.solve(a, j.T @ (w * (r + j @ beta))) - beta
+        start, t = _objective(x, y, penalty, stretch, beta), 1.0
+        while _objective(x, y, penalty, stretch, beta + t * step) > start and t > 1e-4:
+            t /= 2.0
+        beta = beta + t * step
+        if np.max(np.abs(t * step)) < 1e-9:
+            break
+    return beta
+
+
+def _irls(x: np.ndarray, y: np.ndarray, penalty: np.ndarray, iters: int) -> np.ndarray:
+    """The linear soft-L1 ridge of :func:`solve` by IRLS."""
     w = np.ones(len(y))
     beta = np.zeros(x.shape[1])
     for _ in range(iters):
@@ -93,21 +142,42 @@ def solve(x: np.ndarray, y: np.ndarray, penalty: np.ndarray, iters: int = 30) ->
     return beta
 
 
-def leave_one_out(d: Design, y: np.ndarray, groups: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+def _objective(
+    x: np.ndarray, y: np.ndarray, penalty: np.ndarray, stretch: Stretch, beta: np.ndarray
+) -> float:
+    """sum rho(r) + beta' diag(penalty) beta of :func:`solve` [-]."""
+    r = (y - stretch.predict(x, beta)) / LOSS_SCALE
+    return float(2.0 * LOSS_SCALE**2 * np.sum(np.sqrt(1.0 + r**2) - 1.0) + beta @ (penalty * beta))
+
+
+def predict(x: np.ndarray, beta: np.ndarray, stretch: Stretch | None = None) -> np.ndarray:
+    """Fitted log(measured / roofline) [-]: X beta, plus D(u) with a stretch."""
+    return x @ beta if stretch is None else stretch.predict(x, beta)
+
+
+def leave_one_out(
+    d: Design, y: np.ndarray, groups: np.ndarray, penalty: np.ndarray, stretch: Stretch | None = None
+) -> np.ndarray:
     """y_hat_i from the fit without i's group (for a GPU: its own column is then 0)."""
     pred = np.full(len(y), np.nan)
     for g in np.unique(groups):
         out = groups == g
         if out.all():
             continue
-        beta = solve(d.x[~out], y[~out], penalty)
-        pred[out] = d.x[out] @ beta
+        beta = solve(d.x[~out], y[~out], penalty, None if stretch is None else stretch.take(~out))
+        pred[out] = predict(d.x[out], beta, None if stretch is None else stretch.take(out))
     return pred
 
 
-def cv_error(d: Design, y: np.ndarray, groups: np.ndarray, strengths: Mapping[str, float]) -> float:
+def cv_error(
+    d: Design,
+    y: np.ndarray,
+    groups: np.ndarray,
+    strengths: Mapping[str, float],
+    stretch: Stretch | None = None,
+) -> float:
     """Mean |y - y_hat(-group)| [-], the leave-one-group-out criterion."""
-    pred = leave_one_out(d, y, groups, d.penalty(strengths))
+    pred = leave_one_out(d, y, groups, d.penalty(strengths), stretch)
     ok = np.isfinite(pred)
     return float(np.mean(np.abs(y[ok] - pred[ok]))) if ok.any() else float("inf")
 
@@ -140,11 +210,25 @@ def coordinate_search(
     return best, best_score
 
 
-def choose_strengths(d: Design, y: np.ndarray, groups: np.ndarray) -> tuple[dict[str, float], float]:
+def grid_search(
+    grid: Mapping[str, Sequence[float]], score: Callable[[dict[str, float]], float]
+) -> tuple[dict[str, float], float]:
+    """Minimise ``score`` over every point of the grid (the product of the coordinates' values);
+    ties keep the first point in grid order. Unlike :func:`coordinate_search` it cannot stop at a
+    point that is best along each coordinate only."""
+    points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    scores = [score(p) for p in points]
+    best = int(np.argmin(scores))
+    return points[best], float(scores[best])
+
+
+def choose_strengths(
+    d: Design, y: np.ndarray, groups: np.ndarray, stretch: Stretch | None = None
+) -> tuple[dict[str, float], float]:
     """The prior strengths (one per level, from LAMBDA_GRID) with the least leave-one-group-out
     error by :func:`coordinate_search` from DEFAULT_LAMBDA, and that error."""
     grid = dict.fromkeys(LEVELS, LAMBDA_GRID)
-    return coordinate_search(grid, lambda st: cv_error(d, y, groups, st), DEFAULT_LAMBDA)
+    return coordinate_search(grid, lambda st: cv_error(d, y, groups, st, stretch), DEFAULT_LAMBDA)
 
 
 def effects(d: Design, beta: np.ndarray) -> dict[str, dict[str, float]]:

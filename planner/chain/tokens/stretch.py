@@ -1,0 +1,108 @@
+"""The fitted efficiency stretches the step: how a pair's tokens/s answers to its efficiency.
+
+A configuration that runs at efficiency e (tokens/s = e x the roofline offline) takes t_step / e
+per decode step and t_pre / e per prefill. Under a latency target the batch is then the largest
+B with t(B) / e <= h TPOT, i.e. the physics roofline's batch at the target stretched by e:
+
+    tokens/s(e) = e x phys(e TTFT, e TPOT)         phys = the uncorrected roofline at a target
+    log tokens/s = log e + log phys(target) + D(log e)
+    D(u)         = log phys(e^u target) - log phys(target)   [-], 0 offline (no limit to stretch)
+
+so the efficiency enters log tokens/s non-linearly, with slope 1 + D'(u) >= 1 (D is
+non-decreasing: a looser target never lowers the roofline). The fit
+(:func:`planner.chain.tokens.shrinkage.solve`) needs D and D' of every pair at any u: this module
+tabulates D on :data:`GRID` from the roofline (:func:`curves`) and interpolates it linearly
+(:class:`Stretch`), extrapolating with the end slopes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target
+from planner.chain.tokens.roofline import Factors, Target, roofline
+
+GRID = np.round(np.arange(-2.0, 1.0001, 0.1), 6)
+"""Log efficiencies u = log e the stretch is tabulated at [-] (e from 0.14 to 2.7; the fitted
+efficiencies of the shipped data are 0.4 to 1.2)."""
+INFEASIBLE_SLOPE = 5.0
+"""dD/du assumed below the tightest feasible stretch, where the roofline gives 0 tokens/s [-]:
+a steep, finite fall, so the fit sees a pair it predicts infeasible as far too slow."""
+
+
+def _curve(
+    gpu: Any, model: Any, precision: str, workload: str, target: Target, eta: tuple[float, ...]
+) -> np.ndarray:
+    """log phys(e^u target) on :data:`GRID` [-], -inf where no replica meets the stretched target."""
+    f = Factors(*eta, 1.0, {})
+    wl = MLPERF_WORKLOADS[workload]
+    out = [
+        roofline(gpu, model, precision, wl, f, target.scaled(math.exp(u)), workload).tokens_per_s_per_gpu
+        for u in GRID
+    ]
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(out, float))
+
+
+def _fill(row: np.ndarray) -> np.ndarray:
+    """``row`` with -inf below its first finite value replaced by a fall of INFEASIBLE_SLOPE per
+    unit u (all -inf: zeros, the pair is left out of the fit anyway)."""
+    ok = np.isfinite(row)
+    if ok.all() or not ok.any():
+        return np.where(ok, row, 0.0)
+    first = int(np.argmax(ok))
+    out = row.copy()
+    out[:first] = row[first] - INFEASIBLE_SLOPE * (GRID[first] - GRID[:first])
+    out[~np.isfinite(out)] = row[first]  # a gap above the first feasible point: hold its value
+    return out
+
+
+def curves(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) -> np.ndarray:
+    """D(u) of every pair on :data:`GRID` (pairs x grid) [-]: 0 for offline pairs; for a bounded
+    pair log phys(e^u target) - log phys(target) at its MLPerf scenario's limits and efficiencies
+    ``eta`` (eta_c, eta_bw, eta_fp4)."""
+    zero = int(np.argmin(np.abs(GRID)))
+    out = np.zeros((len(pairs), len(GRID)))
+    for i, k in enumerate(
+        pairs[["gpu_id", "model_id", "precision", "workload", "scenario"]].itertuples(index=False)
+    ):
+        target = scenario_target(k.workload, k.scenario)
+        if not target.bounded:
+            continue
+        row = _fill(_curve(catalogs.gpus.loc[k.gpu_id], catalogs.models.loc[k.model_id], k.precision,
+                           k.workload, target, eta))  # fmt: skip
+        out[i] = row - row[zero]
+    return out
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """D(u) of each pair on :data:`GRID` and which design columns make up u = log e (the shared,
+    vendor, family and model effects; not the regime's)."""
+
+    values: np.ndarray  # pairs x GRID [-]
+    columns: np.ndarray  # bool per design column: part of the efficiency
+
+    def take(self, rows: np.ndarray) -> Stretch:
+        """The stretch of a subset of the pairs (boolean mask or indices)."""
+        return Stretch(self.values[rows], self.columns)
+
+    def at(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """D(u_i) and D'(u_i) of each pair at its own log efficiency u_i, linear between grid
+        points and beyond the ends [-]."""
+        du = GRID[1] - GRID[0]
+        idx = np.clip(np.floor((u - GRID[0]) / du).astype(int), 0, len(GRID) - 2)
+        rows = np.arange(len(u))
+        lo, hi = self.values[rows, idx], self.values[rows, idx + 1]
+        slope = (hi - lo) / du
+        return lo + slope * (u - GRID[idx]), slope
+
+    def predict(self, x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """Predicted log(measured / phys(target)) of each pair, x beta + D(u), u = x_e beta_e [-]."""
+        u = x[:, self.columns] @ beta[self.columns]
+        return x @ beta + self.at(u)[0]
