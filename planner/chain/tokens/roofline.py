@@ -77,7 +77,16 @@ TTFT_HEADROOM = 0.5
 """Share of a p99 TTFT limit one prefill may take; the rest is queueing (M/D/1 p99 wait at ~50%
 load is about one service time; estimate) [-]."""
 MAX_BATCH_PER_GPU = 128
-"""Cap on concurrent sequences per GPU of a replica (scheduler limits) [-]."""
+"""Cap on concurrent sequences per GPU of a replica [-]. Estimate, not a scheduler limit:
+MLPerf submitters configure far more (NVIDIA gpu_batch_size, TensorRT-LLM: Llama-2-70B 2,048
+per GPU offline on H200 and B200, v5.0; server 896 on H200, 512 per GPU on H100 TP2, v4.1,
+2,048 on B200, interactive 768 on B200, v5.1; DeepSeek-R1 server gpu_batch_size 512 at TP 8
+with attention data parallel, max_concurrency 5,120 on 8 B200, v5.1. AMD vLLM max_num_seqs:
+Llama-2-70B offline 1,792 on MI300X, Mixtral server 2,560 on MI325X, v5.1). Those caps rarely
+bind at the latency limits (Little's law: B <= tokens/s x TPOT, e.g. ~150 per GPU for
+DeepSeek-R1 server on B200). 128 is kept because the roofline's step at large batches is too
+fast for the measured rates: with 2,048 per GPU (or per replica) and the KV limit the fit's
+leave-one-out errors all get worse (README, issue 10: the two levers)."""
 ACTIVATION_BYTES = 2.0
 """Bytes per activation element exchanged between the GPUs of a replica (bf16) [B]."""
 SCALEUP_GB_PER_S: dict[str, float] = {
