@@ -22,6 +22,7 @@ from planner.model import background
 from planner.model.build import build_model
 from planner.model.cluster import check_cluster, dask_client
 from planner.model.explain import explain_infeasibility, unreachable_streams
+from planner.model.gc_scope import built_frozen, solve_scope
 from planner.model.highs import Progress, SolveOutcome
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
@@ -114,7 +115,8 @@ def solve(
     if on_scenario is not None:
         on_scenario(scn)
     use_cluster = scn.time.mode == "representative_days" and (workers is not None or scheduler is not None)
-    with dask_client(scheduler, workers or 2) if use_cluster else contextlib.nullcontext() as client:
+    cluster = dask_client(scheduler, workers or 2) if use_cluster else contextlib.nullcontext()
+    with cluster as client, solve_scope():  # the collector leaves the model alone (gc_scope)
         return _solve(scn, catalogs, log_path, progress, say, client, t_start)
 
 
@@ -140,7 +142,7 @@ def _solve(
             raise InfeasibleError(
                 "scenario is infeasible:\n" + explain_infeasibility(inp, scn.objective, scn.solver)
             )
-        model = build_model(inp)
+        model = built_frozen(lambda: build_model(inp))
         build_s = time.perf_counter() - t_start
 
         def screening() -> Screening | None:  # called by highs_solve once the model is compiled

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -153,12 +154,46 @@ def _apportion(total: float, parts: Sequence[float]) -> list[float]:
     return [total * p / s for p in parts]
 
 
+class _Table:
+    """Read-only ``frame.at[row, column]`` and ``frame.index`` from a dict of rows: a pandas ``.at``
+    costs ~50 us, and the tables read catalog cells tens of thousands of times (every site x
+    technology x column)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.index = frame.index
+        self._rows = frame.to_dict("index")
+
+    @property
+    def at(self) -> _Table:
+        return self
+
+    def __getitem__(self, key: tuple[Any, str]) -> Any:
+        return self._rows[key[0]][key[1]]
+
+
 @dataclass(frozen=True)
 class _Refs:
     """Catalog values and their sources as the model used them (scenario overrides applied)."""
 
     inp: ModelInputs
     cat: Catalogs
+
+    @cached_property
+    def energy(self) -> _Table:
+        return _Table(self.cat.energy)
+
+    @cached_property
+    def cooling(self) -> _Table:
+        return _Table(self.cat.cooling)
+
+    @cached_property
+    def gpus(self) -> _Table:
+        return _Table(self.cat.gpus)
+
+    @cached_property
+    def sites(self) -> _Table:
+        """The model's site rows (``inp.site_data``: scenario overrides applied)."""
+        return _Table(self.inp.site_data)
 
     @property
     def fac(self) -> dict[str, float]:
@@ -170,13 +205,13 @@ class _Refs:
     def finance(self, item: str) -> str:
         return f"finance.csv {item}: {self.cat.finance_sources[item]}"
 
-    def row(self, file: str, frame: pd.DataFrame, ident: str, column: str) -> str:
+    def row(self, file: str, frame: _Table, ident: str, column: str) -> str:
         return f"{file} {ident} {column}: {frame.at[ident, 'source']}"
 
     def site(self, s: str, column: str) -> str:
         """Citation of a site figure: its row of data/site_sources.csv (source, status, date) when
         the catalog has one, else the site row's ``source``."""
-        cite = str(self.inp.site_data.at[s, "source"])
+        cite = str(self.sites.at[s, "source"])
         audit = self.cat.site_sources
         if (s, column) in audit.index:
             row = audit.loc[(s, column)]
@@ -196,10 +231,8 @@ class _Refs:
         scn = self.inp.scenario.finance
         if scn.wacc is not None:
             return float(scn.wacc), "scenario finance.wacc (overrides every asset)"
-        if tech is not None and tech in self.cat.energy.index and pd.notna(self.cat.energy.at[tech, "wacc"]):
-            return float(self.cat.energy.at[tech, "wacc"]), self.row(
-                "energy.csv", self.cat.energy, tech, "wacc"
-            )
+        if tech is not None and tech in self.energy.index and pd.notna(self.energy.at[tech, "wacc"]):
+            return float(self.energy.at[tech, "wacc"]), self.row("energy.csv", self.energy, tech, "wacc")
         return float(self.cat.finance["wacc_default"]), self.finance("wacc_default")
 
     def building_life(self) -> tuple[float, str]:
@@ -212,7 +245,7 @@ class _Refs:
         scn = self.inp.scenario.finance.gpu_life_years
         if scn:
             return float(scn), "scenario finance.gpu_life_years"
-        return float(self.cat.gpus.at[g, "life_years"]), self.row("gpus.csv", self.cat.gpus, g, "life_years")
+        return float(self.gpus.at[g, "life_years"]), self.row("gpus.csv", self.gpus, g, "life_years")
 
     def building_lead(self) -> tuple[float, str]:
         return float(self.fac["building_lead_time_years"]), self.facility("building_lead_time_years")
@@ -296,7 +329,7 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
     it_c = {c: _v(m.site.it_cap[s, c]) for c in inp.coolings}
     it = sum(it_c.values())
     kw = it * 1e3
-    land_price = float(inp.site_data.at[s, "land_cost_usd_per_acre"])
+    land_price = float(refs.sites.at[s, "land_cost_usd_per_acre"])
     acres = it * fac["land_acres_per_mw_it"]
     e_life = (float(fac["electrical_life_years"]), refs.facility("electrical_life_years"))
     # capex per kW IT: shell, electrical, land (one model coefficient, split by the catalog)
@@ -363,7 +396,7 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
             unit_cost_source=refs.facility("electrical_usd_per_kw_it"),
         ),
     ]
-    cool = refs.cat.cooling
+    cool = refs.cooling
     for c, mw in it_c.items():
         life = (float(cool.at[c, "life_years"]), refs.row("cooling.csv", cool, c, "life_years"))
         capex = mw * inp.cooling_capex_musd_per_mw[c] * 1e6
@@ -404,7 +437,7 @@ def _energy_line(
 ) -> dict[str, Any]:
     """One energy asset: capital recovery at the tech's WACC and life, plus fixed O&M (``rate``: capex
     and FOM columns of energy.csv)."""
-    en = refs.cat.energy
+    en = refs.energy
     w = refs.wacc(tech)
     life = (float(en.at[tech, "life_years"]), refs.row("energy.csv", en, tech, "life_years"))
     return _line(
@@ -433,7 +466,7 @@ PER_KW, PER_KWH = ("capex_usd_per_kw", "fom_usd_per_kw_yr"), ("capex_usd_per_kwh
 
 def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, Any]]:
     """Generation plants, grid connection and battery of one site."""
-    inp, en, e_blk = refs.inp, refs.cat.energy, m.energy
+    inp, en, e_blk = refs.inp, refs.energy, m.energy
 
     def lead(tech: str) -> tuple[float, str]:
         return float(en.at[tech, "lead_time_years"]), refs.row("energy.csv", en, tech, "lead_time_years")
@@ -457,7 +490,7 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
         )
     if "grid" in inp.techs:
         mw = _v(e_blk.grid_cap[s])
-        grid_lead = (float(inp.site_data.at[s, "grid_lead_time_years"]), refs.site(s, "grid_lead_time_years"))
+        grid_lead = (float(refs.sites.at[s, "grid_lead_time_years"]), refs.site(s, "grid_lead_time_years"))
         lines.append(
             _energy_line(
                 refs,
@@ -596,7 +629,7 @@ def _delivery_years(inp: ModelInputs, catalogs: Catalogs, g: str) -> float:
 def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[dict[str, Any]]:
     """GPUs and their servers and network share, bought when the site is ready (``ready`` years after
     the base year) or when delivered (``gpu_delivery.csv`` ``lead_time_years`` after it), if later."""
-    inp, gpus = refs.inp, refs.cat.gpus
+    inp, gpus = refs.inp, refs.gpus
     w = refs.wacc()
     lines = []
     scale = inp.scenario.prices.gpu_price_scale
@@ -741,7 +774,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
     here: it is in the line items (``fixed_om_usd_per_yr``), so every dollar is in one sheet only.
     """
     refs = _Refs(inp, catalogs or load_catalogs())
-    en, w, year = refs.cat.energy, inp.slices.weight_h, refs.dollar_year
+    en, w, year = refs.energy, inp.slices.weight_h, refs.dollar_year
     T = range(inp.slices.n)
     rows: list[dict[str, Any]] = []
     for s in inp.sites:
@@ -767,7 +800,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
             )
         )
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
-        gas = float(inp.site_data.at[s, "gas_price_usd_per_mmbtu"])
+        gas = float(refs.sites.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}
         hr = {e: float(en.at[e, "heat_rate_mmbtu_per_mwh"]) for e in inp.generators}
         raw = [

@@ -243,3 +243,18 @@ def test_export_every_format(small, tmp_path):
     assert {"unit cost", "life", "wacc", "lead time", "fixed O&M", "dollar year", "horizon"} <= set(
         assumptions["parameter"]
     )
+
+
+def test_capex_catalog_lookup_reads_the_same_cells_as_pandas():
+    """The line items read catalog cells through ``_Table`` (a dict of rows, for speed): every cell
+    of the catalogs they read equals ``frame.at`` (NaN where pandas has NaN)."""
+    from planner.results.capex import _Table
+
+    cat = load_catalogs()
+    for frame in (cat.energy, cat.cooling, cat.gpus, cat.sites):
+        table = _Table(frame)
+        assert list(table.index) == list(frame.index)
+        for row in frame.index:
+            for column in frame.columns:
+                want, got = frame.at[row, column], table.at[row, column]
+                assert (pd.isna(want) and pd.isna(got)) or want == got, (row, column)
