@@ -68,7 +68,7 @@ class SiteBlocks:
         return out
 
 
-def _site_of(column: object, sites: set[str]) -> str | None:
+def site_of(column: object, sites: set[str]) -> str | None:
     """The site a Pyomo variable belongs to (first index element), else None."""
     index = column.index()  # type: ignore[attr-defined]
     first = index[0] if isinstance(index, tuple) and index else index
@@ -79,7 +79,7 @@ def site_blocks(lp: highspy.HighsLp, columns: list, sites: set[str]) -> SiteBloc
     """Find each column's site and the rows that couple sites (or involve a site-less column)."""
     a = lp.a_matrix_
     matrix = sp.csc_matrix((a.value_, a.index_, a.start_), shape=(lp.num_row_, lp.num_col_)).tocsr()
-    owner = [_site_of(c, sites) for c in columns]
+    owner = [site_of(c, sites) for c in columns]
     codes = {s: k for k, s in enumerate(sorted(sites))}
     code = np.array([codes[s] if s is not None else -1 for s in owner])
     coupling = np.zeros(lp.num_row_, dtype=bool)
@@ -225,10 +225,11 @@ def lagrangian_bound(
     return float(lp.offset_) + constant + float(cost @ x), values
 
 
-def _restricted_duals(
+def _restricted_lp(
     relaxation: Relaxation, lp: highspy.HighsLp, blocks: SiteBlocks, included: set[str]
-) -> np.ndarray | None:
-    """Row duals of the LP relaxation in which only ``included`` sites may be used."""
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(row duals, column values) of the LP relaxation in which only ``included`` sites may be
+    used; its objective is left in ``relaxation.objective``."""
     lower = np.asarray(lp.col_lower_, dtype=float).copy()
     upper = np.asarray(lp.col_upper_, dtype=float).copy()
     for site, cols in blocks.site_columns.items():
@@ -237,9 +238,26 @@ def _restricted_duals(
     # From scratch, not from the last basis: presolve then removes every excluded site's columns,
     # which a warm-started dual simplex on the whole model cannot (measured 11 s vs > 16 s CPU).
     relaxation.h.clearSolver()
-    if relaxation.solve(lower, upper) is None:
+    x = relaxation.solve(lower, upper)
+    if x is None:
         return None
-    return np.asarray(relaxation.h.getSolution().row_dual, dtype=float)
+    return np.asarray(relaxation.h.getSolution().row_dual, dtype=float), x
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What :func:`certify` found. ``bound``: the best Lagrangian bound L(y), -inf if none;
+    ``restricted``: the objective of the last restricted LP, +inf if none, and ``x`` its column
+    values (None if none). Since a restricted LP only fixes columns, and L(y) <= LP optimum::
+
+        bound <= LP relaxation optimum <= restricted
+
+    so when ``restricted`` is itself outside the gap of a plan, no LP bound can certify it.
+    """
+
+    bound: float
+    restricted: float = math.inf
+    x: np.ndarray | None = None
 
 
 def certify(
@@ -253,22 +271,26 @@ def certify(
     rounds: int = 8,
     add_per_round: int = ADD_PER_ROUND,
     client: Any = None,
-) -> float:
+) -> Certificate:
     """The best Lagrangian bound found, adding profitable sites to the restricted LP round by
     round (the ``add_per_round`` most profitable, i.e. most negative reduced value, first) until
-    (objective - bound) / |objective| <= ``gap`` or ``rounds`` run out; -inf if none.
+    (objective - bound) / |objective| <= ``gap``, no site is profitable (then the bound equals
+    the LP relaxation's optimum) or ``rounds`` run out; with the last restricted LP.
     ``threads``: the HiGHS thread count of ``relaxation`` (one scheduler per process);
     ``client``: a dask.distributed client on which the site LPs of each round run in parallel."""
-    best, included = -math.inf, set(start)
+    best, included = Certificate(-math.inf), set(start)
     solver = BlockSolver(lp, blocks, threads, client)
     for _ in range(rounds):
-        y = _restricted_duals(relaxation, lp, blocks, included)
-        found = lagrangian_bound(lp, blocks, y, threads, solver) if y is not None else None
+        restricted = _restricted_lp(relaxation, lp, blocks, included)
+        if restricted is None:
+            return best
+        found = lagrangian_bound(lp, blocks, restricted[0], threads, solver)
+        bound = max(best.bound, found[0]) if found is not None else best.bound
+        best = Certificate(bound, relaxation.objective, restricted[1])
         if found is None:
             return best
-        best = max(best, found[0])
         profitable = sorted((v, s) for s, v in found[1].items() if s not in included and v < -1e-9)
-        if (objective - best) / max(abs(objective), 1e-12) <= gap or not profitable:
+        if (objective - best.bound) / max(abs(objective), 1e-12) <= gap or not profitable:
             return best
         included |= {s for _, s in profitable[:add_per_round]}
     return best
