@@ -83,7 +83,12 @@ def test_default_scenario_is_realistic(catalogs: Catalogs) -> None:
     assert s.technologies.cooling == ["air", "rdhx", "dlc", "immersion_1ph"]
     assert s.objective == "cost" and s.carbon_price_usd_per_t == 0
     assert (s.policy.min_sites, s.policy.max_share_per_site) == (2, 0.6)
-    assert (s.time.mode, s.solver.time_limit_s, s.solver.mip_gap) == ("annual", 100, 0.01)
+    assert (s.time.mode, s.time.days, s.solver.time_limit_s, s.solver.mip_gap) == (
+        "representative_days",
+        8,
+        100,
+        0.01,
+    )
     for word in ("980 trillion", "MLPerf", "estimate"):
         assert word in s.description
 
