@@ -121,7 +121,14 @@ def fitted_table(
             if grow > 0:
                 widths[i] += grow
                 spare -= grow
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+        min_width=min(len(title), width),  # a narrow table's title on one line
+    )
     for i in keep:
         whole = cols[i].kind != "text"
         table.add_column(

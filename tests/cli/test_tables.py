@@ -125,3 +125,14 @@ def test_solve_summary_at_80_columns(small):
     for r in chosen.itertuples():
         assert r.site_id in text and f"{r.gpus:,.0f}" in text and f"{r.tokens_per_s / 1e6:,.2f}" in text
     assert f"{result.summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s" in text
+
+
+def test_a_narrow_tables_title_stays_on_one_line():
+    table = fitted_table(
+        "Energy mix (share of supply)",
+        [Col("technology", "id", 0), Col("share", "num", 0)],
+        [["wind", "54.2%"]],
+    )
+    lines = _render(table, 80).splitlines()
+    assert lines[0].rstrip() == "Energy mix (share of supply)"
+    assert "54.2%" in lines[-1]
