@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 TESTS_DIR = Path(__file__).resolve().parent
 ROOT = TESTS_DIR.parent
 """The repository root (holds scenarios/, data/, models/)."""
@@ -44,6 +46,19 @@ def with_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
             node = node.setdefault(k, {})
         node[keys[-1]] = value
     return out
+
+
+def edit_csv_cell(path: Path, key: dict[str, str], column: str, value: str) -> int:
+    """Set ``column`` of the CSV row whose columns equal ``key`` (e.g. ``{"gpu_id": "H200"}``) to
+    ``value``, every cell kept as text; return the row's 1-based CSV line number (header = line 1)."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    match = pd.Series(True, index=df.index)
+    for name, wanted in key.items():
+        match &= df[name] == wanted
+    i = int(df.index[match][0])
+    df.loc[i, column] = value
+    df.to_csv(path, index=False)
+    return i + 2
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

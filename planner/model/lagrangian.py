@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.model.interrupt import run_interruptible
-from planner.model.relaxation import Relaxation
+from planner.model.relaxation import Relaxation, column_bounds
 from planner.model.threads import use_threads
 
 ADD_PER_ROUND = 4
@@ -230,8 +230,7 @@ def _restricted_lp(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(row duals, column values) of the LP relaxation in which only ``included`` sites may be
     used; its objective is left in ``relaxation.objective``."""
-    lower = np.asarray(lp.col_lower_, dtype=float).copy()
-    upper = np.asarray(lp.col_upper_, dtype=float).copy()
+    lower, upper = column_bounds(lp)
     for site, cols in blocks.site_columns.items():
         if site not in included:
             lower[cols] = upper[cols] = np.clip(0.0, lower[cols], upper[cols])

@@ -23,7 +23,7 @@ import math
 import highspy
 import numpy as np
 
-from planner.model.relaxation import Relaxation
+from planner.model.relaxation import Relaxation, column_bounds
 from planner.model.warmstart import (
     SiteColumns,
     WarmStart,
@@ -100,8 +100,7 @@ def polish(
     plan carries ``bound = -inf`` (polishing proves no bound).
     """
     cols = index_columns(columns)
-    lower = np.asarray(lp.col_lower_, dtype=float).copy()
-    upper = np.asarray(lp.col_upper_, dtype=float).copy()
+    lower, upper = column_bounds(lp)
     for i in cols.integer:  # never buy more than the incumbent
         upper[i] = min(upper[i], round(float(incumbent[i])))
     relaxation = Relaxation(lp, options, None)

@@ -20,6 +20,11 @@ from planner.scenario.schema import SolverOptions
 _FEASIBLE = (highspy.HighsModelStatus.kOptimal,)
 
 
+def column_bounds(lp: highspy.HighsLp) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of the model's column lower and upper bounds (to tighten without changing ``lp``)."""
+    return np.asarray(lp.col_lower_, dtype=float).copy(), np.asarray(lp.col_upper_, dtype=float).copy()
+
+
 class Relaxation:
     """One HiGHS instance holding the LP relaxation; column bounds change between solves."""
 

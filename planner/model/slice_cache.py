@@ -17,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.chain.tokens.fit_cache import cache_dir
+from planner.chain.tokens.fit_cache import atomic_write, cache_dir, content_key
 from planner.model import timeslices
 from planner.model.timeslices import TimeSlices
 from planner.profiles import columns, representative, sites, solar, synthetic
@@ -49,16 +47,12 @@ def slices_key(
     user: Mapping[str, Mapping[str, pd.Series]],
 ) -> str:
     """SHA-256 hex digest of everything :func:`timeslices.representative_slices` reads."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(content_key([site_rows, region_rows], SOURCES).encode())
     digest.update(json.dumps([int(days), float(peak_to_average), list(extremes)]).encode())
-    for frame in (site_rows, region_rows):
-        digest.update(frame.to_csv().encode("utf-8"))
     for sid in sorted(user):
         for column in sorted(user[sid]):
             digest.update(f"{sid}/{column}".encode())
             digest.update(np.ascontiguousarray(user[sid][column], dtype=float).tobytes())
-    for module in SOURCES:
-        digest.update(Path(module.__file__).read_bytes())
     for name in LIBRARIES:
         digest.update(f"{name}={_version(name)}".encode())
     return digest.hexdigest()
@@ -107,11 +101,5 @@ def _write(path: Path, key: str, value: TimeSlices) -> None:
     meta = {"key": key, "regions": regions, "hourly": value.hourly, "notes": value.notes}
     arrays = {name: getattr(value, name) for name in ARRAYS}
     demand = np.vstack([value.demand_shape[r] for r in regions]) if regions else np.zeros((0, value.n))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, meta=np.array(json.dumps(meta)), demand_shape=demand, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        return
+    arrays |= {"meta": np.array(json.dumps(meta)), "demand_shape": demand}
+    atomic_write(path, lambda handle: np.savez(handle, **arrays))

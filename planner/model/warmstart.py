@@ -44,7 +44,7 @@ import highspy
 import numpy as np
 
 from planner.model.lagrangian import certify, site_blocks, site_of
-from planner.model.relaxation import Relaxation
+from planner.model.relaxation import Relaxation, column_bounds
 from planner.scenario.schema import SolverOptions
 
 SMALL_MODEL_COLUMNS = 20_000
@@ -139,7 +139,7 @@ def relax_and_round(
     cols = index_columns(columns)
     relaxation = Relaxation(lp, options, log_path)
     if screening is None:
-        lower, upper = _original_bounds(lp)
+        lower, upper = column_bounds(lp)
         binaries = (
             np.array([n in ("site.open", "site.y") for n in cols.names])
             if len(cols.names) <= SMALL_MODEL_COLUMNS
@@ -198,11 +198,6 @@ def _gap(objective: float, bound: float) -> float:
     return (objective - bound) / max(abs(objective), 1e-12)
 
 
-def _original_bounds(lp: highspy.HighsLp) -> tuple[np.ndarray, np.ndarray]:
-    """Copies of the model's column lower and upper bounds."""
-    return np.asarray(lp.col_lower_, dtype=float).copy(), np.asarray(lp.col_upper_, dtype=float).copy()
-
-
 def _opened(cols: SiteColumns, x: np.ndarray) -> set[str]:
     """The sites a plan opens (site.open = 1)."""
     return {s for s, i in cols.open.items() if x[i] > 0.5}
@@ -225,7 +220,7 @@ def _plan(
 ) -> tuple[np.ndarray, float] | None:
     """Steps 2-4 from candidate sites ``opened`` with their ``cooling``, on fresh copies of the
     model's column bounds: (plan, objective) or None if an LP finds no plan."""
-    lower, upper = _original_bounds(lp)
+    lower, upper = column_bounds(lp)
     closed = _close_sites(relaxation, lower, upper, cols, cooling, opened, min_sites)
     if closed is None:
         return None
@@ -356,9 +351,6 @@ def _relaxation_bound(relaxation: Relaxation, lp: highspy.HighsLp, bound: float)
     """The LP relaxation's objective with the original column bounds (a valid lower bound on the
     MIP optimum), or ``bound`` if it finds no solution (time limit)."""
     relaxation.h.clearSolver()
-    if (
-        relaxation.solve(np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float))
-        is not None
-    ):
+    if relaxation.solve(*column_bounds(lp)) is not None:
         return relaxation.objective
     return bound

@@ -22,6 +22,7 @@ from planner.catalogs.schemas import (
 )
 from planner.errors import CatalogError, InputError
 from planner.paths import DATA_DIR, MODELS_DIR
+from tests.helpers import edit_csv_cell
 
 CSV_FILES = [
     "sites",
@@ -194,12 +195,9 @@ def copy(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _edit_cell(path: Path, key: str, column: str, value: str) -> int:
-    """Set one cell of a CSV; return its 1-based CSV line number (header = line 1)."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    i = int(df.index[df.iloc[:, 0] == key][0])
-    df.loc[i, column] = value
-    df.to_csv(path, index=False)
-    return i + 2
+    """Set one cell of a CSV (row by its first column); return its 1-based CSV line number."""
+    first = pd.read_csv(path, nrows=0).columns[0]
+    return edit_csv_cell(path, {first: key}, column, value)
 
 
 def _error(data: Path, models: Path) -> str:

@@ -14,6 +14,7 @@ from planner.catalogs.load import load_catalogs
 from planner.catalogs.schemas import AUDITED_SITE_FIELDS
 from planner.errors import CatalogError
 from planner.paths import DATA_DIR, MODELS_DIR
+from tests.helpers import edit_csv_cell
 
 AUDIT_DATE = dt.date(2026, 11, 28)
 UNCACHED_LOAD = load_catalogs.__wrapped__
@@ -137,11 +138,7 @@ def copy(tmp_path: Path) -> tuple[Path, Path]:
 
 def _edit(path: Path, site: str, field: str, column: str, value: str) -> int:
     """Set one cell of site_sources.csv; return its CSV line number (header = line 1)."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    i = int(df.index[(df["site_id"] == site) & (df["field"] == field)][0])
-    df.loc[i, column] = value
-    df.to_csv(path, index=False)
-    return i + 2
+    return edit_csv_cell(path, {"site_id": site, "field": field}, column, value)
 
 
 def _error(data: Path, models: Path) -> str:

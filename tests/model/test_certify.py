@@ -16,7 +16,7 @@ from planner.model.build import build_model
 from planner.model.highs import compile_to_highs
 from planner.model.inputs import build_inputs
 from planner.model.lagrangian import Certificate, certify, site_blocks
-from planner.model.relaxation import Relaxation
+from planner.model.relaxation import Relaxation, column_bounds
 from tests.helpers import TINY, with_changes
 
 HOURLY = {"time.mode": "representative_days", "time.days": 2, "solver.threads": 1, "solver.mip_gap": 0.02}
@@ -54,7 +54,7 @@ def test_closing_a_sites_columns_leaves_the_fixed_site_lp_unchanged(hourly, cool
     options, lp, columns = hourly
     cols = warmstart.index_columns(columns)
     relaxation = Relaxation(lp, options, None)
-    lower, upper = warmstart._original_bounds(lp)
+    lower, upper = column_bounds(lp)
     binaries_only = lower.copy(), upper.copy()
     warmstart.fix_sites(*binaries_only, cols, cooling, list(cooling))
     assert relaxation.solve(*binaries_only) is not None

@@ -20,7 +20,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -54,15 +54,21 @@ def _read(path: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _write(path: Path, value: dict[str, Any]) -> None:
+def atomic_write(path: Path, dump: Callable[[IO[bytes]], None]) -> None:
+    """``dump(handle)`` into a temporary file in ``path``'s folder, renamed over ``path``: a reader
+    never sees half an entry. A cache that cannot be written is skipped (OSError ignored)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle)
+        with os.fdopen(fd, "wb") as handle:
+            dump(handle)
         os.replace(tmp, path)
     except OSError:
         return
+
+
+def _write(path: Path, value: dict[str, Any]) -> None:
+    atomic_write(path, lambda handle: handle.write(json.dumps(value).encode("utf-8")))
 
 
 def cached(kind: str, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
