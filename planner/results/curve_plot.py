@@ -46,14 +46,14 @@ def _draw(ax: Any, curve: Any) -> None:
             zorder=3,
         )
     first = ax.legend(title="roofline estimate\n(GPU, precision)", loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.add_artist(first)
-    _scenario_legend(ax, [s for s in MARKERS if s in set(curve.points["scenario"])])
+    shown = [s for s in MARKERS if s in set(curve.points["scenario"])]
+    if shown:  # a second ax.legend replaces the first: keep the first as an artist of its own
+        ax.add_artist(first)
+        _scenario_legend(ax, shown)
 
 
 def _scenario_legend(ax: Any, shown: list[str]) -> None:
     """Legend of the MLPerf markers, below the GPU legend outside the axes."""
-    if not shown:
-        return
     handles = [
         ax.scatter(
             [], [], marker=MARKERS[s], s=36, facecolor="none" if s == "offline" else "grey", edgecolor="grey"
@@ -89,7 +89,7 @@ def write_curve_png(curve: Any, path: Path, title: str | None = None) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
     os.close(fd)
     try:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format="png", bbox_inches="tight")  # the legends outside the axes included
         os.replace(tmp, path)
     finally:
         plt.close(fig)
