@@ -5,7 +5,13 @@ Equations (s site, k = (region r, model m) stream)::
 
     flow[s,k] defined only if RTT(s, r) <= budget[k]        RTT = 2 d route_factor / v_fibre
     sum_s flow[s,k] = demand[k]                              [Mtoken/s average]
-    sum_k flow[s,k] <= max_share * sum_k demand[k]           resilience policy
+    flow[s,k] <= demand[k] * open[s]                         only an open site serves
+    sum_k flow[s,k] <= max_share * sum_k demand[k] * open[s] resilience policy
+
+``flow <= demand * open`` holds in every integer plan (a closed site has no GPUs, and no flow
+exceeds its stream's demand); it is the strong facility-location form (x_ij <= d_j y_i) that
+makes the LP relaxation pay a site's fixed costs in proportion to the share of a stream it
+serves, not to the share of its campus it fills.
 """
 
 from __future__ import annotations
@@ -44,13 +50,20 @@ def add_demand(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) ->
         return served == b.demand[r, mod]
 
     b.meet = pyo.Constraint(b.K, rule=meet)
+    site_open = m.site.open
+    b.flow_needs_site = pyo.Constraint(
+        b.SK, rule=lambda b, s, r, mod: b.flow[s, r, mod] <= b.demand[r, mod] * site_open[s]
+    )
     share = inp.scenario.policy.max_share_per_site
     if share < 1.0:
         b.max_share = pyo.Param(initialize=share, units=dimensionless)
         b.share_limit = pyo.Constraint(
             inp.sites,
             rule=lambda b, s: (
-                (sum(b.flow[i] for i in by_site[s]) <= b.max_share * sum(b.demand[k] for k in b.K))
+                (
+                    sum(b.flow[i] for i in by_site[s])
+                    <= b.max_share * sum(b.demand[k] for k in b.K) * site_open[s]
+                )
                 if by_site[s]
                 else pyo.Constraint.Skip
             ),

@@ -23,6 +23,11 @@ Equations (s site, g GPU, m served model, k stream of model m)::
         demand-weighted shape of the streams of m that s can reach; node_W, busy_W and idle_W include
         the scale-out network W per GPU)
 
+Valid inequalities (LP strength only; see :func:`_add_cooling_covers`), C' a proper subset of the
+coolings and G(C') the GPUs only C' can host::
+
+    sum_{c in C'} it_cap[s,c] >= sum_{g in G(C')} node_W[g] n_gpu[s,g]   (and the same for idle W)
+
 Power at load: a GPU serving at load u (the share of its time it is busy, served / (tps alloc))
 draws P(u) = idle_W + (busy_W - idle_W) u, busy_W = the node power MLPerf's meter reads at full
 load (:mod:`planner.chain.tokens.power`), so energy = busy_W x busy hours + idle_W x idle hours.
@@ -32,6 +37,7 @@ Nameplate node_W sizes the IT capacity, hence the electrical plant, cooling, fir
 from __future__ import annotations
 
 import math
+from itertools import combinations
 
 import pyomo.environ as pyo
 
@@ -55,6 +61,7 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     _add_gpu_blocks(b, m.site, inp, ELASTIC_ROOM if elastic else 1.0)
     _add_serving_capacity(b, m, inp)
     _add_gpu_power(b, m, inp)
+    _add_cooling_covers(b, m.site, inp)
     return b
 
 
@@ -236,4 +243,46 @@ def _add_served_tokens(b: pyo.Block, m: pyo.ConcreteModel) -> None:
     )
     b.served_within_allocation = pyo.Constraint(
         b.SGM, rule=lambda b, s, g, mod: b.served[s, g, mod] <= b.tps[g, mod] * b.alloc[s, g, mod]
+    )
+
+
+def cooling_subsets(inp: ModelInputs) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Proper subsets C' of the coolings with the GPUs that only they can host:
+    ``(C', G(C'))``, G(C') = {g : every cooling compatible with g is in C'} non-empty."""
+    out = []
+    for k in range(1, len(inp.coolings)):
+        for sub in combinations(inp.coolings, k):
+            only = tuple(g for g in inp.gpus if all(c in sub for c in inp.coolings if inp.compatible[g, c]))
+            if only:
+                out.append((sub, only))
+    return out
+
+
+def _add_cooling_covers(b: pyo.Block, site: pyo.Block, inp: ModelInputs) -> None:
+    """Valid inequalities that tie GPUs to the coolings able to host them (they tighten the LP
+    relaxation, in which y[s,c] may be fractional and IT capacity split across coolings).
+
+    For every proper subset C' of the coolings and the GPUs G(C') only C' can host::
+
+        sum_{c in C'} it_cap[s,c]     >= sum_{g in G(C')} node_MW[g] n_gpu[s,g]              [MW]
+        sum_{c in C'} idle_power[s,c] >= sum_{g in G(C')} idle_MW[g] n_gpu[s,g]              [MW]
+
+    Valid: in an integer plan one cooling c* holds all IT and power; if any g in G(C') is
+    installed then c* is in C' and each left side is the site's whole capacity or idle power.
+    """
+    subsets = cooling_subsets(inp)
+    idx = [(s, j) for s in inp.sites for j in range(len(subsets))]
+    b.cover_it = pyo.Constraint(
+        idx,
+        rule=lambda b, s, j: (
+            sum(site.it_cap[s, c] for c in subsets[j][0])
+            >= sum(b.node_mw[g] * b.n_gpu[s, g] for g in subsets[j][1])
+        ),
+    )
+    b.cover_idle = pyo.Constraint(
+        idx,
+        rule=lambda b, s, j: (
+            sum(b.idle_power[s, c] for c in subsets[j][0])
+            >= sum(b.idle_mw[g] * b.n_gpu[s, g] for g in subsets[j][1])
+        ),
     )
