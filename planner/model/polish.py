@@ -108,7 +108,7 @@ def polish(
     sites = _keep(cooling, served_by_site(columns, incumbent), min_sites)
     best = _resolve(relaxation, (lower, upper), cols, cooling, sites, incumbent)
     if best is not None:  # close sites the re-optimised plan left without IT capacity
-        it = {s: sum(best[0][i] for i in cols.cap.get(s, [])) for s in sites}
+        it = {s: cols.it_mw(best[0], s) for s in sites}
         fewer = _keep({s: cooling[s] for s in sites}, it, min_sites)
         if fewer and len(fewer) < len(sites):
             best = _resolve(relaxation, (lower, upper), cols, cooling, fewer, incumbent) or best

@@ -39,19 +39,28 @@ class Relaxation:
         self.h.passModel(lp)
         self.n = lp.num_col_
         self.idx = np.arange(self.n, dtype=np.int32)
+        self.integer = np.array(
+            [v == highspy.HighsVarType.kInteger for v in lp.integrality_] or [False] * self.n, dtype=bool
+        )  # the model's own integer columns
         self.h.setOptionValue("mip_rel_gap", float(options.mip_gap) / 2)
         self.objective = self.bound = math.inf
 
     def solve(
-        self, lower: np.ndarray, upper: np.ndarray, binaries: np.ndarray | None = None
+        self,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        binaries: np.ndarray | None = None,
+        time_limit_s: float | None = None,
     ) -> np.ndarray | None:
         """Solve with the given column bounds; with ``binaries`` (a mask) those columns stay
-        integer (a binaries-only MIP). None unless a plan was found; ``bound`` is then set."""
+        integer (a MIP in them), within ``time_limit_s`` [s] if given (never past the overall
+        deadline). None unless a plan was found; ``bound`` is then set."""
         kind = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
         mask = binaries if binaries is not None else np.zeros(self.n, dtype=bool)
         self.h.changeColsIntegrality(self.n, self.idx, np.array([kind[0] if b else kind[1] for b in mask]))
         self.h.changeColsBounds(self.n, self.idx, lower, upper)
-        self.h.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 1e-3))
+        left = self.deadline - time.perf_counter()
+        self.h.setOptionValue("time_limit", max(min(left, time_limit_s or left), 1e-3))
         run_interruptible(self.h)
         info = self.h.getInfo()
         if self.h.getModelStatus() not in _FEASIBLE or info.primal_solution_status != 2:
