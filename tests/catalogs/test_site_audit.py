@@ -232,3 +232,22 @@ def test_water_limits_follow_the_stress_class_rule() -> None:
         assert row["status"] == "estimate", s
     basin = cat.site_sources.loc[("the_dalles_or", "water_stress")]
     assert cat.sites.at["the_dalles_or", "water_stress"] == "low" and "sub-basin 782300" in basin["note"]
+
+
+def test_water_stress_is_wris_annual_sub_basin_class_where_it_was_read() -> None:
+    """Seventh pass: where WRI's annual baseline row of the site's sub-basin was read (Aqueduct 4.0 annual
+    CSV, US extract), the class is WRI's own bws label, sourced; Reno's annual score (3.08) is high, one class
+    above the fifth pass's monthly-mean proxy (2.88)."""
+    annual = {
+        "cheyenne_wy": ("742946", "extremely_high"),
+        "ellendale_nd": ("742954", "low"),
+        "council_bluffs_ia": ("742951", "low"),
+        "san_antonio_tx": ("751940", "high"),
+        "reno_nv": ("773501", "high"),
+    }
+    cat = load_catalogs()
+    for s, (basin, cls) in annual.items():
+        row = cat.site_sources.loc[(s, "water_stress")]
+        assert cat.sites.at[s, "water_stress"] == cls, s
+        assert row["status"] == "sourced" and "Aqueduct40_baseline_annual" in row["source"], s
+        assert f"Sub-basin {basin}" in row["note"] and row["source_date"] == "2023-07-05", s
