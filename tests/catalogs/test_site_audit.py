@@ -231,4 +231,38 @@ def test_water_limits_follow_the_stress_class_rule() -> None:
         assert r["water_limit_ml_per_yr"] == rule[r["water_stress"]], s
         assert row["status"] == "estimate", s
     basin = cat.site_sources.loc[("the_dalles_or", "water_stress")]
-    assert cat.sites.at["the_dalles_or", "water_stress"] == "low" and "sub-basin 782300" in basin["note"]
+    assert cat.sites.at["the_dalles_or", "water_stress"] == "low"
+    assert "sub-basin 782300" in basin["note"].lower()
+
+
+def test_water_stress_is_wris_annual_sub_basin_class_where_it_was_read() -> None:
+    """Seventh and eighth passes: where WRI's annual baseline row of the site's sub-basin was read (Aqueduct
+    4.0 annual CSV, US extract), the class is WRI's own bws label, sourced; Reno's annual score (3.08) and
+    Eagle Mountain's (3.23) are high, one class above the fifth pass's monthly-mean proxy (2.88, 2.71). All 17
+    sub-basins the fifth pass joined are now read."""
+    annual = {
+        "cheyenne_wy": ("742946", "extremely_high"),
+        "ellendale_nd": ("742954", "low"),
+        "council_bluffs_ia": ("742951", "low"),
+        "san_antonio_tx": ("751940", "high"),
+        "reno_nv": ("773501", "high"),
+        # eighth pass
+        "dfw_tx": ("751407", "low_medium"),
+        "loudoun_va": ("731801", "low"),
+        "new_albany_oh": ("742678", "medium_high"),
+        "columbus_oh": ("742678", "medium_high"),
+        "chicago_il": ("742827", "high"),
+        "atlanta_ga": ("732609", "medium_high"),
+        "des_moines_ia": ("742844", "low_medium"),
+        "mt_pleasant_wi": ("725870", "medium_high"),
+        "slc_ut": ("773816", "high"),
+        "quincy_wa": ("782614", "extremely_high"),
+        "the_dalles_or": ("782300", "low"),
+        "hillsboro_or": ("782200", "low"),
+    }
+    cat = load_catalogs()
+    for s, (basin, cls) in annual.items():
+        row = cat.site_sources.loc[(s, "water_stress")]
+        assert cat.sites.at[s, "water_stress"] == cls, s
+        assert row["status"] == "sourced" and "Aqueduct40_baseline_annual" in row["source"], s
+        assert f"Sub-basin {basin}" in row["note"] and row["source_date"] == "2023-07-05", s
