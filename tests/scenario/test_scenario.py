@@ -97,9 +97,10 @@ def test_carbon_variant_extends_default(catalogs: Catalogs) -> None:
     parent = load_scenario(DEFAULT_SCENARIO, catalogs)
     child = load_scenario(SCENARIOS_DIR / "us_inference_2027_carbon.yaml", catalogs)
     assert child.objective == "carbon" and child.policy.clean_energy_share == 0.9
-    # same demand and sites; only the online year differs (firm clean plant needs until 2031)
+    # same demand, sites, online year and time slices: only objective, policy and energy menu differ
     assert child.demand.served == parent.demand.served and child.sites == parent.sites
-    assert (parent.demand.online_year, child.demand.online_year) == (2029, 2031)
+    assert child.demand.online_year == parent.demand.online_year == 2029
+    assert child.time == parent.time and child.time.mode == "representative_days"
     assert child.policy.min_sites == parent.policy.min_sites  # merged, not replaced
     assert "ngcc_ccs" in (child.technologies.energy or []) and "ngcc_ccs" not in (
         parent.technologies.energy or []
