@@ -217,7 +217,14 @@ def _solve_compiled(
     ws_log = log_path.with_name(log_path.name + ".warmstart") if log_path is not None else None
     start = (
         relax_and_round(
-            lp, columns, options, *warm_start, log_path=ws_log, screening=screening, client=client
+            lp,
+            columns,
+            options,
+            *warm_start,
+            log_path=ws_log,
+            screening=screening,
+            client=client,
+            report=(lambda obj, bound: progress(solver_event(obj, bound))) if progress else None,
         )
         if warm_start and sizes["n_integer"]
         else None

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,9 @@ import numpy as np
 from planner.model.lagrangian import certify, site_blocks, site_of
 from planner.model.relaxation import Relaxation, column_bounds
 from planner.scenario.schema import SolverOptions
+
+Report = Callable[[float, float], None]
+"""Called with (objective, bound) of each plan and bound the warm start finds [objective units]."""
 
 SMALL_MODEL_COLUMNS = 20_000
 """Up to this many columns (annual-mode models), step 1 keeps the site and cooling binaries
@@ -138,13 +142,17 @@ def relax_and_round(
     log_path: Path | None = None,
     screening: Screening | None = None,
     client: Any = None,
+    report: Report | None = None,
 ) -> WarmStart | None:
     """A feasible plan for the MIP ``lp`` (columns = Pyomo vars) with a bound, or None.
 
     With ``screening``, step 1 is skipped: its sites and coolings are fixed, and the bound is
     the Lagrangian site bound (its site LPs on the dask ``client`` when given); see
     :func:`_certified` for the second plan and the full LP relaxation when that is not enough.
+    ``report(objective, bound)`` is called with each plan and bound as they are found (-inf
+    before there is a bound), for progress lines.
     """
+    report = report or (lambda objective, bound: None)
     cols = index_columns(columns)
     relaxation = Relaxation(lp, options, log_path)
     if screening is None:
@@ -164,7 +172,8 @@ def relax_and_round(
     plan = _plan(relaxation, lp, cols, cooling, list(cooling), min_sites)
     if plan is None:
         return None
-    return _certified(relaxation, lp, columns, cols, plan, options, (min_sites, max_sites), client)
+    report(plan[1], -math.inf)
+    return _certified(relaxation, lp, columns, cols, plan, options, (min_sites, max_sites), client, report)
 
 
 def _certified(
@@ -176,6 +185,7 @@ def _certified(
     options: SolverOptions,
     site_range: tuple[int, int | None],
     client: Any,
+    report: Report,
 ) -> WarmStart:
     """The screened ``plan`` (or a better one) with a proved bound (the annual bound is no bound
     for the hourly model). The Lagrangian site bound comes first; if it leaves the plan outside
@@ -193,9 +203,11 @@ def _certified(
         options.threads,
         client=client,
     )
+    report(plan[1], found.bound)
     if _gap(plan[1], found.bound) > options.mip_gap and found.x is not None:
         replanned = _plan(relaxation, lp, cols, *sites_from(found.x, cols, *site_range), site_range[0])
         plan = _better(plan, replanned)
+        report(plan[1], found.bound)
     bound = found.bound
     if _gap(plan[1], bound) > options.mip_gap and _gap(plan[1], found.restricted) <= options.mip_gap:
         bound = max(bound, _relaxation_bound(relaxation, lp, bound))  # the full LP relaxation

@@ -171,3 +171,17 @@ def test_counts_at_fixed_sites_come_from_the_fixed_site_mip(catalogs, cooling):
     exact = h.getInfo().objective_function_value
     assert exact * (1 - 1e-9) <= plan[1] <= exact * (1 + scn.solver.mip_gap / 2)
     assert plan[1] < 0.95 * rounded[1]
+
+
+def test_the_warm_start_reports_its_plans_and_bound(hourly):
+    """Progress lines during the warm start: the first plan before any bound (-inf), then the
+    plan with the certificate's bound, the last report being the returned plan."""
+    options, lp, columns = hourly
+    seen: list[tuple[float, float]] = []
+    screened = warmstart.Screening({"abilene_tx": "dlc"})
+    start = warmstart.relax_and_round(
+        lp, columns, options, 1, None, screening=screened, report=lambda o, b: seen.append((o, b))
+    )
+    assert start is not None and len(seen) >= 2
+    assert seen[0][1] == -math.inf and all(math.isfinite(b) and b <= o for o, b in seen[1:])
+    assert seen[-1][0] == pytest.approx(start.objective) and start.bound >= seen[-1][1]
