@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import highspy
+import numpy as np
 import pandas as pd
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -86,3 +88,23 @@ def read_summary(run: Path) -> dict:
 def no_map_files(run: Path) -> bool:
     """True if the run directory holds no map file, finished or partial."""
     return not list(run.glob("map.*")) and not list(run.glob(".map.*"))
+
+
+def highs_optimum(
+    lp: highspy.HighsLp, relaxed: bool, bounds: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[float, np.ndarray]:
+    """Monolithic HiGHS on ``lp`` (its LP relaxation when ``relaxed``; with ``bounds`` = (lower,
+    upper) column bounds replacing the model's) to a 1e-7 gap: objective and column values."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 1e-7)
+    h.passModel(lp)
+    n = lp.num_col_
+    if relaxed:
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), [highspy.HighsVarType.kContinuous] * n)
+    if bounds is not None:
+        h.changeColsBounds(n, np.arange(n, dtype=np.int32), *bounds)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)

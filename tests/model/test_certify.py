@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 
-import highspy
 import numpy as np
 import pytest
 
@@ -17,7 +16,7 @@ from planner.model.highs import compile_to_highs
 from planner.model.inputs import build_inputs
 from planner.model.lagrangian import Certificate, certify, site_blocks
 from planner.model.relaxation import Relaxation, column_bounds
-from tests.helpers import TINY, with_changes
+from tests.helpers import TINY, highs_optimum, with_changes
 
 HOURLY = {"time.mode": "representative_days", "time.days": 2, "solver.threads": 1, "solver.mip_gap": 0.02}
 
@@ -36,21 +35,6 @@ def hourly(hourly_model):
     scn, model = hourly_model
     lp, columns, _ = compile_to_highs(model)
     return scn.solver, lp, columns
-
-
-def _optimum(lp: highspy.HighsLp, relaxed: bool) -> tuple[float, np.ndarray]:
-    """Monolithic HiGHS on ``lp`` (the LP relaxation when ``relaxed``): objective and columns."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("mip_rel_gap", 1e-7)
-    h.passModel(lp)
-    if relaxed:
-        n = lp.num_col_
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), [highspy.HighsVarType.kContinuous] * n)
-    h.run()
-    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +64,7 @@ def test_certificate_brackets_the_lp_relaxation(hourly):
     """bound <= LP relaxation <= restricted LP; with gap 0 the rounds run until no site is
     profitable, and then the bound, the restricted LP and the LP relaxation coincide."""
     options, lp, columns = hourly
-    optimum, _ = _optimum(lp, relaxed=True)
+    optimum, _ = highs_optimum(lp, relaxed=True)
     blocks = site_blocks(lp, columns, set(warmstart.index_columns(columns).open))
     relaxation = Relaxation(lp, options, None)
     first = certify(relaxation, lp, blocks, {"loudoun_va"}, 1e9, 0.0, 1, rounds=1)
@@ -123,7 +107,7 @@ def test_full_relaxation_only_when_it_could_certify(hourly, monkeypatch, share, 
     )
     assert start is not None and len(plan) == 1
     assert bool(calls) is called
-    optimum, _ = _optimum(lp, relaxed=True)
+    optimum, _ = highs_optimum(lp, relaxed=True)
     assert start.bound == (pytest.approx(optimum, rel=1e-7) if called else -math.inf)
 
 
@@ -132,7 +116,7 @@ def test_a_poor_screening_is_replaced_by_the_restricted_lps_sites(hourly, monkey
     when the certificate's restricted LP uses the optimum's site and cooling, the second plan is
     kept: the MIP optimum (by monolithic HiGHS), with the bound still below it."""
     options, lp, columns = hourly
-    mip, x_best = _optimum(lp, relaxed=False)
+    mip, x_best = highs_optimum(lp, relaxed=False)
 
     def stub(*args, **kwargs):
         return Certificate(-math.inf, math.inf, x_best)
@@ -162,13 +146,7 @@ def test_counts_at_fixed_sites_come_from_the_fixed_site_mip(catalogs, cooling):
     x = relaxation.solve(lower, upper)
     rounded = warmstart._rounded(relaxation, lower, upper, cols, x)
     plan = warmstart._round_counts(relaxation, lower, upper, cols, x)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 1e-7)
-    h.passModel(lp)
-    h.changeColsBounds(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), lower, upper)
-    h.run()
-    exact = h.getInfo().objective_function_value
+    exact, _ = highs_optimum(lp, relaxed=False, bounds=(lower, upper))
     assert exact * (1 - 1e-9) <= plan[1] <= exact * (1 + scn.solver.mip_gap / 2)
     assert plan[1] < 0.95 * rounded[1]
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import copy
 
-import highspy
-import numpy as np
 import pytest
 import yaml
 
@@ -23,6 +21,7 @@ from planner.model.fleet import cooling_subsets
 from planner.model.highs import compile_to_highs
 from planner.model.inputs import build_inputs
 from planner.paths import PROJECT_ROOT
+from tests.helpers import highs_optimum
 
 STRENGTHENING = ("demand.flow_needs_site", "fleet.cover_it", "fleet.cover_idle")
 
@@ -39,24 +38,14 @@ def instance() -> dict:
 
 
 def _solve(data: dict, strengthened: bool, relax: bool) -> float:
-    """Objective [MUSD/yr] of the MIP (gap 1e-6) or of its LP relaxation."""
+    """Objective [MUSD/yr] of the MIP (gap 1e-7) or of its LP relaxation."""
     catalogs = load_catalogs()
     m = build_model(build_inputs(resolve_scenario(data, catalogs), catalogs))
     if not strengthened:
         for name in STRENGTHENING:
             m.find_component(name).deactivate()
     lp, _, _ = compile_to_highs(m)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("mip_rel_gap", 1e-6)
-    h.passModel(lp)
-    if relax:
-        n = lp.num_col_
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), [highspy.HighsVarType.kContinuous] * n)
-    h.run()
-    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return float(h.getInfo().objective_function_value)
+    return highs_optimum(lp, relax)[0]
 
 
 def test_cuts_keep_the_integer_optimum(instance: dict) -> None:
