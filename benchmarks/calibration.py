@@ -3,7 +3,9 @@
 Run: ``.venv/bin/python benchmarks/calibration.py`` (two fits of a few seconds each: all rounds,
 and the older rounds for leave-one-round-out; the leave-one-GPU-out and leave-one-model-out
 refits are closed form).
-APE = |estimate - measured| / measured. Ends with the calibration table.
+APE = |estimate - measured| / measured. Per pair it also prints where the step is too fast
+(Little's law bound tokens/s x TPOT on the batch per GPU, and the mean interval the measured rate
+implies at the roofline's own batch against the roofline's). Ends with the calibration table.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from planner.chain.tokens.calibration import (  # noqa: E402
     leave_one_model_out,
     leave_one_round_out,
 )
+from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target  # noqa: E402
 from planner.chain.tokens.power import busy_share, node_power_w, power_rows  # noqa: E402
+from planner.chain.tokens.roofline import Factors, roofline  # noqa: E402
 from planner.chain.tokens.throughput import throughput  # noqa: E402
 
 
@@ -37,6 +41,29 @@ def _loro(catalogs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     print(t[cols + ["loro_ape"]].to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     print(f"LORO: median APE {t['loro_ape'].median():.1%}, worst {t['loro_ape'].max():.1%}")
     return t
+
+
+def _little(catalogs, cal, pairs: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    """Where the step is too fast, per pair (issue 10). Little's law: a GPU serving tokens/s with
+    each sequence's mean interval within the TPOT limit holds at most tokens/s x TPOT sequences;
+    and at the roofline's own batch b = B / n per GPU the measured rate implies a mean interval of
+    b / tokens/s, against the roofline's (physics at the fitted efficiencies, no corrections)."""
+    f = Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {})
+    rows = []
+    for k in pairs.itertuples(index=False):
+        target = scenario_target(k.workload, k.scenario)
+        r = roofline(catalogs.gpus.loc[k.gpu_id], catalogs.models.loc[k.model_id], k.precision,
+                     MLPERF_WORKLOADS[k.workload], f, target, k.workload)  # fmt: skip
+        if r.replica_gpus == 0:
+            continue
+        per_gpu = r.batch / r.replica_gpus
+        meas = k.tokens_per_s_per_gpu
+        rows.append([k.gpu_id, k.model_id, k.scenario, meas, meas * target.tpot_s, per_gpu, r.replica_gpus,
+                     r.tpot_s * 1e3, per_gpu / meas * 1e3, per_gpu / meas / r.tpot_s])  # fmt: skip
+    cols = ["gpu_id", "model_id", "scenario", "measured", "little_max_b_per_gpu", "roofline_b_per_gpu", "n",
+            "roofline_interval_ms", "implied_interval_ms", "implied/roofline"]  # fmt: skip
+    print("\nLittle's law and the implied interval per pair (measured tokens/s at the roofline's batch)")
+    print(pd.DataFrame(rows, columns=cols).to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
 
 
 def _computed(catalogs, gpu_id: str, precision: str) -> str:  # type: ignore[no-untyped-def]
@@ -138,6 +165,7 @@ def main() -> None:
     print(pairs[cols].to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     _fit(cal)
     print(f"rows {cal.n_rows}, pairs {cal.n_pairs}")
+    _little(catalogs, cal, pairs)
     _groups(cal, pairs)
     loro = _loro(catalogs)
     lomo = leave_one_model_out(catalogs)

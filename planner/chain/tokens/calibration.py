@@ -5,10 +5,11 @@ result of each (GPU, model, scenario) pair of the latest version:
 
 * eta_c, eta_bw, eta_fp4 from a small grid (ETA_GRID, every point), chosen by leave-one-GPU-out
   error;
-* then log(measured / roofline) = u + D(u) + c_scenario + d_(benchmark, scenario), with
+* then log(measured / roofline) = u + min(D(u), c_scenario + d_(benchmark, scenario)), with
   u = mu + a_vendor + a_family + b_model the log efficiency, which also stretches the step the
   latency target checks (D(u) = log roofline(e^u x target) - log roofline(target), 0 offline:
-  :mod:`planner.chain.tokens.stretch`); each effect but mu and c shrunk toward 0 with prior
+  :mod:`planner.chain.tokens.stretch`); of the two costs of the latency limit, the stretch's D
+  and the regime's c + d, the larger applies; each effect but mu and c shrunk toward 0 with prior
   strengths chosen by leave-one-GPU-out error (:mod:`planner.chain.tokens.shrinkage`, Gauss-Newton
   for D). A GPU without results
   inherits its vendor's and family's effects; a model's measured/estimated ratio carries to GPUs

@@ -4,7 +4,10 @@ Estimate (design section 5), per replica of n GPUs, SI units
     F_lin  = 2 N_active                       FLOP/token in weight GEMMs
     F_attn = 4 L c d_attn                     FLOP/token in QK^T and AV (Kaplan et al. 2020 count
                                               2 n_layer n_ctx d_attn for the logits; AV doubles it)
-    c      = I + O/2                          mean context attended while decoding [tokens]
+    c      = I + O (1 + CV^2)/2               mean context attended while decoding [tokens]: the
+                                              mean over the batch's slots, each request holding a
+                                              slot for its O steps (length-biased, CV = output
+                                              length std / mean, OUTPUT_LENGTH_CV)
     W      = N_total b(p)                     weight bytes; b = 0.5 / 1 / 2 B for fp4 / fp8 / bf16
     kv     = 2 L h_kv d_head b_kv             KV bytes/token (MLA: L x override); b_kv = 1 (fp8 cache)
                                               for fp8/fp4 models, 2 for bf16
@@ -34,14 +37,19 @@ Estimate (design section 5), per replica of n GPUs, SI units
     measured ratio, not a fitted factor. Offline = no target (TTFT = TPOT = infinity).
     Calibrated estimates carry the fitted corrections of :mod:`planner.chain.tokens.corrections`:
     the efficiency e = exp(mu + a_vendor + a_family + b_model) of the configuration and the
-    regime effect c(TPOT) (their server ratio is 1: c replaces it). A configuration at efficiency
-    e runs each step in t_step / e and each prefill in t_pre / e, so the batch and the replica are
-    those that meet the target with the real times, and tokens/s is e x the roofline at them:
+    regime effect c(TPOT) <= 0 (their server ratio is 1: c replaces it). A configuration at
+    efficiency e runs each step in t_step / e and each prefill in t_pre / e, so the batch and the
+    replica are those that meet the target with the real times, and tokens/s is e x the roofline
+    at them, or e x the roofline at the target x exp(c(TPOT)) if that is lower:
         B     = the largest batch with (t_step(B) + B t_pre / O) / e <= TPOT_HEADROOM x TPOT,
                 and t_pre / e <= TTFT_HEADROOM x TTFT (= the batch above at e TPOT, e TTFT)
-        tokens/s/GPU = e B O / (O t_step + B t_pre) / n x exp(c(TPOT))
-    Offline (no limit) B = B_max whatever e, and this is e x the roofline. Under a limit an e < 1
-    also shrinks B, so tokens/s falls by more than e (:mod:`planner.chain.tokens.stretch`).
+        tokens/s/GPU = e min(B O / (O t_step + B t_pre) / n, phys(target) exp(c(TPOT)))
+    phys(target) = the same roofline at e = 1 (a target it misses is infeasible: no reference for
+    c, and e > 1 gains no batch, as in the fit). The stretch (the first term's fall below phys) and
+    c are two costs of the latency limit beyond the roofline's own batch, so the larger applies
+    and neither is counted twice (issue 10). Offline (no limit) B = B_max whatever e, and this is
+    e x the roofline. Under a limit an e < 1 also shrinks B, so tokens/s falls by more than e
+    (:mod:`planner.chain.tokens.stretch`).
     ``tpot_s`` and ``ttft_s`` report the real times, interval / e and t_pre / e.
     Every rate is non-decreasing in HBM size, HBM bandwidth, FLOP/s and the latency target: B/t_step
     grows with B, the batch bound only loosens, n is chosen as the best replica, and e depends on
@@ -87,6 +95,9 @@ bind at the latency limits (Little's law: B <= tokens/s x TPOT, e.g. ~150 per GP
 DeepSeek-R1 server on B200). 128 is kept because the roofline's step at large batches is too
 fast for the measured rates: with 2,048 per GPU (or per replica) and the KV limit the fit's
 leave-one-out errors all get worse (README, issue 10: the two levers)."""
+OUTPUT_LENGTH_CV = 1.0
+"""Coefficient of variation of output lengths [-] (estimate: a stop token emitted with about the
+same chance at every step gives geometric lengths, CV ~ 1; MLPerf's datasets cap the longest)."""
 ACTIVATION_BYTES = 2.0
 """Bytes per activation element exchanged between the GPUs of a replica (bf16) [B]."""
 SCALEUP_GB_PER_S: dict[str, float] = {
@@ -184,6 +195,16 @@ class Roofline:
         return 1.0 / self.tpot_s if self.tpot_s > 0 else float("nan")
 
 
+def decode_context(workload: Workload, cv: float = OUTPUT_LENGTH_CV) -> float:
+    """Mean context a decode step attends per sequence, c = I + O (1 + CV^2) / 2 [tokens].
+
+    Under continuous batching a request holds a batch slot for its O decode steps, so slots
+    sample requests in proportion to O (length-biased) and, within one, the position uniformly:
+    c = I + E[O^2] / (2 E[O]) = I + E[O] (1 + CV^2) / 2 (I independent of O). CV = 0 (all
+    outputs alike) gives the request mean I + O/2."""
+    return workload.input_tokens + workload.output_tokens * (1.0 + cv * cv) / 2.0
+
+
 def attention_flop_per_token(model: Mapping[str, Any], context_tokens: float) -> float:
     """Attention FLOP per token F_attn = 4 L c d_attn [FLOP]; d_attn = heads x head_dim, or
     heads x latent width for MLA (the KV override read as 2-byte elements)."""
@@ -231,7 +252,7 @@ class _Replica:
     model: Any
     i_tok: float  # I: input tokens per request
     o_tok: float  # O: output tokens per request
-    ctx: float  # c = I + O/2: mean context attended while decoding [tokens]
+    ctx: float  # c = I + O (1 + CV^2) / 2: mean context attended while decoding [tokens]
     f_lin: float  # F_lin: FLOP/token in weight GEMMs
     f_attn: float  # F_attn at context c [FLOP/token]
     r_p: float  # R_p: achieved FLOP/s at the weight precision
@@ -322,7 +343,7 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
     R_a = eta_c x FLOP/s at fp8 (bf16 for bf16 weights), W = N_total b(w), kv at b_kv(w),
     HBM usable = u x HBM, bandwidth = eta_bw x HBM TB/s."""
     i_tok, o_tok = workload.input_tokens, workload.output_tokens
-    ctx = i_tok + o_tok / 2.0
+    ctx = decode_context(workload)
     b_w = BYTES_PER_PARAM[w]
     p = compute_precision(gpu, w)
     attn = physics.effective_precision(gpu, "bf16" if w == "bf16" else "fp8")
@@ -350,6 +371,12 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
         pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a,
         moe=str(model.get("architecture", "dense")) == "moe",
     )
+
+
+def _best_at(rep: _Replica, sizes: list[int], target: Target) -> float:
+    """Tokens/s per GPU of the best replica of ``sizes`` GPUs at ``target`` with the roofline's
+    own step and prefill (e = 1): phys(target) of the module docstring; 0 if none meets it."""
+    return max((rep.tokens_per_s(n, b) for n in sizes if (b := rep.batch_for(n, target)) > 0), default=0.0)
 
 
 def roofline(
@@ -412,6 +439,12 @@ def roofline(
     tps *= e
     if target.bounded:
         tps *= factors.server(mlperf_workload)
-    if c is not None:
-        tps *= math.exp(c.regime_log(target.tpot_s, mlperf_workload))
+    if c is not None and target.bounded:
+        at_e1 = _best_at(rep, sizes, target)
+        if at_e1 <= 0:
+            reason = (
+                f"infeasible: no replica meets {target.label()} at {at} with the roofline's own step (e = 1)"
+            )
+            return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
+        tps = min(tps, e * at_e1 * math.exp(c.regime_log(target.tpot_s, mlperf_workload)))
     return Roofline(tps, n, batch, flop, peak, w, "", rep.interval_s(n, batch) / e, rep.prefill_s(n) / e)

@@ -3,18 +3,20 @@
 For pair i (a GPU, a served model, an MLPerf scenario) with residual y_i = log(measured /
 roofline), the roofline at e = 1 and at the scenario's limits, the model is
 
-    y_i = u_i + D_i(u_i) + c_scenario + d_(workload, scenario) + e_i
+    y_i = u_i + min(D_i(u_i), c_scenario + d_(workload, scenario)) + e_i
     u_i = mu + a_vendor + a_family + b_model              log efficiency of the configuration
 
-(c and d are 0 offline). u is the efficiency that scales tokens/s and stretches the step time,
-so under a latency target it also shrinks the batch: D_i(u) = log roofline(e^u x target) -
-log roofline(target), 0 offline (:mod:`planner.chain.tokens.stretch`). c and d scale tokens/s
-only (what Poisson arrivals and p99 limits cost beyond the step). mu and c_scenario are free;
-every other effect is shrunk toward 0 (the shared value) by a ridge penalty lambda_level x
+(c and d are 0 offline, where D = 0 too). u is the efficiency that scales tokens/s and stretches
+the step time, so under a latency target it also shrinks the batch: D_i(u) = log roofline(e^u x
+target) - log roofline(target) <= 0 for e < 1 (:mod:`planner.chain.tokens.stretch`). c + d is
+the measured cost of the limit beyond the roofline's batch (what Poisson arrivals and p99 limits
+cost); both are costs of one limit, so the larger applies, never both. mu and c_scenario are
+free; every other effect is shrunk toward 0 (the shared value) by a ridge penalty lambda_level x
 effect^2, i.e. a Gaussian prior of variance sigma^2 / lambda_level: a level with few or scattered
 results stays near the shared value, one with many consistent results departs from it. The loss
 is soft-L1 on the residuals (scale LOSS_SCALE), solved by iteratively reweighted least squares,
-Gauss-Newton for the stretch (J = X with the efficiency columns scaled by 1 + D'(u)):
+Gauss-Newton for the stretch (J = d prediction / d beta,
+:meth:`planner.chain.tokens.stretch.Stretch.jacobian`):
 
     beta = (J' W J + Lambda)^-1 J' W (r + J beta),   w_i = 1 / sqrt(1 + (r_i / LOSS_SCALE)^2)
 
@@ -103,19 +105,18 @@ def solve(
     rho(r) = 2 s^2 (sqrt(1 + (r/s)^2) - 1), s = LOSS_SCALE.
 
     Linear model f = X beta (``stretch`` None): IRLS, beta = (X' W X + diag(penalty))^-1 X' W y,
-    w = 1 / sqrt(1 + (r/s)^2) from the residuals. With ``stretch`` f = X beta + D(u), u = X_e beta_e
-    the log efficiency (:mod:`planner.chain.tokens.stretch`): Gauss-Newton inside the IRLS, the
-    efficiency columns of J scaled by 1 + D'(u), beta_new = (J' W J + Lambda)^-1 J' W (r + J beta),
-    each step halved until the objective falls."""
+    w = 1 / sqrt(1 + (r/s)^2) from the residuals. With ``stretch`` f = u + min(D(u), c), u = X_e
+    beta_e the log efficiency and c = X_r beta_r the regime effect
+    (:mod:`planner.chain.tokens.stretch`): Gauss-Newton inside the IRLS from the linear fit, J =
+    :meth:`Stretch.jacobian`, beta_new = (J' W J + Lambda)^-1 J' W (r + J beta), each step halved
+    until the objective falls."""
     beta = _irls(x, y, penalty, iters)
-    if stretch is None or not np.any(stretch.values):
+    if stretch is None:
         return beta
     for _ in range(iters):
         r = y - stretch.predict(x, beta)
         w = 1.0 / np.sqrt(1.0 + (r / LOSS_SCALE) ** 2)
-        u = x[:, stretch.columns] @ beta[stretch.columns]
-        j = x.copy()
-        j[:, stretch.columns] *= (1.0 + stretch.at(u)[1])[:, None]
+        j = stretch.jacobian(x, beta)
         a = j.T @ (w[:, None] * j) + np.diag(penalty)
         step = np.linalg.solve(a, j.T @ (w * (r + j @ beta))) - beta
         start, t = _objective(x, y, penalty, stretch, beta), 1.0
@@ -151,7 +152,7 @@ def _objective(
 
 
 def predict(x: np.ndarray, beta: np.ndarray, stretch: Stretch | None = None) -> np.ndarray:
-    """Fitted log(measured / roofline) [-]: X beta, plus D(u) with a stretch."""
+    """Fitted log(measured / roofline) [-]: X beta, or u + min(D(u), c) with a stretch."""
     return x @ beta if stretch is None else stretch.predict(x, beta)
 
 

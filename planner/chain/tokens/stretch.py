@@ -5,14 +5,22 @@ per decode step and t_pre / e per prefill. Under a latency target the batch is t
 B with t(B) / e <= h TPOT, i.e. the physics roofline's batch at the target stretched by e:
 
     tokens/s(e) = e x phys(e TTFT, e TPOT)         phys = the uncorrected roofline at a target
-    log tokens/s = log e + log phys(target) + D(log e)
-    D(u)         = log phys(e^u target) - log phys(target)   [-], 0 offline (no limit to stretch)
+    D(u)        = log phys(e^u target) - log phys(target)   [-], u = log e, 0 offline
 
-so the efficiency enters log tokens/s non-linearly, with slope 1 + D'(u) >= 1 (D is
-non-decreasing: a looser target never lowers the roofline). The fit
-(:func:`planner.chain.tokens.shrinkage.solve`) needs D and D' of every pair at any u: this module
-tabulates D on :data:`GRID` from the roofline (:func:`curves`) and interpolates it linearly
-(:class:`Stretch`), extrapolating with the end slopes.
+D is what the stretched step costs beyond the roofline's own batch at the target. The fitted
+regime effect c <= 0 (:mod:`planner.chain.tokens.corrections`) is the measured cost of the same
+limit beyond that batch (the regime's server/offline ratios are mostly of pairs whose roofline
+batch is the scheduler cap, where D = 0); counted both, a pair whose stretched step binds pays
+twice (issue 10: DeepSeek-R1 interactive, -63 % held out). So the larger of the two costs
+applies, never both:
+
+    log tokens/s = u + log phys(target) + min(D(u), c)
+
+The efficiency enters log tokens/s non-linearly, with slope 1 + D'(u) >= 1 where the stretch's
+cost is the larger (D is non-decreasing: a looser target never lowers the roofline), and c only
+where it is. The fit (:func:`planner.chain.tokens.shrinkage.solve`) needs D and D' of every pair
+at any u: this module tabulates D on :data:`GRID` from the roofline (:func:`curves`) and
+interpolates it linearly (:class:`Stretch`), extrapolating with the end slopes.
 """
 
 from __future__ import annotations
@@ -83,7 +91,7 @@ def curves(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) 
 @dataclass(frozen=True)
 class Stretch:
     """D(u) of each pair on :data:`GRID` and which design columns make up u = log e (the shared,
-    vendor, family and model effects; not the regime's)."""
+    vendor, family and model effects); the others make up the regime effect c."""
 
     values: np.ndarray  # pairs x GRID [-]
     columns: np.ndarray  # bool per design column: part of the efficiency
@@ -102,7 +110,23 @@ class Stretch:
         slope = (hi - lo) / du
         return lo + slope * (u - GRID[idx]), slope
 
+    def split(self, x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """u = x_e beta_e (log efficiency) and c = x_r beta_r (regime effect) of each pair [-]."""
+        return x[:, self.columns] @ beta[self.columns], x[:, ~self.columns] @ beta[~self.columns]
+
     def predict(self, x: np.ndarray, beta: np.ndarray) -> np.ndarray:
-        """Predicted log(measured / phys(target)) of each pair, x beta + D(u), u = x_e beta_e [-]."""
-        u = x[:, self.columns] @ beta[self.columns]
-        return x @ beta + self.at(u)[0]
+        """Predicted log(measured / phys(target)) of each pair, u + min(D(u), c) [-]."""
+        u, c = self.split(x, beta)
+        return u + np.minimum(self.at(u)[0], c)
+
+    def jacobian(self, x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """d predict / d beta: the efficiency columns x (1 + D'(u)) and the regime columns x 0 where
+        the stretch's cost is the larger (D(u) < c), else the efficiency columns x 1 and the regime
+        columns x 1 [-]."""
+        u, c = self.split(x, beta)
+        value, slope = self.at(u)
+        binds = value < c
+        j = x.copy()
+        j[:, self.columns] *= np.where(binds, 1.0 + slope, 1.0)[:, None]
+        j[:, ~self.columns] *= np.where(binds, 0.0, 1.0)[:, None]
+        return j

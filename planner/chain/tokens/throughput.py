@@ -42,7 +42,7 @@ from planner.chain.tokens.mlperf import (
     version_key,
     workload_for_model,
 )
-from planner.chain.tokens.roofline import Target, flop_per_token, roofline, row_float
+from planner.chain.tokens.roofline import Target, decode_context, flop_per_token, roofline, row_float
 from planner.chain.tokens.uncertainty import error_model, regime_class
 from planner.errors import InputError
 
@@ -140,7 +140,7 @@ def measured(gpu_id: str, model_id: str, catalogs: Any, precision: str, scenario
         float(use["tokens_per_s_per_gpu"].median()),
         "measured",
         precision,
-        flop_per_token(model, wl.input_tokens + wl.output_tokens / 2),
+        flop_per_token(model, decode_context(wl)),
         physics.gpu_flop_per_s(gpu, precision),
         int(use["n_gpu"].median()),
         float("nan"),

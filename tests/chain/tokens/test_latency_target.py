@@ -20,6 +20,7 @@ from planner.chain.tokens.roofline import (
     Factors,
     Target,
     Workload,
+    decode_context,
     roofline,
 )
 from planner.chain.tokens.throughput import default_precision
@@ -37,17 +38,18 @@ WL = Workload(100.0, 100.0)
 
 
 def _interval(batch: float) -> float:
-    """By hand: W = 1e9 B at fp8, 1 TB/s, 1 PFLOP/s; c = 150 tokens, kv = 2 x 1 x 1 x 128 x 1 = 256 B.
-    t_step = max(1e9/1e12, B 2e9/1e15) + max(B 150 256 / 1e12, B 4 150 8 128 / 1e15);
+    """By hand: W = 1e9 B at fp8, 1 TB/s, 1 PFLOP/s; c = I + O (1 + CV^2) / 2 = 100 + 100 = 200
+    tokens (CV = 1: the batch's slots are length-biased), kv = 2 x 1 x 1 x 128 x 1 = 256 B.
+    t_step = max(1e9/1e12, B 2e9/1e15) + max(B 200 256 / 1e12, B 4 200 8 128 / 1e15);
     t_pre = 100 (2e9/1e15 + 4 x 50 x 8 x 128 / 1e15); interval = t_step + B t_pre / 100."""
-    step = max(1e-3, batch * 2e-6) + max(batch * 150 * 256 / 1e12, batch * 614400 / 1e15)
+    step = max(1e-3, batch * 2e-6) + max(batch * 200 * 256 / 1e12, batch * 819200 / 1e15)
     t_pre = 100 * (2e-6 + 4 * 50 * 8 * 128 / 1e15)
     return step + batch * t_pre / 100
 
 
 def test_offline_one_decode_step_and_prefill_by_hand() -> None:
     r = roofline(GPU, MODEL, "fp8", WL, UNIT, OFFLINE)
-    assert r.replica_gpus == 1 and r.batch == pytest.approx(128)  # MAX_BATCH_PER_GPU; HBM allows 2,317
+    assert r.replica_gpus == 1 and r.batch == pytest.approx(128)  # MAX_BATCH_PER_GPU; HBM allows 1.7 million
     assert r.tpot_s == pytest.approx(_interval(128), rel=1e-12)
     assert r.ttft_s == pytest.approx(100 * (2e-6 + 204800 / 1e15), rel=1e-12)
     assert r.tokens_per_s_per_gpu == pytest.approx(128 / _interval(128), rel=1e-12)  # ~101,500
@@ -67,6 +69,15 @@ def test_targets_out_of_reach_give_zero_with_the_reason() -> None:
     t_pre = 100 * (2e-6 + 204800 / 1e15)
     no_ttft = roofline(GPU, MODEL, "fp8", WL, UNIT, Target(0.9 * t_pre / TTFT_HEADROOM, 1.0))
     assert no_ttft.tokens_per_s_per_gpu == 0 and "prefill" in no_ttft.reason
+
+
+def test_decode_context_is_length_biased_by_hand() -> None:
+    # outputs of 50 or 150 tokens, equally often: E[O] = 100, CV^2 = 0.25. A slot holds a request
+    # for O steps, so 3/4 of the slots hold 150-token ones; mid-way on average, a slot attends
+    # I + (1/4 x 25 + 3/4 x 75) = I + 62.5 tokens = I + 100 (1 + 0.25) / 2
+    assert decode_context(Workload(300.0, 100.0), cv=0.5) == pytest.approx(362.5)
+    assert decode_context(Workload(300.0, 100.0), cv=0.0) == pytest.approx(350.0)  # all alike: I + O/2
+    assert decode_context(WL) == pytest.approx(200.0)  # OUTPUT_LENGTH_CV = 1: I + O
 
 
 def _pairs(catalogs):  # type: ignore[no-untyped-def]

@@ -1,7 +1,8 @@
 """The fitted efficiency stretches the step: the latency-bound batch is chosen on the real step
 t / e (by hand), offline it is e x the roofline, tokens/s never falls with a higher efficiency
-(every GPU x model), the reported batch and interval are those used, and the fit recovers an
-efficiency that enters through the batch (Gauss-Newton by hand)."""
+(every GPU x model), the reported batch and interval are those used, the larger of the roofline's
+and the regime's latency cost applies, never both (by hand), and the fit recovers it
+(Gauss-Newton by hand)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from planner.chain.tokens import calibration, linear, shrinkage, stretch
 from planner.chain.tokens import roofline as roofline_module
 from planner.chain.tokens.calibration import calibrate, calibration_key
 from planner.chain.tokens.corrections import Corrections
-from planner.chain.tokens.mlperf import mlperf_key
+from planner.chain.tokens.mlperf import mlperf_key, workload_for_model
 from planner.chain.tokens.roofline import OFFLINE, TPOT_HEADROOM, TTFT_HEADROOM, Factors, Target, roofline
 from planner.chain.tokens.stretch import GRID, Stretch
 from planner.chain.tokens.throughput import card_target, default_precision, throughput
@@ -81,40 +82,98 @@ def test_higher_efficiency_never_lowers_tokens_per_s(
 
 
 def test_reported_batch_and_interval_are_those_used(catalogs) -> None:  # type: ignore[no-untyped-def]
-    """tokens/s per GPU = B x (1 / real interval) / n x exp(c(TPOT)) for calibrated estimates at the
-    card's target: the batch and the per-user rate reported (pipeline --json) give the rate."""
-    c = calibrate(catalogs).corrections
+    """tokens/s per GPU = min(B x (1 / real interval) / n, e x phys(target) x exp(c(TPOT))) for
+    calibrated estimates at the card's target: the batch and the per-user rate reported (pipeline
+    --json) give the rate unless the regime effect's cost is the larger."""
+    cal = calibrate(catalogs)
+    c, physics = cal.corrections, Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {})
     checked = 0
     for g in ("H100", "B200", "MI300X", "L40S"):
         for m in catalogs.models.index:
             t = throughput(g, m, catalogs, estimate_only=True)
             if t.tokens_per_s_per_gpu <= 0:
                 continue
-            model = catalogs.models.loc[m]
-            regime = math.exp(
-                c.regime_log(card_target(model).tpot_s, mlperf_key(model.get("mlperf_model", "")))
-            )
-            by_hand = t.batch * t.tokens_per_s_per_user / t.replica_gpus * regime
+            gpu, model = catalogs.gpus.loc[g], catalogs.models.loc[m]
+            wl, target = mlperf_key(model.get("mlperf_model", "")), card_target(model)
+            at_e1 = roofline(gpu, model, t.precision, workload_for_model(model), physics, target, wl or None)
+            regime = math.exp(c.efficiency_log(gpu, model) + c.regime_log(target.tpot_s, wl))
+            by_batch = t.batch * t.tokens_per_s_per_user / t.replica_gpus
+            by_hand = min(by_batch, at_e1.tokens_per_s_per_gpu * regime)
             assert t.tokens_per_s_per_gpu == pytest.approx(by_hand, rel=1e-9), (g, m)
             assert 1e3 / t.tokens_per_s_per_user <= TPOT_HEADROOM * t.tpot_ms * (1 + 1e-9), (g, m)
             checked += 1
     assert checked >= 10
 
 
-def test_gauss_newton_recovers_an_efficiency_that_enters_through_the_batch(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(shrinkage, "LOSS_SCALE", 1e9)  # least squares
-    # one efficiency u; an offline pair y = u, a bounded one y = u + D(u) with D(u) = u:
-    # minimise (1 - u)^2 + (1 - 2u)^2 -> u = 3/5 (the linear fit, D ignored, would give 1)
-    x, y = np.ones((2, 1)), np.array([1.0, 1.0])
-    s = Stretch(np.vstack([np.zeros(len(GRID)), GRID]), np.array([True]))
-    beta = shrinkage.solve(x, y, np.array([1e-12]), s)
-    assert beta[0] == pytest.approx(0.6, abs=1e-6)
-    assert shrinkage.solve(x, y, np.array([1e-12]))[0] == pytest.approx(1.0, abs=1e-6)
-    # a kinked D (slope 3 below u = 0, 0 above): y = 1 on both -> u = 1 still fits both exactly
-    kinked = Stretch(np.vstack([np.zeros(len(GRID)), 3.0 * np.minimum(GRID, 0.0)]), np.array([True]))
-    assert shrinkage.solve(x, y, np.array([1e-12]), kinked)[0] == pytest.approx(1.0, abs=1e-6)
+def _at_regime(log_e: float, c: float) -> Factors:
+    """Unit efficiencies, a shared effect log e and a regime effect c at every TPOT (pooled anchors)."""
+    return Factors(1.0, 1.0, 1.0, 1.0, {}, Corrections(shared=log_e, regime={"": [[10.0, c]]}))
+
+
+def test_the_larger_latency_cost_applies_never_both_by_hand() -> None:
+    # e = 0.5 and a TPOT whose stretched budget allows B = 64 (the real interval is 2 x the
+    # roofline's): 0.5 x 64 / interval(64) = 28,287 tokens/s; at e = 1 the target allows the cap,
+    # phys(target) = 128 / interval(128) = 101,381 (x 0.5 = 50,691): the stretch costs x 0.558
+    target = Target(10.0, _interval(64) / (TPOT_HEADROOM * 0.5))
+    stretched, at_e1 = 0.5 * 64 / _interval(64), 128 / _interval(128)
+    assert stretched == pytest.approx(28_287, rel=1e-4) and at_e1 == pytest.approx(101_381, rel=1e-4)
+    # a regime cost below the stretch's (x 0.95): the stretch's alone, not 0.95 x 28,287
+    small = roofline(GPU, MODEL, "fp8", WL, _at_regime(math.log(0.5), -0.05), target)
+    assert small.tokens_per_s_per_gpu == pytest.approx(stretched, rel=1e-6) and small.batch == pytest.approx(
+        64
+    )
+    # a regime cost above it (x 0.368): the regime's on 0.5 x phys(target), 18,646, not 0.368 x 28,287
+    large = roofline(GPU, MODEL, "fp8", WL, _at_regime(math.log(0.5), -1.0), target)
+    assert large.tokens_per_s_per_gpu == pytest.approx(0.5 * math.exp(-1.0) * at_e1, rel=1e-6)
+    assert large.tokens_per_s_per_gpu == pytest.approx(18_646, rel=1e-4)
+    # at e = 1 there is no stretch: the regime's cost applies, 0.951 x 101,381
+    unit = roofline(GPU, MODEL, "fp8", WL, _at_regime(0.0, -0.05), target)
+    assert unit.tokens_per_s_per_gpu == pytest.approx(math.exp(-0.05) * at_e1, rel=1e-6)
+    # a TPOT the roofline's own step misses even at B = 1 has no reference for the regime effect:
+    # none at e = 2 either (its stretched step would meet it), with the reason
+    tight = Target(10.0, 0.9 * _interval(1) / TPOT_HEADROOM)
+    assert roofline(GPU, MODEL, "fp8", WL, UNIT, tight).tokens_per_s_per_gpu == 0
+    missed = roofline(GPU, MODEL, "fp8", WL, _at_regime(math.log(2.0), -0.05), tight)
+    assert missed.tokens_per_s_per_gpu == 0 and "own step (e = 1)" in missed.reason
+    # offline there is no latency cost at all
+    offline = roofline(GPU, MODEL, "fp8", WL, _at_regime(math.log(0.5), -1.0), OFFLINE)
+    assert offline.tokens_per_s_per_gpu == pytest.approx(0.5 * at_e1)
+
+
+def test_stretch_prediction_and_jacobian_by_hand() -> None:
+    # columns: efficiency u, regime c; one bounded pair with D(u) = u - 0.5
+    s = Stretch(np.array([GRID - 0.5]), np.array([True, False]))
+    x = np.array([[1.0, 1.0]])
+    # u = 0.2, c = -0.1: D = -0.3 < c, the stretch's cost: 0.2 - 0.3; d/du = 1 + D' = 2, d/dc = 0
+    beta = np.array([0.2, -0.1])
+    assert s.predict(x, beta)[0] == pytest.approx(-0.1)
+    assert s.jacobian(x, beta)[0] == pytest.approx([2.0, 0.0])
+    # c = -0.5 < D = -0.3, the regime's cost: 0.2 - 0.5; d/du = 1, d/dc = 1
+    beta = np.array([0.2, -0.5])
+    assert s.predict(x, beta)[0] == pytest.approx(-0.3)
+    assert s.jacobian(x, beta)[0] == pytest.approx([1.0, 1.0])
+
+
+def test_gauss_newton_fits_the_larger_latency_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # least squares (a scale of 1e9 would round the soft-L1 objective to 0 in float64)
+    monkeypatch.setattr(shrinkage, "LOSS_SCALE", 1e3)
+    # an offline pair y = u = 0.1; a bounded one with D(u) = u - 0.2 (-0.1 at u = 0.1) measured at
+    # y = -0.3: the stretch's cost (-0.1) is too small, so the regime's is -0.4 (0.1 - 0.4 = -0.3)
+    x = np.array([[1.0, 0.0], [1.0, 1.0]])
+    s = Stretch(np.vstack([np.zeros(len(GRID)), GRID - 0.2]), np.array([True, False]))
+    beta = shrinkage.solve(x, np.array([0.1, -0.3]), np.array([1e-9, 1e-9]), s)
+    assert beta == pytest.approx([0.1, -0.4], abs=1e-6)
+    # measured at y = 0.0: the stretch's cost explains it all, with any regime cost above -0.1
+    beta = shrinkage.solve(x, np.array([0.1, 0.0]), np.array([1e-9, 1e-9]), s)
+    assert beta[0] == pytest.approx(0.1, abs=1e-6) and beta[1] >= -0.1 - 1e-6
+    assert s.predict(x, beta) == pytest.approx([0.1, 0.0], abs=1e-6)
+    # a stretch that binds everywhere (D(u) = 3 min(u, 0) - 1, c unused): u from both pairs,
+    # (0.1 - u)^2 + (0 - (u + 3 min(u, 0) - 1))^2 -> u = 0.55 (both residuals -0.45)
+    steep = Stretch(
+        np.vstack([np.zeros(len(GRID)), 3.0 * np.minimum(GRID, 0.0) - 1.0]), np.array([True, False])
+    )
+    beta = shrinkage.solve(x, np.array([0.1, 0.0]), np.array([1e-9, 1e-9]), steep)
+    assert beta[0] == pytest.approx(0.55, abs=1e-6)
 
 
 def test_stretch_interpolates_and_extrapolates_linearly() -> None:

@@ -91,8 +91,8 @@ def test_default_precision_is_the_lowest_native_the_card_allows(catalogs):
 def test_estimate_physics(catalogs):
     h100 = throughput("H100", "llama-3.1-70b", catalogs)
     assert h100.source == "estimate" and h100.precision == "fp8" and h100.replica_gpus in (2, 4, 8)
-    # FLOP/token = 2 N_active + 4 L c d_attn, c = 2000 + 400/2
-    assert h100.flop_per_token == pytest.approx(2 * 70.55e9 + 4 * 80 * 2200 * 64 * 128)
+    # FLOP/token = 2 N_active + 4 L c d_attn, c = I + O (1 + CV^2) / 2 = 2000 + 400 (CV = 1)
+    assert h100.flop_per_token == pytest.approx(2 * 70.55e9 + 4 * 80 * 2400 * 64 * 128)
     # an fp4 model defaults to fp8 on a GPU without fp4 units (pinned fp4 there is weight-only)
     assert throughput("H100", "gpt-oss-120b", catalogs).precision == "fp8"
     assert throughput("B200", "gpt-oss-120b", catalogs).precision == "fp4"
