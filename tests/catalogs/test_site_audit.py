@@ -270,20 +270,30 @@ def test_water_stress_is_wris_annual_sub_basin_class_where_it_was_read() -> None
 
 def test_ninth_pass_prices_and_land_deals() -> None:
     """Ninth pass: Wyoming's 2023 industrial price is EIA SEDS ESICD 20.68 USD/MMBtu / 293.071 kWh per
-    MMBtu (the conversion reproduces EIA's Electric Power Annual 2023 state industrial averages); Narvik's
-    is SSB's 2023 manufacturing average 53.0 ore/kWh / 10.56 NOK/USD; land is price / acres of a dated
-    data-centre deal in the county (New Carlisle: Microsoft 929 acres for 77.5M, St. Joseph County 2024;
-    Quincy: Microsoft 202 acres from the Port of Quincy for 11,044,200, 2013-12)."""
+    MMBtu (the conversion reproduces EIA's Electric Power Annual 2023 state industrial averages); the four
+    EEA sites take Eurostat nrg_pc_205's 2023 mean (S1, S2) excl. VAT for a campus's band, IG (>=150 GWh/yr;
+    Finland's IG is confidential, so IF), x 1.08 USD/EUR; land is price / acres of a dated data-centre deal
+    in the county (New Carlisle: Microsoft 929 acres for 77.5M, St. Joseph County 2024; Quincy: Microsoft
+    202 acres from the Port of Quincy for 11,044,200, 2013-12)."""
     cat = load_catalogs()
     sites, src = cat.sites, cat.site_sources
     price, land = "electricity_price_usd_per_mwh", "land_cost_usd_per_acre"
     assert sites.at["cheyenne_wy", price] == pytest.approx(20.68 / 293.071 * 1000, abs=0.05)
-    assert sites.at["narvik_no", price] == pytest.approx(530 / 10.56, abs=0.05)
+    eurostat = {  # EUR/kWh, 2023-S1 and 2023-S2
+        "narvik_no": (0.0515, 0.0424),  # IG
+        "lulea_se": (0.0801, 0.0655),  # IG
+        "hamina_fi": (0.0844, 0.0656),  # IF
+        "dublin_ie": (0.2128, 0.1779),  # IG
+    }
+    for s, (s1, s2) in eurostat.items():
+        assert sites.at[s, price] == pytest.approx((s1 + s2) / 2 * 1.08 * 1000, abs=0.05), s
+        row = src.loc[(s, price)]
+        assert row["status"] == "sourced" and "nrg_pc_205" in row["source"], s
+        assert row["source_date"] == "2024-04-25", s
     assert sites.at["new_carlisle_in", land] == pytest.approx(77.5e6 / 929, rel=0.002)
     assert sites.at["quincy_wa", land] == pytest.approx((3_985_500 + 7_058_700) / 202, rel=0.002)
     sourced = {
         ("cheyenne_wy", "electricity_price_usd_per_mwh"): "2026-07-17",
-        ("narvik_no", "electricity_price_usd_per_mwh"): "2024-05-15",
         ("new_carlisle_in", "land_cost_usd_per_acre"): "2024-06-03",
         ("quincy_wa", "land_cost_usd_per_acre"): "2013-12-23",
     }
