@@ -302,5 +302,6 @@ def test_ninth_pass_prices_and_land_deals() -> None:
         assert row["status"] == "sourced" and row["source_date"] == date, key
     assert "ESICD" in src.loc[("cheyenne_wy", "electricity_price_usd_per_mwh")]["source"]
     # undated deals stay estimates
-    for s in ("the_dalles_or", "dublin_ie"):
+    for s in ("the_dalles_or", "dublin_ie", "susquehanna_pa"):
         assert src.loc[(s, "land_cost_usd_per_acre")]["status"] == "estimate", s
+    assert sites.at["susquehanna_pa", land] == pytest.approx(500e6 / 1700, rel=0.002)  # QTS, Salem Twp
