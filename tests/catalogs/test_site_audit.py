@@ -61,7 +61,7 @@ def test_every_us_site_prices_power_gas_and_carbon_from_a_dated_public_record() 
     """The fields that decide plans: US state prices (EIA), division gas (AEO2025), eGRID2024 CO2."""
     src, sites = _sources().set_index(["site_id", "field"]), load_catalogs().sites
     us = [s for s in sites.index if sites.at[s, "country"] == "US"]
-    unsourced_price = {"el_paso_tx", "cheyenne_wy"}  # El Paso Electric is not ERCOT; WY row not verified
+    unsourced_price = {"el_paso_tx"}  # El Paso Electric is not ERCOT (WY: EIA SEDS, ninth pass)
     for s in us:
         assert src.at[(s, "gas_price_usd_per_mmbtu"), "status"] == "sourced", s
         assert src.at[(s, "grid_co2_g_per_kwh"), "status"] == "sourced", s
@@ -266,3 +266,42 @@ def test_water_stress_is_wris_annual_sub_basin_class_where_it_was_read() -> None
         assert cat.sites.at[s, "water_stress"] == cls, s
         assert row["status"] == "sourced" and "Aqueduct40_baseline_annual" in row["source"], s
         assert f"Sub-basin {basin}" in row["note"] and row["source_date"] == "2023-07-05", s
+
+
+def test_ninth_pass_prices_and_land_deals() -> None:
+    """Ninth pass: Wyoming's 2023 industrial price is EIA SEDS ESICD 20.68 USD/MMBtu / 293.071 kWh per
+    MMBtu (the conversion reproduces EIA's Electric Power Annual 2023 state industrial averages); the four
+    EEA sites take Eurostat nrg_pc_205's 2023 mean (S1, S2) excl. VAT for a campus's band, IG (>=150 GWh/yr;
+    Finland's IG is confidential, so IF), x 1.08 USD/EUR; land is price / acres of a dated data-centre deal
+    in the county (New Carlisle: Microsoft 929 acres for 77.5M, St. Joseph County 2024; Quincy: Microsoft
+    202 acres from the Port of Quincy for 11,044,200, 2013-12)."""
+    cat = load_catalogs()
+    sites, src = cat.sites, cat.site_sources
+    price, land = "electricity_price_usd_per_mwh", "land_cost_usd_per_acre"
+    assert sites.at["cheyenne_wy", price] == pytest.approx(20.68 / 293.071 * 1000, abs=0.05)
+    eurostat = {  # EUR/kWh, 2023-S1 and 2023-S2
+        "narvik_no": (0.0515, 0.0424),  # IG
+        "lulea_se": (0.0801, 0.0655),  # IG
+        "hamina_fi": (0.0844, 0.0656),  # IF
+        "dublin_ie": (0.2128, 0.1779),  # IG
+    }
+    for s, (s1, s2) in eurostat.items():
+        assert sites.at[s, price] == pytest.approx((s1 + s2) / 2 * 1.08 * 1000, abs=0.05), s
+        row = src.loc[(s, price)]
+        assert row["status"] == "sourced" and "nrg_pc_205" in row["source"], s
+        assert row["source_date"] == "2024-04-25", s
+    assert sites.at["new_carlisle_in", land] == pytest.approx(77.5e6 / 929, rel=0.002)
+    assert sites.at["quincy_wa", land] == pytest.approx((3_985_500 + 7_058_700) / 202, rel=0.002)
+    sourced = {
+        ("cheyenne_wy", "electricity_price_usd_per_mwh"): "2026-07-17",
+        ("new_carlisle_in", "land_cost_usd_per_acre"): "2024-06-03",
+        ("quincy_wa", "land_cost_usd_per_acre"): "2013-12-23",
+    }
+    for key, date in sourced.items():
+        row = src.loc[key]
+        assert row["status"] == "sourced" and row["source_date"] == date, key
+    assert "ESICD" in src.loc[("cheyenne_wy", "electricity_price_usd_per_mwh")]["source"]
+    # undated deals stay estimates
+    for s in ("the_dalles_or", "dublin_ie", "susquehanna_pa"):
+        assert src.loc[(s, "land_cost_usd_per_acre")]["status"] == "estimate", s
+    assert sites.at["susquehanna_pa", land] == pytest.approx(500e6 / 1700, rel=0.002)  # QTS, Salem Twp
