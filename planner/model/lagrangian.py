@@ -40,6 +40,15 @@ and the bound usually needs only a few of the sites that look profitable at the 
 WARM_ITERATIONS = 20_000
 """Simplex iterations a site LP may take from its previous round's basis before it is solved
 again from scratch."""
+STALL_ITERATIONS_MIN = 10_000
+STALL_ITERATIONS_PER_ELEMENT = 4
+"""A block LP's dual simplex is taken to have stalled after max(STALL_ITERATIONS_MIN,
+STALL_ITERATIONS_PER_ELEMENT x (rows + columns)) iterations (a healthy solve of a
+us_cfe_24x7_90 site block, 3,022 rows x 2,295 columns, takes ~2,400)."""
+PRIMAL_ROOM = 20
+"""Primal simplex, the fallback, may take this many times the dual's cap before giving up."""
+PRIMAL_SIMPLEX, DUAL_SIMPLEX = 4, 1
+"""HiGHS ``simplex_strategy`` values: 4 = primal, 1 = dual (the default)."""
 
 
 @dataclass(frozen=True)
@@ -145,9 +154,24 @@ def block_highs(block: BlockLp, cost: np.ndarray, threads: int = 1) -> highspy.H
     return h
 
 
-def minimiser(h: highspy.Highs) -> np.ndarray | None:
-    """Run ``h``; its optimal column values, or None (no finite optimum)."""
+def minimiser(h: highspy.Highs, iterations: int | None = None) -> np.ndarray | None:
+    """Run ``h``; its optimal column values, or None (no finite optimum).
+
+    Dual simplex within ``iterations`` (default: ``STALL_ITERATIONS_PER_ELEMENT`` x (rows +
+    columns), at least ``STALL_ITERATIONS_MIN``); if it stops there, primal simplex from scratch
+    (with the same cap times ``PRIMAL_ROOM``). HiGHS 1.x's dual simplex was seen to cycle on a
+    site block that primal simplex solves in 0.14 s (us_cfe_24x7_90: 174k iterations, no end)."""
+    size = h.getNumRow() + h.getNumCol()
+    cap = iterations or max(STALL_ITERATIONS_MIN, STALL_ITERATIONS_PER_ELEMENT * size)
+    h.setOptionValue("simplex_iteration_limit", cap)
     run_interruptible(h)
+    if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+        h.clearSolver()
+        h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        h.setOptionValue("simplex_iteration_limit", PRIMAL_ROOM * max(cap, STALL_ITERATIONS_MIN))
+        run_interruptible(h)
+        h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
+    h.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)
@@ -189,19 +213,14 @@ class BlockSolver:
     def _local(self, group: str | None, cost: np.ndarray) -> np.ndarray | None:
         """One block solved here, re-using its HiGHS instance from the previous round: from the
         last optimal basis within :data:`WARM_ITERATIONS` simplex iterations, else from scratch
-        (a warm start after a large price change can stall on a degenerate block)."""
+        by primal simplex (:func:`minimiser`; a warm start after a large price change can stall
+        on a degenerate block)."""
         h = self.highs.get(group)
         if h is None:
             h = self.highs[group] = block_highs(self.parts[group][1], cost, self.threads)
             return minimiser(h)
         h.changeColsCost(cost.size, np.arange(cost.size, dtype=np.int32), cost)
-        h.setOptionValue("simplex_iteration_limit", WARM_ITERATIONS)
-        found = minimiser(h)
-        h.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
-        if found is None:
-            h.clearSolver()
-            found = minimiser(h)
-        return found
+        return minimiser(h, WARM_ITERATIONS)
 
 
 def lagrangian_bound(

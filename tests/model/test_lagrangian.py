@@ -12,7 +12,15 @@ from planner.model.build import build_model
 from planner.model.highs import compile_to_highs
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import build_inputs
-from planner.model.lagrangian import lagrangian_bound, site_blocks
+from planner.model.lagrangian import (
+    DUAL_SIMPLEX,
+    _usable,
+    block_highs,
+    block_lps,
+    lagrangian_bound,
+    minimiser,
+    site_blocks,
+)
 from tests.helpers import with_changes
 
 HOURLY = {"time.mode": "representative_days", "time.days": 2, "solver.threads": 1}
@@ -152,3 +160,21 @@ def test_decomposition_on_a_scheduler_gives_the_same_plan(catalogs, loopback):
         assert parallel[key] == serial[key]
     assert parallel["objective_value"] == pytest.approx(serial["objective_value"], rel=1e-9)
     assert parallel["best_bound"] == pytest.approx(serial["best_bound"], rel=1e-9)
+
+
+def test_a_stalled_block_is_solved_by_primal_simplex(hourly):
+    """A site block whose dual simplex stops at its iteration cap (forced here with a cap of 1;
+    met for real on a us_cfe_24x7_90 block that dual simplex cycled on) is solved again from
+    scratch by primal simplex, to the same optimum, and the instance is left on dual simplex."""
+    _, lp, _, blocks = hourly
+    duals, _ = _usable(_lp_relaxation(lp)[1], lp, blocks)
+    cost = np.asarray(lp.col_cost_, dtype=float) - blocks.matrix.T @ duals  # the bound's prices
+    group, (cols, block) = next((g, p) for g, p in block_lps(lp, blocks).items() if g is not None)
+    healthy = minimiser(block_highs(block, cost[cols]))
+    h = block_highs(block, cost[cols])
+    h.setOptionValue("presolve", "off")  # else presolve may solve the small block without simplex
+    stalled = minimiser(h, iterations=1)
+    assert healthy is not None and stalled is not None
+    assert cost[cols] @ stalled == pytest.approx(cost[cols] @ healthy, rel=1e-9, abs=1e-9)
+    assert h.getInfo().simplex_iteration_count > 1
+    assert h.getOptionValue("simplex_strategy")[1] == DUAL_SIMPLEX
