@@ -10,6 +10,8 @@ and on basis x (median or conservative tokens/s per GPU, tps_x) it needs
 
     n_x[s,g] = block[g] ceil((1 + spare) sum_m share[s,g,m] peak[s,m] / tps_x[g,m] / block[g])   [GPU]
 
+(the ceiling taken with a small tolerance, :data:`BLOCK_TOLERANCE`)
+
 the same plan (sites, GPU types, split between them) with only the per-GPU rate changed. Since
 conservative <= median tokens/s for every pair, n_conservative >= n_median.
 """
@@ -23,6 +25,11 @@ import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
 
+BLOCK_TOLERANCE = 1e-6
+"""Slack before a need is rounded up to one more block, relative (at least 1e-6 block) [-]: the
+solver meets its rows to a feasibility tolerance, so a plan sized at exactly 5,263 blocks can
+recompute to 5,263.0004, and a GPU type with none installed can keep an allocation of 1e-8 (the
+shipped plans showed 8 B300 and 8-16 B200 'needed' beyond those installed)."""
 BASES = {"median": "tokens_per_s_per_gpu", "conservative": "tokens_per_s_conservative"}
 """Throughput basis -> the ``throughput`` table column of its tokens/s per GPU."""
 
@@ -57,7 +64,8 @@ def gpus_by_basis(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, dict[str,
             need[s, g] = need.get((s, g), 0.0) + c / total[s, mod] * peak[s, mod] / rate
         counts: dict[str, int] = {}
         for (_, g), n in need.items():
-            blocks = math.ceil((1 + inp.spare_share) * n / inp.gpu_block[g] - 1e-9)
+            exact = (1 + inp.spare_share) * n / inp.gpu_block[g]
+            blocks = math.ceil(exact - BLOCK_TOLERANCE * max(1.0, exact))
             counts[g] = counts.get(g, 0) + blocks * inp.gpu_block[g]
         out[basis] = dict(sorted(counts.items()))
     return out
