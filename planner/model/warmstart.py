@@ -90,16 +90,15 @@ class SiteColumns:
     open: dict[str, int]  # site -> site.open
     y: dict[str, dict[str, int]]  # site -> cooling -> site.y
     cap: dict[str, dict[str, int]]  # site -> cooling -> site.it_cap
-
-    def it_mw(self, x: np.ndarray, s: str) -> float:
-        """IT capacity [MW] of site ``s`` in the solution ``x``, summed over coolings."""
-        return float(sum(x[i] for i in self.cap.get(s, {}).values()))
-
     integer: list[int]  # fleet.blocks and energy.modules (rounded up)
     unit_used: dict[int, int]  # redundancy.has column -> its energy.modules column
     online: dict[str, list[int]]  # site -> timing.on columns (one online year per open site)
     unit_trip: dict[int, tuple[int, float]]  # redundancy.big column -> (energy.cap column, unit MW)
     own: dict[str, np.ndarray]  # site -> every column of the site (first index element)
+
+    def it_mw(self, x: np.ndarray, s: str) -> float:
+        """IT capacity [MW] of site ``s`` in the solution ``x``, summed over coolings."""
+        return float(sum(x[i] for i in self.cap.get(s, {}).values()))
 
 
 def index_columns(columns: list) -> SiteColumns:
