@@ -26,6 +26,7 @@ Estimate
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -43,7 +44,7 @@ from planner.chain.tokens.mlperf import (
     workload_for_model,
 )
 from planner.chain.tokens.roofline import Target, decode_context, flop_per_token, roofline, row_float
-from planner.chain.tokens.uncertainty import error_model, regime_class
+from planner.chain.tokens.uncertainty import model_error_model, regime_class
 from planner.errors import InputError
 
 
@@ -196,13 +197,16 @@ def throughput(
     return _estimate(gpu_id, model_id, catalogs, p, name, t)
 
 
-def _held_out_error(catalogs: Any, scenario: str) -> float:
-    """Median leave-one-GPU-out APE of the regime group of ``scenario`` [-]; NaN when the catalogs
-    hold no MLPerf pair to hold out (a hand-built catalog with fixed factors)."""
+def _held_out_error(catalogs: Any, model_id: str, scenario: str) -> tuple[str, float]:
+    """What was held out (``GPU`` or ``model``) and the median held-out APE of the regime group of
+    ``scenario`` [-]: leave-one-GPU-out for a model MLPerf ran, leave-one-model-out for one it never
+    ran; NaN when the catalogs hold no MLPerf pair to hold out (a hand-built catalog with fixed
+    factors)."""
     try:
-        return error_model(catalogs).error(regime_class(scenario))
+        what, m = model_error_model(catalogs, model_id)
     except InputError:
-        return float("nan")
+        return "GPU", float("nan")
+    return what, m.error(regime_class(scenario))
 
 
 def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: Target) -> Throughput:
@@ -211,11 +215,12 @@ def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: T
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
     wl = mlperf_key(model.get("mlperf_model", ""))
     r = roofline(gpu, model, p, workload_for_model(model), cal.factors, t, wl or None)
+    what, err = _held_out_error(catalogs, model_id, name)
+    held_out = "" if math.isnan(err) else f", {err:.0%} with the {what} held out"
     note = r.reason or (
         f"roofline estimate at {t.label()} (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
-        f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%})"
+        f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%} fitted{held_out})"
     )
-    err = _held_out_error(catalogs, name)
     return Throughput(
         gpu_id,
         model_id,

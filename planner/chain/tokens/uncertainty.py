@@ -1,7 +1,10 @@
-"""Expected error of the roofline estimate, from the calibration's leave-one-GPU-out residuals.
+"""Expected error of the roofline estimate, from the calibration's held-out residuals.
 
 For every calibration pair k (GPU, model, MLPerf scenario) :func:`calibration_report` refits the
-factors without any result of that GPU and predicts the pair: est_k. Per pair
+factors without any result of that GPU and predicts the pair: est_k (leave-one-GPU-out, the error
+of a served model MLPerf ran, on any GPU). For a served model without any MLPerf row,
+:func:`leave_one_model_out` refits without any result of the pair's model instead (its model
+effect is then the shared 0, as for the unseen model). Per pair
 
     APE_k   = |est_k - meas_k| / meas_k                 absolute percentage error [-]
     r_k     = meas_k / est_k                            share of the estimate the meter delivered [-]
@@ -16,8 +19,9 @@ so that in a share q of the held-out pairs the measurement reached at least (1 -
 estimate, and the conservative throughput is estimate x (1 - shortfall(q)). (A ratio quantile, not
 1 - the APE quantile: APE can exceed 1, and over- and under-estimates are not alike when sizing.)
 
-Models without any MLPerf row get their regime's figures too, but only the GPU was held out, not
-the model: for them the figures are a lower bound (``expected_error_basis`` says so).
+Which residuals a pair gets follows what the fit has seen of it: a model with MLPerf rows gets the
+leave-one-GPU-out group, a model without any the leave-one-model-out group (about twice the error:
+the model's own software efficiency is unknown); ``expected_error_basis`` says which.
 Measured pairs: expected error 0 (the median over submitters; their spread is not counted).
 The residuals are cached on disk by content (:mod:`planner.chain.tokens.fit_cache`): the
 leave-one-GPU-out refits take minutes, once per catalog and code content.
@@ -36,13 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.chain.tokens.calibration import ById, calibration_key, calibration_report
+from planner.chain.tokens.calibration import ById, calibration_key, calibration_report, leave_one_model_out
 from planner.chain.tokens.fit_cache import cached
 
 REGIMES = ("offline", "latency-bounded")
 """Groups of the residuals: no latency limit, and any finite TTFT/TPOT limit."""
 P80 = 0.8
 """The reported upper quantile of the absolute percentage error [-]."""
+HELD_OUT = {"gpu": "loo_estimate", "model": "lomo_estimate"}
+"""What a residual held out of the fit -> the column of its held-out estimate."""
 
 
 def regime_class(scenario: str) -> str:
@@ -77,11 +83,12 @@ class ErrorModel:
         return 1.0 - min(1.0, max(r, 0.0))
 
 
-def residuals(pairs: pd.DataFrame) -> ErrorModel:
+def residuals(pairs: pd.DataFrame, column: str = "loo_estimate") -> ErrorModel:
     """The :class:`ErrorModel` of calibration pairs with ``scenario``, ``tokens_per_s_per_gpu`` and a
-    positive ``loo_estimate`` (pairs without one, e.g. a GPU that is the only one, are skipped)."""
-    use = pairs[pairs["loo_estimate"].fillna(0) > 0]
-    meas, est = use["tokens_per_s_per_gpu"].astype(float), use["loo_estimate"].astype(float)
+    positive held-out estimate in ``column`` (pairs without one, e.g. a GPU that is the only one,
+    are skipped)."""
+    use = pairs[pairs[column].fillna(0) > 0]
+    meas, est = use["tokens_per_s_per_gpu"].astype(float), use[column].astype(float)
     group = use["scenario"].map(regime_class)
     ape = ((est - meas).abs() / meas).groupby(group)
     ratio = (meas / est).groupby(group)
@@ -91,28 +98,41 @@ def residuals(pairs: pd.DataFrame) -> ErrorModel:
     )
 
 
-def error_model(catalogs: Any) -> ErrorModel:
-    """The leave-one-GPU-out residuals of the catalogs' calibration, cached per catalogs object in
-    memory and on disk by the content key of the calibration plus this module's source."""
-    return _error_model(ById(catalogs))
+def error_model(catalogs: Any, held_out: str = "gpu") -> ErrorModel:
+    """The residuals of the catalogs' calibration with each pair's GPU (``held_out="gpu"``) or
+    model (``"model"``) held out of the fit, cached per catalogs object in memory and on disk by
+    the content key of the calibration plus this module's source."""
+    return _error_model(ById(catalogs), held_out)
 
 
-@functools.lru_cache(maxsize=4)
-def _error_model(handle: ById) -> ErrorModel:
+def model_error_model(catalogs: Any, model_id: str) -> tuple[str, ErrorModel]:
+    """What was held out (``"GPU"`` or ``"model"``) and the residuals that fit ``model_id``:
+    leave-one-GPU-out if MLPerf ran the model (it has a row in ``catalogs.benchmarks``), else
+    leave-one-model-out (leave-one-GPU-out when the catalogs hold a single model)."""
+    if model_id not in measured_models(catalogs):
+        m = error_model(catalogs, "model")
+        if m.ape:
+            return "model", m
+    return "GPU", error_model(catalogs, "gpu")
+
+
+@functools.lru_cache(maxsize=8)
+def _error_model(handle: ById, held_out: str) -> ErrorModel:
     """:func:`error_model` of one catalogs object (the calibration's identity-keyed cache)."""
-    catalogs = handle.obj
+    catalogs, column = handle.obj, HELD_OUT[held_out]
     key = hashlib.sha256(
-        (calibration_key(catalogs) + Path(sys.modules[__name__].__file__).read_text()).encode()
+        (calibration_key(catalogs) + held_out + Path(sys.modules[__name__].__file__).read_text()).encode()
     ).hexdigest()
 
     def compute() -> dict[str, Any]:
-        m = residuals(calibration_report(catalogs)[2])
+        pairs = calibration_report(catalogs)[2] if held_out == "gpu" else leave_one_model_out(catalogs)
+        m = residuals(pairs, column)
         return {
             "ape": {g: list(v) for g, v in m.ape.items()},
             "ratio": {g: list(v) for g, v in m.ratio.items()},
         }
 
-    value = cached("loo-residuals", key, compute)
+    value = cached(f"{held_out}-out-residuals", key, compute)
     return ErrorModel(
         {g: tuple(v) for g, v in value["ape"].items()}, {g: tuple(v) for g, v in value["ratio"].items()}
     )
@@ -133,21 +153,22 @@ def with_expected_errors(table: pd.DataFrame, catalogs: Any, quantile: float = P
     ``expected_error_basis`` (what the figures rest on).
     """
     out = table.copy()
-    model = error_model(catalogs)
-    seen = measured_models(catalogs)
     est = out["source"] != "measured"
     groups = out["scenario"].map(regime_class)
-    out["expected_error"] = np.where(est, groups.map(lambda g: model.error(g)), 0.0)
-    out["expected_error_p80"] = np.where(est, groups.map(lambda g: model.error(g, P80)), 0.0)
+    held = {m: model_error_model(catalogs, m) for m in set(out["model_id"])}
+    what = [held[m][0] for m in out["model_id"]]
+    models = [held[m][1] for m in out["model_id"]]
+    out["expected_error"] = [m.error(g) if e else 0.0 for m, g, e in zip(models, groups, est)]
+    out["expected_error_p80"] = [m.error(g, P80) if e else 0.0 for m, g, e in zip(models, groups, est)]
     out["shortfall_quantile"] = quantile
-    out["conservative_shortfall"] = np.where(est, groups.map(lambda g: model.shortfall(g, quantile)), 0.0)
-    out["tokens_per_s_conservative"] = out["tokens_per_s_per_gpu"] * (1.0 - out["conservative_shortfall"])
-    basis = [
-        "measured: MLPerf median, 0 (submitter spread not counted)"
-        if not e
-        else f"{g} pairs, GPU held out ({model.count(g)} pairs)"
-        + ("" if m in seen else "; model has no MLPerf row: a lower bound")
-        for e, g, m in zip(est, groups, out["model_id"])
+    out["conservative_shortfall"] = [
+        m.shortfall(g, quantile) if e else 0.0 for m, g, e in zip(models, groups, est)
     ]
-    out["expected_error_basis"] = basis
+    out["tokens_per_s_conservative"] = out["tokens_per_s_per_gpu"] * (1.0 - out["conservative_shortfall"])
+    out["expected_error_basis"] = [
+        f"{g} pairs, {w} held out ({m.count(g)} pairs)"
+        if e
+        else "measured: MLPerf median, 0 (submitter spread not counted)"
+        for m, g, e, w in zip(models, groups, est, what)
+    ]
     return out
