@@ -44,7 +44,7 @@ from planner.chain.tokens.mlperf import (
     workload_for_model,
 )
 from planner.chain.tokens.roofline import Target, decode_context, flop_per_token, roofline, row_float
-from planner.chain.tokens.uncertainty import model_error_model, regime_class
+from planner.chain.tokens.uncertainty import held_out_residuals, regime_class
 from planner.errors import InputError
 
 
@@ -203,7 +203,7 @@ def _held_out_error(catalogs: Any, model_id: str, scenario: str) -> tuple[str, f
     ran; NaN when the catalogs hold no MLPerf pair to hold out (a hand-built catalog with fixed
     factors)."""
     try:
-        what, m = model_error_model(catalogs, model_id)
+        what, m = held_out_residuals(catalogs, model_id)
     except InputError:
         return "GPU", float("nan")
     return what, m.error(regime_class(scenario))

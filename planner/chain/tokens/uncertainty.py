@@ -24,7 +24,7 @@ leave-one-GPU-out group, a model without any the leave-one-model-out group (abou
 the model's own software efficiency is unknown); ``expected_error_basis`` says which.
 Measured pairs: expected error 0 (the median over submitters; their spread is not counted).
 The residuals are cached on disk by content (:mod:`planner.chain.tokens.fit_cache`): the
-leave-one-GPU-out refits take minutes, once per catalog and code content.
+refits take about 10 s, once per catalog and code content.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def error_model(catalogs: Any, held_out: str = "gpu") -> ErrorModel:
     return _error_model(ById(catalogs), held_out)
 
 
-def model_error_model(catalogs: Any, model_id: str) -> tuple[str, ErrorModel]:
+def held_out_residuals(catalogs: Any, model_id: str) -> tuple[str, ErrorModel]:
     """What was held out (``"GPU"`` or ``"model"``) and the residuals that fit ``model_id``:
     leave-one-GPU-out if MLPerf ran the model (it has a row in ``catalogs.benchmarks``), else
     leave-one-model-out (leave-one-GPU-out when the catalogs hold a single model)."""
@@ -155,7 +155,7 @@ def with_expected_errors(table: pd.DataFrame, catalogs: Any, quantile: float = P
     out = table.copy()
     est = out["source"] != "measured"
     groups = out["scenario"].map(regime_class)
-    held = {m: model_error_model(catalogs, m) for m in set(out["model_id"])}
+    held = {m: held_out_residuals(catalogs, m) for m in set(out["model_id"])}
     what = [held[m][0] for m in out["model_id"]]
     models = [held[m][1] for m in out["model_id"]]
     out["expected_error"] = [m.error(g) if e else 0.0 for m, g, e in zip(models, groups, est)]

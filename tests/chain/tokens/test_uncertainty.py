@@ -112,7 +112,7 @@ def test_shipped_residuals_are_bounded(catalogs):
 
 
 def test_model_without_rows_gets_the_model_held_out_residuals(catalogs):
-    kind, m = uncertainty.model_error_model(catalogs, "llama-3.1-70b")
+    kind, m = uncertainty.held_out_residuals(catalogs, "llama-3.1-70b")
     assert kind == "model" and m == uncertainty.error_model(catalogs, "model")
-    kind, m = uncertainty.model_error_model(catalogs, "llama-2-70b")
+    kind, m = uncertainty.held_out_residuals(catalogs, "llama-2-70b")
     assert kind == "GPU" and m == uncertainty.error_model(catalogs, "gpu")
