@@ -24,7 +24,7 @@ from planner.chain.tokens.calibration import (  # noqa: E402
     leave_one_model_out,
     leave_one_round_out,
 )
-from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target  # noqa: E402
+from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target, version_key  # noqa: E402
 from planner.chain.tokens.power import busy_share, node_power_w, power_rows  # noqa: E402
 from planner.chain.tokens.roofline import Factors, roofline  # noqa: E402
 from planner.chain.tokens.throughput import throughput  # noqa: E402
@@ -132,18 +132,23 @@ def _groups(cal, pairs: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
         print(f"\nper {key} (pairs)\n" + per.to_string(float_format=lambda x: f"{x:.1%}"))
 
 
-def _summary(pairs: pd.DataFrame, loro: pd.DataFrame, lomo: pd.DataFrame) -> None:
+def _summary(pairs: pd.DataFrame, loro: pd.DataFrame, lomo: pd.DataFrame, old_models: set[str]) -> None:
     """The calibration table: median and worst APE in-sample, leave-one-GPU-out, leave-one-round-out
-    and, for transfer to a model MLPerf never ran, leave-one-model-out."""
+    (also split by whether the older rounds ran the model) and, for transfer to a model MLPerf never
+    ran, leave-one-model-out."""
+    loro_ape = loro.get("loro_ape", pd.Series(dtype=float))
+    seen = loro["model_id"].isin(old_models) if len(loro) else pd.Series(dtype=bool)
     table = [
         ("in-sample", pairs["ape"]),
         ("leave-one-GPU-out", pairs["loo_ape"]),
-        ("leave-one-round-out", loro.get("loro_ape", pd.Series(dtype=float))),
+        ("leave-one-round-out", loro_ape),
+        ("  models in older rounds", loro_ape[seen] if len(loro) else loro_ape),
+        ("  models new in newest", loro_ape[~seen] if len(loro) else loro_ape),
         ("leave-one-model-out", lomo["lomo_ape"]),
     ]
-    print(f"\n{'check':22s} {'pairs':>5s} {'median':>7s} {'worst':>7s}")
+    print(f"\n{'check':26s} {'pairs':>5s} {'median':>7s} {'worst':>7s}")
     for name, ape in table:
-        print(f"{name:22s} {ape.notna().sum():5d} {ape.median():7.1%} {ape.max():7.1%}")
+        print(f"{name:26s} {ape.notna().sum():5d} {ape.median():7.1%} {ape.max():7.1%}")
 
 
 def main() -> None:
@@ -172,7 +177,8 @@ def main() -> None:
     per_model = lomo.groupby("model_id")["lomo_ape"].agg(["median", "max"])
     print("\nleave-one-model-out per model\n" + per_model.to_string(float_format=lambda x: f"{x:.1%}"))
     _joules(catalogs)
-    _summary(pairs, loro, lomo)
+    newest = max(rows["version"], key=version_key)
+    _summary(pairs, loro, lomo, set(rows.loc[rows["version"] != newest, "model_id"]))
 
 
 if __name__ == "__main__":
