@@ -17,10 +17,11 @@ Estimate (design section 5), per replica of n GPUs, SI units
     B      = the largest batch in [1, B_max], B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)),
              whose decode interval t_step(B) + B t_pre / O stays within TPOT_HEADROOM x TPOT; the
              replica qualifies only if t_pre <= TTFT_HEADROOM x TTFT (queueing takes the rest)
-    t_step = t_lin(B)                                                  weight GEMMs (MoE: shared +
+    t_step = max(L t_layer,                                            launch and sync floor
+                 t_lin(B)                                              weight GEMMs (MoE: shared +
                                                                        routed, linear.py)
-           + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))              attention (KV reads)
-           + B t_link                                                 tensor-parallel all-reduce
+               + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))          attention (KV reads)
+               + B t_link)                                            tensor-parallel all-reduce
     t_pre  = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link              prefill of one request
     tokens/s/GPU = B O / (O t_step + B t_pre) / n                      (B requests: O decode steps
                                                                        plus B prefills, serialised)
@@ -95,6 +96,13 @@ bind at the latency limits (Little's law: B <= tokens/s x TPOT, e.g. ~150 per GP
 DeepSeek-R1 server on B200). 128 is kept because the roofline's step at large batches is too
 fast for the measured rates: with 2,048 per GPU (or per replica) and the KV limit the fit's
 leave-one-out errors all get worse (README, issue 10: the two levers)."""
+STEP_FLOOR_PER_LAYER_S = 30e-6
+"""Least time a decode step spends per layer whatever its bytes and FLOPs, t_layer [s]. Estimate:
+about ten kernels a layer at ~2 us each when replayed from a CUDA graph, plus two collectives at
+~5 us (NCCL or a custom all-reduce over NVLink, small messages). It only binds at TPOT limits of a
+few ms (Llama 3.1 8B: 32 x 30 us = 0.96 ms a step, so at most ~1,000 tokens/s per user; Llama 3.1
+405B: 3.8 ms); MLPerf's steps (15 ms and more at the interactive limits) are far above it, so the
+calibration does not see it."""
 OUTPUT_LENGTH_CV = 1.0
 """Coefficient of variation of output lengths [-] (estimate: a stop token emitted with about the
 same chance at every step gives geometric lengths, CV ~ 1; MLPerf's datasets cap the longest)."""
@@ -264,6 +272,7 @@ class _Replica:
     bw: float  # achieved HBM bandwidth [B/s]
     lin: LinearSplit  # weight GEMMs split into shared and routed-expert parameters
     t_link: float  # 4 L d b_act / link bandwidth: all-reduce time per token on many GPUs [s]
+    floor_s: float  # L t_layer: least time of one decode step [s]
     pre_tok: float  # F_lin/R_p + F_attn(I/2)/R_a: prefill compute per token on one GPU [s]
     moe: bool  # architecture: moe (no closed-form batch)
 
@@ -283,7 +292,7 @@ class _Replica:
         """One decode step of ``batch`` sequences, t_step (module docstring) [s]."""
         weights = self.lin.step_s(batch, self.b_w, n * self.bw, n * self.r_p)
         attention = max(batch * self.ctx * self.kv / (n * self.bw), batch * self.f_attn / (n * self.r_a))
-        return weights + attention + batch * self.link_s_per_token(n)
+        return max(self.floor_s, weights + attention + batch * self.link_s_per_token(n))
 
     def interval_s(self, n: int, batch: float) -> float:
         """Mean time between a user's tokens with prefills interleaved, t_step(B) + B t_pre / O [s]."""
@@ -314,12 +323,15 @@ class _Replica:
 
     def _dense_batch(self, n: int, limit: float) -> float:
         """Closed form of :meth:`batch_for` for a dense model, whose interval is piecewise linear,
-        interval(B) = max(A, a1 B) + a2 B, A = W/(n BW), a1 = F_lin/(n R_p), a2 = the rest per sequence:
-        B = (limit - A)/a2 while a1 B <= A, else limit/(a1 + a2) [-]."""
+        interval(B) = max(F + p B, max(A, a1 B) + a2 B), F = the step floor, p = t_pre / O,
+        A = W/(n BW), a1 = F_lin/(n R_p), a2 = the rest per sequence (p included): B = the least of
+        (limit - F)/p and (limit - A)/a2 while a1 B <= A, else limit/(a1 + a2) [-]."""
         big_a, a1 = self.w_bytes / (n * self.bw), self.f_lin / (n * self.r_p)
         a2 = self._per_seq_s(n)
         b = (limit - big_a) / a2
-        return b if a1 * b <= big_a else limit / (a1 + a2)
+        b = b if a1 * b <= big_a else limit / (a1 + a2)
+        p = self.prefill_s(n) / self.o_tok
+        return min(b, (limit - self.floor_s) / p) if p > 0 else b
 
     def _per_seq_s(self, n: int) -> float:
         """Interval per sequence besides the weight GEMMs: attention, all-reduce, prefill share [s]."""
@@ -368,6 +380,7 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
         bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
         lin=linear_split(model),
         t_link=link / _link_bytes_per_s(gpu),
+        floor_s=row_float(model, "layers") * STEP_FLOOR_PER_LAYER_S,
         pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a,
         moe=str(model.get("architecture", "dense")) == "moe",
     )

@@ -15,6 +15,7 @@ from planner.chain.tokens.calibration import calibrate
 from planner.chain.tokens.mlperf import mlperf_key, workload_for_model
 from planner.chain.tokens.roofline import (
     OFFLINE,
+    STEP_FLOOR_PER_LAYER_S,
     TPOT_HEADROOM,
     TTFT_HEADROOM,
     Factors,
@@ -69,6 +70,30 @@ def test_targets_out_of_reach_give_zero_with_the_reason() -> None:
     t_pre = 100 * (2e-6 + 204800 / 1e15)
     no_ttft = roofline(GPU, MODEL, "fp8", WL, UNIT, Target(0.9 * t_pre / TTFT_HEADROOM, 1.0))
     assert no_ttft.tokens_per_s_per_gpu == 0 and "prefill" in no_ttft.reason
+
+
+def test_step_floor_by_hand() -> None:
+    """100 layers, the same 1 GB of weights: the step's bytes and FLOPs take max(1 ms, B 2 us) + B
+    200 x 25,600 B / 1e12 (KV, 5.12 us a sequence), 1.66 ms at B = 128, under the floor of 100 x
+    STEP_FLOOR_PER_LAYER_S = 3 ms; t_pre = 100 (2e-6 + 4 x 100 x 50 x 8 x 128 / 1e15) = 0.202 ms,
+    so interval(B) = 3 ms + B x 2.02 us."""
+    deep = MODEL.copy()
+    deep["layers"] = 100
+    floor = 100 * STEP_FLOOR_PER_LAYER_S
+    t_pre = 100 * (2e-6 + 4 * 100 * 50 * 8 * 128 / 1e15)
+    assert floor > 1e-3 + 128 * 200 * 25_600 / 1e12  # the floor binds at every batch
+
+    def interval(batch: float) -> float:
+        return floor + batch * t_pre / 100
+
+    offline = roofline(GPU, deep, "fp8", WL, UNIT, OFFLINE)
+    assert offline.batch == pytest.approx(128) and offline.tpot_s == pytest.approx(interval(128), rel=1e-12)
+    assert offline.tokens_per_s_per_gpu == pytest.approx(128 / interval(128), rel=1e-12)
+    bounded = roofline(GPU, deep, "fp8", WL, UNIT, Target(10.0, interval(64) / TPOT_HEADROOM))
+    assert bounded.batch == pytest.approx(64, rel=1e-9)  # the dense closed form, floor piece
+    assert bounded.tokens_per_s_per_gpu == pytest.approx(64 / interval(64), rel=1e-9)
+    below = roofline(GPU, deep, "fp8", WL, UNIT, Target(10.0, 0.99 * floor / TPOT_HEADROOM))
+    assert below.tokens_per_s_per_gpu == 0 and "meets TTFT" in below.reason
 
 
 def test_decode_context_is_length_biased_by_hand() -> None:
