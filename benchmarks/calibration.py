@@ -137,13 +137,13 @@ def _summary(pairs: pd.DataFrame, loro: pd.DataFrame, lomo: pd.DataFrame, old_mo
     (also split by whether the older rounds ran the model) and, for transfer to a model MLPerf never
     ran, leave-one-model-out."""
     loro_ape = loro.get("loro_ape", pd.Series(dtype=float))
-    seen = loro["model_id"].isin(old_models) if len(loro) else pd.Series(dtype=bool)
+    seen = loro.get("model_id", pd.Series(dtype=str)).isin(old_models)
     table = [
         ("in-sample", pairs["ape"]),
         ("leave-one-GPU-out", pairs["loo_ape"]),
         ("leave-one-round-out", loro_ape),
-        ("  models in older rounds", loro_ape[seen] if len(loro) else loro_ape),
-        ("  models new in newest", loro_ape[~seen] if len(loro) else loro_ape),
+        ("  models in older rounds", loro_ape[seen]),
+        ("  models new in newest", loro_ape[~seen]),
         ("leave-one-model-out", lomo["lomo_ape"]),
     ]
     print(f"\n{'check':26s} {'pairs':>5s} {'median':>7s} {'worst':>7s}")

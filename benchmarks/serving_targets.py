@@ -28,18 +28,14 @@ import pandas as pd  # noqa: E402
 import planner  # noqa: E402
 from planner.api import resolve_scenario  # noqa: E402
 from planner.catalogs.load import Catalogs, load_catalogs  # noqa: E402
-from planner.chain.tokens.mlperf import mlperf_key, scenario_target  # noqa: E402
-from planner.chain.tokens.throughput import card_target  # noqa: E402
+from planner.chain.tokens.throughput import regime  # noqa: E402
 
 TARGETS = ("card", "server", "interactive")
 
 
 def targets_ms(model: Any, which: str) -> tuple[float, float]:
     """(TTFT, TPOT) [ms] of a model card at ``which`` of :data:`TARGETS`."""
-    if which == "card":
-        t = card_target(model)
-    else:
-        t = scenario_target(mlperf_key(model.get("mlperf_model")), which)
+    t = regime(model, None if which == "card" else which, None)[1]
     return round(t.ttft_s * 1e3, 6), round(t.tpot_s * 1e3, 6)
 
 
