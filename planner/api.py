@@ -338,20 +338,31 @@ def curve(
     gpus: list[str] | None = None,
     precision: str | None = None,
     *,
+    y: str = "tokens-per-gpu",
+    scenario: str | Path | Scenario | Mapping[str, Any] | None = None,
     out: str | Path | None = None,
     catalogs: Catalogs | None = None,
 ) -> Any:
     """The throughput-interactivity frontier of a served model (``planner curve``).
 
-    Returns a :class:`planner.chain.tokens.frontier.Curve`: ``sweep`` (tokens/s per GPU at each
-    tokens/s per user, per GPU), ``table`` (at 5 to 200 tokens/s per user), ``points`` (the model's
-    MLPerf results at each curve's precision) and ``measured`` (their medians against the estimate).
-    ``out`` also writes the chart as a PNG there (replacing a file). Raises InputError for an unknown
-    model, GPU or precision.
+    Returns a :class:`planner.results.curve_view.CurveView` in the units of ``y``
+    (``tokens-per-gpu``, ``tokens-per-mw`` or ``usd-per-mtok``; equations in
+    :mod:`planner.results.curve_y`): ``sweep`` (tokens/s per GPU and ``y`` with the band
+    ``y_low``/``y_high`` at each tokens/s per user, per GPU), ``table`` (y at 5 to 200 tokens/s per
+    user), ``points`` (the model's MLPerf results at each curve's precision) and ``measured``
+    (their medians against the estimate at the same conditions); ``curve`` is the frontier in
+    tokens/s. ``scenario`` (path, dict or Scenario; default the default scenario) supplies the
+    finance and prices of the MW and cost units. ``out`` also writes the chart as a PNG there
+    (replacing a file). Raises InputError for an unknown model, GPU, precision or ``y``.
     """
     from planner.chain.tokens.frontier import throughput_curve
+    from planner.results.curve_view import curve_view
+    from planner.results.curve_y import y_axis
 
-    result = throughput_curve(catalogs or load_catalogs(), model, gpus, precision)
+    y_axis(y)
+    catalogs = catalogs or load_catalogs()
+    plan = None if y == "tokens-per-gpu" and scenario is None else resolve_scenario(scenario, catalogs)
+    result = curve_view(throughput_curve(catalogs, model, gpus, precision), catalogs, y, plan)
     if out is not None:
         from planner.results.curve_plot import write_curve_png
 

@@ -1,10 +1,12 @@
 """``planner curve --model M``: the throughput-interactivity frontier of a served model.
 
-Prints tokens/s per GPU at a few tokens/s per user for each GPU (the calibrated roofline swept over
-the TPOT target, :mod:`planner.chain.tokens.frontier`), then the model's MLPerf results against the
-estimate at the same limits; ``--out FILE.png`` plots the whole sweep with the MLPerf points.
-Errors (unknown model, GPU or precision; an ``--out`` that is not a writable new ``.png``) are one
-``error:`` line with exit code 2.
+Prints, in the units of ``--y`` (tokens/s per GPU, per MW of facility power, or the owner's USD per
+million output tokens, :mod:`planner.results.curve_y`), one row per GPU at a few tokens/s per user
+(the calibrated roofline swept over the TPOT target, :mod:`planner.chain.tokens.frontier`), under a
+header stating the request shape, the TTFT and the expected error; then the model's MLPerf results
+against the estimate at their own conditions; ``--out FILE.png`` plots the whole sweep with the
+MLPerf points. Errors (unknown model, GPU, precision or ``--y``; a bad ``--scenario``; an ``--out``
+that is not a writable new ``.png``) are one ``error:`` line with exit code 2.
 """
 
 from __future__ import annotations
@@ -33,24 +35,30 @@ def check_out(out: Path, overwrite: bool) -> None:
         raise InputError(f"--out {out}: folder {folder} does not exist or is not writable")
 
 
-def _num(v: Any, fmt: str = ",.0f") -> str:
-    """A number, or '-' where the GPU cannot serve that fast."""
-    return "-" if v is None or v != v else format(v, fmt)
+def _num(v: Any) -> str:
+    """A number to three significant figures or whole (thousands separated), or '-' where the GPU
+    cannot serve that fast."""
+    if v is None or v != v:
+        return "-"
+    return format(v, ",.0f" if abs(v) >= 100 else ".1f" if abs(v) >= 10 else ".2f" if abs(v) >= 1 else ".3f")
 
 
-def _ordered(curve: Any) -> Any:
+def _ordered(measured: Any, gpus: list[str]) -> Any:
     """The measured-vs-estimate rows in the GPU table's order, scenarios offline, server, interactive."""
-    gpu_rank = {g: i for i, g in enumerate(curve.table.index)}
+    gpu_rank = {g: i for i, g in enumerate(gpus)}
     scen_rank = {"offline": 0, "server": 1, "interactive": 2}
-    m = curve.measured.assign(
-        _g=curve.measured["gpu_id"].map(gpu_rank).fillna(99), _s=curve.measured["scenario"].map(scen_rank)
+    m = measured.assign(
+        _g=measured["gpu_id"].map(gpu_rank).fillna(99), _s=measured["scenario"].map(scen_rank)
     )
     return m.sort_values(["_g", "_s"], kind="stable")
 
 
-def print_curve(curve: Any) -> None:
-    """The frontier table (one row per GPU) and the MLPerf results against the estimate."""
-    rates = [c for c in curve.table.columns if isinstance(c, float)]
+def print_curve(view: Any) -> None:
+    """The frontier table in ``view``'s units (one row per GPU; the header states the request
+    shape, TTFT and expected error), the economics behind the MW and cost units, and the MLPerf
+    results against the estimate at their own conditions."""
+    table, scale = view.table, view.axis.table_scale
+    rates = [c for c in table.columns if isinstance(c, float)]
     cols = [Col("GPU", "id", 0), Col("prec", "id", 3)]
     cols += [Col(f"{u:g}/s {1e3 / u:g}ms", "num", 1 + i % 2) for i, u in enumerate(rates)]
     cols.append(Col("max /s", "num", 2))
@@ -58,13 +66,52 @@ def print_curve(curve: Any) -> None:
         [
             str(g),
             str(r["precision"]),
-            *(_num(r[u]) for u in rates),
-            _num(r["max_tokens_per_s_per_user"], ",.0f"),
+            *(_num(r[u] / scale) for u in rates),
+            _num(r["max_tokens_per_s_per_user"]),
         ]
-        for g, r in curve.table.iterrows()
+        for g, r in table.iterrows()
     ]
-    title = f"{curve.model_id}: tokens/s per GPU at tokens/s per user (TPOT ms); roofline estimate"
+    title = (
+        f"{view.title()}\n{view.axis.table_unit or view.axis.unit} at tokens/s per user (TPOT ms); "
+        "roofline estimate, "
+        f"{view.band.text()}"
+    )
     console.print(fitted_table(title, cols, rows, hint=", or fewer --gpus"))
+    if view.economics is not None:
+        _print_economics(view.economics)
+    _print_measured(view)
+
+
+def _print_economics(econ: Any) -> None:
+    """Per GPU: cooling, PUE, facility power and owner's cost per serving GPU, and the basis."""
+    cols = [
+        Col("GPU", "id", 0),
+        Col("cooling", "id", 2),
+        Col("PUE", "num", 2),
+        Col("facility W/GPU", "num", 0),
+    ]
+    cols += [Col("GPU USD/yr", "num", 1), Col("power USD/yr", "num", 1), Col("USD/yr", "num", 0)]
+    rows = [
+        [
+            str(g),
+            str(r.cooling),
+            f"{r.pue:.2f}",
+            f"{r.facility_w:,.0f}",
+            f"{r.gpu_usd_per_yr:,.0f}",
+            f"{r.power_usd_per_yr:,.0f}",
+            f"{r.usd_per_yr:,.0f}",
+        ]  # fmt: skip
+        for g, r in econ.per_gpu.iterrows()
+    ]
+    console.print(fitted_table("Per serving GPU", cols, rows))
+    console.print(econ.basis, soft_wrap=False)
+
+
+def _print_measured(view: Any) -> None:
+    """The MLPerf results (tokens/s per GPU) against the estimate at the same conditions."""
+    from planner.results.curve_view import shape_text
+
+    curve = view.curve
     if curve.measured.empty:
         console.print(f"no MLPerf results for {curve.model_id} at these GPUs and precisions")
         return
@@ -75,15 +122,24 @@ def print_curve(curve: Any) -> None:
             str(r.gpu_id),
             str(r.scenario),
             str(r.precision),
-            _num(r.tokens_per_s_per_user, ",.1f"),
+            _num(r.tokens_per_s_per_user),
             _num(r.measured),
             _num(r.estimate),
             f"{r.error:+.0%}",
             str(r.results),
         ]  # fmt: skip
-        for r in _ordered(curve).itertuples()
+        for r in _ordered(curve.measured, list(curve.table.index)).itertuples()
     ]
-    console.print(fitted_table("MLPerf (latest version, median tokens/s per GPU) vs estimate", cols, rows))
+    limits = "; ".join(
+        f"{r.scenario} TTFT {r.ttft_ms:,.0f} ms, TPOT {r.tpot_ms:g} ms"
+        for r in curve.measured.drop_duplicates("scenario").itertuples()
+        if r.tpot_ms == r.tpot_ms and r.tpot_ms != float("inf")
+    )
+    title = (
+        "MLPerf (latest version, median tokens/s per GPU) vs estimate at the same conditions: "
+        f"{shape_text(curve.mlperf_shape) or 'the benchmark request'}" + (f"; {limits}" if limits else "")
+    )
+    console.print(fitted_table(title, cols, rows))
 
 
 def register(app: typer.Typer) -> None:
@@ -108,18 +164,39 @@ def register(app: typer.Typer) -> None:
         overwrite: Annotated[
             bool, typer.Option("--overwrite", help="Replace an existing --out file.")
         ] = False,
+        y: Annotated[
+            str,
+            typer.Option(
+                "--y",
+                help="tokens-per-gpu, tokens-per-mw (per MW of facility power) or usd-per-mtok "
+                "(owner's cost: GPU capital + power).",
+            ),
+        ] = "tokens-per-gpu",
+        scenario: Annotated[
+            Optional[Path],
+            typer.Option(
+                "--scenario",
+                help="Planning scenario whose finance and prices apply to --y tokens-per-mw and "
+                "usd-per-mtok (default: scenarios/us_inference_2027.yaml).",
+            ),
+        ] = None,
     ) -> None:
         """Tokens/s per GPU against tokens/s per user, with the MLPerf results overlaid."""
         try:
             from planner.catalogs.load import load_catalogs
             from planner.chain.tokens.frontier import throughput_curve
+            from planner.results.curve_view import curve_view
+            from planner.results.curve_y import y_axis
 
             gpu_ids = [g.strip() for g in gpus.split(",") if g.strip()] if gpus is not None else None
             if gpus is not None and not gpu_ids:
                 raise InputError("--gpus: allowed a comma-separated list of GPU ids, e.g. H100,B200")
+            y_axis(y)
             if out is not None:
                 check_out(out, overwrite)
-            result = throughput_curve(load_catalogs(), model, gpu_ids, precision)
+            catalogs = load_catalogs()
+            plan = _scenario(scenario, catalogs, y)
+            result = curve_view(throughput_curve(catalogs, model, gpu_ids, precision), catalogs, y, plan)
             print_curve(result)
             missing = [g for g in gpu_ids or [] if g not in set(result.table.index)]
             if missing:
@@ -134,3 +211,14 @@ def register(app: typer.Typer) -> None:
                 console.print(f"wrote {out}")
         except PlannerError as exc:
             raise fail(exc) from None
+
+
+def _scenario(path: Path | None, catalogs: Any, y: str) -> Any:
+    """The validated planning scenario at ``path`` (default: the default scenario's, loaded only
+    where ``--y`` needs finance and prices)."""
+    if path is None and y == "tokens-per-gpu":
+        return None
+    from planner.paths import DEFAULT_SCENARIO
+    from planner.scenario.load import load_scenario
+
+    return load_scenario(path or DEFAULT_SCENARIO, catalogs)

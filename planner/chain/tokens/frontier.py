@@ -12,9 +12,14 @@ from :data:`TPOT_MS`) and takes the calibrated roofline estimate at it
 
 With one decode step and no prefill (O -> infinity) a replica of n GPUs at batch B gives each user
 1 / t_step and each GPU B / (n t_step). A pair infeasible at a target (no replica meets it) has no
-point there: the curve ends. The MLPerf results of the model (:func:`measured_points`) are placed at
-their scenario's per-user rate, 1000 / TPOT limit; offline (no limit) at the rate the GPU's offline
-estimate gives each user, 1 / mean interval at full batch.
+point there: the curve ends. The sweep holds the model card's request shape (mean input and output
+tokens, ``Curve.shape``) and TTFT (``Curve.ttft_ms``).
+
+The MLPerf results of the model (:func:`measured_points`) are placed at their scenario's per-user
+rate, 1000 / TPOT limit; offline (no limit) at the rate the GPU's offline estimate gives each user,
+1 / mean interval at full batch. Each is compared with the estimate at its own conditions
+(:func:`mlperf_estimate`: the benchmark's mean request shape and the scenario's TTFT and TPOT
+limits, as the calibration fits it), not with the curve, which holds the card's shape and TTFT.
 """
 
 from __future__ import annotations
@@ -27,8 +32,16 @@ import numpy as np
 import pandas as pd
 
 from planner.chain import physics
-from planner.chain.tokens.mlperf import benchmark_rows, mlperf_key, scenario_target, version_key
-from planner.chain.tokens.roofline import OFFLINE, Target
+from planner.chain.tokens.calibration import calibrate
+from planner.chain.tokens.mlperf import (
+    MLPERF_WORKLOADS,
+    benchmark_rows,
+    mlperf_key,
+    scenario_target,
+    version_key,
+    workload_for_model,
+)
+from planner.chain.tokens.roofline import Roofline, Target, Workload, roofline
 from planner.chain.tokens.throughput import card_target, check_id, default_precision, throughput
 from planner.errors import InputError
 
@@ -112,9 +125,10 @@ def measured_points(
 ) -> pd.DataFrame:
     """MLPerf results of ``model_id`` (offline, server, interactive; every version), each with its
     per-user rate [tokens/s]: 1000 / the scenario's TPOT limit, offline the GPU's offline estimate's
-    1 / mean interval. Columns: gpu_id, scenario, precision, version, submitter,
-    tokens_per_s_per_gpu, tokens_per_s_per_user. Filtered to ``gpu_ids`` and ``precision`` if given
-    (an fp16 label on a GPU with fp8 units counts as fp8, as in the calibration)."""
+    1 / mean interval at the benchmark's request shape (:func:`mlperf_estimate`). Columns: gpu_id,
+    scenario, precision, version, submitter, tokens_per_s_per_gpu, tokens_per_s_per_user. Filtered
+    to ``gpu_ids`` and ``precision`` if given (an fp16 label on a GPU with fp8 units counts as fp8,
+    as in the calibration)."""
     b = benchmark_rows(catalogs)
     b = b[(b["model_id"] == model_id) & b["gpu_id"].isin(catalogs.gpus.index)].copy()
     if gpu_ids:
@@ -124,16 +138,17 @@ def measured_points(
     if precision is not None:
         b = b[b["precision"] == precision]
     wl = mlperf_key(catalogs.models.loc[model_id].get("mlperf_model", ""))
-
-    def rate(r: Any) -> float:
-        if r.scenario != "offline":
-            return 1.0 / scenario_target(wl, r.scenario).tpot_s
-        off = throughput(
-            r.gpu_id, model_id, catalogs, estimate_only=True, precision=r.precision, target=OFFLINE
-        )
-        return float(off.tokens_per_s_per_user)
-
-    b["tokens_per_s_per_user"] = [rate(r) for r in b.itertuples()]
+    pairs = b.loc[b["scenario"] == "offline", ["gpu_id", "precision"]].drop_duplicates()
+    offline = {
+        (g, p): float(mlperf_estimate(catalogs, g, model_id, p, "offline").tokens_per_s_per_user)
+        for g, p in pairs.itertuples(index=False)
+    }
+    b["tokens_per_s_per_user"] = [
+        offline[(r.gpu_id, r.precision)]
+        if r.scenario == "offline"
+        else 1.0 / scenario_target(wl, r.scenario).tpot_s
+        for r in b.itertuples()
+    ]
     cols = ["gpu_id", "scenario", "precision", "version", "submitter", "tokens_per_s_per_gpu",
             "tokens_per_s_per_user"]  # fmt: skip
     return b[cols].reset_index(drop=True)
@@ -150,21 +165,42 @@ def at_rates(sweep: pd.DataFrame, rates: Sequence[float] = TABLE_RATES) -> pd.Da
     return out
 
 
+def mlperf_shape(model: Any) -> Workload:
+    """Mean request shape of the model's MLPerf benchmark (``MLPERF_WORKLOADS``), the card's
+    without one [tokens]."""
+    return MLPERF_WORKLOADS.get(mlperf_key(model.get("mlperf_model", "")), workload_for_model(model))
+
+
+def mlperf_estimate(catalogs: Any, gpu_id: str, model_id: str, precision: str, scenario: str) -> Roofline:
+    """The calibrated roofline at an MLPerf result's own conditions: the benchmark's mean request
+    shape (:func:`mlperf_shape`) and the scenario's TTFT and TPOT limits (offline: none), the
+    estimate the calibration compares with that result (``calibration.estimate``)."""
+    model = catalogs.models.loc[model_id]
+    wl = mlperf_key(model.get("mlperf_model", ""))
+    target = scenario_target(wl, scenario)
+    factors = calibrate(catalogs).factors
+    return roofline(
+        catalogs.gpus.loc[gpu_id], model, precision, mlperf_shape(model), factors, target, wl or None
+    )
+
+
 def measured_vs_estimate(catalogs: Any, points: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """Per GPU x scenario x precision of ``points`` (:func:`measured_points`): the median measured
     tokens/s per GPU of the latest MLPerf version, its result count, and the calibrated estimate at
-    the same precision and scenario limits (``error`` = estimate / measured - 1) [tokens/s]."""
+    the same conditions (:func:`mlperf_estimate`; ``error`` = estimate / measured - 1) [tokens/s].
+    ``ttft_ms`` and ``tpot_ms`` are the scenario's limits (inf offline) [ms]."""
+    wl = mlperf_key(catalogs.models.loc[model_id].get("mlperf_model", ""))
     rows = []
     for (g, s, p), grp in points.groupby(["gpu_id", "scenario", "precision"], sort=False):
         latest = grp[grp["version"] == max(grp["version"], key=version_key)]
         meas = float(latest["tokens_per_s_per_gpu"].median())
-        est = throughput(
-            g, model_id, catalogs, estimate_only=True, precision=p, scenario=s
-        ).tokens_per_s_per_gpu
+        est = mlperf_estimate(catalogs, g, model_id, p, s).tokens_per_s_per_gpu
         user = float(grp["tokens_per_s_per_user"].iloc[0])
-        rows.append([g, s, p, latest["version"].iloc[0], len(latest), user, meas, est, est / meas - 1.0])
-    cols = ["gpu_id", "scenario", "precision", "version", "results", "tokens_per_s_per_user", "measured",
-            "estimate", "error"]  # fmt: skip
+        t = scenario_target(wl, s)
+        rows.append([g, s, p, latest["version"].iloc[0], len(latest), user, t.ttft_s * 1e3, t.tpot_s * 1e3,
+                     meas, est, est / meas - 1.0])  # fmt: skip
+    cols = ["gpu_id", "scenario", "precision", "version", "results", "tokens_per_s_per_user", "ttft_ms",
+            "tpot_ms", "measured", "estimate", "error"]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -172,13 +208,18 @@ def measured_vs_estimate(catalogs: Any, points: pd.DataFrame, model_id: str) -> 
 class Curve:
     """The frontier of one served model: the sweep (:func:`frontier`), its table at
     :data:`TABLE_RATES` (:func:`at_rates`), the MLPerf points (:func:`measured_points`) and their
-    per-scenario medians against the estimate (:func:`measured_vs_estimate`)."""
+    per-scenario medians against the estimate (:func:`measured_vs_estimate`); ``shape`` is the
+    request shape the sweep holds (mean input and output tokens) and ``ttft_ms`` its TTFT limit [ms];
+    ``mlperf_shape`` the benchmark's, at which the MLPerf results are compared."""
 
     model_id: str
     sweep: pd.DataFrame
     table: pd.DataFrame
     points: pd.DataFrame
     measured: pd.DataFrame
+    shape: Any = None
+    ttft_ms: float = float("nan")
+    mlperf_shape: Any = None
 
 
 def throughput_curve(
@@ -200,4 +241,14 @@ def throughput_curve(
     points = measured_points(catalogs, model_id, list(dict.fromkeys(sweep["gpu_id"])))
     own = sweep.groupby("gpu_id")["precision"].first()  # each GPU's results at its curve's precision
     points = points[points["precision"] == points["gpu_id"].map(own)].reset_index(drop=True)
-    return Curve(model_id, sweep, at_rates(sweep), points, measured_vs_estimate(catalogs, points, model_id))
+    model = catalogs.models.loc[model_id]
+    return Curve(
+        model_id,
+        sweep,
+        at_rates(sweep),
+        points,
+        measured_vs_estimate(catalogs, points, model_id),
+        shape=workload_for_model(model),
+        ttft_ms=card_target(model).ttft_s * 1e3,
+        mlperf_shape=mlperf_shape(model) if mlperf_key(model.get("mlperf_model", "")) else None,
+    )
