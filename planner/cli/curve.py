@@ -78,33 +78,29 @@ def print_curve(view: Any) -> None:
     )
     console.print(fitted_table(title, cols, rows, hint=", or fewer --gpus"))
     if view.economics is not None:
-        _print_economics(view.economics)
+        _print_economics(view.economics, view.axis.key)
     _print_measured(view)
 
 
-def _print_economics(econ: Any) -> None:
-    """Per GPU: cooling, PUE, facility power and owner's cost per serving GPU, and the basis."""
+def _print_economics(econ: Any, key: str) -> None:
+    """Per GPU: cooling, PUE and facility power per serving GPU, with ``--y usd-per-mtok`` its
+    owner's cost; and the basis."""
+    cost = key == "usd-per-mtok"
     cols = [
         Col("GPU", "id", 0),
         Col("cooling", "id", 2),
         Col("PUE", "num", 2),
         Col("facility W/GPU", "num", 0),
     ]
-    cols += [Col("GPU USD/yr", "num", 1), Col("power USD/yr", "num", 1), Col("USD/yr", "num", 0)]
+    if cost:
+        cols += [Col("GPU USD/yr", "num", 1), Col("power USD/yr", "num", 1), Col("USD/yr", "num", 0)]
     rows = [
-        [
-            str(g),
-            str(r.cooling),
-            f"{r.pue:.2f}",
-            f"{r.facility_w:,.0f}",
-            f"{r.gpu_usd_per_yr:,.0f}",
-            f"{r.power_usd_per_yr:,.0f}",
-            f"{r.usd_per_yr:,.0f}",
-        ]  # fmt: skip
+        [str(g), str(r.cooling), f"{r.pue:.2f}", f"{r.facility_w:,.0f}"]
+        + ([f"{r.gpu_usd_per_yr:,.0f}", f"{r.power_usd_per_yr:,.0f}", f"{r.usd_per_yr:,.0f}"] if cost else [])
         for g, r in econ.per_gpu.iterrows()
     ]
     console.print(fitted_table("Per serving GPU", cols, rows))
-    console.print(econ.basis, soft_wrap=False)
+    console.print(econ.basis(key), soft_wrap=False)
 
 
 def _print_measured(view: Any) -> None:

@@ -43,9 +43,10 @@ X_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 def _lines(ax: Any, view: CurveView, styles: dict[str, Style]) -> None:
     """One line per GPU with its band and markers."""
+    alpha = min(0.15, max(0.05, 0.6 / max(len(styles), 1)))  # many overlapping bands stay see-through
     for i, (g, grp) in enumerate(view.sweep.groupby("gpu_id", sort=False)):
         st, x = styles[g], grp["tokens_per_s_per_user"]
-        ax.fill_between(x, grp["y_low"], grp["y_high"], color=st.colour, alpha=0.10, lw=0, zorder=1)
+        ax.fill_between(x, grp["y_low"], grp["y_high"], color=st.colour, alpha=alpha, lw=0, zorder=1)
         ax.plot(x, grp["y"], st.dash, color=st.colour, lw=1.7, marker=st.marker, ms=5,
                 markevery=(0.03 * (i % 4), 0.12), label=f"{g} ({grp['precision'].iloc[0]})",
                 zorder=2)  # fmt: skip
@@ -168,38 +169,47 @@ def _axes(ax: Any, view: CurveView) -> None:
     ax.set_ylabel(view.axis.label)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
+    ax.set_title(chart_title(view), parse_math=False, fontsize=11)
+
+
+def chart_title(view: CurveView) -> str:
+    """Two lines: what is plotted, and the request shape and TTFT the lines hold."""
     better = "higher is better" if view.axis.higher_is_better else "lower is better"
-    ax.set_title(
+    shape = shape_text(view.curve.shape, view.curve.ttft_ms) or "request shape unknown"
+    return (
         f"{view.model_id}: {view.axis.unit} ({better}) vs tokens/s per user\n"
-        f"lines: calibrated roofline at the model card's request, "
-        f"{shape_text(view.curve.shape, view.curve.ttft_ms) or 'shape unknown'}",
-        parse_math=False,
-        fontsize=11,
+        f"lines: calibrated roofline estimate at a mean request of {shape}"
     )
 
 
-def write_curve_png(view: CurveView, path: Path) -> Path:
-    """Write the frontier of ``view`` to ``path`` (atomically), with the economics' assumptions
-    (:attr:`planner.results.curve_y.Economics.basis`) under the axes for the MW and cost axes."""
+def curve_figure(view: CurveView) -> Any:
+    """The matplotlib Figure of ``view``'s frontier (close it with ``plt.close``), with the
+    economics' assumptions (:meth:`planner.results.curve_y.Economics.basis`) under the axes for the
+    MW and cost axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"legend.fontsize": 8, "legend.title_fontsize": 8})
-    fig, ax = plt.subplots(figsize=(11.5, 7), dpi=120)
-    styles = gpu_styles(list(dict.fromkeys(view.curve.sweep["gpu_id"])))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    _lines(ax, view, styles)
-    _markers(ax, view, styles)
-    _axes(ax, view)
-    _legends(ax, view)
-    if view.economics is not None:
-        note = textwrap.fill(view.economics.basis, 170)
-        fig.text(0.01, -0.01, note, fontsize=7.5, va="top", ha="left", color="#333333")
-    fig.tight_layout()
-    return _save(fig, Path(path))
+    with plt.rc_context({"legend.fontsize": 8, "legend.title_fontsize": 8}):
+        fig, ax = plt.subplots(figsize=(11.5, 7), dpi=120)
+        styles = gpu_styles(list(dict.fromkeys(view.curve.sweep["gpu_id"])))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _lines(ax, view, styles)
+        _markers(ax, view, styles)
+        _axes(ax, view)
+        _legends(ax, view)
+        if view.economics is not None:
+            note = textwrap.fill(view.economics.basis(view.axis.key), 170)
+            fig.text(0.01, -0.01, note, fontsize=7.5, va="top", ha="left", color="#333333")
+        fig.tight_layout()
+    return fig
+
+
+def write_curve_png(view: CurveView, path: Path) -> Path:
+    """Write the frontier of ``view`` (:func:`curve_figure`) to ``path``, atomically."""
+    return _save(curve_figure(view), Path(path))
 
 
 def _save(fig: Any, path: Path) -> Path:

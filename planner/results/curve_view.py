@@ -67,14 +67,17 @@ def _attr(obj: Any, names: tuple[str, ...]) -> float | None:
 
 def shape_text(shape: Any, ttft_ms: float | None = None) -> str:
     """``800 in / 3,900 out tokens, prefix hit 56%, TTFT 2,000 ms`` of a request shape (fields
-    ``isl``/``input_tokens``, ``osl``/``output_tokens``, ``prefix_hit`` if it has one)."""
+    ``isl``/``input_tokens``, ``osl``/``output_tokens``, ``prefix_hit`` and a ``source`` text if it
+    has them)."""
     isl = _attr(shape, ("isl", "input_tokens"))
     osl = _attr(shape, ("osl", "output_tokens"))
     hit = _attr(shape, ("prefix_hit", "prefix_hit_share"))
     parts = [f"{isl:,.0f} in / {osl:,.0f} out tokens" if isl is not None and osl is not None else ""]
     parts.append(f"prefix hit {hit:.0%}" if hit is not None else "")
     parts.append(f"TTFT {ttft_ms:,.0f} ms" if ttft_ms is not None and math.isfinite(ttft_ms) else "")
-    return ", ".join(p for p in parts if p)
+    source = getattr(shape, "source", None)
+    text = ", ".join(p for p in parts if p)
+    return f"{text} ({source})" if text and isinstance(source, str) and source else text
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,9 @@ class CurveView:
         return t
 
     def title(self) -> str:
-        """``deepseek-r1: 800 in / 3,900 out tokens, TTFT 2,000 ms (model card)``."""
+        """``deepseek-r1: mean request 800 in / 3,900 out tokens, TTFT 2,000 ms``."""
         shape = shape_text(self.curve.shape, self.curve.ttft_ms)
-        return f"{self.model_id}: {shape or 'request shape unknown'} (model card)"
+        return f"{self.model_id}: mean request {shape or 'shape unknown'}"
 
 
 def curve_view(curve: Curve, catalogs: Any, y: str = "tokens-per-gpu", scenario: Any = None) -> CurveView:

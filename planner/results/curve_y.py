@@ -103,10 +103,9 @@ class Economics:
     sites: int
     life_years: tuple[float, ...] = ()
 
-    @property
-    def basis(self) -> str:
-        """What the conversion assumed (:func:`basis_text`)."""
-        return basis_text(self, self.life_years)
+    def basis(self, key: str = "usd-per-mtok") -> str:
+        """What the conversion to ``--y key`` assumed (:func:`basis_text`)."""
+        return basis_text(self, self.life_years, cost=key == "usd-per-mtok")
 
     def convert(self, key: str, gpu_ids: Sequence[str], tokens_per_s: Any) -> np.ndarray:
         """``tokens_per_s`` [tokens/s per GPU] of GPUs ``gpu_ids`` in the units of ``--y key``."""
@@ -169,16 +168,21 @@ def economics(catalogs: Any, scenario: Any, gpu_ids: Sequence[str]) -> Economics
     )
 
 
-def basis_text(econ: Economics, life_years: Sequence[float]) -> str:
-    """What the conversion assumed, in one paragraph (printed under the table, on the chart)."""
+def basis_text(econ: Economics, life_years: Sequence[float], cost: bool = True) -> str:
+    """What the conversion assumed, in one paragraph (printed under the table, on the chart):
+    facility power, and with ``cost`` the owner's cost."""
+    power = (
+        f"Scenario {econ.scenario}: facility power = PUE x (busy node + network + {econ.spare_share:.0%} "
+        f"spares idle), PUE of the first cooling that hosts the GPU, {DEFAULT_CLIMATE} climate"
+    )
+    if not cost:
+        return power + "."
     life = sorted(set(life_years))
     years = "/".join(f"{n:g}" for n in life)
     crfs = "/".join(f"{crf(econ.wacc, n):.3f}" for n in life)
     return (
-        f"Scenario {econ.scenario}: facility power = PUE x (busy node + network + {econ.spare_share:.0%} "
-        f"spares idle), PUE of the first cooling that hosts the GPU, {DEFAULT_CLIMATE} climate; owner's "
-        f"cost = GPU price x (1 + {econ.spare_share:.0%} spares) x CRF({econ.wacc:.0%}, {years} y) = "
-        f"{crfs}/yr + facility power at {econ.power_usd_per_mwh:,.1f} USD/MWh (median of the scenario's "
-        f"{econ.sites} candidate sites), at full load all year; building, cooling plant, power plant "
-        "and land not counted."
+        f"{power}; owner's cost = GPU price x (1 + {econ.spare_share:.0%} spares) x CRF({econ.wacc:.0%}, "
+        f"{years} y) = {crfs}/yr + facility power at {econ.power_usd_per_mwh:,.1f} USD/MWh (median of the "
+        f"scenario's {econ.sites} candidate sites), at full load all year; building, cooling plant, power "
+        "plant and land not counted."
     )

@@ -44,6 +44,14 @@ def test_table_fits_80_columns_and_writes_a_png(tmp_path):
         (("--model", "llama-2-70b", "--precision", "int4"), "unknown precision 'int4'"),
         (("--model", "llama-2-70b", "--out", "chart.svg"), "allowed a file name ending in .png"),
         (("--model", "llama-2-70b", "--out", "/no/such/folder/c.png"), "does not exist or is not writable"),
+        (
+            ("--model", "llama-2-70b", "--y", "usd"),
+            "--y 'usd': allowed values are tokens-per-gpu, tokens-per-mw",
+        ),
+        (
+            ("--model", "llama-2-70b", "--y", "usd-per-mtok", "--scenario", "nope.yaml"),
+            "nope.yaml: no such file",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_message(args, message):
@@ -57,3 +65,39 @@ def test_unservable_gpu_is_named(tmp_path):
     res = _run("--model", "llama-3.1-405b", "--gpus", "B200,L40S")
     assert res.exit_code == 0, res.output
     assert "cannot serve llama-3.1-405b at any swept target: L40S" in res.stdout
+
+
+def _shape(model) -> str:
+    return (
+        f"{model['typical_input_tokens']:,.0f} in / {model['typical_output_tokens']:,.0f} out tokens, "
+        f"TTFT {model['serving_ttft_ms']:,.0f} ms"
+    )
+
+
+def test_header_states_request_shape_ttft_and_expected_error(catalogs):
+    res = _run("--model", "deepseek-r1", "--gpus", "H200")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    title = lines[: next(i for i, line in enumerate(lines) if line.startswith("GPU "))]
+    head = " ".join(" ".join(title).split())  # the title, unwrapped
+    assert f"deepseek-r1: mean request {_shape(catalogs.models.loc['deepseek-r1'])}" in head
+    assert "tokens/s per GPU at tokens/s per user" in head and "expected error (p80 of the held-out" in head
+
+
+def test_usd_per_mtok_mirrors_the_api_and_the_hand_conversion(catalogs):
+    """The CLI's table at 10 tokens/s per user is the API's, which is owner USD/yr / (tokens/s x
+    31,536,000 s) x 1e6 with the tokens/s of ``--y tokens-per-gpu``; the basis is printed."""
+    import planner
+
+    tokens = planner.curve("llama-2-70b", ["H100"], catalogs=catalogs)
+    cost = planner.curve("llama-2-70b", ["H100"], y="usd-per-mtok", catalogs=catalogs)
+    usd_yr = cost.economics.per_gpu.at["H100", "usd_per_yr"]
+    t = tokens.table.at["H100", 10.0]
+    assert cost.table.at["H100", 10.0] == pytest.approx(usd_yr / (t * 31_536_000) * 1e6)
+    res = _run("--model", "llama-2-70b", "--gpus", "H100", "--y", "usd-per-mtok")
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.stdout.splitlines() if line.startswith("H100 ")).split()
+    assert float(row[3]) == pytest.approx(cost.table.at["H100", 10.0], abs=5e-4)  # 5/s, 10/s columns
+    text = " ".join(res.stdout.split())
+    assert "USD per million output tokens at tokens/s per user" in text
+    assert "Scenario us_inference_2027:" in text and "CRF(7%, 5 y) = 0.244/yr" in text

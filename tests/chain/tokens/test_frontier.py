@@ -128,3 +128,41 @@ def test_curve_table_and_measured_vs_estimate(catalogs):
 def test_bad_requests_are_input_errors(catalogs, args, message):
     with pytest.raises(InputError, match=message):
         throughput_curve(catalogs, *args)
+
+
+def test_mlperf_results_are_compared_at_their_own_conditions(catalogs):
+    """llama-3.1-8b: the curve holds the card's request and TTFT, MLPerf ran another request (the
+    CNN/DailyMail mean shape) at its scenario's TTFT/TPOT limits. Each result is compared with the
+    estimate at the benchmark's shape and its scenario's limits, the very estimate the calibration
+    fits to that result (calibration.estimate), not with the card-shape estimate at those limits;
+    an offline result sits at the per-user rate of that estimate."""
+    from planner.chain.tokens.calibration import calibrate, estimate
+    from planner.chain.tokens.frontier import mlperf_estimate
+    from planner.chain.tokens.mlperf import MLPERF_LIMITS, MLPERF_WORKLOADS
+    from planner.chain.tokens.throughput import throughput
+
+    model = catalogs.models.loc["llama-3.1-8b"]
+    curve = throughput_curve(catalogs, "llama-3.1-8b", ["H200", "B200"])
+    assert (curve.shape.input_tokens, curve.shape.output_tokens) == (
+        model["typical_input_tokens"],
+        model["typical_output_tokens"],
+    )
+    assert curve.ttft_ms == model["serving_ttft_ms"] and curve.mlperf_shape == MLPERF_WORKLOADS["llama3.1-8b"]
+    m = curve.measured
+    assert set(m["scenario"]) >= {"offline", "server"}
+    fitted = estimate(
+        m.assign(model_id="llama-3.1-8b", workload="llama3.1-8b"), catalogs, calibrate(catalogs).factors
+    )
+    assert m["estimate"].tolist() == pytest.approx(list(fitted), rel=1e-12)
+    for r in m.itertuples():
+        card = throughput(r.gpu_id, "llama-3.1-8b", catalogs, estimate_only=True, precision=r.precision,
+                          scenario=r.scenario).tokens_per_s_per_gpu  # fmt: skip
+        assert abs(card / r.estimate - 1) > 0.05, r  # the card's request is another condition
+        if r.scenario == "offline":
+            assert r.ttft_ms == r.tpot_ms == float("inf")
+            own = mlperf_estimate(catalogs, r.gpu_id, "llama-3.1-8b", r.precision, "offline")
+            assert r.tokens_per_s_per_user == pytest.approx(own.tokens_per_s_per_user)
+        else:
+            limits = MLPERF_LIMITS["llama3.1-8b"][r.scenario]
+            assert (r.ttft_ms, r.tpot_ms) == pytest.approx((limits.ttft_s * 1e3, limits.tpot_s * 1e3))
+            assert r.tokens_per_s_per_user == pytest.approx(1 / limits.tpot_s)
