@@ -177,7 +177,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Tokens/s per GPU against tokens/s per user, with the MLPerf results overlaid."""
+        """Tokens/s per GPU (or per MW, or owner's USD per million tokens) against tokens/s per user,
+        with the error band and the MLPerf results overlaid."""
         try:
             from planner.catalogs.load import load_catalogs
             from planner.chain.tokens.frontier import throughput_curve

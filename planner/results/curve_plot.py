@@ -37,6 +37,8 @@ LABEL_PX = 15.0
 """Least vertical distance between two error labels in one column [pixels]."""
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8}
 """Background of an error label, so it reads over lines and bands."""
+GPU_LEGEND_ROWS = 16
+"""GPUs listed in one legend column; more take two, so the GPU legend never runs into the other."""
 X_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 """Tokens/s per user labelled on the x axis."""
 
@@ -130,7 +132,9 @@ def _legends(ax: Any, view: CurveView) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    first = ax.legend(title="roofline estimate\n(GPU, precision)", loc="upper left", bbox_to_anchor=(1.01, 1))
+    many = ax.get_legend_handles_labels()[1]
+    first = ax.legend(title="roofline estimate\n(GPU, precision)", loc="upper left", bbox_to_anchor=(1.01, 1),
+                      ncol=1 if len(many) <= GPU_LEGEND_ROWS else 2)  # fmt: skip
     handles: list[Any] = [Patch(facecolor="grey", alpha=0.25, lw=0)]
     labels = [textwrap.fill(f"shaded: {view.band.text()}", 34)]
     meas = view.measured
