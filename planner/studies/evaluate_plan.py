@@ -1,0 +1,249 @@
+"""One plan in one future: its investments fixed, its operation re-solved, unserved demand priced.
+
+The future's model is the normal model (:func:`planner.model.build.build_model`) with the
+evaluate-mode slack on each demand row (:func:`planner.model.demand.add_unserved`)::
+
+    sum_s flow[s,k] + unserved[k] = demand[k]                          [Mtoken/s average]
+    minimise  cost.total + price * 31.536 * sum_k unserved[k]          [MUSD/yr], price in USD/Mtok
+
+and the plan's investments fixed by bounds (lb = ub = the plan's value):
+
+    site.open, site.y (cooling)               from tables/sites.csv (open, cooling_id)
+    site.it_cap[s, cooling]                   tables/sites.csv it_mw [MW]; 0 under other coolings
+    fleet.blocks[s, g]                        tables/fleet.csv blocks (GPU blocks; every other site/GPU 0)
+    energy.cap[s, e], energy.modules[s, e]    tables/energy_capacity.csv capacity_mw [MW], modules
+    energy.grid_cap[s]                        tables/sites.csv grid_connection_mw [MW]
+    energy.st_power[s], st_energy[s]          battery rows: capacity_mw [MW], energy_mwh [MWh]
+    redundancy.backup[s]                      summary.json sites_in_service backup_mw [MW]
+                                              (at most the future's bound: none without a redundancy policy)
+
+What stays free is operation: flows, GPU allocation to models, dispatch, grid imports, battery
+cycling, and the time-to-power choices that depend on the future's dates (each site's online year,
+bridge power). Sites of the future that the plan did not open stay closed. The objective is
+always cost (the plan's cost in that future); the future's carbon price, if any, is in it.
+A plan the future cannot operate even with demand unserved (e.g. a lower grid limit than the
+plan's connection, a hotter peak its firm capacity does not cover) is infeasible: exit 3 with
+the limits it breaks, never a silent result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.catalogs.load import Catalogs
+from planner.errors import InfeasibleError, InputError, NoSolutionError
+from planner.scenario.schema import Scenario
+from planner.studies.evaluate_read import Plan
+
+UNSERVED_USD_PER_MTOK = 10.0
+"""Default price of a million tokens left unserved [USD/Mtok]. Estimate (2026-12): about twice the
+dearest per-model serving cost the planner reports (Llama 3.1 405B at about 4.7 $/Mtok all-in on the
+default scenario, issue 22), so no plan looks better for leaving demand it could have built for, and
+two orders of magnitude above the running cost of a GPU already installed (energy about 0.01 to
+0.05 $/Mtok at 0.3 to 1 J/token and 30 to 150 $/MWh), so a fixed plan serves every token it can."""
+TOL = 1e-6
+"""Bound tolerance when checking a plan value against the future's variable bounds [model units]."""
+
+
+@dataclass
+class Evaluation:
+    """A plan operated in a future: the solved result, unserved demand per stream and the headline."""
+
+    plan: Plan
+    future: str
+    result: Any  # planner.api.SolveResult of the future's model
+    unserved: pd.DataFrame
+    row: dict[str, Any]
+
+
+def evaluate_plan(
+    plan: Plan,
+    future: Scenario,
+    catalogs: Catalogs,
+    *,
+    name: str = "future",
+    unserved_usd_per_mtok: float = UNSERVED_USD_PER_MTOK,
+    log_path: Path | None = None,
+) -> Evaluation:
+    """Fix ``plan``'s investments in the model of ``future`` and solve its operation (module docstring).
+
+    Raises InputError (the plan does not fit the future's menus or bounds, or a phased future),
+    InfeasibleError (it cannot operate there), NoSolutionError (no solution within the time limit).
+    """
+    from planner.api import SolveResult, extract_tables, summarize
+    from planner.model.build import build_model
+    from planner.model.highs import solve as highs_solve
+    from planner.model.inputs import build_inputs
+
+    t0 = time.perf_counter()
+    if unserved_usd_per_mtok < 0 or unserved_usd_per_mtok != unserved_usd_per_mtok:
+        raise InputError(f"unserved cost {unserved_usd_per_mtok!r} USD/Mtok: must be a number >= 0")
+    if future.demand.growth:
+        raise InputError(
+            f"future '{name}': demand.growth (a phased plan) cannot be evaluated; set demand.growth={{}}"
+        )
+    scn = future.model_copy(update={"objective": "cost"})
+    inp = build_inputs(scn, catalogs)
+    m = build_model(inp, objective="cost", unserved_usd_per_mtok=unserved_usd_per_mtok)
+    fix_plan(m, inp, plan, name)
+    build_s = time.perf_counter() - t0
+    outcome = highs_solve(m, scn.solver, log_path)
+    if outcome.status in ("infeasible", "unbounded") or (
+        outcome.status == "optimal" and not outcome.has_solution
+    ):
+        raise InfeasibleError(
+            f"plan {plan.name} cannot operate in future '{name}' even with demand unserved: its fixed "
+            "plant, grid tie or IT breaks a limit there (grid MW available, firm capacity at the hottest "
+            "hour, water, carbon cap or clean-energy share)"
+        )
+    if not outcome.has_solution:
+        raise NoSolutionError(
+            f"plan {plan.name} in future '{name}': no solution before the solver stopped ({outcome.status})"
+        )
+    t_extract = time.perf_counter()
+    tables = extract_tables(m, inp)
+    summary = summarize(scn, inp, m, outcome, tables)
+    unserved = unserved_table(m, inp, unserved_usd_per_mtok)
+    row = headline(plan, name, summary, unserved, unserved_usd_per_mtok)
+    summary["evaluation"] = {
+        **row,
+        "plan_dir": str(plan.path),
+        "unserved_usd_per_mtok": unserved_usd_per_mtok,
+    }
+    summary["timings"] = {
+        "build_s": round(build_s, 3),
+        "handoff_s": round(outcome.handoff_s, 3),
+        "solve_s": round(outcome.solve_s, 3),
+        "screening_s": 0.0,
+        "extract_s": round(time.perf_counter() - t_extract, 3),
+        "total_s": round(time.perf_counter() - t0, 3),
+    }
+    return Evaluation(
+        plan, name, SolveResult(scn, outcome.status, summary, tables, inp, m, outcome), unserved, row
+    )
+
+
+def fix_plan(m: pyo.ConcreteModel, inp: Any, plan: Plan, future: str) -> None:
+    """Fix every investment variable of ``m`` at ``plan``'s value (module docstring); InputError when
+    the plan uses a site, cooling, GPU or technology the future lacks, or exceeds one of its bounds."""
+    _check_menus(inp, plan, future)
+    for s in inp.sites:
+        cool = plan.cooling.get(s)
+        _fix(m.site.open[s], 1.0 if cool else 0.0, plan, future, f"site {s} open")
+        for c in inp.coolings:
+            _fix(m.site.y[s, c], 1.0 if c == cool else 0.0, plan, future, f"site {s} cooling {c}")
+            it = plan.it_mw[s] if c == cool else 0.0
+            _fix(m.site.it_cap[s, c], it, plan, future, f"site {s} IT capacity [MW] (campus_mw_max)")
+        for g in inp.gpus:
+            _fix(m.fleet.blocks[s, g], plan.blocks.get((s, g), 0), plan, future, f"site {s} {g} GPU blocks")
+        for e in inp.generators:
+            mw = plan.generation_mw.get((s, e), 0.0)
+            _fix(m.energy.cap[s, e], mw, plan, future, f"site {s} {e} capacity [MW]")
+            if hasattr(m.energy, "modules") and (s, e) in m.energy.modules:
+                mods = plan.modules.get((s, e), round(mw / inp.module_mw[e]))
+                _fix(m.energy.modules[s, e], mods, plan, future, f"site {s} {e} modules")
+        _fix(m.energy.grid_cap[s], plan.grid_mw.get(s, 0.0), plan, future, f"site {s} grid connection [MW]")
+        if inp.storage:
+            _fix(m.energy.st_power[s], plan.battery_mw.get(s, 0.0), plan, future, f"site {s} battery [MW]")
+            _fix(m.energy.st_energy[s], plan.battery_mwh.get(s, 0.0), plan, future, f"site {s} battery [MWh]")
+        backup = m.redundancy.backup[s]
+        kept = min(plan.backup_mw.get(s, 0.0), backup.ub if backup.ub is not None else float("inf"))
+        _fix(backup, kept, plan, future, f"site {s} backup gensets [MW]")
+
+
+def _check_menus(inp: Any, plan: Plan, future: str) -> None:
+    """The plan's sites, coolings, GPUs and technologies must all be in the future's model."""
+    missing = []
+    for s, c in plan.cooling.items():
+        if s not in inp.sites:
+            missing.append(f"site {s} (not a candidate site; check sites.include/exclude and filters)")
+        elif c not in inp.coolings:
+            missing.append(f"cooling {c} at {s} (technologies.cooling)")
+    missing += [f"GPU {g} (technologies.gpus)" for g in sorted({g for _, g in plan.blocks} - set(inp.gpus))]
+    techs = sorted({e for (_, e), mw in plan.generation_mw.items() if mw > 0} - set(inp.generators))
+    missing += [f"energy technology {e} (technologies.energy)" for e in techs]
+    if any(mw > 0 for mw in plan.battery_mw.values()) and not inp.storage:
+        missing.append(
+            "battery (modelled only with time.mode=representative_days and battery in technologies.energy)"
+        )
+    if missing:
+        raise InputError(
+            f"plan {plan.name} ({plan.path}) does not fit future '{future}': the future lacks "
+            + "; ".join(dict.fromkeys(missing))
+        )
+
+
+def _fix(var: Any, value: float, plan: Plan, future: str, what: str) -> None:
+    """Fix ``var`` at ``value`` by its bounds (lb = ub); InputError if the value lies outside the
+    future's bounds (beyond a relative :data:`TOL`; within it, the value is moved onto the bound)."""
+    lb, ub = var.lb, var.ub
+    if (ub is not None and value > ub + TOL * max(1.0, abs(ub))) or (lb is not None and value < lb - TOL):
+        raise InputError(
+            f"plan {plan.name} does not fit future '{future}': {what} is {value:,.6g}, "
+            f"outside the future's bounds [{_bound(lb, '-inf')}, {_bound(ub, 'inf')}]"
+        )
+    value = min(max(value, lb if lb is not None else value), ub if ub is not None else value)
+    var.setlb(value)  # bounds, not Var.fix: a fixed variable is a constant to the compiler, which then
+    var.setub(value)  # rejects a row off by one rounding ulp; as bounds HiGHS' tolerance applies
+
+
+def _bound(x: float | None, none: str) -> str:
+    return none if x is None else f"{x:,.6g}"
+
+
+def unserved_table(m: pyo.ConcreteModel, inp: Any, price_usd_per_mtok: float) -> pd.DataFrame:
+    """Per demand stream (region, model): demand, served and unserved tokens/s [tokens/s, averages]
+    and the cost of the unserved tokens [USD/yr]::
+
+        unserved_cost = unserved [Mtok/s] * 8760 * 3600 [s/yr] * price [USD/Mtok]
+    """
+    from planner.model.demand import SECONDS_PER_YEAR
+
+    rows = []
+    for r, mod in inp.streams:
+        gap = max(pyo.value(m.demand.unserved[r, mod]), 0.0)
+        demand = inp.demand[r, mod]
+        rows.append(
+            {
+                "region_id": r,
+                "model_id": mod,
+                "demand_tokens_per_s": demand * 1e6,
+                "served_tokens_per_s": (demand - gap) * 1e6,
+                "unserved_tokens_per_s": gap * 1e6,
+                "unserved_share": gap / demand if demand > 0 else 0.0,
+                "unserved_cost_usd": gap * SECONDS_PER_YEAR * price_usd_per_mtok,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def headline(
+    plan: Plan, future: str, summary: dict[str, Any], unserved: pd.DataFrame, price: float
+) -> dict[str, Any]:
+    """One row of the evaluation table: the plan's cost in the future [USD/yr], unserved tokens/s and
+    their cost [USD/yr], total = cost + unserved cost [USD/yr], and $/Mtok of the demand served."""
+    cost = float(summary["annualized_cost_usd"])
+    lost = float(unserved["unserved_cost_usd"].sum())
+    return {
+        "plan": plan.name,
+        "future": future,
+        "status": summary["status"],
+        "sites": ";".join(plan.sites),
+        "planned_cost_usd": plan.planned_cost_usd,
+        "annualized_cost_usd": cost,
+        "unserved_tokens_per_s": float(unserved["unserved_tokens_per_s"].sum()),
+        "unserved_cost_usd": lost,
+        "total_cost_usd": cost + lost,
+        "demand_tokens_per_s": float(unserved["demand_tokens_per_s"].sum()),
+        "served_tokens_per_s": float(unserved["served_tokens_per_s"].sum()),
+        "cost_usd_per_mtok": summary.get("cost_usd_per_mtok"),
+        "gco2e_per_mtok": summary.get("gco2e_per_mtok"),
+        "emissions_t_per_yr": summary.get("emissions_t_per_yr"),
+        "gap": summary.get("mip_gap"),
+    }
