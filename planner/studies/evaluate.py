@@ -30,7 +30,7 @@ from planner.errors import InfeasibleError, InputError, NoSolutionError
 from planner.results.cells import inert_frame
 from planner.scenario.load import parse_overrides
 from planner.scenario.schema import Scenario
-from planner.studies.evaluate_plan import UNSERVED_USD_PER_MTOK, Evaluation, evaluate_plan
+from planner.studies.evaluate_plan import UNSERVED_USD_PER_MTOK, Evaluation, FutureModel, evaluate_plan
 from planner.studies.evaluate_read import Plan, find_plans, read_plan
 from planner.studies.regret import regret
 from planner.studies.sweep import split_values
@@ -112,6 +112,10 @@ def future_scenarios(
             out[name] = resolve_scenario(base, catalogs, {**(overrides or {}), **own_overrides})
         except InputError as exc:
             raise InputError(f"future '{name}': {exc}") from None
+        if out[name].demand.growth:
+            raise InputError(
+                f"future '{name}': demand.growth (a phased plan) cannot be evaluated; set demand.growth={{}}"
+            )
     return out
 
 
@@ -141,26 +145,25 @@ def evaluate(
     """
     from planner.results.rundir import check_new, staging
 
+    if not unserved_usd_per_mtok >= 0:
+        raise InputError(f"unserved cost {unserved_usd_per_mtok!r} USD/Mtok: must be a number >= 0")
     catalogs = catalogs or load_catalogs()
     plan_list = load_plans(plans)
     scenarios = future_scenarios(plan_list, scenario, overrides, futures, catalogs)
     if out is not None:
         check_new(out)
-    pairs = [(p, f) for p in plan_list for f in scenarios]  # every plan in every future
+    pairs = [(p, f) for f in scenarios for p in plan_list]  # every plan in every future, future by future
     single = len(pairs) == 1
     rows: list[dict[str, Any]] = []
+    built: dict[str, FutureModel] = {}  # one model per future, reused for each plan (the last one only)
 
     def run(plan: Plan, future: str, folder: Path | None) -> None:
         log = folder / "solver.log" if folder is not None else None
         try:
-            ev = evaluate_plan(
-                plan,
-                scenarios[future],
-                catalogs,
-                name=future,
-                unserved_usd_per_mtok=unserved_usd_per_mtok,
-                log_path=log,
-            )
+            if future not in built:
+                built.clear()
+                built[future] = FutureModel.build(scenarios[future], catalogs, future, unserved_usd_per_mtok)
+            ev = evaluate_plan(plan, built[future], log_path=log)
         except (InfeasibleError, NoSolutionError, InputError) as exc:
             if single:
                 raise

@@ -53,7 +53,10 @@ TOL = 1e-6
 
 @dataclass
 class Evaluation:
-    """A plan operated in a future: the solved result, unserved demand per stream and the headline."""
+    """A plan operated in a future: the solved result, unserved demand per stream and the headline.
+
+    ``result.summary`` and ``result.tables`` are this evaluation's; ``result.model`` is the
+    future's model, which the next plan evaluated in that future re-uses (its values change)."""
 
     plan: Plan
     future: str
@@ -62,10 +65,47 @@ class Evaluation:
     row: dict[str, Any]
 
 
+@dataclass
+class FutureModel:
+    """One future's model, built once and reused for every plan evaluated in it: a plan is set by
+    the investment variables' bounds (:func:`fix_plan`), checked against the bounds the model was
+    built with (``built``), so the next plan replaces them."""
+
+    name: str
+    scenario: Scenario
+    inputs: Any  # planner.model.inputs.ModelInputs
+    model: pyo.ConcreteModel
+    price: float  # unserved demand [USD/Mtok]
+    build_s: float
+    built: Any = None  # ComponentMap: investment variable -> (lb, ub) as built
+
+    @classmethod
+    def build(
+        cls, future: Scenario, catalogs: Catalogs, name: str = "future", price: float = UNSERVED_USD_PER_MTOK
+    ) -> FutureModel:
+        """The future's model with the unserved-demand slack at ``price`` [USD/Mtok], cost objective.
+
+        Raises InputError for a negative price or a phased future (``demand.growth``)."""
+        from planner.model.build import build_model
+        from planner.model.inputs import build_inputs
+
+        t0 = time.perf_counter()
+        if not price >= 0:
+            raise InputError(f"unserved cost {price!r} USD/Mtok: must be a number >= 0")
+        if future.demand.growth:
+            raise InputError(
+                f"future '{name}': demand.growth (a phased plan) cannot be evaluated; set demand.growth={{}}"
+            )
+        scn = future.model_copy(update={"objective": "cost"})
+        inp = build_inputs(scn, catalogs)
+        m = build_model(inp, objective="cost", unserved_usd_per_mtok=price)
+        return cls(name, scn, inp, m, price, time.perf_counter() - t0)
+
+
 def evaluate_plan(
     plan: Plan,
-    future: Scenario,
-    catalogs: Catalogs,
+    future: Scenario | FutureModel,
+    catalogs: Catalogs | None = None,
     *,
     name: str = "future",
     unserved_usd_per_mtok: float = UNSERVED_USD_PER_MTOK,
@@ -73,66 +113,86 @@ def evaluate_plan(
 ) -> Evaluation:
     """Fix ``plan``'s investments in the model of ``future`` and solve its operation (module docstring).
 
+    ``future``: a resolved scenario (its model is built here, with ``name``, ``unserved_usd_per_mtok``
+    and ``catalogs``), or a :class:`FutureModel` built before (reused across plans).
+
     Raises InputError (the plan does not fit the future's menus or bounds, or a phased future),
     InfeasibleError (it cannot operate there), NoSolutionError (no solution within the time limit).
     """
     from planner.api import SolveResult, extract_tables, summarize
-    from planner.model.build import build_model
+    from planner.catalogs.load import load_catalogs
     from planner.model.highs import solve as highs_solve
-    from planner.model.inputs import build_inputs
 
     t0 = time.perf_counter()
-    if unserved_usd_per_mtok < 0 or unserved_usd_per_mtok != unserved_usd_per_mtok:
-        raise InputError(f"unserved cost {unserved_usd_per_mtok!r} USD/Mtok: must be a number >= 0")
-    if future.demand.growth:
-        raise InputError(
-            f"future '{name}': demand.growth (a phased plan) cannot be evaluated; set demand.growth={{}}"
-        )
-    scn = future.model_copy(update={"objective": "cost"})
-    inp = build_inputs(scn, catalogs)
-    m = build_model(inp, objective="cost", unserved_usd_per_mtok=unserved_usd_per_mtok)
-    fix_plan(m, inp, plan, name)
-    build_s = time.perf_counter() - t0
+    if not isinstance(future, FutureModel):
+        future = FutureModel.build(future, catalogs or load_catalogs(), name, unserved_usd_per_mtok)
+    fm, build_s = future, future.build_s
+    future.build_s = 0.0  # counted once, by the first plan evaluated in it
+    scn, inp, m = fm.scenario, fm.inputs, fm.model
+    fix_plan(m, inp, plan, fm.name, fm)
     outcome = highs_solve(m, scn.solver, log_path)
     if outcome.status in ("infeasible", "unbounded") or (
         outcome.status == "optimal" and not outcome.has_solution
     ):
-        raise InfeasibleError(
-            f"plan {plan.name} cannot operate in future '{name}' even with demand unserved: its fixed "
-            "plant, grid tie or IT breaks a limit there (grid MW available, firm capacity at the hottest "
-            "hour, water, carbon cap or clean-energy share)"
-        )
+        raise InfeasibleError(infeasible_message(inp, plan, fm.name, fm.price))
     if not outcome.has_solution:
         raise NoSolutionError(
-            f"plan {plan.name} in future '{name}': no solution before the solver stopped ({outcome.status})"
+            f"plan {plan.name} in future '{fm.name}': no solution before the solver stopped "
+            f"({outcome.status}); raise --time-limit"
         )
     t_extract = time.perf_counter()
     tables = extract_tables(m, inp)
     summary = summarize(scn, inp, m, outcome, tables)
-    unserved = unserved_table(m, inp, unserved_usd_per_mtok)
-    row = headline(plan, name, summary, unserved, unserved_usd_per_mtok)
-    summary["evaluation"] = {
-        **row,
-        "plan_dir": str(plan.path),
-        "unserved_usd_per_mtok": unserved_usd_per_mtok,
-    }
+    unserved = unserved_table(m, inp, fm.price)
+    row = headline(plan, fm.name, summary, unserved, fm.price)
+    summary["evaluation"] = {**row, "plan_dir": str(plan.path), "unserved_usd_per_mtok": fm.price}
     summary["timings"] = {
         "build_s": round(build_s, 3),
         "handoff_s": round(outcome.handoff_s, 3),
         "solve_s": round(outcome.solve_s, 3),
         "screening_s": 0.0,
         "extract_s": round(time.perf_counter() - t_extract, 3),
-        "total_s": round(time.perf_counter() - t0, 3),
+        "total_s": round(build_s + time.perf_counter() - t0, 3),
     }
-    return Evaluation(
-        plan, name, SolveResult(scn, outcome.status, summary, tables, inp, m, outcome), unserved, row
-    )
+    result = SolveResult(scn, outcome.status, summary, tables, inp, m, outcome)
+    return Evaluation(plan, fm.name, result, unserved, row)
 
 
-def fix_plan(m: pyo.ConcreteModel, inp: Any, plan: Plan, future: str) -> None:
-    """Fix every investment variable of ``m`` at ``plan``'s value (module docstring); InputError when
-    the plan uses a site, cooling, GPU or technology the future lacks, or exceeds one of its bounds."""
+def infeasible_message(inp: Any, plan: Plan, future: str, price: float) -> str:
+    """Why ``plan`` cannot operate in ``future`` even with demand unserved: the elastic model (every
+    limit a priced slack, :mod:`planner.model.explain`) with the plan fixed and the same unserved
+    slack, so demand is dropped before a limit is exceeded; the limits it still exceeds are named."""
+    from planner.model.build import build_model
+    from planner.model.explain import limit_lines
+    from planner.model.highs import solve as highs_solve
+
+    m = build_model(inp, objective="cost", elastic=True, unserved_usd_per_mtok=price)
+    fix_plan(m, inp, plan, future)
+    options = inp.scenario.solver
+    outcome = highs_solve(m, options.model_copy(update={"mip_gap": max(options.mip_gap, 0.05)}))
+    lines = limit_lines(m, inp) if outcome.has_solution else []
+    head = f"plan {plan.name} cannot operate in future '{future}' even with demand unserved"
+    if not lines:
+        return f"{head}: its fixed plant, grid tie or IT breaks a limit there (grid, firm capacity, policy)"
+    return head + ":\n" + "\n".join(dict.fromkeys(lines))
+
+
+def fix_plan(m: pyo.ConcreteModel, inp: Any, plan: Plan, future: str, fm: FutureModel | None = None) -> None:
+    """Fix every investment variable of ``m`` at ``plan``'s value by its bounds (module docstring);
+    InputError when the plan uses a site, cooling, GPU or technology the future lacks, or exceeds
+    one of its bounds (as built: ``fm.built``, recorded on the first call, when ``m`` is reused)."""
+    from pyomo.common.collections import ComponentMap
+
     _check_menus(inp, plan, future)
+    built = ComponentMap() if fm is None else fm.built
+    if fm is not None and built is None:
+        built = fm.built = ComponentMap()
+
+    def _fix(var: Any, value: float, plan: Plan, future: str, what: str) -> None:
+        if var not in built:
+            built[var] = (var.lb, var.ub)
+        _fix_within(var, built[var], value, plan, future, what)
+
     for s in inp.sites:
         cool = plan.cooling.get(s)
         _fix(m.site.open[s], 1.0 if cool else 0.0, plan, future, f"site {s} open")
@@ -153,7 +213,10 @@ def fix_plan(m: pyo.ConcreteModel, inp: Any, plan: Plan, future: str) -> None:
             _fix(m.energy.st_power[s], plan.battery_mw.get(s, 0.0), plan, future, f"site {s} battery [MW]")
             _fix(m.energy.st_energy[s], plan.battery_mwh.get(s, 0.0), plan, future, f"site {s} battery [MWh]")
         backup = m.redundancy.backup[s]
-        kept = min(plan.backup_mw.get(s, 0.0), backup.ub if backup.ub is not None else float("inf"))
+        if backup not in built:
+            built[backup] = (backup.lb, backup.ub)
+        top = built[backup][1]
+        kept = min(plan.backup_mw.get(s, 0.0), top if top is not None else float("inf"))
         _fix(backup, kept, plan, future, f"site {s} backup gensets [MW]")
 
 
@@ -179,10 +242,12 @@ def _check_menus(inp: Any, plan: Plan, future: str) -> None:
         )
 
 
-def _fix(var: Any, value: float, plan: Plan, future: str, what: str) -> None:
+def _fix_within(
+    var: Any, bounds: tuple[float | None, float | None], value: float, plan: Plan, future: str, what: str
+) -> None:
     """Fix ``var`` at ``value`` by its bounds (lb = ub); InputError if the value lies outside the
-    future's bounds (beyond a relative :data:`TOL`; within it, the value is moved onto the bound)."""
-    lb, ub = var.lb, var.ub
+    future's ``bounds`` (beyond a relative :data:`TOL`; within it, the value is moved onto the bound)."""
+    lb, ub = bounds
     if (ub is not None and value > ub + TOL * max(1.0, abs(ub))) or (lb is not None and value < lb - TOL):
         raise InputError(
             f"plan {plan.name} does not fit future '{future}': {what} is {value:,.6g}, "

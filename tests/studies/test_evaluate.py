@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import planner
-from planner.errors import InputError
+from planner.errors import InfeasibleError, InputError
 from planner.studies.evaluate import parse_future, parse_futures
 from planner.studies.evaluate_plan import UNSERVED_USD_PER_MTOK
 from planner.studies.evaluate_read import find_plans, read_plan
@@ -105,6 +105,17 @@ def test_regret_end_to_end_two_plans_two_futures(plans, tmp_path):
     assert written["min_max_regret"].to_dict() == {"points/big": True, "points/small": False}
     assert written.loc["points/small", "regret_base"] == 0 and written.loc["points/big", "regret_more"] == 0
     assert len(list((out / "runs").iterdir())) == 4 and (out / "evaluations.csv").is_file()
+    # each future's model is built once and re-used for the second plan: the same answer as alone
+    alone = planner.evaluate(plans / "points" / "big", scenario, overrides={**ONE_SITE, "demand.scale": 1.2})
+    assert alone.iloc[0]["total_cost_usd"] == pytest.approx(cost["points/big", "more"], rel=1e-9)
+
+
+def test_a_future_the_plan_cannot_operate_in_names_the_limit(plans):
+    # the plan's embodied and grid emissions alone exceed a 100 t/yr cap, whatever demand it drops
+    with pytest.raises(
+        InfeasibleError, match=r"(?s)cannot operate in future .*carbon_cap_t_per_yr = 100 t/yr"
+    ):
+        planner.evaluate(plans / "points" / "small", overrides={"policy.carbon_cap_t_per_yr": 100})
 
 
 def test_plans_solved_for_different_scenarios_need_a_scenario(plans):
