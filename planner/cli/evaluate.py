@@ -18,7 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
-from planner.errors import InputError, PlannerError
+from planner.errors import PlannerError
 
 
 def register(app: typer.Typer) -> None:
@@ -49,8 +49,11 @@ def evaluate_command(
         ),
     ] = None,
     unserved_cost: Annotated[
-        Optional[float],
-        typer.Option("--unserved-cost", help="Price of unserved demand [USD/Mtok] (default 10)"),
+        Optional[list[str]],
+        typer.Option(
+            "--unserved-cost",
+            help="Unserved demand [USD/Mtok]: USD (every model, default 10) or MODEL=USD (repeatable)",
+        ),
     ] = None,
     out: Annotated[
         Optional[Path],
@@ -65,7 +68,15 @@ def evaluate_command(
     """Fix a plan's sites, plant and GPUs and re-solve its operation in other futures: cost, unserved demand, regret."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`
     try:
         table, out_dir = run_evaluate(
-            run_dir, scenario, set_ or [], future or [], unserved_cost, out, time_limit, mip_gap, threads
+            run_dir,
+            scenario,
+            set_ or [],
+            future or [],
+            unserved_cost or [],
+            out,
+            time_limit,
+            mip_gap,
+            threads,
         )
     except PlannerError as exc:
         raise fail(exc) from None
@@ -84,7 +95,7 @@ def run_evaluate(
     scenario: Path | None,
     sets: list[str],
     futures: list[str],
-    unserved_cost: float | None,
+    unserved_cost: list[str],
     out: Path | None,
     time_limit: float | None,
     mip_gap: float | None,
@@ -94,8 +105,7 @@ def run_evaluate(
     from planner.catalogs.load import load_catalogs
     from planner.results.rundir import check_new, default_run_dir
     from planner.scenario.load import parse_overrides
-    from planner.studies.evaluate import evaluate, parse_futures
-    from planner.studies.evaluate_plan import UNSERVED_USD_PER_MTOK
+    from planner.studies.evaluate import evaluate, parse_futures, parse_unserved
 
     overrides = parse_overrides(sets)
     named = parse_futures(futures)
@@ -106,9 +116,7 @@ def run_evaluate(
     ):
         if value is not None:
             overrides[key] = value
-    price = UNSERVED_USD_PER_MTOK if unserved_cost is None else unserved_cost
-    if not price >= 0:
-        raise InputError(f"--unserved-cost {unserved_cost}: must be a number >= 0 [USD/Mtok]")
+    price = parse_unserved(unserved_cost)
     if out is None:
         out = default_run_dir(f"{run_dir.resolve().name}-evaluate")
     check_new(out)
@@ -119,7 +127,7 @@ def run_evaluate(
         TimeElapsedColumn(),
         console=err_console,
     ) as progress:
-        task = progress.add_task("evaluate: reading plans", total=None)
+        task = progress.add_task("evaluate: reading plans, then solving", total=None)
 
         def on_evaluation(row: dict[str, Any], done: int, total: int) -> None:
             progress.update(

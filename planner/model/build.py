@@ -7,6 +7,8 @@ which demand and every limit have priced slacks (see :mod:`planner.model.explain
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
@@ -26,12 +28,13 @@ def build_model(
     inp: ModelInputs,
     objective: str | None = None,
     elastic: bool = False,
-    unserved_usd_per_mtok: float | None = None,
+    unserved_usd_per_mtok: float | Mapping[str, float] | None = None,
 ) -> pyo.ConcreteModel:
     """Build the Pyomo model for ``inp``; ``objective`` overrides the scenario's (``cost``/``carbon``).
 
     ``unserved_usd_per_mtok`` (evaluate mode only, ``planner evaluate``): demand may go unserved at
-    that price [USD/Mtok] (:func:`planner.model.demand.add_unserved`); None builds the normal model.
+    that price [USD/Mtok], one for all or one per served model (:func:`planner.model.demand.add_unserved`);
+    None builds the normal model.
     """
     m = pyo.ConcreteModel(name=inp.scenario.name)
     with PauseGC():  # the build creates ~1e6 objects and no cycles to collect: skip the GC passes

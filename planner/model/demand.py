@@ -12,8 +12,8 @@ Evaluate mode only (:func:`add_unserved`, ``planner evaluate``: a plan's investm
 operation re-solved in another future): the demand row gains a priced slack::
 
     sum_s flow[s,k] + unserved[k] = demand[k]                [Mtoken/s average]
-    penalty = unserved_price * sum_k unserved[k]             [MUSD/yr], added to the objective
-    unserved_price = price_usd_per_mtok * 8760 * 3600 / 1e6  [MUSD/yr per Mtoken/s]
+    penalty = sum_k unserved_price[k] * unserved[k]          [MUSD/yr], added to the objective
+    unserved_price[k] = price[model of k] [USD/Mtok] * 8760 * 3600 / 1e6   [MUSD/yr per Mtoken/s]
 
 ``flow <= demand * open`` holds in every integer plan (a closed site has no GPUs, and no flow
 exceeds its stream's demand); it is the strong facility-location form (x_ij <= d_j y_i) that
@@ -22,6 +22,8 @@ serves, not to the share of its campus it fills.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pyomo.environ as pyo
 
@@ -89,16 +91,23 @@ def add_demand(
     return b
 
 
-def add_unserved(m: pyo.ConcreteModel, price_usd_per_mtok: float) -> None:
+def add_unserved(m: pyo.ConcreteModel, price_usd_per_mtok: float | Mapping[str, float]) -> None:
     """Price the evaluate-mode slack ``m.demand.unserved`` (built by ``add_demand(..., unserved=True)``)
-    and add it to the objective (call after the objective is built; cost objective only)::
+    and add it to the objective (call after the objective is built; cost objective only).
 
-        unserved_price = price [USD/Mtok] * 8760 * 3600 [s/yr] / 1e6 [USD/MUSD]   [MUSD/yr per Mtoken/s]
-        unserved_cost  = unserved_price * sum_k unserved[k]                       [MUSD/yr]
+    ``price_usd_per_mtok``: one price [USD/Mtok] for every model, or one per served model id::
+
+        unserved_price[k] = price[model of k] * 8760 * 3600 [s/yr] / 1e6 [USD/MUSD]   [MUSD/yr per Mtoken/s]
+        unserved_cost     = sum_k unserved_price[k] * unserved[k]                     [MUSD/yr]
     """
     b = m.demand
+
+    def price(mod: str) -> float:
+        usd = price_usd_per_mtok if isinstance(price_usd_per_mtok, (int, float)) else price_usd_per_mtok[mod]
+        return float(usd) * SECONDS_PER_YEAR / 1e6
+
     b.unserved_price = pyo.Param(
-        initialize=price_usd_per_mtok * SECONDS_PER_YEAR / 1e6, units=MUSD / yr / Mtok_s, mutable=True
+        b.K, initialize={k: price(k[1]) for k in b.K}, units=MUSD / yr / Mtok_s, mutable=True
     )
-    b.unserved_cost = pyo.Expression(expr=b.unserved_price * sum(b.unserved[k] for k in b.K))
+    b.unserved_cost = pyo.Expression(expr=sum(b.unserved_price[k] * b.unserved[k] for k in b.K))
     m.objective.expr = m.objective.expr + b.unserved_cost

@@ -30,7 +30,14 @@ from planner.errors import InfeasibleError, InputError, NoSolutionError
 from planner.results.cells import inert_frame
 from planner.scenario.load import parse_overrides
 from planner.scenario.schema import Scenario
-from planner.studies.evaluate_plan import UNSERVED_USD_PER_MTOK, Evaluation, FutureModel, evaluate_plan
+from planner.studies.evaluate_plan import (
+    UNSERVED_USD_PER_MTOK,
+    Evaluation,
+    FutureModel,
+    Price,
+    evaluate_plan,
+    model_prices,
+)
 from planner.studies.evaluate_read import Plan, find_plans, read_plan
 from planner.studies.regret import regret
 from planner.studies.sweep import split_values
@@ -74,6 +81,28 @@ def parse_futures(items: Sequence[str]) -> dict[str, dict[str, Any]]:
             raise InputError(f"--future {name}: given twice; give each future one name")
         out[name] = overrides
     return out
+
+
+def parse_unserved(items: Sequence[str]) -> Price:
+    """``--unserved-cost`` values: ``"10"`` (every model) and ``"llama-3.1-405b=40"`` (one model)
+    -> ``{"*": 10.0, "llama-3.1-405b": 40.0}`` [USD/Mtok]; none -> :data:`UNSERVED_USD_PER_MTOK`."""
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, raw = item.rpartition("=")
+        key = key.strip() if sep else "*"
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not 0 <= value < float("inf") or (sep and not key):
+            raise InputError(
+                f"--unserved-cost '{item}': expected USD_PER_MTOK (every model) or MODEL=USD_PER_MTOK, "
+                "a finite number >= 0, e.g. 10 or llama-3.1-405b=40"
+            )
+        if key in out:
+            raise InputError(f"--unserved-cost {key}: given twice")
+        out[key] = value
+    return out or UNSERVED_USD_PER_MTOK
 
 
 def load_plans(paths: Sequence[Path | str] | Path | str) -> list[Plan]:
@@ -125,7 +154,7 @@ def evaluate(
     *,
     overrides: Mapping[str, Any] | None = None,
     futures: Mapping[str, Mapping[str, Any]] | None = None,
-    unserved_usd_per_mtok: float = UNSERVED_USD_PER_MTOK,
+    unserved_usd_per_mtok: Price = UNSERVED_USD_PER_MTOK,
     out: Path | None = None,
     catalogs: Catalogs | None = None,
     on_evaluation: OnEvaluation | None = None,
@@ -133,8 +162,9 @@ def evaluate(
     """Each plan's cost in each future (module docstring); one row per plan and future.
 
     ``plans``: a run directory, a folder of run directories (``summary.json`` one or two levels
-    down), or a list of either. ``futures``: name -> overrides (default: one future, the base
-    scenario with ``overrides``). Columns: plan, future, status, message, sites,
+    down), or a list of either. ``unserved_usd_per_mtok``: one price [USD/Mtok] for every model, or
+    per model id (``{"*": 10, "llama-3.1-405b": 40}``). ``futures``: name -> overrides (default:
+    one future, the base scenario with ``overrides``). Columns: plan, future, status, message, sites,
     annualized_cost_usd, unserved_tokens_per_s, unserved_cost_usd, total_cost_usd [USD/yr],
     demand and served tokens/s, $/Mtok and gCO2e/Mtok of the served demand, gap, run_dir.
     Pass the table to :func:`planner.regret` for the regret table.
@@ -145,11 +175,11 @@ def evaluate(
     """
     from planner.results.rundir import check_new, staging
 
-    if not unserved_usd_per_mtok >= 0:
-        raise InputError(f"unserved cost {unserved_usd_per_mtok!r} USD/Mtok: must be a number >= 0")
     catalogs = catalogs or load_catalogs()
     plan_list = load_plans(plans)
     scenarios = future_scenarios(plan_list, scenario, overrides, futures, catalogs)
+    for scn in scenarios.values():
+        model_prices(unserved_usd_per_mtok, sorted({d.model for d in scn.demand.served}))
     if out is not None:
         check_new(out)
     pairs = [(p, f) for f in scenarios for p in plan_list]  # every plan in every future, future by future

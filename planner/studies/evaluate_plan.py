@@ -4,7 +4,11 @@ The future's model is the normal model (:func:`planner.model.build.build_model`)
 evaluate-mode slack on each demand row (:func:`planner.model.demand.add_unserved`)::
 
     sum_s flow[s,k] + unserved[k] = demand[k]                          [Mtoken/s average]
-    minimise  cost.total + price * 31.536 * sum_k unserved[k]          [MUSD/yr], price in USD/Mtok
+    minimise  cost.total + sum_k price[model of k] * 31.536 * unserved[k]   [MUSD/yr], price in USD/Mtok
+
+One price for every model by default (a token is a token: the fixed fleet then serves the models
+with the most tokens per GPU first, and leaves the tokens of the largest models unserved), or one
+per model (``{"*": 10, "llama-3.1-405b": 40}``) to value a large model's tokens at their worth.
 
 and the plan's investments fixed by bounds (lb = ub = the plan's value):
 
@@ -29,6 +33,7 @@ the limits it breaks, never a silent result.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +52,9 @@ dearest per-model serving cost the planner reports (Llama 3.1 405B at about 4.7 
 default scenario, issue 22), so no plan looks better for leaving demand it could have built for, and
 two orders of magnitude above the running cost of a GPU already installed (energy about 0.01 to
 0.05 $/Mtok at 0.3 to 1 J/token and 30 to 150 $/MWh), so a fixed plan serves every token it can."""
+Price = float | Mapping[str, float]
+"""Price of unserved demand [USD/Mtok]: one for every model, or per served model id (key ``*``: the
+others; absent: :data:`UNSERVED_USD_PER_MTOK`)."""
 TOL = 1e-6
 """Bound tolerance when checking a plan value against the future's variable bounds [model units]."""
 
@@ -75,31 +83,51 @@ class FutureModel:
     scenario: Scenario
     inputs: Any  # planner.model.inputs.ModelInputs
     model: pyo.ConcreteModel
-    price: float  # unserved demand [USD/Mtok]
+    price: dict[str, float]  # unserved demand per served model [USD/Mtok]
     build_s: float
     built: Any = None  # ComponentMap: investment variable -> (lb, ub) as built
 
     @classmethod
     def build(
-        cls, future: Scenario, catalogs: Catalogs, name: str = "future", price: float = UNSERVED_USD_PER_MTOK
+        cls, future: Scenario, catalogs: Catalogs, name: str = "future", price: Price = UNSERVED_USD_PER_MTOK
     ) -> FutureModel:
-        """The future's model with the unserved-demand slack at ``price`` [USD/Mtok], cost objective.
-
-        Raises InputError for a negative price or a phased future (``demand.growth``)."""
+        """The future's model with the unserved-demand slack at ``price`` [USD/Mtok] (:func:`model_prices`),
+        cost objective. Raises InputError for a bad price or a phased future (``demand.growth``)."""
         from planner.model.build import build_model
         from planner.model.inputs import build_inputs
 
         t0 = time.perf_counter()
-        if not price >= 0:
-            raise InputError(f"unserved cost {price!r} USD/Mtok: must be a number >= 0")
         if future.demand.growth:
             raise InputError(
                 f"future '{name}': demand.growth (a phased plan) cannot be evaluated; set demand.growth={{}}"
             )
         scn = future.model_copy(update={"objective": "cost"})
         inp = build_inputs(scn, catalogs)
-        m = build_model(inp, objective="cost", unserved_usd_per_mtok=price)
-        return cls(name, scn, inp, m, price, time.perf_counter() - t0)
+        if not isinstance(price, (int, float)):  # ids checked against the scenario's models before
+            price = {k: v for k, v in price.items() if k == "*" or k in inp.models}
+        prices = model_prices(price, inp.models)
+        m = build_model(inp, objective="cost", unserved_usd_per_mtok=prices)
+        return cls(name, scn, inp, m, prices, time.perf_counter() - t0)
+
+
+def model_prices(price: Price, models: list[str]) -> dict[str, float]:
+    """The price [USD/Mtok] of each served model of a future; InputError for a negative or non-finite
+    price or a model id the future does not serve (naming those it does)."""
+    spec = {"*": float(price)} if isinstance(price, (int, float)) else dict(price)
+    unknown = sorted(set(spec) - {"*", *models})
+    if unknown:
+        raise InputError(
+            f"unserved cost for {', '.join(unknown)}: not a served model of the future; "
+            f"served models: {', '.join(models)}"
+        )
+    out = {mod: float(spec.get(mod, spec.get("*", UNSERVED_USD_PER_MTOK))) for mod in models}
+    bad = {
+        k: v for k, v in spec.items() if not (isinstance(v, (int, float)) and 0 <= float(v) < float("inf"))
+    }
+    if bad:
+        key, value = next(iter(bad.items()))
+        raise InputError(f"unserved cost {key}={value!r} USD/Mtok: must be a finite number >= 0")
+    return out
 
 
 def evaluate_plan(
@@ -108,7 +136,7 @@ def evaluate_plan(
     catalogs: Catalogs | None = None,
     *,
     name: str = "future",
-    unserved_usd_per_mtok: float = UNSERVED_USD_PER_MTOK,
+    unserved_usd_per_mtok: Price = UNSERVED_USD_PER_MTOK,
     log_path: Path | None = None,
 ) -> Evaluation:
     """Fix ``plan``'s investments in the model of ``future`` and solve its operation (module docstring).
@@ -144,7 +172,7 @@ def evaluate_plan(
     tables = extract_tables(m, inp)
     summary = summarize(scn, inp, m, outcome, tables)
     unserved = unserved_table(m, inp, fm.price)
-    row = headline(plan, fm.name, summary, unserved, fm.price)
+    row = headline(plan, fm.name, summary, unserved)
     summary["evaluation"] = {**row, "plan_dir": str(plan.path), "unserved_usd_per_mtok": fm.price}
     summary["timings"] = {
         "build_s": round(build_s, 3),
@@ -158,7 +186,7 @@ def evaluate_plan(
     return Evaluation(plan, fm.name, result, unserved, row)
 
 
-def infeasible_message(inp: Any, plan: Plan, future: str, price: float) -> str:
+def infeasible_message(inp: Any, plan: Plan, future: str, price: dict[str, float]) -> str:
     """Why ``plan`` cannot operate in ``future`` even with demand unserved: the elastic model (every
     limit a priced slack, :mod:`planner.model.explain`) with the plan fixed and the same unserved
     slack, so demand is dropped before a limit is exceeded; the limits it still exceeds are named."""
@@ -262,11 +290,11 @@ def _bound(x: float | None, none: str) -> str:
     return none if x is None else f"{x:,.6g}"
 
 
-def unserved_table(m: pyo.ConcreteModel, inp: Any, price_usd_per_mtok: float) -> pd.DataFrame:
+def unserved_table(m: pyo.ConcreteModel, inp: Any, price_usd_per_mtok: dict[str, float]) -> pd.DataFrame:
     """Per demand stream (region, model): demand, served and unserved tokens/s [tokens/s, averages]
     and the cost of the unserved tokens [USD/yr]::
 
-        unserved_cost = unserved [Mtok/s] * 8760 * 3600 [s/yr] * price [USD/Mtok]
+        unserved_cost = unserved [Mtok/s] * 8760 * 3600 [s/yr] * price[model] [USD/Mtok]
     """
     from planner.model.demand import SECONDS_PER_YEAR
 
@@ -282,15 +310,13 @@ def unserved_table(m: pyo.ConcreteModel, inp: Any, price_usd_per_mtok: float) ->
                 "served_tokens_per_s": (demand - gap) * 1e6,
                 "unserved_tokens_per_s": gap * 1e6,
                 "unserved_share": gap / demand if demand > 0 else 0.0,
-                "unserved_cost_usd": gap * SECONDS_PER_YEAR * price_usd_per_mtok,
+                "unserved_cost_usd": gap * SECONDS_PER_YEAR * price_usd_per_mtok[mod],
             }
         )
     return pd.DataFrame(rows)
 
 
-def headline(
-    plan: Plan, future: str, summary: dict[str, Any], unserved: pd.DataFrame, price: float
-) -> dict[str, Any]:
+def headline(plan: Plan, future: str, summary: dict[str, Any], unserved: pd.DataFrame) -> dict[str, Any]:
     """One row of the evaluation table: the plan's cost in the future [USD/yr], unserved tokens/s and
     their cost [USD/yr], total = cost + unserved cost [USD/yr], and $/Mtok of the demand served."""
     cost = float(summary["annualized_cost_usd"])

@@ -66,6 +66,8 @@ def test_bad_future_and_unserved_cost_exit_2(small, tmp_path):
     res = _evaluate(str(run), "--future", "hot gas=1", "--out", str(tmp_path / "a"))
     assert res.exit_code == 2 and "--future 'hot gas=1': expected NAME:path=value" in res.output
     res = _evaluate(str(run), "--unserved-cost", "-1", "--out", str(tmp_path / "b"))
-    assert res.exit_code == 2 and "--unserved-cost -1.0: must be a number >= 0" in res.output
+    assert res.exit_code == 2 and "--unserved-cost '-1': expected USD_PER_MTOK" in res.output
+    res = _evaluate(str(run), "--unserved-cost", "gpt-9=5", "--out", str(tmp_path / "d"))
+    assert res.exit_code == 2 and "gpt-9: not a served model" in res.output and "llama-3.1-8b" in res.output
     res = _evaluate(str(run), "--future", "x:demand.scale=-2", "--out", str(tmp_path / "c"))
     assert res.exit_code == 2 and "future 'x'" in res.output and "demand.scale" in res.output

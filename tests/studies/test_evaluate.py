@@ -13,7 +13,7 @@ import pytest
 
 import planner
 from planner.errors import InfeasibleError, InputError
-from planner.studies.evaluate import parse_future, parse_futures
+from planner.studies.evaluate import parse_future, parse_futures, parse_unserved
 from planner.studies.evaluate_plan import UNSERVED_USD_PER_MTOK
 from planner.studies.evaluate_read import find_plans, read_plan
 from tests.helpers import SMALL_SCENARIO, read_summary, write_run
@@ -69,6 +69,25 @@ def test_unserved_demand_at_scale_1_2_equals_the_hand_calculation(plans, tmp_pat
     assert summary["gpus"] == read_summary(run)["gpus"] and summary["sites"] == ["new_albany_oh"]
     assert summary["evaluation"]["unserved_tokens_per_s"] == pytest.approx(unserved_70b, rel=1e-6)
     assert summary["served_tokens_per_s"] == pytest.approx(1.8e6 - unserved_70b, rel=1e-6)
+
+
+def test_a_per_model_price_decides_which_tokens_go_unserved(plans):
+    run = plans / "points" / "small"
+    fleet = pd.read_csv(run / "tables" / "fleet.csv")
+    tps = fleet.set_index("model_id")["tokens_per_s_per_gpu"]
+    allocatable = fleet["gpus_installed"].sum() / 1.03
+    # 70B at 200 $/Mtok earns more per GPU-second (1,612 x 200) than 8B at 10 (13,713 x 10): every GPU
+    # serves 70B, which still falls short of its 1.2 x 1.0M tokens/s; all of the 8B goes unserved
+    price = {"*": 10, "llama-3.1-70b": 200}
+    assert tps["llama-3.1-70b"] * 200 > tps["llama-3.1-8b"] * 10
+    table = planner.evaluate(run, overrides={"demand.scale": 1.2}, unserved_usd_per_mtok=price)
+    served_70b = allocatable * tps["llama-3.1-70b"] / 1.3
+    unserved = 1.2 * 1.0e6 - served_70b + 1.2 * 0.5e6
+    assert table.iloc[0]["unserved_tokens_per_s"] == pytest.approx(unserved, rel=1e-6)
+    cost = ((1.2 * 1.0e6 - served_70b) * 200 + 1.2 * 0.5e6 * 10) / 1e6 * SECONDS_PER_YEAR
+    assert table.iloc[0]["unserved_cost_usd"] == pytest.approx(cost, rel=1e-6)
+    with pytest.raises(InputError, match="gpt-9: not a served model"):
+        planner.evaluate(run, unserved_usd_per_mtok={"gpt-9": 1})
 
 
 def test_the_plan_in_its_own_future_serves_everything_at_its_own_cost(plans):
@@ -158,6 +177,14 @@ def test_find_plans_one_or_two_levels_down_skips_staging_folders(plans, tmp_path
         assert list(find_plans(plans / "points")) == ["big", "small"]
     finally:
         shutil.rmtree(plans / "points" / ".x.partial-1")
+
+
+def test_parse_unserved():
+    assert parse_unserved([]) == UNSERVED_USD_PER_MTOK
+    assert parse_unserved(["12", "llama-3.1-405b=40"]) == {"*": 12.0, "llama-3.1-405b": 40.0}
+    for bad in (["-1"], ["x=abc"], ["=3"], ["inf"], ["5", "6"]):
+        with pytest.raises(InputError, match="--unserved-cost"):
+            parse_unserved(bad)
 
 
 def test_parse_future():
