@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -71,3 +72,18 @@ def test_bad_future_and_unserved_cost_exit_2(small, tmp_path):
     assert res.exit_code == 2 and "gpt-9: not a served model" in res.output and "llama-3.1-8b" in res.output
     res = _evaluate(str(run), "--future", "x:demand.scale=-2", "--out", str(tmp_path / "c"))
     assert res.exit_code == 2 and "future 'x'" in res.output and "demand.scale" in res.output
+
+
+def test_sigterm_while_evaluating_leaves_no_partial_directory(small, tmp_path):
+    from tests.cli.test_signals import EXIT, _partials, _start, _stop
+    from tests.helpers import ROOT
+
+    _, run = small
+    out = tmp_path / "study"
+    args = ["evaluate", str(run), "--future", "a:", "--future", "b:demand.scale=1.2", "--out", str(out)]
+    code, _, err = _stop(_start(args, ROOT), signal.SIGTERM, 3.0)
+    assert "Traceback" not in err and not _partials(tmp_path)
+    if code == 0:  # finished before the signal: the whole directory
+        assert (out / "regret.csv").is_file()
+        return
+    assert code == EXIT[signal.SIGTERM] and "interrupted:" in err and not out.exists()
