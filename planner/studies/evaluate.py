@@ -182,44 +182,19 @@ def evaluate(
         model_prices(unserved_usd_per_mtok, sorted({d.model for d in scn.demand.served}))
     if out is not None:
         check_new(out)
+    study = _Study(scenarios, catalogs, unserved_usd_per_mtok, len(plan_list) * len(scenarios), on_evaluation)
     pairs = [(p, f) for f in scenarios for p in plan_list]  # every plan in every future, future by future
-    single = len(pairs) == 1
-    rows: list[dict[str, Any]] = []
-    built: dict[str, FutureModel] = {}  # one model per future, reused for each plan (the last one only)
-
-    def run(plan: Plan, future: str, folder: Path | None) -> None:
-        log = folder / "solver.log" if folder is not None else None
-        try:
-            if future not in built:
-                built.clear()
-                built[future] = FutureModel.build(scenarios[future], catalogs, future, unserved_usd_per_mtok)
-            ev = evaluate_plan(plan, built[future], log_path=log)
-        except (InfeasibleError, NoSolutionError, InputError) as exc:
-            if single:
-                raise
-            status = {InfeasibleError: "infeasible", NoSolutionError: "no_solution"}.get(type(exc), "invalid")
-            rows.append({"plan": plan.name, "future": future, "status": status, "message": str(exc)})
-        else:
-            if folder is not None:
-                write_evaluation(ev, folder)
-            rows.append({**ev.row, "message": ""})
-        if on_evaluation is not None:
-            on_evaluation(rows[-1], len(rows), len(pairs))
-
     if out is None:
-        for plan, future in pairs:
-            run(plan, future, None)
-        return _table(rows)
+        return _table([study.run(plan, future, None) for plan, future in pairs])
     with staging(out) as tmp:
-        if single:
-            run(*pairs[0], tmp)
-            return _table(rows, [str(out)])
-        dirs: list[str | None] = []
+        if len(pairs) == 1:
+            return _table([study.run(*pairs[0], tmp)], [str(out)])
+        rows, dirs = [], []
         for k, (plan, future) in enumerate(pairs):
             rel = f"runs/{k:02d}-{_slug(plan.name)}--{_slug(future)}"
             folder = tmp / rel
             folder.mkdir(parents=True)  # inside the staged OUT: it appears whole or not at all
-            run(plan, future, folder)
+            rows.append(study.run(plan, future, folder))
             solved = rows[-1].get("annualized_cost_usd") is not None
             if not solved:
                 shutil.rmtree(folder)
@@ -227,6 +202,48 @@ def evaluate(
         table = _table(rows, dirs)
         write_study(table, tmp)
     return table
+
+
+class _Study:
+    """Evaluates (plan, future) pairs one future at a time: that future's model is built once and
+    kept for its plans (only the last future's model is held)."""
+
+    def __init__(
+        self,
+        scenarios: Mapping[str, Scenario],
+        catalogs: Catalogs,
+        price: Price,
+        total: int,
+        on_evaluation: OnEvaluation | None,
+    ) -> None:
+        self.scenarios, self.catalogs, self.price = scenarios, catalogs, price
+        self.total, self.done, self.on_evaluation = total, 0, on_evaluation
+        self.built: dict[str, FutureModel] = {}
+
+    def run(self, plan: Plan, future: str, folder: Path | None) -> dict[str, Any]:
+        """The row of ``plan`` in ``future`` (its run directory written to ``folder`` if given). A
+        planner error is raised when this is the only evaluation, else it becomes the row's status."""
+        try:
+            if future not in self.built:
+                self.built.clear()
+                self.built[future] = FutureModel.build(
+                    self.scenarios[future], self.catalogs, future, self.price
+                )
+            log = folder / "solver.log" if folder is not None else None
+            ev = evaluate_plan(plan, self.built[future], log_path=log)
+        except (InfeasibleError, NoSolutionError, InputError) as exc:
+            if self.total == 1:
+                raise
+            status = {InfeasibleError: "infeasible", NoSolutionError: "no_solution"}.get(type(exc), "invalid")
+            row = {"plan": plan.name, "future": future, "status": status, "message": str(exc)}
+        else:
+            if folder is not None:
+                write_evaluation(ev, folder)
+            row = {**ev.row, "message": ""}
+        self.done += 1
+        if self.on_evaluation is not None:
+            self.on_evaluation(row, self.done, self.total)
+        return row
 
 
 ROW_COLUMNS = (
