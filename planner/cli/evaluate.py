@@ -63,7 +63,15 @@ def evaluate_command(
         Optional[float], typer.Option("--time-limit", help="Solver time limit per evaluation [s]")
     ] = None,
     mip_gap: Annotated[Optional[float], typer.Option("--mip-gap", help="Relative MIP gap")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads")] = None,
+    threads: Annotated[
+        Optional[int], typer.Option("--threads", help="HiGHS threads per evaluation (default: 1 on Dask)")
+    ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Run the evaluations on this many local Dask worker processes")
+    ] = None,
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="Run the evaluations on this Dask scheduler (tcp://host:port)")
+    ] = None,
 ) -> None:
     """Fix a plan's sites, plant and GPUs and re-solve its operation in other futures: cost, unserved demand, regret."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`
     try:
@@ -74,9 +82,8 @@ def evaluate_command(
             future or [],
             unserved_cost or [],
             out,
-            time_limit,
-            mip_gap,
-            threads,
+            (time_limit, mip_gap, threads),
+            (workers, scheduler),
         )
     except PlannerError as exc:
         raise fail(exc) from None
@@ -97,18 +104,24 @@ def run_evaluate(
     futures: list[str],
     unserved_cost: list[str],
     out: Path | None,
-    time_limit: float | None,
-    mip_gap: float | None,
-    threads: int | None,
+    solver: tuple[float | None, float | None, int | None],
+    cluster: tuple[int | None, str | None],
 ) -> tuple[pd.DataFrame, Path]:
-    """Check every argument, then :func:`planner.studies.evaluate.evaluate` with a progress bar."""
+    """Check every argument, then :func:`planner.studies.evaluate.evaluate` with a progress bar
+    (``solver``: time limit, MIP gap, threads; ``cluster``: workers, scheduler)."""
     from planner.catalogs.load import load_catalogs
     from planner.results.rundir import check_new, default_run_dir
     from planner.scenario.load import parse_overrides
     from planner.studies.evaluate import evaluate, parse_futures, parse_unserved
+    from planner.studies.sweep import check_cluster
 
+    workers, scheduler = cluster
+    check_cluster(scheduler, workers)
     overrides = parse_overrides(sets)
     named = parse_futures(futures)
+    time_limit, mip_gap, threads = solver
+    if threads is None and (workers is not None or scheduler is not None):
+        threads = 1  # one HiGHS thread per Dask worker process
     for key, value in (
         ("solver.time_limit_s", time_limit),
         ("solver.mip_gap", mip_gap),
@@ -146,6 +159,8 @@ def run_evaluate(
             out=out,
             catalogs=load_catalogs(),
             on_evaluation=on_evaluation,
+            workers=workers,
+            scheduler=scheduler,
         )
     return table, out
 

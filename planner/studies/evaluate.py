@@ -17,8 +17,8 @@ Output directory (``out``, never overwritten, written whole or not at all)::
 
 from __future__ import annotations
 
+import contextlib
 import re
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,21 +26,19 @@ from typing import Any
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, load_catalogs
-from planner.errors import InfeasibleError, InputError, NoSolutionError
+from planner.errors import InputError
 from planner.results.cells import inert_frame
 from planner.scenario.load import parse_overrides
 from planner.scenario.schema import Scenario
 from planner.studies.evaluate_plan import (
     UNSERVED_USD_PER_MTOK,
-    Evaluation,
-    FutureModel,
     Price,
-    evaluate_plan,
     model_prices,
 )
 from planner.studies.evaluate_read import Plan, find_plans, read_plan
+from planner.studies.evaluate_task import clear_cache, evaluation_task, point_row
 from planner.studies.regret import regret
-from planner.studies.sweep import split_values
+from planner.studies.sweep import PointResult, check_cluster, dask_client, raise_for, run_tasks, split_values
 
 OnEvaluation = Callable[[dict[str, Any], int, int], None]
 """Called with (row, evaluations done, evaluations in total) as each evaluation finishes."""
@@ -158,6 +156,8 @@ def evaluate(
     out: Path | None = None,
     catalogs: Catalogs | None = None,
     on_evaluation: OnEvaluation | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Each plan's cost in each future (module docstring); one row per plan and future.
 
@@ -169,12 +169,17 @@ def evaluate(
     demand and served tokens/s, $/Mtok and gCO2e/Mtok of the served demand, gap, run_dir.
     Pass the table to :func:`planner.regret` for the regret table.
 
+    ``workers`` (a local Dask cluster of that many processes) or ``scheduler`` (``tcp://host:port``)
+    run the evaluations in parallel on the sweep engine; each process keeps the model of the last
+    future it built for the next plan of that future. Without either they run here, in order.
+
     Every plan and future is read and validated before the first solve (InputError, exit 2).
     One plan in one future raises its InfeasibleError / NoSolutionError; with several, a failed
     evaluation is a row with its status and message.
     """
-    from planner.results.rundir import check_new, staging
+    from planner.results.rundir import check_new
 
+    check_cluster(scheduler, workers)
     catalogs = catalogs or load_catalogs()
     plan_list = load_plans(plans)
     scenarios = future_scenarios(plan_list, scenario, overrides, futures, catalogs)
@@ -182,68 +187,51 @@ def evaluate(
         model_prices(unserved_usd_per_mtok, sorted({d.model for d in scn.demand.served}))
     if out is not None:
         check_new(out)
-    study = _Study(scenarios, catalogs, unserved_usd_per_mtok, len(plan_list) * len(scenarios), on_evaluation)
+    data = {name: scn.model_dump(mode="json", exclude={"extends"}) for name, scn in scenarios.items()}
     pairs = [(p, f) for f in scenarios for p in plan_list]  # every plan in every future, future by future
+    results: dict[int, PointResult] = {}
+    rows: dict[int, dict[str, Any]] = {}
+
+    def finished(point: PointResult) -> None:
+        results[point.index] = point
+        rows[point.index] = point_row(point, *pairs[point.index])
+        if on_evaluation is not None:
+            on_evaluation(rows[point.index], len(rows), len(pairs))
+
+    calls = [(k, plan, future, data[future], unserved_usd_per_mtok) for k, (plan, future) in enumerate(pairs)]
+    use_dask = scheduler is not None or workers is not None
+    try:
+        with dask_client(scheduler, workers or 2) if use_dask else contextlib.nullcontext() as client:
+            run_tasks(client, evaluation_task, calls, finished)
+    finally:
+        clear_cache()
+    if len(pairs) == 1:
+        raise_for(results[0])
+    return _write(out, pairs, results, [rows[k] for k in range(len(pairs))])
+
+
+def _write(
+    out: Path | None, pairs: list[tuple[Plan, str]], results: Mapping[int, PointResult], rows: list[dict]
+) -> pd.DataFrame:
+    """The table, and with ``out`` the output directory (module docstring), written whole."""
+    from planner.results.rundir import staging
+
     if out is None:
-        return _table([study.run(plan, future, None) for plan, future in pairs])
+        return _table(rows)
     with staging(out) as tmp:
         if len(pairs) == 1:
-            return _table([study.run(*pairs[0], tmp)], [str(out)])
-        rows, dirs = [], []
+            write_result(results[0], tmp)
+            return _table(rows, [str(out)])
+        dirs: list[str | None] = []
         for k, (plan, future) in enumerate(pairs):
             rel = f"runs/{k:02d}-{_slug(plan.name)}--{_slug(future)}"
-            folder = tmp / rel
-            folder.mkdir(parents=True)  # inside the staged OUT: it appears whole or not at all
-            rows.append(study.run(plan, future, folder))
-            solved = rows[-1].get("annualized_cost_usd") is not None
-            if not solved:
-                shutil.rmtree(folder)
-            dirs.append(str(out / rel) if solved else None)
+            if results[k].summary is not None:
+                (tmp / rel).mkdir(parents=True)  # inside the staged OUT: it appears whole or not at all
+                write_result(results[k], tmp / rel)
+            dirs.append(str(out / rel) if results[k].summary is not None else None)
         table = _table(rows, dirs)
         write_study(table, tmp)
     return table
-
-
-class _Study:
-    """Evaluates (plan, future) pairs one future at a time: that future's model is built once and
-    kept for its plans (only the last future's model is held)."""
-
-    def __init__(
-        self,
-        scenarios: Mapping[str, Scenario],
-        catalogs: Catalogs,
-        price: Price,
-        total: int,
-        on_evaluation: OnEvaluation | None,
-    ) -> None:
-        self.scenarios, self.catalogs, self.price = scenarios, catalogs, price
-        self.total, self.done, self.on_evaluation = total, 0, on_evaluation
-        self.built: dict[str, FutureModel] = {}
-
-    def run(self, plan: Plan, future: str, folder: Path | None) -> dict[str, Any]:
-        """The row of ``plan`` in ``future`` (its run directory written to ``folder`` if given). A
-        planner error is raised when this is the only evaluation, else it becomes the row's status."""
-        try:
-            if future not in self.built:
-                self.built.clear()
-                self.built[future] = FutureModel.build(
-                    self.scenarios[future], self.catalogs, future, self.price
-                )
-            log = folder / "solver.log" if folder is not None else None
-            ev = evaluate_plan(plan, self.built[future], log_path=log)
-        except (InfeasibleError, NoSolutionError, InputError) as exc:
-            if self.total == 1:
-                raise
-            status = {InfeasibleError: "infeasible", NoSolutionError: "no_solution"}.get(type(exc), "invalid")
-            row = {"plan": plan.name, "future": future, "status": status, "message": str(exc)}
-        else:
-            if folder is not None:
-                write_evaluation(ev, folder)
-            row = {**ev.row, "message": ""}
-        self.done += 1
-        if self.on_evaluation is not None:
-            self.on_evaluation(row, self.done, self.total)
-        return row
 
 
 ROW_COLUMNS = (
@@ -279,14 +267,15 @@ def _slug(text: str, limit: int = 40) -> str:
     return re.sub(r"[^A-Za-z0-9.\-_]+", "_", text).strip("_")[:limit] or "plan"
 
 
-def write_evaluation(ev: Evaluation, folder: Path) -> None:
-    """The evaluated plan's run directory in ``folder`` (exists; its solver.log already written):
-    the run-directory contents (:func:`planner.results.rundir.write_contents`) and ``tables/unserved.csv``."""
+def write_result(point: PointResult, folder: Path) -> None:
+    """An evaluated plan's run directory in ``folder`` (exists): ``solver.log``, the run-directory
+    contents (:func:`planner.results.rundir.write_contents`) and ``tables/unserved.csv``."""
     from planner.results.rundir import clean_numbers, write_contents
 
-    res = ev.result
-    write_contents(res.scenario, res.summary, res.tables, folder)
-    inert_frame(clean_numbers(ev.unserved, True)).to_csv(folder / "tables" / "unserved.csv", index=False)
+    (folder / "solver.log").write_text(point.log or "(no solver log was captured)\n", encoding="utf-8")
+    write_contents(point.scenario, point.summary, point.tables, folder)
+    unserved = clean_numbers(point.tables["unserved"], True)
+    inert_frame(unserved).to_csv(folder / "tables" / "unserved.csv", index=False)
 
 
 def write_study(table: pd.DataFrame, folder: Path) -> None:

@@ -37,8 +37,8 @@ def plans(tmp_path_factory):
     return root
 
 
-def test_unserved_demand_at_scale_1_2_equals_the_hand_calculation(plans, tmp_path):
-    run = plans / "points" / "small"
+def hand_unserved_70b(run) -> float:
+    """Unserved 70B tokens/s of the one-site plan at demand x1.2, by hand from its fleet.csv."""
     fleet = pd.read_csv(run / "tables" / "fleet.csv")
     assert set(fleet["site_id"]) == {"new_albany_oh"} and set(fleet["gpu_id"]) == {"B200"}
     n_gpus = fleet["gpus_installed"].sum()  # written on the first row of the (site, GPU) pair
@@ -50,8 +50,14 @@ def test_unserved_demand_at_scale_1_2_equals_the_hand_calculation(plans, tmp_pat
     allocatable = n_gpus / (1 + spare)
     gpus_8b = peak * 1.2 * 0.5e6 / tps["llama-3.1-8b"]
     served_70b = (allocatable - gpus_8b) * tps["llama-3.1-70b"] / peak
-    unserved_70b = 1.2 * 1.0e6 - served_70b
-    assert gpus_8b < allocatable and unserved_70b > 1e5  # the plan is short in that future
+    assert gpus_8b < allocatable
+    return 1.2 * 1.0e6 - served_70b
+
+
+def test_unserved_demand_at_scale_1_2_equals_the_hand_calculation(plans, tmp_path):
+    run = plans / "points" / "small"
+    unserved_70b = hand_unserved_70b(run)
+    assert unserved_70b > 1e5  # the plan is short in that future
 
     table = planner.evaluate(run, overrides={"demand.scale": 1.2}, out=tmp_path / "eval")
     row = table.iloc[0]
@@ -135,6 +141,15 @@ def test_a_future_the_plan_cannot_operate_in_names_the_limit(plans):
         InfeasibleError, match=r"(?s)cannot operate in future .*carbon_cap_t_per_yr = 100 t/yr"
     ):
         planner.evaluate(plans / "points" / "small", overrides={"policy.carbon_cap_t_per_yr": 100})
+
+
+def test_on_dask_workers_the_same_answers(plans):
+    futures = {"base": {}, "more": {"demand.scale": 1.2}}
+    table = planner.evaluate(plans / "points" / "small", futures=futures, workers=1).set_index("future")
+    assert table.loc["base", "unserved_tokens_per_s"] == pytest.approx(0, abs=1e-3)
+    assert table.loc["more", "unserved_tokens_per_s"] == pytest.approx(
+        hand_unserved_70b(plans / "points" / "small"), rel=1e-6
+    )
 
 
 def test_plans_solved_for_different_scenarios_need_a_scenario(plans):
