@@ -172,6 +172,7 @@ def evaluate(
     ``workers`` (a local Dask cluster of that many processes) or ``scheduler`` (``tcp://host:port``)
     run the evaluations in parallel on the sweep engine; each process keeps the model of the last
     future it built for the next plan of that future. Without either they run here, in order.
+    ``catalogs`` check the futures; each evaluation loads the data tree's own (as sweep points do).
 
     Every plan and future is read and validated before the first solve (InputError, exit 2).
     One plan in one future raises its InfeasibleError / NoSolutionError; with several, a failed
