@@ -6,10 +6,6 @@ evaluate-mode slack on each demand row (:func:`planner.model.demand.add_unserved
     sum_s flow[s,k] + unserved[k] = demand[k]                          [Mtoken/s average]
     minimise  cost.total + sum_k price[model of k] * 31.536 * unserved[k]   [MUSD/yr], price in USD/Mtok
 
-One price for every model by default (a token is a token: the fixed fleet then serves the models
-with the most tokens per GPU first, and leaves the tokens of the largest models unserved), or one
-per model (``{"*": 10, "llama-3.1-405b": 40}``) to value a large model's tokens at their worth.
-
 and the plan's investments fixed by bounds (lb = ub = the plan's value):
 
     site.open, site.y (cooling)               from tables/sites.csv (open, cooling_id)
@@ -25,9 +21,14 @@ What stays free is operation: flows, GPU allocation to models, dispatch, grid im
 cycling, and the time-to-power choices that depend on the future's dates (each site's online year,
 bridge power). Sites of the future that the plan did not open stay closed. The objective is
 always cost (the plan's cost in that future); the future's carbon price, if any, is in it.
-A plan the future cannot operate even with demand unserved (e.g. a lower grid limit than the
-plan's connection, a hotter peak its firm capacity does not cover) is infeasible: exit 3 with
-the limits it breaks, never a silent result.
+A plan value outside a bound of the future (a smaller campus or grid MW available, a GPU or
+technology not in its menu) is an InputError (exit 2) naming it; a plan the future cannot operate
+even with demand unserved (a carbon cap, a hotter peak its firm capacity does not cover) is
+infeasible: exit 3 with the limits it breaks (:func:`infeasible_message`), never a silent result.
+
+One price for every model by default (a token is a token: the fixed fleet then serves the models
+with the most tokens per GPU first, and leaves the tokens of the largest models unserved), or one
+per model (``{"*": 10, "llama-3.1-405b": 40}``) to value a large model's tokens at their worth.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ UNSERVED_USD_PER_MTOK = 10.0
 """Default price of a million tokens left unserved [USD/Mtok]. Estimate (2026-12): about twice the
 dearest per-model serving cost the planner reports (Llama 3.1 405B at about 4.7 $/Mtok all-in on the
 default scenario, issue 22), so no plan looks better for leaving demand it could have built for, and
-two orders of magnitude above the running cost of a GPU already installed (energy about 0.01 to
-0.05 $/Mtok at 0.3 to 1 J/token and 30 to 150 $/MWh), so a fixed plan serves every token it can."""
+two orders of magnitude above the running cost of a GPU already installed (energy about 0.003 to
+0.04 $/Mtok at 0.3 to 1 J/token and 30 to 150 $/MWh), so a fixed plan serves every token it can."""
 Price = float | Mapping[str, float]
 """Price of unserved demand [USD/Mtok]: one for every model, or per served model id (key ``*``: the
 others; absent: :data:`UNSERVED_USD_PER_MTOK`)."""
