@@ -79,6 +79,17 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
     return "\n".join(dict.fromkeys(lines))
 
 
+def limit_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
+    """The limits a solved elastic model exceeds, one sentence each: per site (campus, grid, firm
+    capacity, supply, water), then the policies (``planner evaluate`` explains a fixed plan with it)."""
+    v = pyo.value
+    lines = []
+    for s in inp.sites:
+        over = sum(v(m.site.campus_overrun[s, c]) for c in inp.coolings) > TOL
+        lines += _site_lines(m, inp, s, over)
+    return lines + _policy_lines(m, inp)
+
+
 def _demand_lines(m: pyo.ConcreteModel, inp: ModelInputs, overrun: set[str]) -> list[str]:
     """Streams left (partly) unserved, or served only by overrunning a campus limit [MW IT]."""
     lines = []
