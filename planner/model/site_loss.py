@@ -1,24 +1,27 @@
 """Losing a campus (``policy.site_loss_coverage``) and the share limit on GPUs or IT MW
 (``policy.max_share_basis``).
 
-Site loss. For every candidate site l (the one lost) and every other site s, the GPUs installed
-at s are re-allocated between served models (``hold``) and carry backup flows to the streams
-within reach; the rows for l bind only when l is open (binary ``open[l]`` on the right-hand
-side keeps them linear). Equations (k = (region r, model m) a stream, X = coverage)::
+Site loss. Every site s holds one degraded-mode allocation: its installed GPUs re-allocated
+between served models (``hold``) and the backup tokens/s they would serve to each stream in
+reach (``backup``). Losing any open site l, the backups of the other sites must cover the
+coverage share X of every stream's peak; the binary ``open[l]`` on the right-hand side keeps the
+rows linear (a closed l leaves them slack). Equations (k = (region r, model m) a stream)::
 
-    (1 + spare) * sum_m hold[s,l,g,m] <= n_gpu[s,g]                    [GPU]      s != l
-    sum_{k of m} backup[s,l,k] <= sum_g tps[g,m] * hold[s,l,g,m]       [Mtoken/s] s != l
-    sum_{s != l} backup[s,l,k] (+ shortfall[l,k]) >= X * peak[k] * open[l]   [Mtoken/s]
+    (1 + spare) * sum_m hold[s,g,m] <= n_gpu[s,g]                          [GPU]
+    sum_{k of m} backup[s,k] <= sum_g tps[g,m] * hold[s,g,m]               [Mtoken/s]
+    sum_{s != l} backup[s,k] (+ shortfall[l,k]) >= X * peak[k] * open[l]   [Mtoken/s], every l, k
 
-    backup[s,l,k] defined only if RTT(s, r) <= factor * budget[k]     factor = site_loss_latency_factor
-    peak[k] = demand[k] * max_h shape[k,h]                             each stream at its own peak hour
+    backup[s,k] defined only if RTT(s, r) <= factor * budget[k]           factor = site_loss_latency_factor
+    peak[k] = demand[k] * max_h shape[k,h]                                 each stream at its own peak hour
 
-A closed l leaves its rows slack (right-hand side 0); a closed s has no GPUs, so it carries
-nothing. Each stream at its own peak is the coincident (conservative) reading of "every
-model's peak". Every column is indexed by the serving site s first, so the first two rows
-belong to s's block and only the coverage row couples sites: the Lagrangian bound by site
-(:mod:`planner.model.lagrangian`) prices it like a demand row, and rounding GPU blocks up
-(:mod:`planner.model.warmstart`) never violates it.
+One allocation per site for the loss of any other site is a sufficient condition (with one per
+lost site, N times the columns, the LP relaxation of the default scenario stalled): the shares the
+plan really keeps, re-allocated per loss, are in ``tables/site_loss.csv``
+(:mod:`planner.results.site_loss`) and are at least X. Each stream at its own peak is the
+coincident (conservative) reading of "every model's peak". Every column is indexed by its site
+first, so the first two rows belong to the site's block and only the coverage rows couple sites:
+the Lagrangian bound by site (:mod:`planner.model.lagrangian`) prices them like demand rows, and
+rounding GPU blocks up (:mod:`planner.model.warmstart`) never violates them.
 
 Share basis (``max_share_per_site`` = a, the tokens basis is in :mod:`planner.model.demand`)::
 
@@ -75,20 +78,14 @@ def _add_coverage(
     """The three site-loss rows of the module docstring."""
     fleet, site = m.fleet, m.site
     reach = loss_reach(inp, inp.scenario.policy.site_loss_latency_factor)
-    b.SLK = pyo.Set(
-        dimen=4,
-        ordered=True,
-        initialize=[(s, lost, r, mod) for s, r, mod in reach for lost in inp.sites if lost != s],
-    )
+    b.SK = pyo.Set(dimen=3, ordered=True, initialize=reach)
     models_at = {(s, mod) for s, _, mod in reach}
-    b.SLGM = pyo.Set(
-        dimen=4,
+    b.SGM = pyo.Set(
+        dimen=3,
         ordered=True,
         initialize=[
-            (s, lost, g, mod)
+            (s, g, mod)
             for s in inp.sites
-            for lost in inp.sites
-            if lost != s
             for g in inp.gpus
             for mod in inp.models
             if (s, mod) in models_at and (g, mod) in inp.tps
@@ -96,26 +93,25 @@ def _add_coverage(
     )
     b.coverage = pyo.Param(initialize=coverage, units=dimensionless, mutable=True)
     b.peak = pyo.Param(list(inp.streams), initialize=stream_peaks(inp), units=Mtok_s, within=pyo.Any)
-    b.hold = pyo.Var(b.SLGM, domain=pyo.NonNegativeReals, units=GPU)
-    b.backup = pyo.Var(b.SLK, domain=pyo.NonNegativeReals, units=Mtok_s)
-    held: dict[tuple[str, str, str], list] = {}
-    carried: dict[tuple[str, str, str], list] = {}
-    for s, lost, g, mod in b.SLGM:
-        held.setdefault((s, lost, g), []).append(b.hold[s, lost, g, mod])
-        carried.setdefault((s, lost, mod), []).append((g, b.hold[s, lost, g, mod]))
-    flows: dict[tuple[str, str, str], list] = {}
-    cover: dict[tuple[str, str, str], list] = {}
-    for s, lost, r, mod in b.SLK:
-        flows.setdefault((s, lost, mod), []).append(b.backup[s, lost, r, mod])
-        cover.setdefault((lost, r, mod), []).append(b.backup[s, lost, r, mod])
+    b.hold = pyo.Var(b.SGM, domain=pyo.NonNegativeReals, units=GPU)
+    b.backup = pyo.Var(b.SK, domain=pyo.NonNegativeReals, units=Mtok_s)
+    held: dict[tuple[str, str], list] = {}
+    carried: dict[tuple[str, str], list] = {}
+    for s, g, mod in b.SGM:
+        held.setdefault((s, g), []).append(b.hold[s, g, mod])
+        carried.setdefault((s, mod), []).append((g, b.hold[s, g, mod]))
+    flows: dict[tuple[str, str], list] = {}
+    reaching: dict[tuple[str, str], list[str]] = {k: [] for k in inp.streams}
+    for s, r, mod in b.SK:
+        flows.setdefault((s, mod), []).append(b.backup[s, r, mod])
+        reaching[r, mod].append(s)
     b.gpus_held = pyo.Constraint(
-        list(held),
-        rule=lambda b, s, lost, g: (1 + inp.spare_share) * sum(held[s, lost, g]) <= fleet.n_gpu[s, g],
+        list(held), rule=lambda b, s, g: (1 + inp.spare_share) * sum(held[s, g]) <= fleet.n_gpu[s, g]
     )
     b.carry = pyo.Constraint(
         list(flows),
-        rule=lambda b, s, lost, mod: (
-            sum(flows[s, lost, mod]) <= sum(fleet.tps[g, mod] * v for g, v in carried.get((s, lost, mod), []))
+        rule=lambda b, s, mod: (
+            sum(flows[s, mod]) <= sum(fleet.tps[g, mod] * v for g, v in carried.get((s, mod), []))
         ),
     )
     idx = [(lost, r, mod) for lost in inp.sites for r, mod in inp.streams]
@@ -123,8 +119,9 @@ def _add_coverage(
         b.shortfall = pyo.Var(idx, domain=pyo.NonNegativeReals, units=Mtok_s)
 
     def covered(b: pyo.Block, lost: str, r: str, mod: str) -> object:
-        lhs = sum(cover.get((lost, r, mod), [])) + (b.shortfall[lost, r, mod] if elastic else 0)
-        if isinstance(lhs, (int, float)):  # nothing can carry it: only a closed lost is allowed
+        others = [b.backup[s, r, mod] for s in reaching[r, mod] if s != lost]
+        lhs = sum(others) + (b.shortfall[lost, r, mod] if elastic else 0)
+        if isinstance(lhs, (int, float)):  # nothing else can carry it: only a closed l is allowed
             return site.open[lost] * b.coverage * b.peak[r, mod] <= 0 * Mtok_s
         return lhs >= b.coverage * b.peak[r, mod] * site.open[lost]
 
