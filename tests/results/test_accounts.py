@@ -85,6 +85,7 @@ def test_allocation_rule_by_hand():
     tokens = tables["flows"].groupby("model_id")["tokens_per_s"].sum()
     assert models["tokens_per_s"].to_dict() == pytest.approx(tokens.to_dict(), rel=1e-9)
     # each model's energy: 8B tokens need ~9x fewer GPU-seconds than 70B ones here
-    assert models.at["llama-3.1-8b", "facility_joules_per_token"] < models.at[
-        "llama-3.1-70b", "facility_joules_per_token"
-    ]
+    assert (
+        models.at["llama-3.1-8b", "facility_joules_per_token"]
+        < models.at["llama-3.1-70b", "facility_joules_per_token"]
+    )
