@@ -103,3 +103,24 @@ def test_max_share_on_gpus():
     sites = result.tables["sites"]
     assert sites["gpus"].max() <= 0.6 * sites["gpus"].sum() + 1e-6
     assert (sites["open"]).sum() >= 2
+
+
+def test_bad_site_loss_fields_are_input_errors(catalogs):
+    from planner.api import resolve_scenario
+    from planner.errors import InputError
+    from tests.helpers import SMALL_SCENARIO
+
+    cases = {
+        "at most 1 site can be open, and losing it leaves nothing": {
+            "policy.site_loss_coverage": 0.5,
+            "policy.max_sites": 1,
+        },
+        "max_share_basis: 'mw' is not allowed: must be 'tokens', 'gpus' or 'it_mw'": {
+            "policy.max_share_basis": "mw"
+        },
+        "site_loss_latency_factor": {"policy.site_loss_latency_factor": 0.5},
+        "site_loss_coverage": {"policy.site_loss_coverage": 1.5},
+    }
+    for message, overrides in cases.items():
+        with pytest.raises(InputError, match=message):
+            resolve_scenario(SMALL_SCENARIO, catalogs, overrides)
