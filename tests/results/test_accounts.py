@@ -84,6 +84,11 @@ def test_allocation_rule_by_hand():
         assert models.at[mod, "site_cost_usd"] == pytest.approx(by_model.at[mod, "site_usd"], rel=1e-9)
     tokens = tables["flows"].groupby("model_id")["tokens_per_s"].sum()
     assert models["tokens_per_s"].to_dict() == pytest.approx(tokens.to_dict(), rel=1e-9)
+    # one model per region here (70B in us-south, 8B in us-east): a region's account is its model's
+    regions = tables["regions"].set_index("region_id")
+    for region, mod in inp.streams:
+        for col in ("gpus", "annualized_cost_usd", "energy_mwh_per_yr", "emissions_t_per_yr"):
+            assert regions.at[region, col] == pytest.approx(models.at[mod, col], rel=1e-9)
     # each model's energy: 8B tokens need ~9x fewer GPU-seconds than 70B ones here
     assert (
         models.at["llama-3.1-8b", "facility_joules_per_token"]
