@@ -16,11 +16,11 @@ def model_table(models: pd.DataFrame) -> Table:
         Col("model", "id", 0),
         Col("Mtok/s", "num", 1),
         Col("GPUs", "num", 1),
-        Col("IT MW", "num", 3),
+        Col("IT MW", "num", 5),
         Col("M$/yr", "num", 2),
         Col("$/Mtok", "num", 0),
-        Col("J/token", "num", 4),
-        Col("gCO2e/Mtok", "num", 5),
+        Col("J/token", "num", 3),
+        Col("gCO2e/Mtok", "num", 4),
     ]
 
     def cells(name: str, r: pd.Series) -> list[str]:
