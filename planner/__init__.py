@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.api import curve as curve
     from planner.api import solve as solve
     from planner.studies.pareto import pareto as pareto
+    from planner.studies.sensitivity import sensitivity as sensitivity
     from planner.studies.sweep import sweep as sweep
 
 
@@ -35,6 +36,10 @@ def __getattr__(name: str) -> Any:
         from planner.studies.pareto import pareto
 
         return pareto
+    if name == "sensitivity":
+        from planner.studies.sensitivity import sensitivity
+
+        return sensitivity
     if name == "sweep":
         from planner.studies.sweep import sweep
 
