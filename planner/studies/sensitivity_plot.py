@@ -38,6 +38,7 @@ def _label(row: pd.Series, flips: pd.DataFrame) -> str:
 
 def _panel(ax: Any, tornado: pd.DataFrame, table: pd.DataFrame, column: str, base: float, unit: str) -> None:
     """One panel: a bar per input from its min to its max of ``column``, split at ``base``."""
+    ends = []
     for y, (_, row) in enumerate(tornado.iterrows()):
         mine = table[(table["path"] == row["path"]) & table[column].notna()]
         if mine.empty:
@@ -45,12 +46,14 @@ def _panel(ax: Any, tornado: pd.DataFrame, table: pd.DataFrame, column: str, bas
             continue
         lo_i, hi_i = mine[column].astype(float).idxmin(), mine[column].astype(float).idxmax()
         lo, hi = float(mine.at[lo_i, column]), float(mine.at[hi_i, column])
+        ends += [lo, hi]
         if lo < base:
             ax.barh(y, min(hi, base) - lo, left=lo, color=LOW, height=0.6)
         if hi > base:
             ax.barh(y, hi - max(lo, base), left=max(lo, base), color=HIGH, height=0.6)
-        if hi == lo:
-            ax.plot([lo], [y], "|", color="black", markersize=12)
+        if hi - lo <= 1e-9 * max(abs(hi), 1.0):
+            ax.annotate(" no change", (hi, y), va="center", fontsize=8)
+            continue
         for x, i, dx, ha in ((lo, lo_i, -3, "right"), (hi, hi_i, 3, "left")):
             text = format_value(mine.at[i, "value"])
             ax.annotate(
@@ -64,8 +67,10 @@ def _panel(ax: Any, tornado: pd.DataFrame, table: pd.DataFrame, column: str, bas
                 parse_math=False,
             )
     ax.axvline(base, color="black", linewidth=1)
+    low, high = min([*ends, base]), max([*ends, base])
+    pad = 0.3 * (high - low) or 0.05 * max(abs(base), 1e-9)
+    ax.set_xlim(low - pad, high + pad)  # room for the values written beside the bar ends
     ax.set_xlabel(unit)
-    ax.margins(x=0.18)
     ax.grid(True, axis="x", alpha=0.3)
 
 
@@ -88,7 +93,7 @@ def plot_tornado(result: SensitivityResult, path: Path, title: str) -> None:
     )
     for text in ax_cost.get_yticklabels():
         text.set_parse_math(False)  # ids and values are shown as written
-    ax_cost.invert_yaxis()  # largest swing on top
+    ax_cost.set_ylim(len(tornado) - 0.4, -0.6)  # largest swing on top
     ax_cost.set_title(f"$/Mtok (base {float(base['cost_usd_per_mtok']):.3f}; sorted by swing)", fontsize=10)
     ax_co2.set_title(f"gCO2e/Mtok (base {float(base['gco2e_per_mtok']):,.1f})", fontsize=10)
     handles = [

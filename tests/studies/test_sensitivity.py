@@ -179,3 +179,27 @@ def test_output_files_and_columns(hand_run):
     assert sorted(table.loc[table["kind"] != "base", "value"]) == sorted(
         result.table.loc[result.table["kind"] != "base", "value"]
     )
+
+
+def test_losing_sites_put_those_that_open_elsewhere_first(catalogs):
+    from planner.api import resolve_scenario
+    from planner.studies.sensitivity_breakeven import losing_sites
+    from planner.studies.sweep import PointResult
+
+    scn = resolve_scenario(SMALL_SCENARIO, catalogs)
+
+    def plan(*sites):
+        return PointResult(0, "optimal", summary={"sites": list(sites)})
+
+    base = plan("new_albany_oh")
+    others = [
+        plan("atlanta_ga"),
+        plan("dfw_tx", "atlanta_ga"),
+        plan("new_albany_oh"),
+        PointResult(0, "infeasible"),
+    ]
+    order = losing_sites(base, others, scn, catalogs, None)
+    assert order[:2] == ["atlanta_ga", "dfw_tx"] and sorted(order[2:]) == ["abilene_tx", "loudoun_va"]
+    price = catalogs.sites["electricity_price_usd_per_mwh"]
+    assert price[order[2]] <= price[order[3]]
+    assert losing_sites(base, others, scn, catalogs, 1) == ["atlanta_ga"]
