@@ -3,6 +3,7 @@ nothing written; a small run prints its tables at 80 columns and writes its file
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -54,5 +55,10 @@ def test_cli_sensitivity_prints_tables_and_writes_files(tmp_path):
     assert max(len(line) for line in res.output.splitlines()) <= 80
     for name in ("sensitivity.csv", "flips.csv", "tornado.csv", "tornado.png", "break_even.csv"):
         assert (out / name).is_file()
+    table = pd.read_csv(out / "sensitivity.csv")
+    shared = table.loc[
+        (table["kind"] == "base") | (table["value"].astype(str).isin(["1.0", "median"])), "run_dir"
+    ]
+    assert len(shared) == 3 and shared.nunique() == 1  # demand x1.0 and median are the base plan: solved once
     again = CliRunner().invoke(app, [*args[:-1], str(out)])
     assert again.exit_code == 2 and "already exists" in again.output
