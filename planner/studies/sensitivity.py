@@ -58,6 +58,9 @@ from planner.studies.sweep import PointResult, check_cluster, check_size, dask_c
 OnSolve = Callable[[str, int, int], None]
 """Called with (a short description of the point, solves done, solves started) as each ends."""
 ASPECTS = ("sites", "leading energy")
+UNDECIDED = ("no_solution", "error", "invalid")
+"""Statuses that say nothing about the plan (the solver stopped, a crash, a bad value): no flip
+is bisected towards such a point, and a bisection that meets one stops there (``note``)."""
 
 
 @dataclass
@@ -117,15 +120,17 @@ def bisect(
 
     Yields the midpoints to evaluate and receives the side found there; a midpoint on
     ``side_lo``'s side moves ``lo`` up, any other side moves ``hi`` down (so the bracket always
-    holds the first change seen from ``lo``). Returns ``(lo, hi, side_lo, side_hi)`` with
-    ``hi - lo <= tol`` (integer inputs: whole midpoints, until ``hi - lo <= 1``). Steps:
-    ceil(log2((hi - lo) / tol)).
+    holds the first change seen from ``lo``; ``None`` stops the search). Returns
+    ``(lo, hi, side_lo, side_hi)`` with ``hi - lo <= tol`` unless stopped (integer inputs: whole
+    midpoints, at least 1 apart). Steps: ceil(log2((hi - lo) / tol)).
     """
     while hi - lo > tol:
         mid = (lo + hi) // 2 if integer else (lo + hi) / 2
         if not lo < mid < hi:
             break
         side = yield mid
+        if side is None:  # undecided (the solve failed): stop with the bracket found so far
+            break
         if side == side_lo:
             lo = mid
         else:
@@ -232,18 +237,23 @@ def flip_chain(
 ) -> Chain:
     """Bisect one bracket of ``spec`` on aspect ``what``; returns the flip row."""
     core = bisect(lo, hi, aspect_of(p_lo, what), aspect_of(p_hi, what), spec.tolerance, spec.integer)
+    note = ""
     try:
         mid = next(core)
         while True:
             point = yield Request({spec.path: mid}, about=f"{spec.label} = {format_value(mid)}")
             rows.append((spec, mid, point, "bisection"))
-            mid = core.send(aspect_of(point, what))
+            if point.status in UNDECIDED:
+                note = f"bisection stopped at {format_value(mid)}: {point.status}"
+            mid = core.send(None if note else aspect_of(point, what))
     except StopIteration as stop:
         a, b, side_a, side_b = stop.value
-    return _flip_row(spec, what, a, b, (a + b) / 2, side_a, side_b)
+    return _flip_row(spec, what, a, b, (a + b) / 2, side_a, side_b, note)
 
 
-def _flip_row(spec: Input, what: str, a: Any, b: Any, value: Any, side_a: str, side_b: str) -> dict[str, Any]:
+def _flip_row(
+    spec: Input, what: str, a: Any, b: Any, value: Any, side_a: str, side_b: str, note: str = ""
+) -> dict[str, Any]:
     return {
         "input": spec.label,
         "path": spec.path,
@@ -253,6 +263,7 @@ def _flip_row(spec: Input, what: str, a: Any, b: Any, value: Any, side_a: str, s
         "what": what,
         "from": side_a,
         "to": side_b,
+        "note": note,
     }
 
 
@@ -264,6 +275,8 @@ def neighbour_flips(
     chains: list[Chain] = []
     flips: list[dict[str, Any]] = []
     for (a, pa), (b, pb) in zip(zip(spec.values, points), zip(spec.values[1:], points[1:])):
+        if pa.status in UNDECIDED or pb.status in UNDECIDED:
+            continue
         failed = pa.summary is None or pb.summary is None
         for what in ("plan",) if failed else ASPECTS:
             if aspect_of(pa, what) == aspect_of(pb, what):
@@ -391,7 +404,7 @@ def _base_plan(point: PointResult) -> PointResult:
 
 def _flip_table(flips: list[dict[str, Any]], specs: Sequence[Input]) -> pd.DataFrame:
     """Flip rows in input order, then by value."""
-    columns = ["input", "path", "value_below", "value_above", "flip_value", "what", "from", "to"]
+    columns = ["input", "path", "value_below", "value_above", "flip_value", "what", "from", "to", "note"]
     order = {s.path: i for i, s in enumerate(specs)}
     ranked = sorted(flips, key=lambda f: (order[f["path"]], _sortable(f["value_below"]), f["what"]))
     return pd.DataFrame(ranked, columns=columns)

@@ -50,6 +50,14 @@ def test_bisection_brackets_a_monotone_step_to_two_percent(lo, width, share):
     assert steps == math.ceil(math.log2(width / tol) - 1e-9)  # 6 steps: 1/64 < 2% < 1/32
 
 
+def test_an_undecided_side_stops_the_bisection_with_its_bracket():
+    sides = iter([False, None])
+    a, b, side_a, side_b, steps = bisect_sync(
+        0.0, 1.0, lambda x: x >= 1 if x in (0.0, 1.0) else next(sides), 0.02
+    )
+    assert (a, b, side_a, side_b, steps) == (0.5, 1.0, False, True, 2)
+
+
 @given(t=st.integers(1, 99))
 def test_integer_bisection_stops_at_neighbours(t):
     a, b, side_a, side_b, _ = bisect_sync(0, 100, lambda x: x >= t, 1.0, integer=True)
@@ -167,7 +175,7 @@ def test_output_files_and_columns(hand_run):
     table = pd.read_csv(out / "sensitivity.csv")
     assert list(table.columns) == POINT_COLUMNS
     assert list(pd.read_csv(out / "flips.csv").columns) == [
-        "input", "path", "value_below", "value_above", "flip_value", "what", "from", "to",
+        "input", "path", "value_below", "value_above", "flip_value", "what", "from", "to", "note",
     ]  # fmt: skip
     assert {"site_id", "cost_gap_usd_per_yr", "price_change", "check_opens"} <= set(
         pd.read_csv(out / "break_even.csv").columns
