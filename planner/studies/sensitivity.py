@@ -125,7 +125,7 @@ def bisect(
     midpoints, at least 1 apart). Steps: ceil(log2((hi - lo) / tol)).
     """
     while hi - lo > tol:
-        mid = (lo + hi) // 2 if integer else (lo + hi) / 2
+        mid = (lo + hi) // 2 if integer else float(f"{(lo + hi) / 2:.12g}")  # no 1.3499999999999999
         if not lo < mid < hi:
             break
         side = yield mid

@@ -22,6 +22,11 @@ LOW, HIGH = "tab:blue", "tab:orange"
 """Bar colours: below and above the base plan's result."""
 
 
+def _short(value: Any) -> str:
+    """A value as written on the chart: numbers to 4 significant digits."""
+    return f"{value:.4g}" if isinstance(value, float) else format_value(value)
+
+
 def _label(row: pd.Series, flips: pd.DataFrame) -> str:
     """``gas price\\n0.6 - 1.4 (flip: sites at 1.21)``."""
     head = f"{row['input']}\n{format_value(row.get('value_low'))} - {format_value(row.get('value_high'))}"
@@ -29,7 +34,7 @@ def _label(row: pd.Series, flips: pd.DataFrame) -> str:
     if len(mine):
         parts = [
             f"{f['what'].replace('leading energy', 'energy')}"
-            + (f" at {format_value(f['flip_value'])}" if pd.notna(f["flip_value"]) else "")
+            + (f" at {_short(f['flip_value'])}" if pd.notna(f["flip_value"]) else "")
             for _, f in mine.iterrows()
         ]
         head += "\nflip: " + "; ".join(dict.fromkeys(parts))
@@ -55,7 +60,7 @@ def _panel(ax: Any, tornado: pd.DataFrame, table: pd.DataFrame, column: str, bas
             ax.annotate(" no change", (hi, y), va="center", fontsize=8)
             continue
         for x, i, dx, ha in ((lo, lo_i, -3, "right"), (hi, hi_i, 3, "left")):
-            text = format_value(mine.at[i, "value"])
+            text = _short(mine.at[i, "value"])
             ax.annotate(
                 text,
                 (x, y),
@@ -100,11 +105,11 @@ def plot_tornado(result: SensitivityResult, path: Path, title: str) -> None:
         Patch(color=LOW, label="below the base plan"),
         Patch(color=HIGH, label="above the base plan"),
     ]
-    ax_co2.legend(handles=handles, loc="lower right", fontsize=8)
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     head = f"{title}\nbase plan: {base['sites']} (leading {base['leading_energy']}); "
     fig.suptitle(
         head + "numbers at bar ends: the input value giving that result", fontsize=10, parse_math=False
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path)
     plt.close(fig)
