@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.studies.evaluate import evaluate as evaluate
     from planner.studies.pareto import pareto as pareto
     from planner.studies.regret import regret as regret
+    from planner.studies.sensitivity import sensitivity as sensitivity
     from planner.studies.sweep import sweep as sweep
 
 
@@ -37,6 +38,10 @@ def __getattr__(name: str) -> Any:
         from planner.studies.pareto import pareto
 
         return pareto
+    if name == "sensitivity":
+        from planner.studies.sensitivity import sensitivity
+
+        return sensitivity
     if name == "evaluate":
         from planner.studies.evaluate import evaluate
 
