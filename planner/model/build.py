@@ -1,6 +1,6 @@
 """Assemble the siting model from its blocks (one builder per concern).
 
-Order matters only for references: sites -> demand -> fleet -> energy -> timing -> redundancy
+Order matters only for references: sites -> demand -> fleet -> site loss -> energy -> timing -> redundancy
 -> phasing -> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in
 which demand and every limit have priced slacks (see :mod:`planner.model.explain`).
 """
@@ -20,6 +20,7 @@ from planner.model.objective import add_accounting, add_objective
 from planner.model.phasing import add_phasing
 from planner.model.policy import add_policy
 from planner.model.redundancy import add_redundancy
+from planner.model.site_loss import add_site_loss
 from planner.model.sites import add_site_loads, add_sites
 from planner.model.timing import add_timing
 
@@ -42,6 +43,7 @@ def build_model(
         add_demand(m, inp, elastic, unserved=unserved_usd_per_mtok is not None)
         add_fleet(m, inp, elastic)
         add_site_loads(m, inp)
+        add_site_loss(m, inp, elastic)
         add_energy(m, inp, elastic)
         add_timing(m, inp)
         add_redundancy(m, inp, elastic)

@@ -6,7 +6,8 @@ Equations (s site, k = (region r, model m) stream)::
     flow[s,k] defined only if RTT(s, r) <= budget[k]        RTT = 2 d route_factor / v_fibre
     sum_s flow[s,k] = demand[k]                              [Mtoken/s average]
     flow[s,k] <= demand[k] * open[s]                         only an open site serves
-    sum_k flow[s,k] <= max_share * sum_k demand[k] * open[s] resilience policy
+    sum_k flow[s,k] <= max_share * sum_k demand[k] * open[s] resilience policy (max_share_basis: tokens;
+                                                             gpus / it_mw: planner/model/site_loss.py)
 
 Evaluate mode only (:func:`add_unserved`, ``planner evaluate``: a plan's investments fixed, its
 operation re-solved in another future): the demand row gains a priced slack::
@@ -74,7 +75,7 @@ def add_demand(
         b.SK, rule=lambda b, s, r, mod: b.flow[s, r, mod] <= b.demand[r, mod] * site_open[s]
     )
     share = inp.scenario.policy.max_share_per_site
-    if share < 1.0:
+    if share < 1.0 and inp.scenario.policy.max_share_basis == "tokens":
         b.max_share = pyo.Param(initialize=share, units=dimensionless)
         b.share_limit = pyo.Constraint(
             inp.sites,
