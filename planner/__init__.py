@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import curve as curve
     from planner.api import solve as solve
+    from planner.studies.alternatives import alternatives as alternatives
     from planner.studies.pareto import pareto as pareto
     from planner.studies.sweep import sweep as sweep
 
@@ -35,6 +36,10 @@ def __getattr__(name: str) -> Any:
         from planner.studies.pareto import pareto
 
         return pareto
+    if name == "alternatives":
+        from planner.studies.alternatives import alternatives
+
+        return alternatives
     if name == "sweep":
         from planner.studies.sweep import sweep
 
