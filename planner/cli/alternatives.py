@@ -150,9 +150,9 @@ def print_plans(table: Any) -> None:
                 fmt_num(r.get("carbon_delta_pct"), "+.1f"),
                 fmt_num(r.get("cost_usd_per_mtok"), ".4f"),
                 fmt_num(r.get("distance"), ".2f"),
-                str(r.get("sites") or "").replace(";", ", "),
-                str(r.get("gpu_mix") or ""),
-                str(r.get("energy_mw") or ""),
+                _text(r.get("sites") if _text(r.get("sites")) else r.get("search_sites")).replace(";", ", "),
+                _text(r.get("gpu_mix")),
+                _text(r.get("energy_mw")),
             ]
         )
     console.print(
@@ -160,6 +160,11 @@ def print_plans(table: Any) -> None:
     )
     for note in notes:
         console.print(note)
+
+
+def _text(value: Any) -> str:
+    """A text cell: '' for a missing value (None, NaN)."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def print_ranges(ranges: Any) -> None:

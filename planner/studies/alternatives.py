@@ -7,13 +7,14 @@ objective (cost, or carbon for a carbon scenario) within ``(1 + slack) x`` its o
 (:mod:`planner.studies.alternatives_space`, the max-min form of Calliope's SPORES / PyPSA's MGA).
 
 Design (:mod:`planner.studies.alternatives_search`): the search runs on the annual model (an
-hourly scenario's annual screening variant: seconds per solve), its slack relative to its own
-optimum; every alternative is then re-solved on the scenario itself (hourly on representative
-days if the scenario is) with its sites and cooling fixed and the investment of the chosen space
-kept as lower bounds, and is **verified** when that solve's objective is within ``(1 + slack)``
-of the optimum's own solve. An alternative that is not is reported with the reason and not
-counted. Solves run on Dask (the engine of :mod:`planner.studies.sweep`): the optimum at once,
-each alternative's verification as soon as the search has found it.
+hourly scenario's annual screening variant) with only the site, cooling and MGA binaries integer,
+its slack relative to its own optimum in that relaxation; every alternative is then re-solved on
+the scenario itself (hourly on representative days if the scenario is) with its sites and cooling
+fixed and the investment of the chosen space kept as lower bounds, and is **verified** when that
+solve's objective is within ``(1 + slack)`` of the optimum's own solve. An alternative that is
+not is reported with the reason and not counted. Solves run on Dask (the engine of
+:mod:`planner.studies.sweep`): the optimum at once, each alternative's verification as soon as the
+search has found it.
 
 Output directory::
 
@@ -151,7 +152,7 @@ def _search(
     say: Say,
     optimum: Callable[[], PointResult],
     found_one: Callable[[int, PlanFix], None],
-) -> tuple[dict[int, dict[str, float]], list[str]]:
+) -> tuple[dict[int, dict[str, Any]], list[str]]:
     """The MGA search on the annual model; ``found_one(k, fix)`` is called as each alternative is
     found. The plans to keep away from start with the search model's optimum and the optimum's
     own solve (``optimum()`` waits for it; an hourly optimum may site differently). Returns per
@@ -166,7 +167,9 @@ def _search(
         if distance(solved, plan0, space, norm) > 1e-6:
             found.append(solved)
     budget = best + slack * abs(best)
-    searched = {0: {"search_objective": best, "search_distance": 0.0}}
+    searched: dict[int, dict[str, Any]] = {
+        0: {"search_objective": best, "search_distance": 0.0, "search_sites": ";".join(sorted(plan0.sites))}
+    }
     notes: list[str] = []
     for k in range(1, count + 1):
         say(f"search: alternative {k} of {count}")
@@ -178,11 +181,17 @@ def _search(
         gap = min(distance(plan, f, space, norm) for f in found)
         if gap < 1e-6:
             notes.append(
-                f"search stopped after {k - 1} alternative(s): no plan within the slack differs in {space}"
+                f"search stopped after {k - 1} alternative(s): the MGA solve found no plan within the slack "
+                f"that differs in {space} ({scn.solver.time_limit_s:g} s time limit)"
             )
             break
         found.append(plan)
-        searched[k] = {"search_objective": objective, "search_distance": gap, "search_z": z}
+        searched[k] = {
+            "search_objective": objective,
+            "search_distance": gap,
+            "search_z": z,
+            "search_sites": ";".join(sorted(plan.sites)),
+        }
         found_one(k, fix)
     return searched, notes
 
@@ -218,7 +227,8 @@ def plan_row(point: PointResult, plan: Plan | None, ref: Mapping[str, Any], slac
     s = point.summary
     row: dict[str, Any] = {"id": point.index, "kind": "optimum" if point.index == 0 else "alternative"}
     if s is None or plan is None:
-        return row | {"status": point.status, "verified": False, "note": f"not solved: {point.message}"}
+        message = " ".join(point.message.split())
+        return row | {"status": point.status, "verified": False, "note": f"its own solve failed: {message}"}
     obj, ref_obj = s["objective_value"], ref["objective_value"]
     limit = ref_obj + slack * abs(ref_obj)
     ok = point.index == 0 or obj <= limit + TOLERANCE * abs(ref_obj)
@@ -253,7 +263,7 @@ def plan_row(point: PointResult, plan: Plan | None, ref: Mapping[str, Any], slac
 
 
 def _table(
-    points: Mapping[int, PointResult], searched: Mapping[int, Mapping[str, float]], slack: float, space: str
+    points: Mapping[int, PointResult], searched: Mapping[int, Mapping[str, Any]], slack: float, space: str
 ) -> tuple[pd.DataFrame, dict[int, Plan]]:
     """The rows of every plan and the re-solved plans; ``distance``: the smallest distance of a
     plan to the plans before it in ``space`` (normalised by the optimum, see
