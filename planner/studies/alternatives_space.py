@@ -138,8 +138,9 @@ def aggregates(m: pyo.ConcreteModel, inp: ModelInputs, space: str) -> dict[str, 
 def plan_from_model(m: pyo.ConcreteModel, inp: ModelInputs) -> Plan:
     """The plan held in a solved model's variables."""
     opened = [s for s in inp.sites if pyo.value(m.site.open[s]) > 0.5]
-    cool = {s: c for s in opened for c in inp.coolings if pyo.value(m.site.y[s, c]) > 0.5}
     it = {s: float(sum(pyo.value(m.site.it_cap[s, c]) for c in inp.coolings)) for s in opened}
+    # a site open without IT (the relaxed search may leave one) is not part of the plan
+    cool = {s: c for s in opened for c in inp.coolings if pyo.value(m.site.y[s, c]) > 0.5 and it[s] > EPS}
     per_cooling = {c: float(sum(pyo.value(m.site.it_cap[s, c]) for s in opened)) for c in inp.coolings}
     mw = {e: float(sum(pyo.value(m.energy.cap[s, e]) for s in inp.sites)) for e in inp.generators}
     if "grid" in inp.techs:
