@@ -18,7 +18,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.api import curve as curve
     from planner.api import solve as solve
     from planner.studies.alternatives import alternatives as alternatives
+    from planner.studies.evaluate import evaluate as evaluate
     from planner.studies.pareto import pareto as pareto
+    from planner.studies.regret import regret as regret
     from planner.studies.sweep import sweep as sweep
 
 
@@ -40,6 +42,14 @@ def __getattr__(name: str) -> Any:
         from planner.studies.alternatives import alternatives
 
         return alternatives
+    if name == "evaluate":
+        from planner.studies.evaluate import evaluate
+
+        return evaluate
+    if name == "regret":
+        from planner.studies.regret import regret
+
+        return regret
     if name == "sweep":
         from planner.studies.sweep import sweep
 

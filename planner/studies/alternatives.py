@@ -95,7 +95,8 @@ def alternatives(
     """
     from planner.api import resolve_scenario, scenario_data
     from planner.results.rundir import check_new
-    from planner.studies.pareto import clear_cache, raise_for
+    from planner.studies.pareto import clear_cache
+    from planner.studies.sweep import raise_for
 
     check_args(slack, count, space)
     check_cluster(scheduler, workers)

@@ -56,6 +56,7 @@ from planner.studies.sweep import (
     check_size,
     dask_client,
     headline_row,
+    raise_for,
     run_tasks,
     write_point,
 )
@@ -294,19 +295,6 @@ def check_points(points: int, yes: bool) -> None:
     if points < 2:
         raise InputError(f"--points {points}: a frontier needs at least 2 points (its two ends)")
     check_size(points, yes, "frontier")
-
-
-def raise_for(point: PointResult) -> None:
-    """Re-raise an end's failure as the planner error it was."""
-    from planner.errors import InputError, PlannerError
-
-    errors: dict[str, type[PlannerError]] = {
-        "infeasible": InfeasibleError,
-        "no_solution": NoSolutionError,
-        "invalid": InputError,
-    }
-    if point.summary is None:
-        raise errors.get(point.status, PlannerError)(point.message)
 
 
 def _frontier_row(point: PointResult, kind: str, cap: float | None) -> dict[str, Any]:
