@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import curve as curve
     from planner.api import solve as solve
+    from planner.studies.alternatives import alternatives as alternatives
     from planner.studies.evaluate import evaluate as evaluate
     from planner.studies.pareto import pareto as pareto
     from planner.studies.regret import regret as regret
@@ -42,6 +43,10 @@ def __getattr__(name: str) -> Any:
         from planner.studies.sensitivity import sensitivity
 
         return sensitivity
+    if name == "alternatives":
+        from planner.studies.alternatives import alternatives
+
+        return alternatives
     if name == "evaluate":
         from planner.studies.evaluate import evaluate
 

@@ -18,7 +18,19 @@ from types import FrameType
 
 import typer
 
-from planner.cli import curve, data, evaluate, export, pareto, pipeline, sensitivity, solve, sweep, validate
+from planner.cli import (
+    alternatives,
+    curve,
+    data,
+    evaluate,
+    export,
+    pareto,
+    pipeline,
+    sensitivity,
+    solve,
+    sweep,
+    validate,
+)
 from planner.cli import map as map_command
 from planner.cli.console import say_error
 from planner.errors import PlannerError, Terminated
@@ -32,7 +44,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: flags without a spurious <bool> metavar, text as written
 )
-COMMANDS = (solve, validate, pipeline, curve, data, map_command, export, pareto, sweep, evaluate, sensitivity)
+COMMANDS = (
+    solve,
+    validate,
+    pipeline,
+    curve,
+    data,
+    map_command,
+    export,
+    pareto,
+    sweep,
+    evaluate,
+    sensitivity,
+    alternatives,
+)
 for command in COMMANDS:
     command.register(app)
 

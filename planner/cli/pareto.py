@@ -1,8 +1,9 @@
 """``planner pareto SCENARIO --points N``: the cost-versus-carbon frontier (epsilon constraint).
 
-Prints one row per point (carbon cap, tCO2e/yr, $/Mtok, gCO2e/Mtok, sites, GPU and energy
-mix, gap) and writes ``pareto.csv``, ``pareto.parquet``, ``pareto.png`` and a run directory
-per point. With ``--workers``/``--scheduler`` the points after the two ends run on Dask.
+Prints one row per frontier point (carbon cap, tCO2e/yr, $/Mtok, gCO2e/Mtok, sites, GPU mix,
+what changes between the plans, gap) and the points merged or dropped with their reason, and
+writes ``pareto.csv``, ``pareto.parquet``, ``pareto_removed.csv``, ``pareto.png`` and a run
+directory per point. With ``--workers``/``--scheduler`` the points after the two ends run on Dask.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def register(app: typer.Typer) -> None:
         except PlannerError as exc:
             raise fail(exc) from None
         print_frontier(table)
-        console.print(f"pareto directory: {out_dir}  (pareto.csv, pareto.parquet, pareto.png, points/)")
+        console.print(
+            f"pareto directory: {out_dir}  "
+            "(pareto.csv, pareto.parquet, pareto_removed.csv, pareto.png, points/)"
+        )
 
 
 def run_pareto(
@@ -146,7 +150,7 @@ def print_frontier(table: pd.DataFrame) -> None:
         Col("M$/yr", "num", 2),
         Col("sites", "text", 6),
         Col("GPU mix", "text", 7),
-        Col("energy mix", "text", 1),
+        Col("what changes", "text", 1),
         Col("gap", "num", 5),
     ]
     rows = []
@@ -164,11 +168,13 @@ def print_frontier(table: pd.DataFrame) -> None:
                 fmt_num(r["annualized_cost_usd"] / 1e6, ",.1f"),
                 str(r["sites"]).replace(";", ", "),
                 str(r["gpu_mix"]),
-                str(r["energy_mix"]),
+                str(r["label"]),
                 fmt_num(r["gap"], ".2%"),
             ]
         )
     console.print(fitted_table("Cost-carbon frontier (epsilon constraint)", cols, rows))
+    for note in table.attrs.get("removed", []):
+        console.print(f"removed {note}")
     cost = table["annualized_cost_usd"].to_numpy(dtype=float)
     gap = table["gap"].fillna(0).to_numpy(dtype=float)
     falls = [

@@ -14,10 +14,16 @@ each worker process keeps its own built model between the points it solves.
 
 Output directory::
 
-    DIR/pareto.csv, pareto.parquet   one row per point: cap, carbon, cost, $/Mtok, gCO2e/Mtok,
-                                     sites, GPU mix, energy mix, gap
-    DIR/pareto.png                   the frontier, each point labelled by its energy mix
-    DIR/points/<k>-<kind>/           one run directory per point (as ``planner solve``)
+    DIR/pareto.csv, pareto.parquet   one row per frontier point: cap, carbon, cost, $/Mtok,
+                                     gCO2e/Mtok, sites, GPU mix, energy mix, gap, label (what sets
+                                     the plan apart), same_plan_as (points merged into it)
+    DIR/pareto_removed.csv           points merged (same plan) or dropped (dominated), with reason
+    DIR/pareto.png                   the frontier, each point labelled by what sets it apart
+    DIR/points/<k>-<kind>/           one run directory per solved point (as ``planner solve``)
+
+Hygiene (:mod:`planner.studies.pareto_clean`): identical plans are merged and points another
+point beats on cost and carbon (a solve stopped within its MIP gap) dropped; the returned table's
+``attrs["removed"]`` says which and why.
 """
 
 from __future__ import annotations
@@ -38,8 +44,11 @@ import pyomo.environ as pyo
 from planner.catalogs.load import Catalogs, load_catalogs
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model.inputs import ModelInputs
+from planner.model.warmstart import Screening
 from planner.results.cells import inert_frame
 from planner.scenario.schema import Scenario
+from planner.studies.pareto_clean import clean_frontier
+from planner.studies.plan_labels import distinguishing_labels
 from planner.studies.sweep import (
     PointResult,
     attempt,
@@ -90,9 +99,17 @@ class FrontierModel:
         m.cost_objective.deactivate()
         return cls(scenario, inp, m, catalogs, time.perf_counter() - t0)
 
-    def solve(self, objective: str, cap: float | None, log_path: Path | None = None) -> Any:
+    def solve(
+        self,
+        objective: str,
+        cap: float | None,
+        log_path: Path | None = None,
+        screening: Screening | None = None,
+    ) -> Any:
         """Minimise ``objective`` (cost or carbon) with emissions <= ``cap`` (None: the
-        scenario's own cap, if any); return a :class:`planner.api.SolveResult`."""
+        scenario's own cap, if any); return a :class:`planner.api.SolveResult`. ``screening``:
+        the sites (with cooling) that seed the warm start instead of the annual screening of an
+        hourly scenario (e.g. a plan whose sites are fixed by bounds)."""
         from planner.api import SolveResult, annual_screening, extract_tables, summarize
         from planner.model.explain import explain_infeasibility
         from planner.model.highs import solve as highs_solve
@@ -110,7 +127,8 @@ class FrontierModel:
             component.activate() if on else component.deactivate()
         m.policy.carbon_cap.set_value(PLACEHOLDER_CAP if limit is None else float(limit))
         t_screen = time.perf_counter()
-        screening = annual_screening(scn, self.catalogs) if self.inputs.slices.hourly else None
+        if screening is None and self.inputs.slices.hourly:
+            screening = annual_screening(scn, self.catalogs)
         screening_s = time.perf_counter() - t_screen
         pol = scn.policy
         outcome = highs_solve(
@@ -150,6 +168,8 @@ def _variant(scenario: Scenario, objective: str, cap: float | None) -> Scenario:
 
 _CACHE: dict[str, FrontierModel] = {}
 _LOCK = threading.Lock()
+MODEL_LOCK = _LOCK
+"""Held while a task uses the process's cached model (one solve at a time per process)."""
 
 
 def frontier_point(
@@ -158,7 +178,7 @@ def frontier_point(
     """Task: one frontier point of the resolved scenario ``data`` (a dict). With ``reuse`` the
     process keeps the built model for the next point of the same scenario; without it the
     model is rebuilt (``planner.solve`` with the cap as an override)."""
-    from planner.api import resolve_scenario, solve
+    from planner.api import solve
 
     catalogs = load_catalogs()
     if not reuse:
@@ -167,16 +187,25 @@ def frontier_point(
             index,
             lambda log: solve(data, objective=objective, overrides=extra, log_path=log, catalogs=catalogs),
         )
-    key = json.dumps(data, sort_keys=True)
     with _LOCK:  # one solve at a time per process: the cached model is shared state
+        return attempt(index, lambda log: cached_model(data, catalogs).solve(objective, cap, log))
 
-        def run(log: Path) -> Any:
-            if key not in _CACHE:
-                _CACHE.clear()
-                _CACHE[key] = FrontierModel.build(resolve_scenario(data, catalogs), catalogs)
-            return _CACHE[key].solve(objective, cap, log)
 
-        return attempt(index, run)
+def cached_model(data: dict[str, Any], catalogs: Catalogs) -> FrontierModel:
+    """The :class:`FrontierModel` of the resolved scenario ``data`` built in this process
+    (built on first use; one scenario kept). Callers hold ``MODEL_LOCK`` while they use it."""
+    from planner.api import resolve_scenario
+
+    key = json.dumps(data, sort_keys=True)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = FrontierModel.build(resolve_scenario(data, catalogs), catalogs)
+    return _CACHE[key]
+
+
+def clear_cache() -> None:
+    """Drop the model :func:`cached_model` keeps."""
+    _CACHE.clear()
 
 
 def pareto(
@@ -246,12 +275,16 @@ def pareto(
     finally:
         _CACHE.clear()
     rows = [_frontier_row(results[k], kinds.get(k, "epsilon"), caps[k]) for k in range(points)]
-    table = pd.DataFrame(rows)
+    table, removed = clean_frontier(pd.DataFrame(rows))
+    table["label"] = distinguishing_labels([results[k].summary for k in table["point"]])
+    table.attrs["removed"] = [
+        f"point {r['point']} ({r['kind']}): {r['reason']}" for _, r in removed.iterrows()
+    ]
     if out is not None:
         from planner.results.rundir import staging
 
         with staging(out) as tmp:  # the whole directory appears at once, or not at all
-            _write(tmp, table, results, scn.name)
+            _write(tmp, table, removed, results, scn.name)
     return table
 
 
@@ -287,23 +320,37 @@ def mix_label(mix: Mapping[str, float], top: int = 3) -> str:
     return ", ".join(f"{t} {s:.0%}" for t, s in parts)
 
 
-def _write(out: Path, table: pd.DataFrame, results: Mapping[int, PointResult], name: str) -> None:
-    """Run directories, tables and the plot under ``out``."""
+def _write(
+    out: Path, table: pd.DataFrame, removed: pd.DataFrame, results: Mapping[int, PointResult], name: str
+) -> None:
+    """Run directories (of every solved point, removed ones too), tables and the plot under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    run_dirs = []
-    for k, kind in zip(table["point"], table["kind"]):
-        rel = f"points/{k:02d}-{kind}"
-        if results[k].summary is not None:
-            write_point(results[k], out / rel)
-        run_dirs.append(rel if results[k].summary is not None else None)
-    table["run_dir"] = run_dirs
+    for frame in (table, removed):
+        frame["run_dir"] = write_run_dirs(out, "points", frame["point"], frame["kind"], results)
     inert_frame(table).to_csv(out / "pareto.csv", index=False)
     table.to_parquet(out / "pareto.parquet", index=False)
+    inert_frame(removed).to_csv(out / "pareto_removed.csv", index=False)
     plot_frontier(table, out / "pareto.png", title=f"{name}: cost vs carbon frontier")
 
 
+def write_run_dirs(
+    out: Path, folder: str, ids: Any, kinds: Any, results: Mapping[int, PointResult]
+) -> list[str | None]:
+    """Write the run directory ``<folder>/<id>-<kind>`` of every solved result under ``out``;
+    return each one's path relative to ``out`` (None for a result that was not solved)."""
+    paths: list[str | None] = []
+    for k, kind in zip(ids, kinds):
+        rel = f"{folder}/{k:02d}-{kind}"
+        solved = results[k].summary is not None
+        if solved:
+            write_point(results[k], out / rel)
+        paths.append(rel if solved else None)
+    return paths
+
+
 def plot_frontier(table: pd.DataFrame, path: Path, title: str = "cost vs carbon") -> None:
-    """PNG of cost [$/Mtok] against carbon [gCO2e/Mtok], each point labelled by its energy mix."""
+    """PNG of cost [$/Mtok] against carbon [gCO2e/Mtok], each point labelled by what sets its plan
+    apart (``label``: sites / leading energy / GPUs, :mod:`planner.studies.plan_labels`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -314,7 +361,7 @@ def plot_frontier(table: pd.DataFrame, path: Path, title: str = "cost vs carbon"
     ax.plot(ok["gco2e_per_mtok"], ok["cost_usd_per_mtok"], "-o", color="tab:green")
     for r in ok.itertuples():
         ax.annotate(
-            f"{r.point}: {r.energy_mix}",
+            f"{r.point}: {r.label}",
             (r.gco2e_per_mtok, r.cost_usd_per_mtok),
             textcoords="offset points",
             xytext=(6, 6),
