@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from planner.cli.console import Col, console, fail, fitted_table
+from planner.cli.shape_options import Isl, Osl, PrefixHit
 from planner.errors import InputError, PlannerError
 
 
@@ -63,7 +64,10 @@ def print_curve(curve: Any) -> None:
         ]
         for g, r in curve.table.iterrows()
     ]
-    title = f"{curve.model_id}: tokens/s per GPU at tokens/s per user (TPOT ms); roofline estimate"
+    title = (
+        f"{curve.model_id}: tokens/s per GPU at tokens/s per user (TPOT ms); roofline estimate at "
+        f"{curve.conditions()}, best topology"
+    )
     console.print(fitted_table(title, cols, rows, hint=", or fewer --gpus"))
     if curve.measured.empty:
         console.print(f"no MLPerf results for {curve.model_id} at these GPUs and precisions")
@@ -108,6 +112,9 @@ def register(app: typer.Typer) -> None:
         overwrite: Annotated[
             bool, typer.Option("--overwrite", help="Replace an existing --out file.")
         ] = False,
+        isl: Isl = None,
+        osl: Osl = None,
+        prefix_hit: PrefixHit = None,
     ) -> None:
         """Tokens/s per GPU against tokens/s per user, with the MLPerf results overlaid."""
         try:
@@ -119,7 +126,12 @@ def register(app: typer.Typer) -> None:
                 raise InputError("--gpus: allowed a comma-separated list of GPU ids, e.g. H100,B200")
             if out is not None:
                 check_out(out, overwrite)
-            result = throughput_curve(load_catalogs(), model, gpu_ids, precision)
+            from planner.chain.tokens.shape import ShapeOverride, check_shape
+
+            check_shape(isl, osl, prefix_hit)
+            result = throughput_curve(
+                load_catalogs(), model, gpu_ids, precision, ShapeOverride(isl, osl, prefix_hit)
+            )
             print_curve(result)
             missing = [g for g in gpu_ids or [] if g not in set(result.table.index)]
             if missing:

@@ -255,7 +255,8 @@ def throughput_inputs(
     scenario: Scenario, catalogs: Catalogs, gpus: list[str], coolings: list[str], models: list[str]
 ) -> dict[str, Any]:
     """Tokens/s per GPU [Mtoken/s] of each GPU x model pair at the model's latency target
-    (``physics.serving_targets``, else the card's) and precision, and which cooling hosts which GPU.
+    (``physics.serving_targets``, else the card's), precision, request shape (``physics.request_shape``,
+    else the card's) and the best topology of ``physics.topologies``, and which cooling hosts which GPU.
 
     The table carries each estimate's held-out error (:mod:`planner.chain.tokens.uncertainty`);
     ``tokens_per_s_sized`` is what the fleet is sized on: the median estimate, or with
@@ -263,7 +264,9 @@ def throughput_inputs(
     ``conservative_quantile``); measured pairs as measured."""
     phys = scenario.physics
     targets = {m: serving_target(catalogs.models.loc[m], phys.serving_targets.get(m)) for m in models}
-    key = repr((gpus, models, phys.throughput, sorted(phys.precision.items()), targets))
+    shapes = {m: phys.request_shape[m] for m in models if m in phys.request_shape}
+    menu = phys.topologies
+    key = repr((gpus, models, phys.throughput, sorted(phys.precision.items()), targets, shapes, menu))
     cached = _THROUGHPUT.get(key)
     if cached is None or cached[0] is not catalogs:
         table = throughput_table(
@@ -273,6 +276,8 @@ def throughput_inputs(
             estimate_only=phys.throughput == "estimate",
             precision=dict(phys.precision),
             targets=targets,
+            shapes=shapes,
+            topologies=menu,
         )
         _THROUGHPUT.clear()  # one entry: an hourly solve and its annual screening share it
         _THROUGHPUT[key] = (catalogs, table)
