@@ -340,8 +340,12 @@ def curve(
     *,
     out: str | Path | None = None,
     catalogs: Catalogs | None = None,
+    isl: float | None = None,
+    osl: float | None = None,
+    prefix_hit: float | None = None,
 ) -> Any:
-    """The throughput-interactivity frontier of a served model (``planner curve``).
+    """The throughput-interactivity frontier of a served model (``planner curve``), at the card's
+    request shape or ``isl`` / ``osl`` [tokens] / ``prefix_hit`` [-].
 
     Returns a :class:`planner.chain.tokens.frontier.Curve`: ``sweep`` (tokens/s per GPU at each
     tokens/s per user, per GPU), ``table`` (at 5 to 200 tokens/s per user), ``points`` (the model's
@@ -350,8 +354,10 @@ def curve(
     model, GPU or precision.
     """
     from planner.chain.tokens.frontier import throughput_curve
+    from planner.chain.tokens.shape import ShapeOverride
 
-    result = throughput_curve(catalogs or load_catalogs(), model, gpus, precision)
+    shape = ShapeOverride(isl, osl, prefix_hit)
+    result = throughput_curve(catalogs or load_catalogs(), model, gpus, precision, shape)
     if out is not None:
         from planner.results.curve_plot import write_curve_png
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Objective = Literal["cost", "carbon"]
 TimeMode = Literal["annual", "representative_days"]
@@ -299,17 +299,16 @@ class PhysicsOptions(StrictModel):
     with the card's MTP modules); at least one parallelism. Each GPU x model gets the allowed
     combination with the most tokens/s per GPU (``tables/throughput.csv`` ``topology``)."""
 
-    @model_validator(mode="after")
-    def _one_parallelism(self) -> PhysicsOptions:
-        t = self.topologies
-        if t is not None and (
-            len(set(t)) != len(t) or not set(t) & {"single_node", "ep_domain", "ep_multinode"}
-        ):
+    @field_validator("topologies")
+    @classmethod
+    def _one_parallelism(cls, t: list[str] | None) -> list[str] | None:
+        parallel = {"single_node", "ep_domain", "ep_multinode"}
+        if t is not None and (len(set(t)) != len(t) or not set(t) & parallel):
             raise ValueError(
-                "topologies: name each at most once and at least one parallelism "
+                "name each topology at most once and at least one parallelism "
                 "(single_node, ep_domain, ep_multinode); disaggregated and mtp add to them"
             )
-        return self
+        return t
 
 
 class Scenario(StrictModel):

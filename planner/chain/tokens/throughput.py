@@ -13,9 +13,14 @@ Latency regime
     scenario's limits is that scenario's regime.
 Measured
     Median per-GPU generated tokens/s across the submitters of the latest MLPerf version, used
-    only when GPU, model, precision and latency regime all match.
+    only when GPU, model, precision and latency regime all match. MLPerf measures the single-node
+    replica (one node or rack, colocated prefill, no speculative decoding): the measurement stands
+    for ``single_node``, and another topology of the menu replaces it only when its estimate is
+    higher (a measurement is never rescaled).
 Estimate
-    The roofline of :mod:`planner.chain.tokens.roofline` at the target, with eta_c, eta_bw and eta_fp4
+    The roofline of :mod:`planner.chain.tokens.roofline` at the target and request shape
+    (:mod:`planner.chain.tokens.shape`), at the best topology of the menu
+    (:mod:`planner.chain.tokens.topology`), with eta_c, eta_bw and eta_fp4
     and the vendor, family, model and latency-regime corrections fitted on the MLPerf pairs by
     :func:`calibrate` (:mod:`planner.chain.tokens.calibration`).
     ``expected_error`` is the held-out error of the estimate: the median absolute percentage error
@@ -224,11 +229,17 @@ def throughput(
     name, t = regime(model, scenario, target)
     wl, basis = request_shape(model, shape, mlperf=scenario is not None)
     menu = check_menu(topologies or (("single_node",) if scenario is not None else TOPOLOGIES))
-    if not estimate_only:
-        found = measured(gpu_id, model_id, catalogs, p, name)
-        if found is not None:
-            return found
-    return _estimate(gpu_id, model_id, catalogs, p, name, t, wl, Menu(menu), basis)
+    found = (
+        None if estimate_only or "single_node" not in menu else measured(gpu_id, model_id, catalogs, p, name)
+    )
+    if found is not None and menu == ("single_node",):
+        return found
+    est = _estimate(gpu_id, model_id, catalogs, p, name, t, wl, Menu(menu), basis)
+    if found is not None and (
+        est.topology == "single_node" or est.tokens_per_s_per_gpu <= found.tokens_per_s_per_gpu
+    ):
+        return found
+    return est
 
 
 def _held_out_error(catalogs: Any, model_id: str, scenario: str) -> tuple[str, float]:

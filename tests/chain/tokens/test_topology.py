@@ -217,7 +217,7 @@ def _by_topology(gpu, model, target, factors) -> dict[str, float]:  # type: igno
     return out
 
 
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(
     hbm=st.floats(1.0, 3.0),
     bw=st.floats(1.0, 3.0),
