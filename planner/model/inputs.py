@@ -295,7 +295,7 @@ def throughput_inputs(
         if not any((g, m) in tps for g in gpus):
             raise InputError(
                 f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' "
-                "(it does not fit in any scale-up domain, or misses its latency target "
+                "(it fits no replica of the topology menu physics.topologies, or misses its latency target "
                 "physics.serving_targets); add a larger-memory GPU or loosen the target"
             )
     compatible = {(g, c): cooling_can_host(catalogs, g, c) for g in gpus for c in coolings}

@@ -333,7 +333,7 @@ def fit_calibration(catalogs: Any) -> Calibration:
 def calibration_key(catalogs: Any) -> str:
     """Content hash of what the fit depends on: GPU, model and MLPerf catalogs and the fitting code."""
     from planner.chain import constants, physics
-    from planner.chain.tokens import corrections, fields, linear, links, mlperf, roofline, stretch
+    from planner.chain.tokens import corrections, fields, linear, links, mlperf, option, roofline, stretch
 
     frames = (catalogs.gpus, catalogs.models, catalogs.benchmarks)
     modules = (
@@ -342,6 +342,7 @@ def calibration_key(catalogs: Any) -> str:
         roofline,
         linear,
         links,
+        option,
         fields,
         physics,
         constants,

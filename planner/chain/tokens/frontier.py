@@ -51,13 +51,14 @@ SWEEP_COLUMNS = [
 
 
 def serving_gpus(catalogs: Any, model_id: str, precision: str | None = None) -> list[str]:
-    """GPUs of the catalog that can serve ``model_id`` offline (weights and a minimum batch fit
-    in one scale-up domain), in catalog order."""
+    """GPUs of the catalog that can serve ``model_id`` offline at some topology (weights and a
+    minimum batch fit in one scale-up domain, or spread over several by expert parallelism), in
+    catalog order."""
     return [
         g
         for g in catalogs.gpus.index
         if throughput(
-            g, model_id, catalogs, estimate_only=True, precision=precision, scenario="offline"
+            g, model_id, catalogs, estimate_only=True, precision=precision, target=OFFLINE
         ).tokens_per_s_per_gpu
         > 0
     ]

@@ -67,7 +67,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from planner.chain import physics
 from planner.chain.constants import BYTES_PER_PARAM
@@ -75,6 +75,7 @@ from planner.chain.tokens.corrections import Corrections
 from planner.chain.tokens.fields import row_float
 from planner.chain.tokens.linear import LinearSplit, linear_split
 from planner.chain.tokens.links import domain_gpus, scaleout_bytes_per_s, scaleup_bytes_per_s
+from planner.chain.tokens.option import Option, Plan
 
 HBM_USABLE_SHARE = 0.90
 """Share of HBM a serving engine gives to weights + KV cache [-] (vLLM's default 0.90)."""
@@ -382,28 +383,6 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
     )
 
 
-@dataclass(frozen=True)
-class Option:
-    """One way to serve a GPU x model at a target with the roofline's own step (e = 1): tokens/s
-    per GPU [tokens/s], the (decode) replica's GPUs, its batch [sequences], the mean time between a
-    user's tokens and the time to first token without queueing [s], the topology's name, and for
-    disaggregated serving the share of GPUs in the prefill pool [-] and its replica size."""
-
-    tokens_per_s_per_gpu: float
-    replica_gpus: int
-    batch: float
-    interval_s: float
-    prefill_s: float
-    topology: str = "single_node"
-    prefill_gpu_share: float = 0.0
-    prefill_replica_gpus: int = 0
-    prefill_topology: str = ""
-
-    def rank(self) -> tuple[float, int, float]:
-        """Order of preference: most tokens/s per GPU, then the larger replica, then batch."""
-        return (self.tokens_per_s_per_gpu, self.replica_gpus, self.batch)
-
-
 class SingleNode:
     """Today's replica: tensor parallel over n GPUs of one scale-up domain (an 8-GPU node, or up to
     64 of an NVL72 rack), n the power of two <= the domain whose usable HBM holds the weights and
@@ -440,14 +419,6 @@ class SingleNode:
             f"(one prefill takes {rep.prefill_s(sizes[-1]) / e * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
             f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) / e * 1e3:,.1f} ms)"
         )
-
-
-class Plan(Protocol):
-    """A menu of topologies: its feasible :class:`Option` at a target, and why none is."""
-
-    def options(self, rep: _Replica, target: Target) -> list[Option]: ...
-
-    def why(self, rep: _Replica, target: Target, e: float, at: str) -> str: ...
 
 
 def roofline(

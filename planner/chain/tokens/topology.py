@@ -93,11 +93,11 @@ from planner.chain.tokens.links import (
     scaleout_bytes_per_s,
     scaleup_bytes_per_s,
 )
+from planner.chain.tokens.option import Option
 from planner.chain.tokens.roofline import (
     MAX_BATCH_PER_GPU,
     TPOT_HEADROOM,
     TTFT_HEADROOM,
-    Option,
     SingleNode,
     Target,
     _Replica,
