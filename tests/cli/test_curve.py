@@ -44,6 +44,8 @@ def test_table_fits_80_columns_and_writes_a_png(tmp_path):
         (("--model", "llama-2-70b", "--precision", "int4"), "unknown precision 'int4'"),
         (("--model", "llama-2-70b", "--out", "chart.svg"), "allowed a file name ending in .png"),
         (("--model", "llama-2-70b", "--out", "/no/such/folder/c.png"), "does not exist or is not writable"),
+        (("--model", "llama-2-70b", "--prefix-hit", "1"), "--prefix-hit 1: allowed a share"),
+        (("--model", "llama-2-70b", "--osl", "0"), "--osl 0: allowed a mean token count"),
     ],
 )
 def test_bad_input_exits_2_with_one_message(args, message):
@@ -57,3 +59,10 @@ def test_unservable_gpu_is_named(tmp_path):
     res = _run("--model", "llama-3.1-405b", "--gpus", "B200,L40S")
     assert res.exit_code == 0, res.output
     assert "cannot serve llama-3.1-405b at any swept target: L40S" in res.stdout
+
+
+def test_title_states_the_request_shape_and_ttft():
+    res = _run("--model", "llama-2-70b", "--gpus", "H100", "--isl", "1200", "--prefix-hit", "0.25")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "ISL 1,200 / OSL 294 tokens, prefix hit 25%, TTFT 450 ms" in text
