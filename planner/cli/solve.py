@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table
+from planner.cli.plan_accounts import loss_table, model_table
 from planner.cli.progress import SolveReporter
 from planner.errors import InputError, PlannerError
 
@@ -139,6 +140,8 @@ def print_summary(summary: dict, tables: dict) -> None:
     ]
     console.print(fitted_table("Sites chosen", cols, rows))
     console.print(gpu_table(summary))
+    if "models" in tables:
+        console.print(model_table(tables["models"]))
     mix = sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1])
     console.print(
         fitted_table(
@@ -163,6 +166,8 @@ def print_summary(summary: dict, tables: dict) -> None:
     if summary.get("energy_mix_basis", "").startswith("annual-average"):
         console.print(Text(f"energy mix: {summary['energy_mix_basis']}", style="yellow"))
     print_time_to_power(summary)
+    if len(tables.get("site_loss", ())):
+        console.print(loss_table(tables["site_loss"]))
 
 
 def gpu_table(summary: dict) -> Table:

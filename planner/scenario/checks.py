@@ -158,6 +158,17 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             )
         )
     cap = min(n, policy.max_sites or n)
+    if (policy.site_loss_coverage or 0) > 0 and cap < 2:
+        problems.append(
+            Problem(
+                ("policy", "site_loss_coverage"),
+                ("policy", "site_loss_coverage"),
+                (
+                    f"{show_number(policy.site_loss_coverage)} is not allowed: at most {cap} site can be "
+                    "open, and losing it leaves nothing; allow at least 2 sites or set it to null"
+                ),
+            )
+        )
     if cap * policy.max_share_per_site < 1 - 1e-9:
         problems.append(
             Problem(
