@@ -109,6 +109,9 @@ class Technologies(StrictModel):
     """Energy technology ids from ``data/energy.csv`` (``grid``, ``pv``, ``battery`` ...)."""
     gpus: list[str] | None = None
     """GPU ids from ``data/gpus.csv``."""
+    gpu_status: Literal["shipping", "any"] = "any"
+    """``shipping`` keeps only GPUs in volume delivery (``gpus.csv`` ``status``), leaving out parts
+    known only from their vendor's announcement; ``any`` allows both."""
     cooling: list[str] | None = None
     """Cooling ids from ``data/cooling.csv``."""
 

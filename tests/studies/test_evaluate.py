@@ -160,7 +160,7 @@ def test_plans_solved_for_different_scenarios_need_a_scenario(plans):
 def test_a_plan_that_does_not_fit_the_future_names_what_is_missing(plans):
     run = plans / "points" / "small"
     with pytest.raises(InputError, match=r"lacks GPU B200 \(technologies.gpus\)"):
-        planner.evaluate(run, overrides={"technologies.gpus": ["H100"]})
+        planner.evaluate(run, overrides={"technologies.gpus": ["H200"]})
     with pytest.raises(InputError, match="lacks site new_albany_oh"):
         planner.evaluate(
             run, overrides={"sites.include": ["abilene_tx", "dfw_tx", "loudoun_va", "atlanta_ga"]}
