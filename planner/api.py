@@ -346,8 +346,12 @@ def curve(
     scenario: str | Path | Scenario | Mapping[str, Any] | None = None,
     out: str | Path | None = None,
     catalogs: Catalogs | None = None,
+    isl: float | None = None,
+    osl: float | None = None,
+    prefix_hit: float | None = None,
 ) -> Any:
-    """The throughput-interactivity frontier of a served model (``planner curve``).
+    """The throughput-interactivity frontier of a served model (``planner curve``), at the card's
+    request shape or ``isl`` / ``osl`` [tokens] / ``prefix_hit`` [-].
 
     Returns a :class:`planner.results.curve_view.CurveView` in the units of ``y``
     (``tokens-per-gpu``, ``tokens-per-mw`` or ``usd-per-mtok``; equations in
@@ -360,13 +364,15 @@ def curve(
     (replacing a file). Raises InputError for an unknown model, GPU, precision or ``y``.
     """
     from planner.chain.tokens.frontier import throughput_curve
+    from planner.chain.tokens.shape import ShapeOverride
     from planner.results.curve_view import curve_view
     from planner.results.curve_y import y_axis
 
     y_axis(y)
     catalogs = catalogs or load_catalogs()
     plan = None if y == "tokens-per-gpu" and scenario is None else resolve_scenario(scenario, catalogs)
-    result = curve_view(throughput_curve(catalogs, model, gpus, precision), catalogs, y, plan)
+    shape = ShapeOverride(isl, osl, prefix_hit)
+    result = curve_view(throughput_curve(catalogs, model, gpus, precision, shape), catalogs, y, plan)
     if out is not None:
         from planner.results.curve_plot import write_curve_png
 

@@ -422,10 +422,26 @@ class ModelCard(BaseModel):
     serving_tpot_ms: Pos = 40.0
     """Production latency target: p99 time per output token [ms] (1000 / TPOT = tokens/s per user)."""
     typical_input_tokens: PosInt
+    """Mean input tokens per request (ISL) of the production workload [tokens]."""
     typical_output_tokens: PosInt
+    """Mean output tokens per request (OSL) of the production workload [tokens]."""
+    typical_prefix_hit: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    """Share of input tokens served from a prefix / KV cache (not prefilled) in production [-]."""
+    prefix_hit_source: Optional[str] = None
+    """Where ``typical_prefix_hit`` comes from (required when it is above 0)."""
     kv_cache_bytes_per_token_per_layer_override: Optional[Pos] = None
     experts: Optional[PosInt] = None
     active_experts: Optional[PosInt] = None
+    moe_layers: Optional[PosInt] = None
+    """Layers with routed experts (the rest dense); default all ``layers`` of a MoE card."""
+    mtp_modules: Optional[PosInt] = None
+    """Multi-token-prediction modules usable as speculative draft heads [-]."""
+    mtp_acceptance: Optional[Annotated[float, Field(gt=0, lt=1)]] = None
+    """Share of MTP draft tokens the main model accepts [-]."""
+    mtp_params_b: Optional[Pos] = None
+    """Parameters of one MTP module [1e9]."""
+    mtp_source: Optional[str] = None
+    """Where the MTP figures come from (required with ``mtp_modules``)."""
     mlperf_model: Optional[str] = None
     source: Text
     confidence: Confidence
@@ -442,4 +458,11 @@ class ModelCard(BaseModel):
             raise ValueError("experts/active_experts are only allowed for architecture 'moe'")
         if has and self.active_experts > self.experts:  # type: ignore[operator]
             raise ValueError("active_experts must be <= experts")
+        if self.moe_layers is not None and (self.architecture != "moe" or self.moe_layers > self.layers):
+            raise ValueError("moe_layers is only allowed for architecture 'moe', at most layers")
+        if self.typical_prefix_hit > 0 and not self.prefix_hit_source:
+            raise ValueError("typical_prefix_hit above 0 needs prefix_hit_source")
+        mtp = (self.mtp_modules, self.mtp_acceptance, self.mtp_params_b, self.mtp_source)
+        if any(v is not None for v in mtp) and not all(v is not None for v in mtp):
+            raise ValueError("mtp_modules, mtp_acceptance, mtp_params_b and mtp_source go together")
         return self

@@ -66,6 +66,8 @@ def pipeline_report(
     scenario: str | None = None,
     target: Target | None = None,
     spare_share: float = 0.0,
+    shape: Any = None,
+    topologies: Any = None,
 ) -> PipelineReport:
     """Walk the chain from primary energy to tokens/s for one GPU of one configuration.
 
@@ -83,6 +85,8 @@ def pipeline_report(
         [s]); see :func:`planner.chain.tokens.throughput.throughput`.
     spare_share : Spare GPUs installed per serving GPU [-] (scenario ``fleet.spare_share``); they
         draw idle node power and their network ports.
+    shape, topologies : Request shape (``isl``, ``osl``, ``prefix_hit``) and topology menu; see
+        :func:`planner.chain.tokens.throughput.throughput`.
 
     Returns
     -------
@@ -112,6 +116,8 @@ def pipeline_report(
         precision=precision,
         scenario=scenario,
         target=target,
+        shape=shape,
+        topologies=topologies,
     )
     ids = {"gpu": gpu_id, "model": model_id, "cooling": cooling_id, "site": site_id}
     power = _it_power(catalogs, gpu_id, gpu, spare_share)
@@ -243,6 +249,14 @@ def _throughput_values(tp: Throughput) -> dict[str, Any]:
         "tpot_ms": tp.tpot_ms,
         "tokens_per_s_per_user": tp.tokens_per_s_per_user,
         "expected_error": tp.expected_error,
+        "isl": tp.isl,
+        "osl": tp.osl,
+        "prefix_hit": tp.prefix_hit,
+        "topology": tp.topology,
+        "prefill_topology": tp.prefill_topology,
+        "prefill_replica_gpus": tp.prefill_replica_gpus,
+        "prefill_gpu_share": tp.prefill_gpu_share,
+        "prefill_ms": tp.prefill_ms,
     }
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from planner.cli.console import Col, console, fail, fitted_table
+from planner.cli.shape_options import Isl, Osl, PrefixHit
 from planner.errors import InputError, PlannerError
 
 
@@ -73,7 +74,7 @@ def print_curve(view: Any) -> None:
     ]
     title = (
         f"{view.title()}\n{view.axis.table_unit or view.axis.unit} at tokens/s per user (TPOT ms); "
-        "roofline estimate, "
+        "roofline estimate at the best topology, "
         f"{view.band.text()}"
     )
     console.print(fitted_table(title, cols, rows, hint=", or fewer --gpus"))
@@ -176,6 +177,9 @@ def register(app: typer.Typer) -> None:
                 "usd-per-mtok (default: scenarios/us_inference_2027.yaml).",
             ),
         ] = None,
+        isl: Isl = None,
+        osl: Osl = None,
+        prefix_hit: PrefixHit = None,
     ) -> None:
         """Tokens/s per GPU (or per MW, or owner's USD per million tokens) against tokens/s per user,
         with the error band and the MLPerf results overlaid."""
@@ -191,9 +195,15 @@ def register(app: typer.Typer) -> None:
             y_axis(y)
             if out is not None:
                 check_out(out, overwrite)
+            from planner.chain.tokens.shape import ShapeOverride, check_shape
+
+            check_shape(isl, osl, prefix_hit)
             catalogs = load_catalogs()
             plan = _scenario(scenario, catalogs, y)
-            result = curve_view(throughput_curve(catalogs, model, gpu_ids, precision), catalogs, y, plan)
+            shape = ShapeOverride(isl, osl, prefix_hit)
+            result = curve_view(
+                throughput_curve(catalogs, model, gpu_ids, precision, shape), catalogs, y, plan
+            )
             print_curve(result)
             missing = [g for g in gpu_ids or [] if g not in set(result.table.index)]
             if missing:

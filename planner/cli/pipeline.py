@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from planner.cli.shape_options import Isl, Osl, PrefixHit
 from planner.errors import InputError, PlannerError
 
 
@@ -42,6 +43,15 @@ def _target(
     return Target(
         card.ttft_s if ttft_ms is None else ttft_ms / 1e3, card.tpot_s if tpot_ms is None else tpot_ms / 1e3
     )
+
+
+def _menu(topologies: str | None) -> tuple[str, ...] | None:
+    """``--topologies`` as a checked menu, or None (the default menu)."""
+    from planner.chain.tokens.topology import check_menu
+
+    if topologies is None:
+        return None
+    return check_menu([t.strip() for t in topologies.split(",") if t.strip()], "--topologies")
 
 
 def register(app: typer.Typer) -> None:
@@ -86,16 +96,30 @@ def register(app: typer.Typer) -> None:
         ttft_ms: Annotated[
             Optional[float], typer.Option("--ttft-ms", help="p99 time to first token target [ms].")
         ] = None,
+        isl: Isl = None,
+        osl: Osl = None,
+        prefix_hit: PrefixHit = None,
+        topologies: Annotated[
+            Optional[str],
+            typer.Option(
+                "--topologies",
+                help="Comma-separated menu of single_node, ep_domain, ep_multinode, disaggregated, mtp "
+                "(default: all for a target, single_node with --scenario).",
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Photons/CH4 -> W facility -> W IT -> FLOP/s -> tokens/s for one configuration."""
         try:
             from planner.catalogs.load import load_catalogs
             from planner.chain.pipeline import pipeline_report
+            from planner.chain.tokens.shape import ShapeOverride, check_shape
             from planner.scenario.schema import Fleet
 
             catalogs = load_catalogs()
             target = _target(catalogs, model, scenario, ttft_ms, tpot_ms)
+            check_shape(isl, osl, prefix_hit)
+            menu = _menu(topologies)
             report = pipeline_report(
                 gpu,
                 model,
@@ -107,6 +131,8 @@ def register(app: typer.Typer) -> None:
                 scenario=scenario,
                 target=target,
                 spare_share=Fleet().spare_share,
+                shape=ShapeOverride(isl, osl, prefix_hit),
+                topologies=menu,
             )
         except PlannerError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -130,7 +156,20 @@ def register(app: typer.Typer) -> None:
         out.print(
             f"precision {d['precision']}; latency {d['latency_target']} ({d['scenario']}); "
             f"replica {d['replica_gpus']} GPUs, batch {_fmt(d['batch'])}; "
-            f"{_fmt(d['tokens_per_s_per_user'])} tokens/s per user",
+            f"{_fmt(d['tokens_per_s_per_user'])} tokens/s per user; TTFT {_fmt(d['prefill_ms'])} ms "
+            "without queueing",
+            highlight=False,
+            markup=False,
+        )
+        prefill = (
+            f"; prefill pool {d['prefill_topology']} x{d['prefill_replica_gpus']}, "
+            f"{d['prefill_gpu_share']:.0%} of the GPUs"
+            if d["prefill_topology"]
+            else ""
+        )
+        out.print(
+            f"request: ISL {_fmt(d['isl'])} / OSL {_fmt(d['osl'])} tokens, prefix hit "
+            f"{_fmt(d['prefix_hit'])}; topology {d['topology']}{prefill}",
             highlight=False,
             markup=False,
         )

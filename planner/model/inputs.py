@@ -285,7 +285,8 @@ def throughput_inputs(
     scenario: Scenario, catalogs: Catalogs, gpus: list[str], coolings: list[str], models: list[str]
 ) -> dict[str, Any]:
     """Tokens/s per GPU [Mtoken/s] of each GPU x model pair at the model's latency target
-    (``physics.serving_targets``, else the card's) and precision, and which cooling hosts which GPU.
+    (``physics.serving_targets``, else the card's), precision, request shape (``physics.request_shape``,
+    else the card's) and the best topology of ``physics.topologies``, and which cooling hosts which GPU.
 
     The table carries each estimate's held-out error (:mod:`planner.chain.tokens.uncertainty`);
     ``tokens_per_s_sized`` is what the fleet is sized on: the median estimate, or with
@@ -293,7 +294,9 @@ def throughput_inputs(
     ``conservative_quantile``); measured pairs as measured."""
     phys = scenario.physics
     targets = {m: serving_target(catalogs.models.loc[m], phys.serving_targets.get(m)) for m in models}
-    key = repr((gpus, models, phys.throughput, sorted(phys.precision.items()), targets))
+    shapes = {m: phys.request_shape[m] for m in models if m in phys.request_shape}
+    menu = phys.topologies
+    key = repr((gpus, models, phys.throughput, sorted(phys.precision.items()), targets, shapes, menu))
     cached = _THROUGHPUT.get(key)
     if cached is None or cached[0] is not catalogs:
         table = throughput_table(
@@ -303,6 +306,8 @@ def throughput_inputs(
             estimate_only=phys.throughput == "estimate",
             precision=dict(phys.precision),
             targets=targets,
+            shapes=shapes,
+            topologies=menu,
         )
         _THROUGHPUT.clear()  # one entry: an hourly solve and its annual screening share it
         _THROUGHPUT[key] = (catalogs, table)
@@ -320,7 +325,7 @@ def throughput_inputs(
         if not any((g, m) in tps for g in gpus):
             raise InputError(
                 f"technologies.gpus: no GPU in the menu ({', '.join(gpus)}) can serve model '{m}' "
-                "(it does not fit in any scale-up domain, or misses its latency target "
+                "(it fits no replica of the topology menu physics.topologies, or misses its latency target "
                 "physics.serving_targets); add a larger-memory GPU or loosen the target"
             )
     compatible = {(g, c): cooling_can_host(catalogs, g, c) for g in gpus for c in coolings}

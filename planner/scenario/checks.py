@@ -64,7 +64,7 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             path: KeyPath = ("demand", "latency_ms", name)
             problems.append(_unknown_id(path, "model", name, models, what="latency_ms key"))
     problems += _online_year_problems(scenario)
-    for field in ("serving_targets", "precision"):
+    for field in ("serving_targets", "precision", "request_shape"):
         for name in getattr(scenario.physics, field):
             if name not in models:
                 path = ("physics", field, name)

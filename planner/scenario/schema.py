@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Objective = Literal["cost", "carbon"]
 TimeMode = Literal["annual", "representative_days"]
@@ -266,6 +266,20 @@ class ServingTarget(StrictModel):
     """Time per output token [ms]; 1000 / tpot_ms = tokens/s per user."""
 
 
+class RequestShape(StrictModel):
+    """Mean request shape of a served model; unset fields take the model card's value."""
+
+    isl: float | None = Field(default=None, ge=1, le=10_000_000)
+    """Mean input tokens per request [tokens]."""
+    osl: float | None = Field(default=None, ge=1, le=10_000_000)
+    """Mean output tokens per request [tokens]."""
+    prefix_hit: float | None = Field(default=None, ge=0, lt=1)
+    """Share of input tokens served from a prefix / KV cache, skipping prefill [-]."""
+
+
+Topology = Literal["single_node", "ep_domain", "ep_multinode", "disaggregated", "mtp"]
+
+
 class PhysicsOptions(StrictModel):
     """Assumptions of the physics chain."""
 
@@ -288,6 +302,28 @@ class PhysicsOptions(StrictModel):
     pairs are unchanged. The summary reports the GPUs the plan needs on both."""
     conservative_quantile: float = Field(default=0.8, ge=0.5, le=0.99)
     """Share of held-out MLPerf pairs the conservative throughput covers [-] (0.8 = p80)."""
+    request_shape: dict[str, RequestShape] = Field(default_factory=dict)
+    """Request shape per served model id (``{deepseek-r1: {isl: 800, osl: 3900, prefix_hit: 0.56}}``);
+    unset fields and models not listed use their card's ``typical_input_tokens``,
+    ``typical_output_tokens`` and ``typical_prefix_hit``."""
+    topologies: list[Topology] | None = None
+    """Serving topologies the throughput may choose from (``null`` = all): parallelisms
+    ``single_node`` (tensor parallel in one scale-up domain), ``ep_domain`` (expert parallel in one
+    domain, e.g. an NVL72 rack), ``ep_multinode`` (expert parallel over several domains), and the
+    options ``disaggregated`` (separate prefill and decode pools) and ``mtp`` (speculative decoding
+    with the card's MTP modules); at least one parallelism. Each GPU x model gets the allowed
+    combination with the most tokens/s per GPU (``tables/throughput.csv`` ``topology``)."""
+
+    @field_validator("topologies")
+    @classmethod
+    def _one_parallelism(cls, t: list[str] | None) -> list[str] | None:
+        parallel = {"single_node", "ep_domain", "ep_multinode"}
+        if t is not None and (len(set(t)) != len(t) or not set(t) & parallel):
+            raise ValueError(
+                "name each topology at most once and at least one parallelism "
+                "(single_node, ep_domain, ep_multinode); disaggregated and mtp add to them"
+            )
+        return t
 
 
 class Scenario(StrictModel):

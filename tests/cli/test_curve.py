@@ -52,6 +52,8 @@ def test_table_fits_80_columns_and_writes_a_png(tmp_path):
             ("--model", "llama-2-70b", "--y", "usd-per-mtok", "--scenario", "nope.yaml"),
             "nope.yaml: no such file",
         ),
+        (("--model", "llama-2-70b", "--prefix-hit", "1"), "--prefix-hit 1: allowed a share"),
+        (("--model", "llama-2-70b", "--osl", "0"), "--osl 0: allowed a mean token count"),
     ],
 )
 def test_bad_input_exits_2_with_one_message(args, message):
@@ -70,6 +72,7 @@ def test_unservable_gpu_is_named(tmp_path):
 def _shape(model) -> str:
     return (
         f"{model['typical_input_tokens']:,.0f} in / {model['typical_output_tokens']:,.0f} out tokens, "
+        f"prefix hit {float(model.get('typical_prefix_hit') or 0):.0%}, "
         f"TTFT {model['serving_ttft_ms']:,.0f} ms"
     )
 
@@ -101,3 +104,10 @@ def test_usd_per_mtok_mirrors_the_api_and_the_hand_conversion(catalogs):
     text = " ".join(res.stdout.split())
     assert "USD per million output tokens at tokens/s per user" in text
     assert "Scenario us_inference_2027:" in text and "CRF(7%, 5 y) = 0.244/yr" in text
+
+
+def test_title_states_the_request_shape_and_ttft():
+    res = _run("--model", "llama-2-70b", "--gpus", "H100", "--isl", "1200", "--prefix-hit", "0.25")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "1,200 in / 294 out tokens, prefix hit 25%, TTFT 450 ms" in text

@@ -43,7 +43,7 @@ def test_chart_states_shape_and_ttft_and_pairs_each_result_with_its_estimate(cat
         assert title.startswith("llama-2-70b: USD per million output tokens (lower is better)")
         assert (
             f"{card['typical_input_tokens']:,.0f} in / {card['typical_output_tokens']:,.0f} out tokens, "
-            f"TTFT {card['serving_ttft_ms']:,.0f} ms" in title
+            f"prefix hit 0%, TTFT {card['serving_ttft_ms']:,.0f} ms" in title
         )
         assert ax.get_xscale() == ax.get_yscale() == "log" and "USD per million" in ax.get_ylabel()
         bars = [line for line in ax.get_lines() if line.get_marker() == "_"]

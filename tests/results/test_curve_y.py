@@ -124,7 +124,8 @@ def test_shape_text_reads_either_request_shape():
 
     from planner.chain.tokens.roofline import Workload
 
-    assert shape_text(Workload(800.0, 3900.0), 2000.0) == "800 in / 3,900 out tokens, TTFT 2,000 ms"
+    expected = "800 in / 3,900 out tokens, prefix hit 0%, TTFT 2,000 ms"
+    assert shape_text(Workload(800.0, 3900.0), 2000.0) == expected
     shape = SimpleNamespace(isl=2000, osl=400, prefix_hit=0.56)
     assert shape_text(shape, 450.0) == "2,000 in / 400 out tokens, prefix hit 56%, TTFT 450 ms"
     assert shape_text(None) == ""

@@ -333,10 +333,21 @@ def fit_calibration(catalogs: Any) -> Calibration:
 def calibration_key(catalogs: Any) -> str:
     """Content hash of what the fit depends on: GPU, model and MLPerf catalogs and the fitting code."""
     from planner.chain import constants, physics
-    from planner.chain.tokens import corrections, fields, linear, mlperf, roofline, stretch
+    from planner.chain.tokens import corrections, fields, linear, links, mlperf, option, roofline, stretch
 
     frames = (catalogs.gpus, catalogs.models, catalogs.benchmarks)
-    modules = (sys.modules[__name__], mlperf, roofline, linear, fields, physics, constants, corrections)
+    modules = (
+        sys.modules[__name__],
+        mlperf,
+        roofline,
+        linear,
+        links,
+        option,
+        fields,
+        physics,
+        constants,
+        corrections,
+    )
     modules += (shrinkage, stretch)
     return content_key(frames, modules)
 

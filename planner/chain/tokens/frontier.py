@@ -41,7 +41,8 @@ from planner.chain.tokens.mlperf import (
     version_key,
     workload_for_model,
 )
-from planner.chain.tokens.roofline import Roofline, Target, Workload, roofline
+from planner.chain.tokens.roofline import OFFLINE, Roofline, Target, Workload, roofline
+from planner.chain.tokens.shape import request_shape
 from planner.chain.tokens.throughput import card_target, check_id, default_precision, throughput
 from planner.errors import InputError
 
@@ -58,17 +59,19 @@ SWEEP_COLUMNS = [
     "replica_gpus",
     "batch",
     "mean_interval_ms",
+    "topology",
 ]
 
 
 def serving_gpus(catalogs: Any, model_id: str, precision: str | None = None) -> list[str]:
-    """GPUs of the catalog that can serve ``model_id`` offline (weights and a minimum batch fit
-    in one scale-up domain), in catalog order."""
+    """GPUs of the catalog that can serve ``model_id`` offline at some topology (weights and a
+    minimum batch fit in one scale-up domain, or spread over several by expert parallelism), in
+    catalog order."""
     return [
         g
         for g in catalogs.gpus.index
         if throughput(
-            g, model_id, catalogs, estimate_only=True, precision=precision, scenario="offline"
+            g, model_id, catalogs, estimate_only=True, precision=precision, target=OFFLINE
         ).tokens_per_s_per_gpu
         > 0
     ]
@@ -95,13 +98,21 @@ def sweep_rates(catalogs: Any, model_id: str) -> list[float]:
 
 
 def frontier(
-    catalogs: Any, model_id: str, gpu_ids: Sequence[str] | None = None, precision: str | None = None
+    catalogs: Any,
+    model_id: str,
+    gpu_ids: Sequence[str] | None = None,
+    precision: str | None = None,
+    shape: Any = None,
+    topologies: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Tokens/s per GPU at each tokens/s per user of :func:`sweep_rates` for each GPU (default:
-    :func:`serving_gpus`), at ``precision`` (default: each GPU's :func:`default_precision`).
+    :func:`serving_gpus`), at ``precision`` (default: each GPU's :func:`default_precision`) and
+    request ``shape`` (``isl``, ``osl``, ``prefix_hit``; default the card's), at the best topology
+    of ``topologies`` (default all: :mod:`planner.chain.tokens.topology`).
 
     Returns one row per feasible (GPU, rate): :data:`SWEEP_COLUMNS`; ``mean_interval_ms`` is the
-    replica's mean time between a user's tokens (at most 0.85 TPOT, roofline.TPOT_HEADROOM).
+    replica's mean time between a user's tokens (at most 0.85 TPOT, roofline.TPOT_HEADROOM),
+    ``topology`` the one chosen and ``ttft_ms`` the prefill time without queueing.
     """
     check_request(catalogs, model_id, gpu_ids, precision)
     model = catalogs.models.loc[model_id]
@@ -112,11 +123,18 @@ def frontier(
         p = precision or default_precision(catalogs.gpus.loc[g], model)
         for u in sweep_rates(catalogs, model_id):
             t = throughput(
-                g, model_id, catalogs, estimate_only=True, precision=p, target=Target(ttft, 1.0 / u)
+                g,
+                model_id,
+                catalogs,
+                estimate_only=True,
+                precision=p,
+                target=Target(ttft, 1.0 / u),
+                shape=shape,
+                topologies=topologies,
             )
             if t.tokens_per_s_per_gpu > 0:
                 rows.append([g, t.precision, 1e3 / u, u, t.tokens_per_s_per_gpu, t.replica_gpus, t.batch,
-                             1e3 / t.tokens_per_s_per_user])  # fmt: skip
+                             1e3 / t.tokens_per_s_per_user, t.topology])  # fmt: skip
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
 
 
@@ -217,20 +235,26 @@ class Curve:
     table: pd.DataFrame
     points: pd.DataFrame
     measured: pd.DataFrame
-    shape: Any = None
+    shape: Workload = Workload(0.0, 0.0)
     ttft_ms: float = float("nan")
     mlperf_shape: Any = None
 
 
 def throughput_curve(
-    catalogs: Any, model_id: str, gpu_ids: Sequence[str] | None = None, precision: str | None = None
+    catalogs: Any,
+    model_id: str,
+    gpu_ids: Sequence[str] | None = None,
+    precision: str | None = None,
+    shape: Any = None,
 ) -> Curve:
     """The :class:`Curve` of ``model_id`` for ``gpu_ids`` (default: every GPU that can serve it) at
     ``precision`` (default: each GPU's own), with the MLPerf results at each curve's precision;
     raises InputError for an unknown id or precision, or
     when no chosen GPU can serve the model at any swept target."""
     check_request(catalogs, model_id, gpu_ids, precision)
-    sweep = frontier(catalogs, model_id, gpu_ids, precision)
+    model = catalogs.models.loc[model_id]
+    wl, _ = request_shape(model, shape)
+    sweep = frontier(catalogs, model_id, gpu_ids, precision, shape)
     if sweep.empty:
         chosen = ", ".join(gpu_ids) if gpu_ids else "no catalog GPU"
         raise InputError(
@@ -241,14 +265,13 @@ def throughput_curve(
     points = measured_points(catalogs, model_id, list(dict.fromkeys(sweep["gpu_id"])))
     own = sweep.groupby("gpu_id")["precision"].first()  # each GPU's results at its curve's precision
     points = points[points["precision"] == points["gpu_id"].map(own)].reset_index(drop=True)
-    model = catalogs.models.loc[model_id]
     return Curve(
         model_id,
         sweep,
         at_rates(sweep),
         points,
         measured_vs_estimate(catalogs, points, model_id),
-        shape=workload_for_model(model),
+        shape=wl,
         ttft_ms=card_target(model).ttft_s * 1e3,
         mlperf_shape=mlperf_shape(model) if mlperf_key(model.get("mlperf_model", "")) else None,
     )

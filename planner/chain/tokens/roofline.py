@@ -74,6 +74,8 @@ from planner.chain.constants import BYTES_PER_PARAM
 from planner.chain.tokens.corrections import Corrections
 from planner.chain.tokens.fields import row_float
 from planner.chain.tokens.linear import LinearSplit, linear_split
+from planner.chain.tokens.links import domain_gpus, scaleout_bytes_per_s, scaleup_bytes_per_s
+from planner.chain.tokens.option import Option, Plan
 
 HBM_USABLE_SHARE = 0.90
 """Share of HBM a serving engine gives to weights + KV cache [-] (vLLM's default 0.90)."""
@@ -108,30 +110,17 @@ OUTPUT_LENGTH_CV = 1.0
 same chance at every step gives geometric lengths, CV ~ 1; MLPerf's datasets cap the longest)."""
 ACTIVATION_BYTES = 2.0
 """Bytes per activation element exchanged between the GPUs of a replica (bf16) [B]."""
-SCALEUP_GB_PER_S: dict[str, float] = {
-    # per GPU and direction, when the GPU catalog has no column for it [GB/s]: NVLink 4 (Hopper)
-    # 450, NVLink 5 (Blackwell) 900 (NVIDIA); Infinity Fabric 7 x 64 = 448, MI355X 7 x 76.8 = 538
-    # (AMD); Gaudi 3 21 x 200 GbE = 525 (Intel); L40S PCIe Gen4 x16 32.
-    "H100": 450,
-    "H200": 450,
-    "B200": 900,
-    "GB200": 900,
-    "B300": 900,
-    "GB300": 900,
-    "MI300X": 448,
-    "MI325X": 448,
-    "MI355X": 538,
-    "Gaudi3": 525,
-    "L40S": 32,
-}
 
 
 @dataclass(frozen=True)
 class Workload:
-    """Mean request shape of a served workload [tokens]."""
+    """Mean request shape of a served workload: input (ISL) and output (OSL) tokens per request
+    [tokens], and the share of input tokens served from a prefix / KV cache, h [-] (their KV is
+    loaded, not computed: :meth:`_Replica.prefill_s`); MLPerf's workloads have h = 0."""
 
     input_tokens: float
     output_tokens: float
+    prefix_hit: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +185,10 @@ class Roofline:
     reason: str = ""
     tpot_s: float = float("nan")
     ttft_s: float = float("nan")
+    topology: str = ""
+    prefill_gpu_share: float = 0.0
+    prefill_replica_gpus: int = 0
+    prefill_topology: str = ""
 
     @property
     def tokens_per_s_per_user(self) -> float:
@@ -244,13 +237,6 @@ def weights_read_bytes(model: Mapping[str, Any], bytes_per_param: float, batch: 
     return linear_split(model).read_bytes(bytes_per_param, batch)
 
 
-def _link_bytes_per_s(gpu: Any) -> float:
-    for col in ("scaleup_gb_per_s", "nvlink_gb_per_s", "scaleup_bw_gb_per_s"):
-        if row_float(gpu, col) > 0:
-            return row_float(gpu, col) * 1e9
-    return SCALEUP_GB_PER_S.get(str(getattr(gpu, "name", "")), 450.0) * 1e9
-
-
 @dataclass(frozen=True)
 class _Replica:
     """Rates and sizes of one GPU x served model at one precision, per GPU (SI units; symbols as
@@ -273,26 +259,35 @@ class _Replica:
     lin: LinearSplit  # weight GEMMs split into shared and routed-expert parameters
     t_link: float  # 4 L d b_act / link bandwidth: all-reduce time per token on many GPUs [s]
     floor_s: float  # L t_layer: least time of one decode step [s]
-    pre_tok: float  # F_lin/R_p + F_attn(I/2)/R_a: prefill compute per token on one GPU [s]
+    pre_tok: float  # F_lin/R_p + F_attn(I (1 + h)/2)/R_a: prefill compute per new token on one GPU [s]
     moe: bool  # architecture: moe (no closed-form batch)
+    new_tok: float = 0.0  # (1 - h) I: input tokens a prefill computes (h = prefix hit share)
+    hit_s: float = 0.0  # h I kv / BW_net: loading the hit tokens' KV over one GPU's NIC [s]
 
     def link_s_per_token(self, n: int) -> float:
         """Tensor-parallel all-reduce time per token, t_link (n-1)/n [s]."""
         return self.t_link * (n - 1) / n
 
     def prefill_s(self, n: int) -> float:
-        """Prefill of one request on the replica, t_pre = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link [s]."""
-        return self.i_tok * self.pre_tok / n + self.i_tok * self.link_s_per_token(n)
+        """Prefill of one request on the replica [s]:
+        t_pre = I' (F_lin/R_p + F_attn(I (1 + h)/2)/R_a)/n + I' t_link + h I kv/(n BW_net), with
+        I' = (1 - h) I the input tokens not served from the prefix cache: they attend the whole
+        prefix, a mean context of (h I + I)/2; the hit tokens' KV (h I kv bytes) is loaded from
+        the cache tier over the replica's n NICs. h = 0: I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link."""
+        return self.new_tok * self.pre_tok / n + self.new_tok * self.link_s_per_token(n) + self.hit_s / n
 
     def max_batch(self, n: int) -> float:
         """B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)) concurrent sequences [-]."""
         return min(MAX_BATCH_PER_GPU * n, (n * self.hbm - self.w_bytes) / (self.ctx * self.kv))
 
-    def step_s(self, n: int, batch: float) -> float:
-        """One decode step of ``batch`` sequences, t_step (module docstring) [s]."""
-        weights = self.lin.step_s(batch, self.b_w, n * self.bw, n * self.r_p)
-        attention = max(batch * self.ctx * self.kv / (n * self.bw), batch * self.f_attn / (n * self.r_a))
-        return max(self.floor_s, weights + attention + batch * self.link_s_per_token(n))
+    def step_s(self, n: int, batch: float, queries: float = 1.0) -> float:
+        """One decode step of ``batch`` sequences, t_step (module docstring) [s]. With ``queries``
+        q > 1 tokens per sequence (a speculative verify step, :mod:`planner.chain.tokens.topology`)
+        the GEMMs, attention FLOPs and all-reduce see B q tokens; the KV cache is read once."""
+        tokens = batch * queries
+        weights = self.lin.step_s(tokens, self.b_w, n * self.bw, n * self.r_p)
+        attention = max(batch * self.ctx * self.kv / (n * self.bw), tokens * self.f_attn / (n * self.r_a))
+        return max(self.floor_s, weights + attention + tokens * self.link_s_per_token(n))
 
     def interval_s(self, n: int, batch: float) -> float:
         """Mean time between a user's tokens with prefills interleaved, t_step(B) + B t_pre / O [s]."""
@@ -354,7 +349,7 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
     p = :func:`compute_precision`: R_p = eta x FLOP/s at p (eta_fp4 for fp4, else eta_c),
     R_a = eta_c x FLOP/s at fp8 (bf16 for bf16 weights), W = N_total b(w), kv at b_kv(w),
     HBM usable = u x HBM, bandwidth = eta_bw x HBM TB/s."""
-    i_tok, o_tok = workload.input_tokens, workload.output_tokens
+    i_tok, o_tok, hit = workload.input_tokens, workload.output_tokens, workload.prefix_hit
     ctx = decode_context(workload)
     b_w = BYTES_PER_PARAM[w]
     p = compute_precision(gpu, w)
@@ -379,17 +374,51 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
         hbm=row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE,
         bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
         lin=linear_split(model),
-        t_link=link / _link_bytes_per_s(gpu),
+        t_link=link / scaleup_bytes_per_s(gpu),
         floor_s=row_float(model, "layers") * STEP_FLOOR_PER_LAYER_S,
-        pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok / 2.0) / r_a,
+        pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok * (1.0 + hit) / 2.0) / r_a,
         moe=str(model.get("architecture", "dense")) == "moe",
+        new_tok=(1.0 - hit) * i_tok,
+        hit_s=hit * i_tok * kv_bytes_per_token(model, w) / scaleout_bytes_per_s(gpu),
     )
 
 
-def _best_at(rep: _Replica, sizes: list[int], target: Target) -> float:
-    """Tokens/s per GPU of the best replica of ``sizes`` GPUs at ``target`` with the roofline's
-    own step and prefill (e = 1): phys(target) of the module docstring; 0 if none meets it."""
-    return max((rep.tokens_per_s(n, b) for n in sizes if (b := rep.batch_for(n, target)) > 0), default=0.0)
+class SingleNode:
+    """Today's replica: tensor parallel over n GPUs of one scale-up domain (an 8-GPU node, or up to
+    64 of an NVL72 rack), n the power of two <= the domain whose usable HBM holds the weights and
+    MIN_BATCH sequences' KV; the ``single_node`` topology (what MLPerf's closed systems run and the
+    calibration fits)."""
+
+    name = "single_node"
+
+    def sizes(self, rep: _Replica) -> list[int]:
+        """Replica sizes n whose n HBM u holds W + MIN_BATCH c kv [GPUs]."""
+        need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
+        return [2**k for k in range(12) if 2**k <= domain_gpus(rep.gpu) and 2**k * rep.hbm >= need]
+
+    def options(self, rep: _Replica, target: Target) -> list[Option]:
+        """One :class:`Option` per replica size that meets ``target`` (batch: :meth:`_Replica.batch_for`)."""
+        return [
+            Option(rep.tokens_per_s(n, b), n, b, rep.interval_s(n, b), rep.prefill_s(n))
+            for n in self.sizes(rep)
+            if (b := rep.batch_for(n, target)) > 0
+        ]
+
+    def why(self, rep: _Replica, target: Target, e: float, at: str) -> str:
+        """Why no replica serves: the HBM a replica lacks, or the prefill and step at efficiency e."""
+        sizes, domain = self.sizes(rep), domain_gpus(rep.gpu)
+        if not sizes:
+            need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
+            return (
+                f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
+                f"{need / 1e9:,.0f} GB at {at}; one scale-up domain ({domain} GPUs) offers "
+                f"{domain * rep.hbm / 1e9:,.0f} GB of usable HBM"
+            )
+        return (
+            f"infeasible: no replica of {sizes[0]}-{sizes[-1]} GPUs meets {target.label()} at {at} "
+            f"(one prefill takes {rep.prefill_s(sizes[-1]) / e * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
+            f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) / e * 1e3:,.1f} ms)"
+        )
 
 
 def roofline(
@@ -400,6 +429,7 @@ def roofline(
     factors: Factors,
     target: Target = OFFLINE,
     mlperf_workload: str | None = None,
+    plan: Plan | None = None,
 ) -> Roofline:
     """Roofline estimate of generated tokens/s per GPU (equations in the module docstring).
 
@@ -408,15 +438,17 @@ def roofline(
     gpu, model : Catalog rows (pandas Series) of the GPU and the served model.
     precision : Weight precision ``fp4`` / ``fp8`` / ``bf16``; weights narrower than the GPU's
         units are computed at bf16 (weight-only quantisation, :func:`compute_precision`).
-    workload : Mean input and output tokens per request.
+    workload : Mean input and output tokens per request and the prefix-cache hit share.
     factors : Efficiencies and the server/offline ratio.
     target : Latency target (TTFT, TPOT); :data:`OFFLINE` = no limit.
     mlperf_workload : MLPerf benchmark whose measured server/offline ratio applies (bounded targets).
+    plan : The topologies to choose from (:mod:`planner.chain.tokens.topology`); default
+        :class:`SingleNode`, the one the calibration fits.
 
     Returns
     -------
-    :class:`Roofline` with the replica size n, batch B, mean decode interval (``tpot_s``) and
-    prefill time (``ttft_s``, without queueing) of the best replica.
+    :class:`Roofline` with the topology, replica size n, batch B, mean decode interval (``tpot_s``)
+    and prefill time (``ttft_s``, without queueing) of the best option.
     """
     physics.effective_precision(gpu, precision)  # an unknown precision stops here
     w = "bf16" if precision == "fp16" else precision
@@ -424,40 +456,28 @@ def roofline(
     peak = physics.gpu_flop_per_s(gpu, p)
     at = w if w == p else f"{w} weights, {p} compute"
     rep = _replica(gpu, model, w, workload, factors)
-    domain = max(int(row_float(gpu, "scaleup_domain_gpus", 8)), 1)
-    need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
-    sizes = [2**k for k in range(12) if 2**k <= domain and 2**k * rep.hbm >= need]
+    plan = plan or SingleNode()
     flop = rep.f_lin + rep.f_attn
-    if not sizes:
-        reason = (
-            f"infeasible: weights + KV cache of {MIN_BATCH} sequences need "
-            f"{need / 1e9:,.0f} GB at {at}; one scale-up domain ({domain} GPUs) offers "
-            f"{domain * rep.hbm / 1e9:,.0f} GB of usable HBM"
-        )
-        return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
     c = factors.corrections
     log_e = 0.0 if c is None else c.efficiency_log(gpu, model)
     e = math.exp(log_e)
     # the step and prefill take t / e: t / e <= h x limit  <=>  t <= h x (e x limit)
-    room = target.scaled(e)
-    options = [(rep.tokens_per_s(n, b), n, b) for n in sizes if (b := rep.batch_for(n, room)) > 0]
+    options = plan.options(rep, target.scaled(e))
     if not options:
-        reason = (
-            f"infeasible: no replica of {sizes[0]}-{sizes[-1]} GPUs meets {target.label()} at {at} "
-            f"(one prefill takes {rep.prefill_s(sizes[-1]) / e * 1e3:,.0f} ms on {sizes[-1]} GPUs, "
-            f"one decode step of one sequence {rep.interval_s(sizes[-1], 1.0) / e * 1e3:,.1f} ms)"
-        )
-        return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
-    tps, n, batch = max(options)
-    tps *= e
+        return Roofline(0.0, 0, 0.0, flop, peak, w, plan.why(rep, target, e, at))
+    best = max(options, key=Option.rank)
+    tps = best.tokens_per_s_per_gpu * e
     if target.bounded:
         tps *= factors.server(mlperf_workload)
     if c is not None and target.bounded:
-        at_e1 = _best_at(rep, sizes, target)
+        at_e1 = max((o.tokens_per_s_per_gpu for o in plan.options(rep, target)), default=0.0)
         if at_e1 <= 0:
             reason = (
                 f"infeasible: no replica meets {target.label()} at {at} with the roofline's own step (e = 1)"
             )
             return Roofline(0.0, 0, 0.0, flop, peak, w, reason)
         tps = min(tps, e * at_e1 * math.exp(c.regime_log(target.tpot_s, mlperf_workload)))
-    return Roofline(tps, n, batch, flop, peak, w, "", rep.interval_s(n, batch) / e, rep.prefill_s(n) / e)
+    return Roofline(
+        tps, best.replica_gpus, best.batch, flop, peak, w, "", best.interval_s / e, best.prefill_s / e,
+        best.topology, best.prefill_gpu_share, best.prefill_replica_gpus, best.prefill_topology,
+    )  # fmt: skip

@@ -13,9 +13,14 @@ Latency regime
     scenario's limits is that scenario's regime.
 Measured
     Median per-GPU generated tokens/s across the submitters of the latest MLPerf version, used
-    only when GPU, model, precision and latency regime all match.
+    only when GPU, model, precision and latency regime all match. MLPerf measures the single-node
+    replica (one node or rack, colocated prefill, no speculative decoding): the measurement stands
+    for ``single_node``, and another topology of the menu replaces it only when its estimate is
+    higher (a measurement is never rescaled).
 Estimate
-    The roofline of :mod:`planner.chain.tokens.roofline` at the target, with eta_c, eta_bw and eta_fp4
+    The roofline of :mod:`planner.chain.tokens.roofline` at the target and request shape
+    (:mod:`planner.chain.tokens.shape`), at the best topology of the menu
+    (:mod:`planner.chain.tokens.topology`), with eta_c, eta_bw and eta_fp4
     and the vendor, family, model and latency-regime corrections fitted on the MLPerf pairs by
     :func:`calibrate` (:mod:`planner.chain.tokens.calibration`).
     ``expected_error`` is the held-out error of the estimate: the median absolute percentage error
@@ -36,6 +41,7 @@ import pandas as pd
 from planner.chain import physics
 from planner.chain.tokens.calibration import calibrate
 from planner.chain.tokens.mlperf import (
+    MLPERF_WORKLOADS,
     SCENARIOS,
     benchmark_rows,
     mlperf_key,
@@ -43,7 +49,16 @@ from planner.chain.tokens.mlperf import (
     version_key,
     workload_for_model,
 )
-from planner.chain.tokens.roofline import Target, decode_context, flop_per_token, roofline, row_float
+from planner.chain.tokens.roofline import (
+    Target,
+    Workload,
+    decode_context,
+    flop_per_token,
+    roofline,
+    row_float,
+)
+from planner.chain.tokens.shape import request_shape
+from planner.chain.tokens.topology import TOPOLOGIES, Menu, check_menu
 from planner.chain.tokens.uncertainty import held_out_residuals, regime_class
 from planner.errors import InputError
 
@@ -68,6 +83,14 @@ class Throughput:
     tpot_ms: float = float("nan")
     tokens_per_s_per_user: float = float("nan")
     expected_error: float = float("nan")
+    isl: float = float("nan")
+    osl: float = float("nan")
+    prefix_hit: float = float("nan")
+    topology: str = ""
+    prefill_topology: str = ""
+    prefill_replica_gpus: int = 0
+    prefill_gpu_share: float = 0.0
+    prefill_ms: float = float("nan")
 
 
 def check_id(kind: str, value: str, allowed: Sequence[str]) -> None:
@@ -133,8 +156,10 @@ def measured(gpu_id: str, model_id: str, catalogs: Any, precision: str, scenario
     n_sub = use["submitter"].nunique()
     note = f"MLPerf {version} {scenario}; median of {len(use)} result(s), {n_sub} submitter(s)"
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
-    t = scenario_target(mlperf_key(model.get("mlperf_model", "")), scenario)
+    key = mlperf_key(model.get("mlperf_model", ""))
+    t = scenario_target(key, scenario)
     wl = workload_for_model(model)
+    ran = MLPERF_WORKLOADS.get(key, wl)  # the shape MLPerf measured at (no prefix cache)
     return Throughput(
         gpu_id,
         model_id,
@@ -152,6 +177,10 @@ def measured(gpu_id: str, model_id: str, catalogs: Any, precision: str, scenario
         t.tpot_s * 1e3,
         1.0 / t.tpot_s,
         0.0,
+        ran.input_tokens,
+        ran.output_tokens,
+        0.0,
+        "single_node",
     )
 
 
@@ -164,9 +193,11 @@ def throughput(
     precision: str | None = None,
     scenario: str | None = None,
     target: Target | None = None,
+    shape: Any = None,
+    topologies: Sequence[str] | None = None,
 ) -> Throughput:
     """Generated tokens/s per GPU of a GPU x model pair: measured if MLPerf has it at the same
-    precision and latency regime, else estimated.
+    precision and latency regime, else estimated at the best topology of the menu.
 
     Parameters
     ----------
@@ -176,6 +207,12 @@ def throughput(
     precision : ``fp4`` / ``fp8`` / ``bf16``; default :func:`default_precision`.
     scenario : MLPerf scenario (``offline``, ``server``, ``interactive``) whose limits apply.
     target : Latency target (TTFT, TPOT) [s] when no scenario is given; default the card's.
+    shape : Request-shape override with ``isl``, ``osl``, ``prefix_hit`` (None = the card's; under
+        an MLPerf ``scenario`` the prefix hit defaults to 0):
+        :func:`planner.chain.tokens.shape.request_shape`.
+    topologies : The topology menu (:data:`planner.chain.tokens.topology.TOPOLOGIES`); default all
+        of them for a target, ``single_node`` (what MLPerf's closed systems run and the calibration
+        fits) under an MLPerf scenario.
 
     Returns
     -------
@@ -190,11 +227,19 @@ def throughput(
     # weights at p; a GPU without units for p computes them at bf16 (roofline.compute_precision)
     p = precision or default_precision(gpu, model)
     name, t = regime(model, scenario, target)
-    if not estimate_only:
-        found = measured(gpu_id, model_id, catalogs, p, name)
-        if found is not None:
-            return found
-    return _estimate(gpu_id, model_id, catalogs, p, name, t)
+    wl, basis = request_shape(model, shape, mlperf=scenario is not None)
+    menu = check_menu(topologies or (("single_node",) if scenario is not None else TOPOLOGIES))
+    found = (
+        None if estimate_only or "single_node" not in menu else measured(gpu_id, model_id, catalogs, p, name)
+    )
+    if found is not None and menu == ("single_node",):
+        return found
+    est = _estimate(gpu_id, model_id, catalogs, p, name, t, wl, Menu(menu), basis)
+    if found is not None and (
+        est.topology == "single_node" or est.tokens_per_s_per_gpu <= found.tokens_per_s_per_gpu
+    ):
+        return found
+    return est
 
 
 def _held_out_error(catalogs: Any, gpu_id: str, model_id: str, scenario: str) -> tuple[str, float]:
@@ -211,17 +256,23 @@ def _held_out_error(catalogs: Any, gpu_id: str, model_id: str, scenario: str) ->
     return what, m.error(regime)
 
 
-def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: Target) -> Throughput:
-    """The calibrated roofline estimate of the pair at precision ``p`` and target ``t``."""
+def _estimate(
+    gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: Target, shape: Workload, menu: Menu,
+    basis: str,
+) -> Throughput:  # fmt: skip
+    """The calibrated roofline estimate of the pair at precision ``p``, target ``t`` and request
+    ``shape``, at the best topology of ``menu`` (``basis``: where the prefix hit share comes from)."""
     cal = calibrate(catalogs)
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
     wl = mlperf_key(model.get("mlperf_model", ""))
-    r = roofline(gpu, model, p, workload_for_model(model), cal.factors, t, wl or None)
+    r = roofline(gpu, model, p, shape, cal.factors, t, wl or None, menu)
     what, err = _held_out_error(catalogs, gpu_id, model_id, name)
     held_out = "" if math.isnan(err) else f", {err:.0%} with the {what} held out"
     note = r.reason or (
-        f"roofline estimate at {t.label()} (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "
-        f"eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE {cal.median_ape:.0%} fitted{held_out})"
+        f"roofline estimate at {t.label()}, ISL {shape.input_tokens:g} / OSL {shape.output_tokens:g} / "
+        f"prefix hit {shape.prefix_hit:.0%} ({basis}), topology {r.topology} of {', '.join(menu.names)} "
+        f"(eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, eta_fp4 {cal.eta_fp4:.2f}; MLPerf median APE "
+        f"{cal.median_ape:.0%} fitted{held_out}; the held-out error is of single-node MLPerf systems)"
     )
     return Throughput(
         gpu_id,
@@ -240,6 +291,14 @@ def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: T
         t.tpot_s * 1e3,
         r.tokens_per_s_per_user,
         float(err),
+        shape.input_tokens,
+        shape.output_tokens,
+        shape.prefix_hit,
+        r.topology,
+        r.prefill_topology,
+        r.prefill_replica_gpus,
+        r.prefill_gpu_share,
+        r.ttft_s * 1e3,
     )
 
 
@@ -251,9 +310,12 @@ def throughput_table(
     estimate_only: bool = False,
     precision: dict[str, str] | None = None,
     targets: dict[str, Target] | None = None,
+    shapes: dict[str, Any] | None = None,
+    topologies: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per GPU x model pair, the :class:`Throughput` fields as columns; ``precision`` and
-    ``targets`` pin a precision / latency target per model id (default: as :func:`throughput`)."""
+    """One row per GPU x model pair, the :class:`Throughput` fields as columns; ``precision``,
+    ``targets`` and ``shapes`` pin a precision / latency target / request shape per model id and
+    ``topologies`` the menu (default: as :func:`throughput`)."""
     gpu_ids = list(catalogs.gpus.index) if gpu_ids is None else list(gpu_ids)
     model_ids = list(catalogs.models.index) if model_ids is None else list(model_ids)
     rows = [
@@ -265,6 +327,8 @@ def throughput_table(
                 estimate_only=estimate_only,
                 precision=(precision or {}).get(m),
                 target=(targets or {}).get(m),
+                shape=(shapes or {}).get(m),
+                topologies=topologies,
             )
         )
         for g in gpu_ids

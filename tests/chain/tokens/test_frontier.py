@@ -27,6 +27,8 @@ MODEL = {
     "hidden_size": 1, "attention_heads": 1, "kv_heads": 1, "head_dim": 1, "min_precision": "fp8",
     "serving_ttft_ms": 1000.0, "serving_tpot_ms": 40.0, "mlperf_model": "",
 }  # fmt: skip
+ONE_NODE = ("single_node",)
+"""The colocated single-node replica alone (the hand cases below)."""
 BENCH_COLUMNS = ["version", "submitter", "gpu_id", "model_id", "mlperf_model", "scenario", "n_gpu",
                  "tokens_per_s_per_gpu", "precision"]  # fmt: skip
 
@@ -55,7 +57,7 @@ def test_one_decode_step_by_hand(ideal):
     the batch is the per-GPU cap 128 x 2 = 256, so each GPU serves 256 x 200 / 2 = 25,600 tokens/s.
     A TPOT below 5 ms / 0.85 (headroom) = 5.88 ms (170 tokens/s per user) has no replica: the
     curve ends there."""
-    sweep = frontier(_catalogs(1.0, 2e4), "toy")
+    sweep = frontier(_catalogs(1.0, 2e4), "toy", topologies=ONE_NODE)
     assert len(sweep) and (sweep["replica_gpus"] == 2).all() and (sweep["batch"] == 256).all()
     assert sweep["mean_interval_ms"].tolist() == pytest.approx([5.0] * len(sweep), rel=2e-3)
     assert sweep["tokens_per_s_per_gpu"].tolist() == pytest.approx([25_600] * len(sweep), rel=2e-3)
@@ -70,7 +72,7 @@ def test_one_prefill_by_hand(ideal):
     """I = O = 1000: one prefill takes t_pre = I x 2 N / (n R) = 1000 x 2e10 / (2 x 1e15) = 10 ms,
     B = 256 prefills spread over O = 1000 steps add 256 x 10 / 1000 = 2.56 ms to each 5 ms step:
     the user sees one token every 7.56 ms and each GPU serves 256 / 7.56 ms / 2 = 16,931 tokens/s."""
-    sweep = frontier(_catalogs(1000.0, 1000.0), "toy")
+    sweep = frontier(_catalogs(1000.0, 1000.0), "toy", topologies=ONE_NODE)
     loose = sweep[sweep["tpot_ms"] >= 7.56 / 0.85]
     assert len(loose)
     assert loose["mean_interval_ms"].tolist() == pytest.approx([7.56] * len(loose), rel=2e-3)
@@ -81,6 +83,14 @@ def test_one_prefill_by_hand(ideal):
         batch = (0.85 * r.tpot_ms - 5.0) / 0.01
         assert r.batch == pytest.approx(batch, rel=2e-3)
         assert r.tokens_per_s_per_gpu == pytest.approx(batch / (0.85 * r.tpot_ms * 1e-3) / 2, rel=2e-3)
+    # with every topology allowed, a separate prefill pool keeps the decode batch at 256 there: the
+    # decode replica 256 / 5 ms / 2 = 25,600 tokens/s per GPU, the prefill replica 1000 / 10 ms / 2 =
+    # 50,000 input tokens/s per GPU, one input token per output token: 1 / (1/25,600 + 1/50,000)
+    every = frontier(_catalogs(1000.0, 1000.0), "toy")
+    split = every[(every["tpot_ms"] < 7.56 / 0.85) & (every["tpot_ms"] * 0.85 >= 5.0)]
+    assert len(split) and (split["topology"] == "single_node+disaggregated").all()
+    expected = [1 / (1 / 25_600 + 1 / 50_000)] * len(split)
+    assert split["tokens_per_s_per_gpu"].tolist() == pytest.approx(expected, rel=2e-3)
 
 
 @settings(max_examples=12, deadline=None)

@@ -17,8 +17,9 @@ from planner.chain.tokens import calibration, linear, shrinkage, stretch
 from planner.chain.tokens import roofline as roofline_module
 from planner.chain.tokens.calibration import calibrate, calibration_key
 from planner.chain.tokens.corrections import Corrections
-from planner.chain.tokens.mlperf import mlperf_key, workload_for_model
+from planner.chain.tokens.mlperf import mlperf_key
 from planner.chain.tokens.roofline import OFFLINE, TPOT_HEADROOM, TTFT_HEADROOM, Factors, Target, roofline
+from planner.chain.tokens.shape import request_shape
 from planner.chain.tokens.stretch import GRID, Stretch
 from planner.chain.tokens.throughput import card_target, default_precision, throughput
 from tests.chain.tokens.test_latency_target import GPU, MODEL, UNIT, WL, _interval
@@ -83,19 +84,20 @@ def test_higher_efficiency_never_lowers_tokens_per_s(
 
 def test_reported_batch_and_interval_are_those_used(catalogs) -> None:  # type: ignore[no-untyped-def]
     """tokens/s per GPU = min(B x (1 / real interval) / n, e x phys(target) x exp(c(TPOT))) for
-    calibrated estimates at the card's target: the batch and the per-user rate reported (pipeline
-    --json) give the rate unless the regime effect's cost is the larger."""
+    calibrated single-node estimates at the card's target and request shape: the batch and the
+    per-user rate reported (pipeline --json) give the rate unless the regime effect's cost is the
+    larger."""
     cal = calibrate(catalogs)
     c, physics = cal.corrections, Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {})
     checked = 0
     for g in ("H100", "B200", "MI300X", "L40S"):
         for m in catalogs.models.index:
-            t = throughput(g, m, catalogs, estimate_only=True)
+            t = throughput(g, m, catalogs, estimate_only=True, topologies=["single_node"])
             if t.tokens_per_s_per_gpu <= 0:
                 continue
             gpu, model = catalogs.gpus.loc[g], catalogs.models.loc[m]
             wl, target = mlperf_key(model.get("mlperf_model", "")), card_target(model)
-            at_e1 = roofline(gpu, model, t.precision, workload_for_model(model), physics, target, wl or None)
+            at_e1 = roofline(gpu, model, t.precision, request_shape(model)[0], physics, target, wl or None)
             regime = math.exp(c.efficiency_log(gpu, model) + c.regime_log(target.tpot_s, wl))
             by_batch = t.batch * t.tokens_per_s_per_user / t.replica_gpus
             by_hand = min(by_batch, at_e1.tokens_per_s_per_gpu * regime)

@@ -53,12 +53,18 @@ def test_measured_only_when_precision_and_regime_match(catalogs):
     b = catalogs.benchmarks
     rows = b[(b.gpu_id == "H200") & (b.model_id == "llama-2-70b") & (b.version == "v5.1")]
     # the card's target (450 ms / 40 ms) is MLPerf's interactive regime for llama2-70b
-    tp = throughput("H200", "llama-2-70b", catalogs)
+    tp = throughput("H200", "llama-2-70b", catalogs, topologies=["single_node"])
     assert tp.source == "measured" and tp.scenario == "interactive" and tp.precision == "fp8"
     assert tp.tokens_per_s_per_gpu == pytest.approx(
         rows[rows.scenario == "interactive"].tokens_per_s_per_gpu.median()
     )
     assert tp.tokens_per_s_per_user == pytest.approx(25.0)
+    assert (tp.isl, tp.osl, tp.prefix_hit, tp.topology) == (300.0, 294.45, 0.0, "single_node")  # MLPerf's
+    # every topology allowed: the measurement stands for single_node; a disaggregated estimate
+    # replaces it only when higher
+    best = throughput("H200", "llama-2-70b", catalogs)
+    assert best.source == "estimate" and best.topology != "single_node"
+    assert best.tokens_per_s_per_gpu > tp.tokens_per_s_per_gpu
     server = throughput("H200", "llama-2-70b", catalogs, scenario="server")
     assert server.tokens_per_s_per_gpu == pytest.approx(
         rows[rows.scenario == "server"].tokens_per_s_per_gpu.median()
