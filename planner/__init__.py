@@ -17,7 +17,9 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import curve as curve
     from planner.api import solve as solve
+    from planner.studies.evaluate import evaluate as evaluate
     from planner.studies.pareto import pareto as pareto
+    from planner.studies.regret import regret as regret
     from planner.studies.sweep import sweep as sweep
 
 
@@ -35,6 +37,14 @@ def __getattr__(name: str) -> Any:
         from planner.studies.pareto import pareto
 
         return pareto
+    if name == "evaluate":
+        from planner.studies.evaluate import evaluate
+
+        return evaluate
+    if name == "regret":
+        from planner.studies.regret import regret
+
+        return regret
     if name == "sweep":
         from planner.studies.sweep import sweep
 

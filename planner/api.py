@@ -30,9 +30,11 @@ from planner.model.phasing import PV_YEARS, present_value_musd, served_share_by_
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
+from planner.results.accounts import account_tables
 from planner.results.basis import basis_summary
 from planner.results.capex import capex_line_items, opex_table
 from planner.results.readiness import readiness_summary, readiness_table
+from planner.results.site_loss import site_loss_table
 from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
 
@@ -330,6 +332,8 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "throughput": inp.throughput,
         "capex_items": capex_line_items(model, inp),
         "opex": opex_table(model, inp),
+        **account_tables(model, inp),
+        "site_loss": site_loss_table(inp, fleet, open_sites),
     }
 
 

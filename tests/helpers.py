@@ -28,6 +28,7 @@ TINY: dict[str, Any] = {
         ],
         "latency_ms": {"llama-3.1-70b": 60, "llama-3.1-8b": 60},
         "peak_to_average": 1.3,
+        "start_year": 2026,  # pinned: GPUs are bought only while sold (gpus.csv end_of_sale_year)
     },
     "sites": {"include": ["abilene_tx", "loudoun_va", "new_albany_oh"]},
     "technologies": {"energy": ["grid", "pv", "ngcc"], "gpus": ["H100", "GB200"], "cooling": ["air", "dlc"]},

@@ -20,12 +20,14 @@ EnergyKind = Literal["grid", "pv", "wind", "gas", "nuclear", "geothermal", "batt
 Precision = Literal["bf16", "fp8", "fp4"]
 BenchPrecision = Literal["fp16", "bf16", "fp8", "fp4", "int8", "int4"]
 Confidence = Literal["high", "medium", "low", "estimate"]
+GpuStatus = Literal["shipping", "announced"]
 
 CLIMATE_CLASSES: tuple[str, ...] = get_args(ClimateClass)
 WATER_STRESS_LEVELS: tuple[str, ...] = get_args(WaterStress)
 ENERGY_KINDS: tuple[str, ...] = get_args(EnergyKind)
 PRECISIONS: tuple[str, ...] = get_args(Precision)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
+GPU_STATUSES: tuple[str, ...] = get_args(GpuStatus)
 
 FACILITY_ITEMS: tuple[str, ...] = (
     "building_shell_usd_per_kw_it",
@@ -264,6 +266,21 @@ class GpuRow(CatalogRow):
     network_w_per_gpu: upto(10_000)
     life_years: upto(100, strict_lo=True)
     scaleup_domain_gpus: PosInt
+    status: GpuStatus
+    """``shipping`` (in volume delivery, specs from datasheets and measurements) or ``announced``
+    (vendor-announced specs, not yet in volume delivery: the figures are the vendor's claims)."""
+    first_delivery_year: Annotated[int, Field(ge=2015, le=2100)]
+    """First year of volume deliveries of the system [year]."""
+    end_of_sale_year: Annotated[int, Field(ge=2015, le=2100)]
+    """Last year new systems are delivered [year] (an end-of-life notice, else an estimate)."""
+
+    @field_validator("end_of_sale_year")
+    @classmethod
+    def _sale_window(cls, v: int, info: ValidationInfo) -> int:
+        first = info.data.get("first_delivery_year")
+        if first is not None and v < first:
+            raise ValueError(f"must be >= first_delivery_year ({first})")
+        return v
 
     @field_validator("node_w_per_gpu", "idle_w_per_gpu", "rack_kw")
     @classmethod

@@ -18,7 +18,7 @@ from types import FrameType
 
 import typer
 
-from planner.cli import curve, data, export, pareto, pipeline, solve, sweep, validate
+from planner.cli import curve, data, evaluate, export, pareto, pipeline, solve, sweep, validate
 from planner.cli import map as map_command
 from planner.cli.console import say_error
 from planner.errors import PlannerError, Terminated
@@ -32,7 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: flags without a spurious <bool> metavar, text as written
 )
-for command in (solve, validate, pipeline, curve, data, map_command, export, pareto, sweep):
+for command in (solve, validate, pipeline, curve, data, map_command, export, pareto, sweep, evaluate):
     command.register(app)
 
 

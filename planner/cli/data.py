@@ -30,6 +30,9 @@ CATALOG_VIEWS = {
         "grid_mw_available",
     ],
     "gpus": [
+        "status",
+        "first_delivery_year",
+        "end_of_sale_year",
         "vendor",
         "price_usd_per_gpu",
         "liquid_required",

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table
+from planner.cli.plan_accounts import loss_table, model_table
 from planner.cli.progress import SolveReporter
 from planner.errors import InputError, PlannerError
 
@@ -139,6 +140,11 @@ def print_summary(summary: dict, tables: dict) -> None:
     ]
     console.print(fitted_table("Sites chosen", cols, rows))
     console.print(gpu_table(summary))
+    off = summary.get("gpus_off_sale") or {}
+    if off:
+        console.print(Text(f"not on sale when bought (gpus.csv end_of_sale_year): {'; '.join(off.values())}"))
+    if "models" in tables:
+        console.print(model_table(tables["models"]))
     mix = sorted(summary["energy_mix_share"].items(), key=lambda kv: -kv[1])
     console.print(
         fitted_table(
@@ -163,6 +169,8 @@ def print_summary(summary: dict, tables: dict) -> None:
     if summary.get("energy_mix_basis", "").startswith("annual-average"):
         console.print(Text(f"energy mix: {summary['energy_mix_basis']}", style="yellow"))
     print_time_to_power(summary)
+    if len(tables.get("site_loss", ())):
+        console.print(loss_table(tables["site_loss"]))
 
 
 def gpu_table(summary: dict) -> Table:
@@ -172,17 +180,26 @@ def gpu_table(summary: dict) -> Table:
     sized = summary.get("throughput_basis", "median")
     q = summary.get("conservative_quantile", 0.8)
     heads = {"median": "median", "conservative": f"p{q * 100:.0f}"}
-    cols = [Col("GPU", "id", 0), Col("installed", "num", 0)] + [
+    status = summary.get("gpu_status") or {}
+    cols = [Col("GPU", "id", 0), Col("status", "id", 1), Col("installed", "num", 0)] + [
         Col(heads[b] + ("*" if b == sized else ""), "num", 1) for b in by
     ]
     rows = [
-        [str(gpu), f"{n:,}"] + [f"{by[b].get(gpu, 0):,}" for b in by] for gpu, n in summary["gpus"].items()
+        [str(gpu), _status_cell(status.get(gpu, "")), f"{n:,}"] + [f"{by[b].get(gpu, 0):,}" for b in by]
+        for gpu, n in summary["gpus"].items()
     ]
     if len(rows) > 1:
         total = [f"{sum(summary['gpus'].values()):,}"] + [f"{sum(by[b].values()):,}" for b in by]
-        rows.append(["total", *total])
+        rows.append(["total", "", *total])
     title = f"GPUs: installed, and needed at median / p{q * 100:.0f} tokens/s (* = sized on)"
+    if any(v == "announced" for v in status.values()):
+        title += "; *announced: vendor-claimed specs, roofline estimate"
     return fitted_table(title, cols, rows)
+
+
+def _status_cell(status: str) -> str:
+    """``*announced`` for a GPU known only from its vendor's announcement, else the status."""
+    return "*announced" if status == "announced" else status
 
 
 def print_time_to_power(summary: dict) -> None:

@@ -107,6 +107,12 @@ def print_summary(scenario: Scenario, catalogs: Catalogs, sites: list[str], sour
     table.add_row("cooling", menu(tech.cooling, len(catalogs.cooling)))
     p = scenario.policy
     policy = [f"min_sites {p.min_sites}", f"max_share_per_site {p.max_share_per_site:g}"]
+    if p.max_share_basis != "tokens":
+        policy[-1] += f" of {p.max_share_basis}"
+    if p.site_loss_coverage is not None:
+        policy.append(
+            f"site_loss_coverage {p.site_loss_coverage:g} (latency x {p.site_loss_latency_factor:g})"
+        )
     if p.max_sites is not None:
         policy.append(f"max_sites {p.max_sites}")
     if p.clean_energy_share is not None:

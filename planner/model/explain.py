@@ -79,6 +79,17 @@ def explain_infeasibility(inp: ModelInputs, objective: str, options: SolverOptio
     return "\n".join(dict.fromkeys(lines))
 
 
+def limit_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
+    """The limits a solved elastic model exceeds, one sentence each: per site (campus, grid, firm
+    capacity, supply, water), then the policies (``planner evaluate`` explains a fixed plan with it)."""
+    v = pyo.value
+    lines = []
+    for s in inp.sites:
+        over = sum(v(m.site.campus_overrun[s, c]) for c in inp.coolings) > TOL
+        lines += _site_lines(m, inp, s, over)
+    return lines + _policy_lines(m, inp)
+
+
 def _demand_lines(m: pyo.ConcreteModel, inp: ModelInputs, overrun: set[str]) -> list[str]:
     """Streams left (partly) unserved, or served only by overrunning a campus limit [MW IT]."""
     lines = []
@@ -162,6 +173,7 @@ def _policy_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
         )
     if hasattr(m.policy, "cfe_shortfall"):
         lines += _cfe_lines(m, inp)
+    lines += _site_loss_lines(m, inp)
     if v(m.policy.sites_shortfall) > TOL:
         lines.append(
             f"policy.min_sites = {pol.min_sites} but only {len(inp.sites)} candidate sites "
@@ -185,5 +197,26 @@ def _cfe_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
                 f"({', '.join(inp.techs)}): "
                 f"at best {target - short / load:.1%} of its load is matched hour by hour "
                 "by carbon-free supply"
+            )
+    return lines
+
+
+def _site_loss_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
+    """Open sites whose loss leaves a stream below ``policy.site_loss_coverage`` of its peak
+    (the elastic model's ``site_loss.shortfall`` [Mtoken/s])."""
+    block = getattr(m, "site_loss", None)
+    if block is None or not hasattr(block, "shortfall"):
+        return []
+    v, pol = pyo.value, inp.scenario.policy
+    lines = []
+    for lost, r, mod in block.shortfall:
+        short = v(block.shortfall[lost, r, mod])
+        if short > TOL:
+            lines.append(
+                f"policy.site_loss_coverage = {pol.site_loss_coverage:.0%} cannot be met: "
+                f"losing site {lost}, "
+                f"the other sites within {pol.site_loss_latency_factor:g} x the latency budget of region {r} "
+                f"lack {_fmt_tokens(short)} of {mod} (raise policy.site_loss_latency_factor, "
+                "allow more sites, or lower the coverage)"
             )
     return lines

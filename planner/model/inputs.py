@@ -18,11 +18,18 @@ from planner.chain.it_power import gpu_power_items
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import serving_target, throughput_table
 from planner.chain.tokens.uncertainty import with_expected_errors
-from planner.errors import InputError
+from planner.errors import InfeasibleError, InputError
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
 from planner.model.timeslices import TimeSlices, build_time_slices
-from planner.model.timing_inputs import RedundancyInputs, TimingInputs, redundancy_inputs, timing_inputs
+from planner.model.timing_inputs import (
+    RedundancyInputs,
+    TimingInputs,
+    off_sale_gpus,
+    redundancy_inputs,
+    start_year,
+    timing_inputs,
+)
 from planner.scenario.load import apply_site_overrides, selected_sites
 from planner.scenario.schema import Scenario
 
@@ -104,6 +111,8 @@ class ModelInputs:
     timing: TimingInputs | None = None  # online years and lead times (None: no deadline)
     redundancy: RedundancyInputs | None = None  # power redundancy (None: none)
     gpu_power: dict[str, dict[str, float]] = field(default_factory=dict)  # per GPU: network MW, node shares
+    gpu_status: dict[str, str] = field(default_factory=dict)  # per GPU: shipping | announced (gpus.csv)
+    gpus_off_sale: dict[str, str] = field(default_factory=dict)  # menu GPUs not sold when bought -> why
 
     @property
     def storage(self) -> bool:
@@ -151,6 +160,25 @@ def _menu(requested: list[str] | None, catalog: pd.DataFrame) -> list[str]:
     return list(catalog.index) if requested is None else list(dict.fromkeys(requested))
 
 
+def gpu_menu(scenario: Scenario, catalogs: Catalogs) -> tuple[list[str], dict[str, str]]:
+    """``technologies.gpus`` (all when null) less announced parts under ``gpu_status: shipping`` and
+    GPUs no longer sold when they would be bought (:func:`planner.model.timing_inputs.off_sale_gpus`),
+    and the latter with the reason.
+
+    Raises :class:`InfeasibleError` naming each GPU's sale window when none is left."""
+    gpus = _menu(scenario.technologies.gpus, catalogs.gpus)
+    if scenario.technologies.gpu_status == "shipping":
+        gpus = [g for g in gpus if catalogs.gpus.at[g, "status"] == "shipping"]
+    off = off_sale_gpus(scenario, catalogs, gpus)
+    if gpus and len(off) == len(gpus):
+        raise InfeasibleError(
+            f"technologies.gpus: no GPU on the menu is still sold when it would be bought "
+            f"(construction from {start_year(scenario)}; {'; '.join(off.values())}; data/gpus.csv "
+            "end_of_sale_year); add a newer GPU or set an earlier demand.start_year"
+        )
+    return [g for g in gpus if g not in off], off
+
+
 def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     """Compute every set and coefficient of the model from a validated scenario.
 
@@ -163,7 +191,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     user = load_user_profiles(scenario, site_ids)
     sites = _site_table(scenario, catalogs, site_ids, user)
     techs = _menu(scenario.technologies.energy, catalogs.energy)
-    gpus = _menu(scenario.technologies.gpus, catalogs.gpus)
+    gpus, off_sale = gpu_menu(scenario, catalogs)
     coolings = _menu(scenario.technologies.cooling, catalogs.cooling)
     demand = demand_inputs(scenario, catalogs, sites)
     streams = demand["streams"]
@@ -199,6 +227,8 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         timing=timing_inputs(scenario, catalogs, sites, techs, gpus),
         redundancy=redundancy_inputs(scenario, catalogs),
         gpu_power=gpu_power_items(catalogs, gpus),
+        gpu_status={g: str(catalogs.gpus.at[g, "status"]) for g in gpus},
+        gpus_off_sale=off_sale,
     )
 
 

@@ -50,8 +50,8 @@ COST_CATEGORIES = (
 """Annualised cost categories per site; water and carbon price are added on top."""
 LIMIT_PENALTY = 1e4
 """Elastic model: price of a limit exceeded [MUSD/yr] per MW, per 8760 MWh/yr, per 10 ML/yr,
-per 1e4 tCO2e/yr, or per site: below unmet demand (which needs ~0.5 MW per Mtoken/s), so
-the relaxed plan serves demand and shows which limits have to give."""
+per 1e4 tCO2e/yr, per site, or per Mtoken/s of site-loss coverage: below unmet demand (which
+needs ~0.5 MW per Mtoken/s), so the relaxed plan serves demand and shows which limits have to give."""
 CARBON_TIE_BREAK = 1e-3
 """Carbon objective: tCO2e/yr charged per MUSD/yr of cost, to break ties between equal-carbon plans."""
 
@@ -234,6 +234,7 @@ def _slack_sum(m: pyo.ConcreteModel) -> pyo.Expression:
         "ML": 1e-3 * MUSD / ML,
         "t": 1e-4 * MUSD / tCO2,
         "site": 1.0 * MUSD / yr,
+        "Mtok": 1.0 * MUSD / yr / Mtok_s,
     }
     terms = [sum(var.values()) * price[unit] for var, unit in slack_variables(m)]
     terms.append(
@@ -255,6 +256,7 @@ def slack_variables(m: pyo.ConcreteModel) -> list[tuple[pyo.Var, str]]:
         (getattr(m.policy, "clean_shortfall", None), "MWh"),
         (getattr(m.policy, "cfe_shortfall", None), "MWh"),
         (getattr(m.policy, "sites_shortfall", None), "site"),
+        (getattr(getattr(m, "site_loss", None), "shortfall", None), "Mtok"),
     ):
         if comp is not None:
             out.append((comp, unit))

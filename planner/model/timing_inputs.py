@@ -3,9 +3,19 @@
 Years: construction starts on 1 January of ``start_year`` (``demand.start_year``, else the year in
 the scenario name, else the current year); an asset with lead time L [years] is in service in year
 ``start_year + floor(L)`` (the convention of the capex spend schedule). A site is in service when
-its building (``facility.csv`` ``building_lead_time_years``) and the GPUs it hosts (``gpu_delivery.csv``
-``lead_time_years`` per GPU type, ordered at notice to proceed) are; its power when each supply asset
-is (``energy.csv`` ``lead_time_years``; the grid tie: the site's ``grid_lead_time_years``, the ISO queue).
+its building (``facility.csv`` ``building_lead_time_years``) and the GPUs it hosts are; its power when
+each supply asset is (``energy.csv`` ``lead_time_years``; the grid tie: the site's
+``grid_lead_time_years``, the ISO queue).
+
+GPU type g, ordered at notice to proceed, is delivered in (:func:`gpu_delivery_year`)::
+
+    Y_g = max(start_year + floor(lead_time_years[g]), first_delivery_year[g])      [year]
+
+(``gpu_delivery.csv``, ``gpus.csv``: no order arrives before the vendor's first volume deliveries)
+and bought in the year the capex tables book it, when the site is ready or the GPUs arrive,
+whichever is later: B_g = max(start_year + floor(building lead time), Y_g). A GPU is on the menu only
+if it is still sold then, B_g <= end_of_sale_year[g] (:func:`off_sale_gpus`); the deadline rule of
+:mod:`planner.model.timing` keeps Y_g <= the site's online year.
 
 Bridge power (gas turbines or engines until a late grid tie or plant a arrives), per MW and year
 of bridging (:mod:`planner.model.bridge`)::
@@ -115,7 +125,6 @@ def timing_inputs(
     online = stream_online_years(scenario)
     fac, y0 = catalogs.facility, start_year(scenario)
     building = float(fac["building_lead_time_years"])
-    delivery = catalogs.gpu_delivery["lead_time_years"]
     wacc = scenario.finance.wacc if scenario.finance.wacc is not None else catalogs.finance["wacc_default"]
     life = float(scenario.finance.building_life_years or fac["building_life_years"])
     return TimingInputs(
@@ -123,7 +132,7 @@ def timing_inputs(
         online_year=online,
         site_year={s: in_service_year(y0, building) for s in sites.index},
         site_bound=dict.fromkeys(sites.index, "construction"),
-        gpu_year={g: in_service_year(y0, float(delivery[g])) for g in gpus},
+        gpu_year={g: gpu_delivery_year(catalogs, g, y0) for g in gpus},
         tech_year={e: in_service_year(y0, float(catalogs.energy.at[e, "lead_time_years"])) for e in techs},
         grid_year={s: in_service_year(y0, float(sites.at[s, "grid_lead_time_years"])) for s in sites.index},
         bridge_year=in_service_year(y0, fac["bridge_lead_time_years"]),
@@ -133,6 +142,27 @@ def timing_inputs(
         growth=dict(scenario.demand.growth),
         wacc=float(wacc),
     )
+
+
+def gpu_delivery_year(catalogs: Catalogs, gpu: str, start: int) -> int:
+    """Y_g: the year GPU type ``gpu`` ordered in ``start`` is delivered and in service, never before
+    its first volume deliveries (module docstring)."""
+    lead = float(catalogs.gpu_delivery.at[gpu, "lead_time_years"])
+    return max(in_service_year(start, lead), int(catalogs.gpus.at[gpu, "first_delivery_year"]))
+
+
+def off_sale_gpus(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> dict[str, str]:
+    """GPUs of ``gpus`` no longer sold in the year they would be bought, B_g > end_of_sale_year
+    (module docstring), each with the reason (``H100: bought 2028, sold until 2027``)."""
+    y0 = start_year(scenario)
+    ready = in_service_year(y0, float(catalogs.facility["building_lead_time_years"]))
+    out = {}
+    for g in gpus:
+        bought = max(ready, gpu_delivery_year(catalogs, g, y0))
+        last = int(catalogs.gpus.at[g, "end_of_sale_year"])
+        if bought > last:
+            out[g] = f"{g}: bought {bought}, sold until {last}"
+    return out
 
 
 def bridge_inputs(

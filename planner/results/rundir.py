@@ -11,7 +11,8 @@ Layout::
       scenario.resolved.yaml   the scenario with extends merged, overrides and defaults applied
       solver.log               the HiGHS log
       summary.json             status, objective, gap, bound, tokenomics, timings
-      tables/*.csv             sites, fleet, energy_capacity, dispatch, flows, pipeline, costs, throughput
+      tables/*.csv             sites, fleet, energy_capacity, dispatch, flows, pipeline, costs, throughput,
+                               capex_items, opex, models, regions, site_loss
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ TABLES = (
     "throughput",
     "capex_items",
     "opex",
+    "models",
+    "regions",
+    "site_loss",
 )
-MONEY_TABLES = ("capex_items", "opex", "costs")
-"""Tables whose USD columns add up to ``summary.json``: only exact zeros are cleaned (``-0``)."""
+MONEY_TABLES = ("capex_items", "opex", "costs", "models", "regions")
+"""Tables whose columns add up to ``summary.json``: only exact zeros are cleaned (``-0``)."""
 NOISE_REL = 1e-7
 """Solver noise: in the other tables a value below this fraction of its column's largest magnitude
 (e.g. -4.45e-06 MW beside 100 MW) is written as 0."""

@@ -51,6 +51,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "fleet": {
         "site_id": TEXT,
         "gpu_id": TEXT,
+        "status": TEXT,
         "cooling_id": TEXT,
         "blocks": NUM,
         "gpus_installed": NUM,

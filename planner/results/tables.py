@@ -95,6 +95,7 @@ def fleet_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
             base = {
                 "site_id": s,
                 "gpu_id": g,
+                "status": inp.gpu_status.get(g, ""),
                 "cooling_id": next((c for c in inp.coolings if _v(m.site.y[s, c]) > 0.5), ""),
                 "blocks": _v(m.fleet.blocks[s, g]),
                 "gpus_installed": n,
@@ -124,6 +125,7 @@ def fleet_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
     cols = [
         "site_id",
         "gpu_id",
+        "status",
         "cooling_id",
         "blocks",
         "gpus_installed",
@@ -431,6 +433,8 @@ def summary_numbers(
         "facility_mw": float(sites["facility_peak_mw"].sum()),
         "facility_avg_mw": facility_avg,
         "gpus": gpus,
+        "gpu_status": {g: inp.gpu_status.get(g, "") for g in gpus},
+        "gpus_off_sale": dict(inp.gpus_off_sale),
         "sites": sites.loc[sites["open"], "site_id"].tolist(),
         "energy_mix_share": share,
         "energy_mix_basis": mix_basis(inp),

@@ -120,6 +120,7 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
     if isinstance(sites.include, list):
         problems += _check_list(("sites", "include"), sites.include, "site", site_ids, empty_ok=False)
     problems += _check_list(("sites", "exclude"), sites.exclude, "site", site_ids, empty_ok=True)
+    problems += _status_problems(scenario, catalogs)
     if sites.countries is not None:
         countries = sorted({str(c) for c in catalogs.sites["country"].dropna()})
         problems += _check_list(("sites", "countries"), sites.countries, "country", countries, empty_ok=False)
@@ -158,6 +159,17 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             )
         )
     cap = min(n, policy.max_sites or n)
+    if (policy.site_loss_coverage or 0) > 0 and cap < 2:
+        problems.append(
+            Problem(
+                ("policy", "site_loss_coverage"),
+                ("policy", "site_loss_coverage"),
+                (
+                    f"{show_number(policy.site_loss_coverage)} is not allowed: at most {cap} site can be "
+                    "open, and losing it leaves nothing; allow at least 2 sites or set it to null"
+                ),
+            )
+        )
     if cap * policy.max_share_per_site < 1 - 1e-9:
         problems.append(
             Problem(
@@ -233,6 +245,26 @@ def _support_problems(scenario: Scenario, catalogs: Catalogs) -> list[Problem]:
             path,
             f"{show_value(list(cooling))} can host none of the GPUs in technologies.gpus; "
             f"coolings their vendors support (data/gpus.csv cooling_supported): {supported}",
+        )
+    ]
+
+
+def _status_problems(scenario: Scenario, catalogs: Catalogs) -> list[Problem]:
+    """``gpu_status: shipping`` with announced GPUs named in ``technologies.gpus``."""
+    tech = scenario.technologies
+    if tech.gpu_status != "shipping" or not tech.gpus or "status" not in catalogs.gpus.columns:
+        return []
+    status = catalogs.gpus["status"]
+    announced = [g for g in tech.gpus if g in status.index and status[g] == "announced"]
+    if not announced:
+        return []
+    path: KeyPath = ("technologies", "gpus")
+    return [
+        Problem(
+            path,
+            path,
+            f"lists announced GPU(s) {', '.join(announced)} (data/gpus.csv status), but "
+            "technologies.gpu_status is shipping; remove them or set gpu_status: any",
         )
     ]
 

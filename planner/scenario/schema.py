@@ -109,6 +109,9 @@ class Technologies(StrictModel):
     """Energy technology ids from ``data/energy.csv`` (``grid``, ``pv``, ``battery`` ...)."""
     gpus: list[str] | None = None
     """GPU ids from ``data/gpus.csv``."""
+    gpu_status: Literal["shipping", "any"] = "any"
+    """``shipping`` keeps only GPUs in volume delivery (``gpus.csv`` ``status``), leaving out parts
+    known only from their vendor's announcement; ``any`` allows both."""
     cooling: list[str] | None = None
     """Cooling ids from ``data/cooling.csv``."""
 
@@ -131,7 +134,19 @@ class Policy(StrictModel):
     max_sites: int | None = Field(default=None, ge=1, le=100)
     """Open at most this many sites."""
     max_share_per_site: float = Field(default=1.0, gt=0, le=1)
-    """No site may serve more than this share of total demand [-]."""
+    """No site may hold more than this share of the fleet [-], counted on ``max_share_basis``."""
+    max_share_basis: Literal["tokens", "gpus", "it_mw"] = "tokens"
+    """What ``max_share_per_site`` counts: ``tokens`` (a site's average tokens/s against total
+    demand), ``gpus`` (its installed GPUs against the fleet's) or ``it_mw`` (its IT capacity
+    against the fleet's)."""
+    site_loss_coverage: float | None = Field(default=None, ge=0, le=1)
+    """Losing a campus: for every open site, the other open sites can carry at least this
+    share of every demand stream's peak tokens/s with their installed GPUs (re-allocated
+    between models, within the latency budget times ``site_loss_latency_factor``) [-];
+    ``null`` = off (``tables/site_loss.csv`` reports the shares either way)."""
+    site_loss_latency_factor: float = Field(default=1.0, ge=1, le=10)
+    """Multiplier on every latency budget when a campus is lost (a degraded service may
+    reach farther sites) [-]; used by ``site_loss_coverage`` and ``tables/site_loss.csv``."""
     enforce_water_limits: bool = True
     """Bound each site's consumptive water by its catalog ``water_limit_ml_per_yr``."""
     power_redundancy: Redundancy = "n+1"

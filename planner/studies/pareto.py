@@ -47,6 +47,7 @@ from planner.studies.sweep import (
     check_size,
     dask_client,
     headline_row,
+    raise_for,
     run_tasks,
     write_point,
 )
@@ -233,7 +234,7 @@ def pareto(
                 finished,
             )
             for end in (0, points - 1):
-                _raise_for(results[end])
+                raise_for(results[end])
             e_hi, e_lo = (results[i].summary["emissions_t_per_yr"] for i in (0, points - 1))  # type: ignore[index]
             caps.update({k: float(c) for k, c in enumerate(np.linspace(e_hi, e_lo, points)[1:-1], start=1)})
             run_tasks(
@@ -261,19 +262,6 @@ def check_points(points: int, yes: bool) -> None:
     if points < 2:
         raise InputError(f"--points {points}: a frontier needs at least 2 points (its two ends)")
     check_size(points, yes, "frontier")
-
-
-def _raise_for(point: PointResult) -> None:
-    """Re-raise an end's failure as the planner error it was."""
-    from planner.errors import InputError, PlannerError
-
-    errors: dict[str, type[PlannerError]] = {
-        "infeasible": InfeasibleError,
-        "no_solution": NoSolutionError,
-        "invalid": InputError,
-    }
-    if point.summary is None:
-        raise errors.get(point.status, PlannerError)(point.message)
 
 
 def _frontier_row(point: PointResult, kind: str, cap: float | None) -> dict[str, Any]:

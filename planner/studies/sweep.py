@@ -153,6 +153,19 @@ def attempt(index: int, run: Callable[[Path], SolveResult]) -> PointResult:
     )
 
 
+def raise_for(point: PointResult) -> None:
+    """Re-raise a failed point as the planner error it was (a Pareto end, a lone evaluation)."""
+    from planner.errors import PlannerError
+
+    errors: dict[str, type[PlannerError]] = {
+        "infeasible": InfeasibleError,
+        "no_solution": NoSolutionError,
+        "invalid": InputError,
+    }
+    if point.summary is None:
+        raise errors.get(point.status, PlannerError)(point.message)
+
+
 def solve_point(index: int, data: dict[str, Any]) -> PointResult:
     """Worker task of a sweep: solve one fully resolved scenario given as a dict."""
     from planner.api import solve

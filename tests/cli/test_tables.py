@@ -125,6 +125,11 @@ def test_solve_summary_at_80_columns(small):
     for r in chosen.itertuples():
         assert r.site_id in text and f"{r.gpus:,.0f}" in text and f"{r.tokens_per_s / 1e6:,.2f}" in text
     assert f"{result.summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s" in text
+    for r in result.tables["models"].itertuples():  # the per-model table, ids and $/Mtok whole
+        assert f"{r.model_id} " in text and f"{r.cost_usd_per_mtok:,.3f}" in text
+    assert "Losing one campus" in text
+    for r in result.tables["site_loss"].itertuples():
+        assert f"{r.share_together:.0%}" in text and r.lost_site_id in text
 
 
 def test_a_narrow_tables_title_stays_on_one_line():

@@ -12,7 +12,8 @@ from planner.catalogs.load import cooling_supported, pue_floor
 from planner.model.inputs import build_inputs
 from planner.paths import shipped_scenarios
 
-NVL72 = ("GB200", "GB300")
+NVL72 = ("GB200", "GB300", "VR200", "VR300", "MI455X")
+"""Rack-scale systems (72- and 144-GPU scale-up domains): direct liquid cooling only."""
 
 
 @pytest.mark.parametrize("name", shipped_scenarios())

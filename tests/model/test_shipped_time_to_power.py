@@ -45,8 +45,9 @@ def test_every_site_in_service_by_its_online_year(shipped):
 
 def test_every_built_asset_in_service_or_bridged_by_the_online_year(shipped, catalogs):
     """From the tables and catalogs alone: each plant built (start + floor(lead time)), the grid
-    tie (the site's queue) and each GPU type installed (gpu_delivery.csv) is in service by the
-    site's online year, unless the site's bridge covers that plant or grid tie."""
+    tie (the site's queue) and each GPU type installed (gpu_delivery.csv, never before gpus.csv
+    first_delivery_year) is in service by the site's online year, unless the site's bridge covers
+    that plant or grid tie; and each GPU type was still sold when bought (end_of_sale_year)."""
     start = shipped.summary["start_year"]
     energy, fleet = shipped.tables["energy_capacity"], shipped.tables["fleet"]
     for s, row in shipped.summary["sites_in_service"].items():
@@ -60,9 +61,12 @@ def test_every_built_asset_in_service_or_bridged_by_the_online_year(shipped, cat
             )
             assert r.tech_id in bridged or start + int(lead + 1e-9) <= row["online_year"], (s, r.tech_id)
         gpus = fleet[(fleet["site_id"] == s) & (fleet["gpus_installed"].fillna(0) > 0)]["gpu_id"]
+        ready = start + int(catalogs.facility["building_lead_time_years"] + 1e-9)
         for g in set(gpus):
             lead = catalogs.gpu_delivery.at[g, "lead_time_years"]
-            assert start + int(lead + 1e-9) <= row["online_year"], (s, g)
+            delivered = max(start + int(lead + 1e-9), int(catalogs.gpus.at[g, "first_delivery_year"]))
+            assert delivered <= row["online_year"], (s, g)
+            assert max(ready, delivered) <= catalogs.gpus.at[g, "end_of_sale_year"], (s, g)  # still sold
 
 
 def test_n_plus_1_at_every_site(shipped, catalogs):

@@ -30,6 +30,7 @@ def _race(tiny: dict, slow_price: float, online: int | None) -> dict:
             "demand.latency_ms": {"llama-3.1-70b": 200},
             "demand.start_year": 2027,
             "demand.online_year": online,
+            "technologies.gpus": ["H200", "GB200"],  # H100 is no longer sold when the sites are ready (2028)
             "sites.include": [FAST, SLOW],
             "sites.overrides": {SLOW: {"electricity_price_usd_per_mwh": slow_price}},
             "technologies.energy": ["grid"],
@@ -194,15 +195,16 @@ def _late_gb200(catalogs, lead_years: float):
 
 
 def test_gpu_delivered_after_the_online_year_is_not_installed(tiny, catalogs):
-    """Without a deadline the tiny plan uses GB200; with GB200 delivered in 2030 (3-year lead time)
-    and an online year of 2029 only H100 is installed, at a higher cost; with a 2031 deadline GB200
-    is back and bounds the site's in-service year."""
+    """Without a deadline the tiny plan (H200 for H100, no longer sold in 2028) uses GB200; with
+    GB200 delivered in 2030 (3-year lead time) and an online year of 2029 only H200 is installed, at
+    a higher cost; with a 2031 deadline GB200 is back and bounds the site's in-service year."""
+    tiny = with_changes(tiny, {"technologies.gpus": ["H200", "GB200"]})
     free = planner.solve(with_changes(tiny, {"demand.start_year": 2027}), catalogs=catalogs)
     assert free.summary["gpus"].get("GB200", 0) > 0
     late_cat = _late_gb200(catalogs, 3.0)
     data = with_changes(tiny, {"demand.start_year": 2027, "demand.online_year": 2029})
     late = planner.solve(data, catalogs=late_cat)
-    assert late.summary["gpus"].get("GB200", 0) == 0 and late.summary["gpus"]["H100"] > 0
+    assert late.summary["gpus"].get("GB200", 0) == 0 and late.summary["gpus"]["H200"] > 0
     assert late.summary["annualized_cost_usd"] > free.summary["annualized_cost_usd"]
     later = planner.solve(with_changes(data, {"demand.online_year": 2031}), catalogs=late_cat)
     assert later.summary["gpus"].get("GB200", 0) > 0

@@ -516,6 +516,21 @@ def leave_one_model_out(catalogs: Any) -> pd.DataFrame:
     return pairs
 
 
+def leave_one_family_out(catalogs: Any) -> pd.DataFrame:
+    """The pairs with ``lofo_estimate`` and ``lofo_ape``: each GPU architecture family's pairs
+    (:data:`planner.chain.tokens.corrections.GPU_FAMILY`) predicted by the effects refitted without
+    any result of that family (its family effect is then the shared 0, as for a family MLPerf never
+    ran, e.g. an announced generation); efficiencies and prior strengths as in :func:`calibrate`."""
+    cal = calibrate(catalogs)
+    pairs = _labelled(calibration_pairs(calibration_rows(catalogs)), catalogs)
+    pairs["lofo_estimate"] = np.nan
+    for fam, f in _fold_factors(pairs, catalogs, cal, "family").items():
+        sel = pairs["family"] == fam
+        pairs.loc[sel, "lofo_estimate"] = estimate(pairs[sel], catalogs, f)
+    pairs["lofo_ape"] = _ape(pairs["lofo_estimate"], pairs["tokens_per_s_per_gpu"])
+    return pairs
+
+
 def calibration_report(catalogs: Any) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
     """Calibration with its leave-one-GPU-out error, plus every matched MLPerf row and every pair,
     each with ``estimate``, ``ape``, ``loo_estimate`` and ``loo_ape`` (from factors fitted

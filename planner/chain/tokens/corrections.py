@@ -40,6 +40,12 @@ GPU_FAMILY: dict[str, str] = {
     "MI325X": "CDNA3",
     "MI355X": "CDNA4",
     "Gaudi3": "Gaudi",
+    # announced, no MLPerf result (issue 21): NVIDIA Rubin (Vera Rubin NVL72, HGX Rubin NVL8, Rubin
+    # Ultra) and AMD CDNA 5 (MI400 series); a family without results gets a 0 family effect.
+    "VR200": "Rubin",
+    "R200": "Rubin",
+    "VR300": "Rubin",
+    "MI455X": "CDNA5",
 }
 DEFAULT_REGIME = ""
 """Key of the regime anchors used for a workload without its own (all benchmarks pooled)."""

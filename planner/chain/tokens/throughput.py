@@ -197,16 +197,18 @@ def throughput(
     return _estimate(gpu_id, model_id, catalogs, p, name, t)
 
 
-def _held_out_error(catalogs: Any, model_id: str, scenario: str) -> tuple[str, float]:
-    """What was held out (``GPU`` or ``model``) and the median held-out APE of the regime group of
-    ``scenario`` [-]: leave-one-GPU-out for a model MLPerf ran, leave-one-model-out for one it never
-    ran; NaN when the catalogs hold no MLPerf pair to hold out (a hand-built catalog with fixed
-    factors)."""
+def _held_out_error(catalogs: Any, gpu_id: str, model_id: str, scenario: str) -> tuple[str, float]:
+    """What was held out (``GPU``, ``model`` or ``family``) and the median held-out APE of the regime
+    group of ``scenario`` [-]: leave-one-GPU-out for a model MLPerf ran on a GPU family it ran,
+    leave-one-model-out or leave-one-family-out for what it never ran
+    (:func:`planner.chain.tokens.uncertainty.held_out_residuals`); NaN when the catalogs hold no
+    MLPerf pair to hold out (a hand-built catalog with fixed factors)."""
+    regime = regime_class(scenario)
     try:
-        what, m = held_out_residuals(catalogs, model_id)
+        what, m = held_out_residuals(catalogs, model_id, gpu_id, regime)
     except InputError:
         return "GPU", float("nan")
-    return what, m.error(regime_class(scenario))
+    return what, m.error(regime)
 
 
 def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: Target) -> Throughput:
@@ -215,7 +217,7 @@ def _estimate(gpu_id: str, model_id: str, catalogs: Any, p: str, name: str, t: T
     gpu, model = catalogs.gpus.loc[gpu_id], catalogs.models.loc[model_id]
     wl = mlperf_key(model.get("mlperf_model", ""))
     r = roofline(gpu, model, p, workload_for_model(model), cal.factors, t, wl or None)
-    what, err = _held_out_error(catalogs, model_id, name)
+    what, err = _held_out_error(catalogs, gpu_id, model_id, name)
     held_out = "" if math.isnan(err) else f", {err:.0%} with the {what} held out"
     note = r.reason or (
         f"roofline estimate at {t.label()} (eta_c {cal.eta_c:.2f}, eta_bw {cal.eta_bw:.2f}, "

@@ -21,7 +21,12 @@ estimate, and the conservative throughput is estimate x (1 - shortfall(q)). (A r
 
 Which residuals a pair gets follows what the fit has seen of it: a model with MLPerf rows gets the
 leave-one-GPU-out group, a model without any the leave-one-model-out group (about twice the error:
-the model's own software efficiency is unknown); ``expected_error_basis`` says which.
+the model's own software efficiency is unknown); a GPU whose architecture family has no MLPerf
+result (an announced generation: Rubin, CDNA 5) gets the leave-one-family-out group, which refits
+without the whole family as the estimate of such a GPU has to (leave-one-GPU-out keeps a held-out
+GPU's siblings and so its family effect); when both the model and the family are unseen, the larger
+of the two errors. ``expected_error_basis`` says which, and marks announced GPUs (their specs are
+the vendor's claims).
 Measured pairs: expected error 0 (the median over submitters; their spread is not counted).
 The residuals are cached on disk by content (:mod:`planner.chain.tokens.fit_cache`): the
 refits take about 10 s, once per catalog and code content.
@@ -40,14 +45,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.chain.tokens.calibration import ById, calibration_key, calibration_report, leave_one_model_out
+from planner.chain.tokens.calibration import (
+    ById,
+    calibration_key,
+    calibration_report,
+    leave_one_family_out,
+    leave_one_model_out,
+)
+from planner.chain.tokens.corrections import gpu_family
 from planner.chain.tokens.fit_cache import cached
 
 REGIMES = ("offline", "latency-bounded")
 """Groups of the residuals: no latency limit, and any finite TTFT/TPOT limit."""
 P80 = 0.8
 """The reported upper quantile of the absolute percentage error [-]."""
-HELD_OUT = {"gpu": "loo_estimate", "model": "lomo_estimate"}
+HELD_OUT = {"gpu": "loo_estimate", "model": "lomo_estimate", "family": "lofo_estimate"}
 """What a residual held out of the fit -> the column of its held-out estimate."""
 
 
@@ -105,14 +117,21 @@ def error_model(catalogs: Any, held_out: str = "gpu") -> ErrorModel:
     return _error_model(ById(catalogs), held_out)
 
 
-def held_out_residuals(catalogs: Any, model_id: str) -> tuple[str, ErrorModel]:
-    """What was held out (``"GPU"`` or ``"model"``) and the residuals that fit ``model_id``:
-    leave-one-GPU-out if MLPerf ran the model (it has a row in ``catalogs.benchmarks``), else
-    leave-one-model-out (leave-one-GPU-out when the catalogs hold a single model)."""
+def held_out_residuals(
+    catalogs: Any, model_id: str, gpu_id: str | None = None, regime: str = "offline"
+) -> tuple[str, ErrorModel]:
+    """What was held out (``"GPU"``, ``"model"`` or ``"family"``) and the residuals that fit the pair:
+    leave-one-model-out if MLPerf never ran ``model_id`` (no row in ``catalogs.benchmarks``),
+    leave-one-family-out if it never ran a GPU of ``gpu_id``'s family, the one with the larger median
+    error in ``regime`` when both; else leave-one-GPU-out (also when a held-out set is empty)."""
+    unseen = []
     if model_id not in measured_models(catalogs):
-        m = error_model(catalogs, "model")
-        if m.ape:
-            return "model", m
+        unseen.append("model")
+    if gpu_id is not None and gpu_family(gpu_id) not in measured_families(catalogs):
+        unseen.append("family")
+    found = [(w, m) for w in unseen if (m := error_model(catalogs, w)).ape]
+    if found:
+        return max(found, key=lambda wm: wm[1].error(regime))
     return "GPU", error_model(catalogs, "gpu")
 
 
@@ -125,7 +144,12 @@ def _error_model(handle: ById, held_out: str) -> ErrorModel:
     ).hexdigest()
 
     def compute() -> dict[str, Any]:
-        pairs = calibration_report(catalogs)[2] if held_out == "gpu" else leave_one_model_out(catalogs)
+        folds = {
+            "gpu": lambda c: calibration_report(c)[2],
+            "model": leave_one_model_out,
+            "family": leave_one_family_out,
+        }
+        pairs = folds[held_out](catalogs)
         m = residuals(pairs, column)
         return {
             "ape": {g: list(v) for g, v in m.ape.items()},
@@ -143,6 +167,12 @@ def measured_models(catalogs: Any) -> set[str]:
     return set(catalogs.benchmarks["model_id"].astype(str))
 
 
+def measured_families(catalogs: Any) -> set[str]:
+    """Architecture families of the catalog GPUs with at least one MLPerf row."""
+    ran = set(catalogs.benchmarks["gpu_id"].astype(str)) & set(map(str, catalogs.gpus.index))
+    return {gpu_family(g) for g in ran}
+
+
 def with_expected_errors(table: pd.DataFrame, catalogs: Any, quantile: float = P80) -> pd.DataFrame:
     """``table`` (rows of :func:`planner.chain.tokens.throughput.throughput_table`) with the
     held-out error of each estimated pair; measured pairs get 0 and keep their tokens/s.
@@ -155,9 +185,14 @@ def with_expected_errors(table: pd.DataFrame, catalogs: Any, quantile: float = P
     out = table.copy()
     est = out["source"] != "measured"
     groups = out["scenario"].map(regime_class)
-    held = {m: held_out_residuals(catalogs, m) for m in set(out["model_id"])}
-    what = [held[m][0] for m in out["model_id"]]
-    models = [held[m][1] for m in out["model_id"]]
+    keys = list(zip(out["gpu_id"], out["model_id"], groups))
+    held = {k: held_out_residuals(catalogs, k[1], k[0], k[2]) for k in set(keys)}
+    what = [held[k][0] for k in keys]
+    models = [held[k][1] for k in keys]
+    status = catalogs.gpus["status"] if "status" in catalogs.gpus.columns else pd.Series(dtype=str)
+    claims = [
+        "; announced: vendor-claimed specs" if status.get(g) == "announced" else "" for g in out["gpu_id"]
+    ]
     out["expected_error"] = [m.error(g) if e else 0.0 for m, g, e in zip(models, groups, est)]
     out["expected_error_p80"] = [m.error(g, P80) if e else 0.0 for m, g, e in zip(models, groups, est)]
     out["shortfall_quantile"] = quantile
@@ -166,9 +201,9 @@ def with_expected_errors(table: pd.DataFrame, catalogs: Any, quantile: float = P
     ]
     out["tokens_per_s_conservative"] = out["tokens_per_s_per_gpu"] * (1.0 - out["conservative_shortfall"])
     out["expected_error_basis"] = [
-        f"{g} pairs, {w} held out ({m.count(g)} pairs)"
+        f"{g} pairs, {w} held out ({m.count(g)} pairs){c}"
         if e
         else "measured: MLPerf median, 0 (submitter spread not counted)"
-        for m, g, e, w in zip(models, groups, est, what)
+        for m, g, e, w, c in zip(models, groups, est, what, claims)
     ]
     return out
