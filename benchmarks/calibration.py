@@ -1,11 +1,12 @@
 """Roofline estimate vs MLPerf: every matched result, the error per GPU, and leave-one-GPU-out.
 
-Run: ``.venv/bin/python benchmarks/calibration.py`` (two fits of a few seconds each: all rounds,
-and the older rounds for leave-one-round-out; the leave-one-GPU-out and leave-one-model-out
+Run: ``.venv/bin/python benchmarks/calibration.py`` (three fits: all rounds, and the rounds before
+v5.1 and before v6.0 for leave-one-round-out; the leave-one-GPU-out and leave-one-model-out
 refits are closed form).
 APE = |estimate - measured| / measured. Per pair it also prints where the step is too fast
 (Little's law bound tokens/s x TPOT on the batch per GPU, and the mean interval the measured rate
-implies at the roofline's own batch against the roofline's). Ends with the calibration table.
+implies at the roofline's own batch against the roofline's). Ends with the calibration table, for
+all pairs and for the interactive pairs alone.
 """
 
 from __future__ import annotations
@@ -29,17 +30,21 @@ from planner.chain.tokens.power import busy_share, node_power_w, power_rows  # n
 from planner.chain.tokens.roofline import Factors, roofline  # noqa: E402
 from planner.chain.tokens.throughput import throughput  # noqa: E402
 
+ROUNDS = ("v5.1", "v6.0")
+"""Rounds predicted by leave-one-round-out, each from the rounds before it."""
 
-def _loro(catalogs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Leave-one-round-out: fit on the older rounds, predict the newest round in data/."""
-    t = leave_one_round_out(catalogs)
+
+def _loro(catalogs, version: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Leave-one-round-out: fit on the rounds before ``version``, predict ``version``."""
+    t = leave_one_round_out(catalogs, version)
     if t.empty:
-        print("\nleave-one-round-out: fewer than two rounds")
+        print(f"\nleave-one-round-out to {version}: no older round or no result of {version}")
         return t
-    cols = ["gpu_id", "model_id", "scenario", "version", "precision", "tokens_per_s_per_gpu", "loro_estimate"]
-    print("\nLeave-one-round-out (fit on older rounds, predict the newest)")
+    cols = ["gpu_id", "model_id", "scenario", "precision", "tokens_per_s_per_gpu", "loro_estimate"]
+    print(f"\nLeave-one-round-out to {version} (fit on the rounds before it)")
     print(t[cols + ["loro_ape"]].to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
-    print(f"LORO: median APE {t['loro_ape'].median():.1%}, worst {t['loro_ape'].max():.1%}")
+    print(f"LORO {version}: median APE {t['loro_ape'].median():.1%}, worst {t['loro_ape'].max():.1%}")
+    print(f"LORO {version}: per-step cost fitted on the older rounds t_0 = {t.attrs.get('step', '?')}")
     return t
 
 
@@ -48,7 +53,7 @@ def _little(catalogs, cal, pairs: pd.DataFrame) -> None:  # type: ignore[no-unty
     each sequence's mean interval within the TPOT limit holds at most tokens/s x TPOT sequences;
     and at the roofline's own batch b = B / n per GPU the measured rate implies a mean interval of
     b / tokens/s, against the roofline's (physics at the fitted efficiencies, no corrections)."""
-    f = Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {})
+    f = Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {}, None, cal.step)
     rows = []
     for k in pairs.itertuples(index=False):
         target = scenario_target(k.workload, k.scenario)
@@ -76,7 +81,11 @@ def _computed(catalogs, gpu_id: str, precision: str) -> str:  # type: ignore[no-
 def _joules(catalogs) -> None:  # type: ignore[no-untyped-def]
     """Measured J/token (system power / system tokens/s) vs the estimate (busy node power / tokens/s)."""
     print("\nJ/token at the IT meter: measured (MLPerf system power) vs estimated")
-    for r in power_rows(catalogs).itertuples():
+    rows = power_rows(catalogs)
+    for version in ROUNDS:
+        n = int((rows["version"] == version).sum())
+        print(f"{version}: {n} result(s) with measured system power" + ("" if n else " (none published)"))
+    for r in rows.itertuples():
         tp = throughput(
             r.gpu_id,
             r.model_id,
@@ -97,6 +106,10 @@ def _fit(cal) -> None:  # type: ignore[no-untyped-def]
     """The chosen efficiencies, prior strengths and fitted effects (log space and as factors)."""
     print(f"\nfitted: eta_c = {cal.eta_c:.3f}, eta_bw = {cal.eta_bw:.3f}, eta_fp4 = {cal.eta_fp4:.3f}")
     strengths = ", ".join(f"{k} {v:g}" for k, v in cal.prior_strength.items())
+    print(
+        f"per-step cost t_0 = {cal.step.label()} (chosen by leave-one-GPU-out on the interactive pairs, "
+        f"mean |log error| {cal.step_cv_error:.3f})"
+    )
     print(f"prior strengths (chosen by leave-one-GPU-out, mean |log error| {cal.cv_error:.3f}): {strengths}")
     print(f"shared effect mu {cal.shared_effect:+.3f} (x{math.exp(cal.shared_effect):.2f})")
     for name, fx in (
@@ -132,23 +145,42 @@ def _groups(cal, pairs: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
         print(f"\nper {key} (pairs)\n" + per.to_string(float_format=lambda x: f"{x:.1%}"))
 
 
-def _summary(pairs: pd.DataFrame, loro: pd.DataFrame, lomo: pd.DataFrame, old_models: set[str]) -> None:
+def _table(title: str, checks: list[tuple[str, pd.Series]]) -> None:
+    """One calibration table: pairs, median and worst APE per check."""
+    print(f"\n{title}\n{'check':28s} {'pairs':>5s} {'median':>7s} {'worst':>7s}")
+    for name, ape in checks:
+        ape = ape.dropna()
+        median, worst = (ape.median(), ape.max()) if len(ape) else (float("nan"), float("nan"))
+        print(f"{name:28s} {len(ape):5d} {median:7.1%} {worst:7.1%}")
+
+
+def _pick(df: pd.DataFrame, col: str, scenario: str | None) -> pd.Series:
+    """Column ``col`` of ``df``, of the pairs of ``scenario`` only if given (empty if ``df`` is)."""
+    if df.empty:
+        return pd.Series(dtype=float)
+    return df[col] if scenario is None else df.loc[df["scenario"] == scenario, col]
+
+
+def _summary(
+    rows: pd.DataFrame, pairs: pd.DataFrame, loro: dict[str, pd.DataFrame], lomo: pd.DataFrame
+) -> None:
     """The calibration table: median and worst APE in-sample, leave-one-GPU-out, leave-one-round-out
-    (also split by whether the older rounds ran the model) and, for transfer to a model MLPerf never
-    ran, leave-one-model-out."""
-    loro_ape = loro.get("loro_ape", pd.Series(dtype=float))
-    seen = loro.get("model_id", pd.Series(dtype=str)).isin(old_models)
-    table = [
-        ("in-sample", pairs["ape"]),
-        ("leave-one-GPU-out", pairs["loo_ape"]),
-        ("leave-one-round-out", loro_ape),
-        ("  models in older rounds", loro_ape[seen]),
-        ("  models new in newest", loro_ape[~seen]),
-        ("leave-one-model-out", lomo["lomo_ape"]),
-    ]
-    print(f"\n{'check':26s} {'pairs':>5s} {'median':>7s} {'worst':>7s}")
-    for name, ape in table:
-        print(f"{name:26s} {ape.notna().sum():5d} {ape.median():7.1%} {ape.max():7.1%}")
+    to each of ROUNDS (also split by whether the older rounds ran the model) and, for transfer to a
+    model MLPerf never ran, leave-one-model-out; then the same for the interactive pairs alone."""
+    for title, keep in (("all pairs", None), ("interactive pairs alone", "interactive")):
+        checks = [("in-sample", _pick(pairs, "ape", keep))]
+        checks.append(("leave-one-GPU-out", _pick(pairs, "loo_ape", keep)))
+        for version, t in loro.items():
+            older = set(rows.loc[rows["version"].map(version_key) < version_key(version), "model_id"])
+            ape = _pick(t, "loro_ape", keep)
+            seen = t.loc[ape.index, "model_id"].isin(older) if len(ape) else pd.Series(dtype=bool)
+            checks += [
+                (f"leave-one-round-out {version}", ape),
+                ("  models in older rounds", ape[seen]),
+                ("  models new in it", ape[~seen]),
+            ]
+        checks.append(("leave-one-model-out", _pick(lomo, "lomo_ape", keep)))
+        _table(f"Calibration table, {title}", checks)
 
 
 def main() -> None:
@@ -172,13 +204,12 @@ def main() -> None:
     print(f"rows {cal.n_rows}, pairs {cal.n_pairs}")
     _little(catalogs, cal, pairs)
     _groups(cal, pairs)
-    loro = _loro(catalogs)
+    loro = {v: _loro(catalogs, v) for v in ROUNDS}
     lomo = leave_one_model_out(catalogs)
     per_model = lomo.groupby("model_id")["lomo_ape"].agg(["median", "max"])
     print("\nleave-one-model-out per model\n" + per_model.to_string(float_format=lambda x: f"{x:.1%}"))
     _joules(catalogs)
-    newest = max(rows["version"], key=version_key)
-    _summary(pairs, loro, lomo, set(rows.loc[rows["version"] != newest, "model_id"]))
+    _summary(rows, pairs, loro, lomo)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,12 @@ def test_physical_consistency(cat: Catalogs) -> None:
         (b["tokens_per_s"] / b["n_gpu"] - b["tokens_per_s_per_gpu"]).abs() <= 0.01 * b["tokens_per_s_per_gpu"]
     ).all()
     assert b["source"].str.startswith("MLCommons inference_results_v").all()
+    # the data rule (issue 21): measured throughput from MLPerf Inference v4.1-v6.0 only, each row
+    # citing its own round's results repository
+    assert set(b["version"]) == {"v4.1", "v5.0", "v5.1", "v6.0"}
+    assert (b.apply(lambda r: f"inference_results_{r['version']} " in r["source"], axis=1)).all()
+    v6 = b[b["version"] == "v6.0"]
+    assert len(v6) == 150 and v6["system_power_w"].isna().all()  # v6.0 published no power
 
 
 def test_crf() -> None:

@@ -18,8 +18,8 @@ result of each (GPU, model, scenario) pair of the latest version:
 
 :func:`calibrate` caches the fit per catalogs object and on disk by content;
 :func:`calibration_report` adds leave-one-GPU-out (effects refitted without each GPU, same
-efficiencies and prior strengths) and :func:`leave_one_round_out` fits everything on the older
-MLPerf rounds and predicts the newest.
+efficiencies and prior strengths) and :func:`leave_one_round_out` fits everything on the rounds
+before one and predicts it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from planner.chain.tokens.mlperf import (
     server_offline_ratio,
     version_key,
 )
-from planner.chain.tokens.roofline import Factors, roofline
+from planner.chain.tokens.roofline import STEP_COST_PRIOR_PER_LAYER_S, Factors, StepCost, roofline
 from planner.chain.tokens.stretch import Stretch, curves
 from planner.errors import InputError
 
@@ -80,6 +80,15 @@ class Calibration:
     prior_strength: Mapping[str, float] = field(default_factory=dict)
     cv_error: float = float("nan")
     loo_worst_ape: float = float("nan")
+    step_per_step_s: float = 0.0
+    step_per_layer_s: float = 0.0
+    step_per_moe_layer_s: float = 0.0
+    step_cv_error: float = float("nan")
+
+    @property
+    def step(self) -> StepCost:
+        """The fitted per-step cost t_0 = a + b L + m L [MoE] (:class:`StepCost`)."""
+        return StepCost(self.step_per_step_s, self.step_per_layer_s, self.step_per_moe_layer_s)
 
     @property
     def corrections(self) -> Corrections:
@@ -95,7 +104,7 @@ class Calibration:
     @property
     def factors(self) -> Factors:
         """Factors of the calibrated estimate (server ratio 1: the regime effect replaces it)."""
-        return Factors(self.eta_c, self.eta_bw, self.eta_fp4, 1.0, {}, self.corrections)
+        return Factors(self.eta_c, self.eta_bw, self.eta_fp4, 1.0, {}, self.corrections, self.step)
 
 
 def calibration_rows(catalogs: Any) -> pd.DataFrame:
@@ -166,14 +175,37 @@ ETA_GRID: dict[str, tuple[float, ...]] = {
 }
 
 
+STEP_GRID: dict[str, tuple[float, ...]] = {
+    # per-step cost t_0 = a + b L + m L [MoE] tried by the fit [s] (roofline.StepCost). Estimates
+    # bracketing the parts: a, sampling, scheduling and host sync of a step (0.1-1 ms in vLLM and
+    # TensorRT-LLM step loops; up to 4 ms tried); b, ~10 kernels a layer at ~2 us from a CUDA graph
+    # plus two collectives at ~5 us (STEP_COST_PRIOR_PER_LAYER_S, the start); m, routing,
+    # permutation, dispatch and combine of a MoE layer (a few kernels and, across GPUs, two
+    # all-to-all latencies of ~10 us).
+    "per_step_s": (0.0, 0.5e-3, 1e-3, 2e-3, 4e-3),
+    "per_layer_s": (0.0, 15e-6, STEP_COST_PRIOR_PER_LAYER_S, 60e-6),
+    "per_moe_layer_s": (0.0, 25e-6, 50e-6, 100e-6),
+}
+STEP_START: dict[str, float] = {
+    "per_step_s": 0.0,
+    "per_layer_s": STEP_COST_PRIOR_PER_LAYER_S,
+    "per_moe_layer_s": 0.0,
+}
+"""Where the per-step cost search starts: the prior estimate (30 us a layer, nothing else)."""
+STEP_SCENARIO = "interactive"
+"""The pairs the per-step cost is chosen on: MLPerf's tightest TPOT limits, where it weighs most."""
+
+
 @dataclass(frozen=True)
 class _Fit:
-    """A fitted calibration: efficiencies, prior strengths, effects and their CV error."""
+    """A fitted calibration: efficiencies, per-step cost, prior strengths, effects, CV errors."""
 
     eta: tuple[float, float, float]
     strengths: dict[str, float]
     fx: dict[str, dict[str, float]]
     cv: float
+    step: StepCost = field(default_factory=StepCost)
+    step_cv: float = float("nan")
 
 
 def _labelled(pairs: pd.DataFrame, catalogs: Any) -> pd.DataFrame:
@@ -184,9 +216,11 @@ def _labelled(pairs: pd.DataFrame, catalogs: Any) -> pd.DataFrame:
     )
 
 
-def _physics(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) -> np.ndarray:
+def _physics(
+    pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float], step: StepCost
+) -> np.ndarray:
     """Roofline tokens/s per GPU of each pair at its scenario's limits, no corrections."""
-    return estimate(pairs, catalogs, Factors(*eta, 1.0, {}))
+    return estimate(pairs, catalogs, Factors(*eta, 1.0, {}, None, step))
 
 
 @dataclass(frozen=True)
@@ -204,13 +238,14 @@ class _Data:
         return Stretch(self.curves if keep is None else self.curves[keep], columns)
 
 
-def _data(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) -> _Data:
-    """The fit's data at efficiencies ``eta``: feasible labelled pairs, residuals and stretch."""
-    base = _physics(pairs, catalogs, eta)
+def _data(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float], step: StepCost) -> _Data:
+    """The fit's data at efficiencies ``eta`` and per-step cost ``step``: feasible labelled pairs,
+    residuals and stretch."""
+    base = _physics(pairs, catalogs, eta, step)
     ok = base > 0
     y = np.log(pairs["tokens_per_s_per_gpu"].to_numpy(float)[ok] / base[ok])
     kept = pairs[ok].reset_index(drop=True)
-    return _Data(kept, y, curves(kept, catalogs, eta))
+    return _Data(kept, y, curves(kept, catalogs, eta, step))
 
 
 def corrections_of(fx: Mapping[str, Mapping[str, float]]) -> Corrections:
@@ -232,7 +267,7 @@ def corrections_of(fx: Mapping[str, Mapping[str, float]]) -> Corrections:
 
 def _factors(fit: _Fit) -> Factors:
     """Factors of a fit: efficiencies, server ratio 1 (the regime effect replaces it), corrections."""
-    return Factors(*fit.eta, 1.0, {}, corrections_of(fit.fx))
+    return Factors(*fit.eta, 1.0, {}, corrections_of(fit.fx), fit.step)
 
 
 def _fit_at(
@@ -247,22 +282,51 @@ def _fit_at(
 
 
 def fit_effects(pairs: pd.DataFrame, catalogs: Any) -> _Fit:
-    """Choose the efficiencies (every point of ETA_GRID, at the default prior strengths,
-    :func:`shrinkage.grid_search`) and then the prior strengths (shrinkage.LAMBDA_GRID,
-    :func:`shrinkage.coordinate_search`), each by leave-one-GPU-out error, and fit the effects on
-    all ``pairs`` with them (the efficiency stretching the step, :mod:`.stretch`)."""
+    """Choose the efficiencies (every point of ETA_GRID at the prior per-step cost STEP_START and the
+    default prior strengths, :func:`shrinkage.grid_search`, by leave-one-GPU-out error), then the
+    per-step cost (STEP_GRID, :func:`shrinkage.coordinate_search` from STEP_START, by the
+    leave-one-GPU-out error of the interactive pairs, :func:`step_error`), then the prior strengths
+    (shrinkage.LAMBDA_GRID, by leave-one-GPU-out error), and fit the effects on all ``pairs`` with
+    them (the efficiency stretching the step, :mod:`.stretch`)."""
     pairs = _labelled(pairs.reset_index(drop=True), catalogs)
+    start = StepCost(**STEP_START)
 
     def eta_error(eta: Mapping[str, float]) -> float:
-        data = _data(pairs, catalogs, _eta(eta))
+        data = _data(pairs, catalogs, _eta(eta), start)
         d, groups = shrinkage.design(data.pairs), data.pairs["gpu_id"].to_numpy()
         return shrinkage.cv_error(d, data.y, groups, shrinkage.DEFAULT_LAMBDA, data.stretch())
 
     eta, _ = shrinkage.grid_search(ETA_GRID, eta_error)
-    data = _data(pairs, catalogs, _eta(eta))
+    point, step_cv = shrinkage.coordinate_search(
+        STEP_GRID, lambda st: step_error(pairs, catalogs, _eta(eta), StepCost(**st)), STEP_START
+    )
+    step = StepCost(**point)
+    data = _data(pairs, catalogs, _eta(eta), step)
     d, groups = shrinkage.design(data.pairs), data.pairs["gpu_id"].to_numpy()
     strengths, cv = shrinkage.choose_strengths(d, data.y, groups, data.stretch())
-    return _Fit(_eta(eta), strengths, _fit_at(data, strengths), cv)
+    return _Fit(_eta(eta), strengths, _fit_at(data, strengths), cv, step, step_cv)
+
+
+def step_error(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float], step: StepCost) -> float:
+    """Mean |log error| leave-one-GPU-out over the interactive pairs (STEP_SCENARIO) with per-step
+    cost ``step`` [-] (effects refitted on all pairs without each GPU's, default prior strengths).
+    A per-step cost under which the roofline cannot reach a measured interactive result it reaches
+    without one (0 tokens/s: the step alone exceeds the limit) is ruled out (inf): the result proves
+    the step is faster. 0 without interactive pairs (every cost ties; the search keeps its start).
+    ``pairs`` as :func:`calibration_pairs` gives them."""
+    pairs = _labelled(pairs.reset_index(drop=True), catalogs)
+    data = _data(pairs, catalogs, eta, step)
+    reachable = _physics(pairs, catalogs, eta, StepCost()) > 0
+    wanted = int((reachable & (pairs["scenario"] == STEP_SCENARIO).to_numpy()).sum())
+    mask = (data.pairs["scenario"] == STEP_SCENARIO).to_numpy()
+    if int(mask.sum()) < wanted:
+        return float("inf")
+    if not mask.any():
+        return 0.0
+    d, groups = shrinkage.design(data.pairs), data.pairs["gpu_id"].to_numpy()
+    pred = shrinkage.leave_one_out(d, data.y, groups, d.penalty(shrinkage.DEFAULT_LAMBDA), data.stretch())
+    ok = mask & np.isfinite(pred)
+    return float(np.mean(np.abs(data.y[ok] - pred[ok]))) if ok.any() else float("inf")
 
 
 def _eta(eta: Mapping[str, float]) -> tuple[float, float, float]:
@@ -327,6 +391,10 @@ def fit_calibration(catalogs: Any) -> Calibration:
         regime_anchors={k: [list(p) for p in v] for k, v in c.regime.items()},
         prior_strength=dict(fit.strengths),
         cv_error=fit.cv,
+        step_per_step_s=fit.step.per_step_s,
+        step_per_layer_s=fit.step.per_layer_s,
+        step_per_moe_layer_s=fit.step.per_moe_layer_s,
+        step_cv_error=fit.step_cv,
     )
 
 
@@ -379,13 +447,13 @@ def _fold_factors(
     """Per value of ``key`` (a GPU, or a model): the calibration's factors with the effects refitted
     without that value's pairs (same efficiencies and prior strengths)."""
     eta = (cal.eta_c, cal.eta_bw, cal.eta_fp4)
-    data = _data(_labelled(pairs, catalogs), catalogs, eta)
+    data = _data(_labelled(pairs, catalogs), catalogs, eta, cal.step)
     out: dict[str, Factors] = {}
     for g in sorted(data.pairs[key].unique()):
         keep = (data.pairs[key] != g).to_numpy()
         if keep.any():
             fx = _fit_at(data, cal.prior_strength, keep)
-            out[g] = _factors(_Fit(eta, dict(cal.prior_strength), fx, float("nan")))
+            out[g] = _factors(_Fit(eta, dict(cal.prior_strength), fx, float("nan"), cal.step))
     return out
 
 
@@ -415,28 +483,33 @@ def _report(handle: ById) -> tuple[Calibration, pd.DataFrame, pd.DataFrame]:
     return cal, rows, pairs
 
 
-@functools.lru_cache(maxsize=4)
-def _round_out(handle: ById) -> pd.DataFrame:
+@functools.lru_cache(maxsize=8)
+def _round_out(handle: ById, version: str | None) -> pd.DataFrame:
     rows = calibration_rows(handle.obj)
-    newest = max(rows["version"], key=version_key)
-    old = mark_latest(rows[rows["version"] != newest])
-    if old.empty:
+    target = max(rows["version"], key=version_key) if version is None else version
+    old = mark_latest(rows[rows["version"].map(version_key) < version_key(target)])
+    test = rows[rows["version"] == target]
+    if old.empty or test.empty:
         return pd.DataFrame()
     f = fit_factors(calibration_pairs(old), old, handle.obj)
-    test = calibration_pairs(rows[rows["version"] == newest].assign(fit=True))
+    test = calibration_pairs(test.assign(fit=True))
     test["loro_estimate"] = estimate(test, handle.obj, f)
     test["loro_ape"] = _ape(test["loro_estimate"], test["tokens_per_s_per_gpu"])
+    test.attrs["step"] = f.step.label()
     return test
 
 
-def leave_one_round_out(catalogs: Any) -> pd.DataFrame:
-    """Fit on every MLPerf round but the newest in the catalog, predict the newest round's pairs.
+def leave_one_round_out(catalogs: Any, version: str | None = None) -> pd.DataFrame:
+    """Fit on the MLPerf rounds before ``version`` (default: the newest in the catalog), predict
+    that round's pairs.
 
-    Everything is refitted on the older rounds: efficiencies, prior strengths and effects.
-    Returns the newest round's pairs with ``loro_estimate`` and ``loro_ape``; empty with fewer
-    than two rounds. A check the fit cannot be tuned to: the newest results never enter it.
+    Everything is refitted on the older rounds: efficiencies, prior strengths, effects and the
+    per-step cost (its label in ``attrs["step"]``). Returns the round's pairs with ``loro_estimate``
+    and ``loro_ape``; empty without
+    an older round or without results of ``version``. A check the fit cannot be tuned to: that
+    round's results never enter it.
     """
-    return _round_out(ById(catalogs)).copy()
+    return _round_out(ById(catalogs), version).copy()
 
 
 def leave_one_model_out(catalogs: Any) -> pd.DataFrame:

@@ -57,7 +57,7 @@ SCALEOUT_FALLBACK_GB_PER_S = 50.0
 SCALEUP_MESSAGE_S = 5e-6
 """Fixed latency of one collective message (dispatch or combine of one layer) inside a scale-up
 domain [s]. Estimate: NVLink / Infinity Fabric small-message collectives take a few us (the same
-~5 us as the step floor's collectives, :data:`planner.chain.tokens.roofline.STEP_FLOOR_PER_LAYER_S`)."""
+~5 us as the per-layer collectives of :class:`planner.chain.tokens.roofline.StepCost`)."""
 SCALEOUT_MESSAGE_S = 15e-6
 """Fixed latency of one collective message across the scale-out network [s]. Estimate: RDMA over
 InfiniBand / RoCE, a few us on the wire and switches plus GPU-initiated send, signalling and

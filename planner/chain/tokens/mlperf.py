@@ -35,7 +35,7 @@ MLPERF_LIMITS: dict[str, dict[str, Target]] = {
     "llama3.1-405b": {"server": Target(6.0, 0.175), "interactive": Target(4.5, 0.080)},
     "llama3.1-8b": {"server": Target(2.0, 0.100), "interactive": Target(0.500, 0.030)},
     "deepseek-r1": {"server": Target(2.0, 0.080), "interactive": Target(1.5, 0.015)},
-    # gpt-oss-120b entered MLPerf in v6.0 (2026-04): its rules (mlperf.conf), not its results, are used
+    # gpt-oss-120b entered MLPerf in v6.0 (2026-04): its limits (mlperf.conf); its v6.0 results are in data/
     "gpt-oss-120b": {"server": Target(3.0, 0.080), "interactive": Target(2.0, 0.015)},
 }
 SCENARIOS = ("offline", "server", "interactive")

@@ -17,11 +17,16 @@ Estimate (design section 5), per replica of n GPUs, SI units
     B      = the largest batch in [1, B_max], B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)),
              whose decode interval t_step(B) + B t_pre / O stays within TPOT_HEADROOM x TPOT; the
              replica qualifies only if t_pre <= TTFT_HEADROOM x TTFT (queueing takes the rest)
-    t_step = max(L t_layer,                                            launch and sync floor
-                 t_lin(B)                                              weight GEMMs (MoE: shared +
+    t_step = t_0                                                       per-step cost, any batch
+           + t_lin(B)                                                  weight GEMMs (MoE: shared +
                                                                        routed, linear.py)
-               + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))          attention (KV reads)
-               + B t_link)                                            tensor-parallel all-reduce
+           + max(B c kv/(n BW eta_bw), B F_attn/(n R_a))              attention (KV reads)
+           + B t_link                                                  tensor-parallel all-reduce
+    t_0    = a + b L + m L [MoE]                                       kernel launches, collective
+                                                                       latency, sampling and
+                                                                       scheduling (a, b), expert
+                                                                       dispatch and combine (m):
+                                                                       :class:`StepCost`, fitted
     t_pre  = I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link              prefill of one request
     tokens/s/GPU = B O / (O t_step + B t_pre) / n                      (B requests: O decode steps
                                                                        plus B prefills, serialised)
@@ -98,13 +103,11 @@ bind at the latency limits (Little's law: B <= tokens/s x TPOT, e.g. ~150 per GP
 DeepSeek-R1 server on B200). 128 is kept because the roofline's step at large batches is too
 fast for the measured rates: with 2,048 per GPU (or per replica) and the KV limit the fit's
 leave-one-out errors all get worse (README, issue 10: the two levers)."""
-STEP_FLOOR_PER_LAYER_S = 30e-6
-"""Least time a decode step spends per layer whatever its bytes and FLOPs, t_layer [s]. Estimate:
-about ten kernels a layer at ~2 us each when replayed from a CUDA graph, plus two collectives at
-~5 us (NCCL or a custom all-reduce over NVLink, small messages). It only binds at TPOT limits of a
-few ms (Llama 3.1 8B: 32 x 30 us = 0.96 ms a step, so at most ~1,000 tokens/s per user; Llama 3.1
-405B: 3.8 ms); MLPerf's steps (15 ms and more at the interactive limits) are far above it, so the
-calibration does not see it."""
+STEP_COST_PRIOR_PER_LAYER_S = 30e-6
+"""Prior estimate of the per-layer step cost b [s], the fit's starting point
+(:data:`planner.chain.tokens.calibration.STEP_GRID`): about ten kernels a layer at ~2 us each when
+replayed from a CUDA graph, plus two collectives at ~5 us (NCCL or a custom all-reduce over
+NVLink, small messages)."""
 OUTPUT_LENGTH_CV = 1.0
 """Coefficient of variation of output lengths [-] (estimate: a stop token emitted with about the
 same chance at every step gives geometric lengths, CV ~ 1; MLPerf's datasets cap the longest)."""
@@ -153,10 +156,40 @@ OFFLINE = Target()
 
 
 @dataclass(frozen=True)
+class StepCost:
+    """Time every decode step takes whatever its batch, t_0 = a + b L + m L [MoE] [s]: a per step
+    (sampling, scheduling, host-device sync), b per layer (kernel launches replayed from a CUDA
+    graph, the small-message latency of the tensor-parallel collectives), m per layer of a MoE
+    model (expert routing, token permutation, dispatch and combine; every layer of a MoE card is
+    counted: DeepSeek-R1 has 58 MoE layers of 61). Added to the step's bytes and FLOPs, so it
+    bounds the fastest rate per user, 1 / (t_0 + t(B = 1)), and weighs on small batches only.
+    Fitted on the MLPerf interactive pairs (:func:`planner.chain.tokens.calibration.fit_effects`);
+    zero = the bare roofline."""
+
+    per_step_s: float = 0.0
+    per_layer_s: float = 0.0
+    per_moe_layer_s: float = 0.0
+
+    def seconds(self, model: Mapping[str, Any]) -> float:
+        """t_0 of one decode step of ``model`` [s]."""
+        layers = row_float(model, "layers")
+        moe = str(model.get("architecture", "dense")) == "moe"
+        return self.per_step_s + layers * (self.per_layer_s + (self.per_moe_layer_s if moe else 0.0))
+
+    def label(self) -> str:
+        """``a 0 us + b 30 us x L + m 0 us x L_moe``."""
+        return (
+            f"a {self.per_step_s * 1e6:g} us + b {self.per_layer_s * 1e6:g} us x L"
+            f" + m {self.per_moe_layer_s * 1e6:g} us x L_moe"
+        )
+
+
+@dataclass(frozen=True)
 class Factors:
     """Efficiencies of the roofline: achieved share of peak FLOP/s (eta_c; eta_fp4 for fp4 GEMMs)
     and of peak HBM bandwidth (eta_bw), the server/offline throughput ratio applied to bounded
-    targets [-], and the fitted hardware, model and regime corrections (none = physics only)."""
+    targets [-], the fitted hardware, model and regime corrections (none = physics only) and the
+    per-step cost (:class:`StepCost`; default none)."""
 
     eta_c: float
     eta_bw: float
@@ -164,6 +197,7 @@ class Factors:
     server_ratio: float
     server_ratio_by_workload: Mapping[str, float] = field(default_factory=dict)
     corrections: Corrections | None = None
+    step: StepCost = field(default_factory=StepCost)
 
     def server(self, workload: str | None) -> float:
         """Server/offline ratio of an MLPerf workload, else the median over all pairs [-]."""
@@ -258,7 +292,7 @@ class _Replica:
     bw: float  # achieved HBM bandwidth [B/s]
     lin: LinearSplit  # weight GEMMs split into shared and routed-expert parameters
     t_link: float  # 4 L d b_act / link bandwidth: all-reduce time per token on many GPUs [s]
-    floor_s: float  # L t_layer: least time of one decode step [s]
+    fixed_s: float  # t_0 = a + b L + m L [MoE]: per-step cost whatever the batch [s]
     pre_tok: float  # F_lin/R_p + F_attn(I (1 + h)/2)/R_a: prefill compute per new token on one GPU [s]
     moe: bool  # architecture: moe (no closed-form batch)
     new_tok: float = 0.0  # (1 - h) I: input tokens a prefill computes (h = prefix hit share)
@@ -287,7 +321,7 @@ class _Replica:
         tokens = batch * queries
         weights = self.lin.step_s(tokens, self.b_w, n * self.bw, n * self.r_p)
         attention = max(batch * self.ctx * self.kv / (n * self.bw), tokens * self.f_attn / (n * self.r_a))
-        return max(self.floor_s, weights + attention + tokens * self.link_s_per_token(n))
+        return self.fixed_s + weights + attention + tokens * self.link_s_per_token(n)
 
     def interval_s(self, n: int, batch: float) -> float:
         """Mean time between a user's tokens with prefills interleaved, t_step(B) + B t_pre / O [s]."""
@@ -318,15 +352,14 @@ class _Replica:
 
     def _dense_batch(self, n: int, limit: float) -> float:
         """Closed form of :meth:`batch_for` for a dense model, whose interval is piecewise linear,
-        interval(B) = max(F + p B, max(A, a1 B) + a2 B), F = the step floor, p = t_pre / O,
-        A = W/(n BW), a1 = F_lin/(n R_p), a2 = the rest per sequence (p included): B = the least of
-        (limit - F)/p and (limit - A)/a2 while a1 B <= A, else limit/(a1 + a2) [-]."""
+        interval(B) = t_0 + max(A, a1 B) + a2 B, t_0 = the per-step cost, A = W/(n BW),
+        a1 = F_lin/(n R_p), a2 = the rest per sequence (prefill share included):
+        B = (limit - t_0 - A)/a2 while a1 B <= A, else (limit - t_0)/(a1 + a2) [-]."""
         big_a, a1 = self.w_bytes / (n * self.bw), self.f_lin / (n * self.r_p)
         a2 = self._per_seq_s(n)
-        b = (limit - big_a) / a2
-        b = b if a1 * b <= big_a else limit / (a1 + a2)
-        p = self.prefill_s(n) / self.o_tok
-        return min(b, (limit - self.floor_s) / p) if p > 0 else b
+        room = limit - self.fixed_s
+        b = (room - big_a) / a2
+        return b if a1 * b <= big_a else room / (a1 + a2)
 
     def _per_seq_s(self, n: int) -> float:
         """Interval per sequence besides the weight GEMMs: attention, all-reduce, prefill share [s]."""
@@ -375,7 +408,7 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
         bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
         lin=linear_split(model),
         t_link=link / scaleup_bytes_per_s(gpu),
-        floor_s=row_float(model, "layers") * STEP_FLOOR_PER_LAYER_S,
+        fixed_s=factors.step.seconds(model),
         pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok * (1.0 + hit) / 2.0) / r_a,
         moe=str(model.get("architecture", "dense")) == "moe",
         new_tok=(1.0 - hit) * i_tok,

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target
-from planner.chain.tokens.roofline import Factors, Target, roofline
+from planner.chain.tokens.roofline import Factors, StepCost, Target, roofline
 
 GRID = np.round(np.arange(-2.0, 1.0001, 0.1), 6)
 """Log efficiencies u = log e the stretch is tabulated at [-] (e from 0.14 to 2.7; the fitted
@@ -43,11 +43,8 @@ INFEASIBLE_SLOPE = 5.0
 a steep, finite fall, so the fit sees a pair it predicts infeasible as far too slow."""
 
 
-def _curve(
-    gpu: Any, model: Any, precision: str, workload: str, target: Target, eta: tuple[float, ...]
-) -> np.ndarray:
+def _curve(gpu: Any, model: Any, precision: str, workload: str, target: Target, f: Factors) -> np.ndarray:
     """log phys(e^u target) on :data:`GRID` [-], -inf where no replica meets the stretched target."""
-    f = Factors(*eta, 1.0, {})
     wl = MLPERF_WORKLOADS[workload]
     out = [
         roofline(gpu, model, precision, wl, f, target.scaled(math.exp(u)), workload).tokens_per_s_per_gpu
@@ -70,10 +67,13 @@ def _fill(row: np.ndarray) -> np.ndarray:
     return out
 
 
-def curves(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) -> np.ndarray:
+def curves(
+    pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float], step: StepCost | None = None
+) -> np.ndarray:
     """D(u) of every pair on :data:`GRID` (pairs x grid) [-]: 0 for offline pairs; for a bounded
-    pair log phys(e^u target) - log phys(target) at its MLPerf scenario's limits and efficiencies
-    ``eta`` (eta_c, eta_bw, eta_fp4)."""
+    pair log phys(e^u target) - log phys(target) at its MLPerf scenario's limits, efficiencies
+    ``eta`` (eta_c, eta_bw, eta_fp4) and per-step cost ``step`` (none if None)."""
+    f = Factors(*eta, 1.0, {}, None, step or StepCost())
     zero = int(np.argmin(np.abs(GRID)))
     out = np.zeros((len(pairs), len(GRID)))
     for i, k in enumerate(
@@ -83,7 +83,7 @@ def curves(pairs: pd.DataFrame, catalogs: Any, eta: tuple[float, float, float]) 
         if not target.bounded:
             continue
         row = _fill(_curve(catalogs.gpus.loc[k.gpu_id], catalogs.models.loc[k.model_id], k.precision,
-                           k.workload, target, eta))  # fmt: skip
+                           k.workload, target, f))  # fmt: skip
         out[i] = row - row[zero]
     return out
 

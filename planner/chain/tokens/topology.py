@@ -261,7 +261,7 @@ class _Ep:
         attention = max(b * rep.ctx * rep.kv / rep.bw, tokens * rep.f_attn / rep.r_a)
         compute = shared + routed + attention
         comm = m.moe_layers * tokens * self._a2a_s_per_token() + self._latency_s()
-        step = max(rep.floor_s, min(compute + comm, max(compute + shared_w, comm)))
+        step = rep.fixed_s + min(compute + comm, max(compute + shared_w, comm))
         return step * self.mtp.step_factor(row_float(rep.model, "layers"))
 
     def prefill_s(self) -> float:

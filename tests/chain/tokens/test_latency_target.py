@@ -15,10 +15,10 @@ from planner.chain.tokens.calibration import calibrate
 from planner.chain.tokens.mlperf import mlperf_key, workload_for_model
 from planner.chain.tokens.roofline import (
     OFFLINE,
-    STEP_FLOOR_PER_LAYER_S,
     TPOT_HEADROOM,
     TTFT_HEADROOM,
     Factors,
+    StepCost,
     Target,
     Workload,
     decode_context,
@@ -72,28 +72,39 @@ def test_targets_out_of_reach_give_zero_with_the_reason() -> None:
     assert no_ttft.tokens_per_s_per_gpu == 0 and "prefill" in no_ttft.reason
 
 
-def test_step_floor_by_hand() -> None:
-    """100 layers, the same 1 GB of weights: the step's bytes and FLOPs take max(1 ms, B 2 us) + B
-    200 x 25,600 B / 1e12 (KV, 5.12 us a sequence), 1.66 ms at B = 128, under the floor of 100 x
-    STEP_FLOOR_PER_LAYER_S = 3 ms; t_pre = 100 (2e-6 + 4 x 100 x 50 x 8 x 128 / 1e15) = 0.202 ms,
-    so interval(B) = 3 ms + B x 2.02 us."""
+def test_step_cost_by_hand() -> None:
+    """100 layers, the same 1 GB of weights, t_0 = a + b L + m L [MoE] = 0.5 ms + 100 x 20 us = 2.5 ms
+    (dense: m does not count). The step is t_0 + max(1 ms, B 2 us) + B 200 x 25,600 B / 1e12 (KV,
+    5.12 us a sequence); t_pre = 100 (2e-6 + 4 x 100 x 50 x 8 x 128 / 1e15) = 0.202 ms, so
+    interval(B) = 2.5 ms + 1 ms + B (5.12 + 2.02) us while B 2 us <= 1 ms."""
     deep = MODEL.copy()
     deep["layers"] = 100
-    floor = 100 * STEP_FLOOR_PER_LAYER_S
+    step = StepCost(per_step_s=0.5e-3, per_layer_s=20e-6, per_moe_layer_s=1.0)
+    assert step.seconds(deep) == pytest.approx(2.5e-3)
+    f = Factors(1.0, 1.0, 1.0, 1.0, step=step)
     t_pre = 100 * (2e-6 + 4 * 100 * 50 * 8 * 128 / 1e15)
-    assert floor > 1e-3 + 128 * 200 * 25_600 / 1e12  # the floor binds at every batch
 
     def interval(batch: float) -> float:
-        return floor + batch * t_pre / 100
+        return 2.5e-3 + max(1e-3, batch * 2e-6) + batch * 200 * 25_600 / 1e12 + batch * t_pre / 100
 
-    offline = roofline(GPU, deep, "fp8", WL, UNIT, OFFLINE)
+    offline = roofline(GPU, deep, "fp8", WL, f, OFFLINE)
     assert offline.batch == pytest.approx(128) and offline.tpot_s == pytest.approx(interval(128), rel=1e-12)
     assert offline.tokens_per_s_per_gpu == pytest.approx(128 / interval(128), rel=1e-12)
-    bounded = roofline(GPU, deep, "fp8", WL, UNIT, Target(10.0, interval(64) / TPOT_HEADROOM))
-    assert bounded.batch == pytest.approx(64, rel=1e-9)  # the dense closed form, floor piece
+    bare = roofline(GPU, deep, "fp8", WL, UNIT, OFFLINE)
+    assert bare.tpot_s == pytest.approx(interval(128) - 2.5e-3, rel=1e-12)  # StepCost() = none
+    bounded = roofline(GPU, deep, "fp8", WL, f, Target(10.0, interval(64) / TPOT_HEADROOM))
+    assert bounded.batch == pytest.approx(64, rel=1e-9)  # the dense closed form, t_0 included
     assert bounded.tokens_per_s_per_gpu == pytest.approx(64 / interval(64), rel=1e-9)
-    below = roofline(GPU, deep, "fp8", WL, UNIT, Target(10.0, 0.99 * floor / TPOT_HEADROOM))
+    # the fastest rate per user: one sequence still pays t_0 + the 1 ms weight read
+    below = roofline(GPU, deep, "fp8", WL, f, Target(10.0, 0.99 * interval(1) / TPOT_HEADROOM))
     assert below.tokens_per_s_per_gpu == 0 and "meets TTFT" in below.reason
+
+
+def test_moe_step_cost_counts_every_layer() -> None:
+    moe = pd.Series({"layers": 61, "architecture": "moe"})
+    step = StepCost(per_step_s=1e-3, per_layer_s=10e-6, per_moe_layer_s=25e-6)
+    assert step.seconds(moe) == pytest.approx(1e-3 + 61 * 35e-6)  # 3.135 ms
+    assert StepCost().seconds(moe) == 0.0
 
 
 def test_decode_context_is_length_biased_by_hand() -> None:

@@ -88,7 +88,7 @@ def test_reported_batch_and_interval_are_those_used(catalogs) -> None:  # type: 
     per-user rate reported (pipeline --json) give the rate unless the regime effect's cost is the
     larger."""
     cal = calibrate(catalogs)
-    c, physics = cal.corrections, Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {})
+    c, physics = cal.corrections, Factors(cal.eta_c, cal.eta_bw, cal.eta_fp4, 1.0, {}, None, cal.step)
     checked = 0
     for g in ("H100", "B200", "MI300X", "L40S"):
         for m in catalogs.models.index:

@@ -12,7 +12,6 @@ from planner.chain.tokens.calibration import calibrate
 from planner.chain.tokens.roofline import (
     MAX_BATCH_PER_GPU,
     OFFLINE,
-    STEP_FLOOR_PER_LAYER_S,
     TPOT_HEADROOM,
     Factors,
     Target,
@@ -55,7 +54,7 @@ def _ep_step_by_hand(b: float, out_gb_per_s: float) -> float:
     attention = max(b * 200 * 512 / 1e12, b * 4 * 2 * 200 * 8 * 128 / 1e15)
     compute = shared + routed + attention
     comm = 2 * b * 1000 * 2 * 3 * max(0.25 / 100e9, 0.5 / (out_gb_per_s * 1e9)) + 4 * 15e-6
-    return max(2 * STEP_FLOOR_PER_LAYER_S, min(compute + comm, max(compute + 1e-3, comm)))
+    return min(compute + comm, max(compute + 1e-3, comm))  # UNIT factors: no per-step cost
 
 
 @pytest.mark.parametrize("out_gb_per_s", [10.0, 0.01], ids=["after-compute", "overlapped"])
