@@ -20,10 +20,15 @@ def test_cli_pipeline_json_and_errors():
         pass
 
     runner = CliRunner()
-    ok = runner.invoke(app, ["pipeline", "--gpu", "B200", "--model", "llama-2-70b", "--json"])
+    # one node, as MLPerf ran it: the measured rate (with every topology allowed, a disaggregated
+    # estimate above the single-node measurement may win: chain/tokens/topology.py)
+    args = ["pipeline", "--gpu", "B200", "--model", "llama-2-70b", "--json"]
+    ok = runner.invoke(app, [*args, "--topologies", "single_node"])
     assert ok.exit_code == 0, ok.output
     d = json.loads(ok.stdout)
-    assert d["source"] == "measured"
+    assert d["source"] == "measured" and d["topology"] == "single_node"
+    best = json.loads(runner.invoke(app, args).stdout)
+    assert best["tokens_per_s_per_gpu"] >= d["tokens_per_s_per_gpu"]
     assert d["spare_share"] == 0.03 and d["spare_watts_per_gpu"] == 0.03 * (450 + 70)  # scenario default
     bad = runner.invoke(app, ["pipeline", "--gpu", "H1000", "--model", "llama-2-70b"])
     assert bad.exit_code == 2 and "H100" in bad.output
