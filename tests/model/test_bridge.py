@@ -20,7 +20,7 @@ def _geo(tiny: dict, online: int | None) -> dict:
     return with_changes(
         tiny,
         {
-            "demand.served": [{"region": "us-west", "model": "llama-3.1-70b", "tokens_per_s": 6.0e7}],
+            "demand.served": [{"region": "us-west", "model": "llama-3.1-70b", "tokens_per_s": 9.0e7}],
             "demand.latency_ms": {"llama-3.1-70b": 200},
             "demand.start_year": 2027,
             "demand.online_year": online,
