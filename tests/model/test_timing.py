@@ -20,13 +20,13 @@ from tests.helpers import TINY, with_changes
 FAST, SLOW = "abilene_tx", "loudoun_va"  # grid queues 2 y (ERCOT) and 5 y (PJM) in data/sites.csv
 
 
-def _race(tiny: dict, slow_price: float, online: int | None) -> dict:
+def _race(tiny: dict, slow_price: float, online: int | None, tokens_per_s: float = 2.0e5) -> dict:
     """One us-east stream both sites reach; grid power only; one site; the slow-queue site's
     electricity price set to ``slow_price`` [USD/MWh]."""
     return with_changes(
         tiny,
         {
-            "demand.served": [{"region": "us-east", "model": "llama-3.1-70b", "tokens_per_s": 2.0e5}],
+            "demand.served": [{"region": "us-east", "model": "llama-3.1-70b", "tokens_per_s": tokens_per_s}],
             "demand.latency_ms": {"llama-3.1-70b": 200},
             "demand.start_year": 2027,
             "demand.online_year": online,
@@ -62,12 +62,15 @@ def test_late_grid_site_is_not_chosen_unless_a_bridge_is_cheaper(tiny, catalogs)
     online year of 2029 it needs 3 years of bridge power, which costs more than it saves: the
     fast site wins. At 10 USD/MWh the saving pays for the bridge: the slow site with a bridge
     covering its whole grid tie."""
-    assert planner.solve(_race(tiny, 60, None), catalogs=catalogs).summary["sites"] == [SLOW]
-    late = planner.solve(_race(tiny, 60, 2029), catalogs=catalogs)
+    big = (
+        8.0e5  # energy outweighs the sites' fixed costs (tokens/s per GPU rose with v6.0 and disaggregation)
+    )
+    assert planner.solve(_race(tiny, 60, None, big), catalogs=catalogs).summary["sites"] == [SLOW]
+    late = planner.solve(_race(tiny, 60, 2029, big), catalogs=catalogs)
     assert late.summary["sites"] == [FAST]
     assert late.summary["sites_in_service"][FAST]["in_service_year"] == 2029
     assert late.summary["sites_in_service"][FAST]["in_service_bound"] == "grid queue"
-    cheap = planner.solve(_race(tiny, 10, 2029), catalogs=catalogs)
+    cheap = planner.solve(_race(tiny, 10, 2029, big), catalogs=catalogs)
     assert cheap.summary["sites"] == [SLOW]
     row = cheap.summary["sites_in_service"][SLOW]
     grid_mw = pyo.value(cheap.model.energy.grid_cap[SLOW])
