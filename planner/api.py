@@ -220,7 +220,9 @@ def summarize(
         "best_bound": outcome.best_bound,
         "mip_gap": outcome.mip_gap,
         "polished": bool(outcome.stats.get("polished")),
-        **results.summary_numbers(model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"]),
+        **results.summary_numbers(
+            model, inp, tables["sites"], tables["fleet"], tables["energy_capacity"], tables["capex_items"]
+        ),
         **basis_summary(model, inp),
         "start_year": inp.timing.start_year if inp.timing else None,
         "online_year": scn.demand.online_year,

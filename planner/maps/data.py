@@ -320,6 +320,7 @@ def build_map_data(run: RunData) -> MapData:
         "demand_regions": reg,
         "flows": _flow_lines(sites, regions, flows),
     }
+    layers = {name: typed_fields(layer) for name, layer in layers.items()}
     title = (
         f"{run.name}: {run.number('served_tokens_per_s') / 1e6:,.3g} M tokens/s "
         f"at {run.number('cost_usd_per_mtok'):.3f} $/Mtok, "
@@ -331,6 +332,32 @@ def build_map_data(run: RunData) -> MapData:
         layers,
         _extent(pd.concat([sites["lon"], reg["lon"]]), pd.concat([sites["lat"], reg["lat"]])),
     )
+
+
+def typed_fields(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Numeric attribute fields as numbers, not text: a text column whose every non-empty value is a
+    number (run-directory columns the reader leaves as text, e.g. ``in_service_year``,
+    ``bridge_mw``) becomes float; years (``*_year``) and counts (``gpus``, ``gpus_<type>``,
+    ``streams_in_reach``) become nullable integers. Ids and names stay text."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == "geometry" or col.endswith("_id") or col in TEXT_FIELDS:
+            continue
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            text = series.astype("string").str.strip().replace("", pd.NA)
+            number = pd.to_numeric(text, errors="coerce")
+            if number.isna().sum() != text.isna().sum() or not number.notna().any():
+                continue
+            series = number.astype(float)
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            whole = col.endswith("_year") or col in COUNT_FIELDS or col.startswith("gpus_")
+            out[col] = series.round().astype("Int64") if whole else series.astype(float)
+    return out
+
+
+TEXT_FIELDS = frozenset({"name", "reason", "reason_code", "layer"})
+COUNT_FIELDS = frozenset({"gpus", "streams_in_reach"})
 
 
 def _extent(x: pd.Series, y: pd.Series) -> tuple[float, float, float, float]:

@@ -111,7 +111,7 @@ def popup_table(title: str, row: pd.Series, spec: tuple[tuple[str, str, str], ..
     cells = []
     for col, label, fmt in spec:
         value = row.get(col)
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
             continue
         special = {
             "tokens": fmt_tokens,

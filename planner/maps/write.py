@@ -10,6 +10,7 @@ from pathlib import Path
 from planner.errors import InputError
 from planner.maps.data import MapData, load_map_data
 from planner.maps.html import write_html
+from planner.maps.qgis_style import embed_styles
 from planner.maps.static import write_static
 
 ALL_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "png", "svg", "html")
@@ -29,9 +30,10 @@ def write_geojson(data: MapData, path: Path) -> None:
 
 
 def write_gpkg(data: MapData, path: Path) -> None:
-    """One GeoPackage layer per map layer."""
+    """One GeoPackage layer per map layer, each with its QGIS default style (``layer_styles``)."""
     for name, gdf in data.layers.items():
         gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    embed_styles(path, data.layers)
 
 
 def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path]:

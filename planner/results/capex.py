@@ -32,7 +32,7 @@ site can run them, at the latest in-service date of the site's other items (``st
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -47,45 +47,83 @@ from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
 
 ACCELERATOR_SHARE = 0.70
-"""Share of ``gpus.csv`` ``price_usd_per_gpu`` (all-in system cost per GPU) booked as "GPUs";
-the rest is "servers and network" (host server, NVLink/scale-out network)."""
+"""Share of ``gpus.csv`` ``price_usd_per_gpu`` (all-in system cost per GPU) booked as ``gpus``;
+the rest is ``servers_network`` (host server, NVLink/scale-out network)."""
 ACCELERATOR_SHARE_SOURCE = (
     "estimate: the accelerator is ~65-75% of the all-in system price per GPU in gpus.csv price sources "
     "(H100 GPU ~25-30k of 38k, H200 ~30-38k of 45k, B200 ~30-40k of 50k, GB200 NVL72 rack ~43k of 47k "
-    "incl. CPUs and switch trays); 70% to GPUs, 30% to servers and network; the two lines always add up "
+    "incl. CPUs and switch trays); 70% to gpus, 30% to servers_network; the two lines always add up "
     "to the catalog price"
 )
 TECH_CATEGORY = {
-    "pv": "PV",
+    "pv": "pv",
     "wind": "wind",
-    "gas": "gas plant",
+    "gas": "gas_plant",
     "nuclear": "nuclear",
     "geothermal": "geothermal",
     "battery": "battery",
-    "grid": "grid interconnection",
+    "grid": "grid_interconnection",
 }
 """Capex category per ``energy.csv`` kind."""
 CATEGORIES = (
-    "site development",
+    "site_development",
     "land",
-    "building shell",
+    "building_shell",
     "electrical",
     "cooling",
-    "GPUs",
-    "servers and network",
-    "PV",
+    "gpus",
+    "servers_network",
+    "pv",
     "wind",
-    "gas plant",
+    "gas_plant",
     "nuclear",
     "geothermal",
     "battery",
-    "grid interconnection",
-    "backup generation",
-    "bridge power",
+    "grid_interconnection",
+    "backup_generation",
+    "bridge_power",
 )
-"""Capex categories (the ``category`` column of ``capex_items``), in display order."""
-OPEX_CATEGORIES = ("energy", "fuel", "variable O&M", "water", "carbon price")
-"""Opex categories (the ``category`` column of ``opex``)."""
+"""The capex categories: the ``category`` column of ``capex_items``, the keys of ``summary.json``
+``capex_by_category_usd`` and the subtotals and phasing of ``capex.xlsx`` (one system), in display
+order. Categories are data-driven: a line item with a category not listed here (``soft_costs``,
+``owner_contingency``, ...) is summed, subtotalled and phased like the others, after these."""
+OPEX_CATEGORIES = ("energy", "fuel", "variable_om", "water", "carbon_price")
+"""Opex categories (the ``category`` column of ``opex``), in display order (others follow)."""
+COST_GROUP_OF = {
+    "site_development": "site_development",
+    "land": "building_electrical_land",
+    "building_shell": "building_electrical_land",
+    "electrical": "building_electrical_land",
+    "cooling": "cooling",
+    "gpus": "gpus",
+    "servers_network": "gpus",
+    "pv": "generation_capacity",
+    "wind": "generation_capacity",
+    "gas_plant": "generation_capacity",
+    "nuclear": "generation_capacity",
+    "geothermal": "generation_capacity",
+    "battery": "battery",
+    "grid_interconnection": "grid_connection",
+    "backup_generation": "backup_power",
+    "bridge_power": "bridge_power",
+}
+"""Each category's ``cost_group`` (the objective's accounting group, ``tables/costs.csv``); the line
+items carry both columns."""
+
+
+def category_order(categories: Iterable[str], known: Sequence[str] = CATEGORIES) -> list[str]:
+    """The distinct ``categories``: the ``known`` ones in display order, then the others in order of
+    first appearance (data-driven: a new category needs no code change to be shown)."""
+    seen = list(dict.fromkeys(str(c) for c in categories))
+    return [c for c in known if c in seen] + [c for c in seen if c not in known]
+
+
+def capex_by_category(items: pd.DataFrame) -> dict[str, float]:
+    """Capex per category [USD] of a line-item table (``summary.json`` ``capex_by_category_usd``):
+    every :data:`CATEGORIES` key (0 when absent), then any other category of the items."""
+    sums = items.groupby("category", sort=False)["capex_usd"].sum() if len(items) else pd.Series(dtype=float)
+    return {c: float(sums.get(c, 0.0)) for c in category_order([*CATEGORIES, *sums.index])}
+
 
 LINE_COLUMNS = (
     "scenario",
@@ -311,7 +349,7 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
         _line(
             refs,
             s,
-            "site development",
+            "site_development",
             "site_development",
             "site_development_usd",
             "campus development (roads, fibre laterals, substation pad, permitting)",
@@ -363,7 +401,7 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
         _line(
             refs,
             s,
-            "building shell",
+            "building_shell",
             "building_electrical_land",
             "building_shell_usd_per_kw_it",
             "building shell, site works, white space, back of house (+ facility O&M)",
@@ -548,7 +586,7 @@ def _security_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
     capex = mw * (inp.redundancy.backup_capex_musd_per_mw if inp.redundancy else 0.0) * 1e6
     lines = [
         _line(
-            refs, s, "backup generation", "backup_power", "backup_genset",
+            refs, s, "backup_generation", "backup_power", "backup_genset",
             "standby diesel gensets (firm supply with one unit out; test hours only)",
             mw * 1e3, "kW", capex, capex * crf(w[0], life[0]),
             fac["backup_genset_fom_usd_per_kw_yr"] * mw * 1e3,
@@ -583,7 +621,7 @@ def _bridge_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
     )
     lines = [
         _line(
-            refs, s, "bridge power", "bridge_power", "bridge",
+            refs, s, "bridge_power", "bridge_power", "bridge",
             f"rented gas turbines/engines until {assets} arrive (rent + fuel premium over their energy)",
             rent_kw_yr, "kW-yr", rent_usd, rent_usd * tm.bridge_crf, 0.0,
             life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=source,
@@ -594,7 +632,7 @@ def _bridge_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
         annual = _v(m.timing.cost[s]) * 1e6 - rent_usd * tm.bridge_crf
         lines.append(
             _line(
-                refs, s, "bridge power", "bridge_power", "bridge_kept",
+                refs, s, "bridge_power", "bridge_power", "bridge_kept",
                 f"gas engines bought to bridge until {assets} arrive, then backup (purchase + fuel premium)",
                 kept_mw * 1e3, "kW", own, annual, 0.0,
                 life=refs.building_life(), wacc=w, lead=lead,
@@ -640,8 +678,8 @@ def _gpu_lines(m: pyo.ConcreteModel, refs: _Refs, s: str, ready: float) -> list[
             f"; x scenario prices.gpu_price_scale {scale:g}" if scale != 1.0 else ""
         )
         for category, share, what in (
-            ("GPUs", ACCELERATOR_SHARE, "accelerators"),
-            ("servers and network", 1.0 - ACCELERATOR_SHARE, "host servers and network share"),
+            ("gpus", ACCELERATOR_SHARE, "accelerators"),
+            ("servers_network", 1.0 - ACCELERATOR_SHARE, "host servers and network share"),
         ):
             line = _line(
                 refs,
@@ -829,7 +867,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
             rows.append(
                 _opex_row(
                     s,
-                    "variable O&M",
+                    "variable_om",
                     "variable",
                     "fuel_and_vom",
                     e,
@@ -861,7 +899,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
         rows.append(
             _opex_row(
                 s,
-                "carbon price",
+                "carbon_price",
                 "variable",
                 "carbon_price",
                 "carbon_price",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +34,14 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
-from planner.results.cells import inert, inert_frame
+from planner.results.cells import inert_frame
 from planner.results.rundir_read import read_scenario, read_summary
+from planner.results.workbook import write_workbook
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
 SHEETS = ("line_items", "spend_schedule", "opex", "assumptions", "summary")
+WORKBOOK_SHEETS = ("totals", "phasing", *SHEETS)
+"""Sheets of ``capex.xlsx``: the live totals and phasing first (:mod:`planner.results.workbook`)."""
 DEFAULT_HORIZON_YEARS = 15
 SPEND_COLUMNS = (
     "scenario",
@@ -256,22 +259,10 @@ def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
     def add(
         parameter: str, category: str, item_id: str, site: str, value: Any, unit: str, source: str
     ) -> None:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return
-        value = float(
-            f"{float(value):.12g}"
-        )  # unit costs are capex / quantity: drop the rounding noise so equal inputs dedupe
-        rows.append(
-            {
-                "parameter": parameter,
-                "category": category,
-                "item_id": item_id,
-                "site_id": site if _site_specific(source) else "",
-                "value": value,
-                "unit": unit,
-                "source": source,
-            }
-        )
+        key = assumption_key(parameter, site, value, unit, source)
+        if key is not None:
+            rows.append(dict(zip(("parameter", "site_id", "value", "unit", "source"), key)))
+            rows[-1] |= {"category": category, "item_id": item_id}
 
     for r in run.line_items.itertuples(index=False):
         add(
@@ -362,7 +353,39 @@ def assumptions_table(run: CapexRun, horizon_years: int) -> pd.DataFrame:
         "replacements at end of life are scheduled within base_year + horizon",
     )
     df = pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
-    return df.drop_duplicates().reset_index(drop=True)
+    key = ["parameter", "site_id", "value", "unit", "source"]
+    joined = df.groupby(key, sort=False, dropna=False).agg(
+        {c: lambda x: ", ".join(dict.fromkeys(map(str, x))) for c in ("category", "item_id")}
+    )
+    return joined.reset_index()[list(ASSUMPTION_COLUMNS)]
+
+
+def assumption_key(
+    parameter: str, site: str, value: Any, unit: str, source: str
+) -> tuple[str, str, float, str, str] | None:
+    """The identity of one input on the ``assumptions`` sheet (None for a missing value): inputs with
+    the same parameter, value, unit and source are one row (one cell to change in ``capex.xlsx``),
+    whatever the lines using them; ``site`` only for site-specific sources."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    # unit costs are capex / quantity: drop the rounding noise so equal inputs are one row
+    number = float(f"{float(value):.12g}")
+    return (parameter, site if _site_specific(source) else "", number, unit, source)
+
+
+def assumption_rows(assumptions: pd.DataFrame) -> Callable[[str, str, Any, str, str], int | None]:
+    """``lookup(parameter, site_id, value, unit, source)`` -> the Excel row of that input on the
+    ``assumptions`` sheet (header on row 1), or None."""
+    rows = {
+        (r.parameter, r.site_id, float(r.value), r.unit, r.source): i + 2
+        for i, r in enumerate(assumptions.itertuples(index=False))
+    }
+
+    def lookup(parameter: str, site: str, value: Any, unit: str, source: str) -> int | None:
+        key = assumption_key(parameter, site, value, unit, source)
+        return None if key is None else rows.get(key)
+
+    return lookup
 
 
 def _flatten(prefix: str, value: Any, out: list[dict[str, Any]]) -> None:
@@ -490,83 +513,9 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _cell(value: Any) -> Any:
-    """One xlsx cell value: Python scalars, NaN as empty, formula-like text made inert, control
-    characters (which xlsx cannot hold) written as ``\\xNN``."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-    return None if isinstance(value, float) and math.isnan(value) else inert(value)
-
-
-def _column_format(col: str) -> str | None:
-    """Number format of a column, by its name (units are in the names)."""
-    if col in ("wacc", "crf"):
-        return "0.00%"
-    if col == "year" or col.endswith("_year"):
-        return "0"
-    if col.endswith("_years"):
-        return "0.0#"
-    if col in ("unit_cost_usd", "fixed_om_usd_per_unit_yr", "quantity"):
-        return "#,##0.00"
-    return "#,##0" if "usd" in col else None
-
-
-def _value_format(value: Any, hint: str) -> str:
-    """Number format of one value of the summary/assumptions ``value`` column (``hint``: metric or unit)."""
-    if hint.startswith("fraction") or "share" in hint or hint.endswith("mip_gap"):
-        return "0.00%"
-    if hint.endswith("year") or hint.endswith("base_year"):
-        return "0"
-    if (
-        isinstance(value, float)
-        and value.is_integer()
-        or hint.endswith("_usd")
-        or hint.endswith("_usd_per_yr")
-    ):
-        return "#,##0"
-    return "#,##0.00##"
-
-
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table: bold frozen header row with filters, number formats by column, readable widths."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, df in sheets.items():
-        ws = wb.create_sheet(name)
-        ws.append([_cell(c) for c in df.columns])
-        for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        for cell in ws[1]:
-            cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-        hints = df["metric"] if "metric" in df.columns else df["unit"] if name == "assumptions" else None
-        for j, col in enumerate(df.columns, start=1):
-            fmt = _column_format(col)
-            cells = [r[0] for r in ws.iter_rows(min_row=2, min_col=j, max_col=j)]
-            for i, cell in enumerate(cells):
-                if col == "value" and hints is not None and cell.value is not None:
-                    cell.number_format = _value_format(cell.value, str(hints.iloc[i]))
-                elif fmt and cell.value is not None:
-                    cell.number_format = fmt
-            sample = [
-                len(f"{v:,.2f}") if isinstance(v, float) else len(str(v))
-                for v in (c.value for c in cells[:500])
-                if v is not None
-            ]
-            width = max([len(col), *sample]) + 2
-            ws.column_dimensions[get_column_letter(j)].width = min(
-                max(width, 8), 60 if col.endswith("source") else 48
-            )
-    wb.save(path)
+    """The live workbook of the export (:mod:`planner.results.workbook`)."""
+    write_workbook(sheets, assumption_rows(sheets["assumptions"]), path)
 
 
 def export_capex(

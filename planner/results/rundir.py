@@ -49,6 +49,19 @@ TABLES = (
     "regions",
     "site_loss",
 )
+INTEGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": ("gpus", "online_year", "in_service_year", "grid_in_service_year"),
+    "fleet": ("blocks", "gpus_installed"),
+    "energy_capacity": ("modules",),
+    "dispatch": ("slice", "day", "hour"),
+    "throughput": ("replica_gpus", "prefill_replica_gpus"),
+    "capex_items": ("dollar_year", "base_year", "construction_start_year", "in_service_year"),
+    "opex": ("dollar_year",),
+}
+"""Counts, modules and years: written as integers (``127512``, not ``127512.0``; empty where a
+row has none). They are integer decisions or calendar years, so rounding only removes solver noise.
+(``gpus`` of ``models.csv``/``regions.csv`` and ``spare_gpus`` of ``pipeline.csv`` are allocations,
+fractional by design, and stay floats.)"""
 MONEY_TABLES = ("capex_items", "opex", "costs", "models", "regions")
 """Tables whose columns add up to ``summary.json``: only exact zeros are cleaned (``-0``)."""
 NOISE_REL = 1e-7
@@ -140,6 +153,16 @@ def clean_numbers(frame: pd.DataFrame, noise: bool) -> pd.DataFrame:
     return out
 
 
+def with_integers(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of table ``name`` with its :data:`INTEGER_COLUMNS` as nullable integers (rounded)."""
+    out = frame.copy()
+    for col in INTEGER_COLUMNS.get(name, ()):
+        if col in out.columns and not pd.api.types.is_bool_dtype(out[col]):
+            values = pd.to_numeric(out[col], errors="coerce")
+            out[col] = values.round().astype("Int64")
+    return out
+
+
 def write_contents(
     scenario: Scenario, summary: dict[str, Any], tables: dict[str, pd.DataFrame], directory: Path
 ) -> None:
@@ -149,7 +172,7 @@ def write_contents(
     folder = directory / "tables"
     folder.mkdir(exist_ok=True)
     for name in TABLES:
-        frame = clean_numbers(tables[name], name not in MONEY_TABLES)
+        frame = with_integers(name, clean_numbers(tables[name], name not in MONEY_TABLES))
         inert_frame(frame).to_csv(folder / f"{name}.csv", index=False)
     log = directory / "solver.log"
     if not log.exists():

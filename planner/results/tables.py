@@ -19,6 +19,7 @@ from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
+from planner.results.capex import capex_by_category
 from planner.results.it_load import it_items_w
 
 SECONDS_PER_YEAR = 8760 * 3600.0
@@ -354,7 +355,7 @@ def cost_breakdown(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
 
 
 def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
-    """Overnight capital cost by category [USD]."""
+    """Overnight capital cost by the objective's cost group [USD] (``cost_group`` of the line items)."""
     e_blk = m.energy
     it_cap = {s: sum(_v(m.site.it_cap[s, c]) for c in inp.coolings) for s in inp.sites}
     out = {
@@ -385,9 +386,19 @@ def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
 
 
 def summary_numbers(
-    m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, fleet: pd.DataFrame, energy: pd.DataFrame
+    m: pyo.ConcreteModel,
+    inp: ModelInputs,
+    sites: pd.DataFrame,
+    fleet: pd.DataFrame,
+    energy: pd.DataFrame,
+    capex_items: pd.DataFrame,
 ) -> dict[str, Any]:
-    """Tokenomics of the plan (keys of ``summary.json`` apart from status and timings)."""
+    """Tokenomics of the plan (keys of ``summary.json`` apart from status and timings).
+
+    ``capex_by_category_usd`` sums the line items (``capex_items``) by their ``category``, the one
+    category system of the line items, the summary and ``capex.xlsx``
+    (:data:`planner.results.capex.CATEGORIES`); ``capex_usd`` is the model's own total, which the
+    line items add up to."""
     served = float(sites["tokens_per_s"].sum())
     mtok_per_year = served * SECONDS_PER_YEAR / 1e6
     annual = _v(m.cost.total) * 1e6
@@ -418,7 +429,7 @@ def summary_numbers(
         "annualized_cost_usd": annual,
         "cost_usd_per_mtok": annual / mtok_per_year if served else None,
         "capex_usd": float(sum(capex.values())),
-        "capex_by_category_usd": capex,
+        "capex_by_category_usd": capex_by_category(capex_items),
         "facility_joules_per_token": facility_avg * 1e6 / served if served else None,
         "it_joules_per_token": float(sites["it_avg_mw"].sum()) * 1e6 / served if served else None,
         "emissions_t_per_yr": op + up + emb,

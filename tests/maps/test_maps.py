@@ -8,9 +8,12 @@ tested in tests/cli/test_map.py.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import sqlite3
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
@@ -76,7 +79,7 @@ def test_geojson_layers_and_attributes(mapped):
 
 def test_gpkg_has_real_layers(mapped):
     names = [name for name, _ in pyogrio.list_layers(mapped / "map.gpkg")]
-    assert names == list(LAYERS)
+    assert names == [*LAYERS, "layer_styles"]
     chosen = gpd.read_file(mapped / "map.gpkg", layer="sites_chosen")
     assert chosen.crs.to_epsg() == 4326
     assert set(chosen.columns) >= CHOSEN_ATTRS
@@ -89,6 +92,64 @@ def test_gpkg_has_real_layers(mapped):
     assert any(c.startswith("energy_mw_") for c in chosen.columns)
     flows = gpd.read_file(mapped / "map.gpkg", layer="flows")
     assert len(flows) > 0 and flows.crs.to_epsg() == 4326
+
+
+def test_map_fields_are_typed(mapped):
+    """Years and counts are integers, MW and money floats, in the GeoPackage (read back with pyogrio
+    and as SQLite column types) and in the GeoJSON (JSON numbers, not text)."""
+    info = pyogrio.read_info(mapped / "map.gpkg", layer="sites_chosen")
+    dtypes = dict(zip(info["fields"], info["dtypes"]))
+    for field in ("in_service_year", "grid_in_service_year", "gpus"):
+        assert dtypes[field].startswith("int"), (field, dtypes[field])
+    for field in ("it_mw", "facility_mw", "bridge_mw", "backup_mw", "tokens_per_s", "annualized_cost_usd"):
+        assert dtypes[field] == "float64", (field, dtypes[field])
+    con = sqlite3.connect(mapped / "map.gpkg")
+    try:
+        types = {row[1]: row[2] for row in con.execute("PRAGMA table_info(sites_chosen)")}
+        closed = {row[1]: row[2] for row in con.execute("PRAGMA table_info(sites_not_chosen)")}
+    finally:
+        con.close()
+    assert types["in_service_year"] in ("INTEGER", "MEDIUMINT", "SMALLINT") and types["it_mw"] == "REAL"
+    assert closed["streams_in_reach"] in ("INTEGER", "MEDIUMINT", "SMALLINT") and closed["pv_cf"] == "REAL"
+    doc = json.loads((mapped / "map.geojson").read_text())
+    chosen = [f["properties"] for f in doc["features"] if f["properties"]["layer"] == "sites_chosen"]
+    for props in chosen:
+        assert type(props["in_service_year"]) is int and type(props["gpus"]) is int
+        assert isinstance(props["it_mw"], float) and isinstance(props["backup_mw"], (int, float))
+
+
+def test_gpkg_embeds_a_qgis_style_per_layer(mapped):
+    """layer_styles holds one default QML style per layer, on a meaningful field; the graduated
+    classes cover the layer's values."""
+    con = sqlite3.connect(mapped / "map.gpkg")
+    try:
+        rows = con.execute(
+            "SELECT f_table_name, f_geometry_column, styleQML, useAsDefault FROM layer_styles"
+        ).fetchall()
+        registered = con.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert registered == ("attributes",)
+    styles = {
+        name: (geom, ET.fromstring(qml.split("\n", 1)[1]), default) for name, geom, qml, default in rows
+    }
+    assert set(styles) == set(LAYERS)
+    assert all(geom and default == 1 for geom, _, default in styles.values())
+    renderer = styles["sites_chosen"][1].find("renderer-v2")
+    assert renderer.get("type") == "graduatedSymbol" and renderer.get("attr") == "it_mw"
+    ranges = renderer.findall("ranges/range")
+    it_mw = gpd.read_file(mapped / "map.gpkg", layer="sites_chosen")["it_mw"]
+    assert float(ranges[0].get("lower")) == pytest.approx(it_mw.min())
+    assert float(ranges[-1].get("upper")) == pytest.approx(it_mw.max())
+    assert len(renderer.findall("symbols/symbol")) == len(ranges)
+    closed = styles["sites_not_chosen"][1].find("renderer-v2")
+    assert closed.get("type") == "categorizedSymbol" and closed.get("attr") == "reason_code"
+    codes = set(gpd.read_file(mapped / "map.gpkg", layer="sites_not_chosen")["reason_code"])
+    assert {c.get("value") for c in closed.findall("categories/category")} == codes
+    flows = styles["flows"][1].find("renderer-v2")
+    assert flows.get("attr") == "tokens_per_s" and flows.find("symbols/symbol").get("type") == "line"
 
 
 def _pixels(path: Path) -> np.ndarray:

@@ -4,6 +4,7 @@ full-precision CSVs without -0 or noise, a real battery state of charge, no form
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 import planner
 from planner.results.cells import inert, inert_frame
 from planner.results.export import export_capex
-from planner.results.rundir import clean_numbers
+from planner.results.rundir import INTEGER_COLUMNS, clean_numbers
 from tests.helpers import TINY, read_summary, with_changes, write_run
 
 FORMULAS = ['=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
@@ -58,6 +59,41 @@ def test_tables_add_up_to_the_summary(small):
         values = dispatch[col].to_numpy(dtype=float)
         tiny = (values != 0) & (np.abs(values) < 1e-7 * max(np.abs(values).max(), 1e-300))
         assert not tiny.any(), col
+
+
+INTEGER_NAME = re.compile(
+    r"(^|_)(year|gpus|blocks|modules|slice|day|hour)$|^gpus_installed$|_replica_gpus$|^replica_gpus$"
+)
+"""Column names that hold counts, modules or years, in any CSV of a run directory."""
+FRACTIONAL = {("models", "gpus"), ("regions", "gpus"), ("pipeline", "spare_gpus")}
+"""Allocations: GPUs split between models or regions, spares beyond the peak allocation (fractional)."""
+
+
+def test_run_directory_csv_integers(small, tmp_path):
+    """Every count, module and year column of every CSV the run directory holds (tables and the capex
+    export) is written as integers (``127512``, never ``127512.0``), empty where a row has none; the
+    declared columns read back as integers."""
+    _, run = small
+    export_capex(run, "csv", tmp_path / "capex")
+    files = [*sorted((run / "tables").glob("*.csv")), *sorted(tmp_path.glob("capex_*.csv"))]
+    checked = set()
+    for path in files:
+        table = path.stem.removeprefix("capex_") if path.parent == tmp_path else path.stem
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        declared = set(INTEGER_COLUMNS.get(table, ()))
+        for col in raw.columns:
+            if (table, col) in FRACTIONAL or not (col in declared or INTEGER_NAME.search(col)):
+                continue
+            values = raw[col][raw[col] != ""]
+            bad = values[~values.str.fullmatch(r"-?\d+")]
+            assert bad.empty, f"{path.name} column {col}: {bad.iloc[0]!r} is not an integer"
+            checked.add((table, col))
+    assert {("sites", "gpus"), ("fleet", "gpus_installed"), ("sites", "in_service_year")} <= checked
+    assert {("spend_schedule", "year"), ("line_items", "dollar_year")} <= checked
+    fleet = pd.read_csv(run / "tables" / "fleet.csv")
+    assert fleet["gpus_installed"].dropna().apply(float.is_integer).all()
+    sites = pd.read_csv(run / "tables" / "sites.csv")
+    assert pd.api.types.is_integer_dtype(sites["gpus"])
 
 
 def test_linked_storage_soc_is_a_state_of_charge(tmp_path):
