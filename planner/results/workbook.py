@@ -84,7 +84,7 @@ def _column_format(col: str) -> str | None:
         return "#,##0.00"
     if col == "relative_difference":
         return "0.00E+00"
-    return "#,##0" if "usd" in col else None
+    return "#,##0" if "usd" in col or col == "summary_json" else None
 
 
 def _value_format(value: Any, hint: str) -> str:
