@@ -271,3 +271,43 @@ def test_phased_objective_is_the_present_value_at_the_start_year(tiny, catalogs)
     assert served[FAST] >= 0.6 - _block_share(flat)  # the most one site may, within a GPU block
     pv_flat = 20 * flat.summary["annualized_cost_usd"]
     assert flat.summary["objective_value"] * 1e6 == pytest.approx(pv_flat, rel=1e-9)
+
+
+def test_phased_growth_with_a_generator_menu_solves_and_discounts_by_hand(tiny, catalogs):
+    """Issue 23 defect: with ``demand.growth`` any menu with a generator (here the combined cycle
+    and PV beside the grid) stopped with "no bound for energy.gen[...] in the present-value
+    objective". Generation is bounded by avail x capacity, so the plan solves and its objective is
+    still PV = sum_s cost[s] x sum_{t=Y_s}^{Y_s+19} 1.07^-(t-2027) by hand from the site table."""
+    data = _phased(
+        tiny, **{"demand.growth": {2029: 0.4, 2032: 1.0}, "technologies.energy": ["grid", "pv", "ngcc"]}
+    )
+    result = planner.solve(data, catalogs=catalogs)
+    rows = result.summary["sites_in_service"]
+    cost = result.tables["sites"].set_index("site_id")["annualized_cost_usd"]
+    expected = sum(
+        cost[s] * sum(1.07 ** -(t - 2027) for t in range(r["online_year"], r["online_year"] + 20))
+        for s, r in rows.items()
+    )
+    assert result.summary["objective_value"] * 1e6 == pytest.approx(expected, rel=1e-9)
+
+
+def test_present_value_without_online_year_starts_at_the_sites_in_service_year(tiny, catalogs):
+    """Issue 23 defect: without an online year the present value started each site's 20 years at
+    the building's in-service year (2028), not the site's (README: "from its in-service year").
+    A site powered by a combined cycle alone (6-year lead time from 2027) is in service in 2033:
+    PV = cost x sum_{t=2033}^{2052} 1.07^-(t - 2027), by hand (2028 would give 1.07^5 = 1.40x more)."""
+    data = with_changes(
+        tiny,
+        {
+            "demand.start_year": 2027,
+            "technologies.energy": ["ngcc"],
+            "policy.power_redundancy": "none",
+            "policy.max_sites": 1,
+        },
+    )
+    result = planner.solve(data, catalogs=catalogs)
+    (site, row), *_ = result.summary["sites_in_service"].items()
+    assert row["in_service_year"] == 2033 and row["in_service_bound"] == "ngcc delivery"
+    cost = result.tables["sites"].set_index("site_id")["annualized_cost_usd"][site]
+    expected = cost * sum(1.07 ** -(t - 2027) for t in range(2033, 2053))
+    assert result.summary["present_value_cost_usd"] == pytest.approx(expected, rel=1e-9)
