@@ -334,7 +334,7 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "energy_capacity": energy,
         "dispatch": results.dispatch_table(model, inp, open_sites),
         "flows": results.flow_table(model, inp),
-        "pipeline": results.pipeline_table(model, inp, sites, energy, fleet),
+        "pipeline": results.pipeline_table(model, inp, sites, energy),
         "costs": results.cost_breakdown(model, inp),
         "throughput": inp.throughput,
         "capex_items": capex_line_items(model, inp),
