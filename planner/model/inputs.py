@@ -61,7 +61,7 @@ class ModelInputs:
     compatible: dict[tuple[str, str], bool]  # (gpu, cooling)
     pue: dict[tuple[str, str], float]  # (site, cooling): catalog annual mean
     pue_t: dict[tuple[str, str, int], float]  # (site, cooling, slice): hourly, climate-driven
-    pue_peak: dict[tuple[str, str], float]  # (site, cooling): hottest hour (annual mode: of the 8760 profile)
+    pue_peak: dict[tuple[str, str], float]  # (site, cooling): hottest hour of the site's 8760-hour year
     wue_ml_per_mwh: dict[tuple[str, str, int], float]  # (site, cooling, slice)
     demand_shape: dict[tuple[tuple[str, str], int], float]  # (stream, slice): mean 1
     activity_shape: dict[tuple[str, str, int], float]  # (site, model, slice): mean 1
@@ -217,7 +217,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         peak_to_average=scenario.demand.peak_to_average,
         **demand,
         **throughput_inputs(scenario, catalogs, gpus, coolings, demand["models"]),
-        **cooling_inputs(catalogs, sites, coolings, slices),
+        **cooling_inputs(catalogs, sites, coolings, slices, user),
         **shape_inputs(scenario, catalogs, demand, slices, site_ids),
         **availability_inputs(catalogs, sites, techs, kind, slices),
         **gpu_cost_inputs(scenario, catalogs, gpus),
