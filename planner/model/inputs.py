@@ -126,8 +126,8 @@ class ModelInputs:
 
     @cached_property
     def max_pue(self) -> float:
-        """Highest hourly PUE of any site, cooling and slice [-] (loose capacity bounds)."""
-        return max(self.pue_t.values())
+        """Highest PUE of any site, cooling, slice or hottest hour of the year [-] (loose bounds)."""
+        return max(max(self.pue_t.values()), max(self.pue_peak.values(), default=0.0))
 
     @property
     def total_demand(self) -> float:
