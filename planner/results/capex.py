@@ -41,7 +41,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, crf, load_catalogs
-from planner.model.bridge import asset_year, bridge_capex_musd, bridge_kw_yr, bridge_mw, bridged
+from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_musd, bridged
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
@@ -562,59 +562,46 @@ def _security_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
 
 def _bridge_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, Any]]:
     """Bridge power until a late grid tie or plant arrives (demand.online_year), as in
-    :mod:`planner.model.bridge`: rented units (rent and fuel premium over the gap years, one line
-    annualised over the building life) and units bought and kept as backup (their purchase, priced
-    as ``gas_recip``, plus their fuel premium over the gap years)."""
+    :mod:`planner.model.bridge`: rented units (rent over the gap years), the fuel premium on the
+    energy the site draws in the gap years (one line each, annualised over the building life), and
+    units bought and kept as backup (their purchase, priced as ``gas_recip``)."""
     inp, fac, w, tm = refs.inp, refs.fac, refs.wacc(), refs.inp.timing
     if tm is None or not hasattr(m.timing, "SB"):
         return []
     assets = ", ".join(bridged(m, s)) or "late assets"
-    rent_kw_yr, keep_kw_yr = bridge_kw_yr(m, inp, s, "rent"), bridge_kw_yr(m, inp, s, "keep")
-    fuel = {a: tm.bridge_fuel_musd_per_mw_yr[s, a] * 1e3 for a in bridged(m, s)}  # USD/kW-yr
-    share = {a: mw / max(bridge_mw(m, s), 1e-12) for a, mw in bridged(m, s).items()}
-    fuel_per_kw_yr = sum(share[a] * fuel[a] for a in share)
-    rent_usd = bridge_capex_musd(m, inp, s) * 1e6 - _kept_usd(m, inp, s)
+    parts = {k: v * 1e6 for k, v in bridge_parts_musd(m, inp, s).items()}  # USD
     kept_mw = sum(bridged(m, s, "keep").values())
     lead = (float(fac["bridge_lead_time_years"]), refs.facility("bridge_lead_time_years"))
-    source = (
-        refs.facility("bridge_usd_per_kw_yr")
-        + "; fuel: site gas price x "
-        + refs.facility("bridge_heat_rate_mmbtu_per_mwh")
-    )
+    rent_source = refs.facility("bridge_usd_per_kw_yr")
+    fuel_source = (
+        "site gas price x " + refs.facility("bridge_heat_rate_mmbtu_per_mwh")
+        + " + " + refs.facility("bridge_vom_usd_per_mwh") + ", less the asset's own energy cost"
+    )  # fmt: skip
     lines = [
         _line(
             refs, s, "bridge power", "bridge_power", "bridge",
-            f"rented gas turbines/engines until {assets} arrive (rent + fuel premium over their energy)",
-            rent_kw_yr, "kW-yr", rent_usd, rent_usd * tm.bridge_crf, 0.0,
-            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=source,
-        )
+            f"rented gas turbines/engines until {assets} arrive (rent over the gap years)",
+            bridge_kw_yr(m, inp, s, "rent"), "kW-yr", parts["rent"], parts["rent"] * tm.bridge_crf, 0.0,
+            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=rent_source,
+        ),
+        _line(
+            refs, s, "bridge power", "bridge_power", "bridge_fuel",
+            f"fuel premium of the bridge units on the energy drawn until {assets} arrive",
+            bridge_fuel_mwh(m, inp, s), "MWh", parts["fuel"], parts["fuel"] * tm.bridge_crf, 0.0,
+            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=fuel_source,
+        ),
     ]  # fmt: skip
     if kept_mw > 0:
-        own = tm.keep_capex_musd_per_mw * kept_mw * 1e6 + fuel_per_kw_yr * keep_kw_yr
-        annual = _v(m.timing.cost[s]) * 1e6 - rent_usd * tm.bridge_crf
         lines.append(
             _line(
                 refs, s, "bridge power", "bridge_power", "bridge_kept",
-                f"gas engines bought to bridge until {assets} arrive, then backup (purchase + fuel premium)",
-                kept_mw * 1e3, "kW", own, annual, 0.0,
+                f"gas engines bought to bridge until {assets} arrive, then backup (purchase)",
+                kept_mw * 1e3, "kW", parts["kept"], tm.keep_annual_musd_per_mw * kept_mw * 1e6, 0.0,
                 life=refs.building_life(), wacc=w, lead=lead,
-                unit_cost_source="energy.csv gas_recip capex, FOM, life; " + source,
+                unit_cost_source="energy.csv gas_recip capex, FOM, life",
             )
         )  # fmt: skip
     return lines
-
-
-def _kept_usd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
-    """One-off cost of the kept bridge units of site ``s`` [USD]: purchase + fuel premium."""
-    tm = inp.timing
-    assert tm is not None
-    return sum(
-        ((asset_year(tm, s, a) - k) * tm.bridge_fuel_musd_per_mw_yr[s, a] + tm.keep_capex_musd_per_mw)
-        * _v(m.timing.keep[s2, a, k])
-        * 1e6
-        for s2, a, k in m.timing.SB
-        if s2 == s
-    )
 
 
 def _delivery_years(inp: ModelInputs, catalogs: Catalogs, g: str) -> float:

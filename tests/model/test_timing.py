@@ -79,19 +79,31 @@ def test_late_grid_site_is_not_chosen_unless_a_bridge_is_cheaper(tiny, catalogs)
     assert row["in_service_bound"] in ("construction", "bridge power")
 
 
+def _generation(result, site: str, tech: str) -> float:
+    """Yearly energy of ``tech`` at ``site`` [MWh/yr] (``tables/energy_capacity.csv``)."""
+    table = result.tables["energy_capacity"].query("site_id == @site and tech_id == @tech")
+    return float(table["generation_mwh_per_yr"].sum())
+
+
 def test_bridge_cost_by_hand(tiny, catalogs):
-    """bridge cost = CRF(7%, 30 y) x 3 gap years x (200 USD/kW-yr rent + fuel premium) x MW, with
-    premium = 8760 / 1.3 x max(0, 9.5 x gas + 10 - grid price) [USD/MW-yr]."""
+    """bridge cost = CRF(7%, 30 y) x 3 gap years x (200 USD/kW-yr rent x MW + fuel premium x the
+    energy the site draws), premium = max(0, 9.5 x gas + 10 - grid price) [USD/MWh] (issue 23: it was
+    charged on MW x 8760 / 1.3, the hottest-hour nameplate run at the average ratio, more energy
+    than the site draws)."""
     result = planner.solve(_race(tiny, 10, 2029), catalogs=catalogs)
     site = catalogs.sites.loc[SLOW]
-    premium = 8760 / 1.3 * max(0.0, 9.5 * site["gas_price_usd_per_mmbtu"] + 10 - 10)
+    premium = max(0.0, 9.5 * site["gas_price_usd_per_mmbtu"] + 10 - 10)
     mw = result.summary["sites_in_service"][SLOW]["bridge_mw"]
-    expected = crf(0.07, 30) * 3 * (200e3 + premium) * mw
+    mwh = _generation(result, SLOW, "grid")
+    assert mwh < 0.9 * mw * 8760 / 1.3  # the site draws less than the old rule charged
+    expected = crf(0.07, 30) * 3 * (200e3 * mw + premium * mwh)
     costs = result.tables["costs"]
     got = costs.query("site_id == @SLOW and category == 'bridge_power'")["annualized_cost_usd"].sum()
     assert got == pytest.approx(expected, rel=1e-6)
-    line = result.tables["capex_items"].query("item_id == 'bridge'")
-    assert line["capex_usd"].sum() == pytest.approx(3 * (200e3 + premium) * mw, rel=1e-6)
+    lines = result.tables["capex_items"].set_index("item_id")
+    assert lines.at["bridge", "capex_usd"] == pytest.approx(3 * 200e3 * mw, rel=1e-6)
+    assert lines.at["bridge_fuel", "quantity"] == pytest.approx(3 * mwh, rel=1e-6)
+    assert lines.at["bridge_fuel", "capex_usd"] == pytest.approx(3 * premium * mwh, rel=1e-6)
 
 
 def test_plants_that_cannot_be_in_service_are_not_built(tiny, catalogs):
