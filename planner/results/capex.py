@@ -45,6 +45,7 @@ from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_mus
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
+from planner.results.tariff_opex import TARIFF_OPEX_CATEGORIES, tariff_opex_args
 
 ACCELERATOR_SHARE = 0.70
 """Share of ``gpus.csv`` ``price_usd_per_gpu`` (all-in system cost per GPU) booked as "GPUs";
@@ -84,7 +85,7 @@ CATEGORIES = (
     "bridge power",
 )
 """Capex categories (the ``category`` column of ``capex_items``), in display order."""
-OPEX_CATEGORIES = ("energy", "fuel", "variable O&M", "water", "carbon price")
+OPEX_CATEGORIES = ("energy", *TARIFF_OPEX_CATEGORIES, "fuel", "variable O&M", "water", "carbon price")
 """Opex categories (the ``category`` column of ``opex``)."""
 
 LINE_COLUMNS = (
@@ -767,7 +768,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
     for s in inp.sites:
         imports = float(sum(_v(m.energy.grid[s, t]) * w[t] for t in T))
         scale = inp.scenario.prices.electricity_price_scale
-        src = refs.site(s, "electricity_price_usd_per_mwh") + (
+        src = _energy_source(refs, inp, s) + (
             f"; x scenario prices.electricity_price_scale {scale:g}" if scale != 1.0 else ""
         )
         rows.append(
@@ -786,6 +787,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
                 year,
             )
         )
+        rows += [_opex_row(*args) for args in tariff_opex_args(m, inp, s, year)]
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
         gas = float(refs.sites.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}
@@ -865,6 +867,14 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
     df = _ordered(df[df["opex_usd_per_yr"].abs() > TINY_USD], inp.sites, OPEX_CATEGORIES)
     df.insert(0, "scenario", inp.scenario.name)
     return df[list(OPEX_COLUMNS)]
+
+
+def _energy_source(refs: _Refs, inp: ModelInputs, s: str) -> str:
+    """Source of the grid energy price: the tariff's energy component (as billed), else the
+    retail average of ``sites.csv``."""
+    if inp.tariff is None:
+        return refs.site(s, "electricity_price_usd_per_mwh")
+    return f"data/tariffs.csv energy_usd_per_mwh ({inp.site_data.at[s, 'grid_region']} / {s})"
 
 
 def _ordered(df: pd.DataFrame, sites: list[str], categories: Sequence[str]) -> pd.DataFrame:
