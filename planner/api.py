@@ -229,7 +229,8 @@ def summarize(
         "power_redundancy": scn.policy.power_redundancy,
         "demand_growth": {str(y): f for y, f in sorted(scn.demand.growth.items())},
         "served_share_by_year": {str(y): f for y, f in served_share_by_year(model, inp).items()},
-        "present_value_cost_usd": present_value_musd(model, inp, PV_YEARS) * 1e6,
+        "present_value_cost_usd": present_value_musd(model, inp, PV_YEARS, _in_service_years(tables["sites"]))
+        * 1e6,
         "sites_in_service": readiness_summary(tables["sites"].set_index("site_id")),
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,
@@ -240,6 +241,12 @@ def summarize(
             "integer_variables": outcome.n_integer,
         },
     }
+
+
+def _in_service_years(sites: pd.DataFrame) -> dict[str, int]:
+    """In-service year of each open site (``tables/sites.csv`` ``in_service_year``) [year]."""
+    rows = sites.dropna(subset=["in_service_year"])
+    return {str(s): int(y) for s, y in zip(rows["site_id"], rows["in_service_year"], strict=True)}
 
 
 SCREENING_GAP = 0.03
@@ -329,7 +336,7 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "energy_capacity": energy,
         "dispatch": results.dispatch_table(model, inp, open_sites),
         "flows": results.flow_table(model, inp),
-        "pipeline": results.pipeline_table(model, inp, sites, energy, fleet),
+        "pipeline": results.pipeline_table(model, inp, sites, energy),
         "costs": results.cost_breakdown(model, inp),
         "throughput": inp.throughput,
         "capex_items": capex_line_items(model, inp),

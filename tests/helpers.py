@@ -34,6 +34,9 @@ TINY: dict[str, Any] = {
     "technologies": {"energy": ["grid", "pv", "ngcc"], "gpus": ["H100", "GB200"], "cooling": ["air", "dlc"]},
     "policy": {"min_sites": 1},
     "time": {"mode": "annual"},
+    "prices": {
+        "grid_tariff": "retail_average"
+    },  # the hand calculations of most tests; tariffs: test_tariff.py
     "solver": {"mip_gap": 0.0, "time_limit_s": 300, "threads": 1},
 }
 """Three sites, two streams, two GPUs, two coolings (use the ``tiny`` fixture for a fresh copy)."""

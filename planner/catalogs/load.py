@@ -44,6 +44,7 @@ from planner.catalogs.schemas import (
     RegionRow,
     SiteRow,
     SiteSourceRow,
+    TariffRow,
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
 from planner.errors import CatalogError
@@ -69,6 +70,8 @@ class Catalogs:
     finance_sources: dict[str, str]
     site_sources: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
+    tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``tariffs.csv`` indexed by ``site_id`` (each site's own row, else its ``grid_region``'s)."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -196,6 +199,28 @@ def _items(path: Path, required: tuple[str, ...]) -> tuple[dict[str, float], dic
     return {r.item: r.value for r in rows}, {r.item: r.source for r in rows}
 
 
+TARIFFS_FILE = "tariffs.csv"
+
+
+def _tariffs(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
+    """``tariffs.csv`` resolved per site (its own row, else its ``grid_region``'s), indexed by
+    ``site_id``; empty when the data tree has no such file. A site with neither stops the load."""
+    if not path.is_file():
+        return pd.DataFrame()
+    table = _table(path, TariffRow, ("applies_to",))
+    missing = [
+        s for s in sites.index if s not in table.index and sites.at[s, "grid_region"] not in table.index
+    ]
+    if missing:
+        raise CatalogError(
+            _rel(path), None, "applies_to", f"no row for site or grid_region of: {', '.join(missing)}"
+        )
+    rows = [table.loc[s if s in table.index else sites.at[s, "grid_region"]] for s in sites.index]
+    out = pd.DataFrame(rows, index=pd.Index(sites.index, name="site_id"))
+    out.insert(0, "tariff_row", [s if s in table.index else sites.at[s, "grid_region"] for s in sites.index])
+    return out
+
+
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`);
     an empty frame when the data tree has no such file."""
@@ -294,4 +319,5 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
         facility_sources=facility_src,
         finance_sources=finance_src,
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
+        tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
     )

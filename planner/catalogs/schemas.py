@@ -179,6 +179,22 @@ AUDITED_SITE_FIELDS: tuple[str, ...] = (
 SourceDate = Annotated[str, Field(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")]
 
 
+class TariffRow(CatalogRow):
+    """Grid tariff as billed (``tariffs.csv``) for a ``grid_region`` or one ``site_id`` (a site row
+    beats its region's): energy component [USD/MWh], capacity and transmission charges on the
+    coincident-peak import [USD/MW-yr], demand and standby charges [USD/kW-month], minimum billing
+    demand as a share of the grid tie [-], and the date of the newest source (YYYY-MM)."""
+
+    applies_to: Id
+    energy_usd_per_mwh: Annotated[float, Field(ge=0, le=1000)]
+    capacity_usd_per_mw_yr: Annotated[float, Field(ge=0, le=1e6)]
+    transmission_usd_per_mw_yr: Annotated[float, Field(ge=0, le=1e6)]
+    demand_usd_per_kw_month: Annotated[float, Field(ge=0, le=200)]
+    standby_usd_per_kw_month: Annotated[float, Field(ge=0, le=200)]
+    min_demand_share: Share
+    source_date: SourceDate
+
+
 class SiteSourceRow(BaseModel):
     """One audited field of one site (``site_sources.csv``): the value as in ``sites.csv``, its dated
     public source (``status`` ``sourced``) or the reasoning of an estimate (``status`` ``estimate``)."""

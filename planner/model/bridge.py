@@ -12,15 +12,21 @@ redundancy block); the choice is priced::
     rent[s,a,k] + keep[s,a,k] <= U[s,a] on[s,k]                          [MW], only the committed year
     cap[s,a] <= U[s,a] sum_{k >= Y[s,a]} on[s,k] + sum_k (rent + keep)[s,a,k]
 
-    cost[s] = sum_{a,k} CRF_b (Y[s,a] - k) ((rent_price + fuel[s,a]) rent + fuel[s,a] keep)
+    sum_k drawn[s,a,k] = E[s,a] = sum_t w_t supply[s,a,t]                [MWh/yr], the asset's energy
+    drawn[s,a,k] <= U[s,a] 8760 on[s,k]                                   (in the committed year only)
+
+    cost[s] = sum_{a,k} CRF_b (Y[s,a] - k) (rent_price rent + fuel[s,a] drawn[s,a,k])
               + own_annual sum_{a,k} keep                                 [MUSD/yr]
-    emissions[s] = sum_{a,k} (Y[s,a] - k) / building_life co2[s,a] (rent + keep)
+    emissions[s] = sum_{a,k} (Y[s,a] - k) / building_life co2[s,a] drawn[s,a,k]
                    + test_co2 sum_{a,k} keep                              [tCO2/yr]
 
 with U the asset's upper bound (the grid MW the site can get, the plant's largest build), CRF_b
-the building life's capital recovery factor (the one-off gap cost annualised like capex), and
-fuel[s,a], co2[s,a] the bridge's fuel and VOM cost and stack CO2 over the asset's own per MW-yr
-(:func:`planner.model.timing_inputs.bridge_inputs`). Variable renewables and batteries are not
+the building life's capital recovery factor (the one-off gap cost annualised like capex), supply
+the grid import or the plant's generation, and fuel[s,a], co2[s,a] the bridge's fuel and VOM cost
+and stack CO2 over the asset's own per MWh (:func:`planner.model.timing_inputs.bridge_inputs`):
+the fuel premium is charged on the energy the site actually draws from the asset in the bridged
+years (``drawn`` is E[s,a] in the site's committed year k and 0 in the others), not on the bridge
+MW, which is the hottest-hour nameplate. Variable renewables and batteries are not
 bridged: they are not firm, and a late one is simply not built. The plan's other rows (energy,
 redundancy) are those of the years after the asset arrives; during the gap the bridge units stand
 in for the asset MW for MW.
@@ -31,9 +37,10 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.inputs import ModelInputs
+from planner.model.linear import linear, unit_factor
 from planner.model.slice_inputs import DISPATCHABLE_KINDS
 from planner.model.timing_inputs import TimingInputs
-from planner.model.units import MUSD, MW, tCO2, yr
+from planner.model.units import MUSD, MW, MWh, hr, tCO2, yr
 
 GRID = "grid"
 
@@ -85,6 +92,7 @@ def add_bridges(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: Timing
             + sum(b.rent[s, a, k] + b.keep[s, a, k] for k in b.K if (s, a, k) in cases)
         ),
     )
+    _add_drawn_energy(b, m, inp, tm, cases, upper)
     by_site: dict[str, list[tuple[str, str, int]]] = {s: [] for s in inp.sites}
     for case in cases:
         by_site[case[0]].append(case)
@@ -97,14 +105,46 @@ def add_bridges(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: Timing
     b.kept = pyo.Expression(S, rule=lambda b, s: sum(b.keep[c] for c in by_site[s]) + 0.0 * MW)
 
 
+def _add_drawn_energy(
+    b: pyo.Block,
+    m: pyo.ConcreteModel,
+    inp: ModelInputs,
+    tm: TimingInputs,
+    cases: list[tuple[str, str, int]],
+    upper: dict[tuple[str, str], float],
+) -> None:
+    """``drawn[s,a,k]`` [MWh/yr]: asset a's yearly energy E[s,a] = sum_t w_t supply[s,a,t] put on
+    site s's committed online year k (module docstring), for the assets with a bridged case."""
+    pairs = list(dict.fromkeys((s, a) for s, a, _ in cases))
+    b.SA = pyo.Set(dimen=2, initialize=pairs, ordered=True)
+    b.SAK = pyo.Set(dimen=3, initialize=[(s, a, k) for s, a in pairs for k in tm.levels], ordered=True)
+    b.drawn = pyo.Var(
+        b.SAK, domain=pyo.NonNegativeReals, units=MWh / yr, bounds=lambda _, s, a, k: (0, 8760 * upper[s, a])
+    )
+    energy, w, T = m.energy, inp.slices.weight_h, range(inp.slices.n)
+    unit = unit_factor(b, "energy_unit", hr / yr)
+
+    def supply(s: str, a: str) -> object:
+        var = (lambda t: energy.grid[s, t]) if a == GRID else (lambda t: energy.gen[s, a, t])
+        return unit * linear((w[t], var(t)) for t in T)
+
+    b.drawn_split = pyo.Constraint(
+        b.SA, rule=lambda b, s, a: sum(b.drawn[s, a, k] for k in tm.levels) == supply(s, a)
+    )
+    b.drawn_year = pyo.Constraint(
+        b.SAK, rule=lambda b, s, a, k: b.drawn[s, a, k] <= 8760 * upper[s, a] * MWh / yr * b.on[s, k]
+    )
+
+
 def _case_cost(b: pyo.Block, tm: TimingInputs, case: tuple[str, str, int]) -> object:
     """Annualised cost of one bridged case [MUSD/yr] (module docstring)."""
     s, a, k = case
-    gap, fuel = asset_year(tm, s, a) - k, tm.bridge_fuel_musd_per_mw_yr[s, a]
+    gap, fuel = asset_year(tm, s, a) - k, tm.bridge_fuel_musd_per_mwh[s, a]
     per = MUSD / yr / MW
     return (
-        tm.bridge_crf * gap * (tm.bridge_rent_musd_per_mw_yr + fuel) * per * b.rent[case]
-        + (tm.bridge_crf * gap * fuel + tm.keep_annual_musd_per_mw) * per * b.keep[case]
+        tm.bridge_crf * gap * tm.bridge_rent_musd_per_mw_yr * per * b.rent[case]
+        + tm.keep_annual_musd_per_mw * per * b.keep[case]
+        + tm.bridge_crf * gap * fuel * (MUSD / MWh) * b.drawn[case]
     )
 
 
@@ -112,10 +152,9 @@ def _case_co2(b: pyo.Block, tm: TimingInputs, case: tuple[str, str, int]) -> obj
     """Emissions of one bridged case [tCO2/yr]: the gap years spread over the building life."""
     s, a, k = case
     gap = asset_year(tm, s, a) - k
-    per = tCO2 / yr / MW
-    return (gap / tm.building_life * tm.bridge_t_per_mw_yr[s, a]) * per * (
-        b.rent[case] + b.keep[case]
-    ) + tm.keep_t_per_mw_yr * per * b.keep[case]
+    return (gap / tm.building_life * tm.bridge_t_per_mwh[s, a]) * (tCO2 / MWh) * b.drawn[
+        case
+    ] + tm.keep_t_per_mw_yr * (tCO2 / yr / MW) * b.keep[case]
 
 
 def bridged(m: pyo.ConcreteModel, s: str, kind: str = "all") -> dict[str, float]:
@@ -154,18 +193,36 @@ def bridge_kw_yr(m: pyo.ConcreteModel, inp: ModelInputs, s: str, kind: str) -> f
 
 def bridge_capex_musd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
     """One-off bridge cost of site ``s`` [MUSD]: rent and fuel premium over the gap years, plus
-    the purchase of kept units = sum (Y - k) ((rent + fuel) rent + fuel keep) + own_capex keep."""
+    the purchase of kept units = sum (Y - k) (rent_price rent + fuel drawn) + own_capex keep."""
+    return sum(bridge_parts_musd(m, inp, s).values())
+
+
+def bridge_parts_musd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> dict[str, float]:
+    """One-off bridge cost of site ``s`` by part [MUSD]: ``rent`` = sum (Y - k) rent_price rent,
+    ``fuel`` = sum (Y - k) fuel[s,a] drawn[s,a,k] (premium on the energy drawn in the gap years),
+    ``kept`` = own_capex sum keep (zeros without a deadline)."""
     tm, b = inp.timing, m.timing
+    out = {"rent": 0.0, "fuel": 0.0, "kept": 0.0}
     if tm is None or not hasattr(b, "SB"):
-        return 0.0
-    total = 0.0
+        return out
     for s2, a, k in b.SB:
         if s2 != s:
             continue
-        gap, fuel = asset_year(tm, s, a) - k, tm.bridge_fuel_musd_per_mw_yr[s, a]
-        rent, keep = float(pyo.value(b.rent[s2, a, k]) or 0.0), float(pyo.value(b.keep[s2, a, k]) or 0.0)
-        total += (
-            gap * ((tm.bridge_rent_musd_per_mw_yr + fuel) * rent + fuel * keep)
-            + tm.keep_capex_musd_per_mw * keep
-        )
-    return total
+        gap = asset_year(tm, s, a) - k
+        drawn = float(pyo.value(b.drawn[s2, a, k]) or 0.0)
+        out["rent"] += gap * tm.bridge_rent_musd_per_mw_yr * float(pyo.value(b.rent[s2, a, k]) or 0.0)
+        out["fuel"] += gap * tm.bridge_fuel_musd_per_mwh[s, a] * drawn
+        out["kept"] += tm.keep_capex_musd_per_mw * float(pyo.value(b.keep[s2, a, k]) or 0.0)
+    return out
+
+
+def bridge_fuel_mwh(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
+    """Energy the bridge units supply at site ``s`` over the gap years [MWh] = sum (Y - k) drawn."""
+    tm, b = inp.timing, m.timing
+    if tm is None or not hasattr(b, "SB"):
+        return 0.0
+    return sum(
+        (asset_year(tm, s, a) - k) * float(pyo.value(b.drawn[s2, a, k]) or 0.0)
+        for s2, a, k in b.SB
+        if s2 == s
+    )

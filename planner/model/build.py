@@ -1,7 +1,7 @@
 """Assemble the siting model from its blocks (one builder per concern).
 
-Order matters only for references: sites -> demand -> fleet -> site loss -> energy -> timing -> redundancy
--> phasing -> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in
+Order matters only for references: sites -> demand -> fleet -> site loss -> energy -> tariff -> timing
+-> redundancy -> phasing -> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in
 which demand and every limit have priced slacks (see :mod:`planner.model.explain`).
 """
 
@@ -22,6 +22,7 @@ from planner.model.policy import add_policy
 from planner.model.redundancy import add_redundancy
 from planner.model.site_loss import add_site_loss
 from planner.model.sites import add_site_loads, add_sites
+from planner.model.tariff import add_tariff
 from planner.model.timing import add_timing
 
 
@@ -45,6 +46,7 @@ def build_model(
         add_site_loads(m, inp)
         add_site_loss(m, inp, elastic)
         add_energy(m, inp, elastic)
+        add_tariff(m, inp)
         add_timing(m, inp)
         add_redundancy(m, inp, elastic)
         add_phasing(m, inp)

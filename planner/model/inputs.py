@@ -21,6 +21,7 @@ from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InfeasibleError, InputError
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
+from planner.model.tariff_inputs import TariffInputs, apply_energy_component, tariff_inputs
 from planner.model.timeslices import TimeSlices, build_time_slices
 from planner.model.timing_inputs import (
     RedundancyInputs,
@@ -61,7 +62,7 @@ class ModelInputs:
     compatible: dict[tuple[str, str], bool]  # (gpu, cooling)
     pue: dict[tuple[str, str], float]  # (site, cooling): catalog annual mean
     pue_t: dict[tuple[str, str, int], float]  # (site, cooling, slice): hourly, climate-driven
-    pue_peak: dict[tuple[str, str], float]  # (site, cooling): hottest hour (annual mode: of the 8760 profile)
+    pue_peak: dict[tuple[str, str], float]  # (site, cooling): hottest hour of the site's 8760-hour year
     wue_ml_per_mwh: dict[tuple[str, str, int], float]  # (site, cooling, slice)
     demand_shape: dict[tuple[tuple[str, str], int], float]  # (stream, slice): mean 1
     activity_shape: dict[tuple[str, str, int], float]  # (site, model, slice): mean 1
@@ -113,6 +114,7 @@ class ModelInputs:
     gpu_power: dict[str, dict[str, float]] = field(default_factory=dict)  # per GPU: network MW, node shares
     gpu_status: dict[str, str] = field(default_factory=dict)  # per GPU: shipping | announced (gpus.csv)
     gpus_off_sale: dict[str, str] = field(default_factory=dict)  # menu GPUs not sold when bought -> why
+    tariff: TariffInputs | None = None  # grid charges as billed (None: retail average only)
 
     @property
     def storage(self) -> bool:
@@ -126,8 +128,8 @@ class ModelInputs:
 
     @cached_property
     def max_pue(self) -> float:
-        """Highest hourly PUE of any site, cooling and slice [-] (loose capacity bounds)."""
-        return max(self.pue_t.values())
+        """Highest PUE of any site, cooling, slice or hottest hour of the year [-] (loose bounds)."""
+        return max(max(self.pue_t.values()), max(self.pue_peak.values(), default=0.0))
 
     @property
     def total_demand(self) -> float:
@@ -217,7 +219,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         peak_to_average=scenario.demand.peak_to_average,
         **demand,
         **throughput_inputs(scenario, catalogs, gpus, coolings, demand["models"]),
-        **cooling_inputs(catalogs, sites, coolings, slices),
+        **cooling_inputs(catalogs, sites, coolings, slices, user),
         **shape_inputs(scenario, catalogs, demand, slices, site_ids),
         **availability_inputs(catalogs, sites, techs, kind, slices),
         **gpu_cost_inputs(scenario, catalogs, gpus),
@@ -229,6 +231,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         gpu_power=gpu_power_items(catalogs, gpus),
         gpu_status={g: str(catalogs.gpus.at[g, "status"]) for g in gpus},
         gpus_off_sale=off_sale,
+        tariff=tariff_inputs(scenario, catalogs, site_ids, slices.grid_price_usd_per_mwh),
     )
 
 
@@ -236,7 +239,7 @@ def _site_table(
     scenario: Scenario, catalogs: Catalogs, site_ids: list[str], user: dict[str, dict[str, pd.Series]]
 ) -> pd.DataFrame:
     """Selected sites with overrides applied; annual means follow the user's profiles."""
-    sites = apply_site_overrides(scenario, catalogs).loc[site_ids].copy()
+    sites = apply_energy_component(scenario, catalogs, apply_site_overrides(scenario, catalogs).loc[site_ids])
     for sid, columns in user.items():
         for column, series in columns.items():
             if column in MEAN_COLUMNS:

@@ -11,6 +11,7 @@ Annualised cost [MUSD/yr]::
          + sum_{s,e,t} w_t var_cost[s,e] gen[s,e,t]               VOM + heat rate x gas price
          + sum_{s,t} w_t price[s] grid[s,t]
          + backup gensets and bridge power (planner/model/redundancy.py, planner/model/timing.py)
+         + capacity, demand/standby and transmission charges of the grid tariff (planner/model/tariff.py)
          + water_price * water + carbon_price * emissions_operational
 
 Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (stack and the
@@ -46,6 +47,9 @@ COST_CATEGORIES = (
     "grid_energy",
     "backup_power",
     "bridge_power",
+    "capacity_charge",
+    "demand_charge",
+    "transmission_charge",
 )
 """Annualised cost categories per site; water and carbon price are added on top."""
 LIMIT_PENALTY = 1e4
@@ -136,6 +140,9 @@ def _site_costs(
         * linear((w[t] * inp.grid_price_musd_per_mwh[s, t], energy.grid[s, t]) for t in T),
         "backup_power": m.redundancy.cost[s],
         "bridge_power": m.timing.cost[s],
+        "capacity_charge": m.tariff.capacity[s],
+        "demand_charge": m.tariff.demand[s],
+        "transmission_charge": m.tariff.transmission[s],
     }
 
 

@@ -25,6 +25,8 @@ power and bridge MW bounded by the site's grid MW, campus MW and the assets they
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
 
@@ -88,12 +90,17 @@ def served_share_by_year(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[int, fl
     return out
 
 
-def present_value_musd(m: pyo.ConcreteModel, inp: ModelInputs, years: int) -> float:
+def present_value_musd(
+    m: pyo.ConcreteModel, inp: ModelInputs, years: int, in_service: Mapping[str, int] | None = None
+) -> float:
     """Cost of the plan discounted to the start year [MUSD]: each open site pays its annualised
     cost from its in-service year Y_s for ``years`` years::
 
         PV = sum_s cost[s] * sum_{t = Y_s}^{Y_s + years - 1} (1 + wacc)^-(t - start)
 
+    Y_s is the site's online year where the plan has one (``m.timing.on``), else its in-service
+    year ``in_service[s]`` (the latest of building, GPUs, plants, grid tie or bridge power:
+    ``tables/sites.csv`` ``in_service_year``), else the building's
     (wacc: ``finance.wacc``, else the catalog default used for buildings and GPUs)."""
     tm = inp.timing
     if tm is None:
@@ -108,7 +115,7 @@ def present_value_musd(m: pyo.ConcreteModel, inp: ModelInputs, years: int) -> fl
             if hasattr(m.timing, "on")
             else []
         )
-        first = online[0] if online else tm.site_year[s]
+        first = online[0] if online else int((in_service or {}).get(s, tm.site_year[s]))
         factor = sum((1 + rate) ** -(t - tm.start_year) for t in range(first, first + years))
         pv += float(pyo.value(m.cost.site_total[s])) * factor
     return pv
@@ -157,10 +164,17 @@ def _cost_bound(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
 
 def _implied_ub(m: pyo.ConcreteModel, inp: ModelInputs, s: str, var: pyo.Var) -> float:
     """Bound a row implies for an unbounded variable of site ``s`` [MW]: grid imports within the
-    grid tie, IT power within the campus, bridge MW within the asset they bridge."""
+    grid tie, generation within availability x capacity (``gen[s,e,t] <= avail[s,e,t] cap[s,e]``),
+    battery charge and discharge within the battery power, IT power within the campus, bridge MW
+    within the asset they bridge."""
     name = var.parent_component().name
     if name == "energy.grid":
         return float(m.energy.grid_cap[s].ub or 0.0)
+    if name == "energy.gen":
+        e, t = var.index()[1:]
+        return float(pyo.value(m.energy.avail[s, e, t])) * float(m.energy.cap[s, e].ub or 0.0)
+    if name in ("energy.charge", "energy.discharge"):
+        return float(m.energy.st_power[s].ub or 0.0)
     if name in ("fleet.idle_power", "fleet.busy_power"):
         return inp.campus_mw[s]
     if name in ("timing.rent", "timing.keep"):

@@ -49,7 +49,7 @@ def add_redundancy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False
         site.S,
         domain=pyo.NonNegativeReals,
         units=MW,
-        bounds=lambda _, s: (0, 2 * inp.campus_mw[s] * max(inp.pue_t.values()) if level != "none" else 0),
+        bounds=lambda _, s: (0, 2 * inp.campus_mw[s] * inp.max_pue if level != "none" else 0),
     )
     annual, co2 = (red.backup_annual_musd_per_mw, red.backup_t_per_mw_yr) if red else (0.0, 0.0)
     b.backup_annual = pyo.Param(initialize=annual, units=MUSD / yr / MW)
@@ -128,7 +128,7 @@ def _add_unit_trips(
         return
     b.unit_mw = pyo.Param(units, initialize={e: inp.unit_trip_mw[e] for e in units}, units=MW)
     b.big = pyo.Var(site.S, units, domain=pyo.Binary)
-    peak_ub = {s: inp.campus_mw[s] * max(inp.pue_t.values()) for s in inp.sites}
+    peak_ub = {s: inp.campus_mw[s] * inp.max_pue for s in inp.sites}
 
     def big_m(s: str, e: str) -> object:
         return (peak_ub[s] + inp.unit_trip_mw[e]) * MW

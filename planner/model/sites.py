@@ -7,8 +7,9 @@ Equations (s site, c cooling, t slice with weight w_t)::
     it_cap[s,c] <= campus_mw[s] * y[s,c]                     IT capacity only under the chosen cooling
     it_load[s,t] = sum_c (idle[s,c] + sum_m busy[s,m,c] activity[s,m,t])    [MW], the fleet's power
     facility[s,t] = sum_c PUE[s,c,t] * (idle[s,c] + ...)     [MW]; PUE follows the hour's weather
-    facility_peak[s] = sum_c PUE_peak[s,c] * it_cap[s,c]       the hottest hour at full load (annual mode:
-                                                             hottest hour of the 8760-hour profile)
+    facility_peak[s] = sum_c PUE_peak[s,c] * it_cap[s,c]       the hottest hour of the site's 8760-hour
+                                                             year (user temperature files included) at
+                                                             full load, in both time modes
     it_avg, facility_avg = hour-weighted means (expressions)
 """
 

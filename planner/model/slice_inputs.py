@@ -31,10 +31,15 @@ def _resource_ok(tech: str, kind: str, geothermal_resource: str) -> float:
 
 
 def cooling_inputs(
-    catalogs: Catalogs, sites: pd.DataFrame, coolings: list[str], slices: TimeSlices
+    catalogs: Catalogs,
+    sites: pd.DataFrame,
+    coolings: list[str],
+    slices: TimeSlices,
+    user: dict[str, dict[str, pd.Series]] | None = None,
 ) -> dict[str, Any]:
-    """PUE per site and cooling (annual mean and per slice, never below :func:`pue_floor`) and WUE
-    per slice [ML/MWh IT]."""
+    """PUE per site and cooling (annual mean and per slice, never below :func:`pue_floor`), WUE
+    per slice [ML/MWh IT], and the PUE of the hottest hour of each site's year (``user``: the
+    scenario's 8760-hour profiles per site and column)."""
     cc, cool = catalogs.cooling_climate, catalogs.cooling
     floor = pue_floor(catalogs.facility)
     pue = {
@@ -64,7 +69,7 @@ def cooling_inputs(
         "pue": pue,
         "pue_t": pue_t,
         "wue_ml_per_mwh": wue,
-        "pue_peak": _peak_pue(catalogs, sites, coolings, slices, pue_t),
+        "pue_peak": _peak_pue(catalogs, sites, coolings, slices, pue_t, user or {}),
     }
 
 
@@ -74,26 +79,32 @@ def _peak_pue(
     coolings: list[str],
     slices: TimeSlices,
     pue_t: dict[tuple[str, str, int], float],
+    user: dict[str, dict[str, pd.Series]],
 ) -> dict[tuple[str, str], float]:
-    """PUE [-] of the hottest hour per site and cooling, for sizing facility MW and firm capacity.
+    """PUE [-] of the hottest hour of the site's year per cooling, for sizing facility MW, firm
+    capacity, the grid tie and backup, in both time modes.
 
-    Hourly slices: the highest slice PUE. Annual mode (one slice at the mean): the highest hour of
-    the site's 8760-hour synthetic temperature profile (:func:`site_temperatures`) through the same
-    curve, ``PUE_max = max_h floor + (mean - floor) shape_h / mean(shape)``.
+    The site's 8760-hour temperatures (:func:`site_temperatures`, with the scenario's user
+    ``dry_bulb_c`` / ``wet_bulb_c`` profiles in place of the synthetic ones, as the representative
+    days use them) go through the same curve, ``PUE_max = max_h floor + (mean - floor) shape_h /
+    mean_8760(shape)``; the highest slice PUE is kept if higher (representative days are averages
+    of the year's days, so their hottest hour is at most the year's, up to the scaling).
     """
-    if slices.hourly:
-        return {(s, c): max(pue_t[s, c, t] for t in range(slices.n)) for s in sites.index for c in coolings}
     from planner.profiles.sites import site_temperatures
 
     floor, cc, cool = pue_floor(catalogs.facility), catalogs.cooling_climate, catalogs.cooling
     peak: dict[tuple[str, str], float] = {}
     for sid in sites.index:
         temps = site_temperatures(sites.loc[sid].rename(sid))
+        for column, values in user.get(sid, {}).items():
+            if column in temps.columns:
+                temps[column] = np.asarray(values, dtype=float)
         dry, wet = temps["dry_bulb_c"].to_numpy(), temps["wet_bulb_c"].to_numpy()
         for c in coolings:
             mean = float(cc.at[(c, sites.at[sid, "climate_class"]), "pue"])
             hourly = hourly_pue(c, bool(cool.at[c, "liquid"]), mean, dry, wet, np.ones(dry.size), floor)
-            peak[sid, c] = float(hourly.max())
+            in_slices = max(pue_t[sid, c, t] for t in range(slices.n))
+            peak[sid, c] = max(float(hourly.max()), in_slices)
     return peak
 
 

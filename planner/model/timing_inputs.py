@@ -17,15 +17,16 @@ whichever is later: B_g = max(start_year + floor(building lead time), Y_g). A GP
 if it is still sold then, B_g <= end_of_sale_year[g] (:func:`off_sale_gpus`); the deadline rule of
 :mod:`planner.model.timing` keeps Y_g <= the site's online year.
 
-Bridge power (gas turbines or engines until a late grid tie or plant a arrives), per MW and year
-of bridging (:mod:`planner.model.bridge`)::
+Bridge power (gas turbines or engines until a late grid tie or plant a arrives): rent per MW and
+year of bridging, fuel premium and CO2 per MWh the bridge supplies in the asset's place
+(:mod:`planner.model.bridge` charges them on the energy the site draws from the asset)::
 
-    fuel[s,a] = max(0, 8760 LF (heat_rate gas_price[s] + vom - var[s,a])) / 1e6       [MUSD/MW-yr]
-    co2[s,a]  = max(0, 8760 LF (heat_rate ng_co2 - co2[s,a])) / 1e3                   [tCO2/MW-yr]
+    fuel[s,a] = max(0, heat_rate gas_price[s] + vom - var[s,a]) / 1e6                 [MUSD/MWh]
+    co2[s,a]  = max(0, heat_rate ng_co2 - co2[s,a]) / 1e3                             [tCO2/MWh]
     rent      = bridge_usd_per_kw_yr x 1e3 / 1e6                                     [MUSD/MW-yr]
     own_annual = (capex CRF(wacc, life) + FOM) x 1e3 / 1e6     units bought and kept  [MUSD/MW-yr]
 
-with LF = 1 / peak_to_average (average over peak load), var[s,a] the asset's own energy cost
+with var[s,a] the asset's own energy cost
 (grid: the site's price; plant: VOM + heat rate x gas price) [USD/MWh] and co2[s,a] its stack CO2
 (grid: the site's average rate) [kg/MWh]. Bought units are gas reciprocating engines priced as
 ``energy.csv`` ``gas_recip`` (market capex, FOM, life, WACC); kept as backup they emit only in test
@@ -101,8 +102,8 @@ class TimingInputs:
     grid_year: dict[str, int]  # site -> grid tie in service (ISO queue)
     bridge_year: int
     bridge_rent_musd_per_mw_yr: float
-    bridge_fuel_musd_per_mw_yr: dict[tuple[str, str], float]  # (site, asset) -> fuel premium
-    bridge_t_per_mw_yr: dict[tuple[str, str], float]  # (site, asset) -> CO2 over the asset's
+    bridge_fuel_musd_per_mwh: dict[tuple[str, str], float]  # (site, asset) -> fuel premium
+    bridge_t_per_mwh: dict[tuple[str, str], float]  # (site, asset) -> CO2 over the asset's
     keep_annual_musd_per_mw: float
     keep_capex_musd_per_mw: float
     keep_t_per_mw_yr: float
@@ -170,7 +171,6 @@ def bridge_inputs(
 ) -> dict[str, Any]:
     """Bridge prices and emissions per (site, asset) and of kept units (module docstring)."""
     fac, energy = catalogs.facility, catalogs.energy
-    lf = 1.0 / scenario.demand.peak_to_average
     hr, vom = fac["bridge_heat_rate_mmbtu_per_mwh"], fac["bridge_vom_usd_per_mwh"]
     fuel, co2 = {}, {}
     for s in sites.index:
@@ -188,15 +188,15 @@ def bridge_inputs(
                 row["co2_direct_kg_per_mwh"],
             )
         for a, (var, stack) in own.items():
-            fuel[s, a] = max(0.0, 8760 * lf * (hr * gas + vom - var)) / 1e6
-            co2[s, a] = max(0.0, 8760 * lf * (hr * fac["ng_co2_kg_per_mmbtu"] - stack)) / 1e3
+            fuel[s, a] = max(0.0, hr * gas + vom - var) / 1e6
+            co2[s, a] = max(0.0, hr * fac["ng_co2_kg_per_mmbtu"] - stack) / 1e3
     recip, column = energy.loc[OWNED_BRIDGE], CAPEX_COLUMN[scenario.prices.cost_case]
     own_wacc = _wacc(scenario, catalogs, OWNED_BRIDGE)
     own_annual = recip[column] * crf(own_wacc, recip["life_years"]) + recip["fom_usd_per_kw_yr"]
     return {
         "bridge_rent_musd_per_mw_yr": fac["bridge_usd_per_kw_yr"] * 1e3 / 1e6,
-        "bridge_fuel_musd_per_mw_yr": fuel,
-        "bridge_t_per_mw_yr": co2,
+        "bridge_fuel_musd_per_mwh": fuel,
+        "bridge_t_per_mwh": co2,
         "keep_annual_musd_per_mw": float(own_annual) * 1e3 / 1e6,
         "keep_capex_musd_per_mw": float(recip[column]) * 1e3 / 1e6,
         "keep_t_per_mw_yr": fac["backup_test_hours_per_yr"] * hr * fac["ng_co2_kg_per_mmbtu"] / 1e3,

@@ -41,10 +41,11 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, crf, load_catalogs
-from planner.model.bridge import asset_year, bridge_capex_musd, bridge_kw_yr, bridge_mw, bridged
+from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_musd, bridged
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
+from planner.results.tariff_opex import TARIFF_OPEX_CATEGORIES, tariff_opex_args
 
 ACCELERATOR_SHARE = 0.70
 """Share of ``gpus.csv`` ``price_usd_per_gpu`` (all-in system cost per GPU) booked as ``gpus``;
@@ -87,7 +88,7 @@ CATEGORIES = (
 ``capex_by_category_usd`` and the subtotals and phasing of ``capex.xlsx`` (one system), in display
 order. Categories are data-driven: a line item with a category not listed here (``soft_costs``,
 ``owner_contingency``, ...) is summed, subtotalled and phased like the others, after these."""
-OPEX_CATEGORIES = ("energy", "fuel", "variable_om", "water", "carbon_price")
+OPEX_CATEGORIES = ("energy", *TARIFF_OPEX_CATEGORIES, "fuel", "variable_om", "water", "carbon_price")
 """Opex categories (the ``category`` column of ``opex``), in display order (others follow)."""
 COST_GROUP_OF = {
     "site_development": "site_development",
@@ -600,59 +601,46 @@ def _security_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
 
 def _bridge_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, Any]]:
     """Bridge power until a late grid tie or plant arrives (demand.online_year), as in
-    :mod:`planner.model.bridge`: rented units (rent and fuel premium over the gap years, one line
-    annualised over the building life) and units bought and kept as backup (their purchase, priced
-    as ``gas_recip``, plus their fuel premium over the gap years)."""
+    :mod:`planner.model.bridge`: rented units (rent over the gap years), the fuel premium on the
+    energy the site draws in the gap years (one line each, annualised over the building life), and
+    units bought and kept as backup (their purchase, priced as ``gas_recip``)."""
     inp, fac, w, tm = refs.inp, refs.fac, refs.wacc(), refs.inp.timing
     if tm is None or not hasattr(m.timing, "SB"):
         return []
     assets = ", ".join(bridged(m, s)) or "late assets"
-    rent_kw_yr, keep_kw_yr = bridge_kw_yr(m, inp, s, "rent"), bridge_kw_yr(m, inp, s, "keep")
-    fuel = {a: tm.bridge_fuel_musd_per_mw_yr[s, a] * 1e3 for a in bridged(m, s)}  # USD/kW-yr
-    share = {a: mw / max(bridge_mw(m, s), 1e-12) for a, mw in bridged(m, s).items()}
-    fuel_per_kw_yr = sum(share[a] * fuel[a] for a in share)
-    rent_usd = bridge_capex_musd(m, inp, s) * 1e6 - _kept_usd(m, inp, s)
+    parts = {k: v * 1e6 for k, v in bridge_parts_musd(m, inp, s).items()}  # USD
     kept_mw = sum(bridged(m, s, "keep").values())
     lead = (float(fac["bridge_lead_time_years"]), refs.facility("bridge_lead_time_years"))
-    source = (
-        refs.facility("bridge_usd_per_kw_yr")
-        + "; fuel: site gas price x "
-        + refs.facility("bridge_heat_rate_mmbtu_per_mwh")
-    )
+    rent_source = refs.facility("bridge_usd_per_kw_yr")
+    fuel_source = (
+        "site gas price x " + refs.facility("bridge_heat_rate_mmbtu_per_mwh")
+        + " + " + refs.facility("bridge_vom_usd_per_mwh") + ", less the asset's own energy cost"
+    )  # fmt: skip
     lines = [
         _line(
             refs, s, "bridge_power", "bridge_power", "bridge",
-            f"rented gas turbines/engines until {assets} arrive (rent + fuel premium over their energy)",
-            rent_kw_yr, "kW-yr", rent_usd, rent_usd * tm.bridge_crf, 0.0,
-            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=source,
-        )
+            f"rented gas turbines/engines until {assets} arrive (rent over the gap years)",
+            bridge_kw_yr(m, inp, s, "rent"), "kW-yr", parts["rent"], parts["rent"] * tm.bridge_crf, 0.0,
+            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=rent_source,
+        ),
+        _line(
+            refs, s, "bridge_power", "bridge_power", "bridge_fuel",
+            f"fuel premium of the bridge units on the energy drawn until {assets} arrive",
+            bridge_fuel_mwh(m, inp, s), "MWh", parts["fuel"], parts["fuel"] * tm.bridge_crf, 0.0,
+            life=refs.building_life(), wacc=w, lead=lead, unit_cost_source=fuel_source,
+        ),
     ]  # fmt: skip
     if kept_mw > 0:
-        own = tm.keep_capex_musd_per_mw * kept_mw * 1e6 + fuel_per_kw_yr * keep_kw_yr
-        annual = _v(m.timing.cost[s]) * 1e6 - rent_usd * tm.bridge_crf
         lines.append(
             _line(
                 refs, s, "bridge_power", "bridge_power", "bridge_kept",
-                f"gas engines bought to bridge until {assets} arrive, then backup (purchase + fuel premium)",
-                kept_mw * 1e3, "kW", own, annual, 0.0,
+                f"gas engines bought to bridge until {assets} arrive, then backup (purchase)",
+                kept_mw * 1e3, "kW", parts["kept"], tm.keep_annual_musd_per_mw * kept_mw * 1e6, 0.0,
                 life=refs.building_life(), wacc=w, lead=lead,
-                unit_cost_source="energy.csv gas_recip capex, FOM, life; " + source,
+                unit_cost_source="energy.csv gas_recip capex, FOM, life",
             )
         )  # fmt: skip
     return lines
-
-
-def _kept_usd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> float:
-    """One-off cost of the kept bridge units of site ``s`` [USD]: purchase + fuel premium."""
-    tm = inp.timing
-    assert tm is not None
-    return sum(
-        ((asset_year(tm, s, a) - k) * tm.bridge_fuel_musd_per_mw_yr[s, a] + tm.keep_capex_musd_per_mw)
-        * _v(m.timing.keep[s2, a, k])
-        * 1e6
-        for s2, a, k in m.timing.SB
-        if s2 == s
-    )
 
 
 def _delivery_years(inp: ModelInputs, catalogs: Catalogs, g: str) -> float:
@@ -818,7 +806,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
     for s in inp.sites:
         imports = float(sum(_v(m.energy.grid[s, t]) * w[t] for t in T))
         scale = inp.scenario.prices.electricity_price_scale
-        src = refs.site(s, "electricity_price_usd_per_mwh") + (
+        src = _energy_source(refs, inp, s) + (
             f"; x scenario prices.electricity_price_scale {scale:g}" if scale != 1.0 else ""
         )
         rows.append(
@@ -837,6 +825,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
                 year,
             )
         )
+        rows += [_opex_row(*args) for args in tariff_opex_args(m, inp, s, year)]
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
         gas = float(refs.sites.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}
@@ -916,6 +905,14 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
     df = _ordered(df[df["opex_usd_per_yr"].abs() > TINY_USD], inp.sites, OPEX_CATEGORIES)
     df.insert(0, "scenario", inp.scenario.name)
     return df[list(OPEX_COLUMNS)]
+
+
+def _energy_source(refs: _Refs, inp: ModelInputs, s: str) -> str:
+    """Source of the grid energy price: the tariff's energy component (as billed), else the
+    retail average of ``sites.csv``."""
+    if inp.tariff is None:
+        return refs.site(s, "electricity_price_usd_per_mwh")
+    return f"data/tariffs.csv energy_usd_per_mwh ({inp.site_data.at[s, 'grid_region']} / {s})"
 
 
 def _ordered(df: pd.DataFrame, sites: list[str], categories: Sequence[str]) -> pd.DataFrame:

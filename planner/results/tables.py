@@ -286,10 +286,11 @@ def flow_table(m: pyo.ConcreteModel, inp: ModelInputs) -> pd.DataFrame:
 
 
 def pipeline_table(
-    m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, energy: pd.DataFrame, fleet: pd.DataFrame
+    m: pyo.ConcreteModel, inp: ModelInputs, sites: pd.DataFrame, energy: pd.DataFrame
 ) -> pd.DataFrame:
     """The physics chain per open site, annual averages: photons/s and CH4 molecules/s in,
-    W electric -> W facility -> W IT (itemised by :func:`it_items_w`) -> FLOP/s -> tokens/s out."""
+    W electric -> W facility -> W IT (itemised by :func:`it_items_w`) -> FLOP/s -> tokens/s out.
+    FLOP/s = sum_{g,m} tokens/s served by GPU g for model m x FLOP/token[g,m] (``m.fleet.served``)."""
     rows = []
     hours = inp.slices.weight_h.sum()
     flop_per_token = {(r.gpu_id, r.model_id): r.flop_per_token for r in inp.throughput.itertuples()}
@@ -304,10 +305,11 @@ def pipeline_table(
             )
             for r in gas.itertuples()
         )
-        f_site = fleet[(fleet["site_id"] == s) & (fleet["model_id"] != "")]
         flops = sum(
-            r.tokens_per_s_capacity / inp.peak_to_average * flop_per_token[r.gpu_id, r.model_id]
-            for r in f_site.itertuples()
+            _v(m.fleet.served[s, g, mod]) * 1e6 * flop_per_token[g, mod]
+            for g in inp.gpus
+            for mod in inp.models
+            if (s, g, mod) in m.fleet.SGM
         )
         rows.append(
             {

@@ -188,6 +188,11 @@ class Prices(StrictModel):
     """Capital costs of power plants: ``market`` (2025 market figures: utility filings, BNEF,
     EIA; ``data/energy.csv`` ``capex_usd_per_kw``) or ``atb`` (NREL ATB 2025 moderate,
     ``capex_atb_usd_per_kw``, lower for gas plants in the turbine shortage)."""
+    grid_tariff: Literal["as_billed", "retail_average"] = "as_billed"
+    """Grid power as billed: ``as_billed`` (``data/tariffs.csv``: the tariff's energy component as
+    the mean hourly price, capacity and transmission charges on the coincident-peak import, demand
+    and standby charges on the tie, minimum demand where published) or ``retail_average`` (the
+    EIA industrial average ``electricity_price_usd_per_mwh`` shaped hourly, no other charge)."""
 
 
 class Fleet(StrictModel):

@@ -5,6 +5,7 @@ the energy mix as an annual-average screening figure."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
@@ -101,3 +102,39 @@ def test_screening_runs_in_a_child_beside_the_build_and_picks_the_same_sites(cat
     here = annual_screening(hourly, catalogs)
     assert here is not None and here.cooling and job.result(timeout_s=120) == here
     assert _start_screening(resolve_scenario(TINY, catalogs), catalogs, None) is None
+
+
+@pytest.mark.parametrize("mode", ["annual", "representative_days"])
+def test_peak_pue_is_the_hottest_hour_of_the_users_year(catalogs, tmp_path, mode):
+    """Issue 23 defects: annual mode took the hottest hour of the synthetic profile although the
+    user gave a temperature file, and representative days took the hottest *representative* hour
+    (the typical days average the one hot hour away). A user file at 5 C all year with one hour at
+    35 C, air cooling (shape 0.35 below 12 C, 1 above 30 C), by hand:
+    PUE_peak = 1.04 + (mean - 1.04) x 1 / ((8759 x 0.35 + 1) / 8760) in both modes, and the
+    facility peak is PUE_peak x IT MW."""
+    hours = pd.date_range("2023-01-01", periods=8760, freq="h", tz="UTC")
+    temps = np.full(8760, 5.0)
+    temps[4500] = 35.0
+    path = tmp_path / "dry.csv"
+    pd.DataFrame({"timestamp": hours.strftime("%Y-%m-%dT%H:%MZ"), "value": temps}).to_csv(path, index=False)
+    data = with_changes(
+        TINY,
+        {
+            "sites.include": ["abilene_tx"],
+            "technologies.cooling": ["air"],
+            "technologies.gpus": ["H100"],
+            "profiles": {"abilene_tx": {"dry_bulb_c": str(path)}},
+            "time": {"mode": mode, "days": 2},
+        },
+    )
+    inp, m = _solved(data, catalogs)
+    floor = pue_floor(catalogs.facility)
+    assert floor == pytest.approx(1.04)
+    mean = inp.pue["abilene_tx", "air"]
+    hand = floor + (mean - floor) / ((8759 * 0.35 + 1.0) / 8760)
+    assert inp.pue_peak["abilene_tx", "air"] == pytest.approx(hand, rel=1e-9)
+    it_cap = pyo.value(m.site.it_cap["abilene_tx", "air"])
+    assert pyo.value(m.site.facility_peak["abilene_tx"]) == pytest.approx(hand * it_cap, rel=1e-9)
+    assert pyo.value(m.energy.grid_cap["abilene_tx"]) + pyo.value(
+        m.energy.avail["abilene_tx", "ngcc", 0] * m.energy.cap["abilene_tx", "ngcc"]
+    ) >= hand * it_cap * (1 - 1e-9)

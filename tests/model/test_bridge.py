@@ -36,6 +36,12 @@ def _with_rent(catalogs, usd_per_kw_yr: float):
     return dataclasses.replace(catalogs, facility=facility)
 
 
+def _generation(result, tech: str) -> float:
+    """Yearly energy of ``tech`` at the site [MWh/yr] (``tables/energy_capacity.csv``)."""
+    table = result.tables["energy_capacity"].query("tech_id == @tech")
+    return float(table["generation_mwh_per_yr"].sum())
+
+
 def _cap(result, tech: str) -> float:
     return float(pyo.value(result.model.energy.cap[SITE, tech]))
 
@@ -44,7 +50,7 @@ def test_late_plant_is_built_with_a_bridge_when_that_is_cheaper(tiny, catalogs):
     """Without a deadline the site runs mostly on geothermal (no fuel). By 2029 geothermal (2027 +
     its catalog lead time, 5 y: 2032) needs 3 years of bridge power: at the catalog's 200 USD/kW-yr
     rent it still beats gas engines, and the extra cost is exactly the bridge, by hand:
-    CRF(7%, 30) x years x (rent + 8760 / 1.3 x (9.5 gas + 10 - 0)) x geothermal MW."""
+    CRF(7%, 30) x years x (rent x geothermal MW + (9.5 gas + 10 - 0) x geothermal MWh/yr)."""
     free = planner.solve(_geo(tiny, None), catalogs=catalogs)
     assert _cap(free, "geothermal") > 50
     late = planner.solve(_geo(tiny, 2029), catalogs=catalogs)
@@ -54,9 +60,9 @@ def test_late_plant_is_built_with_a_bridge_when_that_is_cheaper(tiny, catalogs):
     assert row["bridge_for"] == "geothermal" and row["bridge_mw"] == pytest.approx(geo, rel=1e-9)
     assert row["in_service_year"] <= 2029 and row["in_service_bound"] != "geothermal delivery"
     gas = float(catalogs.sites.at[SITE, "gas_price_usd_per_mmbtu"])
-    per_kw_yr = 200 + 8760 / 1.3 * (9.5 * gas + 10) / 1e3
+    mwh = _generation(late, "geothermal")
     years = 2027 + int(catalogs.energy.at["geothermal", "lead_time_years"]) - 2029
-    bridge = crf(0.07, 30) * years * per_kw_yr * 1e3 * geo  # USD/yr
+    bridge = crf(0.07, 30) * years * (200e3 * geo + (9.5 * gas + 10) * mwh)  # USD/yr
     added = late.summary["annualized_cost_usd"] - free.summary["annualized_cost_usd"]
     assert added == pytest.approx(bridge, rel=1e-6)
 
@@ -79,8 +85,8 @@ def test_bridge_units_bought_and_kept_when_renting_is_dear(tiny, catalogs):
     """A ~3 MW site: gas engines come in 18 MW modules, so at 2,000 USD/kW-yr rent the cheapest
     plan buys bridge units for geothermal's gap years (2027 + lead time - 2029) and keeps them as
     backup, priced as gas_recip:
-    cost = (2,200 x CRF(5.36%, 30) + 37.5 + CRF(7%, 30) x years x fuel) x kept kW, by hand, with
-    fuel = 8760 / 1.3 x (9.5 gas + 10) / 1e3 [USD/kW-yr]."""
+    cost = (2,200 x CRF(5.36%, 30) + 37.5) x kept kW + CRF(7%, 30) x years x fuel x MWh/yr, by
+    hand, with fuel = 9.5 gas + 10 [USD/MWh] on geothermal's yearly energy."""
     small = _geo(tiny, 2029)
     small["demand"]["served"] = [{"region": "us-west", "model": "llama-3.1-70b", "tokens_per_s": 2.0e6}]
     result = planner.solve(small, catalogs=_with_rent(catalogs, 2000.0))
@@ -89,8 +95,10 @@ def test_bridge_units_bought_and_kept_when_renting_is_dear(tiny, catalogs):
     assert geo > 0 and _cap(result, "gas_recip") < 1e-6
     assert row["bridge_kept_mw"] == pytest.approx(geo, rel=1e-9) == row["bridge_mw"]
     gas = float(catalogs.sites.at[SITE, "gas_price_usd_per_mmbtu"])
-    fuel = 8760 / 1.3 * (9.5 * gas + 10) / 1e3
+    fuel = 9.5 * gas + 10
     years = 2027 + int(catalogs.energy.at["geothermal", "lead_time_years"]) - 2029
-    per_kw_yr = 2200 * crf(0.0536, 30) + 37.5 + crf(0.07, 30) * years * fuel
+    expected = (2200 * crf(0.0536, 30) + 37.5) * geo * 1e3 + crf(0.07, 30) * years * fuel * _generation(
+        result, "geothermal"
+    )
     got = result.tables["costs"].query("category == 'bridge_power'")["annualized_cost_usd"].sum()
-    assert got == pytest.approx(per_kw_yr * geo * 1e3, rel=1e-6)
+    assert got == pytest.approx(expected, rel=1e-6)

@@ -79,19 +79,31 @@ def test_late_grid_site_is_not_chosen_unless_a_bridge_is_cheaper(tiny, catalogs)
     assert row["in_service_bound"] in ("construction", "bridge power")
 
 
+def _generation(result, site: str, tech: str) -> float:
+    """Yearly energy of ``tech`` at ``site`` [MWh/yr] (``tables/energy_capacity.csv``)."""
+    table = result.tables["energy_capacity"].query("site_id == @site and tech_id == @tech")
+    return float(table["generation_mwh_per_yr"].sum())
+
+
 def test_bridge_cost_by_hand(tiny, catalogs):
-    """bridge cost = CRF(7%, 30 y) x 3 gap years x (200 USD/kW-yr rent + fuel premium) x MW, with
-    premium = 8760 / 1.3 x max(0, 9.5 x gas + 10 - grid price) [USD/MW-yr]."""
+    """bridge cost = CRF(7%, 30 y) x 3 gap years x (200 USD/kW-yr rent x MW + fuel premium x the
+    energy the site draws), premium = max(0, 9.5 x gas + 10 - grid price) [USD/MWh] (issue 23: it was
+    charged on MW x 8760 / 1.3, the hottest-hour nameplate run at the average ratio, more energy
+    than the site draws)."""
     result = planner.solve(_race(tiny, 10, 2029), catalogs=catalogs)
     site = catalogs.sites.loc[SLOW]
-    premium = 8760 / 1.3 * max(0.0, 9.5 * site["gas_price_usd_per_mmbtu"] + 10 - 10)
+    premium = max(0.0, 9.5 * site["gas_price_usd_per_mmbtu"] + 10 - 10)
     mw = result.summary["sites_in_service"][SLOW]["bridge_mw"]
-    expected = crf(0.07, 30) * 3 * (200e3 + premium) * mw
+    mwh = _generation(result, SLOW, "grid")
+    assert mwh < 0.9 * mw * 8760 / 1.3  # the site draws less than the old rule charged
+    expected = crf(0.07, 30) * 3 * (200e3 * mw + premium * mwh)
     costs = result.tables["costs"]
     got = costs.query("site_id == @SLOW and category == 'bridge_power'")["annualized_cost_usd"].sum()
     assert got == pytest.approx(expected, rel=1e-6)
-    line = result.tables["capex_items"].query("item_id == 'bridge'")
-    assert line["capex_usd"].sum() == pytest.approx(3 * (200e3 + premium) * mw, rel=1e-6)
+    lines = result.tables["capex_items"].set_index("item_id")
+    assert lines.at["bridge", "capex_usd"] == pytest.approx(3 * 200e3 * mw, rel=1e-6)
+    assert lines.at["bridge_fuel", "quantity"] == pytest.approx(3 * mwh, rel=1e-6)
+    assert lines.at["bridge_fuel", "capex_usd"] == pytest.approx(3 * premium * mwh, rel=1e-6)
 
 
 def test_plants_that_cannot_be_in_service_are_not_built(tiny, catalogs):
@@ -271,3 +283,43 @@ def test_phased_objective_is_the_present_value_at_the_start_year(tiny, catalogs)
     assert served[FAST] >= 0.6 - _block_share(flat)  # the most one site may, within a GPU block
     pv_flat = 20 * flat.summary["annualized_cost_usd"]
     assert flat.summary["objective_value"] * 1e6 == pytest.approx(pv_flat, rel=1e-9)
+
+
+def test_phased_growth_with_a_generator_menu_solves_and_discounts_by_hand(tiny, catalogs):
+    """Issue 23 defect: with ``demand.growth`` any menu with a generator (here the combined cycle
+    and PV beside the grid) stopped with "no bound for energy.gen[...] in the present-value
+    objective". Generation is bounded by avail x capacity, so the plan solves and its objective is
+    still PV = sum_s cost[s] x sum_{t=Y_s}^{Y_s+19} 1.07^-(t-2027) by hand from the site table."""
+    data = _phased(
+        tiny, **{"demand.growth": {2029: 0.4, 2032: 1.0}, "technologies.energy": ["grid", "pv", "ngcc"]}
+    )
+    result = planner.solve(data, catalogs=catalogs)
+    rows = result.summary["sites_in_service"]
+    cost = result.tables["sites"].set_index("site_id")["annualized_cost_usd"]
+    expected = sum(
+        cost[s] * sum(1.07 ** -(t - 2027) for t in range(r["online_year"], r["online_year"] + 20))
+        for s, r in rows.items()
+    )
+    assert result.summary["objective_value"] * 1e6 == pytest.approx(expected, rel=1e-9)
+
+
+def test_present_value_without_online_year_starts_at_the_sites_in_service_year(tiny, catalogs):
+    """Issue 23 defect: without an online year the present value started each site's 20 years at
+    the building's in-service year (2028), not the site's (README: "from its in-service year").
+    A site powered by a combined cycle alone (6-year lead time from 2027) is in service in 2033:
+    PV = cost x sum_{t=2033}^{2052} 1.07^-(t - 2027), by hand (2028 would give 1.07^5 = 1.40x more)."""
+    data = with_changes(
+        tiny,
+        {
+            "demand.start_year": 2027,
+            "technologies.energy": ["ngcc"],
+            "policy.power_redundancy": "none",
+            "policy.max_sites": 1,
+        },
+    )
+    result = planner.solve(data, catalogs=catalogs)
+    (site, row), *_ = result.summary["sites_in_service"].items()
+    assert row["in_service_year"] == 2033 and row["in_service_bound"] == "ngcc delivery"
+    cost = result.tables["sites"].set_index("site_id")["annualized_cost_usd"][site]
+    expected = cost * sum(1.07 ** -(t - 2027) for t in range(2033, 2053))
+    assert result.summary["present_value_cost_usd"] == pytest.approx(expected, rel=1e-9)

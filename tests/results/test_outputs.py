@@ -182,3 +182,32 @@ def test_capex_sheets_count_each_dollar_once_and_give_units(small):
     assert (
         units["gpus_total_by_basis.conservative"] == "GPUs" and units["conservative_quantile"] == "fraction"
     )
+
+
+def test_pipeline_flop_per_s_is_tokens_served_times_flop_per_token(catalogs, tmp_path):
+    """Issue 23 defect: ``flop_per_s`` was allocated capacity / peak-to-average x FLOP/token (the old
+    busy-power rule), which differs from what is served where a site's streams peak at different
+    hours (one site serving the east and the south, on representative days). By hand: per site,
+    sum over the flows of tokens/s served x the model's FLOP/token (one value per model)."""
+    data = with_changes(
+        TINY,
+        {
+            "demand.served": [
+                {"region": "us-south", "model": "llama-3.1-8b", "tokens_per_s": 2.0e5},
+                {"region": "us-east", "model": "llama-3.1-8b", "tokens_per_s": 3.0e5},
+            ],
+            "sites.include": ["new_albany_oh"],
+            "technologies.energy": ["grid"],
+            "time": {"mode": "representative_days", "days": 2},
+        },
+    )
+    result = planner.solve(data, catalogs=catalogs)
+    run = write_run(result, tmp_path / "run")
+    per_model = result.inputs.throughput.groupby("model_id")["flop_per_token"]
+    assert (per_model.nunique() == 1).all()
+    flows = pd.read_csv(run / "tables" / "flows.csv")
+    expected = (
+        (flows["tokens_per_s"] * flows["model_id"].map(per_model.first())).groupby(flows["site_id"]).sum()
+    )
+    pipeline = pd.read_csv(run / "tables" / "pipeline.csv").set_index("site_id")["flop_per_s"]
+    assert pipeline.to_dict() == pytest.approx(expected[pipeline.index].to_dict(), rel=1e-6)

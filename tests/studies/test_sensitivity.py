@@ -26,6 +26,7 @@ from tests.helpers import SMALL_SCENARIO
 PRICE = "sites.overrides.new_albany_oh.electricity_price_usd_per_mwh"
 HAND = {
     "technologies.energy": ["grid"],
+    "prices.grid_tariff": "retail_average",  # the break-even is on the catalog's retail price
     "sites.include": ["new_albany_oh", "dfw_tx"],
     "solver.mip_gap": 1e-6,
     "solver.node_limit": 20000,
