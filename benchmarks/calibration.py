@@ -29,6 +29,7 @@ from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target, versi
 from planner.chain.tokens.power import busy_share, node_power_w, power_rows  # noqa: E402
 from planner.chain.tokens.roofline import Factors, roofline  # noqa: E402
 from planner.chain.tokens.throughput import throughput  # noqa: E402
+from planner.chain.tokens.topology import mlperf_plan  # noqa: E402
 
 ROUNDS = ("v5.1", "v6.0")
 """Rounds predicted by leave-one-round-out, each from the rounds before it."""
@@ -58,7 +59,8 @@ def _little(catalogs, cal, pairs: pd.DataFrame) -> None:  # type: ignore[no-unty
     for k in pairs.itertuples(index=False):
         target = scenario_target(k.workload, k.scenario)
         r = roofline(catalogs.gpus.loc[k.gpu_id], catalogs.models.loc[k.model_id], k.precision,
-                     MLPERF_WORKLOADS[k.workload], f, target, k.workload)  # fmt: skip
+                     MLPERF_WORKLOADS[k.workload], f, target, k.workload,
+                     mlperf_plan(k.workload, k.scenario, k.version))  # fmt: skip
         if r.replica_gpus == 0:
             continue
         per_gpu = r.batch / r.replica_gpus

@@ -446,6 +446,9 @@ class ModelCard(BaseModel):
     prefix_hit_source: Optional[str] = None
     """Where ``typical_prefix_hit`` comes from (required when it is above 0)."""
     kv_cache_bytes_per_token_per_layer_override: Optional[Pos] = None
+    attention_precision: Optional[Precision] = None
+    """Precision the attention math (QK^T, PV) runs at whatever the weights' (e.g. bf16 where the
+    serving kernels dequantize an fp8 KV cache); default fp8 for fp8/fp4 weights, else bf16."""
     experts: Optional[PosInt] = None
     active_experts: Optional[PosInt] = None
     moe_layers: Optional[PosInt] = None

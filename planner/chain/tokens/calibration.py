@@ -42,12 +42,14 @@ from planner.chain.tokens.mlperf import (
     MLPERF_WORKLOADS,
     benchmark_rows,
     mlperf_key,
+    pair_keys,
     scenario_target,
     server_offline_ratio,
     version_key,
 )
 from planner.chain.tokens.roofline import STEP_COST_PRIOR_PER_LAYER_S, Factors, StepCost, roofline
 from planner.chain.tokens.stretch import Stretch, curves
+from planner.chain.tokens.topology import mlperf_plan
 from planner.errors import InputError
 
 
@@ -148,9 +150,11 @@ def calibration_pairs(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
-    """Roofline tokens/s per GPU for every row (gpu_id, model_id, precision, workload, scenario), each
-    at its MLPerf scenario's latency limits (:func:`planner.chain.tokens.mlperf.scenario_target`)."""
-    keys = ["gpu_id", "model_id", "precision", "workload", "scenario"]
+    """Roofline tokens/s per GPU for every row (gpu_id, model_id, precision, workload, scenario and
+    version, if given), each at its MLPerf scenario's latency limits
+    (:func:`planner.chain.tokens.mlperf.scenario_target`) with the topologies its round's rules
+    allow (:func:`planner.chain.tokens.topology.mlperf_plan`)."""
+    keys = pair_keys(rows)
     cache: dict[tuple[Any, ...], float] = {}
     for k in rows[keys].drop_duplicates().itertuples(index=False):
         cache[tuple(k)] = roofline(
@@ -161,6 +165,7 @@ def estimate(rows: pd.DataFrame, catalogs: Any, factors: Factors) -> np.ndarray:
             factors,
             scenario_target(k.workload, k.scenario),
             k.workload,
+            mlperf_plan(k.workload, k.scenario, getattr(k, "version", "")),
         ).tokens_per_s_per_gpu
     return np.array([cache[tuple(k)] for k in rows[keys].itertuples(index=False)])
 
@@ -401,7 +406,17 @@ def fit_calibration(catalogs: Any) -> Calibration:
 def calibration_key(catalogs: Any) -> str:
     """Content hash of what the fit depends on: GPU, model and MLPerf catalogs and the fitting code."""
     from planner.chain import constants, physics
-    from planner.chain.tokens import corrections, fields, linear, links, mlperf, option, roofline, stretch
+    from planner.chain.tokens import (
+        corrections,
+        fields,
+        linear,
+        links,
+        mlperf,
+        option,
+        roofline,
+        stretch,
+        topology,
+    )
 
     frames = (catalogs.gpus, catalogs.models, catalogs.benchmarks)
     modules = (
@@ -416,7 +431,7 @@ def calibration_key(catalogs: Any) -> str:
         constants,
         corrections,
     )
-    modules += (shrinkage, stretch)
+    modules += (shrinkage, stretch, topology)
     return content_key(frames, modules)
 
 

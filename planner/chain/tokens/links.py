@@ -54,6 +54,12 @@ SCALEOUT_GB_PER_S: dict[str, float] = {
 SCALEOUT_FALLBACK_GB_PER_S = 50.0
 """Scale-out bandwidth of a GPU in neither the catalog column nor :data:`SCALEOUT_GB_PER_S`
 (one 400 Gb/s NIC per GPU, the common build since 2023) [GB/s]."""
+ALL_TO_ALL_EFFICIENCY = 0.8
+"""Achieved share of a link's bandwidth in the expert all-to-all (dispatch and combine) [-].
+DeepEP's kernel benchmarks (github.com/deepseek-ai/DeepEP, docs/legacy.md, V1, 2025): H800 with a
+CX7 400 Gb/s NIC (~50 GB/s), 128 tokens, 7168 hidden, top-8, fp8 dispatch / bf16 combine, EP 64 to
+256: dispatch 39-43 GB/s, combine 39-46 GB/s (0.78-0.92 of the NIC); README, V2, 2026: B200 NVLink
+EP 8 726-740 GB/s of 900 (0.81). Communication kernel bandwidth, not an inference throughput."""
 SCALEUP_MESSAGE_S = 5e-6
 """Fixed latency of one collective message (dispatch or combine of one layer) inside a scale-up
 domain [s]. Estimate: NVLink / Infinity Fabric small-message collectives take a few us (the same

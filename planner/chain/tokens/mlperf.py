@@ -38,6 +38,14 @@ MLPERF_LIMITS: dict[str, dict[str, Target]] = {
     # gpt-oss-120b entered MLPerf in v6.0 (2026-04): its limits (mlperf.conf); its v6.0 results are in data/
     "gpt-oss-120b": {"server": Target(3.0, 0.080), "interactive": Target(2.0, 0.015)},
 }
+MLPERF_SPECULATIVE: dict[tuple[str, str], tuple[str, int]] = {
+    # (benchmark, scenario): (first round, draft tokens a step) where the closed division allows
+    # speculative decoding: mlcommons/inference_policies inference_rules.adoc, appendix
+    # "Speculative Decoding", rules of v6.0 (2026-02-02): DeepSeek-R1 Interactive, EAGLE-style
+    # decoding with the model's reference MTP head, speculative-num-steps=3. (gpt-oss-120b
+    # Interactive was added to the rules after v6.0, 2026-05: its v6.0 results decode plainly.)
+    ("deepseek-r1", "interactive"): ("v6.0", 3),
+}
 SCENARIOS = ("offline", "server", "interactive")
 """MLPerf scenarios the throughput code reads (interactive = the server scenario at the tighter limits)."""
 
@@ -94,3 +102,19 @@ def server_offline_ratio(rows: pd.DataFrame, workload: str | None = None) -> flo
         return float("nan")
     ratio = (wide["server"] / wide["offline"]).dropna()
     return float(ratio.median()) if len(ratio) else float("nan")
+
+
+def speculative_drafts(workload: str | None, scenario: str, version: Any) -> int:
+    """Draft tokens a step the MLPerf rules of ``version`` allow a ``workload`` x ``scenario``
+    result to decode with (:data:`MLPERF_SPECULATIVE`); 0 = plain decoding [-]."""
+    rule = MLPERF_SPECULATIVE.get((str(workload), str(scenario)))
+    if rule is None or not version or version_key(version) < version_key(rule[0]):
+        return 0
+    return rule[1]
+
+
+def pair_keys(frame: pd.DataFrame) -> list[str]:
+    """Columns that fix a result's estimate: GPU, model, precision, workload, scenario, and the
+    round (its rules: :func:`speculative_drafts`) when ``frame`` has one."""
+    keys = ["gpu_id", "model_id", "precision", "workload", "scenario"]
+    return keys + (["version"] if "version" in frame else [])

@@ -50,6 +50,9 @@ Estimate (design section 5), per replica of n GPUs, SI units
         B     = the largest batch with (t_step(B) + B t_pre / O) / e <= TPOT_HEADROOM x TPOT,
                 and t_pre / e <= TTFT_HEADROOM x TTFT (= the batch above at e TPOT, e TTFT)
         tokens/s/GPU = e min(B O / (O t_step + B t_pre) / n, phys(target) exp(c(TPOT)))
+    Network times of the other topologies (expert all-to-all, KV transfer, prefix loads) are not
+    divided by e: e is fitted on single-node results, which have none (:mod:`.topology`); so
+    phys(target) there is the roofline with its network times x e, and e x phys keeps them real.
     phys(target) = the same roofline at e = 1 (a target it misses is infeasible: no reference for
     c, and e > 1 gains no batch, as in the fit). The stretch (the first term's fall below phys) and
     c are two costs of the latency limit beyond the roofline's own batch, so the larger applies
@@ -71,7 +74,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.chain import physics
@@ -295,8 +298,13 @@ class _Replica:
     fixed_s: float  # t_0 = a + b L + m L [MoE]: per-step cost whatever the batch [s]
     pre_tok: float  # F_lin/R_p + F_attn(I (1 + h)/2)/R_a: prefill compute per new token on one GPU [s]
     moe: bool  # architecture: moe (no closed-form batch)
+    layers: float = 0.0  # L: transformer layers [-]
+    up_bw: float = 0.0  # scale-up link bandwidth per GPU and direction [B/s]
+    out_bw: float = 0.0  # scale-out (NIC) bandwidth per GPU and direction [B/s]
+    domain: int = 1  # GPUs of one scale-up domain [-]
     new_tok: float = 0.0  # (1 - h) I: input tokens a prefill computes (h = prefix hit share)
     hit_s: float = 0.0  # h I kv / BW_net: loading the hit tokens' KV over one GPU's NIC [s]
+    net_scale: float = 1.0  # e: network times in the frame where the efficiency e divides the rest
 
     def link_s_per_token(self, n: int) -> float:
         """Tensor-parallel all-reduce time per token, t_link (n-1)/n [s]."""
@@ -307,8 +315,10 @@ class _Replica:
         t_pre = I' (F_lin/R_p + F_attn(I (1 + h)/2)/R_a)/n + I' t_link + h I kv/(n BW_net), with
         I' = (1 - h) I the input tokens not served from the prefix cache: they attend the whole
         prefix, a mean context of (h I + I)/2; the hit tokens' KV (h I kv bytes) is loaded from
-        the cache tier over the replica's n NICs. h = 0: I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link."""
-        return self.new_tok * self.pre_tok / n + self.new_tok * self.link_s_per_token(n) + self.hit_s / n
+        the cache tier over the replica's n NICs (a network time: x ``net_scale``, :func:`roofline`).
+        h = 0: I (F_lin/R_p + F_attn(I/2)/R_a)/n + I t_link."""
+        hits = self.hit_s * self.net_scale / n
+        return self.new_tok * self.pre_tok / n + self.new_tok * self.link_s_per_token(n) + hits
 
     def max_batch(self, n: int) -> float:
         """B_max = min(MAX_BATCH_PER_GPU n, (n HBM u - W) / (c kv)) concurrent sequences [-]."""
@@ -380,17 +390,21 @@ def compute_precision(gpu: Any, weights: str) -> str:
 def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors) -> _Replica:
     """The :class:`_Replica` of ``gpu`` x ``model`` with weights stored at ``w``, computed at
     p = :func:`compute_precision`: R_p = eta x FLOP/s at p (eta_fp4 for fp4, else eta_c),
-    R_a = eta_c x FLOP/s at fp8 (bf16 for bf16 weights), W = N_total b(w), kv at b_kv(w),
+    R_a = eta_c x FLOP/s at fp8 (bf16 for bf16 weights; the card's ``attention_precision`` if
+    given), W = N_total b(w), kv at b_kv(w),
     HBM usable = u x HBM, bandwidth = eta_bw x HBM TB/s."""
     i_tok, o_tok, hit = workload.input_tokens, workload.output_tokens, workload.prefix_hit
     ctx = decode_context(workload)
     b_w = BYTES_PER_PARAM[w]
     p = compute_precision(gpu, w)
-    attn = physics.effective_precision(gpu, "bf16" if w == "bf16" else "fp8")
+    card = str(model.get("attention_precision") or "").lower()
+    attn = card if card in ("fp8", "bf16") else "bf16" if w == "bf16" else "fp8"
+    attn = physics.effective_precision(gpu, attn)
     r_p = physics.gpu_flop_per_s(gpu, p) * (factors.eta_fp4 if p == "fp4" else factors.eta_c)
     r_a = physics.gpu_flop_per_s(gpu, attn) * factors.eta_c
     f_lin = 2e9 * row_float(model, "active_params_b")
     link = 4.0 * row_float(model, "layers") * row_float(model, "hidden_size") * ACTIVATION_BYTES
+    up, out = scaleup_bytes_per_s(gpu), scaleout_bytes_per_s(gpu)
     return _Replica(
         gpu=gpu,
         model=model,
@@ -407,12 +421,16 @@ def _replica(gpu: Any, model: Any, w: str, workload: Workload, factors: Factors)
         hbm=row_float(gpu, "hbm_gb") * 1e9 * HBM_USABLE_SHARE,
         bw=row_float(gpu, "hbm_tb_per_s") * 1e12 * factors.eta_bw,
         lin=linear_split(model),
-        t_link=link / scaleup_bytes_per_s(gpu),
+        t_link=link / up,
         fixed_s=factors.step.seconds(model),
         pre_tok=f_lin / r_p + attention_flop_per_token(model, i_tok * (1.0 + hit) / 2.0) / r_a,
         moe=str(model.get("architecture", "dense")) == "moe",
+        layers=row_float(model, "layers"),
+        up_bw=up,
+        out_bw=out,
+        domain=domain_gpus(gpu),
         new_tok=(1.0 - hit) * i_tok,
-        hit_s=hit * i_tok * kv_bytes_per_token(model, w) / scaleout_bytes_per_s(gpu),
+        hit_s=hit * i_tok * kv_bytes_per_token(model, w) / out,
     )
 
 
@@ -427,7 +445,7 @@ class SingleNode:
     def sizes(self, rep: _Replica) -> list[int]:
         """Replica sizes n whose n HBM u holds W + MIN_BATCH c kv [GPUs]."""
         need = rep.w_bytes + MIN_BATCH * rep.ctx * rep.kv
-        return [2**k for k in range(12) if 2**k <= domain_gpus(rep.gpu) and 2**k * rep.hbm >= need]
+        return [2**k for k in range(12) if 2**k <= rep.domain and 2**k * rep.hbm >= need]
 
     def options(self, rep: _Replica, target: Target) -> list[Option]:
         """One :class:`Option` per replica size that meets ``target`` (batch: :meth:`_Replica.batch_for`)."""
@@ -494,8 +512,10 @@ def roofline(
     c = factors.corrections
     log_e = 0.0 if c is None else c.efficiency_log(gpu, model)
     e = math.exp(log_e)
-    # the step and prefill take t / e: t / e <= h x limit  <=>  t <= h x (e x limit)
-    options = plan.options(rep, target.scaled(e))
+    # the step and prefill take t / e: t / e <= h x limit  <=>  t <= h x (e x limit); network
+    # times (expert all-to-all, KV transfer, prefix loads) are the links', not e's: x e in this frame
+    framed = replace(rep, net_scale=e)
+    options = plan.options(framed, target.scaled(e))
     if not options:
         return Roofline(0.0, 0, 0.0, flop, peak, w, plan.why(rep, target, e, at))
     best = max(options, key=Option.rank)
@@ -503,7 +523,7 @@ def roofline(
     if target.bounded:
         tps *= factors.server(mlperf_workload)
     if c is not None and target.bounded:
-        at_e1 = max((o.tokens_per_s_per_gpu for o in plan.options(rep, target)), default=0.0)
+        at_e1 = max((o.tokens_per_s_per_gpu for o in plan.options(framed, target)), default=0.0)
         if at_e1 <= 0:
             reason = (
                 f"infeasible: no replica meets {target.label()} at {at} with the roofline's own step (e = 1)"

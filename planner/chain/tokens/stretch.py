@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target
+from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, pair_keys, scenario_target
 from planner.chain.tokens.roofline import Factors, StepCost, Target, roofline
+from planner.chain.tokens.topology import mlperf_plan
 
 GRID = np.round(np.arange(-2.0, 1.0001, 0.1), 6)
 """Log efficiencies u = log e the stretch is tabulated at [-] (e from 0.14 to 2.7; the fitted
@@ -43,13 +44,14 @@ INFEASIBLE_SLOPE = 5.0
 a steep, finite fall, so the fit sees a pair it predicts infeasible as far too slow."""
 
 
-def _curve(gpu: Any, model: Any, precision: str, workload: str, target: Target, f: Factors) -> np.ndarray:
-    """log phys(e^u target) on :data:`GRID` [-], -inf where no replica meets the stretched target."""
+def _curve(
+    gpu: Any, model: Any, precision: str, workload: str, target: Target, f: Factors, plan: Any = None
+) -> np.ndarray:
+    """log phys(e^u target) on :data:`GRID` [-], -inf where no replica meets the stretched target;
+    ``plan`` the topologies (None: the single-node replica)."""
     wl = MLPERF_WORKLOADS[workload]
-    out = [
-        roofline(gpu, model, precision, wl, f, target.scaled(math.exp(u)), workload).tokens_per_s_per_gpu
-        for u in GRID
-    ]
+    runs = [roofline(gpu, model, precision, wl, f, target.scaled(math.exp(u)), workload, plan) for u in GRID]
+    out = [r.tokens_per_s_per_gpu for r in runs]
     with np.errstate(divide="ignore"):
         return np.log(np.asarray(out, float))
 
@@ -72,18 +74,18 @@ def curves(
 ) -> np.ndarray:
     """D(u) of every pair on :data:`GRID` (pairs x grid) [-]: 0 for offline pairs; for a bounded
     pair log phys(e^u target) - log phys(target) at its MLPerf scenario's limits, efficiencies
-    ``eta`` (eta_c, eta_bw, eta_fp4) and per-step cost ``step`` (none if None)."""
+    ``eta`` (eta_c, eta_bw, eta_fp4) and per-step cost ``step`` (none if None), with the topologies
+    its round allows (:func:`planner.chain.tokens.topology.mlperf_plan`)."""
     f = Factors(*eta, 1.0, {}, None, step or StepCost())
     zero = int(np.argmin(np.abs(GRID)))
     out = np.zeros((len(pairs), len(GRID)))
-    for i, k in enumerate(
-        pairs[["gpu_id", "model_id", "precision", "workload", "scenario"]].itertuples(index=False)
-    ):
+    for i, k in enumerate(pairs[pair_keys(pairs)].itertuples(index=False)):
         target = scenario_target(k.workload, k.scenario)
         if not target.bounded:
             continue
+        plan = mlperf_plan(k.workload, k.scenario, getattr(k, "version", ""))
         row = _fill(_curve(catalogs.gpus.loc[k.gpu_id], catalogs.models.loc[k.model_id], k.precision,
-                           k.workload, target, f))  # fmt: skip
+                           k.workload, target, f, plan))  # fmt: skip
         out[i] = row - row[zero]
     return out
 

@@ -14,9 +14,11 @@ Latency regime
 Measured
     Median per-GPU generated tokens/s across the submitters of the latest MLPerf version, used
     only when GPU, model, precision and latency regime all match. MLPerf measures the single-node
-    replica (one node or rack, colocated prefill, no speculative decoding): the measurement stands
-    for ``single_node``, and another topology of the menu replaces it only when its estimate is
-    higher (a measurement is never rescaled).
+    replica (one node or rack, colocated prefill; speculative decoding only where the round's rules
+    allow it, DeepSeek-R1 Interactive from v6.0, which the calibration models:
+    :func:`planner.chain.tokens.topology.mlperf_plan`): the measurement stands for ``single_node``,
+    and another topology of the menu replaces it only when its estimate is higher (a measurement
+    is never rescaled).
 Estimate
     The roofline of :mod:`planner.chain.tokens.roofline` at the target and request shape
     (:mod:`planner.chain.tokens.shape`), at the best topology of the menu

@@ -27,7 +27,7 @@ serves b = B / n sequences of its own:
     t_c(b)  = max(P_s b_w / BW, 2 b q P_s / R_p)                         shared GEMMs
             + max(P_e (E/n)(1 - (1 - k/E)^(B q)) b_w / BW, 2 b q k P_e / R_p)   routed experts
             + max(b c kv / BW, b q F_attn / R_a)                         attention (own KV only)
-    t_a2a(b)= L_moe [b q d k (b_disp + b_comb) max(s_up / BW_up, s_out / BW_out) + 2 lambda]
+    t_a2a(b)= L_moe [b q d k (b_disp + b_comb) max(s_up / BW_up, s_out / BW_out) / eta_a2a + 2 lambda]
     s_up    = (min(n, D) - 1) / n,  s_out = max(n - D, 0) / n            shares of a token's k
                                                                          experts reached over the
                                                                          scale-up / scale-out links
@@ -37,7 +37,12 @@ bytes per token per MoE layer = hidden d x (b_disp + b_comb) x k active experts 
 experts and combine back: 2 directions; dispatch at 1 B for fp8/fp4 models and combine at 2 B,
 DeepSeek's "dispatch FP8, combine BF16"; 2 + 2 B for bf16 models), over the link it crosses, plus
 lambda per message (one dispatch and one combine a MoE layer: :data:`links.SCALEUP_MESSAGE_S`,
-:data:`links.SCALEOUT_MESSAGE_S` when n > D). The step either runs the all-to-all after the
+:data:`links.SCALEOUT_MESSAGE_S` when n > D); eta_a2a = :data:`links.ALL_TO_ALL_EFFICIENCY`, the
+links' achieved share in DeepEP's all-to-all kernels. Network times (t_a2a, lambda, the KV
+transfer, prefix loads) are the links' own: the calibrated efficiency e, fitted on single-node
+MLPerf results that have none, divides the compute and memory times only
+(:func:`planner.chain.tokens.roofline.roofline` runs the menu in the frame where every time is
+x e: there network times are x e, ``_Replica.net_scale``). The step either runs the all-to-all after the
 compute, or splits the batch into two micro-batches whose all-to-all hides behind the other's
 compute (dual micro-batch overlap, day 6), reading the shared weights twice; the engine takes
 the faster. Prefill of one request on its GPU (DP attention):
@@ -87,12 +92,11 @@ from dataclasses import dataclass
 
 from planner.chain.tokens.fields import row_float
 from planner.chain.tokens.links import (
+    ALL_TO_ALL_EFFICIENCY,
     SCALEOUT_MESSAGE_S,
     SCALEUP_MESSAGE_S,
-    domain_gpus,
-    scaleout_bytes_per_s,
-    scaleup_bytes_per_s,
 )
+from planner.chain.tokens.mlperf import speculative_drafts
 from planner.chain.tokens.option import Option
 from planner.chain.tokens.roofline import (
     MAX_BATCH_PER_GPU,
@@ -159,11 +163,18 @@ def _moe(rep: _Replica) -> _Moe | None:
 @dataclass(frozen=True)
 class Mtp:
     """Speculative decoding with D MTP modules accepted at a each: q = 1 + D tokens verified a
-    step, tau = 1 + a + ... + a^D emitted, the step x (1 + D / L), weights x (1 + D m) [-]."""
+    step, tau = 1 + a + ... + a^D emitted, the step x (1 + D / L), weights x (1 + M m) with M the
+    modules held (M = D, or one module chained D times: EAGLE-style, as MLPerf's rules run it) [-]."""
 
     drafts: int = 0
     acceptance: float = 0.0
     weight_share: float = 0.0  # m = mtp_params_b / total_params_b
+    modules: int = 0  # M: MTP modules held in HBM
+
+    @property
+    def weight_factor(self) -> float:
+        """Weights x (1 + M m) [-]."""
+        return 1.0 + self.modules * self.weight_share
 
     @property
     def queries(self) -> float:
@@ -184,14 +195,17 @@ class Mtp:
 NO_MTP = Mtp()
 
 
-def card_mtp(model: object) -> Mtp | None:
-    """The card's MTP modules (``mtp_modules``, ``mtp_acceptance``, ``mtp_params_b``), None without."""
+def card_mtp(model: object, drafts: int = 0) -> Mtp | None:
+    """The card's MTP modules (``mtp_modules``, ``mtp_acceptance``, ``mtp_params_b``), None without;
+    with ``drafts`` > 0, its modules chained to that many draft tokens (EAGLE-style: the last
+    module reapplied, each draft accepted at the card's rate; estimate, the card states it for the
+    first draft)."""
     d = int(row_float(model, "mtp_modules"))
     a = row_float(model, "mtp_acceptance")
     if d <= 0 or not 0 < a < 1:
         return None
     share = row_float(model, "mtp_params_b") / max(row_float(model, "total_params_b"), 1e-9)
-    return Mtp(d, a, share)
+    return Mtp(drafts or d, a, share, d)
 
 
 def _largest(interval: Callable[[float], float], hi: float, limit: float) -> float:
@@ -218,16 +232,12 @@ class _Ep:
 
     @property
     def domain(self) -> int:
-        return domain_gpus(self.rep.gpu)
+        return self.rep.domain
 
     def weight_bytes(self) -> float:
         """W_gpu = (P_s + E P_e / n) b_w (1 + D m) [B]."""
         m = self.moe
-        return (
-            (m.shared + m.experts * m.per_expert / self.n)
-            * self.rep.b_w
-            * (1 + self.mtp.drafts * self.mtp.weight_share)
-        )
+        return (m.shared + m.experts * m.per_expert / self.n) * self.rep.b_w * self.mtp.weight_factor
 
     def max_batch(self) -> float:
         """b_max = min(MAX_BATCH_PER_GPU, (HBM u - W_gpu) / (c kv)) sequences per GPU [-]."""
@@ -240,13 +250,13 @@ class _Ep:
         rep, n, d = self.rep, self.n, self.domain
         per_elem = (1.0 if rep.b_w < 2 else 2.0) + 2.0  # dispatch fp8 (bf16 for bf16 models) + combine bf16
         s_up, s_out = (min(n, d) - 1) / n, max(n - d, 0) / n
-        link = max(s_up / scaleup_bytes_per_s(rep.gpu), s_out / scaleout_bytes_per_s(rep.gpu))
-        return self.moe.hidden * self.moe.active * per_elem * link
+        link = max(s_up / rep.up_bw, s_out / rep.out_bw)
+        return self.moe.hidden * self.moe.active * per_elem * link / ALL_TO_ALL_EFFICIENCY * rep.net_scale
 
     def _latency_s(self) -> float:
         """2 L_moe lambda: one dispatch and one combine message per MoE layer [s]."""
         lam = SCALEOUT_MESSAGE_S if self.n > self.domain else SCALEUP_MESSAGE_S
-        return 2.0 * self.moe.moe_layers * lam
+        return 2.0 * self.moe.moe_layers * lam * self.rep.net_scale
 
     def step_s(self, b: float) -> float:
         """t_step of b sequences per GPU with the MTP verify tokens and draft layers [s]."""
@@ -262,18 +272,19 @@ class _Ep:
         compute = shared + routed + attention
         comm = m.moe_layers * tokens * self._a2a_s_per_token() + self._latency_s()
         step = rep.fixed_s + min(compute + comm, max(compute + shared_w, comm))
-        return step * self.mtp.step_factor(row_float(rep.model, "layers"))
+        return step * self.mtp.step_factor(rep.layers)
 
     def prefill_s(self) -> float:
         """t_pre,ep of one request on its GPU (module docstring) [s]."""
         rep = self.rep
         per_token = max(rep.pre_tok, self.moe.moe_layers * self._a2a_s_per_token())
-        return rep.new_tok * per_token + self._latency_s() + self.weight_bytes() / rep.bw + rep.hit_s
+        hits = rep.hit_s * rep.net_scale  # the prefix's KV loaded over the NIC (a network time)
+        return rep.new_tok * per_token + self._latency_s() + self.weight_bytes() / rep.bw + hits
 
 
 def _ep_sizes(rep: _Replica, moe: _Moe, parallelism: str) -> list[int]:
     """Replica sizes of an EP parallelism (module docstring), at most E GPUs."""
-    d = domain_gpus(rep.gpu)
+    d = rep.domain
     if parallelism == "ep_domain":
         sizes = sorted({2**k for k in range(1, 12) if 2**k <= d} | ({d} if d > 1 else set()))
     else:
@@ -307,9 +318,9 @@ def _decoders(rep: _Replica, parallelism: str, mtp: Mtp) -> list[_Decoder]:
     if parallelism == "single_node":
         out = []
         for n in SingleNode().sizes(rep):
-            w = rep.w_bytes * (1 + mtp.drafts * mtp.weight_share)
+            w = rep.w_bytes * mtp.weight_factor
             b_max = min(float(MAX_BATCH_PER_GPU), (n * rep.hbm - w) / (rep.ctx * rep.kv) / n)
-            layers = row_float(rep.model, "layers")
+            layers = rep.layers
 
             def step(b: float, n: int = n, layers: float = layers) -> float:
                 return rep.step_s(n, b * n, mtp.queries) * mtp.step_factor(layers) / mtp.tau
@@ -341,7 +352,7 @@ def _prefill_pool(
     """Best prefill replica: input tokens/s per GPU (hits included), its TTFT [s], GPUs and
     parallelism; (0, inf, 0, "") when none meets h TTFT (module docstring)."""
     best = (0.0, float("inf"), 0, "")
-    out_bw = scaleout_bytes_per_s(rep.gpu)
+    out_bw = rep.out_bw / rep.net_scale  # real NIC bandwidth in the e-frame
     cap = out_bw / rep.kv
     for par in parallelisms:
         if par == "single_node":
@@ -374,15 +385,17 @@ def _disaggregated(
 
 @dataclass(frozen=True)
 class Menu:
-    """The allowed parallelisms and options (:func:`check_menu`); a :class:`roofline.Plan`."""
+    """The allowed parallelisms and options (:func:`check_menu`); a :class:`roofline.Plan`.
+    ``drafts``: MTP draft tokens a step (0 = one per card module; MLPerf's rules chain more)."""
 
     names: tuple[str, ...] = TOPOLOGIES
+    drafts: int = 0
 
     def options(self, rep: _Replica, target: Target) -> list[Option]:
         """Every allowed combination's :class:`Option` that meets ``target``."""
         pars = [p for p in PARALLELISMS if p in self.names]
         mtps = [NO_MTP]
-        card = card_mtp(rep.model)
+        card = card_mtp(rep.model, self.drafts)
         if "mtp" in self.names and card is not None:
             mtps.append(card)
         pre = _prefill_pool(rep, pars, target) if "disaggregated" in self.names else (0.0, 0.0, 0, "")
@@ -402,3 +415,11 @@ class Menu:
     def why(self, rep: _Replica, target: Target, e: float, at: str) -> str:
         """Why none of the menu serves (the single-node reason, and the menu tried)."""
         return f"{SingleNode().why(rep, target, e, at)}; topologies tried: {', '.join(self.names)}"
+
+
+def mlperf_plan(workload: str | None, scenario: str, version: object) -> Menu | None:
+    """The topologies an MLPerf closed result is estimated with: the single-node replica (None,
+    the roofline's default), with MTP speculative decoding of the drafts the round's rules allow
+    (:func:`planner.chain.tokens.mlperf.speculative_drafts`: DeepSeek-R1 Interactive from v6.0)."""
+    drafts = speculative_drafts(workload, scenario, version)
+    return Menu(("single_node", "mtp"), drafts) if drafts else None

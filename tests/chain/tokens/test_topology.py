@@ -3,12 +3,14 @@ MTP step, a prefix-hit prefill; the menu's checks; the DeepSeek production ancho
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from planner.chain.tokens.calibration import calibrate
+from planner.chain.tokens.corrections import Corrections
+from planner.chain.tokens.mlperf import MLPERF_WORKLOADS, scenario_target, speculative_drafts
 from planner.chain.tokens.roofline import (
     MAX_BATCH_PER_GPU,
     OFFLINE,
@@ -20,8 +22,8 @@ from planner.chain.tokens.roofline import (
     roofline,
 )
 from planner.chain.tokens.shape import ShapeOverride, request_shape
-from planner.chain.tokens.throughput import default_precision, throughput
-from planner.chain.tokens.topology import NO_MTP, Menu, _Ep, _moe, card_mtp, check_menu
+from planner.chain.tokens.throughput import throughput
+from planner.chain.tokens.topology import NO_MTP, Menu, _Ep, _moe, card_mtp, check_menu, mlperf_plan
 from planner.errors import InputError
 
 UNIT = Factors(1.0, 1.0, 1.0, 1.0)
@@ -48,12 +50,13 @@ def _ep_step_by_hand(b: float, out_gb_per_s: float) -> float:
     c = 100 + 100 = 200, kv = 2 x 2 x 1 x 128 x 1 = 512 B, F_attn = 4 x 2 x 200 x 8 x 128.
     shared = max(1e9 / 1e12, 2 b 1e9 / 1e15); routed = max((4/4)(1 - 0.5^(4 b)) 1e9 / 1e12,
     2 b 2 1e9 / 1e15); attention = max(b 200 512 / 1e12, b F_attn / 1e15);
-    a2a = 2 layers x b x 1000 x 2 experts x (1 + 2) B x max(0.25 / 100 GB/s, 0.5 / out) + 2 x 2 x 15 us."""
+    a2a = 2 layers x b x 1000 x 2 experts x (1 + 2) B x max(0.25 / 100 GB/s, 0.5 / out) / 0.8 (the
+    links' achieved share in the all-to-all) + 2 x 2 x 15 us."""
     shared = max(1e-3, 2 * b * 1e9 / 1e15)
     routed = max((1 - 0.5 ** (4 * b)) * 1e-3, 4 * b * 1e9 / 1e15)
     attention = max(b * 200 * 512 / 1e12, b * 4 * 2 * 200 * 8 * 128 / 1e15)
     compute = shared + routed + attention
-    comm = 2 * b * 1000 * 2 * 3 * max(0.25 / 100e9, 0.5 / (out_gb_per_s * 1e9)) + 4 * 15e-6
+    comm = 2 * b * 1000 * 2 * 3 * max(0.25 / 100e9, 0.5 / (out_gb_per_s * 1e9)) / 0.8 + 4 * 15e-6
     return min(compute + comm, max(compute + 1e-3, comm))  # UNIT factors: no per-step cost
 
 
@@ -66,10 +69,31 @@ def test_one_ep_decode_step_by_hand(out_gb_per_s: float) -> None:
     assert ep.weight_bytes() == pytest.approx(1e9 + 4 * 1e9 / 4)  # P_s + E P_e / n
     assert ep.max_batch() == MAX_BATCH_PER_GPU  # (90 GB - 2 GB) / (200 x 512 B) is far above
     assert ep.step_s(10) == pytest.approx(_ep_step_by_hand(10, out_gb_per_s), rel=1e-12)
-    # a slow network: the two micro-batches hide the all-to-all (6 ms) behind compute, which then
-    # pays the shared weights twice: max(2 ms + 1 ms, 6.06 ms)
+    # a slow network: the two micro-batches hide the all-to-all (7.5 ms) behind compute, which then
+    # pays the shared weights twice: max(2 ms + 1 ms, 7.56 ms)
     if out_gb_per_s < 1:
-        assert ep.step_s(10) == pytest.approx(2 * 10 * 1000 * 2 * 3 * 0.5 / 1e7 + 60e-6, rel=1e-12)
+        assert ep.step_s(10) == pytest.approx(2 * 10 * 1000 * 2 * 3 * 0.5 / 1e7 / 0.8 + 60e-6, rel=1e-12)
+
+
+def test_the_fitted_efficiency_does_not_speed_the_network_by_hand() -> None:
+    """The calibrated efficiency e (fitted on single-node MLPerf results) divides compute and memory
+    times, not the links': on a 10 MB/s network the EP step of 128 sequences per GPU (4 GPUs, 2
+    domains, offline) is its all-to-all, comm = 2 x 128 x 1000 x 2 x 3 x 0.5 / 1e7 / 0.8 + 60 us,
+    at e = 1 and at e = 2 alike; the colocated prefill of one request (I = 100) adds, per step and
+    sequence, 128 (100 x a2a per token + 2 x 2 x 15 us + W_gpu / BW / e) / O, a2a per token =
+    2 x 1000 x 2 x 3 x 0.5 / 1e7 / 0.8, W_gpu / BW = 2 GB / 1 TB/s."""
+    gpu = GPU.copy()
+    gpu["scaleout_gb_per_s"] = 0.01
+    comm = 2 * 128 * 1000 * 2 * 3 * 0.5 / 1e7 / 0.8 + 60e-6
+    per_token = 2 * 1000 * 2 * 3 * 0.5 / 1e7 / 0.8
+    menu = Menu(("ep_multinode",))
+    for e in (1.0, 2.0):
+        f = Factors(1.0, 1.0, 1.0, 1.0, {}, Corrections(math.log(e)))
+        r = roofline(gpu, MOE, "fp8", WL, f, OFFLINE, None, menu)
+        interval = comm + 128 * (100 * per_token + 60e-6 + 2e-3 / e) / 100
+        assert r.topology == "ep_multinode" and r.replica_gpus == 4 and r.batch == 4 * 128
+        assert r.tpot_s == pytest.approx(interval, rel=1e-9)
+        assert r.tokens_per_s_per_gpu == pytest.approx(128 / interval, rel=1e-9)
 
 
 def test_one_prefill_decode_pair_by_hand() -> None:
@@ -201,14 +225,20 @@ def test_deepseek_production_serving_needs_the_multinode_topologies(catalogs) ->
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 21 open: since MLPerf v6.0 entered the fit, DeepSeek-R1's model effect (+0.09, "
-    "v6.0 Blackwell software 1.4-2.8x v5.1's) puts H200 at ~2,300 tokens/s per GPU, +117% over "
-    "DeepSeek's 2025 production figure (1,072 on H800; 1,183 before v6.0)",
+    reason="issue 21 open: the physics fixes (network not sped by the fitted efficiency, DeepEP's "
+    "all-to-all share, bf16 MLA attention, MTP in MLPerf v6.0 DeepSeek interactive) bring H200 "
+    "from 2,318 to 1,636 tokens/s per GPU (+53%) and H800 to 1,588 (+48%) against DeepSeek's "
+    "1,072; the rest is the fitted efficiency e = 1.29 (2026 MLPerf software, single node) applied "
+    "to a 2025 production fleet, which no MLPerf row can test",
 )
 def test_deepseek_production_anchor_on_h200_and_h800(catalogs) -> None:  # type: ignore[no-untyped-def]
     """Within +-40% of 1,072 tokens/s per GPU with the multi-node topologies allowed. H200 as the
-    issue asks; and an H800 row (H100's compute and HBM, NVLink 400 GB/s both ways = 200 per
-    direction, against H100's 450) for the like-for-like figure."""
+    issue asks; and an H800 row (H100's compute and HBM, the same 400 Gb/s NIC per GPU, NVLink
+    400 GB/s both ways = 200 per direction against H100's 450) for the like-for-like figure. Both
+    rest on the physics of issue 21's fix: the fitted efficiency does not speed the network, the
+    all-to-all runs at DeepEP's achieved share of the links, MLA attention computes in bf16
+    (FlashMLA), and MLPerf v6.0's DeepSeek-R1 interactive results are fitted with the MTP decoding
+    their rules allowed (so the fit no longer counts MTP's gain into the model's efficiency)."""
     h200 = throughput("H200", "deepseek-r1", catalogs, estimate_only=True, target=TARGET, shape=SERVICE)
     assert 0.6 * ANCHOR <= h200.tokens_per_s_per_gpu <= 1.4 * ANCHOR, h200
     h800 = catalogs.gpus.loc["H100"].copy()  # its name keeps the Hopper effects of the fit
@@ -219,54 +249,25 @@ def test_deepseek_production_anchor_on_h200_and_h800(catalogs) -> None:  # type:
     assert 0.6 * ANCHOR <= est.tokens_per_s_per_gpu <= 1.4 * ANCHOR, est
 
 
-def _by_topology(gpu, model, target, factors) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Best tokens/s per GPU of each topology of the full menu (physics, e = 1) at ``target``."""
-    p = default_precision(gpu, model)
-    rep = _replica(gpu, model, "bf16" if p == "fp16" else p, request_shape(model)[0], factors)
-    out: dict[str, float] = {}
-    for o in Menu().options(rep, target):
-        out[o.topology] = max(out.get(o.topology, 0.0), o.tokens_per_s_per_gpu)
-    return out
-
-
-@settings(max_examples=2, deadline=None)
-@given(
-    hbm=st.floats(1.0, 3.0),
-    bw=st.floats(1.0, 3.0),
-    flops=st.floats(1.0, 3.0),
-    looser=st.floats(1.0, 4.0),
-    ttft_ms=st.sampled_from([300.0, 2000.0]),
-    tpot_ms=st.sampled_from([15.0, 40.0, 200.0]),
-)
-def test_more_hardware_or_a_looser_target_never_lowers_any_topology(
-    catalogs, hbm, bw, flops, looser, ttft_ms, tpot_ms
-) -> None:  # type: ignore[no-untyped-def]
-    """Every GPU x model x topology (each parallelism, with and without disaggregation and MTP, as
-    the menu evaluates them), physics alone; and the calibrated best of the full menu."""
-    f, cal = Factors(0.6, 0.6, 0.5, 1.0), calibrate(catalogs).factors
-    target = Target(ttft_ms / 1e3, tpot_ms / 1e3)
-    loose = Target(target.ttft_s * looser, target.tpot_s * looser)
-    seen: set[str] = set()
-    for g in catalogs.gpus.index:
-        for m in catalogs.models.index:
-            gpu, model = catalogs.gpus.loc[g], catalogs.models.loc[m]
-            bigger = gpu.copy()
-            bigger["hbm_gb"] *= hbm
-            bigger["hbm_tb_per_s"] *= bw
-            for col in ("dense_fp4_tflops", "dense_fp8_tflops", "dense_bf16_tflops"):
-                bigger[col] *= flops
-            base = _by_topology(gpu, model, target, f)
-            seen |= set(base)
-            for other, why in ((_by_topology(bigger, model, target, f), "hardware"),
-                               (_by_topology(gpu, model, loose, f), "target")):  # fmt: skip
-                for name, tps in base.items():
-                    assert other.get(name, 0.0) >= tps * (1 - 1e-6), (g, m, name, why)
-            p, wl = default_precision(gpu, model), request_shape(model)[0]
-            best = roofline(gpu, model, p, wl, cal, target, None, Menu()).tokens_per_s_per_gpu
-            assert roofline(bigger, model, p, wl, cal, target, None, Menu()).tokens_per_s_per_gpu >= best * (
-                1 - 1e-6
-            )
-            assert roofline(gpu, model, p, wl, cal, loose, None, Menu()).tokens_per_s_per_gpu >= best * (
-                1 - 1e-6
-            )
-    assert {"single_node", "ep_domain", "ep_multinode+disaggregated+mtp", "single_node+disaggregated"} <= seen
+def test_mlperf_rules_allow_mtp_for_deepseek_interactive_from_v6(catalogs) -> None:  # type: ignore[no-untyped-def]
+    """MLPerf v6.0's rules let DeepSeek-R1 Interactive decode with its MTP head chained to 3 drafts
+    (EAGLE-style): the calibration estimates those results with that option, q = 4 tokens verified,
+    tau = 1 + a + a^2 + a^3 emitted (a = 0.85, the card's), one 14B module held; not before v6.0,
+    not the server scenario, not gpt-oss-120b (its rule came after v6.0)."""
+    assert speculative_drafts("deepseek-r1", "interactive", "v6.0") == 3
+    assert speculative_drafts("deepseek-r1", "interactive", "v5.1") == 0
+    assert speculative_drafts("deepseek-r1", "server", "v6.0") == 0
+    assert speculative_drafts("gpt-oss-120b", "interactive", "v6.0") == 0
+    assert mlperf_plan("deepseek-r1", "server", "v6.0") is None
+    plan = mlperf_plan("deepseek-r1", "interactive", "v6.0")
+    assert plan == Menu(("single_node", "mtp"), 3)
+    mtp = card_mtp(catalogs.models.loc["deepseek-r1"], 3)
+    assert mtp is not None and (mtp.queries, mtp.modules) == (4, 1)
+    assert mtp.tau == pytest.approx(1 + 0.85 + 0.85**2 + 0.85**3)
+    assert mtp.weight_factor == pytest.approx(1 + 14 / 671)
+    gpu, ds = catalogs.gpus.loc["GB200"], catalogs.models.loc["deepseek-r1"]
+    wl = MLPERF_WORKLOADS["deepseek-r1"]
+    target = scenario_target("deepseek-r1", "interactive")
+    plain = roofline(gpu, ds, "fp4", wl, UNIT, target, "deepseek-r1")
+    spec = roofline(gpu, ds, "fp4", wl, UNIT, target, "deepseek-r1", plan)
+    assert spec.topology == "single_node+mtp" and spec.tokens_per_s_per_gpu > plain.tokens_per_s_per_gpu
