@@ -20,6 +20,7 @@ with ``workers`` start their dask worker processes so that a plain script withou
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import InfeasibleError, InputError, NoSolutionError, PlannerError
@@ -90,5 +91,8 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    """The module's names plus the lazily imported API (so ``dir(planner)`` and tab completion list it)."""
-    return sorted({*globals(), *API})
+    """The public API (also before first use: so ``dir(planner)`` and tab completion list it), the
+    subpackages already imported and the module's dunder names."""
+    names = globals()
+    loaded = [n for n, v in names.items() if isinstance(v, ModuleType) and v.__name__.startswith("planner.")]
+    return sorted({*__all__, *loaded, *(n for n in globals() if n.startswith("__"))})

@@ -99,10 +99,16 @@ def _points(df: pd.DataFrame, lon: str = "lon", lat: str = "lat") -> gpd.GeoData
 
 
 def _catalog_sites(run: RunData) -> pd.DataFrame:
-    """Catalog columns of the run's sites with the scenario's site overrides and price scales applied."""
+    """Catalog columns of the run's sites (catalog rows and the scenario's ``sites.add``) with the
+    scenario's site overrides and price scales applied."""
     from planner.catalogs.load import load_catalogs
 
-    cat = load_catalogs().sites.reindex(run.tables["sites"]["site_id"]).copy()
+    base = load_catalogs().sites
+    added = [row for row in ((run.scenario.get("sites") or {}).get("add") or []) if isinstance(row, dict)]
+    if added:  # the scenario's sites.add rows (resolved: site_id, lat, lon, ...)
+        extra = pd.DataFrame(added).set_index("site_id").reindex(columns=base.columns)
+        base = pd.concat([base, extra[~extra.index.isin(base.index)]])
+    cat = base.reindex(run.tables["sites"]["site_id"]).copy()
     for sid, cols in ((run.scenario.get("sites") or {}).get("overrides") or {}).items():
         for col, value in (cols or {}).items():
             if sid in cat.index and col in cat.columns:
