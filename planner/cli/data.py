@@ -10,7 +10,6 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.text import Text
 
 from planner.cli.console import Col, console, fail, fitted_table
 from planner.errors import InputError, PlannerError
@@ -120,7 +119,8 @@ def data_init(
         target = copy_tree(directory)
     except PlannerError as exc:
         raise fail(exc) from None
-    console.print(Text(f"copied data/, models/ and scenarios/ into {target}\n{home_hint(target)}"))
+    # plain text, never wrapped: the export line is copied into a shell
+    typer.echo(f"copied data/, models/ and scenarios/ into {target}\n{home_hint(target)}")
 
 
 def data_list(

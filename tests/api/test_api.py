@@ -201,3 +201,20 @@ def test_an_empty_planner_home_is_named_in_the_error(tmp_path):
     assert f"{tmp_path / 'empty'}/data/cooling.csv: file not found" in done.stderr
     assert f"PLANNER_HOME={tmp_path / 'empty'}" in done.stderr and "planner data init" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "run").exists()
+
+
+def test_the_other_results_have_one_line_reprs():
+    from planner.studies.alternatives import AlternativesResult
+    from planner.studies.sensitivity import SensitivityResult
+
+    report = planner.pipeline("H100", "llama-3.1-8b")
+    text = repr(report)
+    assert "\n" not in text and len(text) < 200
+    assert f"H100 x llama-3.1-8b, cooling {report['cooling']}" in text
+    assert f"{report['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU" in text
+    empty = pd.DataFrame()
+    table = pd.DataFrame({"input": ["gas", "gas", "wacc"]})
+    sens = SensitivityResult(table, pd.DataFrame({"a": [1]}), empty, empty)
+    assert repr(sens).startswith("SensitivityResult(3 points of 2 inputs, 1 flips;")
+    alt = AlternativesResult(pd.DataFrame({"verified": [True, False, None]}), empty, [], {})
+    assert repr(alt).startswith("AlternativesResult(3 plans, 1 verified")
