@@ -10,7 +10,8 @@ before anything is loaded or solved::
 
 Types are read from the function's annotations (unions, ``None``, classes, ``Literal``, and the
 elements of lists and mappings one level down); an annotation that cannot be resolved is not
-checked. Booleans are not accepted as numbers. Containers (dicts, lists, tuples, sets) are
+checked. Booleans are not accepted as numbers; a ``str`` where a ``Path`` (not a ``str``) is
+expected is turned into that Path. Containers (dicts, lists, tuples, sets) are
 walked to :data:`MAX_DEPTH` levels and must not contain themselves.
 """
 
@@ -24,6 +25,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.errors import InputError
@@ -143,8 +145,13 @@ def _hints(fn: Callable[..., Any], sig: inspect.Signature) -> dict[str, Any]:
         return out
 
 
-def check_arguments(fn: Callable[..., Any], label: str, args: tuple, kwargs: dict[str, Any]) -> None:
-    """Check a call of ``fn`` (shown as ``label``) against its signature; raise InputError."""
+def check_arguments(
+    fn: Callable[..., Any], label: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Check a call of ``fn`` (shown as ``label``) against its signature; raise InputError.
+
+    Returns the arguments to call with: a ``str`` given where the annotation takes a ``Path`` but
+    not a ``str`` (``out: Path | None``) becomes that Path."""
     sig = inspect.signature(fn)
     try:
         bound = sig.bind(*args, **kwargs)
@@ -157,8 +164,13 @@ def check_arguments(fn: Callable[..., Any], label: str, args: tuple, kwargs: dic
             continue
         check_data(where, value, name)
         hint = hints.get(name)
-        if hint is not None and not _matches(value, hint):
-            raise InputError(f"{where} must be {describe(hint)}, got {_show(value)}")
+        if hint is None or _matches(value, hint):
+            continue
+        if isinstance(value, str) and value and _matches(Path(value), hint):
+            bound.arguments[name] = Path(value)
+            continue
+        raise InputError(f"{where} must be {describe(hint)}, got {_show(value)}")
+    return bound.args, bound.kwargs
 
 
 def validated(fn: F, label: str | None = None) -> F:
@@ -167,7 +179,7 @@ def validated(fn: F, label: str | None = None) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        check_arguments(fn, shown, args, kwargs)
+        args, kwargs = check_arguments(fn, shown, args, kwargs)
         return fn(*args, **kwargs)
 
     return typing.cast(F, wrapper)

@@ -9,6 +9,7 @@ import pydoc
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -100,6 +101,19 @@ def test_cycles_and_deep_nesting_are_refused_before_anything_runs():
     shared = [1, 2]
     with pytest.raises(planner.InputError, match="unknown override path"):  # shared, not a cycle
         planner.validate("small_5_sites", overrides={"a.b": shared, "a.c": shared})
+
+
+def test_a_text_path_is_taken_where_a_path_is_expected(tmp_path):
+    """``out: Path | None`` accepts ``"folder"`` (made a Path); other types are still refused."""
+    from planner.arguments import check_arguments
+
+    def fn(out: Path | None = None, n: int = 1) -> None:
+        """A function with a Path argument."""
+
+    args, kwargs = check_arguments(fn, "fn", (str(tmp_path),), {})
+    assert args == (tmp_path,) and kwargs == {}
+    with pytest.raises(planner.InputError, match="argument 'out' must be Path | None, got int 3"):
+        check_arguments(fn, "fn", (3,), {})
 
 
 def test_validate_and_pipeline_return_data():
