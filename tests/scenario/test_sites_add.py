@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 import yaml
@@ -87,11 +88,18 @@ def test_a_missing_column_and_the_yaml_line_are_named(catalogs, tmp_path):
     assert f"{path}:" in text and "sites.add[0]: column 'pv_cf' is missing" in text
 
 
-def test_a_plan_can_open_an_added_site(catalogs):
-    """With only the added site to choose, the plan opens it, at its own coordinates and prices."""
+def test_a_plan_can_open_an_added_site(catalogs, tmp_path):
+    """With only the added site to choose, the plan opens it; its map point is at its coordinates."""
     from planner.api import solve
+    from planner.commands import map as write_maps
+    from planner.results.rundir import write_contents
 
     result = solve(with_changes(_with_site(), {"sites.include": ["my_campus"]}), catalogs=catalogs)
     sites = result.tables["sites"]
     assert sites.loc[sites["open"], "site_id"].tolist() == ["my_campus"]
     assert result.summary["sites"] == ["my_campus"]
+    write_contents(result.scenario, result.summary, result.tables, tmp_path)
+    (path,) = write_maps(tmp_path, "geojson")
+    features = json.loads(path.read_text())["features"]
+    point = [f for f in features if f["properties"].get("site_id") == "my_campus"]
+    assert point and point[0]["geometry"]["coordinates"] == [MY_SITE["lon"], MY_SITE["lat"]]
