@@ -63,8 +63,8 @@ def latency_target(
         return None
     if mlperf is not None:
         raise InputError(
-            "an MLPerf scenario (offline, server, interactive) sets its own latency limits; "
-            "give either it or --ttft-ms/--tpot-ms"
+            "mlperf_scenario (--scenario) sets its own latency limits; give either it or a target "
+            "(ttft_ms/tpot_ms, --ttft-ms/--tpot-ms)"
         )
     for name, v in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
         if v is not None and not 0 < v < 1e7:
