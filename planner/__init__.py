@@ -1,22 +1,42 @@
 """AI factory siting planner: photons and molecules -> watts -> FLOP/s -> tokens/s.
 
-Python API (mirrors the CLI)::
+Python API: one function per CLI command, with the same names and the same checks::
 
     import planner
-    result = planner.solve("scenarios/us_inference_2027.yaml")
+    result = planner.solve("small_5_sites", overrides={"time.mode": "annual"})
+    result                      # SolveResult(small_5_sites: optimal, 1.234 $/Mtok, 2 sites ...)
     result.summary["cost_usd_per_mtok"]; result.tables["sites"]
+    result.save("runs/mine")    # the run directory `planner solve` writes
 
+Functions (imported on first use, so ``import planner`` stays fast; ``dir(planner)`` lists them):
+``solve``, ``validate``, ``pipeline``, ``curve``, ``map``, ``export``, ``pareto``, ``sweep``,
+``alternatives``, ``sensitivity``, ``evaluate``, ``regret``, ``data_list``, ``data_init``.
+Bad arguments raise :class:`InputError` naming the argument; an infeasible scenario raises
+:class:`InfeasibleError`, no plan within the time limit :class:`NoSolutionError`. Functions
+with ``workers`` start their dask worker processes so that a plain script without
+``if __name__ == "__main__":`` is safe (see :func:`planner.model.cluster.main_not_reimported`).
 """
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from planner.errors import InfeasibleError, InputError, NoSolutionError, PlannerError
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
+    from planner.api import SolveResult as SolveResult
     from planner.api import curve as curve
     from planner.api import solve as solve
+    from planner.commands import data_init as data_init
+    from planner.commands import data_list as data_list
+    from planner.commands import export as export
+    from planner.commands import map as map
+    from planner.commands import pipeline as pipeline
+    from planner.commands import validate as validate
     from planner.studies.alternatives import alternatives as alternatives
     from planner.studies.evaluate import evaluate as evaluate
     from planner.studies.pareto import pareto as pareto
@@ -24,39 +44,55 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.studies.sensitivity import sensitivity as sensitivity
     from planner.studies.sweep import sweep as sweep
 
+API: dict[str, str] = {
+    "solve": "planner.api",
+    "curve": "planner.api",
+    "SolveResult": "planner.api",
+    "validate": "planner.commands",
+    "pipeline": "planner.commands",
+    "map": "planner.commands",
+    "export": "planner.commands",
+    "data_list": "planner.commands",
+    "data_init": "planner.commands",
+    "pareto": "planner.studies.pareto",
+    "sweep": "planner.studies.sweep",
+    "alternatives": "planner.studies.alternatives",
+    "sensitivity": "planner.studies.sensitivity",
+    "evaluate": "planner.studies.evaluate",
+    "regret": "planner.studies.regret",
+    # `planner report` / `planner show` (issue 25 item 1-2): add "report" and "show" here, pointing
+    # at the module that defines them, and to the TYPE_CHECKING imports above.
+}
+"""Public name -> the module defining it (imported on first use: Pyomo and HiGHS are heavy)."""
+
+__all__ = [
+    *API,
+    "InfeasibleError",
+    "InputError",
+    "NoSolutionError",
+    "PlannerError",
+    "__version__",
+]
+
 
 def __getattr__(name: str) -> Any:
-    """Import the heavy API (Pyomo, HiGHS) only when it is first used."""
-    if name == "solve":
-        from planner.api import solve
+    """Import the API function ``name`` from its module on first use (then cached here), wrapped by
+    :func:`planner.arguments.validated`: a bad argument raises InputError naming it."""
+    module = API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    if not isinstance(value, type):  # a function: its arguments are checked at each call
+        from planner.arguments import validated
 
-        return solve
-    if name == "curve":
-        from planner.api import curve
+        value = validated(value, f"planner.{name}")
+    globals()[name] = value
+    return value
 
-        return curve
-    if name == "pareto":
-        from planner.studies.pareto import pareto
 
-        return pareto
-    if name == "sensitivity":
-        from planner.studies.sensitivity import sensitivity
-
-        return sensitivity
-    if name == "alternatives":
-        from planner.studies.alternatives import alternatives
-
-        return alternatives
-    if name == "evaluate":
-        from planner.studies.evaluate import evaluate
-
-        return evaluate
-    if name == "regret":
-        from planner.studies.regret import regret
-
-        return regret
-    if name == "sweep":
-        from planner.studies.sweep import sweep
-
-        return sweep
-    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    """The public API (also before first use: so ``dir(planner)`` and tab completion list it), the
+    subpackages already imported and the module's dunder names."""
+    names = globals()
+    loaded = [n for n, v in names.items() if isinstance(v, ModuleType) and v.__name__.startswith("planner.")]
+    return sorted({*__all__, *loaded, *(n for n in globals() if n.startswith("__"))})

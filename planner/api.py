@@ -7,6 +7,8 @@ The CLI's ``planner solve`` is a thin shell around :func:`solve` plus
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.catalogs.load import Catalogs, load_catalogs
-from planner.errors import InfeasibleError, NoSolutionError
+from planner.errors import InfeasibleError, InputError, NoSolutionError
 from planner.model import background
 from planner.model.build import build_model
 from planner.model.cluster import check_cluster, dask_client
@@ -33,7 +35,9 @@ from planner.results import tables as results
 from planner.results.accounts import account_tables
 from planner.results.basis import basis_summary
 from planner.results.capex import capex_line_items, opex_table
+from planner.results.display import html_table, short_repr
 from planner.results.readiness import readiness_summary, readiness_table
+from planner.results.rundir import staging, write_contents
 from planner.results.site_loss import site_loss_table
 from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
@@ -43,7 +47,11 @@ Stage = Callable[[str], None]
 
 @dataclass
 class SolveResult:
-    """A solved plan: headline numbers, tables, and the objects behind them."""
+    """A solved plan: headline numbers (``summary``, as ``summary.json``), tables (``tables``, as
+    ``tables/*.csv``), and the objects behind them; ``log`` is the HiGHS log.
+
+    ``repr(result)`` is two lines (scenario, status, $/Mtok, open sites); a notebook shows a small
+    table (``_repr_html_``); :meth:`save` writes the run directory ``planner solve`` writes."""
 
     scenario: Scenario
     status: str
@@ -52,6 +60,50 @@ class SolveResult:
     inputs: ModelInputs = field(repr=False)
     model: pyo.ConcreteModel = field(repr=False)
     outcome: SolveOutcome = field(repr=False)
+    log: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        return short_repr("SolveResult", self.scenario.name, self.summary, self.tables.get("sites"))
+
+    def _repr_html_(self) -> str:
+        return html_table("SolveResult", self.scenario.name, self.summary, self.tables.get("sites"))
+
+    def save(self, directory: str | os.PathLike[str], *, maps: bool = True) -> Path:
+        """Write the run directory ``planner solve --out DIR`` writes (scenario, summary, tables,
+        solver log, capex.xlsx and, unless ``maps=False``, the maps) into the new folder
+        ``directory``, whole or not at all (:func:`planner.results.rundir.staging`; an existing
+        folder is never overwritten). Returns its path; raises InputError naming ``directory``."""
+        if not isinstance(directory, (str, os.PathLike)) or not os.fspath(directory):
+            shown = f"{type(directory).__name__} {directory!r}"
+            raise InputError(f"SolveResult.save: argument 'directory' must be a folder path, got {shown}")
+        out = Path(directory)
+        try:
+            with staging(out) as tmp:
+                write_run(self, tmp, maps=maps)
+        except InputError as exc:
+            raise InputError(str(exc).replace("--out ", "SolveResult.save: directory ", 1)) from None
+        return out
+
+
+def write_run(result: SolveResult, directory: Path, *, maps: bool = True, stage: Stage | None = None) -> None:
+    """Write a solved plan into ``directory`` (a staging folder, see
+    :func:`planner.results.rundir.staging`) as ``planner solve`` does: scenario, summary, tables and
+    solver log (:func:`~planner.results.rundir.write_contents`), ``capex.xlsx`` and (``maps``) the
+    map files. ``stage`` gets a short text before each step (the CLI's progress line)."""
+    from planner.maps.write import SOLVE_FORMATS, write_maps
+    from planner.results.export import export_capex
+
+    say = stage or (lambda _: None)
+    say("writing run directory")
+    log = directory / "solver.log"
+    if result.log and not log.exists():
+        log.write_text(result.log, encoding="utf-8")
+    write_contents(result.scenario, result.summary, result.tables, directory)
+    say("writing capex.xlsx")
+    export_capex(directory, "xlsx")
+    if maps:
+        say("writing maps")
+        write_maps(directory, SOLVE_FORMATS)
 
 
 def resolve_scenario(
@@ -118,8 +170,15 @@ def solve(
         on_scenario(scn)
     use_cluster = scn.time.mode == "representative_days" and (workers is not None or scheduler is not None)
     cluster = dask_client(scheduler, workers or 2) if use_cluster else contextlib.nullcontext()
-    with cluster as client, solve_scope():  # the collector leaves the model alone (gc_scope)
-        return _solve(scn, catalogs, log_path, progress, say, client, t_start)
+    with contextlib.ExitStack() as stack:
+        if log_path is None:  # kept in result.log, for result.save()
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="planner-"))
+            log_path = Path(folder) / "solver.log"
+        with cluster as client, solve_scope():  # the collector leaves the model alone (gc_scope)
+            result = _solve(scn, catalogs, log_path, progress, say, client, t_start)
+        if log_path.is_file():
+            result.log = log_path.read_text(encoding="utf-8", errors="replace")
+        return result
 
 
 def _solve(

@@ -50,6 +50,11 @@ class NoSolutionError(PlannerError):
     exit_code = 4
 
 
+class PlannerWarning(UserWarning):
+    """Something the user should know that does not stop the command (e.g. a site of a user's
+    data tree without audit rows, taken as an estimate). The CLI prints it as ``warning: ...``."""
+
+
 class Terminated(KeyboardInterrupt):
     """The process received SIGTERM. Exit code 143 (128 + 15), cleaned up like Ctrl-C.
 

@@ -20,22 +20,51 @@ HOME_ENV = "PLANNER_HOME"
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def _home() -> Path:
-    """The data home: ``$PLANNER_HOME``, else the checkout, else the copy in the wheel."""
-    configured = os.environ.get(HOME_ENV)
-    if configured:
-        return Path(configured).expanduser()
+def _shipped() -> Path:
+    """The shipped data tree: the source checkout, else the copy in the wheel."""
     checkout = _PACKAGE.parent
     if (checkout / "data").is_dir() and (checkout / "models").is_dir():
         return checkout
     return _PACKAGE / "_home"
 
 
+def _home() -> Path:
+    """The data home: ``$PLANNER_HOME``, else the shipped tree."""
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return SHIPPED_HOME
+
+
+SHIPPED_HOME: Path = _shipped()
+"""The data tree shipped with the package (checkout or wheel), whatever ``$PLANNER_HOME`` says."""
 PROJECT_ROOT: Path = _home()
 DATA_DIR: Path = PROJECT_ROOT / "data"
 MODELS_DIR: Path = PROJECT_ROOT / "models"
 SCENARIOS_DIR: Path = PROJECT_ROOT / "scenarios"
 DEFAULT_SCENARIO: Path = SCENARIOS_DIR / "us_inference_2027.yaml"
+
+
+def is_shipped(folder: Path) -> bool:
+    """True if ``folder`` is (inside) the shipped data tree, whose catalogs are held to the full audit."""
+    try:
+        folder.resolve().relative_to(SHIPPED_HOME.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def home_note() -> str:
+    """Where the data tree comes from, for error messages: ``data home: /x, from PLANNER_HOME=x ...``."""
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        return (
+            f"data home: {PROJECT_ROOT.absolute()}, from {HOME_ENV}={configured}; it needs data/, "
+            f"models/ and scenarios/ (make one with `planner data init DIR`), or unset {HOME_ENV} "
+            "to use the shipped data"
+        )
+    where = "the source checkout" if _PACKAGE.parent == PROJECT_ROOT else "shipped in the package"
+    return f"data home: {PROJECT_ROOT.absolute()}, {where} (set {HOME_ENV} to use your own)"
 
 
 def shipped_scenarios() -> list[str]:

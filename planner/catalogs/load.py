@@ -48,7 +48,7 @@ from planner.catalogs.schemas import (
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
 from planner.errors import CatalogError
-from planner.paths import DATA_DIR, MODELS_DIR, PROJECT_ROOT
+from planner.paths import DATA_DIR, MODELS_DIR, home_note, is_shipped
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,8 @@ def crf(wacc: float, life_years: float) -> float:
 
 
 def _rel(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """A catalog file as named in messages: its absolute path (a user's own tree is often elsewhere)."""
+    return str(path.absolute())
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], file: str, row: int | None) -> Any:
@@ -222,12 +220,15 @@ def _tariffs(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
 
 
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
-    """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`);
-    an empty frame when the data tree has no such file."""
+    """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`):
+    strictly in the shipped tree (every site cites every audited field); in a user's own tree a
+    field without a row is taken as an estimate, with one warning. An empty frame when a shipped
+    tree has no such file (a test fixture)."""
+    strict = is_shipped(path.parent)
     if not path.is_file():
-        return pd.DataFrame()
+        return pd.DataFrame() if strict else check_site_sources(_rel(path), [], sites, strict=False)
     rows = _read_rows(path, SiteSourceRow, ("site_id", "field"))
-    return check_site_sources(_rel(path), rows, sites)
+    return check_site_sources(_rel(path), rows, sites, strict=strict)
 
 
 def _models(models_dir: Path) -> pd.DataFrame:
@@ -283,9 +284,19 @@ def _gpu_delivery(path: Path, gpus: pd.Index) -> pd.DataFrame:
 def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> Catalogs:
     """Load and validate every catalog in ``data_dir`` and every model card in ``models_dir``.
 
-    Raises CatalogError (exit code 2) on the first problem; cached per (data_dir, models_dir).
+    Raises CatalogError (exit code 2) on the first problem, naming the file by its absolute path
+    and the data home (``PLANNER_HOME`` or the shipped tree, :func:`planner.paths.home_note`);
+    cached per (data_dir, models_dir).
     """
-    data_dir, models_dir = Path(data_dir), Path(models_dir)
+    try:
+        return _load(Path(data_dir), Path(models_dir))
+    except CatalogError as exc:
+        exc.args = (f"{exc}\n  ({home_note()})",)
+        raise
+
+
+def _load(data_dir: Path, models_dir: Path) -> Catalogs:
+    """:func:`load_catalogs` without the cache and the note on the data home."""
     cooling = _table(data_dir / "cooling.csv", CoolingRow, ("cooling_id",))
     cc_path = data_dir / "cooling_climate.csv"
     cc = _table(cc_path, CoolingClimateRow, ("cooling_id", "climate_class"))

@@ -42,6 +42,16 @@ class PipelineReport:
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
+    def __repr__(self) -> str:
+        """One line: the configuration, tokens/s per GPU and facility J/token (``.to_dict()``: all)."""
+        v = self.values
+        where = f"site {v.get('site')}" if v.get("site") else f"no site ({v.get('climate')})"
+        return (
+            f"PipelineReport({v.get('gpu')} x {v.get('model')}, cooling {v.get('cooling')}, {where}: "
+            f"{v.get('tokens_per_s_per_gpu', float('nan')):,.0f} tokens/s per GPU ({v.get('source')}), "
+            f"{v.get('facility_joules_per_token', float('nan')):.3g} J/token; .to_dict(), .stages)"
+        )
+
 
 def _finite(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):

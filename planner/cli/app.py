@@ -14,7 +14,9 @@ import contextlib
 import os
 import signal
 import sys
+import warnings
 from types import FrameType
+from typing import Any, TextIO
 
 import typer
 
@@ -33,7 +35,7 @@ from planner.cli import (
 )
 from planner.cli import map as map_command
 from planner.cli.console import say_error
-from planner.errors import PlannerError, Terminated
+from planner.errors import PlannerError, PlannerWarning, Terminated
 
 app = typer.Typer(
     name="planner",
@@ -94,8 +96,27 @@ def _stopped() -> None:
     os._exit(128 + int(signum))
 
 
+_show_warning = warnings.showwarning
+
+
+def _warning_line(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> Any:
+    """A :class:`PlannerWarning` as one ``warning: ...`` line on stderr; others as Python prints them."""
+    if issubclass(category, PlannerWarning):
+        say_error("warning:", str(message))
+        return None
+    return _show_warning(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
     """Console-script entry point: no traceback ever reaches the user unless PLANNER_DEBUG is set."""
+    warnings.showwarning = _warning_line
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -98,10 +99,28 @@ def _numeric(column: pd.Series) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``data`` command group (``data list``) to the planner CLI."""
-    data_app = typer.Typer(help="Browse the catalogs in data/ and models/.", no_args_is_help=True)
+    """Add the ``data`` command group (``data list``, ``data init``) to the planner CLI."""
+    data_app = typer.Typer(
+        help="Browse the catalogs in data/ and models/, or copy them to edit.", no_args_is_help=True
+    )
     app.add_typer(data_app, name="data")
     data_app.command("list")(data_list)
+    data_app.command("init")(data_init)
+
+
+def data_init(
+    directory: Annotated[Path, typer.Argument(help="New (or empty) folder for your own copy.")],
+) -> None:
+    """Copy the shipped data/, models/ and scenarios/ into DIRECTORY, to edit and use with PLANNER_HOME."""
+    from planner.catalogs.home import home_hint
+    from planner.commands import data_init as copy_tree
+
+    try:
+        target = copy_tree(directory)
+    except PlannerError as exc:
+        raise fail(exc) from None
+    # plain text, never wrapped: the export line is copied into a shell
+    typer.echo(f"copied data/, models/ and scenarios/ into {target}\n{home_hint(target)}")
 
 
 def data_list(

@@ -13,23 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from planner.cli.console import console, fail
-from planner.errors import InputError, PlannerError
-
-
-def parse_formats(text: str | None) -> tuple[str, ...]:
-    """``"png, html"`` -> ``("png", "html")``; None or ``"all"`` -> every format."""
-    from planner.maps.write import ALL_FORMATS
-
-    if text is None or text.strip().lower() == "all":
-        return ALL_FORMATS
-    formats = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()))
-    bad = [f for f in formats if f not in ALL_FORMATS]
-    if bad or not formats:
-        raise InputError(
-            f"--format {text!r}: unknown format(s) {', '.join(bad) or '(none)'}; "
-            f"allowed: {', '.join(ALL_FORMATS)} (comma-separated) or all"
-        )
-    return formats
+from planner.errors import PlannerError
 
 
 def register(app: typer.Typer) -> None:
@@ -45,9 +29,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Siting maps of a solved plan: GeoJSON + GeoPackage (EPSG:4326), static PNG/SVG, interactive HTML."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`; a wrap would show too
         try:
-            from planner.maps.write import write_maps
+            from planner.commands import map as write_maps
 
-            written = write_maps(run_dir, parse_formats(formats))
+            written = write_maps(run_dir, formats)
         except PlannerError as exc:
             raise fail(exc) from None
         for path in written:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from planner.cli.shape_options import Isl, Osl, PrefixHit
-from planner.errors import InputError, PlannerError
+from planner.errors import PlannerError
 
 
 def _fmt(value: float | None) -> str:
@@ -19,39 +19,6 @@ def _fmt(value: float | None) -> str:
     if value == 0 or 1e-3 <= abs(value) < 1e6:
         return f"{value:,.4g}"
     return f"{value:.4e}"
-
-
-def _target(
-    catalogs: Any, model: str, scenario: str | None, ttft_ms: float | None, tpot_ms: float | None
-) -> Any:
-    """The latency target of ``--ttft-ms`` / ``--tpot-ms`` (the card's value for the one not given),
-    or None; checked: positive, and not together with ``--scenario``."""
-    from planner.chain.tokens.roofline import Target
-    from planner.chain.tokens.throughput import card_target, check_id
-
-    if ttft_ms is None and tpot_ms is None:
-        return None
-    if scenario is not None:
-        raise InputError(
-            "--scenario sets its own latency limits; give either --scenario or --ttft-ms/--tpot-ms"
-        )
-    for name, v in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
-        if v is not None and not 0 < v < 1e7:
-            raise InputError(f"{name} {v:g}: allowed a latency in ms above 0")
-    check_id("model", model, list(catalogs.models.index))
-    card = card_target(catalogs.models.loc[model])
-    return Target(
-        card.ttft_s if ttft_ms is None else ttft_ms / 1e3, card.tpot_s if tpot_ms is None else tpot_ms / 1e3
-    )
-
-
-def _menu(topologies: str | None) -> tuple[str, ...] | None:
-    """``--topologies`` as a checked menu, or None (the default menu)."""
-    from planner.chain.tokens.topology import check_menu
-
-    if topologies is None:
-        return None
-    return check_menu([t.strip() for t in topologies.split(",") if t.strip()], "--topologies")
 
 
 def register(app: typer.Typer) -> None:
@@ -111,28 +78,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Photons/CH4 -> W facility -> W IT -> FLOP/s -> tokens/s for one configuration."""
         try:
-            from planner.catalogs.load import load_catalogs
-            from planner.chain.pipeline import pipeline_report
-            from planner.chain.tokens.shape import ShapeOverride, check_shape
-            from planner.scenario.schema import Fleet
+            from planner.commands import pipeline as run_pipeline
 
-            catalogs = load_catalogs()
-            target = _target(catalogs, model, scenario, ttft_ms, tpot_ms)
-            check_shape(isl, osl, prefix_hit)
-            menu = _menu(topologies)
-            report = pipeline_report(
+            report = run_pipeline(
                 gpu,
                 model,
-                catalogs,
-                cooling_id=cooling,
-                site_id=site,
-                estimate_only=estimate,
+                cooling=cooling,
+                site=site,
+                estimate=estimate,
                 precision=precision,
-                scenario=scenario,
-                target=target,
-                spare_share=Fleet().spare_share,
-                shape=ShapeOverride(isl, osl, prefix_hit),
-                topologies=menu,
+                mlperf_scenario=scenario,
+                ttft_ms=ttft_ms,
+                tpot_ms=tpot_ms,
+                isl=isl,
+                osl=osl,
+                prefix_hit=prefix_hit,
+                topologies=topologies,
             )
         except PlannerError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -51,9 +51,10 @@ def solve(
 ) -> None:
     """Build and solve a scenario, print the plan, and write a run directory (with maps and capex.xlsx)."""
     from planner.api import solve as api_solve
+    from planner.api import write_run
     from planner.model.cluster import check_cluster
     from planner.paths import DEFAULT_SCENARIO
-    from planner.results.rundir import check_new, default_run_dir, staging, write_contents
+    from planner.results.rundir import check_new, default_run_dir, staging
     from planner.scenario.load import parse_overrides
 
     started = time.perf_counter()
@@ -94,17 +95,7 @@ def solve(
                     workers=workers,
                     scheduler=scheduler,
                 )
-                report.stage("writing run directory")
-                write_contents(result.scenario, result.summary, result.tables, tmp)
-                from planner.results.export import export_capex
-
-                report.stage("writing capex.xlsx")
-                export_capex(tmp, "xlsx")
-                if not no_map:
-                    from planner.maps.write import SOLVE_FORMATS, write_maps
-
-                    report.stage("writing maps")
-                    write_maps(tmp, SOLVE_FORMATS)
+                write_run(result, tmp, maps=not no_map, stage=report.stage)
     except PlannerError as exc:
         raise fail(exc) from None
     print_summary(result.summary, result.tables)

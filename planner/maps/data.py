@@ -98,11 +98,29 @@ def _points(df: pd.DataFrame, lon: str = "lon", lat: str = "lat") -> gpd.GeoData
     return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=geom, crs=CRS)
 
 
+def _with_added_sites(base: pd.DataFrame, scenario: dict) -> pd.DataFrame:
+    """``base`` (the catalog's sites) with the scenario's ``sites.add`` rows (as resolved: site_id,
+    lat, lon, ...; numbers coerced, rows without a text site_id or taken ids ignored)."""
+    rows = (scenario.get("sites") or {}).get("add") or []
+    if not isinstance(rows, list):
+        return base
+    added = [r for r in rows if isinstance(r, dict) and isinstance(r.get("site_id"), str)]
+    if not added:
+        return base
+    extra = pd.DataFrame(added).set_index("site_id").reindex(columns=base.columns)
+    numeric = [c for c in base.columns if pd.api.types.is_numeric_dtype(base[c])]
+    numeric = [c for c in numeric if not pd.api.types.is_bool_dtype(base[c])]
+    extra[numeric] = extra[numeric].apply(pd.to_numeric, errors="coerce")
+    return pd.concat([base, extra[~extra.index.isin(base.index)]])
+
+
 def _catalog_sites(run: RunData) -> pd.DataFrame:
-    """Catalog columns of the run's sites with the scenario's site overrides and price scales applied."""
+    """Catalog columns of the run's sites (catalog rows and the scenario's ``sites.add``) with the
+    scenario's site overrides and price scales applied."""
     from planner.catalogs.load import load_catalogs
 
-    cat = load_catalogs().sites.reindex(run.tables["sites"]["site_id"]).copy()
+    base = _with_added_sites(load_catalogs().sites, run.scenario)
+    cat = base.reindex(run.tables["sites"]["site_id"]).copy()
     for sid, cols in ((run.scenario.get("sites") or {}).get("overrides") or {}).items():
         for col, value in (cols or {}).items():
             if sid in cat.index and col in cat.columns:

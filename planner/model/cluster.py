@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +38,32 @@ def check_cluster(scheduler: str | None, workers: int | None) -> None:
 
 
 @contextlib.contextmanager
+def main_not_reimported() -> Iterator[None]:
+    """While open, processes started with ``spawn`` (dask's worker processes) do not re-run the
+    caller's ``__main__`` module.
+
+    A spawned child imports the parent's main script again (as ``__mp_main__``) when the parent's
+    ``__main__`` names a file (``__file__``) or a module (``__spec__``): a script that calls
+    ``planner.sweep`` at top level, without ``if __name__ == "__main__":``, would then sweep again
+    in every worker, whose start fails (multiprocessing refuses a process started during that
+    import) and the cluster dies with ``Nanny failed to start``. The planner's worker tasks are
+    functions of the ``planner`` package, so the workers never need the caller's main module:
+    both attributes are hidden from multiprocessing while the cluster lives (worker restarts
+    included) and restored afterwards.
+    """
+    main = sys.modules.get("__main__")
+    names = ("__file__", "__spec__")
+    hidden = {k: main.__dict__[k] for k in names if main is not None and k in main.__dict__}
+    for key in hidden:
+        setattr(main, key, None)
+    try:
+        yield
+    finally:
+        for key, value in hidden.items():
+            setattr(main, key, value)
+
+
+@contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
     """A ``distributed.Client``: to ``scheduler`` (``tcp://host:port``) or to a new LocalCluster
     of ``workers`` processes with one thread each (closed on exit)."""
@@ -56,6 +83,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
     if workers < 1:
         raise InputError(f"--workers {workers}: must be at least 1")
     with (
+        main_not_reimported(),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

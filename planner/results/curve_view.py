@@ -92,6 +92,13 @@ class CurveView:
     band: Band
     economics: Economics | None
 
+    def __repr__(self) -> str:
+        gpus = sorted({str(g) for g in self.curve.sweep["gpu_id"]}) if "gpu_id" in self.curve.sweep else []
+        return (
+            f"CurveView({self.model_id}, y {self.axis.key}, GPUs {', '.join(gpus)}; "
+            ".sweep, .table, .points, .measured)"
+        )
+
     @property
     def model_id(self) -> str:
         return self.curve.model_id

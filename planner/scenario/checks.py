@@ -20,7 +20,13 @@ from planner.catalogs.schemas import SiteRow, column_range
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.scenario.problems import Problem, allowed_sep, did_you_mean
 from planner.scenario.schema import Scenario
-from planner.scenario.sites import catalog_ids, numeric_site_columns, select_sites, sites_with_overrides
+from planner.scenario.sites import (
+    added_site_problems,
+    catalog_ids,
+    numeric_site_columns,
+    select_sites,
+    sites_with_overrides,
+)
 from planner.scenario.yaml_lines import KeyPath, Origins, show_number, show_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,7 +90,10 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
             )
         )
 
-    site_ids_all = catalog_ids(catalogs.sites)
+    added = added_site_problems(scenario, catalogs.sites)
+    if added:  # the other site checks need valid added rows
+        return problems + added
+    site_ids_all = catalog_ids(catalogs.sites) + [str(row["site_id"]) for row in scenario.sites.add]
     from planner.profiles.columns import SITE_COLUMNS
 
     for site, columns in scenario.profiles.items():
@@ -116,13 +125,14 @@ def catalog_problems(scenario: Scenario, catalogs: Catalogs, origins: Origins) -
         )
 
     sites = scenario.sites
-    site_ids = catalog_ids(catalogs.sites)
+    site_ids = site_ids_all
     if isinstance(sites.include, list):
         problems += _check_list(("sites", "include"), sites.include, "site", site_ids, empty_ok=False)
     problems += _check_list(("sites", "exclude"), sites.exclude, "site", site_ids, empty_ok=True)
     problems += _status_problems(scenario, catalogs)
     if sites.countries is not None:
-        countries = sorted({str(c) for c in catalogs.sites["country"].dropna()})
+        listed = [*catalogs.sites["country"].dropna(), *(row["country"] for row in scenario.sites.add)]
+        countries = sorted({str(c) for c in listed})
         problems += _check_list(("sites", "countries"), sites.countries, "country", countries, empty_ok=False)
     numeric = numeric_site_columns(catalogs.sites)
     for site, columns in sites.overrides.items():

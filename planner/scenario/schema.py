@@ -8,7 +8,7 @@ Every field has a docstring; the schema doubles as the reference of the scenario
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -100,6 +100,11 @@ class SiteSelection(StrictModel):
     overrides: dict[str, dict[str, float]] = Field(default_factory=dict)
     """Per-site numeric overrides of catalog columns, e.g.
     ``{abilene_tx: {campus_mw_max: 300, electricity_price_usd_per_mwh: 55}}``."""
+    add: list[dict[str, Any]] = Field(default_factory=list)
+    """Candidate sites added inline, each a mapping with the columns of a ``data/sites.csv`` row
+    (``site_id``, ``name``, ``lat``, ``lon``, ... ``source``, ``confidence``; see data/README.md),
+    checked as a ``sites.csv`` row is; its id must be new. Filters, ``include`` / ``exclude`` and
+    ``overrides`` see them like catalog sites."""
 
 
 class Technologies(StrictModel):

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from planner.catalogs.schemas import SiteRow
 from planner.errors import InputError
 from planner.scenario.problems import Problem
 from planner.scenario.schema import Scenario
@@ -37,9 +39,52 @@ def gas_column(frame: pd.DataFrame) -> str | None:
     return candidates[0] if candidates else None
 
 
+def added_site_problems(scenario: Scenario, sites: pd.DataFrame) -> list[Problem]:
+    """Problems of the ``sites.add`` rows: each checked as a ``sites.csv`` row (:class:`SiteRow`:
+    every column, its range, the source and confidence), with an id that is new."""
+    problems: list[Problem] = []
+    seen = {str(i) for i in sites.index}
+    for i, row in enumerate(scenario.sites.add):
+        here: KeyPath = ("sites", "add", i)
+        try:
+            site = SiteRow.model_validate(row)
+        except ValidationError as exc:
+            for err in exc.errors():
+                col = str(err["loc"][0]) if err["loc"] else None
+                path: KeyPath = (*here, col) if col is not None and col in row else here
+                text = err["msg"].removeprefix("Value error, ")
+                if err["type"] == "extra_forbidden":
+                    allowed = ", ".join(SiteRow.model_fields)
+                    text = f"unknown column {col!r}; allowed: the columns of sites.csv: {allowed}"
+                elif err["type"] == "missing":
+                    text = f"column {col!r} is missing (a sites.csv row needs it)"
+                elif col is not None:
+                    text = f"{show_value(row.get(col))} is not allowed: {text}"
+                problems.append(Problem(path, path, text))
+            continue
+        if site.site_id in seen:
+            at = (*here, "site_id")
+            problems.append(Problem(at, at, f"site id {site.site_id!r} is taken (a catalog or added site)"))
+        seen.add(site.site_id)
+    return problems
+
+
+def added_sites(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
+    """The ``sites.add`` rows as a frame with the columns and dtypes of ``sites`` (the catalog)."""
+    if not scenario.sites.add:
+        return sites.iloc[:0]
+    try:
+        rows = [SiteRow.model_validate(row).model_dump() for row in scenario.sites.add]
+    except ValidationError as exc:
+        raise InputError(f"sites.add: {exc.errors()[0]['msg']}") from None
+    frame = pd.DataFrame(rows).set_index("site_id").reindex(columns=sites.columns)
+    return frame.astype({c: sites[c].dtype for c in sites.columns if frame[c].notna().all()})
+
+
 def sites_with_overrides(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
-    """All catalog sites with the global gas price and per-site overrides applied."""
-    frame = sites.copy()
+    """All candidate sites (the catalog's and ``sites.add``) with the global gas price and the
+    per-site overrides applied."""
+    frame = pd.concat([sites, added_sites(scenario, sites)]) if scenario.sites.add else sites.copy()
     gas = gas_column(frame)
     if gas is not None and scenario.prices.gas_price_usd_per_mmbtu is not None:
         frame[gas] = float(scenario.prices.gas_price_usd_per_mmbtu)

@@ -27,7 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from planner.errors import InputError
-from planner.paths import input_file_problem, shipped_scenario, shipped_scenarios
+from planner.paths import HOME_ENV, home_note, input_file_problem, shipped_scenario, shipped_scenarios
 
 KeyPath = tuple[Any, ...]
 """Path of a value inside a YAML document: mapping keys and list indices."""
@@ -285,6 +285,8 @@ def _sibling_hint(path: Path) -> str:
         return f"; did you mean the shipped scenario '{match[0]}'?"
     listed = [f"scenarios there: {', '.join(names)}"] if names else []
     listed += [f"shipped scenarios (by name): {', '.join(shipped)}"] if shipped else []
+    if os.environ.get(HOME_ENV) or not shipped:  # a user's data tree: say which one was searched
+        listed.append(home_note())
     return "".join(f"; {item}" for item in listed)
 
 

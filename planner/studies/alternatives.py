@@ -60,6 +60,15 @@ class AlternativesResult:
     notes: list[str]
     plans: dict[int, Plan]
 
+    def __repr__(self) -> str:
+        verified = (
+            int(self.table["verified"].fillna(False).astype(bool).sum()) if "verified" in self.table else 0
+        )
+        return (
+            f"AlternativesResult({len(self.table)} plans, {verified} verified within the slack; "
+            ".table, .ranges, .notes, .plans)"
+        )
+
 
 def check_args(slack: float, count: int, space: str) -> None:
     """Refuse a slack outside (0, 1], a count outside 1..MAX_COUNT, an unknown space."""

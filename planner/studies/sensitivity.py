@@ -86,6 +86,14 @@ class SensitivityResult:
     break_even: pd.DataFrame
     out: Path | None = None
 
+    def __repr__(self) -> str:
+        inputs = self.table["input"].nunique() if "input" in self.table else 0
+        where = f", written to {self.out}" if self.out is not None else ""
+        return (
+            f"SensitivityResult({len(self.table)} points of {inputs} inputs, {len(self.flips)} flips"
+            f"{where}; .table, .flips, .tornado, .break_even)"
+        )
+
 
 def plan_aspects(point: PointResult) -> dict[str, str]:
     """``{"sites": "a+b", "leading energy": "gas_recip"}`` of a solved point; for a point without a

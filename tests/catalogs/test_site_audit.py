@@ -165,12 +165,53 @@ def test_a_changed_site_figure_without_its_citation_is_an_error(copy: tuple[Path
     assert "abilene_tx campus_mw_max" in _error(data, models)
 
 
-def test_a_missing_field_row_is_an_error(copy: tuple[Path, Path]) -> None:
+def test_a_missing_field_row_is_an_error_in_the_shipped_tree(
+    copy: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped catalog stays strict: the copy is made the shipped tree (``SHIPPED_HOME``)."""
+    import planner.paths
+
     data, models = copy
+    monkeypatch.setattr(planner.paths, "SHIPPED_HOME", data.parent)
     path = data / "site_sources.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df[~((df["site_id"] == "keflavik_is") & (df["field"] == "water_stress"))].to_csv(path, index=False)
     assert "no source row for keflavik_is/water_stress" in _error(data, models)
+
+
+def test_the_shipped_tree_is_held_to_the_full_audit() -> None:
+    """The data tree the tests (and a default install) load is the shipped one: strict."""
+    from planner.paths import DATA_DIR, is_shipped
+
+    assert is_shipped(DATA_DIR)
+    assert (
+        not load_catalogs()
+        .site_sources.reset_index()["note"]
+        .astype(str)
+        .str.contains("no row in site_sources.csv")
+        .any()
+    )
+
+
+def test_a_user_site_without_audit_rows_loads_with_one_warning(copy: tuple[Path, Path]) -> None:
+    """In a user's tree a new site row without site_sources.csv rows loads: its ten audited fields
+    become estimate rows (value as in sites.csv) and one warning names the site and the fields."""
+    from planner.catalogs.site_sources import ESTIMATE_NOTE
+    from planner.errors import PlannerWarning
+
+    data, models = copy
+    sites = pd.read_csv(data / "sites.csv", dtype=str, keep_default_na=False)
+    mine = sites[sites["site_id"] == "abilene_tx"].assign(site_id="my_site", campus_mw_max="777")
+    pd.concat([sites, mine]).to_csv(data / "sites.csv", index=False)
+    with pytest.warns(PlannerWarning) as caught:
+        cat = UNCACHED_LOAD(data, models)
+    assert len(caught) == 1
+    text = str(caught[0].message)
+    assert "my_site" in text and all(f in text for f in AUDITED_SITE_FIELDS)
+    assert str((data / "site_sources.csv").absolute()) in text
+    row = cat.site_sources.loc[("my_site", "campus_mw_max")]
+    assert (row["value"], row["status"], row["note"]) == ("777.0", "estimate", ESTIMATE_NOTE)
+    assert cat.sites.at["my_site", "campus_mw_max"] == 777
 
 
 @pytest.mark.parametrize(
