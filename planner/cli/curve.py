@@ -211,10 +211,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 from planner.results.curve_plot import write_curve_png
 
-                try:
-                    write_curve_png(result, out)
-                except OSError as exc:
-                    raise InputError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+                write_curve_png(result, out, overwrite)
                 console.print(f"wrote {out}")
         except PlannerError as exc:
             raise fail(exc) from None
