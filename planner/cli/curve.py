@@ -32,8 +32,12 @@ def check_out(out: Path, overwrite: bool) -> None:
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise InputError(f"--out {out}: already exists; choose another name or add --overwrite")
     folder = out.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: folder {folder} does not exist or is not writable")
+    if not folder.is_dir():
+        raise InputError(f"--out {out}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        from planner.results.rundir import unwritable
+
+        raise InputError(f"--out {out}: folder {folder} is {unwritable(folder)}")
 
 
 def _num(v: Any) -> str:

@@ -80,7 +80,16 @@ def check_new(out: Path) -> None:
     if not parent.is_dir():
         raise InputError(f"--out {out}: {parent} is not a directory; choose an output location in a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: the folder {parent} is not writable; choose another location")
+        raise InputError(f"--out {out}: the folder {parent} is {unwritable(parent)}; choose another location")
+
+
+def unwritable(folder: Path) -> str:
+    """Why ``folder`` cannot be written to: on a read-only file system, or not writable (permission)."""
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "on a read-only file system" if read_only else "not writable (permission denied)"
 
 
 @contextmanager
