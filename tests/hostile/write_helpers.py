@@ -50,7 +50,7 @@ PROGRESS_LINE = re.compile(r"^\[\s*\d+ s\] ")
 def assert_one_error(proc: subprocess.CompletedProcess, code: int, *words: str) -> str:
     """Exit ``code``, exactly one stderr line (besides status lines) that starts with ``error:`` and
     holds ``words``, no traceback and no raw control character anywhere; returns the line."""
-    err = [ln for ln in lines(proc.stderr) if not PROGRESS_LINE.match(ln)]
+    err = [ln for ln in lines(proc.stderr) if not PROGRESS_LINE.match(ln) and "━" not in ln]  # progress bars
     assert proc.returncode == code, (proc.returncode, proc.stderr[-2000:])
     assert len(err) == 1, err
     assert err[0].startswith("error:"), err
