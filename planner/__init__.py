@@ -19,11 +19,41 @@ with ``workers`` start their dask worker processes so that a plain script withou
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+import _signal  # the C module: importing `signal` (enum, functools) takes a while itself
+import os as _os  # already loaded by the interpreter's startup, like sys
+import sys as _sys
 
-from planner.errors import InfeasibleError, InputError, NoSolutionError, PlannerError
+
+def _stop_while_importing(signum: int, frame: object) -> None:
+    """A stop signal while the ``planner`` command is still importing (about a second: typer, pandas,
+    Pyomo): nothing is written yet, so one line and exit 128 + N. :func:`planner.cli.app.main`
+    replaces this handler with the one that cleans up."""
+    name = {2: "Ctrl-C (SIGINT)", 15: "SIGTERM", 1: "SIGHUP"}.get(signum, str(signum))
+    try:
+        _os.write(2, f"interrupted: stopped by {name}; no partial output was left\n".encode())
+    finally:
+        _os._exit(128 + int(signum))
+
+
+def _launched_as_cli() -> bool:
+    """True in the ``planner`` console script or ``python -m planner``, not in a test or a program
+    that imports the planner (whose own signal handling is left alone)."""
+    argv = getattr(_sys, "orig_argv", [])
+    if "-m" in argv[:-1] and argv[argv.index("-m") + 1] == "planner":
+        return True
+    main_file = getattr(_sys.modules.get("__main__"), "__file__", None) or ""
+    return _os.path.basename(main_file) == "planner"
+
+
+if _launched_as_cli():  # first, before any heavy import (the handlers are replaced in main())
+    for _sig in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP):
+        _signal.signal(_sig, _stop_while_importing)
+
+import importlib  # noqa: E402
+from types import ModuleType  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from planner.errors import InfeasibleError, InputError, NoSolutionError, PlannerError  # noqa: E402
 
 __version__ = "0.1.0"
 

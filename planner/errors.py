@@ -8,6 +8,9 @@ Exit codes (see README):
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class PlannerError(Exception):
     """Base of every error the CLI reports as one clear message (never a traceback)."""
@@ -63,3 +66,46 @@ class Terminated(KeyboardInterrupt):
     """
 
     exit_code = 143
+
+
+class HungUp(Terminated):
+    """The process received SIGHUP (its terminal closed). Exit code 129 (128 + 1), cleaned up like Ctrl-C."""
+
+    exit_code = 129
+
+
+DISK_ERRORS: dict[int, str] = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk full (quota exceeded)",
+    errno.EROFS: "read-only file system",
+    errno.EPERM: "permission denied",
+    errno.EACCES: "permission denied",
+}
+"""The errno values a write can meet on a full, read-only or forbidden disk, and what they are called."""
+_DISK_TEXTS: tuple[tuple[str, str], ...] = (
+    ("no space left on device", "disk full"),
+    ("database or disk is full", "disk full"),
+    ("disk quota exceeded", "disk full (quota exceeded)"),
+    ("read-only file system", "read-only file system"),
+    ("readonly database", "read-only file system"),
+    ("permission denied", "permission denied"),
+    ("operation not permitted", "permission denied"),
+)
+"""The same conditions as worded by libraries that drop the errno (Arrow, GDAL/SQLite)."""
+
+
+def disk_error(exc: BaseException, path: Path | str | None = None) -> InputError | None:
+    """The one-line InputError (exit 2) for a write refused by the disk, or None for any other error.
+
+    ``ENOSPC``/``EDQUOT`` -> "disk full", ``EROFS`` -> "read-only file system", ``EPERM``/``EACCES``
+    -> "permission denied"; the path is ``path`` (the output the user named), else the file the OS
+    names (``exc.filename``).
+    """
+    what = DISK_ERRORS.get(getattr(exc, "errno", None) or -1)
+    if what is None:
+        text = str(exc).lower()
+        what = next((name for needle, name in _DISK_TEXTS if needle in text), None)
+    if what is None:
+        return None
+    where = path if path is not None else getattr(exc, "filename", None)
+    return InputError(f"{where}: cannot write: {what}" if where else f"cannot write: {what}")

@@ -10,9 +10,18 @@ live in :mod:`planner.catalogs.load`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Optional, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ClimateClass = Literal["cold", "cold_dry", "temperate", "temperate_humid", "hot_dry", "hot_humid"]
 WaterStress = Literal["low", "low_medium", "medium_high", "high", "extremely_high"]
@@ -63,6 +72,22 @@ FINANCE_ITEMS: tuple[str, ...] = (
     "carbon_price_default_usd_per_t",
 )
 
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""C0 and C1 control characters: CR, LF, tab, ESC (terminal escapes), NUL, BEL, ..."""
+
+
+def plain_text(value: str) -> str:
+    """The rule for every id and name a catalog or scenario supplies: no control character.
+
+    A CR or LF would let a text start a new line in a CSV (``Dallas<CR>=cmd|...``: a formula for a
+    spreadsheet) and an ESC would drive the terminal it is printed on; neither belongs in a name.
+    Raises ValueError (pydantic reports it with the file, row and field; never the value).
+    """
+    if CONTROL_CHARS.search(value):
+        raise ValueError("control characters (CR, LF, tab, ESC, ...) are not allowed in ids and names")
+    return value
+
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
@@ -71,7 +96,8 @@ PosInt = Annotated[int, Field(gt=0)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 TimeZone = Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+$")]
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1), AfterValidator(plain_text)]
+Plain = Annotated[str, AfterValidator(plain_text)]
 
 
 def upto(hi: float, lo: float = 0.0, strict_lo: bool = False) -> Any:
@@ -130,9 +156,9 @@ class SiteRow(CatalogRow):
     lat: Lat
     lon: Lon
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    state: Optional[str] = None
+    state: Optional[Plain] = None
     grid_region: Text
-    egrid_subregion: Optional[str] = None
+    egrid_subregion: Optional[Plain] = None
     timezone: TimeZone
     climate_class: ClimateClass
     annual_mean_temp_c: Annotated[float, Field(ge=-60, le=50)]
@@ -206,7 +232,7 @@ class SiteSourceRow(BaseModel):
     source: Text
     source_date: Optional[SourceDate] = None
     status: Literal["sourced", "estimate"]
-    note: Optional[str] = None
+    note: Optional[Plain] = None
 
     @model_validator(mode="after")
     def _dated_or_reasoned(self) -> SiteSourceRow:
@@ -443,7 +469,7 @@ class ModelCard(BaseModel):
     """Mean output tokens per request (OSL) of the production workload [tokens]."""
     typical_prefix_hit: Annotated[float, Field(ge=0, lt=1)] = 0.0
     """Share of input tokens served from a prefix / KV cache (not prefilled) in production [-]."""
-    prefix_hit_source: Optional[str] = None
+    prefix_hit_source: Optional[Plain] = None
     """Where ``typical_prefix_hit`` comes from (required when it is above 0)."""
     kv_cache_bytes_per_token_per_layer_override: Optional[Pos] = None
     attention_precision: Optional[Precision] = None
@@ -459,12 +485,12 @@ class ModelCard(BaseModel):
     """Share of MTP draft tokens the main model accepts [-]."""
     mtp_params_b: Optional[Pos] = None
     """Parameters of one MTP module [1e9]."""
-    mtp_source: Optional[str] = None
+    mtp_source: Optional[Plain] = None
     """Where the MTP figures come from (required with ``mtp_modules``)."""
-    mlperf_model: Optional[str] = None
+    mlperf_model: Optional[Plain] = None
     source: Text
     confidence: Confidence
-    notes: Optional[str] = None
+    notes: Optional[Plain] = None
 
     @model_validator(mode="after")
     def _moe_fields(self) -> ModelCard:

@@ -7,23 +7,25 @@ Styled output is built from :class:`rich.text.Text` pieces, never from markup st
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import typer
 from rich import box
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from planner.errors import PlannerError
 
-console = Console(markup=False, emoji=False, highlight=False)
-err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
-
-
+EXIT_PIPE = 128 + 13
+"""Exit code when the reader of stdout went away (128 + SIGPIPE)."""
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
@@ -31,6 +33,41 @@ def visible(text: str) -> str:
     """``text`` with control characters (ESC, BEL, CR, ...: terminal escape injection) shown as
     ``\\xNN`` (tabs too, which a terminal would widen into spaces); newlines kept."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class LiteralConsole(Console):
+    """A rich Console that cannot be made to send a control character it did not generate itself.
+
+    Every text segment of everything printed (titles, table cells, ``wrote PATH`` lines, progress
+    descriptions) passes through :func:`visible`, piped or on a terminal; only rich's own control
+    segments (cursor moves of a progress bar) and the styles it renders pass unchanged. ``visible``
+    is idempotent, so segments rendered twice (nested renderables) are escaped once. Plain strings
+    are escaped before layout (:meth:`render_str`), so table columns are measured on what is shown.
+    """
+
+    def on_broken_pipe(self) -> None:
+        """The reader of this console's stream went away (``planner solve | head -1``): stop
+        printing and exit quietly with 141 (128 + SIGPIPE), as a shell reports ``yes | head -1``.
+        SystemExit unwinds like any exit, so temporary outputs are still removed."""
+        self.quiet = True
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.file.fileno())
+        raise SystemExit(EXIT_PIPE)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for seg in super().render(renderable, options):
+            if seg.control or not _CONTROL.search(seg.text):
+                yield seg
+            else:
+                yield Segment(visible(seg.text), seg.style)
+
+
+console = LiteralConsole(markup=False, emoji=False, highlight=False)
+err_console = LiteralConsole(stderr=True, markup=False, emoji=False, highlight=False)
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:
@@ -44,7 +81,7 @@ def say_error(prefix: str, message: str) -> None:
         err_console.print(styled((prefix, "bold red"), " ", visible(message)), soft_wrap=True)
     except Exception:  # noqa: BLE001 - the error printer itself must never crash
         try:
-            sys.stderr.write(f"{prefix} {message}\n")
+            sys.stderr.write(f"{prefix} {visible(message)}\n")
             sys.stderr.flush()
         except Exception:  # noqa: BLE001, S110 - stderr closed: nothing left to report to
             pass

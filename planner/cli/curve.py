@@ -32,8 +32,12 @@ def check_out(out: Path, overwrite: bool) -> None:
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise InputError(f"--out {out}: already exists; choose another name or add --overwrite")
     folder = out.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: folder {folder} does not exist or is not writable")
+    if not folder.is_dir():
+        raise InputError(f"--out {out}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        from planner.results.rundir import unwritable
+
+        raise InputError(f"--out {out}: folder {folder} is {unwritable(folder)}")
 
 
 def _num(v: Any) -> str:
@@ -211,10 +215,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 from planner.results.curve_plot import write_curve_png
 
-                try:
-                    write_curve_png(result, out)
-                except OSError as exc:
-                    raise InputError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+                write_curve_png(result, out, overwrite)
                 console.print(f"wrote {out}")
         except PlannerError as exc:
             raise fail(exc) from None

@@ -6,9 +6,9 @@ import json
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from planner.cli.console import console, fail
 from planner.cli.shape_options import Isl, Osl, PrefixHit
 from planner.errors import PlannerError
 
@@ -96,8 +96,7 @@ def register(app: typer.Typer) -> None:
                 topologies=topologies,
             )
         except PlannerError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
+            raise fail(exc) from None
         if as_json:
             typer.echo(json.dumps(report.to_dict()))
             return
@@ -111,7 +110,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("unit")
         for row in d["stages"]:
             table.add_row(row["stage"], _fmt(row["value"]), row["unit"])
-        out = Console()
+        out = console
         out.print(table)
         out.print(f"tokens/s source: {d['source']} ({d['note']})", highlight=False, markup=False)
         out.print(

@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.status import Status
 from rich.text import Text
 
+from planner.cli.console import visible
+
 if TYPE_CHECKING:  # the model (Pyomo, HiGHS) is imported only when a solve runs
     from planner.model.highs import SolverEvent
 
@@ -93,7 +95,7 @@ class SolveReporter:
             self.limit_started = time.perf_counter()
         elif not solver_stage:
             self.limit_started = None
-        self.stage_text, self.detail = text, ""
+        self.stage_text, self.detail = visible(text), ""  # a file name may hold control characters
         self._show()
 
     def solver(self, event: SolverEvent) -> None:

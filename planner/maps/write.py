@@ -7,11 +7,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from planner.errors import InputError
+from planner.errors import InputError, disk_error
 from planner.maps.data import MapData, load_map_data
 from planner.maps.html import write_html
 from planner.maps.qgis_style import embed_styles
 from planner.maps.static import write_static
+from planner.results.atomic import new_files
 
 ALL_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "png", "svg", "html")
 SOLVE_FORMATS: tuple[str, ...] = ("geojson", "gpkg", "png", "html")
@@ -40,8 +41,8 @@ def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path
     """Write ``map.<format>`` for each format into ``run_dir``; return the paths written.
 
     All files are first written to hidden temporary names and renamed only when every format
-    succeeded, so an error leaves no partial map file. Raises InputError (exit 2) for an
-    unknown format or a missing/corrupted run-directory file.
+    succeeded, so an error (a full or read-only disk: exit 2 naming it) leaves no partial map
+    file. Raises InputError (exit 2) for an unknown format or a missing/corrupted run-directory file.
     """
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad or not formats:
@@ -57,19 +58,17 @@ def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path
     }
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise InputError(f"{run_dir}: the run directory is not writable; copy it somewhere writable first")
-    done: list[tuple[Path, Path]] = []
-    try:
-        for fmt in dict.fromkeys(formats):
-            final = run_dir / f"map.{fmt}"
-            tmp = run_dir / f".map.partial-{os.getpid()}.{fmt}"
-            tmp.unlink(missing_ok=True)
-            done.append((tmp, final))
-            writers[fmt](data, tmp)
-        for tmp, final in done:
-            tmp.replace(final)
-    except OSError as exc:  # a full disk, a folder made read-only meanwhile: one clear message
-        raise InputError(f"{run_dir}: cannot write the map files: {exc.strerror or exc}") from None
-    finally:
-        for tmp, _ in done:
-            tmp.unlink(missing_ok=True)
-    return [final for _, final in done]
+    finals = [run_dir / f"map.{fmt}" for fmt in dict.fromkeys(formats)]
+    # map files are regenerated from the run directory: replaced (atomically), all or nothing
+    with new_files(finals, overwrite=True, label="map") as tmps:
+        for final, tmp in zip(finals, tmps, strict=True):
+            try:
+                writers[final.suffix[1:]](data, tmp)
+            except (OSError, InputError):
+                raise
+            except Exception as exc:  # GDAL/SQLite (GeoPackage) words a full or read-only disk its own way
+                known = disk_error(exc, final)
+                if known is None:
+                    raise
+                raise known from None
+    return finals

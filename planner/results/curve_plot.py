@@ -18,14 +18,12 @@ to a temporary sibling and renamed, so a failed write leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
+from planner.results.atomic import new_files
 from planner.results.curve_style import SCENARIO_MARKERS, Style, gpu_styles
 from planner.results.curve_view import CurveView, shape_text
 
@@ -211,22 +209,19 @@ def curve_figure(view: CurveView) -> Any:
     return fig
 
 
-def write_curve_png(view: CurveView, path: Path) -> Path:
-    """Write the frontier of ``view`` (:func:`curve_figure`) to ``path``, atomically."""
-    return _save(curve_figure(view), Path(path))
+def write_curve_png(view: CurveView, path: Path, overwrite: bool = True) -> Path:
+    """Write the frontier of ``view`` (:func:`curve_figure`) to ``path``, atomically; an existing
+    file is replaced only if ``overwrite`` (:func:`planner.results.atomic.claim`)."""
+    return _save(curve_figure(view), Path(path), overwrite)
 
 
-def _save(fig: Any, path: Path) -> Path:
-    """Save ``fig`` to a temporary sibling of ``path`` and rename it over ``path``."""
+def _save(fig: Any, path: Path, overwrite: bool) -> Path:
+    """Save ``fig`` to a temporary sibling of ``path`` and claim the name ``path`` for it."""
     import matplotlib.pyplot as plt
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png", bbox_inches="tight")  # the legends outside the axes included
-        os.replace(tmp, path)
+        with new_files([path], overwrite) as (tmp,):
+            fig.savefig(tmp, format="png", bbox_inches="tight")  # the legends outside the axes included
     finally:
         plt.close(fig)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
     return path

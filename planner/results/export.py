@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError
+from planner.results.atomic import new_files, write_failed
 from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
 from planner.results.cells import inert_frame
 from planner.results.rundir_read import read_scenario, read_summary
@@ -536,12 +536,14 @@ def export_capex(
     if out is not None and not overwrite:
         refuse_existing(paths)
     sheets = capex_sheets(run_dir, horizon_years, base_year)
-    staged: dict[Path, Path] = {}
-    try:
-        for key, path in paths.items():
+    for path in paths.values():
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-            staged[tmp] = path
+        except OSError as exc:
+            raise write_failed(exc, path, "--out") from None
+    # the default location in the run directory is rewritten; an explicit --out only with --overwrite
+    with new_files(list(paths.values()), overwrite=overwrite or out is None) as tmps:
+        for key, tmp in zip(paths, tmps, strict=True):
             if fmt == "xlsx":
                 write_xlsx(sheets, tmp)
             elif fmt == "json":
@@ -554,13 +556,4 @@ def export_capex(
                 inert_frame(sheets[key]).to_csv(tmp, index=False)
             else:
                 sheets[key].to_parquet(tmp, index=False, engine="pyarrow")
-        for tmp, path in staged.items():
-            os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the capex export ({exc.filename or ''}): {exc.strerror or exc}"
-        ) from None
-    finally:
-        for tmp in staged:
-            tmp.unlink(missing_ok=True)
-    return list(staged.values())
+    return list(paths.values())

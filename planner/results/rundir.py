@@ -29,7 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from planner.errors import InputError
+from planner.errors import InputError, disk_error
+from planner.results.atomic import claim, partial_name, write_failed
 from planner.results.cells import inert_frame
 from planner.scenario.load import resolved_yaml
 from planner.scenario.schema import Scenario
@@ -92,32 +93,45 @@ def check_new(out: Path) -> None:
     if not parent.is_dir():
         raise InputError(f"--out {out}: {parent} is not a directory; choose an output location in a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: the folder {parent} is not writable; choose another location")
+        raise InputError(f"--out {out}: the folder {parent} is {unwritable(parent)}; choose another location")
+
+
+def unwritable(folder: Path) -> str:
+    """Why ``folder`` cannot be written to: on a read-only file system, or not writable (permission)."""
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "on a read-only file system" if read_only else "not writable (permission denied)"
 
 
 @contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``out``; rename it to ``out`` on success, delete it otherwise.
+    """Yield a temporary sibling of ``out``; claim the name ``out`` for it on success, delete it otherwise.
 
-    The temporary folder is removed on every path: an error, Ctrl-C or SIGTERM while writing,
-    and a rename refused because another run created ``out`` meanwhile.
+    The temporary folder is removed on every path: an error, Ctrl-C, SIGTERM or SIGHUP while
+    writing, a full or read-only disk (an InputError naming it, exit 2), and a claim refused
+    because another run created ``out`` meanwhile (:func:`planner.results.atomic.claim`: the
+    existing folder is never replaced, even an empty one).
     """
     check_new(out)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    tmp = partial_name(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
     except OSError as exc:
-        raise InputError(f"--out {out}: cannot create the run directory: {exc.strerror or exc}") from None
+        raise write_failed(exc, out, "--out") from None
     try:
         yield tmp
         check_new(out)
-        try:
-            tmp.rename(out)
-        except OSError as exc:  # another run won the race, or the folder changed under us
-            raise InputError(f"--out {out}: cannot create the run directory: {exc.strerror or exc}") from None
+        claim(tmp, out)
+    except OSError as exc:  # a full or read-only disk while writing the contents
+        known = disk_error(exc, out)
+        if known is None:
+            raise
+        raise known from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from planner.catalogs.schemas import Plain  # ids: no control characters (CR, LF, ESC)
+
 Objective = Literal["cost", "carbon"]
 TimeMode = Literal["annual", "representative_days"]
 Redundancy = Literal["none", "n+1", "2n"]
@@ -27,9 +29,9 @@ class StrictModel(BaseModel):
 class ServedDemand(StrictModel):
     """One demand stream: tokens/s of one served model wanted in one region."""
 
-    region: str
+    region: Plain
     """Demand region id from ``data/regions.csv`` (e.g. ``us-east``)."""
-    model: str
+    model: Plain
     """Served model id from ``models/`` (e.g. ``llama-3.1-70b``)."""
     tokens_per_s: float = Field(gt=0, le=1e12)
     """Average generated (output) tokens per second, the MLPerf convention [tokens/s]."""

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -46,6 +45,7 @@ from planner.model.cluster import (  # re-exported: sweeps, Pareto and their CLI
     check_cluster,
     dask_client,
 )
+from planner.results.atomic import new_files, write_failed
 from planner.results.cells import inert_frame
 from planner.results.rundir import staging, write_contents
 from planner.scenario.load import parse_overrides
@@ -305,9 +305,11 @@ def sweep(
         with dask_client(scheduler, workers) as client:
             run_tasks(client, solve_point, [(i, tasks[i]) for i in sorted(tasks)], finished)
     table = sweep_table([rows[i] for i in sorted(rows)], list(sets))
-    if out is not None:
-        inert_frame(table).to_csv(out / "sweep.csv", index=False)
-        table.to_parquet(out / "sweep.parquet", index=False)
+    if out is not None:  # rewritten by --resume: replaced atomically, both or neither
+        tables = [out / "sweep.csv", out / "sweep.parquet"]
+        with new_files(tables, overwrite=True, label="sweep") as (csv, pq):
+            inert_frame(table).to_csv(csv, index=False)
+            table.to_parquet(pq, index=False)
     return table
 
 
@@ -448,14 +450,17 @@ def _open_manifest(
         raise InputError(
             f"--out {out}: already exists; pass --resume to continue that sweep, or choose a new directory"
         )
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_failed(exc, out, "--out") from None
     manifest = {
         "key": key,
         "scenario": base.name,
         "sets": {k: list(v) for k, v in sets.items()},
         "points": {},
     }
-    _save(path, manifest)
+    _save(path, manifest, new=True)  # the claim: of two sweeps started on one --out, one goes on
     return manifest
 
 
@@ -492,7 +497,7 @@ def _record(
     _save(out / "manifest.json", manifest)
 
 
-def _save(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    tmp.replace(path)
+def _save(path: Path, data: Mapping[str, Any], new: bool = False) -> None:
+    """Write the manifest atomically: replacing it, or (``new``) only where there is none yet."""
+    with new_files([path], overwrite=not new) as (tmp,):
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")

@@ -191,5 +191,5 @@ def test_map_write_error_is_one_message(map_run_copy, monkeypatch):
 
     monkeypatch.setattr(map_write, "write_html", denied)
     code, out = _run("map", str(map_run_copy), "--format", "html")
-    assert code == 2 and "cannot write the map files: Permission denied" in out
+    assert code == 2 and "map.html: cannot write: permission denied" in out
     assert not list(map_run_copy.glob(".map.*")) and not (map_run_copy / "map.html").exists()
