@@ -26,7 +26,9 @@ from planner.cli import (
     export,
     pareto,
     pipeline,
+    report,
     sensitivity,
+    show,
     solve,
     sweep,
     validate,
@@ -57,6 +59,8 @@ COMMANDS = (
     evaluate,
     sensitivity,
     alternatives,
+    report,
+    show,
 )
 for command in COMMANDS:
     command.register(app)

@@ -113,6 +113,33 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     },
     "costs": {"site_id": TEXT, "category": TEXT, "annualized_cost_usd": NUM},
     "throughput": {"gpu_id": TEXT, "model_id": TEXT, "tokens_per_s_per_gpu": NUM, "source": TEXT},
+    "models": {
+        "model_id": TEXT,
+        "tokens_per_s": NUM,
+        "token_share": NUM,
+        "gpus": NUM,
+        "it_mw": NUM,
+        "facility_mw": NUM,
+        "facility_avg_mw": NUM,
+        "energy_mwh_per_yr": NUM,
+        "gpu_cost_usd": NUM,
+        "site_cost_usd": NUM,
+        "energy_cost_usd": NUM,
+        "annualized_cost_usd": NUM,
+        "emissions_t_per_yr": NUM,
+        "cost_usd_per_mtok": NUM,
+        "facility_joules_per_token": NUM,
+        "gco2e_per_mtok": NUM,
+    },
+    "site_loss": {
+        "lost_site_id": TEXT,
+        "model_id": TEXT,
+        "peak_tokens_per_s": NUM,
+        "share_alone": NUM,
+        "tokens_per_s_alone": NUM,
+        "share_together": NUM,
+        "coverage_required": NUM,
+    },
 }
 """Documented columns of each ``tables/<name>.csv`` and their kind (text, number, bool)."""
 

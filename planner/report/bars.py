@@ -1,0 +1,84 @@
+"""Stacked bar charts of the plan report: one bar per row (site, model, year), stacked by series.
+
+The capacity and energy mix, GPUs by type, costs by category and the spend schedule are all
+one pivot table drawn the same way; each chart is built from such a table by :func:`stacked`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from planner.report.figure import legend_below, new_figure, style_axes, svg_uri
+
+
+def pivot(
+    frame: pd.DataFrame, rows: str, series: str, value: str, order: list[str] | None = None
+) -> pd.DataFrame:
+    """``frame[value]`` summed into a table of ``rows`` x ``series`` (missing = 0), rows in first-seen
+    order (or ``order``), series by total descending; all-zero series dropped."""
+    table = frame.pivot_table(
+        index=rows, columns=series, values=value, aggfunc="sum", fill_value=0.0, sort=False
+    )
+    if order is not None:
+        table = table.reindex([r for r in order if r in table.index], fill_value=0.0)
+    totals = table.abs().sum().sort_values(ascending=False, kind="stable")
+    return table[[c for c in totals.index if totals[c] > 1e-9]]
+
+
+def stacked(
+    table: pd.DataFrame,
+    colours: Mapping[str, str],
+    title: str,
+    unit: str,
+    scale: float = 1.0,
+    horizontal: bool = True,
+) -> str:
+    """Stacked bars of ``table`` (rows = bars, columns = series) divided by ``scale``, with the total
+    written at each bar's end; an SVG data URI."""
+    data = table.to_numpy(dtype=float) / scale
+    n = len(table.index)
+    labels = [str(i) for i in table.index]
+    if horizontal:
+        fig = new_figure(1.3 + 0.42 * n + 0.25 * (len(table.columns) // 5))
+    else:
+        fig = new_figure(3.4)
+    ax = fig.add_subplot()
+    pos = np.arange(n)[::-1] if horizontal else np.arange(n)
+    base = np.zeros(n)
+    for j, name in enumerate(table.columns):
+        v = data[:, j]
+        if horizontal:
+            ax.barh(pos, v, left=base, color=colours[name], label=str(name), edgecolor="white", linewidth=0.5)
+        else:
+            ax.bar(
+                pos, v, bottom=base, color=colours[name], label=str(name), edgecolor="white", linewidth=0.5
+            )
+        base += v
+    top = max(float(base.max(initial=0.0)), 1e-9)
+    for p, total in zip(pos, base):
+        if total < 0.005 * top:
+            continue
+        text = f"{total:,.3g}" if total < 100 else f"{total:,.0f}"
+        if horizontal:
+            ax.text(total + 0.01 * top, p, text, va="center", fontsize=9)
+        elif n <= 20:
+            ax.text(p, total + 0.01 * top, text, ha="center", va="bottom", fontsize=8.5)
+    if horizontal:
+        ax.set_yticks(pos)
+        ax.set_yticklabels(labels)
+        ax.set_xlim(0, top * 1.12)
+        ax.set_xlabel(unit)
+        style_axes(ax, "x")
+    else:
+        ax.set_xticks(pos)
+        ax.set_xticklabels(labels, rotation=90 if n > 10 else 0, fontsize=9)
+        ax.set_ylim(0, top * 1.1)
+        ax.set_ylabel(unit)
+        style_axes(ax, "y")
+    ax.set_title(title)
+    if len(table.columns) > 1:
+        legend_below(fig)
+    return svg_uri(fig)
