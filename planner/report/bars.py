@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from planner.report.figure import legend_below, new_figure, style_axes, svg_uri
+from planner.report.figure import finish, new_axes, style_axes
 
 
 def pivot(
@@ -41,11 +41,7 @@ def stacked(
     data = table.to_numpy(dtype=float) / scale
     n = len(table.index)
     labels = [str(i) for i in table.index]
-    if horizontal:
-        fig = new_figure(1.3 + 0.42 * n + 0.25 * (len(table.columns) // 5))
-    else:
-        fig = new_figure(3.4)
-    ax = fig.add_subplot()
+    fig, ax = new_axes()
     pos = np.arange(n)[::-1] if horizontal else np.arange(n)
     base = np.zeros(n)
     for j, name in enumerate(table.columns):
@@ -74,11 +70,12 @@ def stacked(
         style_axes(ax, "x")
     else:
         ax.set_xticks(pos)
-        ax.set_xticklabels(labels, rotation=90 if n > 10 else 0, fontsize=9)
+        ax.set_xticklabels(labels, rotation=90 if n > 14 else 0, fontsize=9)
         ax.set_ylim(0, top * 1.1)
         ax.set_ylabel(unit)
         style_axes(ax, "y")
     ax.set_title(title)
-    if len(table.columns) > 1:
-        legend_below(fig)
-    return svg_uri(fig)
+    if horizontal:
+        return finish(fig, ax, 0.2 + 0.36 * n, ylabels=labels, legend=len(table.columns) > 1)
+    lines = 1.0 if n <= 14 else 0.4 + 0.45 * max(len(s) for s in labels)
+    return finish(fig, ax, 2.6, xtick_lines=lines, legend=len(table.columns) > 1)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.report.figure import EDGE, legend_below, new_figure, style_axes, svg_uri, tech_colours
+from planner.report.figure import EDGE, finish, new_axes, style_axes, tech_colours
 
 BASE = ("site_id", "slice", "day", "hour", "weight_h", "facility_mw", "it_mw")
 BATTERY = ("charge_mw", "discharge_mw", "soc_mwh", "curtailed_mw")
@@ -60,8 +60,7 @@ def site_days_chart(frame: pd.DataFrame, site: str, techs: list[str]) -> str:
     n = len(frame)
     x = np.arange(n + 1)
     colours = tech_colours(techs)
-    fig = new_figure(3.1)
-    ax = fig.add_subplot()
+    fig, ax = new_axes()
     bottom = np.zeros(n)
     for tech in techs:
         v = np.clip(_values(frame, tech), 0.0, None)
@@ -97,16 +96,14 @@ def site_days_chart(frame: pd.DataFrame, site: str, techs: list[str]) -> str:
     ax.set_title(f"{site}: hourly supply and load on the representative days")
     style_axes(ax)
     ax.axhline(0, color=EDGE, linewidth=0.6)
-    legend_below(fig)
-    return svg_uri(fig)
+    return finish(fig, ax, 2.4, xtick_lines=2)
 
 
 def annual_chart(dispatch: pd.DataFrame, sites: list[str], techs: list[str]) -> str:
     """Annual mode: each open site's annual-average supply stacked, against its facility load [MW]."""
     colours = tech_colours(techs)
     shown = _shown(dispatch, techs)
-    fig = new_figure(1.2 + 0.45 * len(sites))
-    ax = fig.add_subplot()
+    fig, ax = new_axes()
     y = np.arange(len(sites))[::-1]
     rows = dispatch.set_index("site_id").loc[sites]
     left = np.zeros(len(sites))
@@ -121,8 +118,7 @@ def annual_chart(dispatch: pd.DataFrame, sites: list[str], techs: list[str]) -> 
     ax.set_xlabel("MW (annual average)")
     ax.set_title("Annual-average supply by site (annual mode: one slice per site)")
     style_axes(ax, "x")
-    legend_below(fig)
-    return svg_uri(fig)
+    return finish(fig, ax, 0.2 + 0.36 * len(sites), ylabels=sites)
 
 
 def dispatch_charts(dispatch: pd.DataFrame, sites: list[str]) -> list[tuple[str, str]]:

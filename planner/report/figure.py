@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -53,16 +54,59 @@ def series_colours(names: Sequence[str]) -> dict[str, str]:
     return {n: COLOURS[i % len(COLOURS)] for i, n in enumerate(names)}
 
 
-def new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
-    """A white Agg figure of the report's width."""
-    fig = Figure(figsize=(width_in, height_in), dpi=100, facecolor="white", layout="constrained")
+CHAR_IN = 0.085
+"""Width of a tick-label character at the chart font size [in] (DejaVu Sans 9.5 pt averages ~0.55 em)."""
+
+
+def new_axes() -> tuple[Figure, Axes]:
+    """A white Agg figure of the report's width with one axes (sized by :func:`finish`)."""
+    fig = Figure(figsize=(WIDTH_IN, 3.0), dpi=100, facecolor="white")
     FigureCanvasAgg(fig)
-    return fig
+    return fig, fig.add_subplot()
 
 
-def legend_below(fig: Figure, ncol: int = 5) -> None:
-    """The figure's legend in rows under the plot (constrained layout makes room for it)."""
-    fig.legend(loc="outside lower center", ncol=ncol)
+def finish(
+    fig: Figure,
+    ax: Axes,
+    plot_h: float,
+    ylabels: Sequence[str] = (),
+    xtick_lines: float = 1.0,
+    legend: bool = True,
+    ncol: int = 5,
+) -> str:
+    """Size the figure around a plot area ``plot_h`` inches tall, with margins from the text
+    around it (``ylabels``: the y tick labels, else numbers; ``xtick_lines`` lines of x tick
+    labels; the legend in rows of ``ncol`` under the plot), and return it as an SVG data URI.
+
+    Margins are computed, not measured (matplotlib's constrained layout draws every chart twice:
+    twice the time for the same page)."""
+    handles, labels = ax.get_legend_handles_labels()
+    title = ax.get_title(loc="left")
+    ax.set_title("", loc="left")
+    if labels:  # as many legend columns as fit the width: handle + gap + the longest label
+        entry = 0.65 + CHAR_IN * max(len(s) for s in labels)
+        ncol = max(1, min(ncol, len(labels), int((WIDTH_IN - 0.2) // entry)))
+    rows = -(-len(labels) // ncol) if legend and labels else 0
+    left = 0.3 + CHAR_IN * max(len(s) for s in ylabels) if ylabels else 0.8
+    bottom = (
+        0.15 + 0.19 * xtick_lines + (0.25 if ax.get_xlabel() else 0.0) + (0.27 * rows + 0.12 if rows else 0.0)
+    )
+    top, right = 0.4, 0.6
+    height = plot_h + top + bottom
+    fig.set_size_inches(WIDTH_IN, height)
+    fig.subplots_adjust(
+        left=left / WIDTH_IN, right=1 - right / WIDTH_IN, bottom=bottom / height, top=1 - top / height
+    )
+    fig.text(0.08 / WIDTH_IN, 1 - 0.1 / height, title, ha="left", va="top", fontsize=11.5, fontweight="bold")
+    if rows:
+        fig.legend(
+            handles,
+            labels,
+            loc="lower center",
+            ncol=min(ncol, len(labels)),
+            bbox_to_anchor=(0.5, 0.05 / height),
+        )
+    return svg_uri(fig)
 
 
 def style_axes(ax, grid_axis: str = "y") -> None:

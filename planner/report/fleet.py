@@ -23,12 +23,11 @@ THROUGHPUT_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("source", "source", "text", ""),
     ("precision", "precision", "id", ""),
     ("topology", "topology", "text", ""),
-    ("scenario", "latency regime", "id", ""),
     ("ttft_ms", "TTFT ms", "num", ",.0f"),
     ("tpot_ms", "TPOT ms", "num", ",.1f"),
-    ("tokens_per_s_per_gpu", "tokens/s per GPU", "num", ",.0f"),
+    ("tokens_per_s_per_gpu", "tokens/s/GPU", "num", ",.0f"),
     ("tokens_per_s_conservative", "conservative", "num", ",.0f"),
-    ("expected_error", "expected error", "num", ".0%"),
+    ("expected_error", "error", "num", ".0%"),
     ("expected_error_p80", "p80 error", "num", ".0%"),
     ("tokens_per_s_sized", "sized on", "num", ",.0f"),
 )
@@ -95,6 +94,7 @@ def throughput_section(data: ReportData) -> Section:
     note = (
         '<p class="note">Measured: MLPerf Inference results; estimate: the calibrated roofline, with '
         "its expected error (median and 80th percentile absolute error on MLPerf pairs held out of the "
-        "fit). The full table with request shapes is tables/throughput.csv.</p>"
+        "fit); conservative: tokens/s per GPU x (1 - held-out shortfall); sized on: what the fleet was "
+        "sized with. The full table with request shapes is tables/throughput.csv.</p>"
     )
     return Section("throughput", "Throughput per GPU", note + table(cols, rows))

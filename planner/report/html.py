@@ -54,6 +54,7 @@ tr.total td { font-weight: 600; border-top: 1.5px solid var(--ink); }
   figure, table, .cards { break-inside: avoid; }
   .scroll { overflow: visible; }
   .chart img, .map img { min-width: 0; }
+  table { font-size: 8.5pt; }
   a { color: inherit; text-decoration: none; }
 }
 """

@@ -20,7 +20,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.report.data import ReportData
-from planner.report.figure import new_figure, style_axes, svg_uri
+from planner.report.figure import finish, new_axes, style_axes
 from planner.report.fmt import num
 from planner.report.html import Column, Section, chart, table
 from planner.results.readiness import bridge_text
@@ -49,8 +49,7 @@ def in_service(summary: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
 def timeline_chart(spans: pd.DataFrame, ready: dict[str, dict[str, Any]], colours: dict[str, str]) -> str:
     """Gantt-like bars per site and category, the in-service diamond and the online-year line."""
     labels, y = [], 0.0
-    fig = new_figure(1.0 + 0.26 * (len(spans) + spans["site_id"].nunique()))
-    ax = fig.add_subplot()
+    fig, ax = new_axes()
     for site, group in spans.groupby("site_id", sort=False):
         top = y
         labels.append((y, str(site), True))
@@ -83,9 +82,10 @@ def timeline_chart(spans: pd.DataFrame, ready: dict[str, dict[str, Any]], colour
     ax.set_xticks(np.arange(lo, hi + 1))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}")
     ax.set_xlabel("year (construction starts 1 January of the first)")
-    ax.set_title("Assets from construction start to in service; dashed: online year")
+    ax.set_title("Construction to in service per asset (dashed: online year)")
     style_axes(ax, "x")
-    return svg_uri(fig)
+    ax.set_ylim(-y + 0.8, 0.6)
+    return finish(fig, ax, 0.24 * y, ylabels=[t for _, t, _ in labels], legend=False)
 
 
 def timeline_section(data: ReportData, colours: dict[str, str]) -> Section:
