@@ -378,3 +378,14 @@ def curve(
 
         write_curve_png(result, Path(out))
     return result
+
+
+def report(run_dir: str | Path, out: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Write the HTML plan report of a run directory (``planner report``); return its path.
+
+    Default ``out``: ``RUN_DIR/report.html`` (rewritten); an explicit ``out`` must be a new ``.html``
+    file unless ``overwrite``. Raises InputError (exit 2) naming a missing or broken run-directory file.
+    """
+    from planner.report.write import write_report
+
+    return write_report(run_dir, out, overwrite=overwrite)

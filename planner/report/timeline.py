@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
 from planner.report.data import ReportData
 from planner.report.figure import finish, new_axes, style_axes
 from planner.report.fmt import num
@@ -38,12 +37,9 @@ def asset_spans(items: pd.DataFrame, sites: list[str]) -> pd.DataFrame:
     return spans.sort_values(["order", "start", "end"], kind="stable").drop(columns="order")
 
 
-def in_service(summary: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
-    """``summary.json`` ``sites_in_service`` (a mapping of site -> mapping), checked."""
-    rows = summary.get("sites_in_service") or {}
-    if not isinstance(rows, dict) or not all(isinstance(r, dict) for r in rows.values()):
-        raise InputError(f"{path}: 'sites_in_service' must map each open site to its readiness fields")
-    return rows
+def _year(value: Any) -> float | None:
+    """A year from ``summary.json`` (a number), else None (no deadline, or not a number)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def timeline_chart(spans: pd.DataFrame, ready: dict[str, dict[str, Any]], colours: dict[str, str]) -> str:
@@ -60,14 +56,14 @@ def timeline_chart(spans: pd.DataFrame, ready: dict[str, dict[str, Any]], colour
             labels.append((y, str(r.category), False))
             y += 1
         info = ready.get(str(site), {})
-        done, online = info.get("in_service_year"), info.get("online_year")
-        if isinstance(done, (int, float)):
+        done, online = _year(info.get("in_service_year")), _year(info.get("online_year"))
+        if done is not None:
             ax.plot([done], [-top], marker="D", color="black", markersize=6)
             ax.annotate(
                 f"in service {done:.0f}", (done, -top), xytext=(7, 0), textcoords="offset points",
                 va="center", fontsize=9.5,
             )  # fmt: skip
-        if isinstance(online, (int, float)):
+        if online is not None:
             ax.vlines(online, -y + 0.5, -top + 0.5, colors="#D55E00", linestyles="--", linewidth=1.4)
         y += 0.4
     ax.set_yticks([-p for p, _, _ in labels])
@@ -75,9 +71,8 @@ def timeline_chart(spans: pd.DataFrame, ready: dict[str, dict[str, Any]], colour
     for tick, (_, _, bold) in zip(ax.get_yticklabels(), labels):
         tick.set_fontweight("bold" if bold else "normal")
     lo = float(np.floor(spans["start"].min()))
-    hi = float(
-        np.ceil(max(spans["end"].max(), *[float(r.get("online_year") or 0) for r in ready.values()], lo + 1))
-    )
+    deadlines = [y for y in (_year(r.get("online_year")) for r in ready.values()) if y is not None]
+    hi = float(np.ceil(max(spans["end"].max(), *deadlines, lo + 1)))
     ax.set_xlim(lo - 0.2, hi + 1.2)
     ax.set_xticks(np.arange(lo, hi + 1))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}")
@@ -90,7 +85,7 @@ def timeline_chart(spans: pd.DataFrame, ready: dict[str, dict[str, Any]], colour
 
 def timeline_section(data: ReportData, colours: dict[str, str]) -> Section:
     """The time-to-power chart and table."""
-    ready = in_service(data.summary, str(data.run.path / "summary.json"))
+    ready = data.summary.get("sites_in_service") or {}  # checked by read_report_data
     sites = [str(s) for s in data.open_sites["site_id"]]
     spans = asset_spans(data.line_items, sites)
     parts = []

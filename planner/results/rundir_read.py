@@ -78,6 +78,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "hour": NUM,
         "weight_h": NUM,
         "facility_mw": NUM,
+        "it_mw": NUM,
         "grid_mw": NUM,
         "charge_mw": NUM,
         "discharge_mw": NUM,

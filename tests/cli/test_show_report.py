@@ -83,6 +83,10 @@ BREAKAGES = {
     "summary-missing": (lambda r: (r / "summary.json").unlink(), ["summary.json", "not found"]),
     "summary-gpus-text": (lambda r: _summary(r, "gpus", "many"), ["summary.json", "'gpus'", "numbers"]),
     "summary-cost-null": (lambda r: _summary(r, "cost_usd_per_mtok", None), ["cost_usd_per_mtok", "number"]),
+    "summary-in-service-text": (
+        lambda r: _summary(r, "sites_in_service", {"x": {"in_service_year": "soon"}}),
+        ["summary.json", "'sites_in_service'", "in_service_year"],
+    ),
     "sites-bad-number": (
         lambda r: _bad_number(r / "tables" / "sites.csv", "it_mw"),
         ["sites.csv", "'it_mw'", "line 2", "not a number"],

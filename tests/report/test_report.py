@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from planner.api import report
 from planner.report.build import report_html
 from planner.report.data import read_report_data
 from planner.report.energy import supply_energy
-from planner.report.write import write_report
 
 SECTIONS = (
     "headline",
@@ -60,7 +60,7 @@ def test_self_contained_and_deterministic(small, page, tmp_path):
     assert "<script" not in page.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing fetched
     assert "@media print" in page and 'name="viewport"' in page
-    out = write_report(small[1], tmp_path / "again.html")
+    out = report(small[1], tmp_path / "again.html")  # the Python API
     assert out.read_text(encoding="utf-8") == page  # same run, same bytes (no dates, stable SVG ids)
 
 
