@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PolyCollection
 
 from planner.report.figure import finish, new_axes, style_axes
 
@@ -26,6 +27,15 @@ def pivot(
         table = table.reindex([r for r in order if r in table.index], fill_value=0.0)
     totals = table.abs().sum().sort_values(ascending=False, kind="stable")
     return table[[c for c in totals.index if totals[c] > 1e-9]]
+
+
+def _box(p: float, lo: float, hi: float, horizontal: bool, width: float = 0.8) -> list[tuple[float, float]]:
+    """Corners of one bar segment at position ``p`` from ``lo`` to ``hi`` (one polygon of a
+    PolyCollection: one artist per series instead of one per bar, a fraction of the drawing time)."""
+    a, b = p - width / 2, p + width / 2
+    if horizontal:
+        return [(lo, a), (hi, a), (hi, b), (lo, b)]
+    return [(a, lo), (a, hi), (b, hi), (b, lo)]
 
 
 def stacked(
@@ -46,12 +56,12 @@ def stacked(
     base = np.zeros(n)
     for j, name in enumerate(table.columns):
         v = data[:, j]
-        if horizontal:
-            ax.barh(pos, v, left=base, color=colours[name], label=str(name), edgecolor="white", linewidth=0.5)
-        else:
-            ax.bar(
-                pos, v, bottom=base, color=colours[name], label=str(name), edgecolor="white", linewidth=0.5
+        boxes = [_box(p, b, b + x, horizontal) for p, b, x in zip(pos, base, v) if x > 0]
+        ax.add_collection(
+            PolyCollection(
+                boxes, facecolors=colours[name], edgecolors="white", linewidths=0.5, label=str(name)
             )
+        )
         base += v
     top = max(float(base.max(initial=0.0)), 1e-9)
     for p, total in zip(pos, base):
@@ -62,6 +72,7 @@ def stacked(
             ax.text(total + 0.01 * top, p, text, va="center", fontsize=9)
         elif n <= 20:
             ax.text(p, total + 0.01 * top, text, ha="center", va="bottom", fontsize=8.5)
+    ax.set_xlim(-0.6, n - 0.4) if not horizontal else ax.set_ylim(-0.6, n - 0.4)
     if horizontal:
         ax.set_yticks(pos)
         ax.set_yticklabels(labels)

@@ -49,9 +49,14 @@ def tech_colours(techs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+PALETTE = (*COLOURS, "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#117733", "#AA4499")
+"""Series colours: the ten of the frontier chart, then the rest of Paul Tol's "muted" set (teal,
+cyan, sand, rose, green, purple): sixteen, as many as the capex categories."""
+
+
 def series_colours(names: Sequence[str]) -> dict[str, str]:
-    """Palette colours in order (categories, GPU types, models)."""
-    return {n: COLOURS[i % len(COLOURS)] for i, n in enumerate(names)}
+    """Palette colours in order (categories, GPU types, models), distinct up to 16 series."""
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
 
 
 CHAR_IN = 0.085
