@@ -20,7 +20,7 @@ from planner.report.html import Column, Section, chart, esc, table
 THROUGHPUT_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("gpu_id", "GPU", "id", ""),
     ("model_id", "model", "id", ""),
-    ("source", "source", "text", ""),
+    ("source", "source", "id", ""),
     ("precision", "precision", "id", ""),
     ("topology", "topology", "text", ""),
     ("ttft_ms", "TTFT ms", "num", ",.0f"),
@@ -85,10 +85,7 @@ def throughput_section(data: ReportData) -> Section:
     shown = [c for c in THROUGHPUT_COLUMNS if c[0] in thr.columns]
     cols = [Column(head, kind) for _, head, kind, _ in shown]
     rows = [
-        [
-            num(r[c], spec) if kind == "num" else ("" if pd.isna(r[c]) else str(r[c]))
-            for c, _, kind, spec in shown
-        ]
+        [num(r[c], spec) if kind == "num" else _text(r[c]) for c, _, kind, spec in shown]
         for _, r in thr.iterrows()
     ]
     note = (
@@ -98,3 +95,9 @@ def throughput_section(data: ReportData) -> Section:
         "sized with. The full table with request shapes is tables/throughput.csv.</p>"
     )
     return Section("throughput", "Throughput per GPU", note + table(cols, rows))
+
+
+def _text(value: object) -> str:
+    """A text cell; a topology such as ``single_node+disaggregated`` may wrap after each ``+``
+    (a zero-width space), so a narrow page or print wraps it there rather than cutting a word."""
+    return "" if value is None or pd.isna(value) else str(value).replace("+", "+\u200b")

@@ -54,7 +54,9 @@ tr.total td { font-weight: 600; border-top: 1.5px solid var(--ink); }
   figure, table, .cards { break-inside: avoid; }
   .scroll { overflow: visible; }
   .chart img, .map img { min-width: 0; }
-  table { font-size: 8.5pt; }
+  table { font-size: 8pt; }
+  th, td { padding: 2px 5px; }
+  td:not(.n):not(.id), th, th.n { white-space: normal; }
   a { color: inherit; text-decoration: none; }
 }
 """
