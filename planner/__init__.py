@@ -60,6 +60,8 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from planner.api import SolveResult as SolveResult
     from planner.api import curve as curve
+    from planner.api import report as report
+    from planner.api import show as show
     from planner.api import solve as solve
     from planner.commands import data_init as data_init
     from planner.commands import data_list as data_list
@@ -90,8 +92,8 @@ API: dict[str, str] = {
     "sensitivity": "planner.studies.sensitivity",
     "evaluate": "planner.studies.evaluate",
     "regret": "planner.studies.regret",
-    # `planner report` / `planner show` (issue 25 item 1-2): add "report" and "show" here, pointing
-    # at the module that defines them, and to the TYPE_CHECKING imports above.
+    "report": "planner.api",
+    "show": "planner.api",
 }
 """Public name -> the module defining it (imported on first use: Pyomo and HiGHS are heavy)."""
 

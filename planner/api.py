@@ -38,6 +38,7 @@ from planner.results.capex import capex_line_items, opex_table
 from planner.results.display import html_table, short_repr
 from planner.results.readiness import readiness_summary, readiness_table
 from planner.results.rundir import staging, write_contents
+from planner.results.rundir_read import RunData
 from planner.results.site_loss import site_loss_table
 from planner.scenario.load import load_scenario, scenario_from_dict
 from planner.scenario.schema import Scenario
@@ -68,9 +69,10 @@ class SolveResult:
     def _repr_html_(self) -> str:
         return html_table("SolveResult", self.scenario.name, self.summary, self.tables.get("sites"))
 
-    def save(self, directory: str | os.PathLike[str], *, maps: bool = True) -> Path:
+    def save(self, directory: str | os.PathLike[str], *, maps: bool = True, report: bool = True) -> Path:
         """Write the run directory ``planner solve --out DIR`` writes (scenario, summary, tables,
-        solver log, capex.xlsx and, unless ``maps=False``, the maps) into the new folder
+        solver log, capex.xlsx and, unless ``maps=False``/``report=False``, the maps and
+        report.html) into the new folder
         ``directory``, whole or not at all (:func:`planner.results.rundir.staging`; an existing
         folder is never overwritten). Returns its path; raises InputError naming ``directory``."""
         if not isinstance(directory, (str, os.PathLike)) or not os.fspath(directory):
@@ -79,17 +81,27 @@ class SolveResult:
         out = Path(directory)
         try:
             with staging(out) as tmp:
-                write_run(self, tmp, maps=maps)
+                write_run(self, tmp, maps=maps, report=report, shown_as=out)
         except InputError as exc:
             raise InputError(str(exc).replace("--out ", "SolveResult.save: directory ", 1)) from None
         return out
 
 
-def write_run(result: SolveResult, directory: Path, *, maps: bool = True, stage: Stage | None = None) -> None:
+def write_run(
+    result: SolveResult,
+    directory: Path,
+    *,
+    maps: bool = True,
+    report: bool = True,
+    shown_as: Path | None = None,
+    stage: Stage | None = None,
+) -> None:
     """Write a solved plan into ``directory`` (a staging folder, see
     :func:`planner.results.rundir.staging`) as ``planner solve`` does: scenario, summary, tables and
-    solver log (:func:`~planner.results.rundir.write_contents`), ``capex.xlsx`` and (``maps``) the
-    map files. ``stage`` gets a short text before each step (the CLI's progress line)."""
+    solver log (:func:`~planner.results.rundir.write_contents`), ``capex.xlsx``, (``maps``) the
+    map files and (``report``) ``report.html``, which names the run directory ``shown_as`` (its
+    final name; default ``directory``). ``stage`` gets a short text before each step (the CLI's
+    progress line)."""
     from planner.maps.write import SOLVE_FORMATS, write_maps
     from planner.results.export import export_capex
 
@@ -104,6 +116,11 @@ def write_run(result: SolveResult, directory: Path, *, maps: bool = True, stage:
     if maps:
         say("writing maps")
         write_maps(directory, SOLVE_FORMATS)
+    if report:
+        from planner.report.write import write_report
+
+        say("writing report.html")
+        write_report(directory, shown_as=shown_as or directory)
 
 
 def resolve_scenario(
@@ -446,3 +463,23 @@ def curve(
 
         write_curve_png(result, Path(out))
     return result
+
+
+def report(run_dir: str | Path, out: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Write the HTML plan report of a run directory (``planner report``); return its path.
+
+    Default ``out``: ``RUN_DIR/report.html`` (rewritten); an explicit ``out`` must be a new ``.html``
+    file unless ``overwrite``. Raises InputError (exit 2) naming a missing or broken run-directory file.
+    """
+    from planner.report.write import write_report
+
+    return write_report(run_dir, out, overwrite=overwrite)
+
+
+def show(run_dir: str | Path) -> RunData:
+    """The plan of a run directory as ``planner show`` reads it: ``summary.json``, the resolved
+    scenario and the ``sites``, ``models`` and ``site_loss`` tables, each checked (InputError, exit 2,
+    naming a missing or broken file). ``planner show`` prints it as ``planner solve`` did."""
+    from planner.report.data import read_plan
+
+    return read_plan(run_dir)

@@ -32,7 +32,9 @@ from planner.cli import (
     export,
     pareto,
     pipeline,
+    report,
     sensitivity,
+    show,
     solve,
     sweep,
     validate,
@@ -66,6 +68,8 @@ COMMANDS = (
     evaluate,
     sensitivity,
     alternatives,
+    report,
+    show,
 )
 for command in COMMANDS:
     command.register(app)

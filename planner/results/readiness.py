@@ -106,3 +106,14 @@ def readiness_summary(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
             for c in READINESS_COLUMNS
         }
     return out
+
+
+def bridge_text(row: dict[str, Any]) -> str:
+    """``52 grid`` / ``76 geothermal (76 kept)``: a ``sites_in_service`` row's bridge MW and the late
+    assets it covers (printed by ``planner solve`` and in the plan report)."""
+    mw = float(row.get("bridge_mw") or 0.0)
+    if mw <= 0:
+        return "0"
+    kept = float(row.get("bridge_kept_mw") or 0.0)
+    text = f"{mw:,.0f} {row.get('bridge_for') or ''}".strip()
+    return text + (f" ({kept:,.0f} kept)" if kept > 0 else "")

@@ -107,8 +107,8 @@ def test_data_list_csv_and_json():
 
 
 def test_solve_summary_at_80_columns(small):
-    import planner.cli.solve as solve_module
-    from planner.cli.solve import print_summary
+    import planner.cli.plan_print as solve_module
+    from planner.cli.plan_print import print_summary
 
     result, _ = small
     out = io.StringIO()
