@@ -11,7 +11,8 @@ field and what is allowed, never the value found (pydantic's ``input`` is left o
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+import functools
+from typing import Annotated, Any, Optional, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -152,18 +153,48 @@ class Manifest(BaseModel):
     points: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,9}$")], ManifestPoint]
 
 
+@functools.cache
+def _field_names() -> frozenset[str]:
+    """Every field name of the run-directory schemas (scenario sections included): the only keys a
+    message shows; any other key came from the file and is shown as ``<key>``."""
+    names: set[str] = set()
+    todo: list[Any] = [Scenario, SummaryFields, Manifest, ManifestPoint]
+    seen: set[Any] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            names.add(name)
+            stack = [info.annotation]
+            while stack:
+                kind = stack.pop()
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    todo.append(kind)
+                stack.extend(get_args(kind))
+    return frozenset(names)
+
+
 def _first_error(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
-    """``field.path: what is allowed`` of the first pydantic error, without the value found."""
+    """``field.path: what is allowed`` of the first pydantic error, without the value found (keys
+    from the file that are not plain identifiers are shown as ``<key>``)."""
     err = exc.errors(include_url=False, include_input=False, include_context=False)[0]
     loc = [*prefix, *err["loc"]]
+    bad_key = "[key]" in loc
+    if bad_key:
+        loc = loc[: loc.index("[key]")]
     where = ""
     for part in loc:
-        where += f"[{part}]" if isinstance(part, int) else ("." if where else "") + str(part)
+        shown = part if isinstance(part, int) or part in _field_names() else "<key>"
+        where += f"[{shown}]" if isinstance(part, int) else ("." if where else "") + str(shown)
     if err["type"] == "extra_forbidden":
         return f"{where.rsplit('.', 1)[0] if '.' in where else 'top level'}: a key that is not a field of it"
     msg = "a value the schema does not allow" if err["type"].startswith("value_error") else err["msg"]
     if err["type"] == "string_pattern_mismatch":
         msg = "text without control characters, at most 1,000 characters"
+    if bad_key:
+        msg = "a key of a form that is not allowed here (an index, id or name without control characters)"
     return f"{where or 'top level'}: {msg}"
 
 
