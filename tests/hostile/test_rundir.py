@@ -330,10 +330,10 @@ def test_formula_like_item_names_exported(run: Path, first: str) -> None:
 
 # ------------------------------------------------------------------- sweep manifests
 MANIFEST_CASES: dict[str, tuple[Any, str]] = {
-    "point-text": ({"key": "k", "points": {"0": SECRET}}, "points.0"),
+    "point-text": ({"key": "k", "points": {"0": SECRET}}, "points.<key>"),
     "solves-text": (
         {"key": "k", "points": {"0": {"status": "optimal", "solves": SECRET}}},
-        "points.0.solves",
+        "points.<key>.solves",
     ),
     "solves-negative": ({"key": "k", "points": {"0": {"status": "optimal", "solves": -1}}}, "solves"),
     "points-list": ({"key": "k", "points": [SECRET]}, "points"),
