@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from planner.catalogs.schemas import (
@@ -47,7 +48,8 @@ from planner.catalogs.schemas import (
     TariffRow,
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
-from planner.errors import CatalogError
+from planner.errors import CatalogError, InputError
+from planner.inputs import decode_utf8, load_plain_yaml, read_input_bytes
 from planner.paths import DATA_DIR, MODELS_DIR, home_note, is_shipped
 
 
@@ -119,6 +121,22 @@ def _rel(path: Path) -> str:
     return str(path.absolute())
 
 
+MAX_CATALOG_BYTES = 50_000_000
+"""Largest catalog CSV read [bytes]; the largest shipped one (benchmarks.csv) is ~0.3 MB."""
+MAX_CATALOG_ROWS = 200_000
+"""Most rows in one catalog CSV; the largest shipped one has ~1,000."""
+MAX_CARD_BYTES = 200_000
+"""Largest model card read [bytes]; shipped cards are ~3 kB."""
+
+
+def _bounded(path: Path, max_bytes: int, what: str) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (a FIFO or device is refused unread)."""
+    try:
+        return read_input_bytes(path, max_bytes, what)
+    except InputError as exc:
+        raise CatalogError(_rel(path), None, None, str(exc).removeprefix(str(path)).lstrip(": ")) from None
+
+
 def _validate(model: type[BaseModel], data: dict[str, Any], file: str, row: int | None) -> Any:
     """Validate one row/card; turn the first pydantic error into a CatalogError."""
     try:
@@ -129,13 +147,15 @@ def _validate(model: type[BaseModel], data: dict[str, Any], file: str, row: int 
         col = str(err["loc"][0]) if err["loc"] else None
         line = f"line {row + 1}: " if row is not None else ""
         if err["type"] == "extra_forbidden":
-            msg = f"unknown {'column' if row else 'key'} {col!r}; allowed: {', '.join(model.model_fields)}"
+            shown = f" {col!r}" if col is not None and re.fullmatch(r"[A-Za-z0-9_]{1,40}", col) else ""
+            col = col if shown else None
+            msg = f"unknown {'column' if row else 'key'}{shown}; allowed: {', '.join(model.model_fields)}"
         elif col is None:
             msg = text
         elif data.get(col) is None:
             msg = f"{col} is empty or missing: {text}"
-        else:
-            msg = f"bad value {data[col]!r} for {col}: {text}"
+        else:  # the value itself is not repeated: a data tree may hold anything
+            msg = f"bad value for {col}: {text}"
         raise CatalogError(file, row, col, line + msg) from None
 
 
@@ -154,12 +174,17 @@ def _frame(rows: list[Any], model: type[BaseModel]) -> pd.DataFrame:
 def _read_rows(path: Path, model: type[BaseModel], key: tuple[str, ...]) -> list[Any]:
     """Read a CSV (all text), check its columns, validate each row, reject duplicate keys."""
     rel = _rel(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise CatalogError(rel, None, None, "file not found")
+    data = _bounded(path, MAX_CATALOG_BYTES, "catalog")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CatalogError(rel, None, None, f"cannot read CSV: {exc}") from None
+        raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, nrows=MAX_CATALOG_ROWS + 1)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+        raise CatalogError(
+            rel, None, None, "cannot read CSV (UTF-8 comma-separated text with a header)"
+        ) from None
+    if len(raw) > MAX_CATALOG_ROWS:
+        raise CatalogError(rel, None, None, f"more than the {MAX_CATALOG_ROWS:,} rows allowed in a catalog")
     fields = _columns(model)
     missing = [c for c in fields if c not in raw.columns]
     if missing:
@@ -238,10 +263,11 @@ def _models(models_dir: Path) -> pd.DataFrame:
     cards: list[ModelCard] = []
     for path in files:
         rel = _rel(path)
+        text = decode_utf8(_bounded(path, MAX_CARD_BYTES, "model card"), rel)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-            raise CatalogError(rel, None, None, f"cannot read YAML: {exc}") from None
+            data = load_plain_yaml(text, rel)
+        except InputError as exc:
+            raise CatalogError(rel, None, None, str(exc).removeprefix(f"{rel}").lstrip(": ")) from None
         if not isinstance(data, dict):
             raise CatalogError(rel, None, None, "expected a mapping of keys to values")
         card: ModelCard = _validate(ModelCard, data, rel, None)

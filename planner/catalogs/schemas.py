@@ -89,15 +89,27 @@ def plain_text(value: str) -> str:
 
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
-NonNeg = Annotated[float, Field(ge=0)]
-Pos = Annotated[float, Field(gt=0)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
-PosInt = Annotated[int, Field(gt=0)]
+PosInt = Annotated[int, Field(gt=0, le=1_000_000_000)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 TimeZone = Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+$")]
-Text = Annotated[str, Field(min_length=1), AfterValidator(plain_text)]
-Plain = Annotated[str, AfterValidator(plain_text)]
+Text = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(plain_text)]
+Plain = Annotated[str, Field(max_length=10_000), AfterValidator(plain_text)]
+"""Non-empty text without control characters (CR, LF, ESC...: they would reach terminals and
+spreadsheets raw)."""
+
+
+def pos_upto(hi: float) -> Any:
+    """A finite float in ``(0, hi]``: a physical size with a generous upper bound."""
+    return Annotated[float, Field(gt=0, le=hi, allow_inf_nan=False)]
+
+
+def count_upto(hi: int) -> Any:
+    """A whole number in ``[1, hi]``."""
+    return Annotated[int, Field(gt=0, le=hi)]
 
 
 def upto(hi: float, lo: float = 0.0, strict_lo: bool = False) -> Any:
@@ -365,7 +377,8 @@ class CoolingClimateRow(CatalogRow):
     cooling_id: Id
     climate_class: ClimateClass
     cooling_overhead: Annotated[float, Field(ge=0, le=2)]
-    wue_l_per_kwh: NonNeg
+    wue_l_per_kwh: upto(100)
+    """Evaporative towers use ~2 L/kWh in hot dry climates; 100 catches unit mistakes."""
 
 
 class BenchmarkRow(CatalogRow):
@@ -378,11 +391,11 @@ class BenchmarkRow(CatalogRow):
     model_id: Id
     mlperf_model: Text
     scenario: Literal["offline", "server", "interactive"]
-    n_gpu: PosInt
-    nodes: PosInt
-    tokens_per_s: Pos
-    tokens_per_s_per_gpu: Pos
-    system_power_w: Optional[NonNeg] = None
+    n_gpu: count_upto(1_000_000)
+    nodes: count_upto(100_000)
+    tokens_per_s: pos_upto(1e12)
+    tokens_per_s_per_gpu: pos_upto(1e9)
+    system_power_w: Optional[upto(1e10)] = None
     precision: BenchPrecision
     software: Text
 
@@ -446,44 +459,45 @@ class ModelCard(BaseModel):
     id: Id
     name: Text
     architecture: Literal["dense", "moe"]
-    total_params_b: Pos
-    active_params_b: Pos
-    layers: PosInt
-    hidden_size: PosInt
-    attention_heads: PosInt
-    kv_heads: PosInt
-    head_dim: PosInt
-    vocab_size: PosInt
-    context_length: PosInt
+    total_params_b: pos_upto(1e5)
+    """Parameters [1e9]; at most 1e5 (100 trillion, ~50x the largest published model)."""
+    active_params_b: pos_upto(1e5)
+    layers: count_upto(10_000)
+    hidden_size: count_upto(1_000_000)
+    attention_heads: count_upto(100_000)
+    kv_heads: count_upto(100_000)
+    head_dim: count_upto(100_000)
+    vocab_size: count_upto(100_000_000)
+    context_length: count_upto(1_000_000_000)
     default_precision: Precision
     min_precision: Optional[Precision] = None
     """Lowest weight precision the model may be served at (a published checkpoint or an MLPerf
     closed-division submission at it); default ``default_precision``."""
-    serving_ttft_ms: Pos = 1000.0
+    serving_ttft_ms: pos_upto(1e7) = 1000.0
     """Production latency target: p99 time to first token [ms]."""
-    serving_tpot_ms: Pos = 40.0
+    serving_tpot_ms: pos_upto(1e6) = 40.0
     """Production latency target: p99 time per output token [ms] (1000 / TPOT = tokens/s per user)."""
-    typical_input_tokens: PosInt
+    typical_input_tokens: count_upto(1_000_000_000)
     """Mean input tokens per request (ISL) of the production workload [tokens]."""
-    typical_output_tokens: PosInt
+    typical_output_tokens: count_upto(1_000_000_000)
     """Mean output tokens per request (OSL) of the production workload [tokens]."""
     typical_prefix_hit: Annotated[float, Field(ge=0, lt=1)] = 0.0
     """Share of input tokens served from a prefix / KV cache (not prefilled) in production [-]."""
     prefix_hit_source: Optional[Plain] = None
     """Where ``typical_prefix_hit`` comes from (required when it is above 0)."""
-    kv_cache_bytes_per_token_per_layer_override: Optional[Pos] = None
+    kv_cache_bytes_per_token_per_layer_override: Optional[pos_upto(1e9)] = None
     attention_precision: Optional[Precision] = None
     """Precision the attention math (QK^T, PV) runs at whatever the weights' (e.g. bf16 where the
     serving kernels dequantize an fp8 KV cache); default fp8 for fp8/fp4 weights, else bf16."""
-    experts: Optional[PosInt] = None
-    active_experts: Optional[PosInt] = None
-    moe_layers: Optional[PosInt] = None
+    experts: Optional[count_upto(1_000_000)] = None
+    active_experts: Optional[count_upto(1_000_000)] = None
+    moe_layers: Optional[count_upto(10_000)] = None
     """Layers with routed experts (the rest dense); default all ``layers`` of a MoE card."""
-    mtp_modules: Optional[PosInt] = None
+    mtp_modules: Optional[count_upto(100)] = None
     """Multi-token-prediction modules usable as speculative draft heads [-]."""
     mtp_acceptance: Optional[Annotated[float, Field(gt=0, lt=1)]] = None
     """Share of MTP draft tokens the main model accepts [-]."""
-    mtp_params_b: Optional[Pos] = None
+    mtp_params_b: Optional[pos_upto(1e5)] = None
     """Parameters of one MTP module [1e9]."""
     mtp_source: Optional[Plain] = None
     """Where the MTP figures come from (required with ``mtp_modules``)."""

@@ -28,10 +28,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.errors import ShapelyError
 from shapely.geometry import LineString, Point
 
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.errors import InputError
+from planner.inputs import load_json_file
 from planner.maps.reasons import SECONDS_PER_YEAR, best_cooling, fmt_tokens, not_chosen_reason
 from planner.paths import DATA_DIR
 from planner.results.rundir_read import RunData, read_run
@@ -53,6 +55,8 @@ TECH_COLOURS: dict[str, str] = {
 """Marker colour of a site by its dominant supply technology (others: ``OTHER_COLOUR``)."""
 OTHER_COLOUR = "#444444"
 SUMMARY_KEYS = ("cost_usd_per_mtok", "gco2e_per_mtok", "it_mw", "served_tokens_per_s", "it_joules_per_token")
+MAX_GEOJSON_DEPTH = 8
+"""GeoJSON nests at most 6 levels (collection, features, geometry, multipolygon rings, points)."""
 _MARGIN = 0.12  # of the extent on each side
 
 
@@ -80,13 +84,28 @@ def fmt_mw(x: float) -> str:
     return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
 
 
+MAX_BASEMAP_BYTES = 50_000_000
+"""Largest basemap GeoJSON read [bytes]; the shipped ones are ~1 MB."""
+
+
 def _read_basemap(name: str) -> gpd.GeoDataFrame:
+    """A basemap layer: a regular, bounded GeoJSON file (depth-checked) of polygons; anything else is
+    an InputError naming the file (GDAL's own message is not shown: it may quote the content)."""
     path = BASEMAP_DIR / name
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise InputError(
             f"{path}: basemap file not found (it ships with the planner; see data/basemap/README.md)"
         )
-    return gpd.read_file(path).set_crs(CRS, allow_override=True)
+    data = load_json_file(path, MAX_BASEMAP_BYTES, "basemap", max_depth=MAX_GEOJSON_DEPTH)
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputError(f"{path}: basemap must be a GeoJSON FeatureCollection (see data/basemap/README.md)")
+    try:
+        frame = gpd.GeoDataFrame.from_features(data["features"], crs=CRS)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError):
+        raise InputError(f"{path}: basemap features are not valid GeoJSON geometries") from None
+    if frame.empty or not frame.geometry.notna().all():
+        raise InputError(f"{path}: basemap has no features or a feature without geometry")
+    return frame
 
 
 def _text(items: dict[str, float], fmt: str) -> str:

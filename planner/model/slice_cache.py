@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import zipfile
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -25,8 +26,11 @@ import numpy as np
 import pandas as pd
 
 from planner.chain.tokens.fit_cache import atomic_write, cache_dir, content_key
+from planner.errors import InputError
+from planner.inputs import parse_json
 from planner.model import timeslices
 from planner.model.timeslices import TimeSlices
+from planner.paths import input_file_problem
 from planner.profiles import columns, representative, sites, solar, synthetic
 
 KIND = "slices"
@@ -65,6 +69,11 @@ def _version(name: str) -> str:
         return "absent"
 
 
+MAX_SLICES_BYTES = 1_000_000_000
+"""Largest slice-cache entry read [bytes]: 8,760 hours x 2,000 sites x ~10 float64 profiles is ~1.4 GB
+uncompressed; real entries are a few MB."""
+
+
 def cached_slices(key: str, compute: Callable[[], TimeSlices]) -> TimeSlices:
     """``compute()``'s slices, read from ``<cache>/slices-<key>.npz`` when present."""
     folder = cache_dir()
@@ -80,9 +89,12 @@ def cached_slices(key: str, compute: Callable[[], TimeSlices]) -> TimeSlices:
 
 
 def _read(path: Path, key: str) -> TimeSlices | None:
+    """The cached slices, or None (a miss) for a missing, non-regular, oversized or damaged entry."""
+    if input_file_problem(path, MAX_SLICES_BYTES) is not None:
+        return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
+            meta = parse_json(str(data["meta"]), str(path), finite=False)
             if meta.get("key") != key:
                 return None
             demand = data["demand_shape"]
@@ -92,7 +104,7 @@ def _read(path: Path, key: str) -> TimeSlices | None:
                 hourly=bool(meta["hourly"]),
                 notes=dict(meta["notes"]),
             )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, InputError):
         return None
 
 

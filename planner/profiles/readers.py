@@ -105,17 +105,22 @@ def read_nsrdb(path: str | Path) -> tuple[pd.DataFrame, dict]:
         names, values = f.readline().strip().split(","), f.readline().strip().split(",")
         meta = dict(zip(names, values))
         data = pd.read_csv(f)
-    try:
-        meta = {
-            "latitude": float(meta["Latitude"]),
-            "longitude": float(meta["Longitude"]),
-            "altitude": float(meta.get("Elevation", 0) or 0),
-            "utc_offset_h": float(meta["Time Zone"]),
-        }
-    except (KeyError, ValueError) as exc:
-        raise InputError(
-            f"{path}: NSRDB metadata line 2 lacks a numeric {exc}; expected Latitude, Longitude, Time Zone"
-        ) from exc
+    fields = {
+        "latitude": "Latitude",
+        "longitude": "Longitude",
+        "altitude": "Elevation",
+        "utc_offset_h": "Time Zone",
+    }
+    out = {}
+    for key, name in fields.items():
+        try:
+            out[key] = float(meta.get(name) or ("0" if key == "altitude" else ""))
+        except ValueError:
+            raise InputError(
+                f"{path}: NSRDB metadata line 2: '{name}' is missing or not a number; "
+                "expected Latitude, Longitude, Time Zone (and Elevation) as numbers"
+            ) from None
+    meta = out
     _need(path, data, ["Year", "Month", "Day", "Hour"], "NSRDB")
     data.index = pd.to_datetime(
         {"year": data["Year"], "month": data["Month"], "day": data["Day"], "hour": data["Hour"]},
@@ -174,10 +179,29 @@ def read_plain(path: str | Path) -> tuple[pd.DataFrame, dict]:
     return data, {"utc_offset_h": 0.0}
 
 
+META_RANGES: dict[str, tuple[float, float, str]] = {
+    "latitude": (-90.0, 90.0, "degrees"),
+    "longitude": (-180.0, 180.0, "degrees"),
+    "altitude": (-500.0, 9_000.0, "m"),
+    "utc_offset_h": (-12.0, 14.0, "hours from UTC"),
+    "capacity_kw": (1e-6, 1e9, "kW"),
+}
+"""Physical range of each header value of a profile file (time zones: UTC-12 to UTC+14)."""
+
+
+def _check_meta(path: str | Path, layout: str, meta: dict) -> None:
+    """Every header number finite and physical (a NaN, inf or 1e300 time zone, a latitude of 999)."""
+    for key, (lo, hi, unit) in META_RANGES.items():
+        if key in meta and not (np.isfinite(meta[key]) and lo <= meta[key] <= hi):
+            raise InputError(
+                f"{path}: {layout} header '{key}' must be a finite number from {lo:g} to {hi:g} {unit}"
+            )
+
+
 def _need(path: str | Path, data: pd.DataFrame, cols: list[str], layout: str) -> None:
     missing = [c for c in cols if c not in data.columns]
     if missing:
-        raise InputError(f"{path}: {layout} file lacks column(s) {missing}; found {list(data.columns)[:12]}")
+        raise InputError(f"{path}: {layout} file lacks column(s) {', '.join(missing)}")
 
 
 def _on_year(path: str | Path, data: pd.DataFrame, offset_h: float) -> tuple[pd.DataFrame, int]:
@@ -279,15 +303,13 @@ def read_profile(path: str | Path, column: str, layout: str | None = None) -> pd
         ](path)
     except (ValueError, IndexError, KeyError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot parse as {layout} layout: {_no_content(exc)}") from None
+    _check_meta(path, layout, meta)
     data, year = _on_year(path, data, meta["utc_offset_h"])
     idx = syn.hourly_index(year)
 
     def col(name: str, label: str) -> np.ndarray:
         if name not in data.columns:
-            raise InputError(
-                f"{path}: {layout} file has no '{label}' column needed for '{column}'; "
-                f"found {list(data.columns)[:12]}"
-            )
+            raise InputError(f"{path}: {layout} file has no '{label}' column needed for '{column}'")
         return pd.to_numeric(data[name], errors="coerce").to_numpy(float)
 
     if layout == "plain":

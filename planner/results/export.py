@@ -35,7 +35,7 @@ from planner.errors import InputError
 from planner.results.atomic import new_files, write_failed
 from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
 from planner.results.cells import inert_frame
-from planner.results.rundir_read import read_scenario, read_summary
+from planner.results.rundir_read import read_scenario, read_summary, read_table
 from planner.results.workbook import write_workbook
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
@@ -101,34 +101,18 @@ class CapexRun:
 
 
 def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    """``tables/<name>.csv`` with every column of ``columns``; numeric columns checked (first bad line
-    named)."""
+    """``tables/<name>.csv`` read by :func:`planner.results.rundir_read.read_table` (sizes, numbers,
+    ranges, keys), its ``columns`` in order, empty text as ``""``."""
     path = run_dir / "tables" / f"{name}.csv"
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise InputError(
             f"{path}: file not found; run directories written before the capex export lack it: "
             "solve the scenario again"
         )
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read CSV ({exc})") from None
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected: {', '.join(columns)}")
-    out = raw[list(columns)].copy()
+    out = read_table(run_dir, name)[list(columns)].copy()
     for col in columns:
         if col in _TEXT_LINE or col.endswith("_source"):
-            continue
-        text = out[col].str.strip()
-        num = pd.to_numeric(text.replace({"": None}), errors="coerce")
-        bad = num.isna() & ~text.str.lower().isin({"", "nan"})
-        if bad.any():
-            line = int(bad.to_numpy().argmax())
-            raise InputError(
-                f"{path}, column '{col}', line {line + 2}: {raw[col].iloc[line]!r} is not a number"
-            )
-        out[col] = num.astype(float)
+            out[col] = out[col].fillna("")
     return out
 
 
@@ -144,8 +128,8 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
         summary_path, ("scenario", "objective", "objective_value", "capex_usd", "annualized_cost_usd")
     )
     for key in ("capex_usd", "annualized_cost_usd"):
-        if not isinstance(summary[key], (int, float)) or not math.isfinite(summary[key]):
-            raise InputError(f"{summary_path}: '{key}' is {summary[key]!r}, expected a number")
+        if isinstance(summary[key], bool) or not isinstance(summary[key], (int, float)):
+            raise InputError(f"{summary_path}: '{key}' must be a finite number")
     scenario = read_scenario(run_dir / "scenario.resolved.yaml")
     items = _read_table(run_dir, "capex_items", LINE_COLUMNS)
     opex = _read_table(run_dir, "opex", OPEX_COLUMNS)

@@ -36,6 +36,7 @@ import yaml
 from pydantic import ValidationError
 
 from planner.errors import InputError
+from planner.inputs import YamlSyntaxError, check_plain_data, load_plain_yaml
 from planner.paths import shipped_scenario
 from planner.scenario.checks import catalog_problems
 from planner.scenario.fields import leaf_paths, walk_override
@@ -112,6 +113,7 @@ def scenario_from_dict(
     """
     if not isinstance(data, Mapping):
         raise InputError(f"{source}: a scenario must be a mapping, got {type(data).__name__}")
+    check_plain_data(data, source)
     own = copy.deepcopy(dict(data))
     origins: Origins = {}
     parent = own.pop("extends", None)
@@ -176,7 +178,9 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
     """``["prices.gas_price_scale=2", "technologies.gpus=[H100, B200]"]`` -> override dict.
 
     Values are read as YAML scalars or flow collections (``2`` -> 2, ``null`` -> None,
-    ``[a, b]`` -> list); for the CLI's ``--set key=value``.
+    ``[a, b]`` -> list); for the CLI's ``--set key=value``. Text that is not YAML is kept as
+    text; object tags (``!!python/...``), aliases that refer to themselves and values nested
+    deeper than :data:`planner.inputs.MAX_DEPTH` are refused as in scenario files (exit 2).
     """
     out: dict[str, Any] = {}
     for item in items:
@@ -184,8 +188,8 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise InputError(f"--set '{item}': expected KEY=VALUE, e.g. prices.gas_price_scale=2")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
+            value = load_plain_yaml(raw, f"--set {key.strip()}") if raw.strip() else ""
+        except YamlSyntaxError:
             value = raw
         out[key.strip()] = value
     return out
@@ -265,6 +269,7 @@ def _finish(
 ) -> Scenario:
     """Overrides, schema validation, catalog cross-checks -> Scenario (or one InputError)."""
     if overrides:
+        check_plain_data(overrides, f"{source} (override)")
         _apply_overrides(data, origins, overrides, source)
     data.pop("extends", None)
     problems = bool_problems(data)

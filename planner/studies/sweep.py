@@ -48,6 +48,7 @@ from planner.model.cluster import (  # re-exported: sweeps, Pareto and their CLI
 from planner.results.atomic import new_files, write_failed
 from planner.results.cells import inert_frame
 from planner.results.rundir import staging, write_contents
+from planner.results.rundir_read import read_summary, read_sweep_manifest
 from planner.scenario.load import parse_overrides
 from planner.scenario.schema import Scenario
 
@@ -362,10 +363,10 @@ def _read_point_summary(run_dir: Path) -> dict[str, Any] | None:
     """A finished point's ``summary.json``; a point folder that is broken (no summary, or a
     truncated or unreadable one) is removed so that the point is solved again."""
     try:
-        data = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        data = read_summary(run_dir / "summary.json")
         headline_row(data)
         return data
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (InputError, OSError, ValueError, KeyError, TypeError, AttributeError):
         if run_dir.is_dir() or run_dir.is_symlink():
             if run_dir.is_symlink():
                 run_dir.unlink()
@@ -434,7 +435,7 @@ def _open_manifest(
     """Create ``out/manifest.json`` or (``resume``) load it and check it is the same sweep."""
     path = out / "manifest.json"
     key = _sweep_key(base, sets)
-    if resume and path.is_file():
+    if resume and (path.exists() or path.is_symlink()):
         manifest = _load_manifest(path)
         if manifest is None:  # damaged (e.g. truncated by a kill): rebuilt; finished points are kept
             manifest = {"key": key, "scenario": base.name, "sets": {k: list(v) for k, v in sets.items()}}
@@ -465,14 +466,9 @@ def _open_manifest(
 
 
 def _load_manifest(path: Path) -> dict[str, Any] | None:
-    """The manifest, or None when it is not a readable JSON object with a points mapping."""
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("points"), dict):
-        return None
-    return manifest
+    """The manifest, or None when it is truncated (a killed sweep); fields of the wrong type are an
+    InputError naming the field (:func:`planner.results.rundir_read.read_sweep_manifest`)."""
+    return read_sweep_manifest(path)
 
 
 def _record(

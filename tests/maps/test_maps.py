@@ -260,10 +260,9 @@ OPEN_ALL = (  # opens every popup and tooltip, so their HTML is parsed into the 
 
 
 def test_hostile_names_are_text_in_the_browser(map_run_copy, tmp_path):
-    """Scenario and site names from a run directory are shown as text in map.html: nothing in
-    them runs (title, tooltips, popups, all opened in headless Chromium)."""
+    """Site names from a run directory are shown as text in map.html: nothing in them runs
+    (tooltips, popups, all opened in headless Chromium)."""
     import pandas as pd
-    import yaml
 
     browser = _browser()
     if browser is None:
@@ -272,9 +271,6 @@ def test_hostile_names_are_text_in_the_browser(map_run_copy, tmp_path):
     sites = pd.read_csv(run / "tables" / "sites.csv")
     sites["name"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(sites))]
     sites.to_csv(run / "tables" / "sites.csv", index=False)
-    scenario = yaml.safe_load((run / "scenario.resolved.yaml").read_text())
-    scenario["name"] = PAYLOADS[1] + PAYLOADS[3]
-    (run / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario))
     write_maps(run, ("html", "png"))
     page = (run / "map.html").read_text()
     probe = tmp_path / "probe.html"
@@ -284,8 +280,20 @@ def test_hostile_names_are_text_in_the_browser(map_run_copy, tmp_path):
     assert "leaflet-popup" in dom.stdout and "leaflet-tooltip" in dom.stdout  # they were opened
     assert 'data-pwned="yes"' not in dom.stdout
     assert "&lt;img src=x onerror=" in dom.stdout  # shown literally, as text
-    title = re.search(r"<title>(.*?)</title>", dom.stdout, re.S)
-    assert title is not None and "&lt;/title&gt;&lt;script&gt;" in title.group(1)
+
+
+def test_markup_scenario_name_in_run_directory_is_refused(map_run_copy):
+    """A scenario name is an id (``[A-Za-z0-9_.-]``, at most 100 characters): a resolved scenario
+    whose name holds markup was edited by hand and is refused when read, before any map is drawn."""
+    import yaml
+
+    run = map_run_copy
+    scenario = yaml.safe_load((run / "scenario.resolved.yaml").read_text())
+    scenario["name"] = PAYLOADS[1]
+    (run / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario))
+    with pytest.raises(InputError, match=r"scenario.resolved.yaml: name: "):
+        write_maps(run, ("html", "png"))
+    assert not list(run.glob("map.*"))
 
 
 def test_png_labels_show_name_and_id(map_run_copy, monkeypatch):

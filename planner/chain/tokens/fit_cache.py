@@ -24,6 +24,9 @@ from typing import IO, Any
 
 import pandas as pd
 
+from planner.errors import InputError
+from planner.inputs import load_json_file
+
 CACHE_ENV = "PLANNER_CACHE_DIR"
 
 
@@ -46,10 +49,17 @@ def content_key(frames: Iterable[pd.DataFrame], modules: Iterable[Any]) -> str:
     return digest.hexdigest()
 
 
+MAX_ENTRY_BYTES = 50_000_000
+"""Largest cache entry read [bytes]; a calibration is ~100 kB. Larger, deeper (than
+:data:`planner.inputs.MAX_DEPTH`), non-regular or non-finite entries are misses (refitted)."""
+
+
 def _read(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = load_json_file(path, MAX_ENTRY_BYTES, "cache entry", max_depth=64, finite=False)
+    except InputError:
         return None
     return value if isinstance(value, dict) else None
 
