@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from planner.cli.console import err_console
+from planner.cli.progress import fit_notice
 from planner.cli.shape_options import Isl, Osl, PrefixHit
 from planner.errors import InputError, PlannerError
 
@@ -25,7 +27,7 @@ def _target(
     catalogs: Any, model: str, scenario: str | None, ttft_ms: float | None, tpot_ms: float | None
 ) -> Any:
     """The latency target of ``--ttft-ms`` / ``--tpot-ms`` (the card's value for the one not given),
-    or None; checked: positive, and not together with ``--scenario``."""
+    or None; checked: positive, and not together with ``--mlperf-scenario``."""
     from planner.chain.tokens.roofline import Target
     from planner.chain.tokens.throughput import card_target, check_id
 
@@ -33,7 +35,8 @@ def _target(
         return None
     if scenario is not None:
         raise InputError(
-            "--scenario sets its own latency limits; give either --scenario or --ttft-ms/--tpot-ms"
+            "--mlperf-scenario sets its own latency limits; give either --mlperf-scenario or "
+            "--ttft-ms/--tpot-ms"
         )
     for name, v in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
         if v is not None and not 0 < v < 1e7:
@@ -43,6 +46,23 @@ def _target(
     return Target(
         card.ttft_s if ttft_ms is None else ttft_ms / 1e3, card.tpot_s if tpot_ms is None else tpot_ms / 1e3
     )
+
+
+DEPRECATED_SCENARIO = (
+    "note: pipeline --scenario is deprecated and will be removed: use --mlperf-scenario "
+    "(elsewhere SCENARIO means a planning scenario file)"
+)
+
+
+def _mlperf_scenario(new: str | None, old: str | None) -> str | None:
+    """``--mlperf-scenario``, or the deprecated ``--scenario`` spelling (a note on stderr); both
+    given with different values is an error."""
+    if old is None:
+        return new
+    typer.echo(DEPRECATED_SCENARIO, err=True)
+    if new is not None and new != old:
+        raise InputError(f"--scenario {old} and --mlperf-scenario {new}: give one (--mlperf-scenario)")
+    return old
 
 
 def _menu(topologies: str | None) -> tuple[str, ...] | None:
@@ -87,8 +107,12 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[
             Optional[str],
             typer.Option(
-                "--scenario", help="offline, server or interactive: that MLPerf scenario's latency limits."
+                "--mlperf-scenario",
+                help="offline, server or interactive: that MLPerf scenario's latency limits.",
             ),
+        ] = None,
+        old_scenario: Annotated[
+            Optional[str], typer.Option("--scenario", hidden=True, help="Deprecated: --mlperf-scenario.")
         ] = None,
         tpot_ms: Annotated[
             Optional[float], typer.Option("--tpot-ms", help="p99 time per output token target [ms].")
@@ -104,7 +128,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--topologies",
                 help="Comma-separated menu of single_node, ep_domain, ep_multinode, disaggregated, mtp "
-                "(default: all for a target, single_node with --scenario).",
+                "(default: all for a target, single_node with --mlperf-scenario).",
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -116,24 +140,26 @@ def register(app: typer.Typer) -> None:
             from planner.chain.tokens.shape import ShapeOverride, check_shape
             from planner.scenario.schema import Fleet
 
+            scenario = _mlperf_scenario(scenario, old_scenario)
             catalogs = load_catalogs()
             target = _target(catalogs, model, scenario, ttft_ms, tpot_ms)
             check_shape(isl, osl, prefix_hit)
             menu = _menu(topologies)
-            report = pipeline_report(
-                gpu,
-                model,
-                catalogs,
-                cooling_id=cooling,
-                site_id=site,
-                estimate_only=estimate,
-                precision=precision,
-                scenario=scenario,
-                target=target,
-                spare_share=Fleet().spare_share,
-                shape=ShapeOverride(isl, osl, prefix_hit),
-                topologies=menu,
-            )
+            with fit_notice(err_console):
+                report = pipeline_report(
+                    gpu,
+                    model,
+                    catalogs,
+                    cooling_id=cooling,
+                    site_id=site,
+                    estimate_only=estimate,
+                    precision=precision,
+                    scenario=scenario,
+                    target=target,
+                    spare_share=Fleet().spare_share,
+                    shape=ShapeOverride(isl, osl, prefix_hit),
+                    topologies=menu,
+                )
         except PlannerError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
