@@ -65,6 +65,18 @@ def add_fleet(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False) -> 
     return b
 
 
+def site_gpu_model(inp: ModelInputs, site_models: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """The (site, GPU, model) triples, in site, GPU, model order, whose (site, model) pair is in
+    ``site_models`` and whose GPU can serve the model (it has a tokens/s figure)."""
+    return [
+        (s, g, mod)
+        for s in inp.sites
+        for g in inp.gpus
+        for mod in inp.models
+        if (s, mod) in site_models and (g, mod) in inp.tps
+    ]
+
+
 def _add_fleet_sets(b: pyo.Block, inp: ModelInputs) -> None:
     """GPUs ``G``, served models ``M``, the (site, GPU, model) and (site, model) pairs that can
     serve a stream, and the per-GPU parameters: nameplate node, metered busy and idle power
@@ -73,17 +85,7 @@ def _add_fleet_sets(b: pyo.Block, inp: ModelInputs) -> None:
     b.G = pyo.Set(initialize=inp.gpus, ordered=True)
     b.M = pyo.Set(initialize=inp.models, ordered=True)
     served_at = {(s, mod) for s, (_, mod) in inp.flows}
-    b.SGM = pyo.Set(
-        dimen=3,
-        ordered=True,
-        initialize=[
-            (s, g, mod)
-            for s in inp.sites
-            for g in inp.gpus
-            for mod in inp.models
-            if (s, mod) in served_at and (g, mod) in inp.tps
-        ],
-    )
+    b.SGM = pyo.Set(dimen=3, ordered=True, initialize=site_gpu_model(inp, served_at))
     b.SM = pyo.Set(
         dimen=2,
         ordered=True,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.model.fleet import site_gpu_model
 from planner.model.inputs import ModelInputs
 from planner.model.units import GPU, Mtok_s, dimensionless
 
@@ -81,17 +82,7 @@ def _add_coverage(
     reach = loss_reach(inp, inp.scenario.policy.site_loss_latency_factor)
     b.SK = pyo.Set(dimen=3, ordered=True, initialize=reach)
     models_at = {(s, mod) for s, _, mod in reach}
-    b.SGM = pyo.Set(
-        dimen=3,
-        ordered=True,
-        initialize=[
-            (s, g, mod)
-            for s in inp.sites
-            for g in inp.gpus
-            for mod in inp.models
-            if (s, mod) in models_at and (g, mod) in inp.tps
-        ],
-    )
+    b.SGM = pyo.Set(dimen=3, ordered=True, initialize=site_gpu_model(inp, models_at))
     b.coverage = pyo.Param(initialize=coverage, units=dimensionless, mutable=True)
     b.peak = pyo.Param(list(inp.streams), initialize=stream_peaks(inp), units=Mtok_s, within=pyo.Any)
     b.hold = pyo.Var(b.SGM, domain=pyo.NonNegativeReals, units=GPU)

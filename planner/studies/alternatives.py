@@ -175,17 +175,21 @@ def _search(
     for k in range(1, count + 1):
         say(f"search: alternative {k} of {count}")
         nxt = search.next(found, space, norm, budget)
-        if nxt is None:
-            notes.append(f"search stopped after {k - 1} alternative(s): the MGA solve found no further plan")
-            break
+        if nxt is None or min(distance(nxt[0], f, space, norm) for f in found) < 1e-6:
+            nxt = search.next_site_set(found, space, budget)
+            if nxt is None or min(distance(nxt[0], f, space, norm) for f in found) < 1e-6:
+                notes.append(
+                    f"search stopped after {k - 1} alternative(s): neither the MGA solve "
+                    f"({scn.solver.time_limit_s:g} s time limit) nor the cheapest new site set "
+                    f"found a plan within the slack that differs in {space}"
+                )
+                break
+            notes.append(
+                f"alternative {k}: the MGA solve did not move from its start in "
+                f"{scn.solver.time_limit_s:g} s; the cheapest plan with a new site set taken instead"
+            )
         plan, fix, objective, z = nxt
         gap = min(distance(plan, f, space, norm) for f in found)
-        if gap < 1e-6:
-            notes.append(
-                f"search stopped after {k - 1} alternative(s): the MGA solve found no plan within the slack "
-                f"that differs in {space} ({scn.solver.time_limit_s:g} s time limit)"
-            )
-            break
         found.append(plan)
         searched[k] = {
             "search_objective": objective,

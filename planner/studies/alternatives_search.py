@@ -121,6 +121,39 @@ class SearchModel:
             remove_mga(m)
         return plan, plan_fix(m, plan, space), objective, z
 
+    def next_site_set(
+        self, found: Sequence[Plan], space: str, budget: float
+    ) -> tuple[Plan, PlanFix, float, float] | None:
+        """The cheapest plan whose set of open sites differs from every plan in ``found``, if its
+        objective is within ``budget``; None otherwise (or when no such plan is found).
+
+        The fallback when an MGA solve does not move from its start within the time limit: the
+        search model's own objective, min c'x, with one no-good row per found site set F,
+
+            sum_{s in F} (1 - open_s) + sum_{s not in F} open_s >= 1,
+
+        a cost minimisation in the site and cooling binaries that HiGHS solves about as fast as the
+        optimum (no distance objective to bound). The MGA's ``z`` is reported as 0."""
+        m, inp = self.model, self.inputs
+        m.nogood = pyo.ConstraintList()
+        for plan in found:
+            chosen = set(plan.sites)
+            m.nogood.add(
+                sum(1 - m.site.open[s] for s in inp.sites if s in chosen)
+                + sum(m.site.open[s] for s in inp.sites if s not in chosen)
+                >= 1
+            )
+        try:
+            if not solve_relaxed(m, self.scenario, from_start=False):
+                return None
+            objective = float(pyo.value(m.objective.expr))
+            if objective > budget:
+                return None
+            plan = plan_from_model(m, inp)
+        finally:
+            m.del_component(m.nogood)
+        return plan, plan_fix(m, plan, space), objective, 0.0
+
 
 def plan_fix(m: pyo.ConcreteModel, plan: Plan, space: str) -> PlanFix:
     """The :class:`PlanFix` of the plan loaded in ``m`` for ``space``."""

@@ -138,3 +138,35 @@ def test_ranges_and_distance_by_hand():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(InputError, match=message):
         planner.alternatives(SMALL, **kwargs)
+
+
+def test_next_site_set_is_the_cheapest_new_site_set_by_enumeration():
+    """The MGA's fallback returns the cheapest plan whose open sites differ from the optimum's:
+    checked by solving the same search model with every other site set fixed."""
+    from itertools import combinations
+
+    from planner.catalogs.load import load_catalogs
+    from planner.scenario.load import load_scenario
+    from planner.studies.alternatives_search import SearchModel, solve_relaxed
+
+    scn = load_scenario(SMALL, overrides=EXACT)
+    search = SearchModel.build(scn, load_catalogs())
+    best, plan0 = search.optimum()
+    got = search.next_site_set([plan0], "sites", budget=10 * abs(best))
+    assert got is not None
+    plan, _, objective, _ = got
+    assert set(plan.sites) != set(plan0.sites)
+    m, sites = search.model, search.inputs.sites
+    enumerated = []
+    for k in range(1, len(sites) + 1):
+        for chosen in combinations(sites, k):
+            if set(chosen) == set(plan0.sites):
+                continue
+            for s in sites:
+                m.site.open[s].fix(1.0 if s in chosen else 0.0)
+            if solve_relaxed(m, search.scenario, from_start=False):
+                enumerated.append(float(m.objective.expr()))
+            for s in sites:
+                m.site.open[s].unfix()
+    assert objective == pytest.approx(min(enumerated), rel=1e-6)
+    assert search.next_site_set([plan0], "sites", budget=best) is None  # over the budget
