@@ -63,7 +63,7 @@ def latency_target(
         return None
     if mlperf is not None:
         raise InputError(
-            "mlperf_scenario (--scenario) sets its own latency limits; give either it or a target "
+            "mlperf_scenario (--mlperf-scenario) sets its own latency limits; give either it or a target "
             "(ttft_ms/tpot_ms, --ttft-ms/--tpot-ms)"
         )
     for name, v in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):

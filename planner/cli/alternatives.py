@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.study_options import (
+    ScenarioArg,
+    Scheduler,
+    Sets,
+    TimeLimit,
+    Workers,
+    out_option,
+    solver_overrides,
+)
 from planner.errors import PlannerError
+
+Out = out_option("alternatives")
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +37,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("alternatives")
     def alternatives_command(
-        scenario: Annotated[
-            Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
-        ] = None,
+        scenario: ScenarioArg = None,
         slack: Annotated[
             float, typer.Option(help="Objective within (1 + slack) x the optimum's, e.g. 0.02 = 2%")
         ] = 0.02,
@@ -36,25 +45,11 @@ def register(app: typer.Typer) -> None:
         space: Annotated[
             str, typer.Option(help="Decision space of the distance: sites, energy, gpus, cooling or all")
         ] = "sites",
-        out: Annotated[
-            Optional[Path],
-            typer.Option(
-                help="Output directory (must not exist; default runs/<scenario>-alternatives-<timestamp>)"
-            ),
-        ] = None,
-        set_: Annotated[
-            Optional[list[str]],
-            typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)"),
-        ] = None,
-        scheduler: Annotated[
-            Optional[str], typer.Option(help="Run the solves on this Dask scheduler (tcp://host:port)")
-        ] = None,
-        workers: Annotated[
-            Optional[int], typer.Option(help="Run the solves on this many local Dask worker processes")
-        ] = None,
-        time_limit: Annotated[
-            Optional[float], typer.Option("--time-limit", help="Solver time limit per solve [s]")
-        ] = None,
+        out: Out = None,
+        set_: Sets = None,
+        scheduler: Scheduler = None,
+        workers: Workers = None,
+        time_limit: TimeLimit = None,
     ) -> None:
         """Near-optimal alternatives: plans as different as possible from the optimum and each other, within a slack."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`
         started = time.perf_counter()
@@ -90,17 +85,14 @@ def run_alternatives(
     from planner.catalogs.load import load_catalogs
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import check_new, default_run_dir
-    from planner.scenario.load import load_scenario, parse_overrides
+    from planner.scenario.load import load_scenario
     from planner.studies.alternatives import alternatives, check_args
     from planner.studies.sweep import check_cluster
 
     check_args(slack, count, space)  # before the progress line appears
     check_cluster(scheduler, workers)
-    overrides = parse_overrides(sets)
-    if scheduler is not None or workers is not None:
-        overrides.setdefault("solver.threads", 1)
-    if time_limit is not None:
-        overrides["solver.time_limit_s"] = time_limit
+    on_dask = scheduler is not None or workers is not None
+    overrides = solver_overrides(sets, time_limit=time_limit, on_dask=on_dask)
     path = scenario or DEFAULT_SCENARIO
     catalogs = load_catalogs()
     if out is None:

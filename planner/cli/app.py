@@ -10,6 +10,10 @@ is printed, and the exit code is 128 + the signal number (130, 143, 129). A clos
 (``planner solve ... | head -1``) ends quietly with exit code 141 (128 + SIGPIPE, what a shell
 reports for ``yes | head -1``). A full, read-only or forbidden disk is exit 2 naming the path
 (:func:`planner.errors.disk_error`).
+
+``planner --version`` prints the installed version; ``planner --install-completion`` adds tab
+completion of commands and options to the current shell (bash, zsh, fish, PowerShell),
+``--show-completion`` prints the script instead.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import signal
 import sys
 import warnings
 from types import FrameType
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -51,7 +55,7 @@ app = typer.Typer(
     help="AI factory siting planner: where to build, how to power and cool, which GPUs, "
     "to serve tokens/s at least cost or carbon.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: flags without a spurious <bool> metavar, text as written
 )
@@ -73,6 +77,35 @@ COMMANDS = (
 )
 for command in COMMANDS:
     command.register(app)
+
+DISTRIBUTION = "ai-factory-planner"
+"""The package's name on PyPI / in pyproject.toml, whose installed version ``--version`` prints."""
+
+
+def version_text() -> str:
+    """``planner X.Y.Z`` (the installed distribution's version; ``unknown`` when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"planner {version(DISTRIBUTION)}"
+    except PackageNotFoundError:
+        return "planner (version unknown: the package is not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    del version  # handled by its eager callback
 
 
 _STOPPED_BY: list[int] = []

@@ -183,3 +183,10 @@ def fitted_table(
         table.caption = f"not shown at {width} columns: {shown} (use a wider terminal{hint})"
         table.caption_justify = "left"
     return table
+
+
+def metric_table(title: str, rows: list[tuple[str, str, str]], width: int | None = None) -> Table:
+    """A ``metric | value | unit`` table of ``(metric, formatted number, unit)`` rows: the numbers
+    alone in a right-aligned column (no text in a number column), the units beside them."""
+    cols = [Col("metric", "id", 0), Col("value", "num", 0), Col("unit", "id", 0)]
+    return fitted_table(title, cols, [list(r) for r in rows], width)

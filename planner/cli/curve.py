@@ -17,8 +17,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from planner.cli.console import Col, console, fail, fitted_table
+from planner.cli.console import Col, console, err_console, fail, fitted_table
+from planner.cli.progress import fit_notice
 from planner.cli.shape_options import Isl, Osl, PrefixHit
+from planner.cli.study_options import DEFAULT_SCENARIO_NAME
 from planner.errors import InputError, PlannerError
 
 
@@ -178,7 +180,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--scenario",
                 help="Planning scenario whose finance and prices apply to --y tokens-per-mw and "
-                "usd-per-mtok (default: scenarios/us_inference_2027.yaml).",
+                f"usd-per-mtok (default: {DEFAULT_SCENARIO_NAME}).",
             ),
         ] = None,
         isl: Isl = None,
@@ -205,9 +207,10 @@ def register(app: typer.Typer) -> None:
             catalogs = load_catalogs()
             plan = _scenario(scenario, catalogs, y)
             shape = ShapeOverride(isl, osl, prefix_hit)
-            result = curve_view(
-                throughput_curve(catalogs, model, gpu_ids, precision, shape), catalogs, y, plan
-            )
+            with fit_notice(err_console):
+                result = curve_view(
+                    throughput_curve(catalogs, model, gpu_ids, precision, shape), catalogs, y, plan
+                )
             print_curve(result)
             missing = [g for g in gpu_ids or [] if g not in set(result.table.index)]
             if missing:

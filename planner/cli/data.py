@@ -79,6 +79,46 @@ CATALOG_VIEWS = {
 }
 
 
+KEY_COLUMNS = {
+    "sites": [
+        "electricity_price_usd_per_mwh",
+        "grid_co2_g_per_kwh",
+        "grid_mw_available",
+        "campus_mw_max",
+        "pv_cf",
+        "wind_cf",
+        "gas_price_usd_per_mmbtu",
+        "water_stress",
+        "grid_region",
+    ],
+    "gpus": [
+        "price_usd_per_gpu",
+        "dense_fp8_tflops",
+        "dense_fp4_tflops",
+        "hbm_gb",
+        "hbm_tb_per_s",
+        "tdp_w",
+        "first_delivery_year",
+        "status",
+    ],
+    "cooling": ["max_rack_kw", "capex_usd_per_kw_it", "liquid"],
+    "energy": ["capex_usd_per_kw", "capex_usd_per_kwh", "fom_usd_per_kw_yr", "vom_usd_per_mwh", "kind"],
+    "models": ["total_params_b", "active_params_b", "layers", "default_precision"],
+    "regions": ["lat", "lon", "name"],
+}
+"""Per catalog, the columns a narrow table keeps first (most important first); the others of
+:data:`CATALOG_VIEWS` follow in their order, and the widest tables leave out the rest (named)."""
+
+
+def _rank(kind: str, column: str) -> int:
+    """Importance of ``column`` in ``kind``'s table: 1 for the first key column, larger is left out
+    sooner (0 is the id, always shown)."""
+    key, view = KEY_COLUMNS.get(kind, []), CATALOG_VIEWS[kind]
+    if column in key:
+        return 1 + key.index(column)
+    return 1 + len(key) + (view.index(column) if column in view else len(view))
+
+
 TEXT_COLUMNS = {"name", "hosts_gpus", "architecture", "vendor", "grid_region", "timezone"}
 """Columns shown as wrapping text; every other column is an id or a number and is never cut."""
 FORMATS = ("table", "csv", "json")
@@ -165,8 +205,8 @@ def data_list(
             sys.stdout.write(json.dumps(json.loads(full.to_json(orient="records")), indent=1) + "\n")
         return
     spec = [Col(id_name, "id", 0)] + [
-        Col(c, "text" if c in TEXT_COLUMNS else "num" if _numeric(frame[c]) else "id", k + 1)
-        for k, c in enumerate(cols)
+        Col(c, "text" if c in TEXT_COLUMNS else "num" if _numeric(frame[c]) else "id", _rank(kind, c))
+        for c in cols
     ]
     rows = [[str(idx), *(_fmt(row[c]) for c in cols)] for idx, row in frame.iterrows()]
     console.print(fitted_table(f"{kind} ({len(frame)} rows)", spec, rows, hint=" or --format csv"))

@@ -16,9 +16,22 @@ from typing import Annotated, Any, Optional
 import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num, metric_table
+from planner.cli.study_options import (
+    MipGap,
+    Scheduler,
+    Sets,
+    Threads,
+    TimeLimit,
+    Workers,
+    out_option,
+    solver_overrides,
+)
 from planner.errors import PlannerError
+
+Out = out_option("evaluate", base="<plan>")
 
 
 def register(app: typer.Typer) -> None:
@@ -37,10 +50,7 @@ def evaluate_command(
         Optional[Path],
         typer.Argument(help="Scenario the futures are built on (default: the one the plans were solved for)"),
     ] = None,
-    set_: Annotated[
-        Optional[list[str]],
-        typer.Option("--set", help="Override a field in every future: path.to.field=value (repeatable)"),
-    ] = None,
+    set_: Sets = None,
     future: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -55,23 +65,12 @@ def evaluate_command(
             help="Unserved demand [USD/Mtok]: USD (every model, default 10) or MODEL=USD (repeatable)",
         ),
     ] = None,
-    out: Annotated[
-        Optional[Path],
-        typer.Option(help="Output directory (must not exist; default runs/<plan>-evaluate-<timestamp>)"),
-    ] = None,
-    time_limit: Annotated[
-        Optional[float], typer.Option("--time-limit", help="Solver time limit per evaluation [s]")
-    ] = None,
-    mip_gap: Annotated[Optional[float], typer.Option("--mip-gap", help="Relative MIP gap")] = None,
-    threads: Annotated[
-        Optional[int], typer.Option("--threads", help="HiGHS threads per evaluation (default: 1 on Dask)")
-    ] = None,
-    workers: Annotated[
-        Optional[int], typer.Option(help="Run the evaluations on this many local Dask worker processes")
-    ] = None,
-    scheduler: Annotated[
-        Optional[str], typer.Option(help="Run the evaluations on this Dask scheduler (tcp://host:port)")
-    ] = None,
+    out: Out = None,
+    time_limit: TimeLimit = None,
+    mip_gap: MipGap = None,
+    threads: Threads = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Fix a plan's sites, plant and GPUs and re-solve its operation in other futures: cost, unserved demand, regret."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`
     try:
@@ -111,24 +110,17 @@ def run_evaluate(
     (``solver``: time limit, MIP gap, threads; ``cluster``: workers, scheduler)."""
     from planner.catalogs.load import load_catalogs
     from planner.results.rundir import check_new, default_run_dir
-    from planner.scenario.load import parse_overrides
     from planner.studies.evaluate import evaluate, parse_futures, parse_unserved
     from planner.studies.sweep import check_cluster
 
     workers, scheduler = cluster
     check_cluster(scheduler, workers)
-    overrides = parse_overrides(sets)
-    named = parse_futures(futures)
     time_limit, mip_gap, threads = solver
-    if threads is None and (workers is not None or scheduler is not None):
-        threads = 1  # one HiGHS thread per Dask worker process
-    for key, value in (
-        ("solver.time_limit_s", time_limit),
-        ("solver.mip_gap", mip_gap),
-        ("solver.threads", threads),
-    ):
-        if value is not None:
-            overrides[key] = value
+    on_dask = workers is not None or scheduler is not None
+    overrides = solver_overrides(
+        sets, time_limit=time_limit, mip_gap=mip_gap, threads=threads, on_dask=on_dask
+    )
+    named = parse_futures(futures)
     price = parse_unserved(unserved_cost)
     if out is None:
         out = default_run_dir(f"{run_dir.resolve().name}-evaluate")
@@ -174,18 +166,18 @@ def print_evaluation(row: dict[str, Any], run_dir: Path) -> None:
     """One plan in one future: its cost there against its planned cost, unserved demand and its cost,
     then the unserved tokens/s per region and model (``tables/unserved.csv``)."""
     rows = [
-        ["sites (fixed)", str(row["sites"]).replace(";", ", ")],
-        ["planned cost", f"{_musd(row['planned_cost_usd'])} M$/yr"],
-        ["cost in this future", f"{_musd(row['annualized_cost_usd'])} M$/yr"],
-        ["demand", f"{row['demand_tokens_per_s']:,.0f} tokens/s"],
-        ["unserved", f"{row['unserved_tokens_per_s']:,.0f} tokens/s"],
-        ["unserved cost", f"{_musd(row['unserved_cost_usd'])} M$/yr"],
-        ["total", f"{_musd(row['total_cost_usd'])} M$/yr"],
-        ["cost of served", f"{fmt_num(row['cost_usd_per_mtok'], ',.3f')} $/Mtok"],
-        ["carbon", f"{fmt_num(row['gco2e_per_mtok'], ',.1f')} gCO2e/Mtok"],
+        ("planned cost", _musd(row["planned_cost_usd"]), "M$/yr"),
+        ("cost in this future", _musd(row["annualized_cost_usd"]), "M$/yr"),
+        ("demand", f"{row['demand_tokens_per_s']:,.0f}", "tokens/s"),
+        ("unserved", f"{row['unserved_tokens_per_s']:,.0f}", "tokens/s"),
+        ("unserved cost", _musd(row["unserved_cost_usd"]), "M$/yr"),
+        ("total", _musd(row["total_cost_usd"]), "M$/yr"),
+        ("cost of served", fmt_num(row["cost_usd_per_mtok"], ",.3f"), "$/Mtok"),
+        ("carbon", fmt_num(row["gco2e_per_mtok"], ",.1f"), "gCO2e/Mtok"),
     ]
     title = f"Plan {row['plan']} in future {row['future']} ({row['status']})"
-    console.print(fitted_table(title, [Col("metric", "id", 0), Col("value", "num", 0)], rows))
+    console.print(metric_table(title, rows))
+    console.print(Text(f"sites (fixed): {str(row['sites']).replace(';', ', ')}"))
     unserved = pd.read_csv(run_dir / "tables" / "unserved.csv")
     cols = [
         Col("region", "id", 0),

@@ -9,14 +9,28 @@ directory per point. With ``--workers``/``--scheduler`` the points after the two
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.study_options import (
+    MipGap,
+    ScenarioArg,
+    Scheduler,
+    Sets,
+    Threads,
+    TimeLimit,
+    Workers,
+    Yes,
+    out_option,
+    solver_overrides,
+)
 from planner.errors import PlannerError
+
+Out = out_option("pareto")
 
 
 def register(app: typer.Typer) -> None:
@@ -24,39 +38,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("pareto")
     def pareto_command(
-        scenario: Annotated[
-            Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
-        ] = None,
+        scenario: ScenarioArg = None,
         points: Annotated[
             int, typer.Option("--points", help="Points on the frontier, the two ends included (>= 2)")
         ] = 5,
-        out: Annotated[
-            Optional[Path],
-            typer.Option(
-                help="Output directory (must not exist; default runs/<scenario>-pareto-<timestamp>)"
-            ),
-        ] = None,
-        set_: Annotated[
-            Optional[list[str]],
-            typer.Option("--set", help="Override a scenario field: path.to.field=value (repeatable)"),
-        ] = None,
-        scheduler: Annotated[
-            Optional[str], typer.Option(help="Run the points on this Dask scheduler (tcp://host:port)")
-        ] = None,
-        workers: Annotated[
-            Optional[int], typer.Option(help="Run the points on this many local Dask worker processes")
-        ] = None,
-        threads: Annotated[
-            Optional[int],
-            typer.Option("--threads", help="HiGHS threads per point (default: the scenario's; 1 on Dask)"),
-        ] = None,
-        time_limit: Annotated[
-            Optional[float], typer.Option("--time-limit", help="Solver time limit per point [s]")
-        ] = None,
-        mip_gap: Annotated[
-            Optional[float], typer.Option("--mip-gap", help="Relative MIP gap per point")
-        ] = None,
-        yes: Annotated[bool, typer.Option("--yes", help="Allow a frontier of more than 50 points")] = False,
+        out: Out = None,
+        set_: Sets = None,
+        scheduler: Scheduler = None,
+        workers: Workers = None,
+        threads: Threads = None,
+        time_limit: TimeLimit = None,
+        mip_gap: MipGap = None,
+        yes: Yes = False,
     ) -> None:
         """Cost-versus-carbon frontier: min cost, min carbon, and cost-optimal plans under carbon caps in between."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`; a wrap would show too
         try:
@@ -88,20 +81,19 @@ def run_pareto(
     from planner.catalogs.load import load_catalogs
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import check_new, default_run_dir
-    from planner.scenario.load import load_scenario, parse_overrides
+    from planner.scenario.load import load_scenario
     from planner.studies.pareto import check_points, pareto
     from planner.studies.sweep import check_cluster
 
     check_points(points, yes)  # every argument checked before the progress bar appears
     check_cluster(scheduler, workers)
-    overrides = parse_overrides(sets)
-    on_dask = scheduler is not None or workers is not None
-    if threads is not None or on_dask:
-        overrides.setdefault("solver.threads", threads or 1)
-    if time_limit is not None:
-        overrides["solver.time_limit_s"] = time_limit
-    if mip_gap is not None:
-        overrides["solver.mip_gap"] = mip_gap
+    overrides = solver_overrides(
+        sets,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        threads=threads,
+        on_dask=scheduler is not None or workers is not None,
+    )
     path = scenario or DEFAULT_SCENARIO
     catalogs = load_catalogs()
     if out is None:

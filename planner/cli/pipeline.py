@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from planner.cli.console import console, fail
+from planner.cli.console import console, err_console, fail
+from planner.cli.progress import fit_notice
 from planner.cli.shape_options import Isl, Osl, PrefixHit
-from planner.errors import PlannerError
+from planner.errors import InputError, PlannerError
 
 
 def _fmt(value: float | None) -> str:
@@ -19,6 +20,23 @@ def _fmt(value: float | None) -> str:
     if value == 0 or 1e-3 <= abs(value) < 1e6:
         return f"{value:,.4g}"
     return f"{value:.4e}"
+
+
+DEPRECATED_SCENARIO = (
+    "note: pipeline --scenario is deprecated and will be removed: use --mlperf-scenario "
+    "(elsewhere SCENARIO means a planning scenario file)"
+)
+
+
+def _mlperf_scenario(new: str | None, old: str | None) -> str | None:
+    """``--mlperf-scenario``, or the deprecated ``--scenario`` spelling (a note on stderr); both
+    given with different values is an error."""
+    if old is None:
+        return new
+    typer.echo(DEPRECATED_SCENARIO, err=True)
+    if new is not None and new != old:
+        raise InputError(f"--scenario {old} and --mlperf-scenario {new}: give one (--mlperf-scenario)")
+    return old
 
 
 def register(app: typer.Typer) -> None:
@@ -54,8 +72,12 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[
             Optional[str],
             typer.Option(
-                "--scenario", help="offline, server or interactive: that MLPerf scenario's latency limits."
+                "--mlperf-scenario",
+                help="offline, server or interactive: that MLPerf scenario's latency limits.",
             ),
+        ] = None,
+        old_scenario: Annotated[
+            Optional[str], typer.Option("--scenario", hidden=True, help="Deprecated: --mlperf-scenario.")
         ] = None,
         tpot_ms: Annotated[
             Optional[float], typer.Option("--tpot-ms", help="p99 time per output token target [ms].")
@@ -71,7 +93,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--topologies",
                 help="Comma-separated menu of single_node, ep_domain, ep_multinode, disaggregated, mtp "
-                "(default: all for a target, single_node with --scenario).",
+                "(default: all for a target, single_node with --mlperf-scenario).",
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -80,21 +102,23 @@ def register(app: typer.Typer) -> None:
         try:
             from planner.commands import pipeline as run_pipeline
 
-            report = run_pipeline(
-                gpu,
-                model,
-                cooling=cooling,
-                site=site,
-                estimate=estimate,
-                precision=precision,
-                mlperf_scenario=scenario,
-                ttft_ms=ttft_ms,
-                tpot_ms=tpot_ms,
-                isl=isl,
-                osl=osl,
-                prefix_hit=prefix_hit,
-                topologies=topologies,
-            )
+            scenario = _mlperf_scenario(scenario, old_scenario)
+            with fit_notice(err_console):
+                report = run_pipeline(
+                    gpu,
+                    model,
+                    cooling=cooling,
+                    site=site,
+                    estimate=estimate,
+                    precision=precision,
+                    mlperf_scenario=scenario,
+                    ttft_ms=ttft_ms,
+                    tpot_ms=tpot_ms,
+                    isl=isl,
+                    osl=osl,
+                    prefix_hit=prefix_hit,
+                    topologies=topologies,
+                )
         except PlannerError as exc:
             raise fail(exc) from None
         if as_json:

@@ -7,9 +7,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from planner.cli.console import Col, console, fitted_table
+from planner.cli.console import Col, console, fitted_table, metric_table
 from planner.cli.plan_accounts import loss_table, model_table
-from planner.results.readiness import bridge_text
 
 
 def print_summary(summary: dict, tables: dict) -> None:
@@ -56,17 +55,18 @@ def print_summary(summary: dict, tables: dict) -> None:
     )
     gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.2%}"
     rows = [
-        ["demand served", f"{summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s"],
-        ["cost", f"{summary['cost_usd_per_mtok']:,.3f} $/Mtok"],
-        ["annualised cost", f"{summary['annualized_cost_usd'] / 1e6:,.1f} M$/yr"],
-        ["capex", f"{summary['capex_usd'] / 1e9:,.2f} B$"],
-        ["energy", f"{summary['facility_joules_per_token']:,.3f} J/token (facility)"],
-        ["carbon", f"{summary['gco2e_per_mtok']:,.1f} gCO2e/Mtok"],
-        ["water", f"{summary['water_l_per_mtok']:,.3f} L/Mtok"],
-        ["IT / facility", f"{summary['it_mw']:,.1f} / {summary['facility_mw']:,.1f} MW"],
+        ("demand served", f"{summary['served_tokens_per_s'] / 1e6:,.2f}", "M tokens/s"),
+        ("cost", f"{summary['cost_usd_per_mtok']:,.3f}", "$/Mtok"),
+        ("annualised cost", f"{summary['annualized_cost_usd'] / 1e6:,.1f}", "M$/yr"),
+        ("capex", f"{summary['capex_usd'] / 1e9:,.2f}", "B$"),
+        ("energy", f"{summary['facility_joules_per_token']:,.3f}", "J/token (facility)"),
+        ("carbon", f"{summary['gco2e_per_mtok']:,.1f}", "gCO2e/Mtok"),
+        ("water", f"{summary['water_l_per_mtok']:,.3f}", "L/Mtok"),
+        ("IT", f"{summary['it_mw']:,.1f}", "MW"),
+        ("facility", f"{summary['facility_mw']:,.1f}", "MW"),
     ]
     title = f"Plan ({summary['status']}, objective {summary['objective']}, gap {gap})"
-    console.print(fitted_table(title, [Col("metric", "id", 0), Col("value", "num", 0)], rows))
+    console.print(metric_table(title, rows))
     if summary.get("energy_mix_basis", "").startswith("annual-average"):
         console.print(Text(f"energy mix: {summary['energy_mix_basis']}", style="yellow"))
     print_time_to_power(summary)
@@ -104,32 +104,54 @@ def _status_cell(status: str) -> str:
 
 
 def print_time_to_power(summary: dict) -> None:
-    """Per open site: online year, in-service year and what bounds it, bridge and backup MW,
-    redundancy and the largest contingency (``summary.json`` ``sites_in_service``)."""
+    """Print :func:`time_to_power_table` (nothing without open sites)."""
+    table = time_to_power_table(summary)
+    if table is not None:
+        console.print(table)
+
+
+def time_to_power_table(summary: dict, width: int | None = None) -> Table | None:
+    """Per open site: in-service year, online year, what bounds it, bridge MW and what it bridges,
+    MW kept after, backup MW, redundancy and the largest contingency MW and what it is
+    (``summary.json`` ``sites_in_service``); numbers and words in columns of their own."""
     rows = summary.get("sites_in_service") or {}
     if not rows:
-        return
+        return None
     start, online = summary.get("start_year"), summary.get("online_year")
     title = f"Time to power (construction from {start}" + (f", online by {online})" if online else ")")
     cols = [
         Col("site", "id", 0),
         Col("in service", "num", 0),
+        Col("online by", "num", 5),
         Col("bound by", "text", 1),
-        Col("bridge MW", "num", 2),
-        Col("backup MW", "num", 2),
-        Col("redundancy", "id", 1),
-        Col("largest loss MW", "num", 1),
+        Col("bridge MW", "num", 3),
+        Col("bridge for", "id", 5),
+        Col("kept MW", "num", 7),
+        Col("backup MW", "num", 3),
+        Col("redundancy", "id", 4),
+        Col("largest loss MW", "num", 2),
+        Col("largest loss", "id", 6),
     ]
     table = [
         [
             str(s),
-            str(r["in_service_year"]) + (f" (by {r['online_year']})" if r.get("online_year") else ""),
+            str(r["in_service_year"]),
+            str(r.get("online_year") or ""),
             str(r["in_service_bound"]),
-            bridge_text(r),
+            f"{float(r.get('bridge_mw') or 0.0):,.0f}",
+            str(r.get("bridge_for") or "") if float(r.get("bridge_mw") or 0.0) > 0 else "",
+            _kept(r),
             f"{r['backup_mw']:,.0f}",
             str(r["power_redundancy"]),
-            f"{r['largest_contingency_mw']:,.0f} {r['largest_contingency']}",
+            f"{r['largest_contingency_mw']:,.0f}",
+            str(r["largest_contingency"]),
         ]
         for s, r in rows.items()
     ]
-    console.print(fitted_table(title, cols, table))
+    return fitted_table(title, cols, table, width)
+
+
+def _kept(row: dict) -> str:
+    """Bridge MW kept after the late assets arrive ('' when none)."""
+    kept = float(row.get("bridge_kept_mw") or 0.0)
+    return f"{kept:,.0f}" if kept > 0 else ""

@@ -19,7 +19,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.study_options import (
+    MipGap,
+    ScenarioArg,
+    Scheduler,
+    Sets,
+    TimeLimit,
+    Workers,
+    Yes,
+    out_option,
+)
 from planner.errors import InputError, PlannerError
+
+Out = out_option("sensitivity")
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +39,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("sensitivity")
     def sensitivity_command(
-        scenario: Annotated[
-            Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
-        ] = None,
+        scenario: ScenarioArg = None,
         vary: Annotated[
             Optional[list[str]],
             typer.Option(
@@ -38,33 +48,19 @@ def register(app: typer.Typer) -> None:
                 "WACC, GPU price, plant capex, demand, throughput basis, carbon price)",
             ),
         ] = None,
-        scheduler: Annotated[
-            Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
-        ] = None,
-        workers: Annotated[int, typer.Option(help="Local worker processes (ignored with --scheduler)")] = 2,
-        out: Annotated[
-            Optional[Path],
-            typer.Option(
-                help="Output directory (must not exist; default runs/<scenario>-sensitivity-<timestamp>)"
-            ),
-        ] = None,
-        set_: Annotated[
-            Optional[list[str]],
-            typer.Option("--set", help="Override a scenario field at every point: path.to.field=value"),
-        ] = None,
-        time_limit: Annotated[
-            Optional[float], typer.Option("--time-limit", help="Solver time limit per point [s]")
-        ] = None,
-        mip_gap: Annotated[
-            Optional[float], typer.Option("--mip-gap", help="Relative MIP gap per point")
-        ] = None,
+        scheduler: Scheduler = None,
+        workers: Workers = 2,
+        out: Out = None,
+        set_: Sets = None,
+        time_limit: TimeLimit = None,
+        mip_gap: MipGap = None,
         break_even: Annotated[
             str,
             typer.Option(
                 "--break-even", help="Losing sites to force open for a break-even price: N or 'all'"
             ),
         ] = "3",
-        yes: Annotated[bool, typer.Option("--yes", help="Allow a grid of more than 50 points")] = False,
+        yes: Yes = False,
     ) -> None:
         """One-at-a-time sensitivity: $/Mtok and gCO2e/Mtok per input value, flip points, tornado, break-even."""  # noqa: E501 - typer shows this docstring verbatim in `planner --help`
         try:

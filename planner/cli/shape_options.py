@@ -18,6 +18,6 @@ PrefixHit = Annotated[
     typer.Option(
         "--prefix-hit",
         help="Share of input tokens served from a prefix/KV cache, 0 to below 1 (default: the model "
-        "card's; 0 under an MLPerf --scenario).",
+        "card's; 0 under pipeline's --mlperf-scenario).",
     ),
 ]

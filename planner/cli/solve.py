@@ -11,6 +11,7 @@ import typer
 from planner.cli.console import console, err_console, fail
 from planner.cli.plan_print import print_summary
 from planner.cli.progress import SolveReporter
+from planner.cli.study_options import ScenarioArg
 from planner.errors import InputError, PlannerError
 
 
@@ -20,9 +21,7 @@ def register(app: typer.Typer) -> None:
 
 
 def solve(
-    scenario: Annotated[
-        Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
-    ] = None,
+    scenario: ScenarioArg = None,
     objective: Annotated[Optional[str], typer.Option(help="cost | carbon (overrides the scenario)")] = None,
     out: Annotated[
         Optional[Path],

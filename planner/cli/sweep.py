@@ -25,7 +25,19 @@ from rich.progress import (
 )
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.study_options import (
+    MipGap,
+    ScenarioArg,
+    Scheduler,
+    TimeLimit,
+    Workers,
+    Yes,
+    out_option,
+    solver_overrides,
+)
 from planner.errors import InputError, PlannerError
+
+Out = out_option("sweep", exists="must not exist, unless --resume")
 
 
 def register(app: typer.Typer) -> None:
@@ -33,32 +45,29 @@ def register(app: typer.Typer) -> None:
 
     @app.command("sweep")
     def sweep_command(
-        scenario: Annotated[
-            Optional[Path], typer.Argument(help="Scenario YAML (default: scenarios/us_inference_2027.yaml)")
-        ] = None,
+        scenario: ScenarioArg = None,
         set_: Annotated[
             Optional[list[str]],
             typer.Option("--set", help="path.to.field=v1,v2,... (repeatable; the grid is every combination)"),
         ] = None,
-        scheduler: Annotated[
-            Optional[str],
-            typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (default: local processes)"),
-        ] = None,
-        workers: Annotated[int, typer.Option(help="Local worker processes (ignored with --scheduler)")] = 2,
-        out: Annotated[
-            Optional[Path], typer.Option(help="Sweep directory (default runs/<scenario>-sweep-<timestamp>)")
-        ] = None,
+        scheduler: Scheduler = None,
+        workers: Workers = 2,
+        out: Out = None,
         resume: Annotated[
             bool, typer.Option("--resume", help="Continue the sweep in --out: skip points already solved")
         ] = False,
-        yes: Annotated[bool, typer.Option("--yes", help="Allow a sweep of more than 50 points")] = False,
+        yes: Yes = False,
         threads: Annotated[
             int, typer.Option(help="HiGHS threads per point (unless the grid sets solver.threads)")
         ] = 1,
+        time_limit: TimeLimit = None,
+        mip_gap: MipGap = None,
     ) -> None:
         """Solve the full grid of --set values; one run directory per point and one tidy table."""
         try:
-            table, out_dir = run_sweep(scenario, set_ or [], scheduler, workers, out, resume, yes, threads)
+            table, out_dir = run_sweep(
+                scenario, set_ or [], (scheduler, workers), out, resume, yes, (threads, time_limit, mip_gap)
+            )
         except PlannerError as exc:
             raise fail(exc) from None
         print_table(table)
@@ -70,21 +79,22 @@ def register(app: typer.Typer) -> None:
 def run_sweep(
     scenario: Path | None,
     sets: list[str],
-    scheduler: str | None,
-    workers: int,
+    cluster: tuple[str | None, int],
     out: Path | None,
     resume: bool,
     yes: bool,
-    threads: int,
+    solver: tuple[int, float | None, float | None],
 ) -> tuple[pd.DataFrame, Path]:
     """Parse the grid, pick the output directory and run :func:`planner.studies.sweep.sweep` with a
-    progress bar."""
+    progress bar (``cluster``: scheduler, workers; ``solver``: threads, time limit [s], MIP gap; the
+    time limit and gap apply to every point unless the grid sets them)."""
     from planner.catalogs.load import load_catalogs
     from planner.paths import DEFAULT_SCENARIO
     from planner.results.rundir import default_run_dir
     from planner.scenario.load import load_scenario
     from planner.studies.sweep import check_cluster, parse_sets, sweep
 
+    (scheduler, workers), (threads, time_limit, mip_gap) = cluster, solver
     grid = parse_sets(sets)
     if not grid:
         raise InputError("sweep: give at least one --set path=v1,v2,...")
@@ -93,8 +103,9 @@ def run_sweep(
     check_cluster(scheduler, workers)  # before the progress bar, the manifest or any solve
     path = scenario or DEFAULT_SCENARIO
     catalogs = load_catalogs()
+    limits = solver_overrides([], time_limit=time_limit, mip_gap=mip_gap)
+    base = load_scenario(path, catalogs, overrides=limits)
     if out is None:
-        base = load_scenario(path, catalogs)
         out = default_run_dir(f"{base.name}-sweep")
     columns = (
         TextColumn("{task.description}", markup=False),
@@ -111,7 +122,7 @@ def run_sweep(
             progress.update(task, completed=done, total=total, description=label)
 
         table = sweep(
-            path,
+            base if limits else path,
             grid,
             out=out,
             scheduler=scheduler,

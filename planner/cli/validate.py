@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.cli.console import say_error
+from planner.cli.study_options import ScenarioArg
 from planner.errors import PlannerError
 from planner.paths import DEFAULT_SCENARIO
 
@@ -28,9 +29,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("validate")
     def validate(
-        scenario: Annotated[
-            Path, typer.Argument(help="Scenario YAML file (default: the shipped US 2027 scenario).")
-        ] = DEFAULT_SCENARIO,
+        scenario: ScenarioArg = None,
         set_: Annotated[
             Optional[list[str]],
             typer.Option("--set", help="Override a field, e.g. --set prices.gas_price_scale=2 (repeatable)."),
@@ -40,7 +39,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Check a scenario against the schema and the catalogs, without solving."""
-        code = run_validate(scenario, set_ or [], objective)
+        code = run_validate(scenario or DEFAULT_SCENARIO, set_ or [], objective)
         raise typer.Exit(code)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 
@@ -28,7 +29,8 @@ def test_one_plan_one_future_at_80_columns(small, tmp_path):
     for r in unserved.itertuples():  # every stream, its ids and its unserved tokens/s whole
         assert r.region_id in res.output and r.model_id in res.output
         assert f"{r.unserved_tokens_per_s:,.0f}" in res.output
-    assert f"{unserved['unserved_tokens_per_s'].sum():,.0f} tokens/s" in res.output
+    total = f"{unserved['unserved_tokens_per_s'].sum():,.0f}"
+    assert re.search(rf"unserved\s+{re.escape(total)}\s+tokens/s", res.output)  # number, then its unit
     assert (out / "summary.json").is_file() and (out / "tables" / "fleet.csv").is_file()
     again = _evaluate(str(run), "--out", str(out))
     assert again.exit_code == 2 and "already exists" in again.output

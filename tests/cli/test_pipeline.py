@@ -48,7 +48,7 @@ def test_cli_pipeline_precision_scenario_and_target():
 
     runner = CliRunner()
     base = ["pipeline", "--gpu", "B200", "--model", "llama-2-70b", "--estimate", "--json"]
-    off = json.loads(runner.invoke(app, [*base, "--precision", "fp4", "--scenario", "offline"]).stdout)
+    off = json.loads(runner.invoke(app, [*base, "--precision", "fp4", "--mlperf-scenario", "offline"]).stdout)
     assert off["precision"] == "fp4" and off["scenario"] == "offline" and off["tpot_ms"] is None
     assert off["replica_gpus"] >= 1 and off["batch"] > 0 and 0 < off["expected_error"] < 1
     # the held-out (leave-one-GPU-out) error of the offline group, the figure tables/throughput.csv gives
@@ -60,8 +60,8 @@ def test_cli_pipeline_precision_scenario_and_target():
     assert fast["scenario"] == "target" and fast["tpot_ms"] == 20 and fast["ttft_ms"] == 450
     assert fast["tokens_per_s_per_user"] >= 1000 / 20 / 0.85 * 0.999
     assert fast["tokens_per_s_per_gpu"] < off["tokens_per_s_per_gpu"]
-    both = runner.invoke(app, [*base, "--scenario", "server", "--tpot-ms", "20"])
-    assert both.exit_code == 2 and "--scenario" in both.output
-    for args, word in ((["--precision", "fp2"], "precision"), (["--scenario", "batch"], "scenario")):
+    both = runner.invoke(app, [*base, "--mlperf-scenario", "server", "--tpot-ms", "20"])
+    assert both.exit_code == 2 and "--mlperf-scenario" in both.output
+    for args, word in ((["--precision", "fp2"], "precision"), (["--mlperf-scenario", "batch"], "scenario")):
         r = runner.invoke(app, [*base, *args])
         assert r.exit_code == 2 and word in r.output and "Traceback" not in r.output

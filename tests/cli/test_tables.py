@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -124,7 +125,8 @@ def test_solve_summary_at_80_columns(small):
     chosen = result.tables["sites"][result.tables["sites"]["open"]]
     for r in chosen.itertuples():
         assert r.site_id in text and f"{r.gpus:,.0f}" in text and f"{r.tokens_per_s / 1e6:,.2f}" in text
-    assert f"{result.summary['served_tokens_per_s'] / 1e6:,.2f} M tokens/s" in text
+    served = f"{result.summary['served_tokens_per_s'] / 1e6:,.2f}"
+    assert re.search(rf"demand served\s+{re.escape(served)}\s+M tokens/s", text)  # number, then its unit
     for r in result.tables["models"].itertuples():  # the per-model table, ids and $/Mtok whole
         assert f"{r.model_id} " in text and f"{r.cost_usd_per_mtok:,.3f}" in text
     assert "Losing one campus" in text

@@ -10,6 +10,13 @@ a fresh fit. Entries are JSON files in the cache folder:
 
 A cache that cannot be read or written is skipped silently: the fit is then done in memory.
 Writes go to a temporary file renamed into place, so concurrent processes never see half a file.
+
+Before the cache folder, the fits shipped with the package are looked up
+(:data:`SHIPPED`, ``planner/chain/tokens/shipped_fits.json``): an entry whose key equals the
+content key of the catalogs and code in use is used as is, so a fresh install with the shipped
+data tree fits nothing. Any other data tree (``$PLANNER_HOME``) or changed fitting code gives
+another key: the fit then runs once and is cached as above. ``python -m planner.chain.fit_ship``
+regenerates the shipped file (:func:`recording` collects every fit a run makes).
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +36,14 @@ from planner.errors import InputError
 from planner.inputs import load_json_file
 
 CACHE_ENV = "PLANNER_CACHE_DIR"
+SHIPPED = Path(__file__).with_name("shipped_fits.json")
+"""Fits of the shipped catalogs made by ``python -m planner.chain.fit_ship``: ``{kind: {key, value}}``."""
+
+_LISTENERS: list[Callable[[str, bool], None]] = []
+"""Called as ``(kind, False)`` before and ``(kind, True)`` after each fit that is neither shipped
+nor cached: progress notices."""
+_RECORD: list[dict[str, Any]] = []
+"""While :func:`recording`: the one dict collecting ``{kind: {key, value}}`` of every fit run."""
 
 
 def cache_dir() -> Path | None:
@@ -81,15 +97,57 @@ def _write(path: Path, value: dict[str, Any]) -> None:
     atomic_write(path, lambda handle: handle.write(json.dumps(value).encode("utf-8")))
 
 
+def shipped_fits() -> dict[str, Any]:
+    """The shipped fits ``{kind: {"key": ..., "value": ...}}`` ({} when the file is absent or broken)."""
+    return _read(SHIPPED) or {}
+
+
+@contextmanager
+def fit_listener(callback: Callable[[str, bool], None]) -> Iterator[None]:
+    """Within the block, ``callback(kind, False)`` runs before and ``callback(kind, True)`` after
+    every fit that is neither shipped nor cached (a first run with these catalogs: the CLI prints a
+    one-line notice and shows the fit as a stage with a live timer)."""
+    _LISTENERS.append(callback)
+    try:
+        yield
+    finally:
+        _LISTENERS.remove(callback)
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, Any]]:
+    """Within the block every :func:`cached` value is fitted afresh (shipped fits and the cache
+    folder are neither read nor written) and collected into the yielded ``{kind: {key, value}}``."""
+    record: dict[str, Any] = {}
+    _RECORD.append(record)
+    try:
+        yield record
+    finally:
+        _RECORD.remove(record)
+
+
 def cached(kind: str, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """``compute()``'s JSON-able result, read from ``<cache>/<kind>-<key>.json`` when present."""
+    """``compute()``'s JSON-able result: the shipped fit when its key is ``key``, else read from
+    ``<cache>/<kind>-<key>.json`` when present, else computed (listeners told) and stored there."""
+    if _RECORD:
+        value = compute()
+        _RECORD[-1][kind] = {"key": key, "value": value}
+        return value
+    shipped = shipped_fits().get(kind)
+    if isinstance(shipped, dict) and shipped.get("key") == key:
+        return shipped["value"]
     folder = cache_dir()
-    if folder is None:
-        return compute()
-    path = folder / f"{kind}-{key[:32]}.json"
-    hit = _read(path)
+    path = None if folder is None else folder / f"{kind}-{key[:32]}.json"
+    hit = None if path is None else _read(path)
     if hit is not None and hit.get("key") == key:
         return hit["value"]
-    value = compute()
-    _write(path, {"key": key, "value": value})
+    for listener in list(_LISTENERS):
+        listener(kind, False)
+    try:
+        value = compute()
+    finally:
+        for listener in list(_LISTENERS):
+            listener(kind, True)
+    if path is not None:
+        _write(path, {"key": key, "value": value})
     return value

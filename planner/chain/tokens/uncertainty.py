@@ -28,8 +28,9 @@ GPU's siblings and so its family effect); when both the model and the family are
 of the two errors. ``expected_error_basis`` says which, and marks announced GPUs (their specs are
 the vendor's claims).
 Measured pairs: expected error 0 (the median over submitters; their spread is not counted).
-The residuals are cached on disk by content (:mod:`planner.chain.tokens.fit_cache`): the
-refits take about 10 s, once per catalog and code content.
+The residuals are shipped for the shipped catalogs and cached on disk by content
+(:mod:`planner.chain.tokens.fit_cache`): the refits take a minute or more, once per catalog and
+code content.
 """
 
 from __future__ import annotations
@@ -135,13 +136,21 @@ def held_out_residuals(
     return "GPU", error_model(catalogs, "gpu")
 
 
+def residuals_kind(held_out: str) -> str:
+    """The fit cache's kind of the residuals with ``held_out`` (``gpu``, ``model``, ``family``) held out."""
+    return f"{held_out}-out-residuals"
+
+
+def residuals_key(catalogs: Any, held_out: str) -> str:
+    """Content key of the residuals: the calibration's key, what is held out and this module's source."""
+    source = Path(sys.modules[__name__].__file__).read_text()
+    return hashlib.sha256((calibration_key(catalogs) + held_out + source).encode()).hexdigest()
+
+
 @functools.lru_cache(maxsize=8)
 def _error_model(handle: ById, held_out: str) -> ErrorModel:
     """:func:`error_model` of one catalogs object (the calibration's identity-keyed cache)."""
     catalogs, column = handle.obj, HELD_OUT[held_out]
-    key = hashlib.sha256(
-        (calibration_key(catalogs) + held_out + Path(sys.modules[__name__].__file__).read_text()).encode()
-    ).hexdigest()
 
     def compute() -> dict[str, Any]:
         folds = {
@@ -156,7 +165,7 @@ def _error_model(handle: ById, held_out: str) -> ErrorModel:
             "ratio": {g: list(v) for g, v in m.ratio.items()},
         }
 
-    value = cached(f"{held_out}-out-residuals", key, compute)
+    value = cached(residuals_kind(held_out), residuals_key(catalogs, held_out), compute)
     return ErrorModel(
         {g: tuple(v) for g, v in value["ape"].items()}, {g: tuple(v) for g, v in value["ratio"].items()}
     )

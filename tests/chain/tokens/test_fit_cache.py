@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.chain.tokens import calibration
+from planner.chain.tokens import calibration, fit_cache
 from planner.chain.tokens.calibration import Calibration, calibrate, calibration_key, fit_calibration
 from planner.chain.tokens.fit_cache import CACHE_ENV, cache_dir, cached
 
@@ -24,6 +24,7 @@ def test_cached_calibration_equals_a_fresh_fit(
     catalogs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(fit_cache, "SHIPPED", tmp_path / "none.json")  # not the shipped fit: the cache
     calibration._calibrate.cache_clear()
     first = calibrate(catalogs)  # fitted and written
     files = list(tmp_path.glob("calibration-*.json"))
