@@ -141,14 +141,14 @@ def test_repr_is_short_and_html_is_a_table(solved):
 
 
 def test_save_writes_the_cli_run_directory(solved, tmp_path):
-    """The same files as `planner solve --out` (its tables, summary, log, capex.xlsx and maps);
+    """The same files as `planner solve --out` (its tables, summary, log, capex.xlsx, maps, report);
     an existing folder is refused by name and left as it was."""
     run = solved.save(tmp_path / "run")
     names = sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file())
     from planner.maps.write import SOLVE_FORMATS
     from planner.results.rundir import TABLES
 
-    expected = ["capex.xlsx", "scenario.resolved.yaml", "solver.log", "summary.json"]
+    expected = ["capex.xlsx", "report.html", "scenario.resolved.yaml", "solver.log", "summary.json"]
     expected += [f"map.{f}" for f in SOLVE_FORMATS] + [f"tables/{t}.csv" for t in TABLES]
     assert names == sorted(expected)
     assert "HiGHS" in (run / "solver.log").read_text()
