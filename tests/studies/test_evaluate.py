@@ -171,10 +171,10 @@ def test_damaged_or_missing_run_directory_names_the_file(plans, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(plans / "points" / "small", run)
     fleet = run / "tables" / "fleet.csv"
-    text = fleet.read_text()
-    fleet.write_text(
-        text.replace(",110.0,", ",110.5,", 1) if ",110.0," in text else text.replace(".0,", ".5,", 1)
-    )
+    table = pd.read_csv(fleet)
+    table["blocks"] = table["blocks"].astype(float)
+    table.loc[0, "blocks"] += 0.5  # a fraction of a block: blocks are written as integers
+    table.to_csv(fleet, index=False)
     with pytest.raises(InputError, match=r"fleet\.csv.*column 'blocks'.*not a whole number"):
         read_plan(run)
     fleet.unlink()
