@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from planner.api import report
 from planner.report.build import report_html
@@ -78,10 +79,10 @@ def test_user_text_is_escaped(small, tmp_path):
     sites = pd.read_csv(copy / "tables" / "sites.csv", dtype=str, keep_default_na=False)
     sites.loc[sites["site_id"] == HOSTILE, "name"] = '</td><script>alert("n")</script>'
     sites.to_csv(copy / "tables" / "sites.csv", index=False)
-    yaml = copy / "scenario.resolved.yaml"
-    yaml.write_text(
-        yaml.read_text().replace("description:", "description: '<b>bold</b> & <i>'\nold_description:", 1)
-    )
+    resolved = copy / "scenario.resolved.yaml"
+    scenario = yaml.safe_load(resolved.read_text())
+    scenario["description"] = "<b>bold</b> & <i>"
+    resolved.write_text(yaml.safe_dump(scenario, sort_keys=False))
     text = report_html(copy)
     assert "<script" not in text and "<img src=x" not in text and "<b>bold</b>" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;&amp;amp" in text

@@ -17,12 +17,13 @@ from planner.results.export import export_capex
 from planner.results.rundir import INTEGER_COLUMNS, clean_numbers
 from tests.helpers import TINY, read_summary, with_changes, write_run
 
-FORMULAS = ['=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
 
 
 def test_inert_prefixes_formulas_and_keeps_numbers():
     for text in FORMULAS:
         assert inert(text) == "'" + text
+    assert inert("\r=1") == "'\r'=1"  # a leading CR, and the formula on the line after it
     for keep in ("abilene_tx", "-0.5", "+1e3", " =x", "a=b", 3.5, -2, None):
         assert inert(keep) == keep
     frame = inert_frame(pd.DataFrame({"name": ["=1+1", "ok"], "value": [-1.0, 2.0]}))
