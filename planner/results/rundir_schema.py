@@ -70,6 +70,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "day": (0.0, 366.0),
     "hour": (0.0, 8784.0),
     "weight_h": (0.0, 8784.0),
+    "share_alone": (0.0, 1e9),  # site loss: shares above 1 are spare capacity (tables/site_loss.csv)
+    "share_together": (0.0, 1e9),
 }
 _SHARE = ("share", "capacity_factor", "token_share", "prefix_hit")
 _COUNT = ("gpus", "blocks", "gpus_installed", "gpus_allocated_peak", "spare_gpus", "modules")

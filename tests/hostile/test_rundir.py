@@ -393,3 +393,19 @@ def test_capex_and_opex_tables_typed(built_run: Path) -> None:
     assert items["base_year"].between(1900, 2200).all()
     assert not items.duplicated(["site_id", "category", "item_id"]).any()
     assert read_table(built_run, "opex")["opex_usd_per_yr"].notna().all()
+
+
+def test_site_loss_shares_above_one_are_spare_capacity(run: Path) -> None:
+    """A surviving site may carry several times a model's peak (README, tables/site_loss.csv): a
+    share above 1 reads back; a negative one is refused."""
+    path = run / "tables" / "site_loss.csv"
+    table = pd.read_csv(path)
+    assert len(table)
+    table["share_alone"], table["share_together"] = 13.3, 2.5
+    table.to_csv(path, index=False)
+    back = read_table(run, "site_loss")
+    assert (back["share_alone"] == 13.3).all() and (back["share_together"] == 2.5).all()
+    table["share_alone"] = -0.5
+    table.to_csv(path, index=False)
+    with pytest.raises(InputError, match="site_loss.csv.*share_alone"):
+        read_table(run, "site_loss")
