@@ -317,7 +317,7 @@ def load_catalogs(data_dir: Path = DATA_DIR, models_dir: Path = MODELS_DIR) -> C
     try:
         return _load(Path(data_dir), Path(models_dir))
     except CatalogError as exc:
-        exc.args = (f"{exc}\n  ({home_note()})",)
+        exc.args = (f"{exc} ({home_note()})",)  # one line: the file, the field, and where the data home is
         raise
 
 

@@ -135,8 +135,10 @@ def test_a_poor_screening_is_replaced_by_the_restricted_lps_sites(hourly, monkey
 @pytest.mark.parametrize("cooling", [{"abilene_tx": "dlc"}, {"loudoun_va": "dlc", "new_albany_oh": "dlc"}])
 def test_counts_at_fixed_sites_come_from_the_fixed_site_mip(catalogs, cooling):
     """Step 4 returns the fixed-site MIP's optimum (monolithic HiGHS with the same sites and
-    coolings fixed, to the relaxation's gap of mip_gap / 2), well below rounding when whole
-    72-GPU racks are few (measured at Abilene: rounded 7.73, MIP 6.64 MUSD/yr)."""
+    coolings fixed, to the relaxation's gap of mip_gap / 2), below rounding when whole 72-GPU
+    racks are few (measured at Abilene: rounded 7.73, MIP 6.64 MUSD/yr before the session-8 merges;
+    after them, with more tokens/s per rack and the year's hottest hour sizing the plant: rounded
+    6.50 / 10.54, MIP 6.28 / 10.32 MUSD/yr for the two coolings)."""
     scn = resolve_scenario(with_changes(TINY, HOURLY | {"technologies.gpus": ["B200", "GB300"]}), catalogs)
     model = build_model(build_inputs(scn, catalogs))
     lp, columns, _ = compile_to_highs(model)
@@ -148,7 +150,7 @@ def test_counts_at_fixed_sites_come_from_the_fixed_site_mip(catalogs, cooling):
     plan = warmstart._round_counts(relaxation, lower, upper, cols, x)
     exact, _ = highs_optimum(lp, relaxed=False, bounds=(lower, upper))
     assert exact * (1 - 1e-9) <= plan[1] <= exact * (1 + scn.solver.mip_gap / 2)
-    assert plan[1] < 0.95 * rounded[1]
+    assert plan[1] < 0.99 * rounded[1]
 
 
 def test_the_warm_start_reports_its_plans_and_bound(hourly):
