@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,8 +68,18 @@ def write_maps(run_dir: Path, formats: Sequence[str] = ALL_FORMATS) -> list[Path
             except (OSError, InputError):
                 raise
             except Exception as exc:  # GDAL/SQLite (GeoPackage) words a full or read-only disk its own way
-                known = disk_error(exc, final)
+                known = disk_error(exc, final) or _full_disk(final)
                 if known is None:
                     raise
                 raise known from None
     return finals
+
+
+def _full_disk(path: Path) -> InputError | None:
+    """ "Disk full" when the folder of ``path`` has under 1 MiB free: GDAL words a GeoPackage write
+    on a full disk as a missing table (``no such table: gpkg_contents``), not as ENOSPC."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+    return InputError(f"{path}: cannot write: disk full") if free < 1 << 20 else None

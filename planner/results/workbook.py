@@ -32,6 +32,7 @@ cells are made inert (:func:`planner.results.cells.inert`); formula cells are th
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -364,4 +365,6 @@ def write_workbook(
     _write_table(wb, "assumptions", assumptions, hints=assumptions["unit"])
     summary = sheets["summary"]
     _write_table(wb, "summary", summary, hints=summary["metric"])
-    wb.save(path)
+    buffer = io.BytesIO()  # zipped in memory, then written in one go: a full disk cannot leave a
+    wb.save(buffer)  # half-closed ZipFile whose clean-up prints a traceback at exit
+    Path(path).write_bytes(buffer.getvalue())

@@ -179,8 +179,8 @@ def test_csv_has_no_formula_line(tmp_path):
 
 
 def test_xlsx_cell_every_line(tmp_path):
-    """capex.xlsx cells use the same guard (planner.results.export._cell)."""
-    from planner.results.export import _cell
+    """capex.xlsx cells use the same guard (planner.results.workbook._cell)."""
+    from planner.results.workbook import _cell
 
     assert _cell("Dallas\r=cmd|x") == "Dallas\r'=cmd|x"
     assert _cell("a\n@b\x1b") == "a\n'@b\\x1b"
