@@ -61,7 +61,7 @@ def test_markup_in_arguments_exit_2_literal(args):
 
 
 def test_last_resort_printer_never_crashes(monkeypatch, capsys):
-    def boom() -> None:
+    def boom(**kwargs: object) -> None:  # main() calls app(standalone_mode=False)
         raise RuntimeError(f"unexpected {MARKUP}")
 
     monkeypatch.setattr(cli_app, "app", boom)
