@@ -81,7 +81,7 @@ def _summary(run: Path, key: str, value) -> None:
 
 BREAKAGES = {
     "summary-missing": (lambda r: (r / "summary.json").unlink(), ["summary.json", "not found"]),
-    "summary-gpus-text": (lambda r: _summary(r, "gpus", "many"), ["summary.json", "'gpus'", "numbers"]),
+    "summary-gpus-text": (lambda r: _summary(r, "gpus", "many"), ["summary.json", "gpus", "dictionary"]),
     "summary-cost-null": (lambda r: _summary(r, "cost_usd_per_mtok", None), ["cost_usd_per_mtok", "number"]),
     "summary-in-service-text": (
         lambda r: _summary(r, "sites_in_service", {"x": {"in_service_year": "soon"}}),
