@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,7 +102,10 @@ def test_reported_batch_and_interval_are_those_used(catalogs) -> None:  # type: 
             regime = math.exp(c.efficiency_log(gpu, model) + c.regime_log(target.tpot_s, wl))
             by_batch = t.batch * t.tokens_per_s_per_user / t.replica_gpus
             by_hand = min(by_batch, at_e1.tokens_per_s_per_gpu * regime)
-            assert t.tokens_per_s_per_gpu == pytest.approx(by_hand, rel=1e-9), (g, m)
+            # MoE: the in-node expert all-to-all keeps the link's own time (not divided by the
+            # fitted efficiency, issue 21), so e x phys is exact only up to that term (3.5e-5 measured)
+            rel = 1e-3 if model.get("experts") and not pd.isna(model.get("experts")) else 1e-9
+            assert t.tokens_per_s_per_gpu == pytest.approx(by_hand, rel=rel), (g, m)
             assert 1e3 / t.tokens_per_s_per_user <= TPOT_HEADROOM * t.tpot_ms * (1 + 1e-9), (g, m)
             checked += 1
     assert checked >= 10
