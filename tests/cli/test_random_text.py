@@ -146,8 +146,11 @@ def test_run_directory_text_in_map_and_xlsx(map_run, tmp_path):
     if browser is None:
         pytest.skip("no headless browser: install Debian's chromium to run the map.html browser test")
 
+    # names with control characters are refused by the run-directory readers (tests/hostile)
+    plain = HOSTILE.filter(lambda t: t.strip() and not CONTROL_CHARS.search(t))
+
     @settings(max_examples=3, derandomize=True, deadline=None)
-    @given(names=st.lists(HOSTILE, min_size=3, max_size=3))
+    @given(names=st.lists(plain, min_size=3, max_size=3))
     def check(names):
         run = Path(tempfile.mkdtemp(dir=tmp_path)) / "run"
         shutil.copytree(map_run, run)
@@ -155,7 +158,7 @@ def test_run_directory_text_in_map_and_xlsx(map_run, tmp_path):
         sites["name"] = [names[i % 3] for i in range(len(sites))]
         sites.to_csv(run / "tables" / "sites.csv", index=False)
         scenario = yaml.safe_load((run / "scenario.resolved.yaml").read_text())
-        scenario["name"] = names[0]
+        scenario["description"] = names[0]  # (a markup-only scenario name is refused on reading)
         (run / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario))
         items = pd.read_csv(run / "tables" / "capex_items.csv")
         items["item"] = [names[i % 3].replace("\r", "") for i in range(len(items))]
