@@ -195,7 +195,8 @@ def test_the_shipped_tree_is_held_to_the_full_audit() -> None:
 
 def test_a_user_site_without_audit_rows_loads_with_one_warning(copy: tuple[Path, Path]) -> None:
     """In a user's tree a new site row without site_sources.csv rows loads: its ten audited fields
-    become estimate rows (value as in sites.csv) and one warning names the site and the fields."""
+    become estimate rows (value as in sites.csv) and one warning names the site and the fields; a
+    second names it as taken at sea level (no site_elevation.csv row: no altitude derate)."""
     from planner.catalogs.site_sources import ESTIMATE_NOTE
     from planner.errors import PlannerWarning
 
@@ -205,8 +206,11 @@ def test_a_user_site_without_audit_rows_loads_with_one_warning(copy: tuple[Path,
     pd.concat([sites, mine]).to_csv(data / "sites.csv", index=False)
     with pytest.warns(PlannerWarning) as caught:
         cat = UNCACHED_LOAD(data, models)
-    assert len(caught) == 1
-    text = str(caught[0].message)
+    audit = [w for w in caught if "site_sources.csv" in str(w.message)]
+    height = [str(w.message) for w in caught if "site_elevation.csv" in str(w.message)]
+    assert (len(audit), len(height), len(caught)) == (1, 1, 2)
+    assert "my_site" in height[0] and "sea level" in height[0]
+    text = str(audit[0].message)
     assert "my_site" in text and all(f in text for f in AUDITED_SITE_FIELDS)
     assert str((data / "site_sources.csv").absolute()) in text
     row = cat.site_sources.loc[("my_site", "campus_mw_max")]
