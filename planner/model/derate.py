@@ -70,14 +70,14 @@ def elevation_m(catalogs: Catalogs, site_id: str) -> float:
 
 
 def derate_inputs(
-    catalogs: Catalogs, sites: pd.DataFrame, techs: list[str], slices: TimeSlices, underated: dict[str, Any]
+    catalogs: Catalogs, sites: pd.DataFrame, techs: list[str], slices: TimeSlices, base: dict[str, Any]
 ) -> dict[str, Any]:
     """Availability derated by site (slice temperature) and the firm availability at the design
     dry bulb, per site and derated technology (module docstring), from the catalog's
-    ``availability_inputs`` (``underated``): ``availability`` (all keys,
+    ``availability_inputs`` (``base``): ``availability`` (all keys,
     the derated ones multiplied), ``firm_availability`` {(site, tech): [-]} for every
     dispatchable key of slice 0, and ``site_rating`` {(site, tech): rating at design} [-]."""
-    derate, availability = catalogs.derate, underated["availability"]
+    derate, availability = catalogs.derate, base["availability"]
     out = dict(availability)
     firm: dict[tuple[str, str], float] = {}
     design: dict[tuple[str, str], float] = {}
