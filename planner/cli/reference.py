@@ -69,6 +69,8 @@ def _row(param: Any) -> str:
         default = "" if param.is_flag or param.default in (None, (), []) else f"`{param.default}`"
         if param.multiple:
             value += " (repeatable)"
+        if param.required:
+            value += ", required"
     else:
         name = f"`{(param.metavar or param.name).upper()}`"
         value = "argument" + ("" if param.required else ", optional")
