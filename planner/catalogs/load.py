@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from planner.catalogs.gas_schemas import AirPermitRow, ControlRow, GasSiteRow, OzoneClassRow
 from planner.catalogs.schemas import (
     CLIMATE_CLASSES,
     FACILITY_ITEMS,
@@ -74,6 +75,11 @@ class Catalogs:
     """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
     tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``tariffs.csv`` indexed by ``site_id`` (each site's own row, else its ``grid_region``'s)."""
+    gas_sites: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``gas_infrastructure.csv`` per ``site_id`` joined with its jurisdiction's ``air_permits.csv``
+    row and its ozone class's ``ozone_classes.csv`` row (empty: no gas infrastructure data)."""
+    gas_controls: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``emissions_controls.csv`` indexed by ``tech_id`` (one row per gas technology)."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -244,6 +250,44 @@ def _tariffs(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+GAS_FILES = ("gas_infrastructure.csv", "air_permits.csv", "ozone_classes.csv", "emissions_controls.csv")
+"""Gas infrastructure and air-permit catalogs: all four or none (:func:`_gas`)."""
+
+
+def _missing_keys(path: Path, column: str, wanted: Any, have: pd.Index, what: str) -> None:
+    """Every id of ``wanted`` must be a row of ``have``; else name the first missing ones."""
+    missing = sorted({str(v) for v in wanted if v not in have})
+    if missing:
+        raise CatalogError(_rel(path), None, column, f"no row for {what}: {', '.join(missing)}")
+
+
+def _gas(data_dir: Path, sites: pd.DataFrame, energy: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``gas_infrastructure.csv`` per site (one row per ``sites.csv`` site) joined with
+    ``air_permits.csv`` (by ``jurisdiction``) and ``ozone_classes.csv`` (by ``ozone_area``), and
+    ``emissions_controls.csv`` (one row per ``energy.csv`` technology of kind ``gas``); two empty
+    frames when the data tree has none of the four files."""
+    paths = [data_dir / f for f in GAS_FILES]
+    if not any(p.is_file() for p in paths):
+        return pd.DataFrame(), pd.DataFrame()
+    gas_path, permit_path, ozone_path, control_path = paths
+    gas = _table(gas_path, GasSiteRow, ("site_id",))
+    permits = _table(permit_path, AirPermitRow, ("jurisdiction",))
+    ozone = _table(ozone_path, OzoneClassRow, ("ozone_area",))
+    controls = _table(control_path, ControlRow, ("tech_id",))
+    _check_refs(gas_path, "site_id", gas.index, sites.index, "site_id")
+    _missing_keys(gas_path, "site_id", sites.index, gas.index, "site_id")
+    _missing_keys(permit_path, "jurisdiction", gas["jurisdiction"], permits.index, "jurisdiction")
+    _missing_keys(ozone_path, "ozone_area", gas["ozone_area"], ozone.index, "ozone_area")
+    _check_refs(control_path, "tech_id", controls.index, energy.index, "tech_id")
+    gas_techs = energy.index[energy["kind"] == "gas"]
+    _missing_keys(control_path, "tech_id", gas_techs, controls.index, "gas tech_id")
+    joined = gas.drop(columns=["source", "confidence", "note"]).join(
+        permits.drop(columns=["source", "confidence", "note", "source_date"]), on="jurisdiction"
+    )
+    joined = joined.join(ozone[["major_nox_tpy", "offset_ratio"]], on="ozone_area")
+    return joined.loc[sites.index], controls
+
+
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`):
     strictly in the shipped tree (every site cites every audited field); in a user's own tree a
@@ -341,9 +385,11 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
     cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
     sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
+    energy = _table(data_dir / "energy.csv", EnergyRow, ("tech_id",))
+    gas_sites, gas_controls = _gas(data_dir, sites, energy)
     return Catalogs(
         sites=sites,
-        energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
+        energy=energy,
         gpus=gpus,
         gpu_delivery=delivery,
         cooling=cooling,
@@ -357,4 +403,6 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         finance_sources=finance_src,
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
         tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
+        gas_sites=gas_sites,
+        gas_controls=gas_controls,
     )

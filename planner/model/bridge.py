@@ -52,8 +52,11 @@ def bridgeable(inp: ModelInputs) -> list[str]:
 
 
 def asset_year(tm: TimingInputs, s: str, a: str) -> int:
-    """In-service year of asset ``a`` at site ``s``: the grid queue or the plant's delivery."""
-    return tm.grid_year[s] if a == GRID else tm.tech_year[a]
+    """In-service year of asset ``a`` at site ``s``: the grid queue, a gas plant's critical path at
+    the site (equipment, air permit, lateral: :mod:`planner.model.gas_inputs`) or the plant's delivery."""
+    if a == GRID:
+        return tm.grid_year[s]
+    return tm.site_tech_year.get((s, a), tm.tech_year[a])
 
 
 def _capacity(m: pyo.ConcreteModel, s: str, a: str) -> pyo.Var:
