@@ -39,6 +39,22 @@ def permit_class(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> str:
     return "major" if _v(m.gas.major[s]) > 0.5 else "minor"
 
 
+def gas_capex_musd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
+    """Overnight capex of the gas infrastructure by cost group [MUSD]: laterals (the meter station
+    included), NOx controls and NOx offsets bought (zeros without gas infrastructure)."""
+    gi = inp.gas
+    if not _active(m, inp) or gi is None:
+        return dict.fromkeys(GAS_CAPEX_CATEGORIES, 0.0)
+    tons = getattr(m.gas, "offset_tpy", {})
+    return {
+        "gas_lateral": sum(_v(m.gas.gas_on[s]) * gi.lateral_capex_musd[s] for s in inp.sites),
+        "emissions_controls": sum(
+            _v(m.energy.cap[s, e]) * gi.control_capex_musd_per_mw[e] for s in inp.sites for e in gi.techs
+        ),
+        "nox_offsets": sum(_v(tons[s]) * gi.offset_capex_musd_per_tpy[s] for s in inp.sites if s in tons),
+    }
+
+
 def gas_lead(m: pyo.ConcreteModel, inp: ModelInputs, s: str, e: str) -> tuple[float, str] | None:
     """Lead time [years] of gas plant ``e`` at site ``s`` on its critical path, and its source;
     None without gas infrastructure (the plant's ``energy.csv`` lead time then applies)."""
@@ -150,7 +166,7 @@ def gas_opex_args(m: pyo.ConcreteModel, inp: ModelInputs, s: str, year: int) -> 
     mdq = sum(_v(m.energy.cap[s, e]) * inp.heat_rate_mmbtu_per_mwh[e] * 24 for e in gi.techs)
     mwh = sum(_v(m.energy.gen[s, e, t]) * w[t] for e in gi.techs for t in T)
     return [
-        (s, "gas_transport", "fixed", "gas_transport", "gas_transport",
+        (s, "gas_transport", "variable", "gas_transport", "gas_transport",
          "firm gas transport: reservation on the gas plants' full-load daily fuel", mdq, "MMBtu/d",
          _v(m.gas.transport[s]) * 1e6, "USD/(MMBtu/d)-yr",
          f"{SOURCES} {s} firm_transport_usd_per_mmbtu x 365", year),

@@ -85,6 +85,15 @@ def test_major_source_in_a_severe_area_buys_offsets_by_hand(catalogs):
     assert _costs(result, "dfw_tx")["gas_lateral"] == pytest.approx(
         (2 * 6.0e6 + 5.0e6) * crf(wacc, 30), rel=1e-9
     )
+    # the line items and opex still add up to the summary (each dollar once)
+    lines, opex, summary = result.tables["capex_items"], result.tables["opex"], result.summary
+    assert lines["capex_usd"].sum() == pytest.approx(summary["capex_usd"], rel=1e-9)
+    annual = lines["annualized_cost_usd_per_yr"].sum() + opex["opex_usd_per_yr"].sum()
+    assert annual == pytest.approx(summary["annualized_cost_usd"], rel=1e-9)
+    for category in ("gas_lateral", "emissions_controls", "nox_offsets"):
+        assert summary["capex_by_category_usd"][category] == pytest.approx(
+            lines.query("category == @category")["capex_usd"].sum(), rel=1e-12
+        )
 
 
 def test_months_on_the_critical_path(catalogs):
