@@ -1,6 +1,7 @@
 """Schemas of the gas-infrastructure and air-permit catalogs (issue 23 item 3):
 ``gas_infrastructure.csv`` (per site), ``air_permits.csv`` (per state or country),
-``ozone_classes.csv`` (per ozone area class) and ``emissions_controls.csv`` (per gas technology).
+``ozone_classes.csv`` (per ozone area class) and ``emissions_controls.csv`` (per gas technology),
+and ``bridge_supply.csv`` (bridge turbines and engines deliverable per year, issue 23 item 7).
 Units are in the column names; loading and cross-checks in :mod:`planner.catalogs.load`."""
 
 from __future__ import annotations
@@ -73,5 +74,15 @@ class ControlRow(CatalogRow):
     vom_usd_per_mwh: upto(100)
     life_years: upto(100, strict_lo=True)
     build_after_permit_months: Months
+    source_date: SourceDate
+    note: Text
+
+
+class BridgeSupplyRow(CatalogRow):
+    """Bridge power one plan can get in a calendar year [MW in use] (rented or bought gas turbines
+    and engines, ``bridge_supply.csv``); years after the last row keep its value."""
+
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    bridge_mw_available: upto(1e6)
     source_date: SourceDate
     note: Text

@@ -27,11 +27,13 @@ Critical path of plant e at site s [months from the start, 1 January of the star
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, crf
+from planner.errors import PlannerWarning
 from planner.model.costs import _wacc
 from planner.model.timing_inputs import in_service_year, start_year
 from planner.scenario.schema import Scenario
@@ -75,6 +77,29 @@ def included(scenario: Scenario, catalogs: Catalogs) -> bool:
     return scenario.prices.gas_infrastructure == "included" and not catalogs.gas_sites.empty
 
 
+def gas_site_rows(catalogs: Catalogs, site_ids: list[str]) -> pd.DataFrame:
+    """The joined gas rows of ``site_ids`` (:attr:`Catalogs.gas_sites`); a site without one (added by
+    a scenario's ``sites.add`` or a user's tree) gets the median of every numeric column over the
+    catalog's attainment-area rows, as an attainment site (estimate), with one warning naming it."""
+    g = catalogs.gas_sites
+    missing = [s for s in site_ids if s not in g.index]
+    if not missing:
+        return g.loc[site_ids]
+    typical = g[g["ozone_area"] == "attainment"].median(numeric_only=True)
+    typical["offset_ratio"] = 0.0
+    fill = pd.DataFrame([typical] * len(missing), index=pd.Index(missing, name=g.index.name))
+    fill["ozone_area"], fill["jurisdiction"], fill["distance_status"] = "attainment", "typical", "estimate"
+    warnings.warn(
+        PlannerWarning(
+            f"gas_infrastructure.csv: no row for site(s) {', '.join(missing)}; typical values used "
+            "(median of the attainment-area sites: pipeline distance, lateral and transport costs, "
+            "permit months; estimate): add a row to price its gas supply"
+        ),
+        stacklevel=2,
+    )
+    return pd.concat([g, fill]).loc[site_ids]
+
+
 def gas_inputs(
     scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str]
 ) -> GasInputs | None:
@@ -83,7 +108,7 @@ def gas_inputs(
     gas_techs = [e for e in techs if catalogs.energy.at[e, "kind"] == "gas"]
     if not included(scenario, catalogs) or not gas_techs:
         return None
-    g, ctl, en = catalogs.gas_sites.loc[list(sites.index)], catalogs.gas_controls, catalogs.energy
+    g, ctl, en = gas_site_rows(catalogs, list(sites.index)), catalogs.gas_controls, catalogs.energy
     life = {e: float(en.at[e, "life_years"]) for e in gas_techs}
     plant_life = max(life.values())
     wacc = _wacc(scenario, catalogs)

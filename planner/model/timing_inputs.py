@@ -116,6 +116,16 @@ class TimingInputs:
     wacc: float  # scenario or default WACC, for discounting to the start year [-]
     site_tech_year: dict[tuple[str, str], int] = field(default_factory=dict)  # (site, gas tech): minor path
     site_tech_bound: dict[tuple[str, str], str] = field(default_factory=dict)  # its critical leg
+    bridge_mw_available: dict[int, float] = field(default_factory=dict)  # year -> MW (bridge_supply.csv)
+
+    def bridge_limit(self, year: int) -> float | None:
+        """Bridge MW one plan may have in use in ``year``: its ``bridge_supply.csv`` row, else the
+        last row before it, else the first row (None: no limit)."""
+        known = self.bridge_mw_available
+        if not known:
+            return None
+        earlier = [y for y in known if y <= year]
+        return known[max(earlier)] if earlier else known[min(known)]
 
     @property
     def levels(self) -> list[int]:
@@ -153,6 +163,7 @@ def timing_inputs(
         building_life=life,
         growth=dict(scenario.demand.growth),
         wacc=float(wacc),
+        bridge_mw_available=dict(catalogs.bridge_supply),
         site_tech_year={(s, e): gas.year[s, e, "minor"] for s in sites.index for e in gas.techs}
         if gas
         else {},

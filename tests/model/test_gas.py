@@ -137,3 +137,18 @@ def test_excluded_builds_no_gas_rows(catalogs):
     assert inp.gas is None and inp.timing.site_tech_year == {}
     m = build_model(inp)
     assert not hasattr(m.gas, "gas_on") and not hasattr(m.gas, "threshold")
+
+
+def test_a_site_without_a_gas_row_gets_typical_values_with_a_warning(catalogs):
+    """A site added by a scenario (or a user's tree) has no gas_infrastructure.csv row: it gets the
+    median of the attainment-area rows (e.g. the lateral months), as an attainment site, and one
+    warning names it."""
+    from planner.errors import PlannerWarning
+    from planner.model.gas_inputs import gas_site_rows
+
+    attainment = catalogs.gas_sites.query("ozone_area == 'attainment'")
+    with pytest.warns(PlannerWarning, match="no row for site\\(s\\) my_site; typical values"):
+        rows = gas_site_rows(catalogs, ["abilene_tx", "my_site"])
+    assert rows.at["my_site", "pipeline_distance_miles"] == attainment["pipeline_distance_miles"].median()
+    assert rows.at["my_site", "offset_ratio"] == 0.0 and rows.at["my_site", "ozone_area"] == "attainment"
+    assert rows.at["abilene_tx", "pipeline_distance_miles"] == 2.0
