@@ -21,6 +21,7 @@ from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InfeasibleError, InputError
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.derate import derate_inputs
+from planner.model.gas_inputs import GasInputs, gas_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
 from planner.model.tariff_inputs import TariffInputs, apply_energy_component, tariff_inputs
 from planner.model.timeslices import TimeSlices, build_time_slices
@@ -119,6 +120,7 @@ class ModelInputs:
     # (site, tech): availability at the site's design air; (site, gas tech): site rating / ISO [-]
     firm_availability: dict[tuple[str, str], float] = field(default_factory=dict)
     site_rating: dict[tuple[str, str], float] = field(default_factory=dict)
+    gas: GasInputs | None = None  # gas lateral, transport, NOx controls and permits (None: excluded)
 
     @property
     def storage(self) -> bool:
@@ -216,6 +218,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         tuple(scenario.time.extremes),
     )
     kind = {e: str(catalogs.energy.at[e, "kind"]) for e in techs}
+    gas = gas_inputs(scenario, catalogs, sites, techs)
     return ModelInputs(
         scenario=scenario,
         sites=site_ids,
@@ -237,12 +240,13 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
         **energy_cost_inputs(scenario, catalogs, sites, techs),
         **grid_inputs(sites, slices),
-        timing=timing_inputs(scenario, catalogs, sites, techs, gpus),
+        timing=timing_inputs(scenario, catalogs, sites, techs, gpus, gas),
         redundancy=redundancy_inputs(scenario, catalogs),
         gpu_power=gpu_power_items(catalogs, gpus),
         gpu_status={g: str(catalogs.gpus.at[g, "status"]) for g in gpus},
         gpus_off_sale=off_sale,
         tariff=tariff_inputs(scenario, catalogs, site_ids, slices.grid_price_usd_per_mwh),
+        gas=gas,
     )
 
 

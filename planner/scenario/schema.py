@@ -202,6 +202,12 @@ class Prices(StrictModel):
     the mean hourly price, capacity and transmission charges on the coincident-peak import, demand
     and standby charges on the tie, minimum demand where published) or ``retail_average`` (the
     EIA industrial average ``electricity_price_usd_per_mwh`` shaped hourly, no other charge)."""
+    gas_infrastructure: Literal["included", "excluded"] = "included"
+    """On-site gas plants with their infrastructure: ``included`` (``data/gas_infrastructure.csv``
+    and its companions: the site's gas lateral and meter station, firm transport, NOx controls,
+    NOx offsets where the site's ozone class asks for them, and the air permit, state siting and
+    lateral on the plant's time to power) or ``excluded`` (the plant's own capex, fuel and lead
+    time only)."""
 
 
 class Fleet(StrictModel):
