@@ -18,7 +18,7 @@ from planner.model.inputs import build_inputs
 from tests.helpers import TINY, with_changes
 
 ENGINE_MW = 18.0  # energy.csv gas_recip module_mw
-HR = 8.45  # energy.csv gas_recip heat_rate_mmbtu_per_mwh
+HR = 7.9  # energy.csv gas_recip heat_rate_mmbtu_per_mwh (issue 23 item 8: 8.45 -> 7.9 HHV)
 
 
 def _engines(site: str, tokens_per_s: float, **changes) -> dict:
@@ -44,9 +44,9 @@ def test_lateral_scr_and_transport_on_an_engine_plant_by_hand(catalogs):
     """Susquehanna PA (data/gas_infrastructure.csv: 8 miles at 4.0 M USD/mile + a 5 M USD meter
     station; firm transport 0.50 USD/MMBtu-d; Ozone Transport Region, 100 tpy threshold), one 18 MW
     engine: lateral = 37 M USD x CRF(wacc, 30 y); SCR + oxidation catalyst = 18,000 kW x (90 USD/kW x
-    CRF(wacc, 15 y) + 2 USD/kW-yr); transport = 18 MW x 24 h x 8.45 MMBtu/MWh x 0.50 x 365 d;
-    reagent = 1.0 USD/MWh x the engines' MWh; PTE = 18 x 0.035 lb/MMBtu x 8.45 x 8760 / 2000 =
-    23.3 tpy < 100: a minor source, no offsets."""
+    CRF(wacc, 15 y) + 2 USD/kW-yr); transport = 18 MW x 24 h x 7.9 MMBtu/MWh x 0.50 x 365 d;
+    reagent = 1.0 USD/MWh x the engines' MWh; PTE = 18 x 0.035 lb/MMBtu x 7.9 x 8760 / 2000 =
+    21.8 tpy < 100: a minor source, no offsets."""
     result = planner.solve(_engines("susquehanna_pa", 2.0e6), catalogs=catalogs)
     wacc = catalogs.finance["wacc_default"]
     cap = result.tables["energy_capacity"].set_index("tech_id").at["gas_recip", "capacity_mw"]
@@ -68,8 +68,8 @@ def test_lateral_scr_and_transport_on_an_engine_plant_by_hand(catalogs):
 
 def test_major_source_in_a_severe_area_buys_offsets_by_hand(catalogs):
     """Dallas-Fort Worth (severe ozone: major at 25 tpy, offsets 1.3 to 1 at 60,000 USD/ton, TX);
-    two engines (36 MW) have PTE = 36 x 0.035 x 8.45 x 8760 / 2000 = 46.6 tpy > 25: a major source
-    that buys 1.3 x 46.6 = 60.6 tons/yr of credits once (capex), annualised over 30 years."""
+    two engines (36 MW) have PTE = 36 x 0.035 x 7.9 x 8760 / 2000 = 43.6 tpy > 25: a major source
+    that buys 1.3 x 43.6 = 56.7 tons/yr of credits once (capex), annualised over 30 years."""
     result = planner.solve(_engines("dfw_tx", 15.0e6), catalogs=catalogs)
     cap = result.tables["energy_capacity"].set_index("tech_id").at["gas_recip", "capacity_mw"]
     assert cap == pytest.approx(2 * ENGINE_MW)
