@@ -35,12 +35,15 @@ from planner.catalogs.schemas import (
     FINANCE_ITEMS,
     BenchmarkRow,
     CatalogRow,
+    ContractRow,
     CoolingClimateRow,
     CoolingRow,
     EnergyRow,
     GpuDeliveryRow,
     GpuRow,
+    GridMixRow,
     ItemRow,
+    LifecycleRow,
     ModelCard,
     RegionRow,
     SiteRow,
@@ -48,6 +51,14 @@ from planner.catalogs.schemas import (
     TariffRow,
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
+from planner.catalogs.supply import (
+    CONTRACTS_FILE,
+    GRID_MIX_FILE,
+    LIFECYCLE_FILE,
+    check_contracts,
+    check_grid_mix,
+    check_lifecycle,
+)
 from planner.errors import CatalogError, InputError
 from planner.inputs import decode_utf8, load_plain_yaml, read_input_bytes
 from planner.paths import DATA_DIR, MODELS_DIR, home_note, is_shipped
@@ -74,6 +85,12 @@ class Catalogs:
     """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
     tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``tariffs.csv`` indexed by ``site_id`` (each site's own row, else its ``grid_region``'s)."""
+    contracts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``contracts.csv`` indexed by ``contract_id`` (empty: no contracts)."""
+    grid_mix: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``grid_mix.csv`` indexed by ``egrid_subregion`` (empty: no grid upstream emissions)."""
+    lifecycle: dict[str, float] = dataclasses.field(default_factory=dict)
+    """``lifecycle.csv`` items (empty: gas upstream from ``energy.csv``)."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -244,6 +261,25 @@ def _tariffs(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _supply(data_dir: Path, sites: pd.DataFrame, energy: pd.DataFrame) -> dict[str, Any]:
+    """The optional ``contracts.csv``, ``grid_mix.csv`` and ``lifecycle.csv``, checked
+    (:mod:`planner.catalogs.supply`); a missing file leaves its field empty."""
+    out: dict[str, Any] = {}
+    path = data_dir / CONTRACTS_FILE
+    if path.is_file():
+        out["contracts"] = check_contracts(
+            _rel(path), _table(path, ContractRow, ("contract_id",)), sites, energy
+        )
+    path = data_dir / GRID_MIX_FILE
+    if path.is_file():
+        out["grid_mix"] = check_grid_mix(_rel(path), _table(path, GridMixRow, ("egrid_subregion",)), sites)
+    path = data_dir / LIFECYCLE_FILE
+    if path.is_file():
+        rows: list[LifecycleRow] = _read_rows(path, LifecycleRow, ("item",))
+        out["lifecycle"] = check_lifecycle(_rel(path), {r.item: r.value for r in rows})
+    return out
+
+
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`):
     strictly in the shipped tree (every site cites every audited field); in a user's own tree a
@@ -341,9 +377,10 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
     cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
     sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
+    energy = _table(data_dir / "energy.csv", EnergyRow, ("tech_id",))
     return Catalogs(
         sites=sites,
-        energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
+        energy=energy,
         gpus=gpus,
         gpu_delivery=delivery,
         cooling=cooling,
@@ -357,4 +394,5 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         finance_sources=finance_src,
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
         tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
+        **_supply(data_dir, sites, energy),
     )

@@ -45,6 +45,7 @@ from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_mus
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
+from planner.results.contract_opex import CONTRACT_OPEX_CATEGORIES, contract_opex_args
 from planner.results.tariff_opex import TARIFF_OPEX_CATEGORIES, tariff_opex_args
 
 ACCELERATOR_SHARE = 0.70
@@ -88,7 +89,15 @@ CATEGORIES = (
 ``capex_by_category_usd`` and the subtotals and phasing of ``capex.xlsx`` (one system), in display
 order. Categories are data-driven: a line item with a category not listed here (``soft_costs``,
 ``owner_contingency``, ...) is summed, subtotalled and phased like the others, after these."""
-OPEX_CATEGORIES = ("energy", *TARIFF_OPEX_CATEGORIES, "fuel", "variable_om", "water", "carbon_price")
+OPEX_CATEGORIES = (
+    "energy",
+    *TARIFF_OPEX_CATEGORIES,
+    "fuel",
+    "variable_om",
+    "water",
+    "carbon_price",
+    *CONTRACT_OPEX_CATEGORIES,
+)
 """Opex categories (the ``category`` column of ``opex``), in display order (others follow)."""
 COST_GROUP_OF = {
     "site_development": "site_development",
@@ -826,6 +835,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
             )
         )
         rows += [_opex_row(*args) for args in tariff_opex_args(m, inp, s, year)]
+        rows += [_opex_row(*args) for args in contract_opex_args(m, inp, s, year)]
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
         gas = float(refs.sites.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}
