@@ -4,10 +4,11 @@
 Settlement: each contract is a share of one plant's output, taken whole (unit-contingent, take
 all of the share) and delivered front-of-meter: the plant sells into the grid, the campus draws
 from the grid, and the contract settles the difference. The plan chooses the share it takes,
-``take[k]`` in [0, MW] (a developer may contract less than the whole: the 2024 Talen-AWS deal had
+``take[s,k]`` in [0, MW] (a developer may contract less than the whole: the 2024 Talen-AWS deal had
 a one-time option to cap at half); every MWh of that share is paid at the contract price and
 what the campus does not draw in an hour is sold at that hour's energy price. So, per contract
-k at site s (a its technology's availability, w_t the slice weight [h/yr])::
+k at site s (a its technology's availability, w_t the slice weight [h/yr]; the model indexes
+``take``, ``matched`` by site first, so site decompositions see them as the site's)::
 
     take[k] <= MW[k] open[s]                                                   [MW]
     cost[s] = sum_k take[k] a_k sum_t w_t (price[k] - energy_price[s,t])      [MUSD/yr]
@@ -53,13 +54,13 @@ def add_contracts(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
         b.cost = pyo.Expression(S, rule=lambda b, s: 0.0 * MUSD / yr)
         b.credit = pyo.Expression(S, rule=lambda b, s: 0.0 * tCO2 / yr)
         return b
-    b.K = pyo.Set(initialize=ci.ids, ordered=True)
-    b.take = pyo.Var(b.K, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, k: (0, ci.mw[k]))
-    b.with_site = pyo.Constraint(b.K, rule=lambda b, k: b.take[k] <= ci.mw[k] * m.site.open[ci.site[k]])
+    b.K = pyo.Set(initialize=[(ci.site[k], k) for k in ci.ids], dimen=2, ordered=True)  # (site, contract)
+    b.take = pyo.Var(b.K, domain=pyo.NonNegativeReals, units=MW, bounds=lambda _, s, k: (0, ci.mw[k]))
+    b.with_site = pyo.Constraint(b.K, rule=lambda b, s, k: b.take[s, k] <= ci.mw[k] * m.site.open[s])
     coef = settlement_musd_per_mw_yr(inp, ci)
     per = unit_factor(b, "cost_unit", MUSD / yr / MW)
     b.cost = pyo.Expression(
-        S, rule=lambda b, s: per * linear((coef[k], b.take[k]) for k in ci.ids if ci.site[k] == s)
+        S, rule=lambda b, s: per * linear((coef[k], b.take[s, k]) for k in ci.ids if ci.site[k] == s)
     )
     if inp.scenario.policy.carbon_accounting == "market_based":
         _add_matching(b, m, inp, ci)
@@ -103,28 +104,34 @@ def _add_matching(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, ci: Cont
     hourly = [k for k in ci.ids if ci.attribute[k] == "hourly"]
     annual = [k for k in ci.ids if ci.attribute[k] == "annual"]
     hours = float(sum(w))
-    b.matched_h = pyo.Var(hourly, list(T), domain=pyo.NonNegativeReals, units=MW)
-    b.matched_a = pyo.Var(annual, domain=pyo.NonNegativeReals, units=MWh / yr)
+    site_h = [(ci.site[k], k, t) for k in hourly for t in T]  # indices lead with the site
+    site_a = [(ci.site[k], k) for k in annual]
+    b.matched_h = pyo.Var(site_h, domain=pyo.NonNegativeReals, units=MW)
+    b.matched_a = pyo.Var(site_a, domain=pyo.NonNegativeReals, units=MWh / yr)
     b.within_output_h = pyo.Constraint(
-        hourly, list(T), rule=lambda b, k, t: b.matched_h[k, t] <= ci.availability[k] * b.take[k]
+        site_h, rule=lambda b, s, k, t: b.matched_h[s, k, t] <= ci.availability[k] * b.take[s, k]
     )
     b.year_unit = unit_factor(b, "year_unit", hr / yr)
     b.within_output_a = pyo.Constraint(
-        annual, rule=lambda b, k: b.matched_a[k] <= ci.availability[k] * hours * b.year_unit * b.take[k]
+        site_a,
+        rule=lambda b, s, k: b.matched_a[s, k] <= ci.availability[k] * hours * b.year_unit * b.take[s, k],
     )
+    hourly_sites = sorted({ci.site[k] for k in hourly})
     b.within_imports_h = pyo.Constraint(
-        m.site.S,
+        hourly_sites,
         list(T),
-        rule=lambda b, s, t: sum(b.matched_h[k, t] for k in hourly if ci.site[k] == s) <= energy.grid[s, t],
+        rule=lambda b, s, t: (
+            sum(b.matched_h[s, k, t] for k in hourly if ci.site[k] == s) <= energy.grid[s, t]
+        ),
     )
 
     def within_year(b: pyo.Block, s: str) -> object:
         mine_a = [k for k in annual if ci.site[k] == s]
         if not mine_a:
             return pyo.Constraint.Skip
-        mine_h = [(float(w[t]), b.matched_h[k, t]) for k in hourly if ci.site[k] == s for t in T]
+        mine_h = [(float(w[t]), b.matched_h[s, k, t]) for k in hourly if ci.site[k] == s for t in T]
         imports = linear((float(w[t]), energy.grid[s, t]) for t in T)
-        return sum(b.matched_a[k] for k in mine_a) + b.year_unit * linear(mine_h) <= b.year_unit * imports
+        return sum(b.matched_a[s, k] for k in mine_a) + b.year_unit * linear(mine_h) <= b.year_unit * imports
 
     b.within_imports_a = pyo.Constraint(m.site.S, rule=within_year)
     rate = credit_rates(inp, ci)
@@ -135,9 +142,9 @@ def _add_matching(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, ci: Cont
         rule=lambda b, s: (
             carbon_h
             * linear(
-                (float(w[t]) * rate[k, t], b.matched_h[k, t]) for k in hourly if ci.site[k] == s for t in T
+                (float(w[t]) * rate[k, t], b.matched_h[s, k, t]) for k in hourly if ci.site[k] == s for t in T
             )
-            + carbon_a * linear((rate[k, -1], b.matched_a[k]) for k in annual if ci.site[k] == s)
+            + carbon_a * linear((rate[k, -1], b.matched_a[s, k]) for k in annual if ci.site[k] == s)
         ),
     )
 

@@ -27,7 +27,7 @@ def contract_credit_t(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float
     ci = inp.contracts
     if ci is None or not hasattr(m.contracts, "take"):
         return dict.fromkeys(inp.sites, 0.0)
-    take = {k: _v(m.contracts.take[k]) for k in ci.ids}
+    take = {k: _v(m.contracts.take[ci.site[k], k]) for k in ci.ids}
     grid = {(s, t): _v(m.energy.grid[s, t]) for s in inp.sites for t in range(inp.slices.n)}
     return claimable_credit_t(inp, take, grid)
 
@@ -45,6 +45,7 @@ def carbon_accounts(
         "carbon_accounting": inp.scenario.policy.carbon_accounting,
         "methane_gwp": inp.scenario.policy.methane_gwp,
         "contracts_taken_mw": {
-            k: _v(m.contracts.take[k]) for k in (inp.contracts.ids if inp.contracts is not None else [])
+            k: _v(m.contracts.take[inp.contracts.site[k], k])
+            for k in (inp.contracts.ids if inp.contracts is not None else [])
         },
     }

@@ -26,7 +26,7 @@ def contract_opex_args(m: pyo.ConcreteModel, inp: ModelInputs, s: str, year: int
     hours = float(sum(inp.slices.weight_h))
     rows = []
     for k in ci.ids:
-        take = float(evaluate(m.contracts.take[k]) or 0.0)
+        take = float(evaluate(m.contracts.take[s, k]) or 0.0) if ci.site[k] == s else 0.0
         if ci.site[k] != s or take <= 0:
             continue
         mwh = take * ci.availability[k] * hours

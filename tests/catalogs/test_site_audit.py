@@ -109,9 +109,18 @@ def test_susquehanna_grid_is_the_contracted_front_of_meter_supply() -> None:
     """FERC rejected raising the behind-the-meter co-located load above 300 MW (ER24-2172, 2024-11-01);
     Talen and AWS then moved the campus to front-of-meter grid service (PPL delivery after a spring-2026
     reconfiguration) with 840-1,200 MW contracted for 2029 (Utility Dive 2025-06-11): the lower end, two
-    years after a 2027 start."""
-    s = load_catalogs().sites.loc["susquehanna_pa"]
-    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (840, 2)
+    years after a 2027 start. That delivery is Amazon's contract (contracts.csv, available to amazon);
+    the site row keeps the MW with a new customer's lead time (5 y, PJM's 4-7 y queue, estimate)."""
+    cats = load_catalogs()
+    s = cats.sites.loc["susquehanna_pa"]
+    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (840, 5)
+    ppa = cats.contracts.loc["talen_amazon_susquehanna"]
+    assert (ppa["available_to"], ppa["grid_mw"], ppa["grid_lead_time_years"], ppa["mw"]) == (
+        "amazon",
+        840,
+        2,
+        1920,
+    )
     row = load_catalogs().site_sources.loc[("susquehanna_pa", "grid_mw_available")]
     assert "Utility Dive" in row["source"] and row["source_date"] == "2025-06-11"
     assert "ER24-2172" in row["note"]

@@ -63,7 +63,7 @@ def test_ppa_with_annual_attribute_bill_and_carbon_by_hand(catalogs):
     result = planner.solve(data, catalogs=cats)
     inp, s = result.inputs, result.summary
     imports = float(result.tables["dispatch"].eval("grid_mw * weight_h").sum())  # MWh/yr
-    take = result.model.contracts.take["test_ppa"].value
+    take = result.model.contracts.take[SITE, "test_ppa"].value
     assert take == pytest.approx(imports / (NUCLEAR_AVAIL * 8760), rel=1e-4)
     bill = result.tables["costs"].query("site_id == @SITE and category == 'contract_energy'")
     assert float(bill["annualized_cost_usd"].iloc[0]) == pytest.approx(
@@ -93,7 +93,7 @@ def test_ppa_hourly_attribute_matches_hour_by_hour(catalogs):
     data = _one_site(**{"policy.carbon_accounting": "market_based", "objective": "carbon", "time": days})
     result = planner.solve(data, catalogs=cats)
     inp, s = result.inputs, result.summary
-    take = result.model.contracts.take["test_ppa"].value
+    take = result.model.contracts.take[SITE, "test_ppa"].value
     assert take == pytest.approx(0.3)
     d = result.tables["dispatch"].query("site_id == @SITE").sort_values("slice")
     assert (d["grid_mw"] < NUCLEAR_AVAIL * take - 1e-3).any() and (d["grid_mw"] > NUCLEAR_AVAIL * take).any()
