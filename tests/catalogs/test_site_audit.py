@@ -4,7 +4,6 @@ the value ``sites.csv`` holds; each changed figure matches its dated public reco
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 from planner.catalogs.load import load_catalogs
 from planner.catalogs.schemas import AUDITED_SITE_FIELDS
 from planner.errors import CatalogError
-from planner.paths import DATA_DIR, MODELS_DIR
+from planner.paths import DATA_DIR
 from tests.helpers import edit_csv_cell
 
 AUDIT_DATE = dt.date(2026, 11, 28)
@@ -140,9 +139,8 @@ def test_port_washington_grid_is_the_utility_committed_1300_mw_in_3_years() -> N
 
 
 @pytest.fixture()
-def copy(tmp_path: Path) -> tuple[Path, Path]:
-    shutil.copytree(DATA_DIR, tmp_path / "data")
-    return tmp_path / "data", MODELS_DIR
+def copy(data_copy: tuple[Path, Path]) -> tuple[Path, Path]:
+    return data_copy
 
 
 def _edit(path: Path, site: str, field: str, column: str, value: str) -> int:
@@ -190,7 +188,7 @@ def test_a_missing_field_row_is_an_error_in_the_shipped_tree(
 
 def test_the_shipped_tree_is_held_to_the_full_audit() -> None:
     """The data tree the tests (and a default install) load is the shipped one: strict."""
-    from planner.paths import DATA_DIR, is_shipped
+    from planner.paths import is_shipped
 
     assert is_shipped(DATA_DIR)
     assert (
