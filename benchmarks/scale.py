@@ -123,6 +123,12 @@ def copy_keyed_rows(
     if key is None:
         return
     out = [r for r in rows if r[key] not in shipped_ids or r[key] in kept]
+    if "contract_id" in header:  # a contract is its owner's: a copied site does not get it
+        if out:
+            write_csv(path, header, out)
+        else:
+            path.unlink()  # no contracts.csv = no contracts (a header-only catalog is refused)
+        return
     by_site: dict[str, list[dict[str, str]]] = {}
     for r in rows:
         by_site.setdefault(r[key], []).append(r)

@@ -37,13 +37,16 @@ from planner.catalogs.schemas import (
     FINANCE_ITEMS,
     BenchmarkRow,
     CatalogRow,
+    ContractRow,
     CoolingClimateRow,
     CoolingRow,
     DerateRow,
     EnergyRow,
     GpuDeliveryRow,
     GpuRow,
+    GridMixRow,
     ItemRow,
+    LifecycleRow,
     ModelCard,
     RegionRow,
     SiteElevationRow,
@@ -52,6 +55,14 @@ from planner.catalogs.schemas import (
     TariffRow,
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
+from planner.catalogs.supply import (
+    CONTRACTS_FILE,
+    GRID_MIX_FILE,
+    LIFECYCLE_FILE,
+    check_contracts,
+    check_grid_mix,
+    check_lifecycle,
+)
 from planner.errors import CatalogError, InputError, PlannerWarning
 from planner.inputs import decode_utf8, load_plain_yaml, read_input_bytes
 from planner.paths import DATA_DIR, MODELS_DIR, home_note, is_shipped
@@ -89,6 +100,12 @@ class Catalogs:
     """``emissions_controls.csv`` indexed by ``tech_id`` (one row per gas technology)."""
     bridge_supply: dict[int, float] = dataclasses.field(default_factory=dict)
     """``bridge_supply.csv``: bridge MW one plan can have in use per calendar year (empty: no limit)."""
+    contracts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``contracts.csv`` indexed by ``contract_id`` (empty: no contracts)."""
+    grid_mix: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``grid_mix.csv`` indexed by ``egrid_subregion`` (empty: no grid upstream emissions)."""
+    lifecycle: dict[str, float] = dataclasses.field(default_factory=dict)
+    """``lifecycle.csv`` items (empty: gas upstream from ``energy.csv``)."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -343,6 +360,25 @@ def _bridge_supply(path: Path) -> dict[int, float]:
     return {int(y): float(v) for y, v in table["bridge_mw_available"].items()}
 
 
+def _supply(data_dir: Path, sites: pd.DataFrame, energy: pd.DataFrame) -> dict[str, Any]:
+    """The optional ``contracts.csv``, ``grid_mix.csv`` and ``lifecycle.csv``, checked
+    (:mod:`planner.catalogs.supply`); a missing file leaves its field empty."""
+    out: dict[str, Any] = {}
+    path = data_dir / CONTRACTS_FILE
+    if path.is_file():
+        out["contracts"] = check_contracts(
+            _rel(path), _table(path, ContractRow, ("contract_id",)), sites, energy
+        )
+    path = data_dir / GRID_MIX_FILE
+    if path.is_file():
+        out["grid_mix"] = check_grid_mix(_rel(path), _table(path, GridMixRow, ("egrid_subregion",)), sites)
+    path = data_dir / LIFECYCLE_FILE
+    if path.is_file():
+        rows: list[LifecycleRow] = _read_rows(path, LifecycleRow, ("item",))
+        out["lifecycle"] = check_lifecycle(_rel(path), {r.item: r.value for r in rows})
+    return out
+
+
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`):
     strictly in the shipped tree (every site cites every audited field); in a user's own tree a
@@ -463,4 +499,5 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         gas_sites=gas_sites,
         gas_controls=gas_controls,
         bridge_supply=_bridge_supply(data_dir / BRIDGE_SUPPLY_FILE),
+        **_supply(data_dir, sites, energy),
     )

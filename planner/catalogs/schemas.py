@@ -11,7 +11,7 @@ live in :mod:`planner.catalogs.load`.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Optional, get_args
+from typing import Annotated, Any, ClassVar, Literal, Optional, get_args
 
 from pydantic import (
     AfterValidator,
@@ -259,6 +259,55 @@ class DerateRow(CatalogRow):
     source_date: SourceDate
 
 
+class ContractRow(CatalogRow):
+    """A supply contract (``contracts.csv``): a PPA at one site with its counterparty, whose it is
+    (``available_to``: ``anyone`` or an owner such as ``amazon``), the contracted technology (an
+    ``energy.csv`` id), price [USD/MWh] and whether it is published (``sourced``) or an
+    ``estimate``, MW, first year and term [y], carbon attribute (``hourly`` or ``annual``
+    matching), and the grid delivery it brings to the site (tie MW and lead time [y]; 0 = none)."""
+
+    contract_id: Id
+    site_id: Id
+    counterparty: Text
+    available_to: Id
+    technology: Id
+    price_usd_per_mwh: upto(1_000)
+    price_status: Literal["sourced", "estimate"]
+    mw: pos_upto(20_000)
+    start_year: Annotated[int, Field(ge=1990, le=2100)]
+    years: Annotated[int, Field(ge=1, le=100)]
+    carbon_attribute: Literal["hourly", "annual"]
+    grid_mw: upto(20_000)
+    grid_lead_time_years: upto(30)
+    source_date: SourceDate
+
+
+class GridMixRow(CatalogRow):
+    """Fossil generation shares of an eGRID subregion (``grid_mix.csv``) [-], for the grid's upstream
+    (fuel-chain) emissions."""
+
+    egrid_subregion: Id
+    coal_share: Share
+    gas_share: Share
+    oil_other_share: Share
+    source_date: SourceDate
+
+
+LIFECYCLE_ITEMS: dict[str, tuple[float, float]] = {
+    "gas_leak_rate": (0.0, 0.5),
+    "ch4_gwp100": (1.0, 200.0),
+    "ch4_gwp20": (1.0, 300.0),
+    "gas_upstream_co2_kg_per_mmbtu": (0.0, 100.0),
+    "coal_upstream_ch4_kg_per_mmbtu": (0.0, 10.0),
+    "coal_upstream_co2_kg_per_mmbtu": (0.0, 100.0),
+    "oil_upstream_kgco2e_per_mmbtu": (0.0, 200.0),
+    "grid_heat_rate_coal_mmbtu_per_mwh": (3.412, 30.0),
+    "grid_heat_rate_gas_mmbtu_per_mwh": (3.412, 30.0),
+    "grid_heat_rate_oil_mmbtu_per_mwh": (3.412, 30.0),
+}
+"""Required items of ``lifecycle.csv`` and the sane range of each (in its unit)."""
+
+
 class SiteSourceRow(BaseModel):
     """One audited field of one site (``site_sources.csv``): the value as in ``sites.csv``, its dated
     public source (``status`` ``sourced``) or the reasoning of an estimate (``status`` ``estimate``)."""
@@ -448,6 +497,7 @@ class ItemRow(CatalogRow):
     """One named scalar (facility.csv, finance.csv): value in ``unit``, finite and within the item's
     :data:`ITEM_RANGES` range."""
 
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = ITEM_RANGES
     item: Id
     value: Annotated[float, Field(allow_inf_nan=False)]
     unit: Text
@@ -455,10 +505,18 @@ class ItemRow(CatalogRow):
     @field_validator("value")
     @classmethod
     def _in_range(cls, v: float, info: ValidationInfo) -> float:
-        lo, hi = ITEM_RANGES.get(str(info.data.get("item")), (-float("inf"), float("inf")))
+        lo, hi = cls.RANGES.get(str(info.data.get("item")), (-float("inf"), float("inf")))
         if not lo <= v <= hi:
             raise ValueError(f"must be between {lo:g} and {hi:g} for {info.data.get('item')}")
         return v
+
+
+class LifecycleRow(ItemRow):
+    """One upstream (fuel-chain) factor of ``lifecycle.csv``, dated, within its
+    :data:`LIFECYCLE_ITEMS` range."""
+
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = LIFECYCLE_ITEMS
+    source_date: SourceDate
 
 
 def column_range(model: type[BaseModel], column: str) -> tuple[float, bool, float, bool]:

@@ -4,6 +4,8 @@ numbers, time to power, site loss), from ``summary.json`` and the result tables;
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 
@@ -61,7 +63,7 @@ def print_summary(summary: dict, tables: dict) -> None:
         ("annualised cost", f"{summary['annualized_cost_usd'] / 1e6:,.1f}", "M$/yr"),
         ("capex", f"{summary['capex_usd'] / 1e9:,.2f}", "B$"),
         ("energy", f"{summary['facility_joules_per_token']:,.3f}", "J/token (facility)"),
-        ("carbon", f"{summary['gco2e_per_mtok']:,.1f}", "gCO2e/Mtok"),
+        *carbon_rows(summary),
         ("water", f"{summary['water_l_per_mtok']:,.3f}", "L/Mtok"),
         ("IT", f"{summary['it_mw']:,.1f}", "MW"),
         ("facility", f"{summary['facility_mw']:,.1f}", "MW"),
@@ -157,3 +159,19 @@ def _kept(row: dict) -> str:
     """Bridge MW kept after the late assets arrive ('' when none)."""
     kept = float(row.get("bridge_kept_mw") or 0.0)
     return f"{kept:,.0f}" if kept > 0 else ""
+
+
+def carbon_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The carbon rows of the plan table: location-based and market-based gCO2e/Mtok, the one the
+    objective and caps use (``policy.carbon_accounting``) marked "used"; one row for summaries
+    written before both were reported."""
+    market = summary.get("gco2e_per_mtok_market_based")
+    if market is None:
+        return [("carbon", f"{summary['gco2e_per_mtok']:,.1f}", "gCO2e/Mtok")]
+    used = summary.get("carbon_accounting", "location_based")
+    return [
+        ("carbon", f"{summary['gco2e_per_mtok']:,.1f}",
+         "gCO2e/Mtok location-based" + (" (used)" if used == "location_based" else "")),
+        ("carbon, market", f"{market:,.1f}",
+         "gCO2e/Mtok market-based" + (" (used)" if used == "market_based" else "")),
+    ]  # fmt: skip

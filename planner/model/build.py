@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from planner.model.contracts import add_contracts
 from planner.model.demand import add_demand, add_unserved
 from planner.model.energy import add_energy
 from planner.model.fleet import add_fleet
@@ -50,6 +51,7 @@ def build_model(
         add_energy(m, inp, elastic)
         add_tariff(m, inp)
         add_gas(m, inp)
+        add_contracts(m, inp)
         add_timing(m, inp)
         add_gas_timing(m, inp)
         add_redundancy(m, inp, elastic)

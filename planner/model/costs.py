@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.catalogs.load import Catalogs, crf
 from planner.chain.tokens.power import busy_share, node_power_w
+from planner.model.lifecycle_inputs import grid_upstream_t_per_mwh, tech_upstream_t_per_mwh
 from planner.scenario.schema import Scenario
 
 
@@ -124,7 +125,8 @@ def energy_cost_inputs(
     annual [MUSD/MW/yr] = (capex per kW x CRF(wacc, life) + FOM per kW-yr) x 1e3 / 1e6, capex per kW
     from the scenario's ``prices.cost_case`` (:data:`CAPEX_COLUMN`);
     variable [MUSD/MWh] = (VOM + heat rate x site gas price) / 1e6; embodied [t/MW/yr] =
-    kgCO2e per kW / life.
+    kgCO2e per kW / life; upstream emissions of gas plants and grid imports from
+    :mod:`planner.model.lifecycle_inputs`.
     """
     energy = catalogs.energy.loc[techs]
     capex_column = CAPEX_COLUMN[scenario.prices.cost_case]
@@ -156,7 +158,8 @@ def energy_cost_inputs(
         },
         "var_cost_musd_per_mwh": var_cost,
         "tech_co2_t_per_mwh": {e: float(energy.at[e, "co2_direct_kg_per_mwh"]) / 1e3 for e in techs},
-        "tech_upstream_t_per_mwh": {e: float(energy.at[e, "co2_upstream_kg_per_mwh"]) / 1e3 for e in techs},
+        "tech_upstream_t_per_mwh": tech_upstream_t_per_mwh(scenario, catalogs, techs),
+        "grid_upstream_t_per_mwh": grid_upstream_t_per_mwh(scenario, catalogs, sites),
         "tech_water_ml_per_mwh": {e: float(energy.at[e, "water_l_per_mwh"]) / 1e6 for e in techs},
         "heat_rate_mmbtu_per_mwh": {e: float(energy.at[e, "heat_rate_mmbtu_per_mwh"]) for e in techs},
         "module_mw": {e: float(energy.at[e, "module_mw"]) for e in techs},

@@ -161,7 +161,7 @@ def _policy_lines(m: pyo.ConcreteModel, inp: ModelInputs) -> list[str]:
     if hasattr(m.policy, "carbon_overrun") and v(m.policy.carbon_overrun) > TOL:
         lines.append(
             f"policy.carbon_cap_t_per_yr = {pol.carbon_cap_t_per_yr:,.0f} t/yr cannot be met: "
-            f"the plan needs at least {v(m.cost.emissions_total):,.0f} tCO2e/yr "
+            f"the plan needs at least {v(m.cost.emissions_accounted):,.0f} tCO2e/yr "
             "(operational + upstream + embodied)"
         )
     if hasattr(m.policy, "clean_shortfall") and v(m.policy.clean_shortfall) > TOL:

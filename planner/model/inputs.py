@@ -19,6 +19,7 @@ from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import serving_target, throughput_table
 from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InfeasibleError, InputError
+from planner.model.contract_inputs import ContractInputs, apply_contract_delivery, contract_inputs
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.derate import derate_inputs
 from planner.model.gas_inputs import GasInputs, gas_inputs
@@ -102,6 +103,7 @@ class ModelInputs:
     grid_clean_share: dict[str, float]
     tech_co2_t_per_mwh: dict[str, float]
     tech_upstream_t_per_mwh: dict[str, float]
+    grid_upstream_t_per_mwh: dict[str, float]  # per site: fuel chain of the grid's fossil mix
     tech_water_ml_per_mwh: dict[str, float]
     water_price_musd_per_ml: float
     heat_rate_mmbtu_per_mwh: dict[str, float]
@@ -121,6 +123,7 @@ class ModelInputs:
     firm_availability: dict[tuple[str, str], float] = field(default_factory=dict)
     site_rating: dict[tuple[str, str], float] = field(default_factory=dict)
     gas: GasInputs | None = None  # gas lateral, transport, NOx controls and permits (None: excluded)
+    contracts: ContractInputs | None = None  # supply contracts open to the plan (None: none)
 
     @property
     def storage(self) -> bool:
@@ -247,6 +250,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         gpus_off_sale=off_sale,
         tariff=tariff_inputs(scenario, catalogs, site_ids, slices.grid_price_usd_per_mwh),
         gas=gas,
+        contracts=contract_inputs(scenario, catalogs, site_ids),
     )
 
 
@@ -255,6 +259,7 @@ def _site_table(
 ) -> pd.DataFrame:
     """Selected sites with overrides applied; annual means follow the user's profiles."""
     sites = apply_energy_component(scenario, catalogs, apply_site_overrides(scenario, catalogs).loc[site_ids])
+    sites = apply_contract_delivery(scenario, catalogs, sites)
     for sid, columns in user.items():
         for column, series in columns.items():
             if column in MEAN_COLUMNS:

@@ -13,13 +13,18 @@ Annualised cost [MUSD/yr]::
          + backup gensets and bridge power (planner/model/redundancy.py, planner/model/timing.py)
          + capacity, demand/standby and transmission charges of the grid tariff (planner/model/tariff.py)
          + gas lateral, NOx controls, firm gas transport and NOx offsets (planner/model/gas.py)
+         + supply contracts settled against the energy price (planner/model/contracts.py)
          + water_price * water + carbon_price * emissions_operational
 
 Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (stack and the
 grid's generation-weighted rate) + backup genset test hours + bridge power over the grid
-(annualised); upstream = sum w_t upstream[e] gen (gas fuel-chain methane,
-not charged by the carbon price); embodied = GPU, building, plant and battery manufacturing
-carbon divided by asset life. Total = operational + upstream + embodied.
+(annualised); upstream = sum w_t (upstream[e] gen + upstream_grid[s] grid) (fuel chain of on-site
+gas and of the grid's fossil mix, :mod:`planner.model.lifecycle_inputs`; not charged by the carbon
+price); embodied = GPU, building, plant and battery manufacturing
+carbon divided by asset life. Total = operational + upstream + embodied (location-based);
+market-based = total - the contracts' credit (:mod:`planner.model.contracts`);
+``emissions_accounted`` is the one ``policy.carbon_accounting`` names (the ``carbon`` objective
+and the carbon cap use it).
 Objective ``cost``: min cost (with ``demand.growth``: min the present value at the start year,
 :mod:`planner.model.phasing`, in MUSD); ``carbon``: min operational + upstream + embodied emissions,
 with a tiny cost tie-break (1e-3 tCO2e per MUSD) so that equal-carbon plans are not needlessly dear.
@@ -56,6 +61,7 @@ COST_CATEGORIES = (
     "controls_reagent",
     "gas_transport",
     "nox_offsets",
+    "contract_energy",
 )
 """Annualised cost categories per site; water and carbon price are added on top."""
 LIMIT_PENALTY = 1e4
@@ -84,6 +90,11 @@ def add_accounting(m: pyo.ConcreteModel, inp: ModelInputs) -> pyo.Block:
     b.emissions_total = pyo.Expression(
         expr=b.emissions_operational + b.emissions_upstream + b.emissions_embodied
     )
+    b.emissions_market_based = pyo.Expression(
+        expr=b.emissions_total - sum(m.contracts.credit[s] for s in site.S)
+    )
+    market = inp.scenario.policy.carbon_accounting == "market_based"
+    b.emissions_accounted = pyo.Expression(expr=b.emissions_market_based if market else b.emissions_total)
     return b
 
 
@@ -154,6 +165,7 @@ def _site_costs(
         "controls_reagent": m.gas.reagent[s],
         "gas_transport": m.gas.transport[s],
         "nox_offsets": m.gas.offsets[s],
+        "contract_energy": m.contracts.cost[s],
     }
 
 
@@ -168,7 +180,7 @@ def _add_site_emissions(
         embodied[s]    = sum_g gpu_emb[g] n_gpu[s,g] + it_emb it_cap[s] + sum_e tech_emb[e] cap[s,e]
                          + grid_emb grid_cap[s]   (substation, transformers: energy.csv grid row)
                          + battery_emb_energy st_energy[s] + battery_emb_power st_power[s]
-        upstream[s]    = sum_{e,t} w_t upstream[e] gen[s,e,t]
+        upstream[s]    = sum_{e,t} w_t upstream[e] gen[s,e,t] + sum_t w_t upstream_grid[s] grid[s,t]
     """
     site, fleet, energy = m.site, m.fleet, m.energy
     w, T = inp.slices.weight_h, range(inp.slices.n)
@@ -202,9 +214,12 @@ def _add_site_emissions(
         rule=lambda b, s: (
             b.hourly_carbon_unit
             * linear(
-                (w[t] * inp.tech_upstream_t_per_mwh[e], energy.gen[s, e, t])
-                for e in inp.generators
-                for t in T
+                [
+                    (w[t] * inp.tech_upstream_t_per_mwh[e], energy.gen[s, e, t])
+                    for e in inp.generators
+                    for t in T
+                ]
+                + [(w[t] * inp.grid_upstream_t_per_mwh[s], energy.grid[s, t]) for t in T]
             )
         ),
     )
@@ -237,7 +252,7 @@ def add_objective(m: pyo.ConcreteModel, inp: ModelInputs, objective: str, elasti
         m.objective = pyo.Objective(expr=b.total + penalty * (1 if elastic else 0), sense=pyo.minimize)
     else:
         b.tie_break = pyo.Param(initialize=CARBON_TIE_BREAK, units=tCO2 / MUSD)
-        expr = b.emissions_total + b.tie_break * b.total
+        expr = b.emissions_accounted + b.tie_break * b.total
         if elastic:
             b.to_carbon = pyo.Param(initialize=1.0, units=tCO2 / MUSD)
             expr = expr + b.to_carbon * penalty

@@ -73,12 +73,13 @@ def _add_water(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, elastic: bo
 
 
 def _add_carbon_cap(b: pyo.Block, m: pyo.ConcreteModel, cap_t_per_yr: float, elastic: bool) -> None:
-    """Carbon cap: emissions_total (+ carbon_overrun) <= cap [tCO2e/yr]."""
+    """Carbon cap: emissions_accounted (+ carbon_overrun) <= cap [tCO2e/yr] (location- or
+    market-based, ``policy.carbon_accounting``)."""
     b.carbon_cap = pyo.Param(initialize=cap_t_per_yr, units=tCO2 / yr, mutable=True)
     if elastic:
         b.carbon_overrun = pyo.Var(domain=pyo.NonNegativeReals, units=tCO2 / yr)
     b.carbon_limit = pyo.Constraint(
-        expr=m.cost.emissions_total <= b.carbon_cap + (b.carbon_overrun if elastic else 0)
+        expr=m.cost.emissions_accounted <= b.carbon_cap + (b.carbon_overrun if elastic else 0)
     )
 
 

@@ -36,6 +36,12 @@ def headline(data: ReportData) -> Section:
         ("capex", capex_text(s["capex_usd"])),
         ("facility energy", f"{num(s['facility_joules_per_token'], ',.3f')} J/token"),
         ("carbon", f"{num(s['gco2e_per_mtok'], ',.1f')} gCO2e/Mtok"),
+        *(
+            [("carbon, market-based", f"{num(s['gco2e_per_mtok_market_based'], ',.1f')} gCO2e/Mtok")]
+            if s.get("gco2e_per_mtok_market_based") is not None
+            else []
+        ),
+        *([("carbon accounting used", str(s["carbon_accounting"]))] if s.get("carbon_accounting") else []),
         ("water", f"{num(s['water_l_per_mtok'], ',.3f')} L/Mtok"),
         ("IT / facility peak", f"{fmt_mw(float(s['it_mw']))} / {fmt_mw(float(s['facility_mw']))} MW"),
         (f"sites chosen of {len(sites)} candidates", f"{int(sites['open'].sum())}"),

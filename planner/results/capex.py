@@ -45,6 +45,7 @@ from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_mus
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
+from planner.results.contract_opex import CONTRACT_OPEX_CATEGORIES, contract_opex_args
 from planner.results.gas_costs import (
     GAS_CAPEX_CATEGORIES,
     GAS_OPEX_CATEGORIES,
@@ -104,6 +105,7 @@ OPEX_CATEGORIES = (
     "water",
     "carbon_price",
     *GAS_OPEX_CATEGORIES,
+    *CONTRACT_OPEX_CATEGORIES,
 )
 """Opex categories (the ``category`` column of ``opex``), in display order (others follow)."""
 COST_GROUP_OF = {
@@ -845,6 +847,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
         )
         rows += [_opex_row(*args) for args in tariff_opex_args(m, inp, s, year)]
         rows += [_opex_row(*args) for args in gas_opex_args(m, inp, s, year)]
+        rows += [_opex_row(*args) for args in contract_opex_args(m, inp, s, year)]
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
         gas = float(refs.sites.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}

@@ -62,6 +62,9 @@ UNIT_SUFFIXES = (  # metric name ending -> unit of the summary sheet (first matc
     ("_usd_per_yr", "USD/yr"),
     ("_usd", "USD"),
     ("gco2e_per_mtok", "gCO2e/Mtok"),
+    ("gco2e_per_mtok_location_based", "gCO2e/Mtok"),
+    ("gco2e_per_mtok_market_based", "gCO2e/Mtok"),
+    ("methane_gwp", "years"),
     ("_t_per_yr", "tCO2e/yr"),
     ("joules_per_token", "J/token"),
     ("water_ml_per_yr", "ML/yr"),
@@ -421,6 +424,8 @@ def _unit(metric: str, objective_unit: str) -> str:
         return objective_unit
     if metric.startswith(("gpus.", "gpus_by_basis.", "gpus_total_by_basis.")):
         return "GPUs"
+    if metric.startswith("contracts_taken_mw."):
+        return "MW"
     if metric == "conservative_quantile":
         return "fraction"
     if metric.startswith("capex_by_category_usd."):

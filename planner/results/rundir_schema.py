@@ -115,6 +115,8 @@ class SummaryFields(BaseModel):
     cost_usd_per_mtok: Optional[Finite] = None
     capex_usd: Optional[Finite] = None
     gco2e_per_mtok: Optional[Finite] = None
+    gco2e_per_mtok_location_based: Optional[Finite] = None
+    gco2e_per_mtok_market_based: Optional[Finite] = None
     it_mw: Optional[NonNeg] = None
     facility_mw: Optional[NonNeg] = None
     served_tokens_per_s: Optional[NonNeg] = None

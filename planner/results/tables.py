@@ -20,6 +20,7 @@ from planner.model.linear import evaluate
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
 from planner.results.capex import capex_by_category
+from planner.results.carbon_accounts import carbon_accounts
 from planner.results.gas_costs import gas_capex_musd
 from planner.results.it_load import it_items_w
 
@@ -453,6 +454,7 @@ def summary_numbers(
         "sites": sites.loc[sites["open"], "site_id"].tolist(),
         "energy_mix_share": share,
         "energy_mix_basis": mix_basis(inp),
+        **carbon_accounts(m, inp, op + up + emb, mtok_per_year if served else 0.0),
     }
 
 

@@ -107,6 +107,21 @@ class SiteSelection(StrictModel):
     (``site_id``, ``name``, ``lat``, ``lon``, ... ``source``, ``confidence``; see data/README.md),
     checked as a ``sites.csv`` row is; its id must be new. Filters, ``include`` / ``exclude`` and
     ``overrides`` see them like catalog sites."""
+    contracts: Literal["public_only", "all"] = "public_only"
+    """Supply contracts of ``data/contracts.csv`` open to this plan: ``public_only`` (default) those
+    ``available_to: anyone`` (a generic developer cannot use another company's PPA); ``all`` also
+    those of ``owner`` (or, with no ``owner``, every contract: e.g. to plan as the contracts' holders)."""
+    owner: str | None = Field(default=None, min_length=1, max_length=100)
+    """Whose plan this is (a ``data/contracts.csv`` ``available_to`` value, e.g. ``amazon``); needs
+    ``contracts: all``."""
+
+    @model_validator(mode="after")
+    def _owner_needs_all(self) -> SiteSelection:
+        if self.owner is not None and self.contracts != "all":
+            raise ValueError(
+                "owner needs contracts: all (public_only opens only contracts available to anyone)"
+            )
+        return self
 
 
 class Technologies(StrictModel):
@@ -163,6 +178,14 @@ class Policy(StrictModel):
     and the peak is still covered when the site's gas supply is lost: every gas-fired unit shares
     one lateral, so grid tie + non-gas plant + backup gensets cover it alone). On-site backup
     gensets (priced, emitting only in test hours) count as firm supply for the contingency."""
+    carbon_accounting: Literal["location_based", "market_based"] = "location_based"
+    """Which carbon account the ``carbon`` objective and ``carbon_cap_t_per_yr`` use (both are
+    reported): ``location_based`` (grid imports at the grid's rate) or ``market_based`` (grid imports
+    matched by a supply contract's carbon attribute, hourly or annual, count at the contract's
+    upstream rate instead; :mod:`planner.model.contracts`)."""
+    methane_gwp: Literal[100, 20] = 100
+    """Global warming potential horizon of methane in upstream emissions [years]: 100 (IPCC AR6
+    fossil CH4 GWP100 29.8) or 20 (GWP20 82.5); ``data/lifecycle.csv``."""
 
     @model_validator(mode="after")
     def _sites_order(self) -> Policy:

@@ -264,7 +264,7 @@ def pareto(
             )
             for end in (0, points - 1):
                 raise_for(results[end])
-            e_hi, e_lo = (results[i].summary["emissions_t_per_yr"] for i in (0, points - 1))  # type: ignore[index]
+            e_hi, e_lo = (accounted_t(results[i].summary) for i in (0, points - 1))  # type: ignore[index]
             caps.update({k: float(c) for k, c in enumerate(np.linspace(e_hi, e_lo, points)[1:-1], start=1)})
             run_tasks(
                 client,
@@ -286,6 +286,14 @@ def pareto(
         with staging(out) as tmp:  # the whole directory appears at once, or not at all
             _write(tmp, table, removed, results, scn.name)
     return table
+
+
+def accounted_t(summary: dict[str, Any]) -> float:
+    """The emissions the carbon cap bounds [tCO2e/yr]: market-based under
+    ``policy.carbon_accounting: market_based``, else location-based (``emissions_t_per_yr``)."""
+    if summary.get("carbon_accounting") == "market_based":
+        return float(summary["emissions_market_based_t_per_yr"])
+    return float(summary["emissions_t_per_yr"])
 
 
 def check_points(points: int, yes: bool) -> None:

@@ -4,7 +4,6 @@ the value ``sites.csv`` holds; each changed figure matches its dated public reco
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 from planner.catalogs.load import load_catalogs
 from planner.catalogs.schemas import AUDITED_SITE_FIELDS
 from planner.errors import CatalogError
-from planner.paths import DATA_DIR, MODELS_DIR
+from planner.paths import DATA_DIR
 from tests.helpers import edit_csv_cell
 
 AUDIT_DATE = dt.date(2026, 11, 28)
@@ -109,9 +108,18 @@ def test_susquehanna_grid_is_the_contracted_front_of_meter_supply() -> None:
     """FERC rejected raising the behind-the-meter co-located load above 300 MW (ER24-2172, 2024-11-01);
     Talen and AWS then moved the campus to front-of-meter grid service (PPL delivery after a spring-2026
     reconfiguration) with 840-1,200 MW contracted for 2029 (Utility Dive 2025-06-11): the lower end, two
-    years after a 2027 start."""
-    s = load_catalogs().sites.loc["susquehanna_pa"]
-    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (840, 2)
+    years after a 2027 start. That delivery is Amazon's contract (contracts.csv, available to amazon);
+    the site row keeps the MW with a new customer's lead time (5 y, PJM's 4-7 y queue, estimate)."""
+    cats = load_catalogs()
+    s = cats.sites.loc["susquehanna_pa"]
+    assert (s["grid_mw_available"], s["grid_lead_time_years"]) == (840, 5)
+    ppa = cats.contracts.loc["talen_amazon_susquehanna"]
+    assert (ppa["available_to"], ppa["grid_mw"], ppa["grid_lead_time_years"], ppa["mw"]) == (
+        "amazon",
+        840,
+        2,
+        1920,
+    )
     row = load_catalogs().site_sources.loc[("susquehanna_pa", "grid_mw_available")]
     assert "Utility Dive" in row["source"] and row["source_date"] == "2025-06-11"
     assert "ER24-2172" in row["note"]
@@ -142,9 +150,8 @@ def test_port_washington_grid_is_the_utility_committed_1300_mw_in_3_years() -> N
 
 
 @pytest.fixture()
-def copy(tmp_path: Path) -> tuple[Path, Path]:
-    shutil.copytree(DATA_DIR, tmp_path / "data")
-    return tmp_path / "data", MODELS_DIR
+def copy(data_copy: tuple[Path, Path]) -> tuple[Path, Path]:
+    return data_copy
 
 
 def _edit(path: Path, site: str, field: str, column: str, value: str) -> int:
@@ -192,7 +199,7 @@ def test_a_missing_field_row_is_an_error_in_the_shipped_tree(
 
 def test_the_shipped_tree_is_held_to_the_full_audit() -> None:
     """The data tree the tests (and a default install) load is the shipped one: strict."""
-    from planner.paths import DATA_DIR, is_shipped
+    from planner.paths import is_shipped
 
     assert is_shipped(DATA_DIR)
     assert (
