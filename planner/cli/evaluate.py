@@ -16,9 +16,9 @@ from typing import Annotated, Any, Optional
 import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num, metric_table
+from planner.cli.plan_print import sites_table
 from planner.cli.study_options import (
     MipGap,
     Scheduler,
@@ -177,7 +177,7 @@ def print_evaluation(row: dict[str, Any], run_dir: Path) -> None:
     ]
     title = f"Plan {row['plan']} in future {row['future']} ({row['status']})"
     console.print(metric_table(title, rows))
-    console.print(Text(f"sites (fixed): {str(row['sites']).replace(';', ', ')}"))
+    console.print(sites_table(pd.read_csv(run_dir / "tables" / "sites.csv"), "Sites (fixed by the plan)"))
     unserved = pd.read_csv(run_dir / "tables" / "unserved.csv")
     cols = [
         Col("region", "id", 0),
