@@ -15,9 +15,17 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num, metric_table
+from planner.cli.console import (
+    Col,
+    console,
+    err_console,
+    fail,
+    fitted_table,
+    fmt_num,
+    metric_table,
+    study_progress,
+)
 from planner.cli.plan_print import sites_table
 from planner.cli.study_options import (
     MipGap,
@@ -125,13 +133,7 @@ def run_evaluate(
     if out is None:
         out = default_run_dir(f"{run_dir.resolve().name}-evaluate")
     check_new(out)
-    with Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    ) as progress:
+    with study_progress() as progress:
         task = progress.add_task("evaluate: reading plans, then solving", total=None)
 
         def on_evaluation(row: dict[str, Any], done: int, total: int) -> None:

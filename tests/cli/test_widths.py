@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 
 import pytest
 from rich.console import Console
@@ -124,3 +125,21 @@ def test_data_init_prints_lines_of_80_columns_but_the_export_line(tmp_path) -> N
     export = f"  export PLANNER_HOME={tmp_path / 'home'}"
     assert export in res.output.splitlines()  # whole on one line, to copy into a shell
     assert all(len(line) <= 80 for line in res.output.splitlines() if line != export and "into" not in line)
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_long_progress_description_wraps_whole_at_80_columns(terminal) -> None:
+    """A sensitivity step on a long --vary path: the value and the status stay whole (rich cut it
+    to '= 55.…' before), the bar and counts stay on the line."""
+    from planner.cli.console import LiteralConsole, study_progress
+
+    out = io.StringIO()
+    to = LiteralConsole(file=out, width=80, markup=False, highlight=False, force_terminal=terminal)
+    path = "sites.overrides.new_albany_oh.electricity_price_usd_per_mwh"
+    with study_progress(to=to) as progress:
+        task = progress.add_task(f"sensitivity: {path} = 55.3125: optimal", total=10)
+        progress.update(task, completed=3)
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.getvalue()).replace("\r", "\n")
+    assert "…" not in text and "55.3125: optimal" in text and "3/10" in text
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert path in "".join(line.strip() for line in text.splitlines()[-4:])  # folded, not cut
