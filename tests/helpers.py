@@ -35,8 +35,9 @@ TINY: dict[str, Any] = {
     "policy": {"min_sites": 1},
     "time": {"mode": "annual"},
     "prices": {
-        "grid_tariff": "retail_average"
-    },  # the hand calculations of most tests; tariffs: test_tariff.py
+        "grid_tariff": "retail_average",
+        "gas_infrastructure": "excluded",
+    },  # the hand calculations of most tests; tariffs: test_tariff.py, gas: test_gas.py
     "solver": {"mip_gap": 0.0, "time_limit_s": 300, "threads": 1},
 }
 """Three sites, two streams, two GPUs, two coolings (use the ``tiny`` fixture for a fresh copy)."""

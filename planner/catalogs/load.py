@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from planner.catalogs.gas_schemas import AirPermitRow, BridgeSupplyRow, ControlRow, GasSiteRow, OzoneClassRow
 from planner.catalogs.schemas import (
     CLIMATE_CLASSES,
     FACILITY_ITEMS,
@@ -37,18 +39,20 @@ from planner.catalogs.schemas import (
     CatalogRow,
     CoolingClimateRow,
     CoolingRow,
+    DerateRow,
     EnergyRow,
     GpuDeliveryRow,
     GpuRow,
     ItemRow,
     ModelCard,
     RegionRow,
+    SiteElevationRow,
     SiteRow,
     SiteSourceRow,
     TariffRow,
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
-from planner.errors import CatalogError, InputError
+from planner.errors import CatalogError, InputError, PlannerWarning
 from planner.inputs import decode_utf8, load_plain_yaml, read_input_bytes
 from planner.paths import DATA_DIR, MODELS_DIR, home_note, is_shipped
 
@@ -74,6 +78,17 @@ class Catalogs:
     """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
     tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``tariffs.csv`` indexed by ``site_id`` (each site's own row, else its ``grid_region``'s)."""
+    site_elevation: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``site_elevation.csv`` indexed by ``site_id``: elevation_m [m], source_date, source, confidence."""
+    derate: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``derate.csv`` indexed by ``tech_id``: site-rating derate of gas turbines and engines."""
+    gas_sites: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``gas_infrastructure.csv`` per ``site_id`` joined with its jurisdiction's ``air_permits.csv``
+    row and its ozone class's ``ozone_classes.csv`` row (empty: no gas infrastructure data)."""
+    gas_controls: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``emissions_controls.csv`` indexed by ``tech_id`` (one row per gas technology)."""
+    bridge_supply: dict[int, float] = dataclasses.field(default_factory=dict)
+    """``bridge_supply.csv``: bridge MW one plan can have in use per calendar year (empty: no limit)."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -244,6 +259,90 @@ def _tariffs(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _site_elevation(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
+    """``site_elevation.csv`` indexed by ``site_id``; empty when the data tree has no such file
+    (every site at sea level: no altitude derate). A site without a row stops the load of the
+    shipped tree; in a user's own tree it is taken at sea level, with one warning naming it."""
+    if not path.is_file():
+        return pd.DataFrame()
+    table = _table(path, SiteElevationRow, ("site_id",))
+    _check_refs(path, "site_id", table.index, sites.index, "site_id")
+    missing = [s for s in sites.index if s not in table.index]
+    if missing and is_shipped(path.parent):
+        raise CatalogError(_rel(path), None, "site_id", f"no elevation for site(s): {', '.join(missing)}")
+    if missing:
+        warnings.warn(
+            PlannerWarning(
+                f"{_rel(path)}: no elevation for site(s) {', '.join(missing)}: taken at sea level "
+                "(no altitude derate of gas turbines and engines); add a row with its source"
+            ),
+            stacklevel=2,
+        )
+    return table
+
+
+def _derate(path: Path, energy: pd.DataFrame) -> pd.DataFrame:
+    """``derate.csv`` indexed by ``tech_id`` (each an ``energy.csv`` id); empty when the data tree
+    has no such file (every plant at its ISO rating)."""
+    if not path.is_file():
+        return pd.DataFrame()
+    table = _table(path, DerateRow, ("tech_id",))
+    _check_refs(path, "tech_id", table.index, energy.index, "tech_id")
+    return table
+
+
+GAS_FILES = ("gas_infrastructure.csv", "air_permits.csv", "ozone_classes.csv", "emissions_controls.csv")
+"""Gas infrastructure and air-permit catalogs: all four or none (:func:`_gas`)."""
+
+
+def _missing_keys(path: Path, column: str, wanted: Any, have: pd.Index, what: str) -> None:
+    """Every id of ``wanted`` must be a row of ``have``; else name the first missing ones."""
+    missing = sorted({str(v) for v in wanted if v not in have})
+    if missing:
+        raise CatalogError(_rel(path), None, column, f"no row for {what}: {', '.join(missing)}")
+
+
+def _gas(data_dir: Path, sites: pd.DataFrame, energy: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``gas_infrastructure.csv`` per site joined with ``air_permits.csv`` (by ``jurisdiction``) and
+    ``ozone_classes.csv`` (by ``ozone_area``), and ``emissions_controls.csv`` (one row per
+    ``energy.csv`` technology of kind ``gas``); two empty frames when the data tree has none of the
+    four files. The shipped tree has a row for every site; in a user's tree a site without one is
+    left out here and gets typical values with a warning when a scenario uses it
+    (:func:`planner.model.gas_inputs.gas_site_rows`)."""
+    paths = [data_dir / f for f in GAS_FILES]
+    if not any(p.is_file() for p in paths):
+        return pd.DataFrame(), pd.DataFrame()
+    gas_path, permit_path, ozone_path, control_path = paths
+    gas = _table(gas_path, GasSiteRow, ("site_id",))
+    permits = _table(permit_path, AirPermitRow, ("jurisdiction",))
+    ozone = _table(ozone_path, OzoneClassRow, ("ozone_area",))
+    controls = _table(control_path, ControlRow, ("tech_id",))
+    _check_refs(gas_path, "site_id", gas.index, sites.index, "site_id")
+    if is_shipped(data_dir):
+        _missing_keys(gas_path, "site_id", sites.index, gas.index, "site_id")
+    _missing_keys(permit_path, "jurisdiction", gas["jurisdiction"], permits.index, "jurisdiction")
+    _missing_keys(ozone_path, "ozone_area", gas["ozone_area"], ozone.index, "ozone_area")
+    _check_refs(control_path, "tech_id", controls.index, energy.index, "tech_id")
+    gas_techs = energy.index[energy["kind"] == "gas"]
+    _missing_keys(control_path, "tech_id", gas_techs, controls.index, "gas tech_id")
+    joined = gas.drop(columns=["source", "confidence", "note"]).join(
+        permits.drop(columns=["source", "confidence", "note", "source_date"]), on="jurisdiction"
+    )
+    joined = joined.join(ozone[["major_nox_tpy", "offset_ratio"]], on="ozone_area")
+    return joined.loc[[s for s in sites.index if s in joined.index]], controls
+
+
+BRIDGE_SUPPLY_FILE = "bridge_supply.csv"
+
+
+def _bridge_supply(path: Path) -> dict[int, float]:
+    """``bridge_supply.csv`` as year -> MW (empty without the file: bridge power unlimited)."""
+    if not path.is_file():
+        return {}
+    table = _table(path, BridgeSupplyRow, ("year",))
+    return {int(y): float(v) for y, v in table["bridge_mw_available"].items()}
+
+
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`):
     strictly in the shipped tree (every site cites every audited field); in a user's own tree a
@@ -341,9 +440,11 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
     cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
     sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
+    energy = _table(data_dir / "energy.csv", EnergyRow, ("tech_id",))
+    gas_sites, gas_controls = _gas(data_dir, sites, energy)
     return Catalogs(
         sites=sites,
-        energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
+        energy=energy,
         gpus=gpus,
         gpu_delivery=delivery,
         cooling=cooling,
@@ -357,4 +458,9 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         finance_sources=finance_src,
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
         tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
+        site_elevation=_site_elevation(data_dir / "site_elevation.csv", sites),
+        derate=_derate(data_dir / "derate.csv", energy),
+        gas_sites=gas_sites,
+        gas_controls=gas_controls,
+        bridge_supply=_bridge_supply(data_dir / BRIDGE_SUPPLY_FILE),
     )

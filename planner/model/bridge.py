@@ -10,6 +10,8 @@ asset arrives (``rent``) or bought and kept as backup afterwards (``keep``, firm
 redundancy block); the choice is priced::
 
     rent[s,a,k] + keep[s,a,k] <= U[s,a] on[s,k]                          [MW], only the committed year
+    sum_{(s,a,k): k <= y < Y[s,a]} (rent + keep)[s,a,k] <= bridge_mw_available[y]   per calendar year y
+                                  (the deliverable supply, ``bridge_supply.csv``; none: no limit)
     cap[s,a] <= U[s,a] sum_{k >= Y[s,a]} on[s,k] + sum_k (rent + keep)[s,a,k]
 
     sum_k drawn[s,a,k] = E[s,a] = sum_t w_t supply[s,a,t]                [MWh/yr], the asset's energy
@@ -52,8 +54,11 @@ def bridgeable(inp: ModelInputs) -> list[str]:
 
 
 def asset_year(tm: TimingInputs, s: str, a: str) -> int:
-    """In-service year of asset ``a`` at site ``s``: the grid queue or the plant's delivery."""
-    return tm.grid_year[s] if a == GRID else tm.tech_year[a]
+    """In-service year of asset ``a`` at site ``s``: the grid queue, a gas plant's critical path at
+    the site (equipment, air permit, lateral: :mod:`planner.model.gas_inputs`) or the plant's delivery."""
+    if a == GRID:
+        return tm.grid_year[s]
+    return tm.site_tech_year.get((s, a), tm.tech_year[a])
 
 
 def _capacity(m: pyo.ConcreteModel, s: str, a: str) -> pyo.Var:
@@ -93,6 +98,7 @@ def add_bridges(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs, tm: Timing
         ),
     )
     _add_drawn_energy(b, m, inp, tm, cases, upper)
+    _add_bridge_supply(b, tm, cases)
     by_site: dict[str, list[tuple[str, str, int]]] = {s: [] for s in inp.sites}
     for case in cases:
         by_site[case[0]].append(case)
@@ -133,6 +139,23 @@ def _add_drawn_energy(
     )
     b.drawn_year = pyo.Constraint(
         b.SAK, rule=lambda b, s, a, k: b.drawn[s, a, k] <= 8760 * upper[s, a] * MWh / yr * b.on[s, k]
+    )
+
+
+def _add_bridge_supply(b: pyo.Block, tm: TimingInputs, cases: list[tuple[str, str, int]]) -> None:
+    """Bridge units in use in each calendar year y within what one plan can get
+    (``bridge_supply.csv``, :meth:`TimingInputs.bridge_limit`)::
+
+        sum_{(s,a,k): k <= y < Y[s,a]} (rent + keep)[s,a,k] <= bridge_mw_available[y]     [MW]
+    """
+    if not cases or not tm.bridge_mw_available:
+        return
+    years = range(min(k for _, _, k in cases), max(asset_year(tm, s, a) for s, a, _ in cases))
+    in_use = {y: [c for c in cases if c[2] <= y < asset_year(tm, c[0], c[1])] for y in years}
+    rows = [y for y in years if in_use[y]]
+    b.bridge_supply = pyo.Constraint(
+        rows,
+        rule=lambda b, y: sum(b.rent[c] + b.keep[c] for c in in_use[y]) <= tm.bridge_limit(y) * MW,
     )
 
 

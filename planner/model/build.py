@@ -1,8 +1,9 @@
 """Assemble the siting model from its blocks (one builder per concern).
 
-Order matters only for references: sites -> demand -> fleet -> site loss -> energy -> tariff -> timing
--> redundancy -> phasing -> cost -> policy -> objective. ``elastic=True`` builds the explanation variant in
-which demand and every limit have priced slacks (see :mod:`planner.model.explain`).
+Order matters only for references: sites -> demand -> fleet -> site loss -> energy -> tariff -> gas
+-> timing -> gas permits in time -> redundancy -> phasing -> cost -> policy -> objective.
+``elastic=True`` builds the explanation variant in which demand and every limit have priced slacks
+(see :mod:`planner.model.explain`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pyomo.common.gc_manager import PauseGC
 from planner.model.demand import add_demand, add_unserved
 from planner.model.energy import add_energy
 from planner.model.fleet import add_fleet
+from planner.model.gas import add_gas, add_gas_timing
 from planner.model.inputs import ModelInputs
 from planner.model.objective import add_accounting, add_objective
 from planner.model.phasing import add_phasing
@@ -47,7 +49,9 @@ def build_model(
         add_site_loss(m, inp, elastic)
         add_energy(m, inp, elastic)
         add_tariff(m, inp)
+        add_gas(m, inp)
         add_timing(m, inp)
+        add_gas_timing(m, inp)
         add_redundancy(m, inp, elastic)
         add_phasing(m, inp)
         add_accounting(m, inp)

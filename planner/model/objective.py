@@ -12,6 +12,7 @@ Annualised cost [MUSD/yr]::
          + sum_{s,t} w_t price[s] grid[s,t]
          + backup gensets and bridge power (planner/model/redundancy.py, planner/model/timing.py)
          + capacity, demand/standby and transmission charges of the grid tariff (planner/model/tariff.py)
+         + gas lateral, NOx controls, firm gas transport and NOx offsets (planner/model/gas.py)
          + water_price * water + carbon_price * emissions_operational
 
 Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (stack and the
@@ -50,6 +51,11 @@ COST_CATEGORIES = (
     "capacity_charge",
     "demand_charge",
     "transmission_charge",
+    "gas_lateral",
+    "emissions_controls",
+    "controls_reagent",
+    "gas_transport",
+    "nox_offsets",
 )
 """Annualised cost categories per site; water and carbon price are added on top."""
 LIMIT_PENALTY = 1e4
@@ -143,6 +149,11 @@ def _site_costs(
         "capacity_charge": m.tariff.capacity[s],
         "demand_charge": m.tariff.demand[s],
         "transmission_charge": m.tariff.transmission[s],
+        "gas_lateral": m.gas.lateral[s],
+        "emissions_controls": m.gas.controls[s],
+        "controls_reagent": m.gas.reagent[s],
+        "gas_transport": m.gas.transport[s],
+        "nox_offsets": m.gas.offsets[s],
     }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.errors import InfeasibleError
-from planner.model.bridge import GRID, add_bridges, bridgeable
+from planner.model.bridge import GRID, add_bridges, asset_year, bridgeable
 from planner.model.inputs import ModelInputs
 from planner.model.timing_inputs import TimingInputs
 from planner.model.units import MUSD, MW, tCO2, yr
@@ -118,7 +118,7 @@ def earliest_years(inp: ModelInputs) -> dict[str, tuple[int, str]]:
         power = []
         for a in bridgeable(inp):
             if a != GRID:
-                power.append((tm.tech_year[a], f"{a} delivery"))
+                power.append((asset_year(tm, s, a), tm.site_tech_bound.get((s, a), f"{a} delivery")))
             elif inp.grid_mw[s] > 0:
                 power.append((tm.grid_year[s], "grid queue"))
         if power:

@@ -42,15 +42,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from planner.catalogs.load import Catalogs, crf
 from planner.model.costs import CAPEX_COLUMN, _wacc
 from planner.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from planner.model.gas_inputs import GasInputs
 
 EPS = 1e-9
 OWNED_BRIDGE = "gas_recip"
@@ -111,6 +114,18 @@ class TimingInputs:
     building_life: float
     growth: dict[int, float]  # year -> share of every stream's demand served by then (phasing)
     wacc: float  # scenario or default WACC, for discounting to the start year [-]
+    site_tech_year: dict[tuple[str, str], int] = field(default_factory=dict)  # (site, gas tech): minor path
+    site_tech_bound: dict[tuple[str, str], str] = field(default_factory=dict)  # its critical leg
+    bridge_mw_available: dict[int, float] = field(default_factory=dict)  # year -> MW (bridge_supply.csv)
+
+    def bridge_limit(self, year: int) -> float | None:
+        """Bridge MW one plan may have in use in ``year``: its ``bridge_supply.csv`` row, else the
+        last row before it, else the first row (None: no limit)."""
+        known = self.bridge_mw_available
+        if not known:
+            return None
+        earlier = [y for y in known if y <= year]
+        return known[max(earlier)] if earlier else known[min(known)]
 
     @property
     def levels(self) -> list[int]:
@@ -119,10 +134,16 @@ class TimingInputs:
 
 
 def timing_inputs(
-    scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, techs: list[str], gpus: list[str]
+    scenario: Scenario,
+    catalogs: Catalogs,
+    sites: pd.DataFrame,
+    techs: list[str],
+    gpus: list[str],
+    gas: GasInputs | None = None,
 ) -> TimingInputs:
     """:class:`TimingInputs` of the scenario (``online_year`` empty when no stream has one: the
-    in-service years are then only reported)."""
+    in-service years are then only reported); with ``gas``, each gas plant's in-service year per
+    site is its minor-permit critical path (:mod:`planner.model.gas_inputs`)."""
     online = stream_online_years(scenario)
     fac, y0 = catalogs.facility, start_year(scenario)
     building = float(fac["building_lead_time_years"])
@@ -142,6 +163,13 @@ def timing_inputs(
         building_life=life,
         growth=dict(scenario.demand.growth),
         wacc=float(wacc),
+        bridge_mw_available=dict(catalogs.bridge_supply),
+        site_tech_year={(s, e): gas.year[s, e, "minor"] for s in sites.index for e in gas.techs}
+        if gas
+        else {},
+        site_tech_bound={(s, e): gas.bound(s, e, "minor") for s in sites.index for e in gas.techs}
+        if gas
+        else {},
     )
 
 
@@ -207,10 +235,12 @@ def bridge_inputs(
 class RedundancyInputs:
     """Redundancy level and backup genset coefficients (units in the module docstring)."""
 
-    level: str  # none, n+1, 2n
+    level: str  # none, n+1, 2n, n+1+fuel
     backup_annual_musd_per_mw: float
     backup_capex_musd_per_mw: float
     backup_t_per_mw_yr: float
+    fuel_autonomy_h: float = 0.0  # diesel on site, hours at full genset output [h]
+    genset_unit_mw: float = 0.0  # one standby genset [MW] (the unit a genset trip loses)
 
 
 def redundancy_inputs(scenario: Scenario, catalogs: Catalogs) -> RedundancyInputs:
@@ -224,4 +254,6 @@ def redundancy_inputs(scenario: Scenario, catalogs: Catalogs) -> RedundancyInput
         backup_annual_musd_per_mw=annual * 1e3 / 1e6,
         backup_capex_musd_per_mw=capex * 1e3 / 1e6,
         backup_t_per_mw_yr=fac["backup_test_hours_per_yr"] * fac["backup_genset_co2_kg_per_mwh"] / 1e3,
+        fuel_autonomy_h=fac["backup_fuel_autonomy_h"],
+        genset_unit_mw=fac["backup_genset_unit_mw"],
     )

@@ -45,6 +45,13 @@ from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_mus
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
+from planner.results.gas_costs import (
+    GAS_CAPEX_CATEGORIES,
+    GAS_OPEX_CATEGORIES,
+    gas_capex_kwargs,
+    gas_lead,
+    gas_opex_args,
+)
 from planner.results.tariff_opex import TARIFF_OPEX_CATEGORIES, tariff_opex_args
 
 ACCELERATOR_SHARE = 0.70
@@ -83,12 +90,21 @@ CATEGORIES = (
     "grid_interconnection",
     "backup_generation",
     "bridge_power",
+    *GAS_CAPEX_CATEGORIES,
 )
 """The capex categories: the ``category`` column of ``capex_items``, the keys of ``summary.json``
 ``capex_by_category_usd`` and the subtotals and phasing of ``capex.xlsx`` (one system), in display
 order. Categories are data-driven: a line item with a category not listed here (``soft_costs``,
 ``owner_contingency``, ...) is summed, subtotalled and phased like the others, after these."""
-OPEX_CATEGORIES = ("energy", *TARIFF_OPEX_CATEGORIES, "fuel", "variable_om", "water", "carbon_price")
+OPEX_CATEGORIES = (
+    "energy",
+    *TARIFF_OPEX_CATEGORIES,
+    "fuel",
+    "variable_om",
+    "water",
+    "carbon_price",
+    *GAS_OPEX_CATEGORIES,
+)
 """Opex categories (the ``category`` column of ``opex``), in display order (others follow)."""
 COST_GROUP_OF = {
     "site_development": "site_development",
@@ -107,6 +123,7 @@ COST_GROUP_OF = {
     "grid_interconnection": "grid_connection",
     "backup_generation": "backup_power",
     "bridge_power": "bridge_power",
+    **{c: c for c in GAS_CAPEX_CATEGORIES},
 }
 """Each category's ``cost_group`` (the objective's accounting group, ``tables/costs.csv``); the line
 items carry both columns."""
@@ -510,7 +527,8 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
     def lead(tech: str) -> tuple[float, str]:
         return float(en.at[tech, "lead_time_years"]), refs.row("energy.csv", en, tech, "lead_time_years")
 
-    lines = []
+    w = refs.wacc()
+    lines = [_line(refs, s, wacc=w, **kw) for kw in gas_capex_kwargs(m, inp, refs.cat, s, w[0])]
     for e in inp.generators:
         mw = _v(e_blk.cap[s, e])
         lines.append(
@@ -524,7 +542,7 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
                 "kW",
                 mw * inp.tech_capex_musd_per_mw[e] * 1e6,
                 PER_KW,
-                lead(e),
+                gas_lead(m, inp, s, e) or lead(e),
             )
         )
     if "grid" in inp.techs:
@@ -826,6 +844,7 @@ def opex_table(m: pyo.ConcreteModel, inp: ModelInputs, *, catalogs: Catalogs | N
             )
         )
         rows += [_opex_row(*args) for args in tariff_opex_args(m, inp, s, year)]
+        rows += [_opex_row(*args) for args in gas_opex_args(m, inp, s, year)]
         gas_src = refs.site(s, "gas_price_usd_per_mmbtu") + _gas_note(inp)
         gas = float(refs.sites.at[s, "gas_price_usd_per_mmbtu"])
         mwh = {e: float(sum(_v(m.energy.gen[s, e, t]) * w[t] for t in T)) for e in inp.generators}

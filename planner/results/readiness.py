@@ -61,7 +61,8 @@ def _in_service(m: pyo.ConcreteModel, inp: ModelInputs, s: str, bridge: dict[str
         if bridge.get(a, 0.0) > TINY_MW:
             years.append((tm.bridge_year, "bridge power"))
         else:
-            years.append((asset_year(tm, s, a), "grid queue" if a == "grid" else f"{a} delivery"))
+            name = "grid queue" if a == "grid" else tm.site_tech_bound.get((s, a), f"{a} delivery")
+            years.append((asset_year(tm, s, a), name))
     if inp.storage and _v(m.energy.st_power[s]) > TINY_MW:
         years.append((tm.tech_year["battery"], "battery delivery"))
     year = max(y for y, _ in years)

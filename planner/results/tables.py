@@ -20,6 +20,7 @@ from planner.model.linear import evaluate
 from planner.model.objective import COST_CATEGORIES
 from planner.model.redundancy import backup_capex_musd
 from planner.results.capex import capex_by_category
+from planner.results.gas_costs import gas_capex_musd
 from planner.results.it_load import it_items_w
 
 SECONDS_PER_YEAR = 8760 * 3600.0
@@ -383,6 +384,7 @@ def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
         else 0.0,
         "backup_power": sum(backup_capex_musd(m, inp, s) for s in inp.sites),
         "bridge_power": sum(bridge_capex_musd(m, inp, s) for s in inp.sites),
+        **gas_capex_musd(m, inp),
     }
     return {k: v * 1e6 for k, v in out.items()}
 

@@ -102,3 +102,21 @@ def test_bridge_units_bought_and_kept_when_renting_is_dear(tiny, catalogs):
     )
     got = result.tables["costs"].query("category == 'bridge_power'")["annualized_cost_usd"].sum()
     assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_bridge_is_limited_by_what_is_deliverable(tiny, catalogs):
+    """With 20 MW of bridge units deliverable per year (``bridge_supply.csv``), the late geothermal
+    plant is bridged by at most 20 MW in each gap year (2029-2031: its 2032 delivery; the optimum
+    bridges less than 20 MW, the part of the load short of whole 18 MW engine modules); gas engines,
+    in service on time, carry the rest of the load."""
+    free = planner.solve(_geo(tiny, 2029), catalogs=catalogs)
+    assert free.summary["sites_in_service"][SITE]["bridge_mw"] > 20.0
+    scarce = dataclasses.replace(catalogs, bridge_supply={2026: 20.0})
+    late = planner.solve(_geo(tiny, 2029), catalogs=scarce)
+    row = late.summary["sites_in_service"][SITE]
+    assert 0.0 < row["bridge_mw"] <= 20.0 + 1e-6 < free.summary["sites_in_service"][SITE]["bridge_mw"]
+    assert _cap(late, "geothermal") == pytest.approx(row["bridge_mw"], rel=1e-6)  # late: all bridged
+    assert _cap(late, "gas_recip") > 0
+    rows = late.model.timing.bridge_supply
+    assert sorted(rows) == [2029, 2030, 2031] and all(pyo.value(rows[y].upper) == 20.0 for y in rows)
+    assert late.inputs.timing.bridge_limit(2031) == 20.0  # the last row applies after it
