@@ -28,7 +28,7 @@ from planner.model.gc_scope import built_frozen, solve_scope
 from planner.model.highs import Progress, SolveOutcome
 from planner.model.highs import solve as highs_solve
 from planner.model.inputs import ModelInputs, build_inputs
-from planner.model.phasing import PV_YEARS, present_value_musd, served_share_by_year
+from planner.model.phasing import PV_YEARS, discounted, present_value_musd, served_share_by_year
 from planner.model.warmstart import Screening
 from planner.paths import DEFAULT_SCENARIO
 from planner.results import tables as results
@@ -240,6 +240,7 @@ def _solve(
             warm_start=(scn.policy.min_sites, scn.policy.max_sites),
             screening=screening if inp.slices.hourly else None,
             client=client,
+            gaps=scn.objective == "cost" and not discounted(model, inp),
         )
     finally:
         if isinstance(screening_job, background.Background):
@@ -259,7 +260,7 @@ def _solve(
         )
     say("extracting results")
     t_extract = time.perf_counter()
-    tables = extract_tables(model, inp)
+    tables = extract_tables(model, inp, outcome.site_gaps)
     summary = summarize(scn, inp, model, outcome, tables)
     extract_s = time.perf_counter() - t_extract
     summary["timings"] = _timings(build_s, outcome, screening_s, extract_s, t_start)
@@ -277,6 +278,7 @@ def _timings(
         "screening_s": round(screening_s, 3),
         "bound_s": round(outcome.stats.get("bound_s", 0.0), 3),
         "extract_s": round(extract_s, 3),
+        "site_gap_s": round(outcome.stats.get("site_gap_s", 0.0), 3),
         "total_s": round(time.perf_counter() - t_start, 3),
     }
 
@@ -403,9 +405,14 @@ def screening_task(data: dict[str, Any]) -> Screening | None:
     return annual_screening(scn, catalogs)
 
 
-def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.DataFrame]:
-    """All result tables of a solved model (the ``tables/`` of a run directory)."""
+def extract_tables(
+    model: pyo.ConcreteModel, inp: ModelInputs, site_gaps: Mapping[str, float] | None = None
+) -> dict[str, pd.DataFrame]:
+    """All result tables of a solved model (the ``tables/`` of a run directory); ``site_gaps``:
+    closed site -> estimated extra cost of opening it [USD/yr] (:mod:`planner.model.site_gap`),
+    the ``cost_gap_usd_per_yr`` column of ``sites`` (empty where none)."""
     sites = results.site_table(model, inp).join(readiness_table(model, inp), on="site_id")
+    sites["cost_gap_usd_per_yr"] = sites["site_id"].map(dict(site_gaps or {})).astype(float)
     fleet = results.fleet_table(model, inp)
     energy = results.energy_table(model, inp)
     open_sites = sites.loc[sites["open"], "site_id"].tolist()

@@ -52,9 +52,11 @@ def copy_shipped_tree(directory: Path) -> Path:
 
 
 def home_hint(directory: Path) -> str:
-    """How to use a copied tree: ``export PLANNER_HOME=/abs/dir`` and what to edit."""
+    """How to use a copied tree: ``export PLANNER_HOME=/abs/dir`` and what to edit (lines of at
+    most 80 characters besides the export line, which is never wrapped: it is copied into a shell)."""
     return (
         f"to use it, set:\n  export {HOME_ENV}={directory}\n"
-        "then edit data/sites.csv (candidate sites), the other data/*.csv catalogs, models/*.yaml "
-        "(model cards) and scenarios/*.yaml there (see data/README.md for every column)"
+        "then edit data/sites.csv (candidate sites), the other data/*.csv catalogs,\n"
+        "models/*.yaml (model cards) and scenarios/*.yaml there\n"
+        "(see data/README.md for every column)"
     )

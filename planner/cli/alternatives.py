@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.console import Col, console, fail, fitted_table, fmt_num, study_progress
 from planner.cli.study_options import (
     ScenarioArg,
     Scheduler,
@@ -98,8 +97,7 @@ def run_alternatives(
     if out is None:
         out = default_run_dir(f"{load_scenario(path, catalogs, overrides=overrides).name}-alternatives")
     check_new(out)
-    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn())
-    with Progress(*columns, console=err_console) as progress:
+    with study_progress(bar=False) as progress:
         task = progress.add_task("alternatives: solving the optimum", total=None)
         result = alternatives(
             path,
@@ -117,8 +115,9 @@ def run_alternatives(
 
 
 def print_plans(table: Any) -> None:
-    """One row per plan: id, verified, cost and carbon change [%], $/Mtok, distance, sites, GPUs,
-    energy MW (ids and numbers whole at any width); the note of every plan not verified."""
+    """One row per plan: id, verified, cost and carbon change [%], $/Mtok, distance, sites, GPUs by
+    type and MW by energy technology (text columns of 'id number' pairs, headed so: no text in a
+    number column; ids and numbers whole at any width); the note of every plan not verified."""
     cols = [
         Col("#", "id", 0),
         Col("ok", "id", 0),
@@ -127,8 +126,8 @@ def print_plans(table: Any) -> None:
         Col("$/Mtok", "num", 2),
         Col("dist", "num", 1),
         Col("sites", "text", 0),
-        Col("GPUs", "text", 3),
-        Col("energy MW", "text", 4),
+        Col("GPUs by type", "text", 3),
+        Col("MW by energy", "text", 4),
     ]
     rows, notes = [], []
     for r in table.to_dict("records"):

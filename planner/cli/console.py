@@ -18,8 +18,18 @@ from typing import Any
 import typer
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderableType
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.segment import Segment
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from planner.errors import PlannerError
@@ -190,3 +200,25 @@ def metric_table(title: str, rows: list[tuple[str, str, str]], width: int | None
     alone in a right-aligned column (no text in a number column), the units beside them."""
     cols = [Col("metric", "id", 0), Col("value", "num", 0), Col("unit", "id", 0)]
     return fitted_table(title, cols, [list(r) for r in rows], width)
+
+
+PROGRESS_BAR = 20
+"""Width of a study's progress bar [characters]: with done/total and the times it leaves about 45
+of 80 columns to the description."""
+
+
+def study_progress(bar: bool = True, remaining: bool = False, to: Console | None = None) -> Progress:
+    """The progress line of a study (sweep, pareto, evaluate, sensitivity, alternatives) on stderr:
+    its description, then a bar, done/total and the elapsed (and with ``remaining``, the remaining)
+    time; without ``bar`` a spinner, the description and the elapsed time. A description wider than
+    its room wraps onto more lines (a word longer than the room folds): never cut, so the ids and
+    numbers in it stay whole at 80 columns, piped or on a terminal. ``to``: another console (tests)."""
+    text = TextColumn("{task.description}", markup=False, table_column=Column(overflow="fold"))
+    columns: tuple[ProgressColumn, ...] = (
+        (text, BarColumn(bar_width=PROGRESS_BAR), MofNCompleteColumn(), TimeElapsedColumn())
+        if bar
+        else (SpinnerColumn(), text, TimeElapsedColumn())
+    )
+    if remaining:
+        columns += (TimeRemainingColumn(),)
+    return Progress(*columns, console=to or err_console)

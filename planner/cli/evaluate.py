@@ -15,10 +15,18 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num, metric_table
+from planner.cli.console import (
+    Col,
+    console,
+    err_console,
+    fail,
+    fitted_table,
+    fmt_num,
+    metric_table,
+    study_progress,
+)
+from planner.cli.plan_print import sites_table
 from planner.cli.study_options import (
     MipGap,
     Scheduler,
@@ -125,13 +133,7 @@ def run_evaluate(
     if out is None:
         out = default_run_dir(f"{run_dir.resolve().name}-evaluate")
     check_new(out)
-    with Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    ) as progress:
+    with study_progress() as progress:
         task = progress.add_task("evaluate: reading plans, then solving", total=None)
 
         def on_evaluation(row: dict[str, Any], done: int, total: int) -> None:
@@ -177,7 +179,7 @@ def print_evaluation(row: dict[str, Any], run_dir: Path) -> None:
     ]
     title = f"Plan {row['plan']} in future {row['future']} ({row['status']})"
     console.print(metric_table(title, rows))
-    console.print(Text(f"sites (fixed): {str(row['sites']).replace(';', ', ')}"))
+    console.print(sites_table(pd.read_csv(run_dir / "tables" / "sites.csv"), "Sites (fixed by the plan)"))
     unserved = pd.read_csv(run_dir / "tables" / "unserved.csv")
     cols = [
         Col("region", "id", 0),

@@ -13,9 +13,8 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num, study_progress
 from planner.cli.study_options import (
     MipGap,
     ScenarioArg,
@@ -99,13 +98,7 @@ def run_pareto(
     if out is None:
         out = default_run_dir(f"{load_scenario(path, catalogs, overrides=overrides).name}-pareto")
     check_new(out)
-    with Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    ) as progress:
+    with study_progress() as progress:
         task = progress.add_task("pareto: solving the two ends", total=points)
 
         def on_point(row: dict[str, Any], done: int, total: int) -> None:

@@ -1,47 +1,27 @@
 """The plan as ``planner solve`` prints it (sites, GPUs, per-model accounts, energy mix, headline
 numbers, time to power, site loss), from ``summary.json`` and the result tables; shared by
-``planner solve`` and ``planner show`` (which feeds it from a run directory)."""
+``planner solve`` and ``planner show`` (which feeds it from a run directory); its sites table
+also by ``planner evaluate``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
-from planner.cli.console import Col, console, fitted_table, metric_table
+from planner.cli.console import Col, console, fitted_table, fmt_num, metric_table
 from planner.cli.plan_accounts import loss_table, model_table
 from planner.cli.plan_resilience import print_resilience
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 def print_summary(summary: dict, tables: dict) -> None:
     """Tables of the chosen sites, GPUs, energy mix and the tokenomics; ids and numbers never cut
     (at a narrow width the least important site columns are left out and named)."""
-    chosen = tables["sites"][tables["sites"]["open"]]
-    cols = [
-        Col("site", "id", 0),
-        Col("cooling", "id", 5),
-        Col("IT MW", "num", 2),
-        Col("facility MW", "num", 6),
-        Col("GPUs", "num", 1),
-        Col("Mtok/s", "num", 1),
-        Col("$/Mtok", "num", 3),
-        Col("J/token", "num", 4),
-    ]
-    rows = [
-        [
-            str(r.site_id),
-            str(r.cooling_id),
-            f"{r.it_mw:,.1f}",
-            f"{r.facility_peak_mw:,.1f}",
-            f"{r.gpus:,.0f}",
-            f"{r.tokens_per_s / 1e6:,.2f}",
-            f"{r.cost_usd_per_mtok:,.3f}",
-            f"{r.facility_joules_per_token:,.3f}",
-        ]
-        for r in chosen.itertuples()
-    ]
-    console.print(fitted_table("Sites chosen", cols, rows))
+    console.print(sites_table(tables["sites"]))
     console.print(gpu_table(summary))
     off = summary.get("gpus_off_sale") or {}
     if off:
@@ -76,6 +56,36 @@ def print_summary(summary: dict, tables: dict) -> None:
     print_resilience(summary)
     if len(tables.get("site_loss", ())):
         console.print(loss_table(tables["site_loss"]))
+
+
+def sites_table(sites: pd.DataFrame, title: str = "Sites chosen", width: int | None = None) -> Table:
+    """The open sites of a ``tables/sites.csv``: cooling, IT and facility MW, GPUs, Mtok/s, $/Mtok
+    and J/token (``planner solve``, ``show`` and ``evaluate``); the least important columns are
+    left out (and named) at a narrow ``width``, never an id or number cut."""
+    cols = [
+        Col("site", "id", 0),
+        Col("cooling", "id", 5),
+        Col("IT MW", "num", 2),
+        Col("facility MW", "num", 6),
+        Col("GPUs", "num", 1),
+        Col("Mtok/s", "num", 1),
+        Col("$/Mtok", "num", 3),
+        Col("J/token", "num", 4),
+    ]
+    rows = [
+        [
+            str(r.site_id),
+            str(r.cooling_id),
+            f"{r.it_mw:,.1f}",
+            f"{r.facility_peak_mw:,.1f}",
+            f"{r.gpus:,.0f}",
+            f"{r.tokens_per_s / 1e6:,.2f}",
+            fmt_num(r.cost_usd_per_mtok, ",.3f"),
+            fmt_num(r.facility_joules_per_token, ",.3f"),
+        ]
+        for r in sites[sites["open"]].itertuples()
+    ]
+    return fitted_table(title, cols, rows, width)
 
 
 def gpu_table(summary: dict) -> Table:

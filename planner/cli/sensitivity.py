@@ -16,9 +16,8 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.console import Col, console, fail, fitted_table, fmt_num, study_progress
 from planner.cli.study_options import (
     MipGap,
     ScenarioArg,
@@ -119,13 +118,7 @@ def run_sensitivity(
     if out is None:
         out = default_run_dir(f"{load_scenario(path, catalogs, overrides=overrides).name}-sensitivity")
     check_new(out)
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err_console) as progress:
+    with study_progress() as progress:
         task = progress.add_task("sensitivity: base plan and grid", total=None)
 
         def on_solve(about: str, done: int, total: int) -> None:

@@ -15,16 +15,8 @@ from typing import Annotated, Any, Optional
 
 import pandas as pd
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from planner.cli.console import Col, console, err_console, fail, fitted_table, fmt_num
+from planner.cli.console import Col, console, fail, fitted_table, fmt_num, study_progress
 from planner.cli.study_options import (
     MipGap,
     ScenarioArg,
@@ -107,14 +99,7 @@ def run_sweep(
     base = load_scenario(path, catalogs, overrides=limits)
     if out is None:
         out = default_run_dir(f"{base.name}-sweep")
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=False) as progress:
+    with study_progress(remaining=True) as progress:
         task = progress.add_task("sweep: validating points", total=None)
 
         def on_point(row: dict[str, Any], done: int, total: int) -> None:

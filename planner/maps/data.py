@@ -10,7 +10,8 @@ the one FeatureCollection carries them as its ``layer`` property):
     (largest annual supply), tokens/s, $/Mtok, gCO2e/Mtok, water ML/yr and L/Mtok.
 ``sites_not_chosen``
     Point per candidate site left closed: ``reason_code`` (latency, water, price, carbon,
-    cost) and ``reason`` (see :mod:`planner.maps.reasons`), the demand streams in latency
+    cost) and ``reason`` (see :mod:`planner.maps.reasons`), ``cost_gap_usd_per_yr`` (estimated
+    extra cost of opening it, :mod:`planner.model.site_gap`; empty where none), the demand streams in latency
     reach (round trip = 2 x great-circle km x fibre route factor / fibre km/ms, from
     ``data/facility.csv``), and the site's energy prices, grid carbon, capacity factors, water.
 ``demand_regions``
@@ -34,7 +35,7 @@ from shapely.geometry import LineString, Point
 from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.errors import InputError
 from planner.inputs import load_json_file
-from planner.maps.reasons import SECONDS_PER_YEAR, best_cooling, fmt_tokens, not_chosen_reason
+from planner.maps.reasons import SECONDS_PER_YEAR, best_cooling, cost_gap, fmt_tokens, not_chosen_reason
 from planner.paths import DATA_DIR
 from planner.results.rundir_read import RunData, read_run
 
@@ -259,6 +260,7 @@ def _closed(
     )
     reasons = [not_chosen_reason(s, run, cat, rtt, streams, chosen) for s in closed["site_id"]]
     closed["reason_code"], closed["reason"] = [c for c, _ in reasons], [t for _, t in reasons]
+    closed["cost_gap_usd_per_yr"] = [cost_gap(run, s) for s in closed["site_id"]]
     closed["streams_in_reach"] = [
         int(rtt.loc[s].le(streams["budget_ms"].to_numpy()).sum()) for s in closed["site_id"]
     ]

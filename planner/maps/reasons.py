@@ -8,6 +8,9 @@ count: prices, wind/PV capacity factors, best PUE; or grid carbon, clean share, 
 ``price`` only under the cost objective, ``carbon`` under the carbon objective or where a
 carbon price, cap or clean-energy share applies); otherwise the objective's name, ``cost``
 or ``carbon``: "not selected: higher cost (carbon) than chosen sites within reach".
+
+Price, carbon and cost reasons end with the estimated extra annualised cost of opening the site
+(``tables/sites.csv`` ``cost_gap_usd_per_yr``, :mod:`planner.model.site_gap`) where the run has one.
 """
 
 from __future__ import annotations
@@ -93,13 +96,33 @@ def not_chosen_reason(
     checks = [("price", "energy dearer", PRICE_CRITERIA)] if objective != "carbon" else []
     if objective == "carbon" or carbon_matters:
         checks.append(("carbon", "supply dirtier", CARBON_CRITERIA))
+    note = gap_note(cost_gap(run, sid))
     for code, what, criteria in checks:
         for r in rivals:
             vs = dominated(me, cat.loc[r], criteria)
             if vs:
-                return code, f"{code}: {what} than chosen {r} within reach of the same demand ({vs})"
+                return code, f"{code}: {what} than chosen {r} within reach of the same demand ({vs}){note}"
     word = "carbon" if objective == "carbon" else "cost"
-    return word, f"not selected: higher {word} than chosen sites within reach ({', '.join(rivals)})"
+    return word, f"not selected: higher {word} than chosen sites within reach ({', '.join(rivals)}){note}"
+
+
+def cost_gap(run: RunData, sid: str) -> float:
+    """``cost_gap_usd_per_yr`` of site ``sid`` in the run's ``sites.csv`` [USD/yr]; NaN where the
+    run has none (an older run directory, a carbon objective, the time budget ran out)."""
+    sites = run.tables["sites"]
+    if "cost_gap_usd_per_yr" not in sites.columns:
+        return float("nan")
+    return float(sites.loc[sites["site_id"] == sid, "cost_gap_usd_per_yr"].iloc[0])
+
+
+def gap_note(gap: float) -> str:
+    """'; opening it adds about 0.13 M$/yr (relaxation estimate)' ('' for NaN)."""
+    if pd.isna(gap):
+        return ""
+    if gap <= 0:
+        return "; opening it adds no cost in the relaxation (integer effects decide)"
+    amount = f"{gap / 1e3:,.0f} k$/yr" if gap < 1e6 else f"{gap / 1e6:,.1f} M$/yr"
+    return f"; opening it adds about {amount} (relaxation estimate)"
 
 
 def best_cooling(run: RunData, climates: pd.Series, column: str) -> pd.Series:

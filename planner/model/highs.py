@@ -22,6 +22,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.interrupt import run_interruptible
 from planner.model.polish import polish
+from planner.model.site_gap import site_gaps
 from planner.model.threads import use_threads
 from planner.model.warmstart import Screening, WarmStart, relax_and_round
 from planner.scenario.schema import SolverOptions
@@ -86,6 +87,9 @@ class SolveOutcome:
     n_nonzeros: int
     n_integer: int
     stats: dict[str, float] = field(default_factory=dict)
+    site_gaps: dict[str, float] = field(default_factory=dict)
+    """Closed site -> estimated extra annualised cost of opening it [USD/yr]
+    (:mod:`planner.model.site_gap`; only when :func:`solve` is asked for them)."""
 
 
 def _bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,6 +167,7 @@ def solve(
     warm_start: tuple[int, int | None] | None = None,
     screening: Screening | Callable[[], Screening | None] | None = None,
     client: Any = None,
+    gaps: bool = False,
 ) -> SolveOutcome:
     """Solve ``model`` with HiGHS; on a feasible result load the values into the model's variables.
 
@@ -173,7 +178,9 @@ def solve(
     dask.distributed client for the site LPs of its bound). The wait counts in ``solve_s``
     and the time limit, and is ``stats["screening_wait_s"]`` [s]. Never raises on a
     non-optimal outcome: the caller branches on ``status`` and ``has_solution`` (a time limit
-    with an incumbent is a usable plan).
+    with an incumbent is a usable plan). With ``gaps`` (the objective must be annualised cost
+    in MUSD/yr), ``site_gaps`` estimates what opening each closed site would add, within a
+    share of the time limit (``stats["site_gap_s"]`` [s]).
     """
     t0 = time.perf_counter()
     try:
@@ -195,6 +202,11 @@ def solve(
     )
     outcome.solve_s += waited
     outcome.stats["screening_wait_s"] = waited
+    if gaps and outcome.has_solution and sizes["n_integer"]:
+        t2 = time.perf_counter()
+        x = np.array([v.value for v in columns], dtype=float)
+        outcome.site_gaps = site_gaps(lp, columns, x, options)
+        outcome.stats["site_gap_s"] = time.perf_counter() - t2
     return outcome
 
 

@@ -244,15 +244,22 @@ def lagrangian_bound(
     return float(lp.offset_) + constant + float(cost @ x), values
 
 
-def _restricted_lp(
-    relaxation: Relaxation, lp: highspy.HighsLp, blocks: SiteBlocks, included: set[str]
+def restricted_lp(
+    relaxation: Relaxation,
+    lp: highspy.HighsLp,
+    blocks: SiteBlocks,
+    included: set[str],
+    forced: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(row duals, column values) of the LP relaxation in which only ``included`` sites may be
-    used; its objective is left in ``relaxation.objective``."""
+    used (and column ``forced``, a site's ``open``, is at least 1); its objective is left in
+    ``relaxation.objective``."""
     lower, upper = column_bounds(lp)
     for site, cols in blocks.site_columns.items():
         if site not in included:
             lower[cols] = upper[cols] = np.clip(0.0, lower[cols], upper[cols])
+    if forced is not None:
+        lower[forced] = 1.0
     # From scratch, not from the last basis: presolve then removes every excluded site's columns,
     # which a warm-started dual simplex on the whole model cannot (measured 11 s vs > 16 s CPU).
     relaxation.h.clearSolver()
@@ -299,7 +306,7 @@ def certify(
     best, included = Certificate(-math.inf), set(start)
     solver = BlockSolver(lp, blocks, threads, client)
     for _ in range(rounds):
-        restricted = _restricted_lp(relaxation, lp, blocks, included)
+        restricted = restricted_lp(relaxation, lp, blocks, included)
         if restricted is None:
             return best
         found = lagrangian_bound(lp, blocks, restricted[0], threads, solver)

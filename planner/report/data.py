@@ -21,9 +21,7 @@ from planner.results.rundir_read import RunData, read_run
 
 TABLES = ("sites", "fleet", "energy_capacity", "dispatch", "costs", "throughput", "models", "site_loss")
 """Run-directory tables the report reads (``tables/<name>.csv``)."""
-SUMMARY_KEYS = (
-    "status",
-    "objective",
+NUMBERS = (
     "served_tokens_per_s",
     "cost_usd_per_mtok",
     "annualized_cost_usd",
@@ -33,10 +31,9 @@ SUMMARY_KEYS = (
     "water_l_per_mtok",
     "it_mw",
     "facility_mw",
-    "mip_gap",
-    "gpus",
-    "energy_mix_share",
 )
+"""``summary.json`` keys the report (and ``planner show``) print that must be numbers."""
+SUMMARY_KEYS = ("status", "objective", *NUMBERS, "mip_gap", "gpus", "energy_mix_share")
 """``summary.json`` keys the report (and ``planner show``) print."""
 
 
@@ -66,18 +63,6 @@ class ReportData:
         return sites[sites["open"]]
 
 
-NUMBERS = (
-    "served_tokens_per_s",
-    "cost_usd_per_mtok",
-    "annualized_cost_usd",
-    "capex_usd",
-    "facility_joules_per_token",
-    "gco2e_per_mtok",
-    "water_l_per_mtok",
-    "it_mw",
-    "facility_mw",
-)
-"""Keys of :data:`SUMMARY_KEYS` that must be numbers."""
 READY_NUMBERS = ("in_service_year", "backup_mw", "largest_contingency_mw")
 """Fields of each ``sites_in_service`` row that must be numbers."""
 PLAN_TABLES = ("sites", "models", "site_loss")

@@ -67,13 +67,31 @@ def point_row(label: str, path: str, value: Any, kind: str, point: PointResult, 
 def point_rows(
     specs: Sequence[Input], base: PointResult, rows: list[tuple[Input, Any, PointResult, str]], runner: Runner
 ) -> list[dict[str, Any]]:
-    """The base row, then each input's points in value order (categorical: as given)."""
+    """The base row, then each input's points in value order (categorical: as given), each
+    point once: bisections of one bracket on two aspects (sites and leading energy flipping
+    between the same grid values) solve their shared midpoints once and list them once."""
     out = [point_row("base", "", "", "base", base, runner.run_dir(base))]
     for spec in specs:
-        mine = [r for r in rows if r[0] is spec]
+        mine = _each_point_once([r for r in rows if r[0] is spec])
         if spec.numeric:
             mine.sort(key=lambda r: float(r[1]))
         out += [point_row(spec.label, spec.path, v, kind, p, runner.run_dir(p)) for _, v, p, kind in mine]
+    return out
+
+
+Row = tuple[Input, Any, PointResult, str]
+"""(input, value, point, kind) of one solved point."""
+
+
+def _each_point_once(rows: list[Row]) -> list[Row]:
+    """``rows`` with each point kept at its first appearance (the runner returns one
+    :class:`PointResult` object per distinct solve, so identity is the test)."""
+    seen: set[int] = set()
+    out = []
+    for row in rows:
+        if id(row[2]) not in seen:
+            seen.add(id(row[2]))
+            out.append(row)
     return out
 
 

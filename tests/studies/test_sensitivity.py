@@ -212,3 +212,22 @@ def test_losing_sites_put_those_that_open_elsewhere_first(catalogs):
     price = catalogs.sites["electricity_price_usd_per_mwh"]
     assert price[order[2]] <= price[order[3]]
     assert losing_sites(base, others, scn, catalogs, 1) == ["atlanta_ga"]
+
+
+def test_a_midpoint_two_bisections_share_is_listed_once():
+    """A site flip and an energy flip in one bracket bisect to the same midpoints: the runner
+    solves each once (one PointResult) and sensitivity.csv lists it once."""
+    from planner.studies.sensitivity_report import point_rows
+    from planner.studies.sweep import PointResult
+
+    class Runner:
+        def run_dir(self, point):
+            return None
+
+    spec = parse_vary([f"{PRICE}=40:100:3"])[0]
+    base, low, mid, high = (PointResult(i, "optimal", summary={"sites": ["dfw_tx"]}) for i in range(4))
+    rows = [(spec, 40.0, low, "grid"), (spec, 100.0, high, "grid")]
+    rows += [(spec, 70.0, mid, "bisection"), (spec, 70.0, mid, "bisection")]  # sites, then energy
+    table = pd.DataFrame(point_rows([spec], base, rows, Runner()))
+    assert list(table["value"]) == ["", 40.0, 70.0, 100.0]
+    assert list(table["kind"]) == ["base", "grid", "bisection", "grid"]
