@@ -74,6 +74,12 @@ class Catalogs:
     """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
     tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``tariffs.csv`` indexed by ``site_id`` (each site's own row, else its ``grid_region``'s)."""
+    sales_tax: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``sales_tax.csv`` per ``site_id`` (site, else ``<country>-<state>``, else country row)."""
+    construction_index: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``construction_index.csv`` per ``site_id`` (joined as ``sales_tax``)."""
+    interconnection: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``interconnection_cost.csv``: convex cost curves (points) per ``applies_to``."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -341,6 +347,8 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
     cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
     sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
+    from planner.catalogs.capex_tables import capex_tables  # it reads tables with this module's helpers
+
     return Catalogs(
         sites=sites,
         energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
@@ -357,4 +365,5 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         finance_sources=finance_src,
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
         tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
+        **capex_tables(data_dir, sites),
     )

@@ -19,6 +19,7 @@ from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import serving_target, throughput_table
 from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InfeasibleError, InputError
+from planner.model.capex_inputs import CapexInputs, capex_inputs
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
 from planner.model.tariff_inputs import TariffInputs, apply_energy_component, tariff_inputs
@@ -115,6 +116,7 @@ class ModelInputs:
     gpu_status: dict[str, str] = field(default_factory=dict)  # per GPU: shipping | announced (gpus.csv)
     gpus_off_sale: dict[str, str] = field(default_factory=dict)  # menu GPUs not sold when bought -> why
     tariff: TariffInputs | None = None  # grid charges as billed (None: retail average only)
+    capex: CapexInputs | None = None  # soft costs, contingency, IDC, sales tax, interconnection
 
     @property
     def storage(self) -> bool:
@@ -207,6 +209,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         tuple(scenario.time.extremes),
     )
     kind = {e: str(catalogs.energy.at[e, "kind"]) for e in techs}
+    capex = capex_inputs(scenario, catalogs, sites, techs, coolings)
     return ModelInputs(
         scenario=scenario,
         sites=site_ids,
@@ -224,7 +227,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **availability_inputs(catalogs, sites, techs, kind, slices),
         **gpu_cost_inputs(scenario, catalogs, gpus),
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
-        **energy_cost_inputs(scenario, catalogs, sites, techs),
+        **grid_tie_on_curve(energy_cost_inputs(scenario, catalogs, sites, techs), catalogs, capex),
         **grid_inputs(sites, slices),
         timing=timing_inputs(scenario, catalogs, sites, techs, gpus),
         redundancy=redundancy_inputs(scenario, catalogs),
@@ -232,7 +235,20 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         gpu_status={g: str(catalogs.gpus.at[g, "status"]) for g in gpus},
         gpus_off_sale=off_sale,
         tariff=tariff_inputs(scenario, catalogs, site_ids, slices.grid_price_usd_per_mwh),
+        capex=capex,
     )
+
+
+def grid_tie_on_curve(costs: dict[str, Any], catalogs: Catalogs, capex: CapexInputs) -> dict[str, Any]:
+    """Energy cost inputs with the grid tie's flat capex taken out when the interconnection curve
+    prices it (:mod:`planner.model.capex_inputs`): the grid row keeps its fixed O&M only."""
+    if not capex.segments:
+        return costs
+    fom = float(catalogs.energy.at["grid", "fom_usd_per_kw_yr"]) * 1e3 / 1e6
+    return costs | {
+        "tech_annual_musd_per_mw": costs["tech_annual_musd_per_mw"] | {"grid": fom},
+        "tech_capex_musd_per_mw": costs["tech_capex_musd_per_mw"] | {"grid": 0.0},
+    }
 
 
 def _site_table(
