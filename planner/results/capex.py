@@ -588,19 +588,20 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
                 lead("battery"),
             )
         )
-        energy_line = _energy_line(
-            refs,
-            s,
-            "battery",
-            "battery",
-            "battery energy (cells, racks)",
-            mwh * 1e3,
-            "kWh",
-            mwh * inp.storage_capex_musd_per_mwh * 1e6,
-            PER_KWH,
-            lead("battery"),
+        lines.append(
+            _energy_line(
+                refs,
+                s,
+                "battery",
+                "battery",
+                "battery energy (cells, racks)",
+                mwh * 1e3,
+                "kWh",
+                mwh * inp.storage_capex_musd_per_mwh * 1e6,
+                PER_KWH,
+                lead("battery"),
+            )
         )
-        lines.append(energy_line | {"item_id": "battery_energy"})  # (site, category, item_id) is unique
     return lines
 
 
