@@ -11,7 +11,7 @@ Equations (s site, c cooling, e plant, g GPU; annualised coefficients in MUSD/yr
     contingency[s]  = contingency H[s]
     ic[s]          >= a_k + b_k grid_cap[s]      every segment k of the site's curve  [MUSD]
     ic[s]          <= curve(upper bound of grid_cap[s])   (a bound for the present-value objective)
-    interconnection[s] = CRF(grid wacc, grid life) ic[s]
+    interconnection[s] = CRF(grid wacc, grid life) ic[s] + grid FOM grid_cap[s]
     idc[s]          = idc_it[s] it_cap[s] + index[s] sum_c idc_cool[c] it_cap[s,c]
                       + idc_fixed open[s] + sum_e idc_tech[e] cap[s,e] + idc_backup backup[s]
                       + idc_battery st_power[s] + idc_storage st_energy[s]
@@ -130,7 +130,10 @@ def _add_interconnection(b: pyo.Block, m: pyo.ConcreteModel, inp: ModelInputs) -
     b.ic_crf = P = pyo.Param(initialize=cx.interconnection_crf, units=1 / yr)
     idc = {s: cx.idc_interconnection[s] * cx.interconnection_crf for s in inp.sites}
     b.ic_idc = pyo.Param(site.S, initialize=idc, units=1 / yr)
-    b.interconnection = pyo.Expression(site.S, rule=lambda b, s: P * b.ic[s])
+    b.ic_fom = pyo.Param(initialize=cx.interconnection_fom, units=MUSD / yr / MW)
+    b.interconnection = pyo.Expression(
+        site.S, rule=lambda b, s: P * b.ic[s] + b.ic_fom * m.energy.grid_cap[s]
+    )
 
 
 def adder_capex_musd(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> dict[str, float]:

@@ -29,7 +29,8 @@ Sales tax [-]: the combined state + local rate on GPUs and servers less the data
 
 Interconnection [MUSD]: the site's convex curve (``interconnection_cost.csv``; its own, its
 ``grid_region``'s or ``default``) as the maximum of its segments, cost = max_k (a_k + b_k x tie MW),
-replacing the flat ``energy.csv`` grid capex (the grid row keeps its fixed O&M).
+replacing the flat ``energy.csv`` grid capex; the grid row's fixed O&M moves with it, so the
+``interconnection`` category holds the whole tie and ``grid_connection`` is empty.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class CapexInputs:
     segments: dict[str, list[Segment]] = field(default_factory=dict)  # site -> curve (empty: flat grid capex)
     curve: dict[str, str] = field(default_factory=dict)  # site -> applies_to of its curve
     interconnection_crf: float = 0.0  # CRF(grid wacc, grid life) [1/yr]
+    interconnection_fom: float = 0.0  # energy.csv grid fixed O&M [MUSD/yr per MW of tie]
     idc_interconnection: dict[str, float] = field(default_factory=dict)  # site -> f(grid wacc, grid lead)
 
     @property
@@ -202,6 +204,7 @@ def _add_interconnection(
     known = set(table["applies_to"])
     wg = _wacc(scenario, catalogs, "grid")
     out.interconnection_crf = crf(wg, float(catalogs.energy.at["grid", "life_years"]))
+    out.interconnection_fom = float(catalogs.energy.at["grid", "fom_usd_per_kw_yr"]) * 1e3 / 1e6
     for s in sites.index:
         key = curve_key(sites, s, known)
         assert key is not None  # checked when the catalog was loaded

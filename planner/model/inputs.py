@@ -227,7 +227,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **availability_inputs(catalogs, sites, techs, kind, slices),
         **gpu_cost_inputs(scenario, catalogs, gpus),
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
-        **grid_tie_on_curve(energy_cost_inputs(scenario, catalogs, sites, techs), catalogs, capex),
+        **grid_tie_on_curve(energy_cost_inputs(scenario, catalogs, sites, techs), capex),
         **grid_inputs(sites, slices),
         timing=timing_inputs(scenario, catalogs, sites, techs, gpus),
         redundancy=redundancy_inputs(scenario, catalogs),
@@ -239,14 +239,13 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     )
 
 
-def grid_tie_on_curve(costs: dict[str, Any], catalogs: Catalogs, capex: CapexInputs) -> dict[str, Any]:
-    """Energy cost inputs with the grid tie's flat capex taken out when the interconnection curve
-    prices it (:mod:`planner.model.capex_inputs`): the grid row keeps its fixed O&M only."""
+def grid_tie_on_curve(costs: dict[str, Any], capex: CapexInputs) -> dict[str, Any]:
+    """Energy cost inputs without the grid tie's flat capex and fixed O&M when the interconnection
+    curve prices the tie (:mod:`planner.model.capex_inputs`: both move to ``interconnection``)."""
     if not capex.segments:
         return costs
-    fom = float(catalogs.energy.at["grid", "fom_usd_per_kw_yr"]) * 1e3 / 1e6
     return costs | {
-        "tech_annual_musd_per_mw": costs["tech_annual_musd_per_mw"] | {"grid": fom},
+        "tech_annual_musd_per_mw": costs["tech_annual_musd_per_mw"] | {"grid": 0.0},
         "tech_capex_musd_per_mw": costs["tech_capex_musd_per_mw"] | {"grid": 0.0},
     }
 

@@ -555,7 +555,7 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
                 lead(e),
             )
         )
-    if "grid" in inp.techs:
+    if "grid" in inp.techs and not (inp.capex is not None and inp.capex.segments):  # else: interconnection
         mw = _v(e_blk.grid_cap[s])
         grid_lead = (float(refs.sites.at[s, "grid_lead_time_years"]), refs.site(s, "grid_lead_time_years"))
         lines.append(
@@ -742,7 +742,7 @@ def _scale_to_model(m: pyo.ConcreteModel, s: str, rows: list[dict[str, Any]]) ->
 def _lines(
     m: pyo.ConcreteModel, inp: ModelInputs, catalogs: Catalogs | None, base_year: int | None
 ) -> pd.DataFrame:
-    from planner.results.capex_whole import adder_lines  # it builds its lines with this module's _line
+    from planner.results.capex_whole import adder_lines, interconnection_lines  # they use this module's _line
 
     refs = _Refs(inp, catalogs or load_catalogs())
     base = base_year if base_year is not None else start_year(inp.scenario)
@@ -750,7 +750,10 @@ def _lines(
     for s in inp.sites:
         site_rows = [
             r
-            for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s) + _security_lines(m, refs, s)
+            for r in _facility_lines(m, refs, s)
+            + _energy_lines(m, refs, s)
+            + interconnection_lines(refs, s, m)
+            + _security_lines(m, refs, s)
             if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
         ]
         late = set(bridged(m, s))  # late grid tie or plant covered by bridge power: not awaited
@@ -761,7 +764,7 @@ def _lines(
         gpu_rows = [r for r in _gpu_lines(m, refs, s, ready) if abs(r["capex_usd"]) > TINY_USD]
         extra = [
             r
-            for r in adder_lines(refs, s, site_rows + gpu_rows, m)
+            for r in adder_lines(refs, s, site_rows + gpu_rows)
             if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
         ]
         rows += _scale_to_model(m, s, site_rows + gpu_rows + extra)

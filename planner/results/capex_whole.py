@@ -56,10 +56,9 @@ def _adder(
     return line
 
 
-def adder_lines(
-    refs: _Refs, s: str, rows: list[dict[str, Any]], m: pyo.ConcreteModel
-) -> list[dict[str, Any]]:
-    """The five adder categories' lines of site ``s`` from its other ``rows`` (module docstring)."""
+def adder_lines(refs: _Refs, s: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Soft costs, contingency, IDC and sales tax lines of site ``s`` from its other ``rows``
+    (module docstring; the interconnection line is among ``rows``)."""
     cx = refs.inp.capex
     if cx is None:
         return []
@@ -73,7 +72,6 @@ def adder_lines(
                refs.facility("owner_contingency_share"))
         for r in hard
     ]  # fmt: skip
-    out += _interconnection_lines(refs, s, m)
     basis = [
         r for r in rows + out if r["category"] in IDC_BASIS and r["lead_time_years"] > 0 and r["capex_usd"]
     ]
@@ -113,15 +111,17 @@ def _sales_tax_lines(refs: _Refs, s: str, rows: list[dict[str, Any]]) -> list[di
     return out
 
 
-def _interconnection_lines(refs: _Refs, s: str, m: pyo.ConcreteModel) -> list[dict[str, Any]]:
-    """The grid tie's customer-funded substation and network upgrades on the site's curve."""
+def interconnection_lines(refs: _Refs, s: str, m: pyo.ConcreteModel) -> list[dict[str, Any]]:
+    """The grid tie's customer-funded substation and network upgrades on the site's curve, with the
+    tie's fixed O&M (item ``grid``, as the flat grid line it replaces: the GPUs wait for it unless
+    bridge power covers it)."""
     cx = refs.inp.capex
     assert cx is not None
     if not cx.segments:
         return []
     mw, capex = float(pyo.value(m.energy.grid_cap[s])), float(pyo.value(m.capex.ic[s])) * 1e6
-    w = refs.wacc("grid")
-    en = refs.energy
+    w, en = refs.wacc("grid"), refs.energy
+    fom = float(en.at["grid", "fom_usd_per_kw_yr"])
     life = (float(en.at["grid", "life_years"]), refs.row("energy.csv", en, "grid", "life_years"))
     lead = (float(refs.sites.at[s, "grid_lead_time_years"]), refs.site(s, "grid_lead_time_years"))
     points = refs.cat.interconnection
@@ -132,9 +132,10 @@ def _interconnection_lines(refs: _Refs, s: str, m: pyo.ConcreteModel) -> list[di
         + "; ".join(dict.fromkeys(str(x) for x in curve["source"]))
     )
     line = _line(
-        refs, s, "interconnection", "interconnection", "interconnection",
+        refs, s, "interconnection", "interconnection", "grid",
         f"large-load interconnection (substation and network upgrades, {cx.curve[s]} curve)",
-        mw * 1e3, "kW", capex, capex * crf(w[0], life[0]), 0.0,
+        mw * 1e3, "kW", capex, capex * crf(w[0], life[0]), fom * mw * 1e3,
         life=life, wacc=w, lead=lead, unit_cost_source=source,
+        fixed_om_source=refs.row("energy.csv", en, "grid", "fom_usd_per_kw_yr"),
     )  # fmt: skip
     return [line]

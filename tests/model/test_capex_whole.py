@@ -4,14 +4,17 @@ building, the interconnection curve at two tie sizes, and the generators carried
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
 import planner
-from planner.catalogs.load import crf
+from planner.catalogs.load import crf, load_catalogs
 from planner.model.capex_inputs import curve_cost_musd, curve_segments, idc_factor
+from planner.paths import DATA_DIR, MODELS_DIR
 from planner.results.export import spend_schedule
-from tests.helpers import TINY, with_changes
+from tests.helpers import TINY, edit_csv_cell, with_changes
 
 R = 0.07
 
@@ -81,8 +84,8 @@ def test_interconnection_curve_at_two_tie_sizes(catalogs):
 @pytest.mark.parametrize("tokens_per_s", [3.0e5, 3.0e8])
 def test_solved_interconnection_is_on_the_curve(catalogs, tokens_per_s):
     """Loudoun (PJM: default curve) at two demands: the interconnection line's capex is the curve at
-    the solved tie (the model's max of segments is tight), annualised at CRF(7%, 40 y); the grid line
-    keeps only its fixed O&M (3 USD/kW-yr), no flat 150 USD/kW; IDC over the 4-7 year grid lead."""
+    the solved tie (the model's max of segments is tight), annualised at CRF(7%, 40 y), with the grid
+    row's fixed O&M (3 USD/kW-yr); no flat 150 USD/kW line; IDC over the site's grid lead."""
     result = planner.solve(_one_site("loudoun_va", tokens_per_s), catalogs=catalogs)
     line = _items(result, "interconnection").iloc[0]
     mw = line["quantity"] / 1e3
@@ -95,12 +98,11 @@ def test_solved_interconnection_is_on_the_curve(catalogs, tokens_per_s):
         assert line["unit_cost_usd"] > 252
     else:
         assert line["unit_cost_usd"] == pytest.approx(252, rel=1e-6)
-    grid = _items(result, "grid_interconnection")
-    assert grid["capex_usd"].sum() == 0.0
-    assert grid["fixed_om_usd_per_yr"].sum() == pytest.approx(3.0 * mw * 1e3, rel=1e-6)
+    assert _items(result, "grid_interconnection").empty  # no flat 150 USD/kW; its O&M moved along
+    assert line["fixed_om_usd_per_yr"] == pytest.approx(3.0 * mw * 1e3, rel=1e-6)
     lead = float(result.inputs.site_data.at["loudoun_va", "grid_lead_time_years"])
     idc = _items(result, "interest_during_construction").set_index("item_id")
-    assert idc.at["interconnection.interconnection", "capex_usd"] == pytest.approx(
+    assert idc.at["interconnection.grid", "capex_usd"] == pytest.approx(
         hand * idc_factor(R, lead), rel=1e-6
     )
 
@@ -159,3 +161,18 @@ def test_generators_are_carried_once(catalogs):
     assert backup["capex_usd"].sum() == pytest.approx(800 * facility_mw * 1e3, rel=1e-6)
     elec = _items(with_gensets, "electrical")
     assert elec["capex_usd"].sum() == pytest.approx(2951 * elec["quantity"].sum(), rel=1e-9)
+
+
+def test_the_objective_sees_tax_and_index(catalogs, tmp_path):
+    """El Paso TX and Dona Ana NM share a grid region; NM's power is cheaper (57.5 against 66.0
+    USD/MWh retail). With NM's real sales tax (7.62%, no exemption) and index (0.90 against Texas's
+    0.81) the plan builds in Texas; give NM Texas's exemption and index and the cheaper power wins.
+    The choice is the optimiser's (the costs are in the objective), not only the report's."""
+    data = _one_site("el_paso_tx", 3.0e6, **{"sites.include": ["el_paso_tx", "dona_ana_nm"]})
+    assert planner.solve(data, catalogs=catalogs).summary["sites"] == ["el_paso_tx"]
+    tree = tmp_path / "data"
+    shutil.copytree(DATA_DIR, tree)
+    edit_csv_cell(tree / "sales_tax.csv", {"applies_to": "US-NM"}, "exempt_share", "1.0")
+    edit_csv_cell(tree / "construction_index.csv", {"applies_to": "US-NM"}, "index", "0.81")
+    level = load_catalogs(tree, MODELS_DIR)
+    assert planner.solve(data, catalogs=level).summary["sites"] == ["dona_ana_nm"]
