@@ -102,9 +102,7 @@ def test_solved_interconnection_is_on_the_curve(catalogs, tokens_per_s):
     assert line["fixed_om_usd_per_yr"] == pytest.approx(3.0 * mw * 1e3, rel=1e-6)
     lead = float(result.inputs.site_data.at["loudoun_va", "grid_lead_time_years"])
     idc = _items(result, "interest_during_construction").set_index("item_id")
-    assert idc.at["interconnection.grid", "capex_usd"] == pytest.approx(
-        hand * idc_factor(R, lead), rel=1e-6
-    )
+    assert idc.at["interconnection.grid", "capex_usd"] == pytest.approx(hand * idc_factor(R, lead), rel=1e-6)
 
 
 def test_sales_tax_with_and_without_exemption(catalogs):
