@@ -214,7 +214,7 @@ def scenario_problem(data: dict[str, Any]) -> str | None:
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:
-        return _first_error(exc) + " (the scenario schema, README 'Scenario format')"
+        return _first_error(exc) + " (the scenario schema, docs/scenario.md)"
     return None
 
 
