@@ -37,6 +37,7 @@ from planner.results.basis import basis_summary
 from planner.results.capex import capex_line_items, opex_table
 from planner.results.display import html_table, short_repr
 from planner.results.readiness import readiness_summary, readiness_table
+from planner.results.resilience import resilience_summary, resilience_table
 from planner.results.rundir import staging, write_contents
 from planner.results.rundir_read import RunData
 from planner.results.site_loss import site_loss_table
@@ -309,6 +310,7 @@ def summarize(
         "present_value_cost_usd": present_value_musd(model, inp, PV_YEARS, _in_service_years(tables["sites"]))
         * 1e6,
         "sites_in_service": readiness_summary(tables["sites"].set_index("site_id")),
+        "power_resilience": resilience_summary(tables["resilience"]) if "resilience" in tables else {},
         "time_mode": scn.time.mode,
         "time_slices": inp.slices.n,
         "model_size": {
@@ -420,6 +422,7 @@ def extract_tables(model: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, pd.D
         "opex": opex_table(model, inp),
         **account_tables(model, inp),
         "site_loss": site_loss_table(inp, fleet, open_sites),
+        "resilience": resilience_table(model, inp),
     }
 
 

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,18 +38,20 @@ from planner.catalogs.schemas import (
     CatalogRow,
     CoolingClimateRow,
     CoolingRow,
+    DerateRow,
     EnergyRow,
     GpuDeliveryRow,
     GpuRow,
     ItemRow,
     ModelCard,
     RegionRow,
+    SiteElevationRow,
     SiteRow,
     SiteSourceRow,
     TariffRow,
 )
 from planner.catalogs.site_sources import SITE_SOURCES_FILE, check_site_sources
-from planner.errors import CatalogError, InputError
+from planner.errors import CatalogError, InputError, PlannerWarning
 from planner.inputs import decode_utf8, load_plain_yaml, read_input_bytes
 from planner.paths import DATA_DIR, MODELS_DIR, home_note, is_shipped
 
@@ -80,6 +83,10 @@ class Catalogs:
     """``construction_index.csv`` per ``site_id`` (joined as ``sales_tax``)."""
     interconnection: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``interconnection_cost.csv``: convex cost curves (points) per ``applies_to``."""
+    site_elevation: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``site_elevation.csv`` indexed by ``site_id``: elevation_m [m], source_date, source, confidence."""
+    derate: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``derate.csv`` indexed by ``tech_id``: site-rating derate of gas turbines and engines."""
 
 
 def cooling_supported(catalogs: Catalogs, gpu_id: str) -> list[str]:
@@ -250,6 +257,38 @@ def _tariffs(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _site_elevation(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
+    """``site_elevation.csv`` indexed by ``site_id``; empty when the data tree has no such file
+    (every site at sea level: no altitude derate). A site without a row stops the load of the
+    shipped tree; in a user's own tree it is taken at sea level, with one warning naming it."""
+    if not path.is_file():
+        return pd.DataFrame()
+    table = _table(path, SiteElevationRow, ("site_id",))
+    _check_refs(path, "site_id", table.index, sites.index, "site_id")
+    missing = [s for s in sites.index if s not in table.index]
+    if missing and is_shipped(path.parent):
+        raise CatalogError(_rel(path), None, "site_id", f"no elevation for site(s): {', '.join(missing)}")
+    if missing:
+        warnings.warn(
+            PlannerWarning(
+                f"{_rel(path)}: no elevation for site(s) {', '.join(missing)}: taken at sea level "
+                "(no altitude derate of gas turbines and engines); add a row with its source"
+            ),
+            stacklevel=2,
+        )
+    return table
+
+
+def _derate(path: Path, energy: pd.DataFrame) -> pd.DataFrame:
+    """``derate.csv`` indexed by ``tech_id`` (each an ``energy.csv`` id); empty when the data tree
+    has no such file (every plant at its ISO rating)."""
+    if not path.is_file():
+        return pd.DataFrame()
+    table = _table(path, DerateRow, ("tech_id",))
+    _check_refs(path, "tech_id", table.index, energy.index, "tech_id")
+    return table
+
+
 def _site_sources(path: Path, sites: pd.DataFrame) -> pd.DataFrame:
     """``site_sources.csv`` checked against the sites (see :mod:`planner.catalogs.site_sources`):
     strictly in the shipped tree (every site cites every audited field); in a user's own tree a
@@ -349,9 +388,10 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
     sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
     from planner.catalogs.capex_tables import capex_tables  # it reads tables with this module's helpers
 
+    energy = _table(data_dir / "energy.csv", EnergyRow, ("tech_id",))
     return Catalogs(
         sites=sites,
-        energy=_table(data_dir / "energy.csv", EnergyRow, ("tech_id",)),
+        energy=energy,
         gpus=gpus,
         gpu_delivery=delivery,
         cooling=cooling,
@@ -366,4 +406,6 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
         tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
         **capex_tables(data_dir, sites),
+        site_elevation=_site_elevation(data_dir / "site_elevation.csv", sites),
+        derate=_derate(data_dir / "derate.csv", energy),
     )

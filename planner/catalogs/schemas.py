@@ -66,6 +66,8 @@ FACILITY_ITEMS: tuple[str, ...] = (
     "bridge_lead_time_years",
     "soft_costs_share",
     "owner_contingency_share",
+    "backup_fuel_autonomy_h",
+    "backup_genset_unit_mw",
 )
 FINANCE_ITEMS: tuple[str, ...] = (
     "wacc_default",
@@ -151,6 +153,8 @@ ITEM_RANGES: dict[str, tuple[float, float]] = {
     "host_cpu_memory_w_per_gpu_grace": (0.0, 5_000),
     "soft_costs_share": (0.0, 1.0),
     "owner_contingency_share": (0.0, 1.0),
+    "backup_fuel_autonomy_h": (0.0, 720),
+    "backup_genset_unit_mw": (0.01, 100),
 }
 """Sane range of each named item of facility.csv and finance.csv (in its unit); items not listed
 only need a finite value."""
@@ -234,6 +238,28 @@ class TariffRow(CatalogRow):
     demand_usd_per_kw_month: Annotated[float, Field(ge=0, le=200)]
     standby_usd_per_kw_month: Annotated[float, Field(ge=0, le=200)]
     min_demand_share: Share
+    source_date: SourceDate
+
+
+class SiteElevationRow(CatalogRow):
+    """Elevation of a candidate site above sea level [m] (``site_elevation.csv``), for the
+    altitude derate of gas turbines and engines (:mod:`planner.model.derate`)."""
+
+    site_id: Id
+    elevation_m: Annotated[float, Field(ge=-500, le=6000)]
+    source_date: SourceDate
+
+
+class DerateRow(CatalogRow):
+    """Site-rating derate of a gas technology (``derate.csv``): full (ISO) output up to
+    ``rated_elevation_m`` [m] and ``rated_temp_c`` [degC], then a loss of ``loss_per_1000m``
+    [-/1000 m] and ``loss_per_c`` [-/degC] above them (:mod:`planner.model.derate`)."""
+
+    tech_id: Id
+    rated_elevation_m: Annotated[float, Field(ge=0, le=6000)]
+    loss_per_1000m: Annotated[float, Field(ge=0, le=0.5)]
+    rated_temp_c: Annotated[float, Field(ge=-40, le=60)]
+    loss_per_c: Annotated[float, Field(ge=0, le=0.05)]
     source_date: SourceDate
 
 

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from planner.cli.console import Col, console, fitted_table, metric_table
 from planner.cli.plan_accounts import loss_table, model_table
+from planner.cli.plan_resilience import print_resilience
 
 
 def print_summary(summary: dict, tables: dict) -> None:
@@ -70,6 +71,7 @@ def print_summary(summary: dict, tables: dict) -> None:
     if summary.get("energy_mix_basis", "").startswith("annual-average"):
         console.print(Text(f"energy mix: {summary['energy_mix_basis']}", style="yellow"))
     print_time_to_power(summary)
+    print_resilience(summary)
     if len(tables.get("site_loss", ())):
         console.print(loss_table(tables["site_loss"]))
 

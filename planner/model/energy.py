@@ -8,7 +8,9 @@ Equations (s site, e generator, t slice with weight w_t [h/yr])::
     grid[s,t] <= grid_cap[s] <= grid_mw_available[s] * open[s]
     sum_e gen[s,e,t] + grid[s,t] + discharge[s,t] - charge[s,t] = facility[s,t]
                                                              (curtailment = avail*cap - gen)
-    grid_cap[s] + sum_{e dispatchable} avail[e] * cap[s,e] >= facility_peak[s]         firm capacity at peak
+    grid_cap[s] + sum_{e dispatchable} firm_avail[s,e] * cap[s,e] >= facility_peak[s]   firm capacity at peak
+        (firm_avail: availability at the site's design air, gas derated by elevation and
+        temperature, planner/model/derate.py; avail[s,e,t] follows the slice's air)
     annual mode: sum_{e in PV, wind} gen[s,e,0] <= variable_share_max * facility[s,0]  (not firm)
     soc[s,d,h] = soc[s,d,h-1] + eta * charge - discharge / eta      cyclic within each representative day
     soc <= energy[s];  charge, discharge <= power[s];  energy[s] <= max_hours * power[s]
@@ -164,12 +166,19 @@ def _add_firm_capacity(b: pyo.Block, inp: ModelInputs, site: pyo.Block, elastic:
 
     Equation [MW]::
 
-        grid_cap[s] + sum_{e dispatchable} avail[s,e,0] * cap[s,e] (+ firm_shortfall[s]) >= facility_peak[s]
+        grid_cap[s] + sum_{e dispatchable} firm_avail[s,e] * cap[s,e] (+ firm_shortfall[s])
+            >= facility_peak[s]
     """
     dispatchable = [e for e in inp.generators if inp.tech_kind[e] in DISPATCHABLE_KINDS]
+    b.firm_avail = pyo.Param(
+        [(s, e) for s in inp.sites for e in dispatchable],
+        initialize=lambda _, s, e: inp.firm_avail(s, e),
+        units=dimensionless,
+        within=pyo.Any,
+    )
 
     def firm(b: pyo.Block, s: str) -> object:
-        firm_mw = b.grid_cap[s] + sum(b.avail[s, e, 0] * b.cap[s, e] for e in dispatchable)
+        firm_mw = b.grid_cap[s] + sum(b.firm_avail[s, e] * b.cap[s, e] for e in dispatchable)
         return firm_mw + (b.firm_shortfall[s] if elastic else 0) >= site.facility_peak[s]
 
     b.firm_capacity = pyo.Constraint(site.S, rule=firm)

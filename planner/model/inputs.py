@@ -21,6 +21,7 @@ from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InfeasibleError, InputError
 from planner.model.capex_inputs import CapexInputs, capex_inputs
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
+from planner.model.derate import derate_inputs
 from planner.model.slice_inputs import availability_inputs, cooling_inputs, grid_inputs, shape_inputs
 from planner.model.tariff_inputs import TariffInputs, apply_energy_component, tariff_inputs
 from planner.model.timeslices import TimeSlices, build_time_slices
@@ -117,6 +118,9 @@ class ModelInputs:
     gpus_off_sale: dict[str, str] = field(default_factory=dict)  # menu GPUs not sold when bought -> why
     tariff: TariffInputs | None = None  # grid charges as billed (None: retail average only)
     capex: CapexInputs | None = None  # soft costs, contingency, IDC, sales tax, interconnection
+    # (site, tech): availability at the site's design air; (site, gas tech): site rating / ISO [-]
+    firm_availability: dict[tuple[str, str], float] = field(default_factory=dict)
+    site_rating: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def storage(self) -> bool:
@@ -127,6 +131,11 @@ class ModelInputs:
     def generators(self) -> list[str]:
         """Technologies with a generation variable (not grid, not battery)."""
         return [e for e in self.techs if self.tech_kind[e] not in ("grid", "battery")]
+
+    def firm_avail(self, s: str, e: str) -> float:
+        """Firm output per MW of dispatchable plant ``e`` at site ``s`` [-]: its availability at
+        the site's design air (:mod:`planner.model.derate`), slice 0's without a site rating."""
+        return self.firm_availability.get((s, e), self.availability[s, e, 0])
 
     @cached_property
     def max_pue(self) -> float:
@@ -224,7 +233,9 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         **throughput_inputs(scenario, catalogs, gpus, coolings, demand["models"]),
         **cooling_inputs(catalogs, sites, coolings, slices, user),
         **shape_inputs(scenario, catalogs, demand, slices, site_ids),
-        **availability_inputs(catalogs, sites, techs, kind, slices),
+        **derate_inputs(
+            catalogs, sites, techs, slices, availability_inputs(catalogs, sites, techs, kind, slices)
+        ),
         **gpu_cost_inputs(scenario, catalogs, gpus),
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
         **grid_tie_on_curve(energy_cost_inputs(scenario, catalogs, sites, techs), capex),

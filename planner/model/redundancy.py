@@ -3,21 +3,25 @@
 Firm supply of site s [MW] (as in the energy block's firm capacity, plus backup gensets and bridge
 units kept as backup, :mod:`planner.model.bridge`)::
 
-    firm[s] = grid_cap[s] + sum_{e dispatchable} avail[s,e,0] cap[s,e] + backup[s] + kept[s]
+    firm[s] = grid_cap[s] + sum_{e dispatchable} firm_avail[s,e] cap[s,e] + backup[s] + kept[s]
 
-Contingencies (policy ``n+1`` and ``2n``): the grid tie, and the largest single unit trip of
+Contingencies (policy ``n+1``, ``2n`` and ``n+1+fuel``): the grid tie, and the largest single unit trip of
 every dispatchable plant, U[e] = ``energy.csv`` ``unit_trip_mw`` (the output one unit trip
 loses: a 1x1 combined-cycle block whole, since its steam turbine runs on that gas turbine's
 exhaust; one engine, aeroderivative or reactor; one geothermal turbine-generator)::
 
     firm[s] - grid_cap[s]                              >= facility_peak[s]      grid tie out
-    firm[s] - avail[s,e,0] U[e] has[s,e]               >= facility_peak[s]      modular plant: one unit out
+    firm[s] - firm_avail[s,e] U[e] has[s,e]            >= facility_peak[s]      modular plant: one unit out
     modules[s,e] <= M has[s,e],  has binary
-    firm[s] - avail[s,e,0] min(cap[s,e], U[e])         >= facility_peak[s]      plant built of units
+    firm[s] - firm_avail[s,e] min(cap[s,e], U[e])      >= facility_peak[s]      plant built of units
       as: firm - avail cap >= peak - M_s big[s,e]  and  firm - avail U >= peak - M_s (1 - big[s,e])
       (big binary; either row suffices since firm - min(a, b) = max(firm - a, firm - b))
-    firm[s] - avail[s,e,0] cap[s,e]                    >= facility_peak[s]      U = 0: all of it
+    firm[s] - firm_avail[s,e] cap[s,e]                 >= facility_peak[s]      U = 0: all of it
     2n only:  firm[s] >= 2 facility_peak[s]                                    two full supply paths
+    n+1+fuel: firm[s] - sum_{e gas} firm_avail[s,e] cap[s,e] - kept[s] >= facility_peak[s]
+              common-mode loss of gas: every gas-fired unit of a site (and the kept bridge
+              engines) shares one lateral, so the grid tie, non-gas plant and backup gensets
+              carry the peak alone (the n+1 rows hold too)
 
 Backup gensets (diesel standby, 2-3 MW units) and kept bridge engines (18 MW) are small units
 whose own trip is below every other contingency. Gensets do not dispatch in normal operation;
@@ -63,7 +67,7 @@ def add_redundancy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False
         site.S,
         rule=lambda b, s: (
             energy.grid_cap[s]
-            + sum(energy.avail[s, e, 0] * energy.cap[s, e] for e in dispatchable)
+            + sum(energy.firm_avail[s, e] * energy.cap[s, e] for e in dispatchable)
             + b.backup[s]
             + m.timing.kept[s]
         ),
@@ -73,6 +77,18 @@ def add_redundancy(m: pyo.ConcreteModel, inp: ModelInputs, elastic: bool = False
         b.two_paths = pyo.Constraint(
             site.S,
             rule=lambda b, s: b.firm[s] + _slack(energy, s, elastic) >= 2 * site.facility_peak[s],
+        )
+    if level == "n+1+fuel":
+        gas = [e for e in dispatchable if inp.tech_kind[e] == "gas"]
+        b.gas_out = pyo.Constraint(
+            site.S,
+            rule=lambda b, s: (
+                b.firm[s]
+                - sum(energy.firm_avail[s, e] * energy.cap[s, e] for e in gas)
+                - m.timing.kept[s]
+                + _slack(energy, s, elastic)
+                >= site.facility_peak[s]
+            ),
         )
     return b
 
@@ -97,7 +113,7 @@ def _add_contingencies(
         site.S,
         whole,
         rule=lambda b, s, e: (
-            b.firm[s] - energy.avail[s, e, 0] * energy.cap[s, e] + _slack(energy, s, elastic)
+            b.firm[s] - energy.firm_avail[s, e] * energy.cap[s, e] + _slack(energy, s, elastic)
             >= site.facility_peak[s]
         ),
     )
@@ -113,7 +129,7 @@ def _add_contingencies(
         site.S,
         modular,
         rule=lambda b, s, e: (
-            b.firm[s] - energy.avail[s, e, 0] * b.trip_mw[e] * b.has[s, e] + _slack(energy, s, elastic)
+            b.firm[s] - energy.firm_avail[s, e] * b.trip_mw[e] * b.has[s, e] + _slack(energy, s, elastic)
             >= site.facility_peak[s]
         ),
     )
@@ -137,7 +153,7 @@ def _add_unit_trips(
         site.S,
         units,
         rule=lambda b, s, e: (
-            b.firm[s] - energy.avail[s, e, 0] * energy.cap[s, e] + _slack(energy, s, elastic)
+            b.firm[s] - energy.firm_avail[s, e] * energy.cap[s, e] + _slack(energy, s, elastic)
             >= site.facility_peak[s] - big_m(s, e) * b.big[s, e]
         ),
     )
@@ -145,7 +161,7 @@ def _add_unit_trips(
         site.S,
         units,
         rule=lambda b, s, e: (
-            b.firm[s] - energy.avail[s, e, 0] * b.unit_mw[e] + _slack(energy, s, elastic)
+            b.firm[s] - energy.firm_avail[s, e] * b.unit_mw[e] + _slack(energy, s, elastic)
             >= site.facility_peak[s] - big_m(s, e) * (1 - b.big[s, e])
         ),
     )
@@ -159,7 +175,7 @@ def largest_contingency_mw(m: pyo.ConcreteModel, inp: ModelInputs, s: str) -> tu
     for e in inp.generators:
         if inp.tech_kind[e] not in DISPATCHABLE_KINDS:
             continue
-        avail = pyo.value(energy.avail[s, e, 0])
+        avail = pyo.value(energy.firm_avail[s, e])
         cap = pyo.value(energy.cap[s, e])
         trip = inp.unit_trip_mw[e] if inp.unit_trip_mw[e] > 0 else inp.module_mw[e]
         unit = min(cap, trip) if trip > 0 else cap

@@ -207,10 +207,12 @@ def bridge_inputs(
 class RedundancyInputs:
     """Redundancy level and backup genset coefficients (units in the module docstring)."""
 
-    level: str  # none, n+1, 2n
+    level: str  # none, n+1, 2n, n+1+fuel
     backup_annual_musd_per_mw: float
     backup_capex_musd_per_mw: float
     backup_t_per_mw_yr: float
+    fuel_autonomy_h: float = 0.0  # diesel on site, hours at full genset output [h]
+    genset_unit_mw: float = 0.0  # one standby genset [MW] (the unit a genset trip loses)
 
 
 def redundancy_inputs(scenario: Scenario, catalogs: Catalogs) -> RedundancyInputs:
@@ -224,4 +226,6 @@ def redundancy_inputs(scenario: Scenario, catalogs: Catalogs) -> RedundancyInput
         backup_annual_musd_per_mw=annual * 1e3 / 1e6,
         backup_capex_musd_per_mw=capex * 1e3 / 1e6,
         backup_t_per_mw_yr=fac["backup_test_hours_per_yr"] * fac["backup_genset_co2_kg_per_mwh"] / 1e3,
+        fuel_autonomy_h=fac["backup_fuel_autonomy_h"],
+        genset_unit_mw=fac["backup_genset_unit_mw"],
     )

@@ -16,7 +16,7 @@ from planner.catalogs.schemas import Plain  # ids: no control characters (CR, LF
 
 Objective = Literal["cost", "carbon"]
 TimeMode = Literal["annual", "representative_days"]
-Redundancy = Literal["none", "n+1", "2n"]
+Redundancy = Literal["none", "n+1", "2n", "n+1+fuel"]
 WaterStress = Literal["low", "low_medium", "medium_high", "high", "extremely_high"]
 
 
@@ -159,7 +159,9 @@ class Policy(StrictModel):
     power_redundancy: Redundancy = "n+1"
     """Firm supply at every open site with one unit out: ``none`` (firm supply covers the peak),
     ``n+1`` (the peak facility load is still covered with the grid tie or the largest generating
-    unit out), ``2n`` (n+1, and the firm supply is at least twice the peak). On-site backup
+    unit out), ``2n`` (n+1, and the firm supply is at least twice the peak), ``n+1+fuel`` (n+1,
+    and the peak is still covered when the site's gas supply is lost: every gas-fired unit shares
+    one lateral, so grid tie + non-gas plant + backup gensets cover it alone). On-site backup
     gensets (priced, emitting only in test hours) count as firm supply for the contingency."""
 
     @model_validator(mode="after")

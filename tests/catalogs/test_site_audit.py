@@ -117,12 +117,23 @@ def test_susquehanna_grid_is_the_contracted_front_of_meter_supply() -> None:
     assert "ER24-2172" in row["note"]
 
 
-def test_quincy_price_is_the_local_utility_rate() -> None:
-    """Grant County PUD Rate 15 at 90% load factor: 33 USD/MWh energy + 6.03 USD/kW-month demand."""
+def test_quincy_price_is_the_local_utility_rate_of_the_plan_years() -> None:
+    """Grant County PUD Rate 15 at 90% load factor: 33 USD/MWh energy + 6.03 USD/kW-month demand =
+    42.2 (2025 USD), with the planned 9.5%/yr non-core rises to 2035 (2.5%/yr inflation, flat in
+    real terms after) in 2023 USD, levelized over 2029-2048 at 7%, by hand (issue 23 item 8)."""
     s = load_catalogs().sites.loc["quincy_wa"]
-    assert s["electricity_price_usd_per_mwh"] == pytest.approx(33 + 6.03 / (0.9 * 730) * 1000, abs=0.1)
+    rate_2025 = 33 + 6.03 / (0.9 * 730) * 1000
+    assert rate_2025 == pytest.approx(42.2, abs=0.1)
+    years = range(2029, 2049)
+    real = {y: 42.2 * 0.955 * (1.095 / 1.025) ** (min(y, 2035) - 2025) for y in years}
+    weight = {y: 1.07 ** -(y - 2029) for y in years}
+    levelized = sum(real[y] * weight[y] for y in years) / sum(weight.values())
+    assert s["electricity_price_usd_per_mwh"] == pytest.approx(levelized, abs=0.05)
     row = load_catalogs().site_sources.loc[("quincy_wa", "electricity_price_usd_per_mwh")]
     assert "Grant County PUD" in row["source"] and row["status"] == "sourced"
+    tariff = load_catalogs().tariffs.loc["quincy_wa"]
+    billed = tariff["energy_usd_per_mwh"] + tariff["demand_usd_per_kw_month"] / (0.9 * 730) * 1000
+    assert billed == pytest.approx(s["electricity_price_usd_per_mwh"], abs=0.05)
 
 
 def test_port_washington_grid_is_the_utility_committed_1300_mw_in_3_years() -> None:
@@ -195,7 +206,8 @@ def test_the_shipped_tree_is_held_to_the_full_audit() -> None:
 
 def test_a_user_site_without_audit_rows_loads_with_one_warning(copy: tuple[Path, Path]) -> None:
     """In a user's tree a new site row without site_sources.csv rows loads: its ten audited fields
-    become estimate rows (value as in sites.csv) and one warning names the site and the fields."""
+    become estimate rows (value as in sites.csv) and one warning names the site and the fields; a
+    second names it as taken at sea level (no site_elevation.csv row: no altitude derate)."""
     from planner.catalogs.site_sources import ESTIMATE_NOTE
     from planner.errors import PlannerWarning
 
@@ -205,8 +217,11 @@ def test_a_user_site_without_audit_rows_loads_with_one_warning(copy: tuple[Path,
     pd.concat([sites, mine]).to_csv(data / "sites.csv", index=False)
     with pytest.warns(PlannerWarning) as caught:
         cat = UNCACHED_LOAD(data, models)
-    assert len(caught) == 1
-    text = str(caught[0].message)
+    audit = [w for w in caught if "site_sources.csv" in str(w.message)]
+    height = [str(w.message) for w in caught if "site_elevation.csv" in str(w.message)]
+    assert (len(audit), len(height), len(caught)) == (1, 1, 2)
+    assert "my_site" in height[0] and "sea level" in height[0]
+    text = str(audit[0].message)
     assert "my_site" in text and all(f in text for f in AUDITED_SITE_FIELDS)
     assert str((data / "site_sources.csv").absolute()) in text
     row = cat.site_sources.loc[("my_site", "campus_mw_max")]

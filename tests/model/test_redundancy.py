@@ -17,6 +17,8 @@ from tests.helpers import TINY, with_changes
 
 TOL = 1e-5
 AERO = {"module_mw": 50.0, "avail": 0.92}  # data/energy.csv gas_ct_aero
+ABILENE_AERO = (1 - 0.111 * 0.524) * (1 - 0.007 * (37.8 - 15))
+"""Site rating of an aeroderivative at Abilene (524 m, design dry bulb 37.8 C; data/derate.csv)."""
 
 
 def _one_site(tiny: dict, level: str, energy: list[str]) -> dict:
@@ -36,11 +38,12 @@ def _site(result) -> dict:
 
 
 def _firm_and_losses(result) -> tuple[float, float, list[float]]:
-    """Peak facility MW, firm supply MW (grid + avail x dispatchable + backup), single losses."""
+    """Peak facility MW, firm supply MW (grid + firm avail x dispatchable + backup), single losses."""
     m, s = result.model, "abilene_tx"
     peak = pyo.value(m.site.facility_peak[s])
     grid = pyo.value(m.energy.grid_cap[s])
-    plants = {e: pyo.value(m.energy.avail[s, e, 0] * m.energy.cap[s, e]) for e in m.energy.E}
+    firm = m.energy.firm_avail  # dispatchable plant only (PV and wind are not firm)
+    plants = {e: pyo.value(firm[s, e] * m.energy.cap[s, e]) for e in m.energy.E if (s, e) in firm}
     backup = pyo.value(m.redundancy.backup[s])
     mods = m.energy.modules if hasattr(m.energy, "modules") else {}
     modules = {e: pyo.value(mods[s, e]) for e in plants if (s, e) in mods}
@@ -49,12 +52,12 @@ def _firm_and_losses(result) -> tuple[float, float, list[float]]:
 
 
 def test_n_plus_1_covers_the_peak_with_the_largest_module_out(tiny, catalogs):
-    """Aeroderivative modules only (50 MW x 0.92 firm): n = ceil(peak / 46) modules run the site,
-    and the cheapest cover for one module out is backup = peak - 46 (n - 1) (gensets cost less per
-    MW than a module), by hand."""
+    """Aeroderivative modules only (50 MW x 0.92 available x 0.79 site rating at Abilene = 36.4 MW
+    firm): n = ceil(peak / 36.4) modules run the site, and the cheapest cover for one module out is
+    backup = peak - 36.4 (n - 1) (gensets cost less per MW than a module), by hand."""
     result = planner.solve(_one_site(tiny, "n+1", ["gas_ct_aero"]), catalogs=catalogs)
     peak, firm, losses = _firm_and_losses(result)
-    unit = AERO["module_mw"] * AERO["avail"]
+    unit = AERO["module_mw"] * AERO["avail"] * ABILENE_AERO
     n = math.ceil(peak / unit - TOL)
     assert pyo.value(result.model.energy.modules["abilene_tx", "gas_ct_aero"]) == pytest.approx(n)
     assert _site(result)["backup_mw"] == pytest.approx(peak - unit * (n - 1), rel=1e-6)
@@ -142,16 +145,17 @@ def test_n_plus_1_loses_one_geothermal_unit_not_the_plant(tiny, catalogs, tokens
 def test_n_plus_1_with_a_unit_trip_of_half_a_module(tiny, catalogs):
     """A module that loses only half its output in one trip (as a 2x1 combined-cycle block: one gas
     turbine and its share of the steam turbine): aeroderivative modules of 50 MW set to trip 25 MW.
-    n = ceil(peak / 46) modules carry the peak, and backup = max(0, peak + 0.92 x 25 - 46 n), by hand."""
+    With the site rating r (0.79 at Abilene): n = ceil(peak / (46 r)) modules carry the peak, and
+    backup = max(0, peak + 0.92 r x 25 - 46 r n), by hand."""
     energy = catalogs.energy.copy()
     energy.loc["gas_ct_aero", "unit_trip_mw"] = 25.0
     half = dataclasses.replace(catalogs, energy=energy)
     result = planner.solve(_one_site(tiny, "n+1", ["gas_ct_aero"]), catalogs=half)
     peak, firm, _ = _firm_and_losses(result)
-    unit = AERO["module_mw"] * AERO["avail"]
+    unit = AERO["module_mw"] * AERO["avail"] * ABILENE_AERO
     n = pyo.value(result.model.energy.modules["abilene_tx", "gas_ct_aero"])
     assert n == pytest.approx(math.ceil(peak / unit - TOL))
-    trip = 25.0 * AERO["avail"]
+    trip = 25.0 * AERO["avail"] * ABILENE_AERO
     assert _site(result)["backup_mw"] == pytest.approx(max(0.0, peak + trip - unit * n), abs=1e-6)
     assert firm - trip >= peak - TOL
     assert _site(result)["largest_contingency_mw"] == pytest.approx(trip)

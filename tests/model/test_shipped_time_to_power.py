@@ -70,8 +70,8 @@ def test_every_built_asset_in_service_or_bridged_by_the_online_year(shipped, cat
 
 
 def test_n_plus_1_at_every_site(shipped, catalogs):
-    """Firm supply = grid tie + availability x dispatchable plant + backup gensets + bridge units
-    kept as backup; the largest single loss is the grid tie or one unit trip of a plant
+    """Firm supply = grid tie + availability x site rating x dispatchable plant + backup gensets
+    + bridge units kept as backup; the largest single loss is the grid tie or one unit trip of a plant
     (energy.csv unit_trip_mw, at most the plant), or a whole continuous plant without units."""
     assert shipped.summary["power_redundancy"] == "n+1"
     energy, sites = shipped.tables["energy_capacity"], shipped.tables["sites"].set_index("site_id")
@@ -85,6 +85,7 @@ def test_n_plus_1_at_every_site(shipped, catalogs):
                 losses.append(r.capacity_mw)
             elif r.kind in DISPATCHABLE:
                 avail = float(cat.at[r.tech_id, "max_availability"])
+                avail *= shipped.inputs.site_rating.get((s, r.tech_id), 1.0)  # gas at design air
                 trip = float(cat.at[r.tech_id, "unit_trip_mw"])
                 firm += avail * r.capacity_mw
                 losses.append(avail * (min(trip, r.capacity_mw) if trip > 0 else r.capacity_mw))
