@@ -231,23 +231,20 @@ def _line_formulas(items: pd.DataFrame, ref: Lookup) -> tuple[dict[tuple[int, st
 
 def _basis_rows(items: pd.DataFrame) -> dict[int, list[int]]:
     """Rows of the lines each whole-capex line is levied on (:mod:`planner.results.capex_whole`: item_id
-    ``<category>.<item_id>`` of its basis line, item ``... on <basis item>``; sales tax: the GPU type's
+    ``<category>.<item_id>`` of its basis line, whose capex is its quantity; sales tax: the GPU type's
     accelerator and server lines), so that its ``quantity`` is their live ``capex_usd``."""
-    rows = list(items[["site_id", "category", "item_id", "item"]].itertuples(index=False, name=None))
+    rows = list(items[["site_id", "category", "item_id"]].itertuples(index=False, name=None))
+    capex, quantity = items["capex_usd"].to_numpy(float), items["quantity"].to_numpy(float)
     out: dict[int, list[int]] = {}
-    for i, (site, category, item_id, item) in enumerate(rows):
+    for i, (site, category, item_id) in enumerate(rows):
         if category not in WHOLE_CAPEX or "." not in str(item_id):
             continue
         head, rest = str(item_id).split(".", 1)
-        if category == "sales_tax":
-            hits = [j for j, r in enumerate(rows) if r[0] == site and r[2] == rest and r[1] in GPU_LINES]
-        else:
-            hits = [
-                j
-                for j, r in enumerate(rows)
-                if r[:3] == (site, head, rest) and str(item).endswith(f" on {r[3]}")
-            ]
-        if hits and (category == "sales_tax" or len(hits) == 1):
+        wanted = GPU_LINES if category == "sales_tax" else (head,)
+        hits = [j for j, r in enumerate(rows) if r[0] == site and r[2] == rest and r[1] in wanted]
+        if category != "sales_tax":  # one line of the item (a battery has two): the one it is levied on
+            hits = [j for j in hits if math.isclose(capex[j], quantity[i], rel_tol=1e-9)][:1]
+        if hits and math.isclose(sum(capex[j] for j in hits), quantity[i], rel_tol=1e-9):
             out[i] = hits
     return out
 
