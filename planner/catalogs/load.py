@@ -89,6 +89,12 @@ class Catalogs:
     """``site_sources.csv`` indexed by (site_id, field): value, source, source_date, status, note."""
     tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``tariffs.csv`` indexed by ``site_id`` (each site's own row, else its ``grid_region``'s)."""
+    sales_tax: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``sales_tax.csv`` per ``site_id`` (site, else ``<country>-<state>``, else country row)."""
+    construction_index: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``construction_index.csv`` per ``site_id`` (joined as ``sales_tax``)."""
+    interconnection: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """``interconnection_cost.csv``: convex cost curves (points) per ``applies_to``."""
     site_elevation: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     """``site_elevation.csv`` indexed by ``site_id``: elevation_m [m], source_date, source, confidence."""
     derate: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
@@ -476,6 +482,8 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
     finance, finance_src = _items(data_dir / "finance.csv", FINANCE_ITEMS)
     cc.insert(0, "pue", pue_floor(facility) + cc["cooling_overhead"])  # facility PUE [-], annual mean
     sites = _table(data_dir / "sites.csv", SiteRow, ("site_id",))
+    from planner.catalogs.capex_tables import capex_tables  # it reads tables with this module's helpers
+
     energy = _table(data_dir / "energy.csv", EnergyRow, ("tech_id",))
     gas_sites, gas_controls = _gas(data_dir, sites, energy)
     return Catalogs(
@@ -494,6 +502,7 @@ def _load(data_dir: Path, models_dir: Path) -> Catalogs:
         finance_sources=finance_src,
         site_sources=_site_sources(data_dir / SITE_SOURCES_FILE, sites),
         tariffs=_tariffs(data_dir / TARIFFS_FILE, sites),
+        **capex_tables(data_dir, sites),
         site_elevation=_site_elevation(data_dir / "site_elevation.csv", sites),
         derate=_derate(data_dir / "derate.csv", energy),
         gas_sites=gas_sites,

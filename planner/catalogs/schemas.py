@@ -64,6 +64,8 @@ FACILITY_ITEMS: tuple[str, ...] = (
     "bridge_heat_rate_mmbtu_per_mwh",
     "bridge_vom_usd_per_mwh",
     "bridge_lead_time_years",
+    "soft_costs_share",
+    "owner_contingency_share",
     "backup_fuel_autonomy_h",
     "backup_genset_unit_mw",
 )
@@ -149,6 +151,8 @@ ITEM_RANGES: dict[str, tuple[float, float]] = {
     "pv_module_efficiency": (0.0, 1.0),
     "host_cpu_memory_w_per_gpu_x86": (0.0, 5_000),
     "host_cpu_memory_w_per_gpu_grace": (0.0, 5_000),
+    "soft_costs_share": (0.0, 1.0),
+    "owner_contingency_share": (0.0, 1.0),
     "backup_fuel_autonomy_h": (0.0, 720),
     "backup_genset_unit_mw": (0.01, 100),
 }

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from planner.model.capex_adders import add_capex_adders
 from planner.model.contracts import add_contracts
 from planner.model.demand import add_demand, add_unserved
 from planner.model.energy import add_energy
@@ -55,6 +56,7 @@ def build_model(
         add_timing(m, inp)
         add_gas_timing(m, inp)
         add_redundancy(m, inp, elastic)
+        add_capex_adders(m, inp)
         add_phasing(m, inp)
         add_accounting(m, inp)
         add_policy(m, inp, elastic)

@@ -61,16 +61,26 @@ def gpu_cost_inputs(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> 
     }
 
 
+def construction_index(catalogs: Catalogs, sites: pd.DataFrame) -> dict[str, float]:
+    """Regional construction index per site [-] (``data/construction_index.csv``: the market's cost
+    per MW over the national average); 1 for every site when the data tree has no such file."""
+    table = catalogs.construction_index
+    return {sid: float(table.at[sid, "index"]) if len(table) else 1.0 for sid in sites.index}
+
+
 def facility_cost_inputs(
     scenario: Scenario, catalogs: Catalogs, sites: pd.DataFrame, coolings: list[str]
 ) -> dict[str, Any]:
     """Building, electrical, land, cooling and site-development costs [MUSD per MW IT, MUSD/yr].
 
-    annual per MW IT = (shell x CRF(wacc, building life) + electrical x CRF(wacc, electrical life)
-    + building FOM) x 1e3 / 1e6 + acres per MW x land price x wacc / 1e6 (land is not depreciated).
+    annual per MW IT = (index[s] x (shell x CRF(wacc, building life) + electrical x CRF(wacc,
+    electrical life)) + building FOM) x 1e3 / 1e6 + acres per MW x land price x wacc / 1e6 (land is
+    not depreciated); index[s] = the site's regional construction index (:func:`construction_index`,
+    also applied to cooling in the objective). Capex per MW IT = index x (shell + electrical) + land.
     """
     fac, cool, wacc = catalogs.facility, catalogs.cooling.loc[coolings], _wacc(scenario, catalogs)
     b_life = scenario.finance.building_life_years or fac["building_life_years"]
+    index = construction_index(catalogs, sites)
     it_capex_per_mw = (fac["building_shell_usd_per_kw_it"] + fac["electrical_usd_per_kw_it"]) * 1e3 / 1e6
     land = {
         sid: fac["land_acres_per_mw_it"] * float(sites.at[sid, "land_cost_usd_per_acre"])
@@ -78,8 +88,11 @@ def facility_cost_inputs(
     }
     it_annual = {
         sid: (
-            fac["building_shell_usd_per_kw_it"] * crf(wacc, b_life)
-            + fac["electrical_usd_per_kw_it"] * crf(wacc, fac["electrical_life_years"])
+            index[sid]
+            * (
+                fac["building_shell_usd_per_kw_it"] * crf(wacc, b_life)
+                + fac["electrical_usd_per_kw_it"] * crf(wacc, fac["electrical_life_years"])
+            )
             + fac["building_fom_usd_per_kw_it_yr"]
         )
         * 1e3
@@ -90,7 +103,7 @@ def facility_cost_inputs(
     site_fixed = fac["site_development_usd"] / 1e6
     return {
         "it_annual_musd_per_mw": it_annual,
-        "it_capex_musd_per_mw": {sid: it_capex_per_mw + land[sid] / 1e6 for sid in sites.index},
+        "it_capex_musd_per_mw": {sid: index[sid] * it_capex_per_mw + land[sid] / 1e6 for sid in sites.index},
         "it_embodied_t_per_mw_yr": fac["embodied_building_kgco2e_per_kw_it"] / b_life,
         "cooling_annual_musd_per_mw": {
             c: (

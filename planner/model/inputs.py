@@ -19,6 +19,7 @@ from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.chain.tokens.throughput import serving_target, throughput_table
 from planner.chain.tokens.uncertainty import with_expected_errors
 from planner.errors import InfeasibleError, InputError
+from planner.model.capex_inputs import CapexInputs, capex_inputs
 from planner.model.contract_inputs import ContractInputs, apply_contract_delivery, contract_inputs
 from planner.model.costs import energy_cost_inputs, facility_cost_inputs, gpu_cost_inputs
 from planner.model.derate import derate_inputs
@@ -119,6 +120,7 @@ class ModelInputs:
     gpu_status: dict[str, str] = field(default_factory=dict)  # per GPU: shipping | announced (gpus.csv)
     gpus_off_sale: dict[str, str] = field(default_factory=dict)  # menu GPUs not sold when bought -> why
     tariff: TariffInputs | None = None  # grid charges as billed (None: retail average only)
+    capex: CapexInputs | None = None  # soft costs, contingency, IDC, sales tax, interconnection
     # (site, tech): availability at the site's design air; (site, gas tech): site rating / ISO [-]
     firm_availability: dict[tuple[str, str], float] = field(default_factory=dict)
     site_rating: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -222,6 +224,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
     )
     kind = {e: str(catalogs.energy.at[e, "kind"]) for e in techs}
     gas = gas_inputs(scenario, catalogs, sites, techs)
+    capex = capex_inputs(scenario, catalogs, sites, techs, coolings)
     return ModelInputs(
         scenario=scenario,
         sites=site_ids,
@@ -241,7 +244,7 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         ),
         **gpu_cost_inputs(scenario, catalogs, gpus),
         **facility_cost_inputs(scenario, catalogs, sites, coolings),
-        **energy_cost_inputs(scenario, catalogs, sites, techs),
+        **grid_tie_on_curve(energy_cost_inputs(scenario, catalogs, sites, techs), capex),
         **grid_inputs(sites, slices),
         timing=timing_inputs(scenario, catalogs, sites, techs, gpus, gas),
         redundancy=redundancy_inputs(scenario, catalogs),
@@ -251,7 +254,19 @@ def build_inputs(scenario: Scenario, catalogs: Catalogs) -> ModelInputs:
         tariff=tariff_inputs(scenario, catalogs, site_ids, slices.grid_price_usd_per_mwh),
         gas=gas,
         contracts=contract_inputs(scenario, catalogs, site_ids),
+        capex=capex,
     )
+
+
+def grid_tie_on_curve(costs: dict[str, Any], capex: CapexInputs) -> dict[str, Any]:
+    """Energy cost inputs without the grid tie's flat capex and fixed O&M when the interconnection
+    curve prices the tie (:mod:`planner.model.capex_inputs`: both move to ``interconnection``)."""
+    if not capex.segments:
+        return costs
+    return costs | {
+        "tech_annual_musd_per_mw": costs["tech_annual_musd_per_mw"] | {"grid": 0.0},
+        "tech_capex_musd_per_mw": costs["tech_capex_musd_per_mw"] | {"grid": 0.0},
+    }
 
 
 def _site_table(

@@ -5,7 +5,8 @@ Annualised cost [MUSD/yr]::
     cost = sum_s fixed * open[s]                                  site development, CRF-annualised
          + sum_{s,g} gpu_annual[g] n_gpu[s,g]                     price x CRF(wacc, GPU life)
          + sum_s it_annual[s] it_cap[s]                           shell, electrical, land (wacc x value)
-         + sum_{s,c} cooling_annual[c] it_cap[s,c]
+         + sum_{s,c} (cooling_annual[c] + (index[s] - 1) cooling_capex_annual[c]) it_cap[s,c]
+                                                                  capex at the regional construction index
          + sum_{s,e} tech_annual[e] cap[s,e] + grid_annual grid_cap[s]
          + battery_power_annual st_power + battery_energy_annual st_energy
          + sum_{s,e,t} w_t var_cost[s,e] gen[s,e,t]               VOM + heat rate x gas price
@@ -14,6 +15,8 @@ Annualised cost [MUSD/yr]::
          + capacity, demand/standby and transmission charges of the grid tariff (planner/model/tariff.py)
          + gas lateral, NOx controls, firm gas transport and NOx offsets (planner/model/gas.py)
          + supply contracts settled against the energy price (planner/model/contracts.py)
+         + soft costs, owner contingency, interest during construction, sales tax on IT equipment
+           and the interconnection curve (planner/model/capex_adders.py)
          + water_price * water + carbon_price * emissions_operational
 
 Emissions [tCO2e/yr]: operational = sum w_t (grid co2[s] grid + co2[e] gen) (stack and the
@@ -62,6 +65,11 @@ COST_CATEGORIES = (
     "gas_transport",
     "nox_offsets",
     "contract_energy",
+    "soft_costs",
+    "owner_contingency",
+    "interest_during_construction",
+    "sales_tax",
+    "interconnection",
 )
 """Annualised cost categories per site; water and carbon price are added on top."""
 LIMIT_PENALTY = 1e4
@@ -143,7 +151,7 @@ def _site_costs(
         "site_development": b.site_fixed * site.open[s],
         "gpus": sum(b.gpu_annual[g] * fleet.n_gpu[s, g] for g in fleet.G),
         "building_electrical_land": b.it_annual[s] * it_cap,
-        "cooling": sum(b.cooling_annual[c] * site.it_cap[s, c] for c in site.C),
+        "cooling": sum(_cooling_annual(b, inp, s, c) * site.it_cap[s, c] for c in site.C),
         "generation_capacity": sum(b.tech_annual[e] * energy.cap[s, e] for e in energy.E),
         "grid_connection": b.tech_annual["grid"] * energy.grid_cap[s] if "grid" in inp.techs else zero,
         "battery": b.tech_annual["battery"] * energy.st_power[s] + b.storage_annual * energy.st_energy[s]
@@ -166,7 +174,24 @@ def _site_costs(
         "gas_transport": m.gas.transport[s],
         "nox_offsets": m.gas.offsets[s],
         "contract_energy": m.contracts.cost[s],
+        "soft_costs": m.capex.soft_costs[s],
+        "owner_contingency": m.capex.owner_contingency[s],
+        "interest_during_construction": m.capex.interest_during_construction[s],
+        "sales_tax": m.capex.sales_tax[s],
+        "interconnection": m.capex.interconnection[s],
     }
+
+
+def _cooling_annual(b: pyo.Block, inp: ModelInputs, s: str, c: str) -> object:
+    """Cooling cost per MW IT at site ``s`` [MUSD/yr/MW]: capex x CRF at the site's regional
+    construction index, plus fixed O&M (not indexed)::
+
+        cooling_annual[c] + (index[s] - 1) capex[c] CRF(wacc, life[c])
+    """
+    cx = inp.capex
+    if cx is None or cx.index[s] == 1.0:
+        return b.cooling_annual[c]
+    return b.cooling_annual[c] + (cx.index[s] - 1.0) * cx.hard_cooling_annual[c] * MUSD / yr / MW
 
 
 def _add_site_emissions(

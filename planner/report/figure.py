@@ -49,13 +49,18 @@ def tech_colours(techs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-PALETTE = (*COLOURS, "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#117733", "#AA4499")
+PALETTE = (
+    *COLOURS,
+    *("#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#117733", "#AA4499"),
+    *("#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#BBCC33", "#AAAA00", "#99DDFF", "#DDDDDD"),
+)
 """Series colours: the ten of the frontier chart, then the rest of Paul Tol's "muted" set (teal,
-cyan, sand, rose, green, purple): sixteen, as many as the capex categories."""
+cyan, sand, rose, green, purple), then his "light" set (light blue, orange, yellow, pink, pear,
+olive, mint-blue, pale grey): twenty-four, for the capex categories (21 with the whole capex)."""
 
 
 def series_colours(names: Sequence[str]) -> dict[str, str]:
-    """Palette colours in order (categories, GPU types, models), distinct up to 16 series."""
+    """Palette colours in order (categories, GPU types, models), distinct up to 24 series."""
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
 
 

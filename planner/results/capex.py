@@ -92,6 +92,11 @@ CATEGORIES = (
     "backup_generation",
     "bridge_power",
     *GAS_CAPEX_CATEGORIES,
+    "soft_costs",
+    "owner_contingency",
+    "interest_during_construction",
+    "sales_tax",
+    "interconnection",
 )
 """The capex categories: the ``category`` column of ``capex_items``, the keys of ``summary.json``
 ``capex_by_category_usd`` and the subtotals and phasing of ``capex.xlsx`` (one system), in display
@@ -126,6 +131,11 @@ COST_GROUP_OF = {
     "backup_generation": "backup_power",
     "bridge_power": "bridge_power",
     **{c: c for c in GAS_CAPEX_CATEGORIES},
+    "soft_costs": "soft_costs",
+    "owner_contingency": "owner_contingency",
+    "interest_during_construction": "interest_during_construction",
+    "sales_tax": "sales_tax",
+    "interconnection": "interconnection",
 }
 """Each category's ``cost_group`` (the objective's accounting group, ``tables/costs.csv``); the line
 items carry both columns."""
@@ -309,6 +319,19 @@ class _Refs:
         return float(self.fac["building_lead_time_years"]), self.facility("building_lead_time_years")
 
 
+def index_of(refs: _Refs, s: str) -> tuple[float, str]:
+    """The site's regional construction index and its citation (appended to a unit-cost source)."""
+    cx = refs.inp.capex
+    if cx is None or not len(refs.cat.construction_index):
+        return 1.0, ""
+    row = refs.cat.construction_index.loc[s]
+    idx = cx.index[s]
+    return idx, (
+        f"; x regional construction index {idx:g} (data/construction_index.csv {row['applies_row']}, "
+        f"{row['market']}: {row['source']})"
+    )
+
+
 def _line(
     refs: _Refs,
     s: str,
@@ -389,11 +412,16 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
     kw = it * 1e3
     land_price = float(refs.sites.at[s, "land_cost_usd_per_acre"])
     acres = it * fac["land_acres_per_mw_it"]
+    idx, idx_note = index_of(refs, s)
     e_life = (float(fac["electrical_life_years"]), refs.facility("electrical_life_years"))
     # capex per kW IT: shell, electrical, land (one model coefficient, split by the catalog)
     shell, elec, land = _apportion(
         it * inp.it_capex_musd_per_mw[s] * 1e6,
-        [fac["building_shell_usd_per_kw_it"] * kw, fac["electrical_usd_per_kw_it"] * kw, acres * land_price],
+        [
+            idx * fac["building_shell_usd_per_kw_it"] * kw,
+            idx * fac["electrical_usd_per_kw_it"] * kw,
+            acres * land_price,
+        ],
     )
     a_shell, a_elec, a_land = shell * crf(w[0], b_life[0]), elec * crf(w[0], e_life[0]), land * w[0]
     fom = fac["building_fom_usd_per_kw_it_yr"] * kw
@@ -433,7 +461,7 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
             life=b_life,
             wacc=w,
             lead=b_lead,
-            unit_cost_source=refs.facility("building_shell_usd_per_kw_it"),
+            unit_cost_source=refs.facility("building_shell_usd_per_kw_it") + idx_note,
             fixed_om_source=refs.facility("building_fom_usd_per_kw_it_yr"),
         ),
         _line(
@@ -451,13 +479,13 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
             life=e_life,
             wacc=w,
             lead=b_lead,
-            unit_cost_source=refs.facility("electrical_usd_per_kw_it"),
+            unit_cost_source=refs.facility("electrical_usd_per_kw_it") + idx_note,
         ),
     ]
     cool = refs.cooling
     for c, mw in it_c.items():
         life = (float(cool.at[c, "life_years"]), refs.row("cooling.csv", cool, c, "life_years"))
-        capex = mw * inp.cooling_capex_musd_per_mw[c] * 1e6
+        capex = mw * inp.cooling_capex_musd_per_mw[c] * idx * 1e6
         lines.append(
             _line(
                 refs,
@@ -474,7 +502,7 @@ def _facility_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str,
                 life=life,
                 wacc=w,
                 lead=b_lead,
-                unit_cost_source=refs.row("cooling.csv", cool, c, "capex_usd_per_kw_it"),
+                unit_cost_source=refs.row("cooling.csv", cool, c, "capex_usd_per_kw_it") + idx_note,
                 fixed_om_source=refs.row("cooling.csv", cool, c, "fom_usd_per_kw_it_yr"),
             )
         )
@@ -547,7 +575,7 @@ def _energy_lines(m: pyo.ConcreteModel, refs: _Refs, s: str) -> list[dict[str, A
                 gas_lead(m, inp, s, e) or lead(e),
             )
         )
-    if "grid" in inp.techs:
+    if "grid" in inp.techs and not (inp.capex is not None and inp.capex.segments):  # else: interconnection
         mw = _v(e_blk.grid_cap[s])
         grid_lead = (float(refs.sites.at[s, "grid_lead_time_years"]), refs.site(s, "grid_lead_time_years"))
         lines.append(
@@ -734,13 +762,18 @@ def _scale_to_model(m: pyo.ConcreteModel, s: str, rows: list[dict[str, Any]]) ->
 def _lines(
     m: pyo.ConcreteModel, inp: ModelInputs, catalogs: Catalogs | None, base_year: int | None
 ) -> pd.DataFrame:
+    from planner.results.capex_whole import adder_lines, interconnection_lines  # they use this module's _line
+
     refs = _Refs(inp, catalogs or load_catalogs())
     base = base_year if base_year is not None else start_year(inp.scenario)
     rows: list[dict[str, Any]] = []
     for s in inp.sites:
         site_rows = [
             r
-            for r in _facility_lines(m, refs, s) + _energy_lines(m, refs, s) + _security_lines(m, refs, s)
+            for r in _facility_lines(m, refs, s)
+            + _energy_lines(m, refs, s)
+            + interconnection_lines(refs, s, m)
+            + _security_lines(m, refs, s)
             if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
         ]
         late = set(bridged(m, s))  # late grid tie or plant covered by bridge power: not awaited
@@ -749,7 +782,12 @@ def _lines(
             default=0.0,
         )
         gpu_rows = [r for r in _gpu_lines(m, refs, s, ready) if abs(r["capex_usd"]) > TINY_USD]
-        rows += _scale_to_model(m, s, site_rows + gpu_rows)
+        extra = [
+            r
+            for r in adder_lines(refs, s, site_rows + gpu_rows)
+            if abs(r["capex_usd"]) > TINY_USD or abs(r["annualized_cost_usd_per_yr"]) > TINY_USD
+        ]
+        rows += _scale_to_model(m, s, site_rows + gpu_rows + extra)
     df = pd.DataFrame(
         rows,
         columns=[

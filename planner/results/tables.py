@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 
 from planner.chain import physics
 from planner.model.bridge import bridge_capex_musd
+from planner.model.capex_adders import CAPEX_ADDER_CATEGORIES, adder_capex_musd
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.objective import COST_CATEGORIES
@@ -367,7 +368,9 @@ def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
         "gpus": sum(_v(m.fleet.n_gpu[s, g]) * inp.gpu_capex_musd[g] for s in inp.sites for g in inp.gpus),
         "building_electrical_land": sum(it_cap[s] * inp.it_capex_musd_per_mw[s] for s in inp.sites),
         "cooling": sum(
-            _v(m.site.it_cap[s, c]) * inp.cooling_capex_musd_per_mw[c]
+            _v(m.site.it_cap[s, c])
+            * inp.cooling_capex_musd_per_mw[c]
+            * (inp.capex.index[s] if inp.capex else 1.0)
             for s in inp.sites
             for c in inp.coolings
         ),
@@ -387,6 +390,8 @@ def capex_usd(m: pyo.ConcreteModel, inp: ModelInputs) -> dict[str, float]:
         "bridge_power": sum(bridge_capex_musd(m, inp, s) for s in inp.sites),
         **gas_capex_musd(m, inp),
     }
+    adders = [adder_capex_musd(m, inp, s) for s in inp.sites]
+    out |= {k: sum(a[k] for a in adders) for k in CAPEX_ADDER_CATEGORIES}
     return {k: v * 1e6 for k, v in out.items()}
 
 

@@ -9,6 +9,8 @@ Sheets, in order:
                     stacked column chart
 ``line_items``      one row per capex line item; per row (Excel columns by name)::
 
+                        quantity                    = the basis lines' capex_usd (soft costs,
+                                                      contingency, IDC, sales tax: levied on them)
                         unit_cost_usd               = assumptions!value  (its "unit cost" row)
                         capex_usd                   = quantity x unit_cost_usd
                         wacc, life_years            = assumptions!value  ("wacc", "life" rows)
@@ -44,6 +46,10 @@ import pandas as pd
 from planner.catalogs.load import crf
 from planner.results.capex import OPEX_CATEGORIES, category_order
 from planner.results.cells import inert
+
+WHOLE_CAPEX = ("soft_costs", "owner_contingency", "interest_during_construction", "sales_tax")
+"""Line categories levied on other lines' capex (their quantity is a formula)."""
+GPU_LINES = ("gpus", "servers_network")
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,7 @@ def _line_formulas(items: pd.DataFrame, ref: Lookup) -> tuple[dict[tuple[int, st
     L = {c: letter(items, c) for c in items.columns}
     out: dict[tuple[int, str], str] = {}
     fixed_crf: list[int] = []
+    basis = _basis_rows(items)
     for i, r in enumerate(items.itertuples(index=False)):
         x = i + 2
 
@@ -185,6 +192,9 @@ def _line_formulas(items: pd.DataFrame, ref: Lookup) -> tuple[dict[tuple[int, st
             if formula is not None:
                 out[(i, col)] = formula
             return formula is not None
+
+        if basis.get(i):
+            put("quantity", "=" + "+".join(f"{L['capex_usd']}{j + 2}" for j in basis[i]))
 
         unit = ref("unit cost", r.site_id, r.unit_cost_usd, f"USD/{r.unit}", r.unit_cost_source)
         if put("unit_cost_usd", unit if r.quantity else None):
@@ -217,6 +227,26 @@ def _line_formulas(items: pd.DataFrame, ref: Lookup) -> tuple[dict[tuple[int, st
             f"={L['annualized_capex_usd_per_yr']}{x}+{L['fixed_om_usd_per_yr']}{x}",
         )
     return out, fixed_crf
+
+
+def _basis_rows(items: pd.DataFrame) -> dict[int, list[int]]:
+    """Rows of the lines each whole-capex line is levied on (:mod:`planner.results.capex_whole`: item_id
+    ``<category>.<item_id>`` of its basis line, whose capex is its quantity; sales tax: the GPU type's
+    accelerator and server lines), so that its ``quantity`` is their live ``capex_usd``."""
+    rows = list(items[["site_id", "category", "item_id"]].itertuples(index=False, name=None))
+    capex, quantity = items["capex_usd"].to_numpy(float), items["quantity"].to_numpy(float)
+    out: dict[int, list[int]] = {}
+    for i, (site, category, item_id) in enumerate(rows):
+        if category not in WHOLE_CAPEX or "." not in str(item_id):
+            continue
+        head, rest = str(item_id).split(".", 1)
+        wanted = GPU_LINES if category == "sales_tax" else (head,)
+        hits = [j for j, r in enumerate(rows) if r[0] == site and r[2] == rest and r[1] in wanted]
+        if category != "sales_tax":  # one line of the item (a battery has two): the one it is levied on
+            hits = [j for j in hits if math.isclose(capex[j], quantity[i], rel_tol=1e-9)][:1]
+        if hits and math.isclose(sum(capex[j] for j in hits), quantity[i], rel_tol=1e-9):
+            out[i] = hits
+    return out
 
 
 def _opex_formulas(opex: pd.DataFrame, ref: Lookup) -> dict[tuple[int, str], str]:

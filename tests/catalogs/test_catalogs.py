@@ -346,3 +346,31 @@ def test_unit_trip_larger_than_a_module(copy: tuple[Path, Path]) -> None:
     line = _edit_cell(data / "energy.csv", "gas_recip", "unit_trip_mw", "40")
     msg = _error(data, models)
     assert "energy.csv" in msg and f"line {line}" in msg and "unit_trip_mw" in msg and "module_mw 18" in msg
+
+
+def test_interconnection_curve_must_be_convex(copy: tuple[Path, Path]) -> None:
+    """A curve whose next MW costs less than the one before (1,300 MW at 300 USD/kW after 800 MW at
+    686: the last segment's marginal cost falls below the one before) is refused by name."""
+    data, models = copy
+    edit_csv_cell(
+        data / "interconnection_cost.csv", {"applies_to": "default", "mw": "1300"}, "usd_per_kw", "300"
+    )
+    msg = _error(data, models)
+    assert "interconnection_cost.csv" in msg and "curve default" in msg and "must not fall with size" in msg
+
+
+def test_sales_tax_needs_a_row_for_every_site(copy: tuple[Path, Path]) -> None:
+    """Without the US-NM row (and no dona_ana_nm or US row) the site has no sales tax: the load stops
+    naming it; with a country row US the site falls back to it."""
+    data, models = copy
+    path = data / "sales_tax.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table[table["applies_to"] != "US-NM"].to_csv(path, index=False)
+    msg = _error(data, models)
+    assert "sales_tax.csv" in msg and "dona_ana_nm" in msg and "<country>-<state>" in msg
+    fallback = table[table["applies_to"] == "US-TX"].assign(applies_to="US", exempt_share="0.5")
+    pd.concat([table[table["applies_to"] != "US-NM"], fallback]).to_csv(path, index=False)
+    cat = load_catalogs(data, models)
+    assert cat.sales_tax.at["dona_ana_nm", "applies_row"] == "US"
+    assert cat.sales_tax.at["dona_ana_nm", "exempt_share"] == 0.5
+    assert cat.sales_tax.at["el_paso_tx", "applies_row"] == "US-TX"

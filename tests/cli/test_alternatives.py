@@ -14,7 +14,19 @@ SMALL = str(SMALL_SCENARIO)
 
 def test_cli_alternatives(tmp_path):
     out = tmp_path / "cli"
-    args = ["alternatives", SMALL, "--count", "1", "--out", str(out), "--set", "solver.threads=1"]
+    # 5% slack: with the whole capex (issue 23 item 4) the next site set is 4.1% dearer than dfw_tx
+    args = [
+        "alternatives",
+        SMALL,
+        "--count",
+        "1",
+        "--slack",
+        "0.05",
+        "--out",
+        str(out),
+        "--set",
+        "solver.threads=1",
+    ]
     res = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output
     assert "Near-optimal plans" in res.output and "share (always) and what is free" in res.output

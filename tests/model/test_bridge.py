@@ -48,12 +48,14 @@ def _cap(result, tech: str) -> float:
 
 def test_late_plant_is_built_with_a_bridge_when_that_is_cheaper(tiny, catalogs):
     """Without a deadline the site runs mostly on geothermal (no fuel). By 2029 geothermal (2027 +
-    its catalog lead time, 5 y: 2032) needs 3 years of bridge power: at the catalog's 200 USD/kW-yr
-    rent it still beats gas engines, and the extra cost is exactly the bridge, by hand:
+    its catalog lead time, 5 y: 2032) needs 3 years of bridge power: at 50 USD/kW-yr rent it still
+    beats gas engines (at the catalog's 200 it no longer does since geothermal carries its interest
+    during construction, issue 23 item 4), and the extra cost is exactly the bridge, by hand:
     CRF(7%, 30) x years x (rent x geothermal MW + (9.5 gas + 10 - 0) x geothermal MWh/yr)."""
-    free = planner.solve(_geo(tiny, None), catalogs=catalogs)
+    rent = _with_rent(catalogs, 50.0)
+    free = planner.solve(_geo(tiny, None), catalogs=rent)
     assert _cap(free, "geothermal") > 50
-    late = planner.solve(_geo(tiny, 2029), catalogs=catalogs)
+    late = planner.solve(_geo(tiny, 2029), catalogs=rent)
     geo = _cap(late, "geothermal")
     assert geo == pytest.approx(_cap(free, "geothermal"), rel=1e-9)
     row = late.summary["sites_in_service"][SITE]
@@ -62,7 +64,7 @@ def test_late_plant_is_built_with_a_bridge_when_that_is_cheaper(tiny, catalogs):
     gas = float(catalogs.sites.at[SITE, "gas_price_usd_per_mmbtu"])
     mwh = _generation(late, "geothermal")
     years = 2027 + int(catalogs.energy.at["geothermal", "lead_time_years"]) - 2029
-    bridge = crf(0.07, 30) * years * (200e3 * geo + (9.5 * gas + 10) * mwh)  # USD/yr
+    bridge = crf(0.07, 30) * years * (50e3 * geo + (9.5 * gas + 10) * mwh)  # USD/yr
     added = late.summary["annualized_cost_usd"] - free.summary["annualized_cost_usd"]
     assert added == pytest.approx(bridge, rel=1e-6)
 

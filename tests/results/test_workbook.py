@@ -165,14 +165,18 @@ def test_wacc_cell_changes_annualised_as_crf_predicts(small, workbook):
 
 
 def test_new_category_appears_without_code_changes(small, tmp_path):
-    """A line item of a category the code does not know (``soft_costs``) is summed in
+    """A line item of a category the code does not know (``owner_furnished``) is summed in
     capex_by_category, subtotalled on ``totals`` and phased as a column of ``phasing``."""
     _, run_dir = small
     run = tmp_path / "run"
     shutil.copytree(run_dir, run)
     items = pd.read_csv(run / "tables" / "capex_items.csv")
     extra = items.iloc[[0]].copy()
-    extra["category"], extra["item_id"], extra["item"] = "soft_costs", "soft_costs", "design, permits, fees"
+    extra["category"], extra["item_id"], extra["item"] = (
+        "owner_furnished",
+        "ofci",
+        "owner-furnished equipment",
+    )
     extra["quantity"], extra["unit"], extra["unit_cost_usd"], extra["capex_usd"] = 1.0, "lot", 2.5e6, 2.5e6
     extra["annualized_capex_usd_per_yr"] = 2.5e6 * extra["crf"]
     extra["fixed_om_usd_per_yr"], extra["fixed_om_usd_per_unit_yr"] = 0.0, 0.0
@@ -183,9 +187,46 @@ def test_new_category_appears_without_code_changes(small, tmp_path):
     summary["capex_usd"] += 2.5e6
     summary["annualized_cost_usd"] += float(extra["annualized_cost_usd_per_yr"].iloc[0])
     (run / "summary.json").write_text(json.dumps(summary))
-    assert capex_by_category(items)["soft_costs"] == pytest.approx(2.5e6)
+    assert capex_by_category(items)["owner_furnished"] == pytest.approx(2.5e6)
     (xlsx,) = export_capex(run, "xlsx")
     wb = openpyxl.load_workbook(xlsx)
     totals = _rows(wb["totals"])
-    assert ["category", "soft_costs"] in [r[:2] for r in totals]
-    assert "soft_costs" in [c.value for c in wb["phasing"][1]]
+    assert ["category", "owner_furnished"] in [r[:2] for r in totals]
+    assert "owner_furnished" in [c.value for c in wb["phasing"][1]]
+
+
+def test_whole_capex_lines_follow_their_basis(small, workbook):
+    """Soft costs, owner contingency and IDC are levied on other lines (issue 23 item 4): raise the
+    building shell's unit cost cell by 10% and its soft-cost line (12%), contingency line (10%) and
+    IDC line (f(7%, 1.5 y)) rise by 10% with it; the IDC on the soft-cost line follows too."""
+    _, wb, calc = workbook
+    items = wb["line_items"]
+    head = [c.value for c in items[1]]
+    col = {name: head.index(name) + 1 for name in head}
+    rows = {
+        (items.cell(i, col["category"]).value, items.cell(i, col["item_id"]).value): i
+        for i in range(2, items.max_row + 1)
+    }
+    site = items.cell(2, col["site_id"]).value
+    shell = rows[("building_shell", "building_shell_usd_per_kw_it")]
+    unit = items.cell(shell, col["unit_cost_usd"]).value
+    assert unit.startswith("=assumptions!")
+    cell = unit.removeprefix("=assumptions!").replace("$", "")
+    base = calc.value("assumptions", cell)
+    changed = calc.changed({("assumptions", cell): base * 1.1})
+    levied = {
+        ("soft_costs", "building_shell.building_shell_usd_per_kw_it"): 0.12,
+        ("owner_contingency", "building_shell.building_shell_usd_per_kw_it"): 0.10,
+        ("interest_during_construction", "building_shell.building_shell_usd_per_kw_it"): None,
+        ("interest_during_construction", "soft_costs.building_shell.building_shell_usd_per_kw_it"): None,
+    }
+    for key, share in levied.items():
+        i = rows[key]
+        assert str(items.cell(i, col["quantity"]).value).startswith("="), key
+        coord = items.cell(i, col["capex_usd"]).coordinate
+        before, after = calc.value("line_items", coord), changed.value("line_items", coord)
+        assert after == pytest.approx(1.1 * before, rel=1e-9), key
+        if share is not None:
+            shell_capex = calc.value("line_items", items.cell(shell, col["capex_usd"]).coordinate)
+            assert before == pytest.approx(share * shell_capex, rel=1e-9), key
+    assert site
