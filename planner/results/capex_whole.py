@@ -78,14 +78,25 @@ def adder_lines(refs: _Refs, s: str, rows: list[dict[str, Any]]) -> list[dict[st
     out += [
         _adder(
             refs, r, "interest_during_construction", "interest during construction",
-            idc_factor(r["wacc"], r["lead_time_years"]),
-            f"even spend over the {r['lead_time_years']:g}-year lead time, mid-period convention, "
+            idc_factor(r["wacc"], _spend_years(refs, r)),
+            f"even spend over the {_spend_years(refs, r):g}-year lead time, mid-period convention, "
             f"compounded at WACC {r['wacc']:g} to the in-service date (planner/model/capex_inputs.py)",
         )
         for r in basis
     ]  # fmt: skip
     out += _sales_tax_lines(refs, s, rows)
     return out
+
+
+def _spend_years(refs: _Refs, row: dict[str, Any]) -> float:
+    """Years over which a line's capital is spent [y]: its lead time, except that a gas plant whose
+    critical path is set by its air permit or lateral (``planner.results.gas_costs.gas_lead``)
+    spends over its equipment lead time (``energy.csv``) only, as the model's IDC does: nothing is
+    bought while the permit is pending."""
+    en = refs.energy
+    if row["category"] in TECH_CATEGORY.values() and row["item_id"] in en.index:
+        return min(float(row["lead_time_years"]), float(en.at[row["item_id"], "lead_time_years"]))
+    return float(row["lead_time_years"])
 
 
 def _sales_tax_lines(refs: _Refs, s: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
