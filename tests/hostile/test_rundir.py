@@ -153,6 +153,9 @@ SCENARIO_CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "overrides-list": (lambda d: d.setdefault("sites", {}).update(overrides=[SECRET]), "sites.overrides"),
     "unknown-key": (lambda d: d.update({SECRET: 1}), "top level"),
     "name-number": (lambda d: d.update(name=[SECRET]), "name"),
+    "name-markup": (lambda d: d.update(name="[bold]"), "name: only letters, digits and _ . -"),
+    "name-space": (lambda d: d.update(name="two words"), "name: only letters, digits and _ . -"),
+    "name-control": (lambda d: d.update(name="a\x1b[2J"), "name: only letters, digits and _ . -"),
 }
 
 
