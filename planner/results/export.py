@@ -35,7 +35,7 @@ from planner.errors import InputError
 from planner.results.atomic import new_files, write_failed
 from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
 from planner.results.cells import inert_frame
-from planner.results.rundir_read import read_scenario, read_summary, read_table
+from planner.results.rundir_read import read_scenario, read_summary, read_table, refuse_unknown_ids
 from planner.results.workbook import write_workbook
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
@@ -177,6 +177,9 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
                 f"{summary_path} {key} = {summary[key]:,.2f}; "
                 "the run directory is inconsistent (edited or mixed files)"
             )
+    sites = set(read_table(run_dir, "sites")["site_id"])
+    for table, frame in (("capex_items", items), ("opex", opex)):
+        refuse_unknown_ids(frame["site_id"], sites, run_dir / "tables" / f"{table}.csv", "not in sites.csv")
     return CapexRun(run_dir, summary, scenario, items, opex)
 
 

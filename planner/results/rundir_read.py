@@ -401,6 +401,17 @@ def _unique(df: pd.DataFrame, key: tuple[str, ...], path: Path) -> None:
         )
 
 
+def refuse_unknown_ids(ids: pd.Series, known: set[str], path: Path, where: str, hint: str = "") -> None:
+    """InputError naming the CSV line of the first site id of ``ids`` not in ``known`` and how many
+    rows have one (``where`` says what it is not in); the id itself is not quoted (file content)."""
+    bad = ~ids.isin(known)
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2
+        raise InputError(
+            f"{path}, line {line}, column 'site_id': a site id {where} ({int(bad.sum()):,} such row(s)){hint}"
+        )
+
+
 def read_sweep_manifest(path: Path) -> dict[str, Any] | None:
     """A sweep's ``manifest.json``: None when it is truncated (a killed sweep, rebuilt by the caller);
     InputError when it is not a file or its fields have the wrong types (see

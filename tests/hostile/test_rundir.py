@@ -412,3 +412,53 @@ def test_site_loss_shares_above_one_are_spare_capacity(run: Path) -> None:
     table.to_csv(path, index=False)
     with pytest.raises(InputError, match="site_loss.csv.*share_alone"):
         read_table(run, "site_loss")
+
+
+# ------------------------------------------------------------------ unknown site ids
+def _rename_site(run: Path, tables: tuple[str, ...], new: str = "zz_" + SECRET) -> str:
+    """Rename the open site in ``tables`` (the whole run when they are all): its old id."""
+    sites = pd.read_csv(run / "tables" / "sites.csv", dtype=str, keep_default_na=False)
+    old = sites.loc[sites["open"] == "True", "site_id"].iloc[0]
+    for name in tables:
+        path = run / "tables" / f"{name}.csv"
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df["site_id"] = df["site_id"].replace(old, new)
+        df.to_csv(path, index=False)
+    return old
+
+
+def test_map_refuses_site_ids_not_in_the_catalog(run: Path) -> None:
+    """A run whose sites are not in the data home's catalog (nor the scenario's sites.add) is refused
+    by ``map`` (it needs the catalog's climate, prices): exit 2 naming the line, the catalog file
+    and PLANNER_HOME, not the id; nothing written."""
+    tables = ("sites", "fleet", "energy_capacity", "flows", "dispatch", "pipeline", "costs")
+    _rename_site(run, tables)
+    before = snapshot(run.parent)
+    line = assert_refused(
+        _map(run), "sites.csv, line", "site_id", "data/sites.csv", "sites.add", "PLANNER_HOME"
+    )
+    assert "zz_" not in line
+    assert snapshot(run.parent) == before
+
+
+@pytest.mark.parametrize("table", ["fleet", "energy_capacity"])
+def test_map_refuses_site_ids_not_in_the_runs_sites(run: Path, table: str) -> None:
+    _rename_site(run, (table,))
+    assert_refused(_map(run), f"{table}.csv, line", "site_id", "not in sites.csv")
+
+
+@pytest.mark.parametrize("table", ["capex_items", "opex"])
+def test_export_refuses_site_ids_not_in_the_runs_sites(run: Path, table: str) -> None:
+    """``export`` reads no catalog: its reference is the run's own sites.csv."""
+    _rename_site(run, (table,))
+    before = snapshot(run.parent)
+    assert_refused(_export(run), f"{table}.csv, line 2", "site_id", "not in sites.csv")
+    assert snapshot(run.parent) == before
+
+
+def test_export_of_a_renamed_site_reads_no_catalog(run: Path) -> None:
+    """Ids renamed consistently through the whole run (a site of another data home) export fine."""
+    _rename_site(run, ("sites", "capex_items", "opex"), new="elsewhere_tx")
+    code, out = run_cli(*_export(run))
+    assert code == 0, out
+    assert "elsewhere_tx" in (run.parent / "capex.json").read_text()
