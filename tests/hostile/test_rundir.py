@@ -22,8 +22,17 @@ import yaml
 from planner.errors import InputError
 from planner.results.export import spend_schedule
 from planner.results.rundir_read import read_summary, read_sweep_manifest, read_table
+from planner.results.rundir_schema import MAX_JSON_BYTES, MAX_TABLE_BYTES, MAX_YAML_BYTES
 from tests.helpers import SMALL_SCENARIO, write_run
-from tests.hostile.read_helpers import SECRET, assert_refused, copy_tree, run_cli, snapshot
+from tests.hostile.read_helpers import (
+    SECRET,
+    SPECIAL_KINDS,
+    assert_refused,
+    copy_tree,
+    plant,
+    run_cli,
+    snapshot,
+)
 
 
 @pytest.fixture(scope="module")
@@ -462,3 +471,35 @@ def test_export_of_a_renamed_site_reads_no_catalog(run: Path) -> None:
     code, out = run_cli(*_export(run))
     assert code == 0, out
     assert "elsewhere_tx" in (run.parent / "capex.json").read_text()
+
+
+# ------------------------------------------------ every run-directory file, every kind of damage
+RUN_FILES = {
+    "summary.json": (_map, MAX_JSON_BYTES),
+    "scenario.resolved.yaml": (_map, MAX_YAML_BYTES),
+    "tables/sites.csv": (_map, MAX_TABLE_BYTES),
+    "tables/fleet.csv": (_map, MAX_TABLE_BYTES),
+    "tables/energy_capacity.csv": (_map, MAX_TABLE_BYTES),
+    "tables/flows.csv": (_map, MAX_TABLE_BYTES),
+    "tables/capex_items.csv": (_export, MAX_TABLE_BYTES),
+    "tables/opex.csv": (_export, MAX_TABLE_BYTES),
+}
+COVERED = {("summary.json", k) for k in ("fifo", "directory", "oversized", "missing", "dev-zero")} | {
+    ("tables/flows.csv", k) for k in ("fifo", "dev-zero", "directory")
+}
+"""Pairs with their own test above."""
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [(n, k) for n in RUN_FILES for k in SPECIAL_KINDS if (n, k) not in COVERED],
+)
+def test_run_file_replaced_refused(run: Path, name: str, kind: str) -> None:
+    """Each file ``map`` or ``export`` reads, replaced by an empty file, binary garbage, a directory,
+    /dev/zero, a FIFO, a sparse file over its cap or nothing: exit 2, one line naming the file,
+    nothing written."""
+    command, cap = RUN_FILES[name]
+    plant(run / name, kind, cap + 1)
+    before = snapshot(run.parent)
+    assert_refused(command(run), Path(name).name)
+    assert snapshot(run.parent) == before
