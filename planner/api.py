@@ -274,6 +274,7 @@ def _timings(
         "handoff_s": round(outcome.handoff_s, 3),
         "solve_s": round(outcome.solve_s, 3),
         "screening_s": round(screening_s, 3),
+        "bound_s": round(outcome.stats.get("bound_s", 0.0), 3),
         "extract_s": round(extract_s, 3),
         "total_s": round(time.perf_counter() - t_start, 3),
     }

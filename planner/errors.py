@@ -1,6 +1,6 @@
 """Error types of the planner, each carrying the process exit code the CLI returns.
 
-Exit codes (see README):
+Exit codes (see docs/commands.md):
     2  invalid input (scenario, catalog, run directory, command-line value)
     3  the scenario is infeasible (with an explanation)
     4  no feasible plan was found within the time limit

@@ -272,4 +272,4 @@ def print_break_even(table: pd.DataFrame) -> None:
                 check,
             ]
         )
-    console.print(fitted_table("Break-even of losing sites (first order; see README)", cols, rows))
+    console.print(fitted_table("Break-even of losing sites (first order; docs/benchmarks.md)", cols, rows))

@@ -229,9 +229,12 @@ def _solve_compiled(
         if warm_start and sizes["n_integer"]
         else None
     )
-    remaining = options.time_limit_s - (time.perf_counter() - t1)
+    bound_s = time.perf_counter() - t1  # relaxation bound and its rounded plan
+    remaining = options.time_limit_s - bound_s
     if start is not None and (start.gap <= options.mip_gap or remaining <= 0):
-        return _warm_start_outcome(model, columns, start, options, (log_path, ws_log), handoff, t1, sizes)
+        outcome = _warm_start_outcome(model, columns, start, options, (log_path, ws_log), handoff, t1, sizes)
+        outcome.stats["bound_s"] = bound_s
+        return outcome
     if start is not None and progress is not None:
         progress(solver_event(start.objective, start.bound))
     _configure(h, options, remaining, log_path, progress, start)
@@ -239,6 +242,7 @@ def _solve_compiled(
     solve_s = time.perf_counter() - t1
     _merge_logs(log_path, ws_log, "branch and bound (HiGHS MIP) follows")
     outcome = _mip_outcome(h, model, columns, start, sizes, handoff, solve_s)
+    outcome.stats["bound_s"] = bound_s
     if warm_start and sizes["n_integer"] and outcome.has_solution and outcome.status != "optimal":
         _polish(lp, columns, model, outcome, options, warm_start[0], h.getSolution().col_value)
         outcome.solve_s = time.perf_counter() - t1

@@ -37,7 +37,7 @@ LINE_COLUMNS = (
     "lead_time_source",
     "fixed_om_source",
 )
-"""Columns of ``tables/capex_items.csv`` (documented in README, "Capex export")."""
+"""Columns of ``tables/capex_items.csv`` (documented in docs/outputs.md, "Capex export")."""
 OPEX_COLUMNS = (
     "scenario",
     "site_id",

@@ -48,7 +48,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "flows": ("site_id", "region_id", "model_id"),
     "costs": ("site_id", "category"),
     "dispatch": ("site_id", "slice"),
-    "capex_items": ("site_id", "category", "item_id"),
+    "capex_items": ("site_id", "category", "item_id", "item"),  # a battery has a power and an energy line
     "opex": ("site_id", "category", "cost_type", "item_id"),
 }
 """Columns that identify a row of each table (at most one row per key)."""
@@ -228,7 +228,7 @@ def scenario_problem(data: dict[str, Any]) -> str | None:
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:
-        return _first_error(exc) + " (the scenario schema, README 'Scenario format')"
+        return _first_error(exc) + " (the scenario schema, docs/scenario.md)"
     return None
 
 

@@ -1,7 +1,7 @@
 """The scenario language: a pydantic v2 schema for the YAML files in `scenarios/`.
 
 Every field has a docstring; the schema doubles as the reference of the scenario format
-(README "Scenario format"). Unknown keys are errors (``extra="forbid"``); loading,
+(docs/scenario.md). Unknown keys are errors (``extra="forbid"``); loading,
 ``extends:`` merging, YAML line numbers and catalog cross-checks live in
 :mod:`planner.scenario.load`.
 """

@@ -1,6 +1,6 @@
 """A plan's investments read back from its run directory, for ``planner evaluate``.
 
-What is read (README "Run directory"), each checked by :func:`planner.results.rundir_read.read_run`
+What is read (docs/outputs.md, "Run directory"), each checked by :func:`planner.results.rundir_read.read_run`
 (file, columns, numbers) and then here (values):
 
 - ``tables/sites.csv``: open sites, their cooling, IT MW [MW] and grid connection [MW];

@@ -168,12 +168,22 @@ def test_save_writes_the_cli_run_directory(solved, tmp_path):
     assert planner.map(run, ["svg"]) == [run / "map.svg"]
 
 
+def _python_example(page: Path, heading: str) -> str:
+    text = page.read_text(encoding="utf-8")
+    return re.search(r"```python\n(.*?)```", text[text.index(heading) :], re.S).group(1)
+
+
+def test_the_docs_show_the_readme_example():
+    """The API page and the quickstart page show the example the README runs (tested below)."""
+    code = _python_example(ROOT / "README.md", "### Python API")
+    assert _python_example(ROOT / "docs" / "api.md", "# Python API") == code
+    assert _python_example(ROOT / "docs" / "quickstart.md", "## From Python") == code
+
+
 def test_the_readme_example_runs_outside_the_checkout(tmp_path):
     """The README's Python example, run from an empty folder (no checkout-relative path), with
     the sweep's two workers."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Python API") :]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = _python_example(ROOT / "README.md", "### Python API")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     script = tmp_path / "example.py"
     script.write_text(code + "\nprint('ROWS', len(table), ','.join(table['status']))\n", encoding="utf-8")

@@ -165,3 +165,23 @@ def test_the_warm_start_reports_its_plans_and_bound(hourly):
     assert start is not None and len(seen) >= 2
     assert seen[0][1] == -math.inf and all(math.isfinite(b) and b <= o for o, b in seen[1:])
     assert seen[-1][0] == pytest.approx(start.objective) and start.bound >= seen[-1][1]
+
+
+def test_interior_point_relaxation_equals_simplex_and_leaves_a_basis(hourly):
+    """The cold LP relaxation by interior point (with crossover) has the simplex optimum, and the
+    next bound-changed solve on the same instance (simplex from the crossover basis) equals a
+    fresh simplex solve of that LP."""
+    options, lp, columns = hourly
+    lower, upper = column_bounds(lp)
+    by_simplex = Relaxation(lp, options, None)
+    assert by_simplex.solve(lower, upper) is not None
+    by_ipm = Relaxation(lp, options, None)
+    assert by_ipm.solve(lower, upper, interior_point=True) is not None
+    assert by_ipm.h.getInfo().ipm_iteration_count > 0 and by_simplex.h.getInfo().ipm_iteration_count == 0
+    assert by_ipm.objective == pytest.approx(by_simplex.objective, rel=1e-7)
+    cols = warmstart.index_columns(columns)
+    lo, up = warmstart.restrict(lower, upper, cols, {"abilene_tx": "dlc"}, ["abilene_tx"])
+    assert by_ipm.solve(lo, up) is not None and by_ipm.h.getInfo().ipm_iteration_count == 0
+    fresh = Relaxation(lp, options, None)
+    assert fresh.solve(lo, up) is not None
+    assert by_ipm.objective == pytest.approx(fresh.objective, rel=1e-7)

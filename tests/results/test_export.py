@@ -26,6 +26,7 @@ from planner.results.capex import (
     OPEX_COLUMNS,
 )
 from planner.results.export import SHEETS, WORKBOOK_SHEETS, capex_sheets, export_capex, spend_schedule
+from planner.results.rundir_read import read_table
 from tests.helpers import SMALL_SCENARIO, write_run
 
 SMALL = SMALL_SCENARIO
@@ -102,6 +103,16 @@ def test_hourly_run_has_battery_and_carbon_price(hourly):
         assert set(items.loc[items["category"] == "battery", "unit"]) == {"kW", "kWh"}
     carbon = opex[opex["category"] == "carbon_price"]
     assert len(carbon) and carbon["unit_cost_usd"].to_numpy() == pytest.approx(100.0)
+
+
+def test_battery_power_and_energy_lines_read_back(hourly):
+    """A battery is two line items of one tech (kW of inverters, kWh of cells): the run-directory
+    reader used by ``export``, ``map`` and the workbook keeps both (the key includes the item)."""
+    _, run_dir = hourly
+    items = read_table(run_dir, "capex_items")
+    battery = items[items["category"] == "battery"]
+    assert sorted(battery["unit"]) == ["kW", "kWh"] and (battery["capex_usd"] > 0).all()
+    assert len(set(battery["item_id"])) == 1
 
 
 def test_carbon_objective_annualised_cost_reconciles():

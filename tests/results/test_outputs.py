@@ -15,7 +15,7 @@ import planner
 from planner.results.cells import inert, inert_frame
 from planner.results.export import export_capex
 from planner.results.rundir import INTEGER_COLUMNS, clean_numbers
-from tests.helpers import TINY, read_summary, with_changes, write_run
+from tests.helpers import ROOT, TINY, read_summary, with_changes, write_run
 
 FORMULAS = ['=HYPERLINK("http://evil","x")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
 
@@ -212,3 +212,28 @@ def test_pipeline_flop_per_s_is_tokens_served_times_flop_per_token(catalogs, tmp
     )
     pipeline = pd.read_csv(run / "tables" / "pipeline.csv").set_index("site_id")["flop_per_s"]
     assert pipeline.to_dict() == pytest.approx(expected[pipeline.index].to_dict(), rel=1e-6)
+
+
+def _documented(name: str, page: str, ids: dict[str, list[str]]) -> bool:
+    """``name`` appears in the page as a whole word, or in its template form: a catalog id replaced by
+    its placeholder (``pv_mw`` as ``<tech>_mw``, ``gpus_B200`` as ``gpus_<type>``)."""
+    forms = [name]
+    forms += [name.replace(i, mark) for mark, all_ids in ids.items() for i in all_ids if i in name]
+    return any(re.search(rf"(?<![\w<]){re.escape(form)}(?![\w>])", page) for form in forms)
+
+
+def test_docs_name_every_run_directory_column_and_summary_key(small, catalogs):
+    """docs/outputs.md (moved from the README's Run directory table) names every column of every
+    tables/*.csv and every summary.json key of a solved run: a new column needs its line there."""
+    _, run = small
+    page = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
+    ids = {"<tech>": list(catalogs.energy.index), "<type>": list(catalogs.gpus.index)}
+    missing = [
+        f"{path.name}: {column}"
+        for path in sorted((run / "tables").glob("*.csv"))
+        for column in pd.read_csv(path, nrows=0).columns
+        if not _documented(column, page, ids)
+    ]
+    missing += [f"summary.json: {key}" for key in read_summary(run) if not _documented(key, page, ids)]
+    assert not missing, missing
+    assert not _documented("no_such_column_xyz", page, ids)

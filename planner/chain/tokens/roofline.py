@@ -105,7 +105,7 @@ Llama-2-70B offline 1,792 on MI300X, Mixtral server 2,560 on MI325X, v5.1). Thos
 bind at the latency limits (Little's law: B <= tokens/s x TPOT, e.g. ~150 per GPU for
 DeepSeek-R1 server on B200). 128 is kept because the roofline's step at large batches is too
 fast for the measured rates: with 2,048 per GPU (or per replica) and the KV limit the fit's
-leave-one-out errors all get worse (README, issue 10: the two levers)."""
+leave-one-out errors all get worse (docs/benchmarks.md, issue 10: the two levers)."""
 STEP_COST_PRIOR_PER_LAYER_S = 30e-6
 """Prior estimate of the per-layer step cost b [s], the fit's starting point
 (:data:`planner.chain.tokens.calibration.STEP_GRID`): about ten kernels a layer at ~2 us each when
