@@ -5,8 +5,8 @@ bad argument raises :class:`planner.errors.InputError` naming the function and t
 before anything is loaded or solved::
 
     planner.sweep: argument 'workers' must be int or None, got str 'two'
-    planner.solve: argument 'scenario' is nested more than 50 levels deep (at scenario[a][a]...)
-    planner.solve: argument 'overrides' contains itself (a reference cycle at overrides['x'])
+    planner.solve: argument 'scenario': a.a.a...: nested more than 50 levels deep
+    planner.solve: argument 'overrides': x: the value contains itself (a cycle); give plain data
 
 Types are read from the function's annotations (unions, ``None``, classes, ``Literal``, and the
 elements of lists and mappings one level down); an annotation that cannot be resolved is not
@@ -29,39 +29,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.errors import InputError
+from planner.inputs import check_plain_data
 
 MAX_DEPTH = 50
 """Deepest nesting of dicts and lists accepted in an argument (a scenario is about 5 deep)."""
+MAX_VALUES = 10_000_000
+"""Most values walked in one argument (a guard against a runaway structure, far above any scenario)."""
 F = TypeVar("F", bound=Callable[..., Any])
-_CONTAINERS = (dict, list, tuple, set, frozenset)
 
 
-def check_data(where: str, value: Any, name: str = "value", max_depth: int = MAX_DEPTH) -> None:
-    """Refuse a container nested deeper than ``max_depth`` or containing itself.
+def check_data(where: str, value: Any, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse a container nested deeper than ``max_depth`` or containing itself
+    (:func:`planner.inputs.check_plain_data` on the structure only: any object is a leaf).
 
-    ``where`` starts the message (e.g. ``planner.solve: argument 'scenario'``); ``name`` starts
-    the path shown to the offending element (``scenario['a'][0]``).
-    Shared references that are not cycles (the same list in two places) are accepted.
+    ``where`` starts the message (e.g. ``planner.solve: argument 'scenario'``), then the path to the
+    offending element (``demand.served[0]``). Shared references that are not cycles (the same list
+    in two places) are accepted.
     """
-
-    def walk(node: Any, path: str, depth: int, above: set[int]) -> None:
-        if not isinstance(node, (Mapping, *_CONTAINERS)):
-            return
-        if id(node) in above:
-            raise InputError(f"{where} contains itself (a reference cycle at {path})")
-        if depth > max_depth:
-            raise InputError(f"{where} is nested more than {max_depth} levels deep (at {_short(path)})")
-        above.add(id(node))
-        items = node.items() if isinstance(node, Mapping) else enumerate(node)
-        for key, child in items:
-            walk(child, f"{path}[{key!r}]", depth + 1, above)
-        above.discard(id(node))
-
-    walk(value, name, 1, set())
-
-
-def _short(path: str, limit: int = 80) -> str:
-    return path if len(path) <= limit else path[: limit - 3] + "..."
+    check_plain_data(value, where, max_depth=max_depth, max_nodes=MAX_VALUES, any_leaf=True)
 
 
 def _matches(value: Any, hint: Any) -> bool:
@@ -162,7 +147,7 @@ def check_arguments(
         where = f"{label}: argument '{name}'"
         if sig.parameters[name].kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
-        check_data(where, value, name)
+        check_data(where, value)
         hint = hints.get(name)
         if hint is None or _matches(value, hint):
             continue

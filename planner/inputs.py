@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,8 @@ MAX_NODES = 200_000
 PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-def _where(file: str, path: list[Any]) -> str:
-    """``file: a.b[2]`` (the field path without any value)."""
+def _where(file: str, path: list[Any], limit: int = 80) -> str:
+    """``file: a.b[2]`` (the field path without any value, cut to ``limit`` characters)."""
     out = ""
     for part in path:
         out += (
@@ -52,7 +52,13 @@ def _where(file: str, path: list[Any]) -> str:
             if isinstance(part, int) and not isinstance(part, bool)
             else ("." if out else "") + str(part)
         )
+    out = out if len(out) <= limit else out[: limit - 3] + "..."
     return f"{file}: {out}" if out else file
+
+
+def _container(value: Any) -> bool:
+    """A mapping, list, tuple or set (what :func:`check_plain_data` walks)."""
+    return isinstance(value, (Mapping, list, tuple, set, frozenset))
 
 
 # ---------------------------------------------------------------------------------------
@@ -78,14 +84,19 @@ def read_input_bytes(path: Path | str, max_bytes: int, what: str = "file") -> by
     return raw
 
 
-def decode_utf8(raw: bytes, file: str) -> str:
-    """UTF-8 text (a BOM is dropped); a bad byte is reported by line and column, not shown."""
+def decode_utf8(raw: bytes, file: str, what: str = "file") -> str:
+    """UTF-8 text (a BOM is dropped); a bad byte is reported by its line and column (and its hex
+    code, one byte: never the text around it)."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"{file}:{line}: not UTF-8 text (column {column}); save the file as UTF-8") from None
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise InputError(
+            f"{file}:{line}: not UTF-8 text: byte 0x{bad} at line {line}, column {column}; "
+            f"save the {what} as UTF-8"
+        ) from None
 
 
 def read_input_text(path: Path | str, max_bytes: int, what: str = "file") -> str:
@@ -179,7 +190,10 @@ def _check_nodes(root: Node, file: str, max_depth: int, max_nodes: int) -> None:
         seen += 1
         line = node.start_mark.line + 1
         if seen > max_nodes:
-            raise InputError(f"{file}:{line}: more than {max_nodes:,} values (aliases referring to aliases?)")
+            raise InputError(
+                f"{file}:{line}: the document expands to more than {max_nodes:,} values (aliases "
+                "referring to aliases?); only small plain data is read"
+            )
         if id(node) in above:
             raise InputError(f"{file}:{line}: a YAML alias refers to itself (recursive data); not allowed")
         if depth > max_depth:
@@ -193,49 +207,103 @@ def _check_nodes(root: Node, file: str, max_depth: int, max_nodes: int) -> None:
                 stack.extend(((key, depth + 1, inner), (value, depth + 1, inner)))
 
 
-def load_plain_yaml(text: str, file: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
-    """Safe-load one YAML document after checking its node tree (recursion, depth, size).
+def load_plain_yaml(
+    text: str,
+    file: str,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
+    loader: Callable[[str], yaml.SafeLoader] = yaml.SafeLoader,
+) -> Any:
+    """Safe-load one YAML document after checking its node tree (recursion, depth, size): the one
+    YAML loader of the planner (scenario files, resolved scenarios, catalogs, model cards, ``--set``).
 
-    Object tags (``!!python/object``...) are refused by the safe loader; messages give the
-    line and never the document's text.
+    ``loader``: makes the ``yaml.SafeLoader`` (subclass) of ``text`` (default: a plain one); its
+    ``walk_tree(node)``, if it has one, runs after the bounds check and before the data is
+    built (the scenario's :class:`~planner.scenario.yaml_lines.LineLoader` records the line of
+    every key and refuses duplicate keys there). Object tags (``!!python/object``...) are refused
+    by safe loading; messages give the line and never the document's text.
     """
-    loader = yaml.SafeLoader(text)
+    made: yaml.SafeLoader | None = None
     try:
-        node = loader.get_single_node()
+        made = loader(text)  # the reader checks the characters here
+        node = made.get_single_node()
         if node is None:
             return None
         _check_nodes(node, file, max_depth, max_nodes)
-        return loader.construct_document(node)
+        walk = getattr(made, "walk_tree", None)
+        if walk is not None:
+            walk(node)
+        return made.construct_document(node)
     except InputError:
         raise
+    except yaml.reader.ReaderError as exc:
+        line = text[: max(exc.position, 0)].count("\n") + 1
+        raise YamlSyntaxError(
+            f"{file}:{line}: character #x{exc.character:04x} is not allowed in YAML "
+            "(control characters); remove it"
+        ) from None
     except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        if "could not determine a constructor" in (exc.problem or ""):
-            raise InputError(
-                f"{file}{line}: a YAML tag that builds objects is not allowed (plain data only)"
-            ) from None
-        raise InputError(f"{file}{line}: not valid YAML data") from None
+        raise InputError(_constructor_message(exc, file)) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}" if mark is not None else ""
-        col = f" (column {mark.column + 1})" if mark is not None else ""
-        raise YamlSyntaxError(f"{file}{where}: YAML syntax error{col}: {exc.problem or 'invalid'}") from None
+        raise YamlSyntaxError(_marked_message(exc, file)) from None
     except yaml.YAMLError:
         raise YamlSyntaxError(f"{file}: not valid YAML (control characters or a broken stream)") from None
     except RecursionError:
         raise InputError(f"{file}: YAML nested too deeply; at most {max_depth} levels are allowed") from None
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):  # e.g. a timestamp 2027-13-45 PyYAML cannot build
         raise InputError(f"{file}: a value could not be read as YAML data") from None
     finally:
-        loader.dispose()
+        if made is not None:
+            made.dispose()
+
+
+def _mark_text(mark: yaml.Mark | None, file: str) -> str:
+    """``file:line`` from a YAML mark (``file`` alone without one)."""
+    return f"{file}:{mark.line + 1}" if mark is not None else file
+
+
+def _marked_message(exc: yaml.MarkedYAMLError, file: str) -> str:
+    """A syntax error as ``file:line: YAML syntax error (line L, column C): problem`` (PyYAML's
+    description of what it expected, with a hint for tabs and extra documents)."""
+    mark = exc.problem_mark or exc.context_mark
+    what = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
+    pos = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    hint = ""
+    if exc.problem and ("'\\t'" in exc.problem or "\t" in exc.problem):
+        hint = "; indent with spaces, not tabs"
+    elif exc.problem and "expected a single document" in (exc.context or ""):
+        hint = "; a file holds one document (remove the extra '---')"
+    return f"{_mark_text(mark, file)}: YAML syntax error{pos}: {what}{hint}"
+
+
+def _constructor_message(exc: yaml.constructor.ConstructorError, file: str) -> str:
+    """Refused tags (``!!python/object/apply`` ...) named by their kind (the object name after
+    ``:`` comes from the file and is not shown)."""
+    where = _mark_text(exc.problem_mark or exc.context_mark, file)
+    problem = exc.problem or ""
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip().strip("'\"").replace("tag:yaml.org,2002:", "!!")
+        kind = tag.split(":", 1)[0] if tag.startswith("!!") else "!" + tag.lstrip("!").split(":", 1)[0][:40]
+        return (
+            f"{where}: the YAML tag '{kind}' is not allowed: plain data only (mappings, lists, "
+            "strings, numbers, true/false, null); tags that build objects are refused by safe loading"
+        )
+    if "unhashable" in problem:
+        return f"{where}: a mapping key must be a plain word or number, not a list or mapping"
+    return f"{where}: not valid YAML data"
 
 
 # ---------------------------------------------------------------------------------------
 # Python values (the API, --set)
 # ---------------------------------------------------------------------------------------
 def check_plain_data(
-    value: Any, source: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, finite: bool = False
+    value: Any,
+    source: str,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
+    finite: bool = False,
+    any_leaf: bool = False,
 ) -> None:
     """Refuse anything that is not plain data, before it is copied, pickled or validated.
 
@@ -245,6 +313,9 @@ def check_plain_data(
     ``max_depth``, more than ``max_nodes`` values, any other type (objects, functions, sets:
     what cannot be written to YAML or sent to a worker process), and with ``finite`` a NaN or
     infinite float. Iterative: a 10,000-deep value costs 10,000 steps and no recursion.
+
+    With ``any_leaf`` (the Python API's arguments, :mod:`planner.arguments`) only the structure is
+    checked: sets are walked as containers too, and any other value or key is accepted as a leaf.
     """
     stack: list[tuple[Any, list[Any], frozenset[int]]] = [(value, [], frozenset())]
     seen = 0
@@ -255,7 +326,7 @@ def check_plain_data(
             raise InputError(f"{source}: more than {max_nodes:,} values; a scenario is small plain data")
         if len(path) > max_depth:
             raise InputError(f"{_where(source, path[:max_depth])}: nested more than {max_depth} levels deep")
-        if isinstance(item, (*PLAIN_SCALARS, os.PathLike)):
+        if isinstance(item, (*PLAIN_SCALARS, os.PathLike)) or (any_leaf and not _container(item)):
             if finite and isinstance(item, float) and not math.isfinite(item):
                 raise InputError(
                     f"{_where(source, path)}: must be a finite number (NaN and infinity are not allowed)"
@@ -266,14 +337,14 @@ def check_plain_data(
         inner = above | {id(item)}
         if isinstance(item, Mapping):
             for key in list(item.keys()):
-                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                if not any_leaf and (not isinstance(key, (str, int)) or isinstance(key, bool)):
                     raise InputError(
                         f"{_where(source, path)}: a {type(key).__name__} key is not allowed (text keys only)"
                     )
                 stack.append((item[key], [*path, key], inner))
-        elif isinstance(item, (list, tuple)):
+        elif isinstance(item, (list, tuple)) or (any_leaf and isinstance(item, (set, frozenset))):
             stack.extend((sub, [*path, i], inner) for i, sub in enumerate(item))
-        else:
+        elif not any_leaf:
             raise InputError(
                 f"{_where(source, path)}: a {type(item).__name__} is not allowed; give plain data "
                 "(mappings, lists, text, numbers, true/false, null)"

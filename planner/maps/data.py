@@ -36,8 +36,8 @@ from planner.chain.physics import fibre_round_trip_ms, great_circle_km
 from planner.errors import InputError
 from planner.inputs import load_json_file
 from planner.maps.reasons import SECONDS_PER_YEAR, best_cooling, cost_gap, fmt_tokens, not_chosen_reason
-from planner.paths import DATA_DIR
-from planner.results.rundir_read import RunData, read_run
+from planner.paths import DATA_DIR, home_note
+from planner.results.rundir_read import RunData, read_run, refuse_unknown_ids
 
 LAYERS: tuple[str, ...] = ("sites_chosen", "sites_not_chosen", "demand_regions", "flows")
 CRS = "EPSG:4326"
@@ -140,6 +140,13 @@ def _catalog_sites(run: RunData) -> pd.DataFrame:
     from planner.catalogs.load import load_catalogs
 
     base = _with_added_sites(load_catalogs().sites, run.scenario)
+    refuse_unknown_ids(
+        run.tables["sites"]["site_id"],
+        set(base.index),
+        run.path / "tables" / "sites.csv",
+        f"neither in {DATA_DIR / 'sites.csv'} nor added by the scenario's sites.add",
+        f"; map the run with the data home it was solved with ({home_note()})",
+    )
     cat = base.reindex(run.tables["sites"]["site_id"]).copy()
     for sid, cols in ((run.scenario.get("sites") or {}).get("overrides") or {}).items():
         for col, value in (cols or {}).items():
@@ -335,6 +342,10 @@ def build_map_data(run: RunData) -> MapData:
         raise InputError(
             f"{tables / 'flows.csv'}: site or region id(s) {', '.join(stray)} "
             "not in sites.csv / the scenario's demand"
+        )
+    for name in ("fleet", "energy_capacity"):
+        refuse_unknown_ids(
+            run.tables[name]["site_id"], set(sites["site_id"]), tables / f"{name}.csv", "not in sites.csv"
         )
     cat = _catalog_sites(run)
     regions = catalogs.regions.loc[list(dict.fromkeys(streams["region_id"]))]

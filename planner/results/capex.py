@@ -45,6 +45,7 @@ from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_mus
 from planner.model.inputs import ModelInputs
 from planner.model.linear import evaluate
 from planner.model.timing_inputs import start_year
+from planner.results.capex_columns import LINE_COLUMNS, OPEX_COLUMNS
 from planner.results.contract_opex import CONTRACT_OPEX_CATEGORIES, contract_opex_args
 from planner.results.gas_costs import (
     GAS_CAPEX_CATEGORIES,
@@ -154,55 +155,6 @@ def capex_by_category(items: pd.DataFrame) -> dict[str, float]:
     sums = items.groupby("category", sort=False)["capex_usd"].sum() if len(items) else pd.Series(dtype=float)
     return {c: float(sums.get(c, 0.0)) for c in category_order([*CATEGORIES, *sums.index])}
 
-
-LINE_COLUMNS = (
-    "scenario",
-    "site_id",
-    "category",
-    "cost_group",
-    "item_id",
-    "item",
-    "quantity",
-    "unit",
-    "unit_cost_usd",
-    "capex_usd",
-    "dollar_year",
-    "base_year",
-    "start_offset_years",
-    "construction_start_year",
-    "lead_time_years",
-    "in_service_year",
-    "life_years",
-    "wacc",
-    "crf",
-    "annualized_capex_usd_per_yr",
-    "fixed_om_usd_per_unit_yr",
-    "fixed_om_usd_per_yr",
-    "annualized_cost_usd_per_yr",
-    "unit_cost_source",
-    "life_source",
-    "wacc_source",
-    "lead_time_source",
-    "fixed_om_source",
-)
-"""Columns of ``tables/capex_items.csv`` (documented in docs/outputs.md, "Capex export")."""
-OPEX_COLUMNS = (
-    "scenario",
-    "site_id",
-    "category",
-    "cost_type",
-    "cost_group",
-    "item_id",
-    "item",
-    "quantity",
-    "unit",
-    "unit_cost_usd",
-    "unit_cost_unit",
-    "opex_usd_per_yr",
-    "dollar_year",
-    "unit_cost_source",
-)
-"""Columns of ``tables/opex.csv``."""
 
 TINY_USD = 1e-6
 """Lines below this [USD and USD/yr] are solver noise on closed sites and are left out."""

@@ -33,9 +33,9 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.results.atomic import new_files, write_failed
-from planner.results.capex import LINE_COLUMNS, OPEX_COLUMNS
+from planner.results.capex_columns import LINE_COLUMNS, LINE_REQUIRED, OPEX_COLUMNS, OPEX_REQUIRED, is_text
 from planner.results.cells import inert_frame
-from planner.results.rundir_read import read_scenario, read_summary, read_table
+from planner.results.rundir_read import read_scenario, read_summary, read_table, refuse_unknown_ids
 from planner.results.workbook import write_workbook
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
@@ -79,17 +79,6 @@ UNIT_SUFFIXES = (  # metric name ending -> unit of the summary sheet (first matc
 )
 RECONCILE_REL = 1e-6
 """Largest relative gap tolerated between the tables and ``summary.json`` before the run is refused."""
-_TEXT_LINE = {
-    "scenario",
-    "site_id",
-    "category",
-    "cost_group",
-    "item_id",
-    "item",
-    "unit",
-    "cost_type",
-    "unit_cost_unit",
-}
 
 
 @dataclass(frozen=True)
@@ -114,7 +103,7 @@ def _read_table(run_dir: Path, name: str, columns: tuple[str, ...]) -> pd.DataFr
         )
     out = read_table(run_dir, name)[list(columns)].copy()
     for col in columns:
-        if col in _TEXT_LINE or col.endswith("_source"):
+        if is_text(col):
             out[col] = out[col].fillna("")
     return out
 
@@ -136,31 +125,9 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
     scenario = read_scenario(run_dir / "scenario.resolved.yaml")
     items = _read_table(run_dir, "capex_items", LINE_COLUMNS)
     opex = _read_table(run_dir, "opex", OPEX_COLUMNS)
-    for table, frame, cols in (
-        (
-            "capex_items",
-            items,
-            (
-                "dollar_year",
-                "base_year",
-                "construction_start_year",
-                "in_service_year",
-                "capex_usd",
-                "lead_time_years",
-                "start_offset_years",
-            ),
-        ),
-        ("opex", opex, ("dollar_year", "opex_usd_per_yr")),
-    ):
-        for col in cols:
-            if frame[col].isna().any():
-                line = int(frame[col].isna().to_numpy().argmax())
-                raise InputError(
-                    f"{run_dir / 'tables' / f'{table}.csv'}, column '{col}', line {line + 2}: "
-                    "empty; a value is required"
-                )
-            if col.endswith("_year"):
-                frame[col] = frame[col].round().astype(int)
+    for frame, required in ((items, LINE_REQUIRED), (opex, OPEX_REQUIRED)):  # read_table refused gaps
+        for col in (c for c in required if c.endswith("_year")):
+            frame[col] = frame[col].round().astype(int)
     checks = (
         ("capex_items", "capex_usd", float(items["capex_usd"].sum()), "capex_usd"),
         (
@@ -180,6 +147,9 @@ def read_capex_run(run_dir: Path | str) -> CapexRun:
                 f"{summary_path} {key} = {summary[key]:,.2f}; "
                 "the run directory is inconsistent (edited or mixed files)"
             )
+    sites = set(read_table(run_dir, "sites")["site_id"])
+    for table, frame in (("capex_items", items), ("opex", opex)):
+        refuse_unknown_ids(frame["site_id"], sites, run_dir / "tables" / f"{table}.csv", "not in sites.csv")
     return CapexRun(run_dir, summary, scenario, items, opex)
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.inputs import load_json_file, load_plain_yaml, read_input_bytes, read_input_text
+from planner.results.capex_columns import LINE_COLUMNS, LINE_REQUIRED, OPEX_COLUMNS, OPEX_REQUIRED, is_text
 from planner.results.rundir_schema import (
     MAX_JSON_BYTES,
     MAX_TABLE_BYTES,
@@ -165,42 +166,8 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "share_together": NUM,
         "coverage_required": NUM,
     },
-    "capex_items": {
-        **dict.fromkeys(("scenario", "site_id", "category", "cost_group", "item_id", "item", "unit"), TEXT),
-        **dict.fromkeys(
-            (
-                "quantity",
-                "unit_cost_usd",
-                "capex_usd",
-                "dollar_year",
-                "base_year",
-                "start_offset_years",
-                "construction_start_year",
-                "lead_time_years",
-                "in_service_year",
-                "life_years",
-                "wacc",
-                "crf",
-                "annualized_capex_usd_per_yr",
-                "fixed_om_usd_per_unit_yr",
-                "fixed_om_usd_per_yr",
-                "annualized_cost_usd_per_yr",
-            ),
-            NUM,
-        ),
-        **dict.fromkeys(
-            ("unit_cost_source", "life_source", "wacc_source", "lead_time_source", "fixed_om_source"), TEXT
-        ),
-    },
-    "opex": {
-        **dict.fromkeys(
-            ("scenario", "site_id", "category", "cost_type", "cost_group", "item_id", "item", "unit"), TEXT
-        ),
-        **dict.fromkeys(("quantity", "unit_cost_usd"), NUM),
-        "unit_cost_unit": TEXT,
-        **dict.fromkeys(("opex_usd_per_yr", "dollar_year"), NUM),
-        "unit_cost_source": TEXT,
-    },
+    "capex_items": {c: TEXT if is_text(c) else NUM for c in LINE_COLUMNS},
+    "opex": {c: TEXT if is_text(c) else NUM for c in OPEX_COLUMNS},
 }
 """Documented columns of each ``tables/<name>.csv`` and their kind (text, number, bool)."""
 
@@ -222,19 +189,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "pipeline": ("site_id",),
     "costs": ("site_id", "category", "annualized_cost_usd"),
     "throughput": ("gpu_id", "model_id"),
-    "capex_items": (
-        "site_id",
-        "category",
-        "item_id",
-        "capex_usd",
-        "dollar_year",
-        "base_year",
-        "start_offset_years",
-        "construction_start_year",
-        "lead_time_years",
-        "in_service_year",
-    ),
-    "opex": ("site_id", "category", "item_id", "opex_usd_per_yr", "dollar_year"),
+    "capex_items": LINE_REQUIRED,
+    "opex": OPEX_REQUIRED,
 }
 """Columns that must hold a value in every row (others may be empty: a closed site has no PUE)."""
 
@@ -398,6 +354,17 @@ def _unique(df: pd.DataFrame, key: tuple[str, ...], path: Path) -> None:
         i = int(dup.to_numpy().argmax())
         raise InputError(
             f"{path}, line {i + 2}: a second row for the same {' / '.join(key)}; each must be unique"
+        )
+
+
+def refuse_unknown_ids(ids: pd.Series, known: set[str], path: Path, where: str, hint: str = "") -> None:
+    """InputError naming the CSV line of the first site id of ``ids`` not in ``known`` and how many
+    rows have one (``where`` says what it is not in); the id itself is not quoted (file content)."""
+    bad = ~ids.isin(known)
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2
+        raise InputError(
+            f"{path}, line {line}, column 'site_id': a site id {where} ({int(bad.sum()):,} such row(s)){hint}"
         )
 
 

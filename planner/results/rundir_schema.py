@@ -94,7 +94,9 @@ def column_range(column: str) -> tuple[float, float, bool]:
     return (-MAX_ABS, MAX_ABS, False)
 
 
-Word = Annotated[str, StringConstraints(max_length=1_000, pattern=r"^[^\x00-\x1f\x7f]*$")]
+WORD_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""Text of a run-directory file: no control characters (CR, LF, ESC, ...)."""
+Word = Annotated[str, StringConstraints(max_length=1_000, pattern=WORD_PATTERN)]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS, le=MAX_ABS)]
 NonNeg = Annotated[float, Field(allow_inf_nan=False, ge=0, le=MAX_ABS)]
 Year = Annotated[int, Field(ge=int(YEAR_RANGE[0]), le=int(YEAR_RANGE[1]))]
@@ -183,7 +185,7 @@ def _field_names() -> frozenset[str]:
 def _first_error(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
     """``field.path: what is allowed`` of the first pydantic error, without the value found (keys
     from the file that are not plain identifiers are shown as ``<key>``)."""
-    err = exc.errors(include_url=False, include_input=False, include_context=False)[0]
+    err = exc.errors(include_url=False, include_input=False)[0]
     loc = [*prefix, *err["loc"]]
     bad_key = "[key]" in loc
     if bad_key:
@@ -196,10 +198,22 @@ def _first_error(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
         return f"{where.rsplit('.', 1)[0] if '.' in where else 'top level'}: a key that is not a field of it"
     msg = "a value the schema does not allow" if err["type"].startswith("value_error") else err["msg"]
     if err["type"] == "string_pattern_mismatch":
-        msg = "text without control characters, at most 1,000 characters"
+        msg = _pattern_text(str((err.get("ctx") or {}).get("pattern", "")))
     if bad_key:
         msg = "a key of a form that is not allowed here (an index, id or name without control characters)"
     return f"{where or 'top level'}: {msg}"
+
+
+_PATTERN_TEXT = {
+    WORD_PATTERN: "text without control characters (CR, LF, ESC, ...)",
+    r"^[A-Za-z0-9_.\-]+$": "only letters, digits and _ . - (no spaces, no brackets)",
+}
+"""What each schema pattern allows, in words (the scenario name is an id: it names run directories)."""
+
+
+def _pattern_text(pattern: str) -> str:
+    """What a pattern of the schemas allows (the pattern itself when it has no wording here)."""
+    return _PATTERN_TEXT.get(pattern, f"text of the form {pattern}")
 
 
 def summary_problem(data: dict[str, Any]) -> str | None:

@@ -1,10 +1,11 @@
 """Safe YAML loading that remembers where every key was written.
 
-:func:`load_yaml_text` parses one YAML document with :class:`LineLoader` (a
-``yaml.SafeLoader`` subclass: plain data only, no object-constructing tags) and returns the
-data together with a mapping *key path -> line*. A key path is a tuple of mapping keys and
-list indices, e.g. ``("demand", "served", 2, "model")``; the line is 1-based and points at
-the key (for mapping entries) or at the item (for list entries).
+:func:`load_yaml_text` parses one YAML document with :class:`LineLoader` through
+:func:`planner.inputs.load_plain_yaml` (a ``yaml.SafeLoader`` subclass: plain data only, no
+object-constructing tags) and returns the data together with a mapping *key path -> line*. A
+key path is a tuple of mapping keys and list indices, e.g. ``("demand", "served", 2, "model")``;
+the line is 1-based and points at the key (for mapping entries) or at the item (for list
+entries).
 
 :func:`load_chain` reads a scenario file and, recursively, the files it ``extends:``, and
 deep-merges them (child wins; lists replace) together with their :data:`Origins`: for every
@@ -27,6 +28,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from planner.errors import InputError
+from planner.inputs import decode_utf8, load_plain_yaml
 from planner.paths import HOME_ENV, home_note, input_file_problem, shipped_scenario, shipped_scenarios
 
 KeyPath = tuple[Any, ...]
@@ -43,18 +45,16 @@ class Origin(NamedTuple):
 Origins = dict[KeyPath, Origin]
 """For every key path, the file and line that set its value (after ``extends`` merging)."""
 
-MAX_NODES = 200_000
-"""Refuse documents whose node tree (with aliases expanded) is larger than this."""
-
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class LineLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that also records the start line of every key path.
 
-    Use :meth:`load_with_lines`; the line map is filled while the node tree is walked,
-    before construction, so YAML merge keys (``<<: *anchor``) are followed and duplicate
-    keys are detected (PyYAML silently keeps the last one).
+    Give it to :func:`planner.inputs.load_plain_yaml`, which calls :meth:`walk_tree`: the line
+    map is filled while the node tree is walked, before construction, so YAML merge keys
+    (``<<: *anchor``) are followed and duplicate keys are detected (PyYAML silently keeps the
+    last one).
     """
 
     # YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans,
@@ -74,41 +74,23 @@ class LineLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.file = file
         self.lines: dict[KeyPath, int] = {}
-        self._visited = 0
 
-    def load_with_lines(self) -> tuple[Any, dict[KeyPath, int]]:
-        """Parse the single document; return ``(data, lines)`` (``data`` is None if empty)."""
-        node = self.get_single_node()
-        if node is None:
-            return None, {}
-        self._walk(node, (), set())
-        data = self.construct_document(node)
-        return data, self.lines
+    def walk_tree(self, node: Node) -> None:
+        """Record the line of every key path; refuse duplicate keys (called by
+        :func:`planner.inputs.load_plain_yaml` after its recursion, depth and size checks)."""
+        self._walk(node, ())
 
     # -- node walk -------------------------------------------------------------------------
-    def _walk(self, node: Node, path: KeyPath, stack: set[int]) -> None:
-        """Record lines under ``path``; refuse recursion, duplicates and alias bombs."""
-        self._visited += 1
-        if self._visited > MAX_NODES:
-            raise InputError(
-                f"{self.file}:{_line(node)}: the document expands to more than {MAX_NODES} "
-                "values (aliases referring to aliases?); a scenario is a small file of plain data"
-            )
-        if id(node) in stack:
-            raise InputError(
-                f"{self.file}:{_line(node)}: {format_path(path) or 'document'}: a YAML alias "
-                "refers to itself (recursive data) — not allowed in a scenario"
-            )
+    def _walk(self, node: Node, path: KeyPath) -> None:
+        """Record lines under ``path``; refuse duplicate keys."""
         if isinstance(node, MappingNode):
-            stack = stack | {id(node)}
-            self._walk_mapping(node, path, stack)
+            self._walk_mapping(node, path)
         elif isinstance(node, SequenceNode):
-            stack = stack | {id(node)}
             for i, item in enumerate(node.value):
                 self.lines.setdefault(path + (i,), _line(item))
-                self._walk(item, path + (i,), stack)
+                self._walk(item, path + (i,))
 
-    def _walk_mapping(self, node: MappingNode, path: KeyPath, stack: set[int]) -> None:
+    def _walk_mapping(self, node: MappingNode, path: KeyPath) -> None:
         """Walk one mapping: merge keys first (own keys override them), then own keys."""
         own: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
@@ -116,7 +98,7 @@ class LineLoader(yaml.SafeLoader):
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     if isinstance(source, MappingNode):
-                        self._walk(source, path, stack)
+                        self._walk(source, path)
             else:
                 own.append((key_node, value_node))
         seen: dict[Any, int] = {}
@@ -137,7 +119,7 @@ class LineLoader(yaml.SafeLoader):
                 )
             seen[key] = _line(key_node)
             self.lines[path + (key,)] = _line(key_node)
-            self._walk(value_node, path + (key,), stack)
+            self._walk(value_node, path + (key,))
 
 
 LineLoader.add_implicit_resolver(
@@ -161,86 +143,17 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
-def decode_bytes(raw: bytes, file: str) -> str:
-    """UTF-8 (optionally with BOM) bytes -> text; anything else is an InputError with line."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        bad = raw[exc.start : exc.start + 1].hex()
-        raise InputError(
-            f"{file}:{line}: not UTF-8 text: byte 0x{bad} at line {line}, column {column}; "
-            "save the scenario as UTF-8"
-        ) from None
-
-
 def load_yaml_text(text: str, file: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse YAML ``text`` safely; return ``(data, lines)``. ``file`` names it in errors."""
-    loader: LineLoader | None = None
-    try:
-        loader = LineLoader(text, file)
-        return loader.load_with_lines()
-    except InputError:
-        raise
-    except yaml.reader.ReaderError as exc:
-        line = text[: max(exc.position, 0)].count("\n") + 1
-        raise InputError(
-            f"{file}:{line}: character #x{exc.character:04x} is not allowed in YAML "
-            "(control characters); remove it"
-        ) from None
-    except yaml.constructor.ConstructorError as exc:
-        raise InputError(_constructor_message(exc, file)) from None
-    except yaml.MarkedYAMLError as exc:
-        raise InputError(_marked_message(exc, file)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{file}: not valid YAML: {exc}") from None
-    except RecursionError:
-        raise InputError(f"{file}: the YAML is nested too deeply to be a scenario") from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        # e.g. a timestamp such as 2027-13-45 that PyYAML's constructor cannot build
-        raise InputError(f"{file}: a value could not be read as YAML data: {exc}") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+    """Parse YAML ``text`` safely (:func:`planner.inputs.load_plain_yaml`, the planner's one YAML
+    loader); return ``(data, lines)``. ``file`` names it in errors."""
+    made: list[LineLoader] = []
 
+    def loader(stream: str) -> LineLoader:
+        made.append(LineLoader(stream, file))
+        return made[-1]
 
-def _mark_text(mark: yaml.Mark | None, file: str) -> str:
-    """``file:line`` (and column in the message) from a YAML mark."""
-    return f"{file}:{mark.line + 1}" if mark is not None else file
-
-
-def _marked_message(exc: yaml.MarkedYAMLError, file: str) -> str:
-    """A syntax error as ``file:line: YAML syntax error at line L, column C: problem``."""
-    mark = exc.problem_mark or exc.context_mark
-    located = _mark_text(mark, file)
-    what = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
-    pos = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-    hint = ""
-    if exc.problem and ("'\\t'" in exc.problem or "\t" in exc.problem):
-        hint = "; indent with spaces, not tabs"
-    elif exc.problem and "expected a single document" in (exc.context or ""):
-        hint = "; a scenario file holds one document (remove the extra '---')"
-    return f"{located}: YAML syntax error{pos}: {what}{hint}"
-
-
-def _constructor_message(exc: yaml.constructor.ConstructorError, file: str) -> str:
-    """Refused tags (``!!python/object`` ...) get a plain explanation."""
-    mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or ""
-    if "could not determine a constructor for the tag" in problem:
-        tag = problem.split("tag", 1)[1].strip().strip("'\"")
-        tag = tag.replace("tag:yaml.org,2002:", "!!")
-        return (
-            f"{_mark_text(mark, file)}: the YAML tag '{tag}' is not allowed: scenarios hold plain "
-            "data only (mappings, lists, strings, numbers, true/false, null); tags that build "
-            "objects are refused by safe loading"
-        )
-    if "unhashable" in problem:
-        return (
-            f"{_mark_text(mark, file)}: a mapping key must be a plain word or number, not a list or mapping"
-        )
-    return f"{_mark_text(mark, file)}: not valid YAML data: {problem or exc}"
+    data = load_plain_yaml(text, file, loader=loader)
+    return data, made[0].lines if made else {}
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,7 +180,7 @@ def _read_text(path: Path, display: str, context: str) -> str:
         raise InputError(f"{context}: cannot read the file: {exc.strerror or exc}") from None
     if len(raw) > MAX_SCENARIO_BYTES:
         raise InputError(f"{context}: more than the {MAX_SCENARIO_BYTES:,} bytes allowed for a scenario")
-    return decode_bytes(raw, display)
+    return decode_utf8(raw, display, "scenario")
 
 
 def _sibling_hint(path: Path) -> str:

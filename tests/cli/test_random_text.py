@@ -158,7 +158,9 @@ def test_run_directory_text_in_map_and_xlsx(map_run, tmp_path):
         sites["name"] = [names[i % 3] for i in range(len(sites))]
         sites.to_csv(run / "tables" / "sites.csv", index=False)
         scenario = yaml.safe_load((run / "scenario.resolved.yaml").read_text())
-        scenario["description"] = names[0]  # (a markup-only scenario name is refused on reading)
+        # the scenario name is an id (letters, digits, _ . -; anything else is refused on reading, see
+        # tests/hostile/test_rundir.py name-markup): the hostile text goes where free text is allowed
+        scenario["description"] = names[0]
         (run / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario))
         items = pd.read_csv(run / "tables" / "capex_items.csv")
         items["item"] = [names[i % 3].replace("\r", "") for i in range(len(items))]

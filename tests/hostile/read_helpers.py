@@ -5,6 +5,7 @@ planted secret."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -51,3 +52,28 @@ def copy_tree(src: Path, dst: Path) -> Path:
     """A damageable copy of a run directory or data tree."""
     shutil.copytree(src, dst)
     return dst
+
+
+SPECIAL_KINDS = ("empty", "binary", "directory", "dev-zero", "fifo", "oversized", "missing")
+"""What a damaged input file may be instead of itself (:func:`plant`)."""
+
+
+def plant(path: Path, kind: str, oversized_bytes: int) -> None:
+    """Replace the file at ``path`` by ``kind``: an empty file, binary garbage (with the secret), a
+    directory, a symlink to /dev/zero, a FIFO, a sparse file of ``oversized_bytes``, or nothing."""
+    path.unlink()
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "binary":
+        path.write_bytes(b"\xff\xfe\x00\x01" + SECRET.encode() + b"\x00\x9f\n" * 3)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)  # opening it would block: it must be refused by its type
+    elif kind == "oversized":
+        with open(path, "wb") as f:
+            f.truncate(oversized_bytes)  # sparse: refused by its size before reading
+    elif kind != "missing":
+        raise ValueError(kind)

@@ -22,7 +22,7 @@ import pytest
 from planner.catalogs.load import load_catalogs
 from planner.errors import InputError
 from tests.helpers import ROOT
-from tests.hostile.read_helpers import SECRET, copy_tree
+from tests.hostile.read_helpers import SECRET, SPECIAL_KINDS, copy_tree, plant
 
 CARD = "llama-3.1-8b"
 
@@ -251,3 +251,30 @@ def test_slice_cache_entry_damaged_is_a_miss(tmp_path: Path, content: bytes | No
     else:
         path.write_bytes(content)
     assert slice_cache._read(path, "key") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        (n, k)
+        for n in ("sites.csv", "gpus.csv", "energy.csv", "benchmarks.csv", "finance.csv")
+        for k in SPECIAL_KINDS
+        if k != "oversized"
+    ]
+    + [("regions.csv", k) for k in ("empty", "binary", "directory", "missing")],
+)
+def test_catalog_file_replaced_refused(home: Path, name: str, kind: str) -> None:
+    """Each catalog file replaced by an empty file, binary garbage, a directory, /dev/zero, a FIFO
+    or nothing: one InputError naming the file (the size caps: test_catalog_file_bounded)."""
+    plant(home / "data" / name, kind, 0)
+    assert name in _load(home)
+
+
+@pytest.mark.parametrize("kind", ["empty", "binary", "missing"])
+def test_model_card_replaced_refused(home: Path, kind: str) -> None:
+    plant(home / "models" / f"{CARD}.yaml", kind, 0)
+    message = _load(home)
+    if kind == "missing":  # its MLPerf rows now name an unknown model
+        assert "benchmarks.csv" in message and "model_id" in message, message
+        return
+    assert f"{CARD}.yaml" in message

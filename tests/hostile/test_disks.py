@@ -243,3 +243,33 @@ def test_sweep_tables_full(tmp_path, monkeypatch):
         pd.DataFrame({"a": [1]}).to_csv(csv)
         raise OSError(errno.ENOSPC, "No space left on device", str(pq))
     assert (tmp_path / "sweep.csv").read_text() == "old" and leftovers(tmp_path) == []
+
+
+@needs_unshare
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["map", "{disk}/run", "--format", "geojson"],
+        ["report", "{disk}/run", "--out", "{disk}/r.html"],
+        ["export", "{disk}/run", "--capex", "csv", "--out", "{disk}/c.csv"],
+        ["export", "{disk}/run", "--capex", "json", "--out", "{disk}/c.json"],
+        ["data", "init", "{disk}/home"],
+    ],
+    ids=["map", "report", "export-csv", "export-json", "data-init"],
+)
+def test_read_only_disk_neighbours(run_dir, tmp_path, args):
+    """The other writing commands on a read-only file system holding the run directory: exit 2
+    naming the path and "read-only" (map and report test the folder first: "not writable"),
+    nothing added."""
+    mount = tmp_path / "disk"
+    filled = [a.format(disk=mount) for a in args]
+    setup = (
+        f'cp -r "{run_dir}" "$0/run" && rm -f "$0"/run/map.* "$0"/run/report.html '
+        '&& mount -o remount,ro "$0" || exit 98;'
+    )
+    proc, left = in_tmpfs(mount, "size=64m", *filled, setup=setup)
+    assert proc.returncode != 98, proc.stderr
+    line = assert_one_error(proc, 2, str(mount)).lower()  # map/report check writability first
+    assert "read-only" in line or "not writable" in line, line
+    assert not [f for f in left if not f.startswith("./run")], left
+    assert not [f for f in left if "map." in f or "report.html" in f or ".partial-" in f], left

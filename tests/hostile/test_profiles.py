@@ -13,7 +13,7 @@ import pytest
 from planner.errors import InputError
 from planner.profiles.readers import read_profile
 from tests.helpers import ROOT
-from tests.hostile.read_helpers import SECRET
+from tests.hostile.read_helpers import SECRET, plant
 
 DATA = ROOT / "tests" / "data" / "profiles"
 
@@ -112,3 +112,11 @@ def test_profile_special_files_refused_unread(tmp_path: Path, kind: str) -> None
         with open(path, "wb") as f:
             f.truncate(100_000_000)
     _refused(path, "pv_cf", "profile file")
+
+
+@pytest.mark.parametrize("kind", ["empty", "binary", "directory", "missing"])
+def test_profile_replaced_refused(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("x\n")
+    plant(path, kind, 0)
+    _refused(path, "pv_cf")

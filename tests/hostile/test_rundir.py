@@ -22,8 +22,17 @@ import yaml
 from planner.errors import InputError
 from planner.results.export import spend_schedule
 from planner.results.rundir_read import read_summary, read_sweep_manifest, read_table
+from planner.results.rundir_schema import MAX_JSON_BYTES, MAX_TABLE_BYTES, MAX_YAML_BYTES
 from tests.helpers import SMALL_SCENARIO, write_run
-from tests.hostile.read_helpers import SECRET, assert_refused, copy_tree, run_cli, snapshot
+from tests.hostile.read_helpers import (
+    SECRET,
+    SPECIAL_KINDS,
+    assert_refused,
+    copy_tree,
+    plant,
+    run_cli,
+    snapshot,
+)
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +162,9 @@ SCENARIO_CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "overrides-list": (lambda d: d.setdefault("sites", {}).update(overrides=[SECRET]), "sites.overrides"),
     "unknown-key": (lambda d: d.update({SECRET: 1}), "top level"),
     "name-number": (lambda d: d.update(name=[SECRET]), "name"),
+    "name-markup": (lambda d: d.update(name="[bold]"), "name: only letters, digits and _ . -"),
+    "name-space": (lambda d: d.update(name="two words"), "name: only letters, digits and _ . -"),
+    "name-control": (lambda d: d.update(name="a\x1b[2J"), "name: only letters, digits and _ . -"),
 }
 
 
@@ -409,3 +421,85 @@ def test_site_loss_shares_above_one_are_spare_capacity(run: Path) -> None:
     table.to_csv(path, index=False)
     with pytest.raises(InputError, match="site_loss.csv.*share_alone"):
         read_table(run, "site_loss")
+
+
+# ------------------------------------------------------------------ unknown site ids
+def _rename_site(run: Path, tables: tuple[str, ...], new: str = "zz_" + SECRET) -> str:
+    """Rename the open site in ``tables`` (the whole run when they are all): its old id."""
+    sites = pd.read_csv(run / "tables" / "sites.csv", dtype=str, keep_default_na=False)
+    old = sites.loc[sites["open"] == "True", "site_id"].iloc[0]
+    for name in tables:
+        path = run / "tables" / f"{name}.csv"
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df["site_id"] = df["site_id"].replace(old, new)
+        df.to_csv(path, index=False)
+    return old
+
+
+def test_map_refuses_site_ids_not_in_the_catalog(run: Path) -> None:
+    """A run whose sites are not in the data home's catalog (nor the scenario's sites.add) is refused
+    by ``map`` (it needs the catalog's climate, prices): exit 2 naming the line, the catalog file
+    and PLANNER_HOME, not the id; nothing written."""
+    tables = ("sites", "fleet", "energy_capacity", "flows", "dispatch", "pipeline", "costs")
+    _rename_site(run, tables)
+    before = snapshot(run.parent)
+    line = assert_refused(
+        _map(run), "sites.csv, line", "site_id", "data/sites.csv", "sites.add", "PLANNER_HOME"
+    )
+    assert "zz_" not in line
+    assert snapshot(run.parent) == before
+
+
+@pytest.mark.parametrize("table", ["fleet", "energy_capacity"])
+def test_map_refuses_site_ids_not_in_the_runs_sites(run: Path, table: str) -> None:
+    _rename_site(run, (table,))
+    assert_refused(_map(run), f"{table}.csv, line", "site_id", "not in sites.csv")
+
+
+@pytest.mark.parametrize("table", ["capex_items", "opex"])
+def test_export_refuses_site_ids_not_in_the_runs_sites(run: Path, table: str) -> None:
+    """``export`` reads no catalog: its reference is the run's own sites.csv."""
+    _rename_site(run, (table,))
+    before = snapshot(run.parent)
+    assert_refused(_export(run), f"{table}.csv, line 2", "site_id", "not in sites.csv")
+    assert snapshot(run.parent) == before
+
+
+def test_export_of_a_renamed_site_reads_no_catalog(run: Path) -> None:
+    """Ids renamed consistently through the whole run (a site of another data home) export fine."""
+    _rename_site(run, ("sites", "capex_items", "opex"), new="elsewhere_tx")
+    code, out = run_cli(*_export(run))
+    assert code == 0, out
+    assert "elsewhere_tx" in (run.parent / "capex.json").read_text()
+
+
+# ------------------------------------------------ every run-directory file, every kind of damage
+RUN_FILES = {
+    "summary.json": (_map, MAX_JSON_BYTES),
+    "scenario.resolved.yaml": (_map, MAX_YAML_BYTES),
+    "tables/sites.csv": (_map, MAX_TABLE_BYTES),
+    "tables/fleet.csv": (_map, MAX_TABLE_BYTES),
+    "tables/energy_capacity.csv": (_map, MAX_TABLE_BYTES),
+    "tables/flows.csv": (_map, MAX_TABLE_BYTES),
+    "tables/capex_items.csv": (_export, MAX_TABLE_BYTES),
+    "tables/opex.csv": (_export, MAX_TABLE_BYTES),
+}
+COVERED = {("summary.json", k) for k in ("fifo", "directory", "oversized", "missing", "dev-zero")} | {
+    ("tables/flows.csv", k) for k in ("fifo", "dev-zero", "directory")
+}
+"""Pairs with their own test above."""
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [(n, k) for n in RUN_FILES for k in SPECIAL_KINDS if (n, k) not in COVERED],
+)
+def test_run_file_replaced_refused(run: Path, name: str, kind: str) -> None:
+    """Each file ``map`` or ``export`` reads, replaced by an empty file, binary garbage, a directory,
+    /dev/zero, a FIFO, a sparse file over its cap or nothing: exit 2, one line naming the file,
+    nothing written."""
+    command, cap = RUN_FILES[name]
+    plant(run / name, kind, cap + 1)
+    before = snapshot(run.parent)
+    assert_refused(command(run), Path(name).name)
+    assert snapshot(run.parent) == before
