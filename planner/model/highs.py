@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from planner.model.gas import drop_idle_laterals
 from planner.model.interrupt import run_interruptible
 from planner.model.polish import polish
 from planner.model.site_gap import site_gaps
@@ -202,6 +203,11 @@ def solve(
     )
     outcome.solve_s += waited
     outcome.stats["screening_wait_s"] = waited
+    if outcome.has_solution and drop_idle_laterals(model):  # within-gap slack: a lateral for no plant
+        outcome.objective_value = float(pyo.value(model.objective))
+        if outcome.best_bound is not None:
+            objective = outcome.objective_value
+            outcome.mip_gap = (objective - outcome.best_bound) / max(abs(objective), 1e-12)
     if gaps and outcome.has_solution and sizes["n_integer"]:
         t2 = time.perf_counter()
         x = np.array([v.value for v in columns], dtype=float)

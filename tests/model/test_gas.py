@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 
 import planner
@@ -152,3 +153,25 @@ def test_a_site_without_a_gas_row_gets_typical_values_with_a_warning(catalogs):
     assert rows.at["my_site", "pipeline_distance_miles"] == attainment["pipeline_distance_miles"].median()
     assert rows.at["my_site", "offset_ratio"] == 0.0 and rows.at["my_site", "ozone_area"] == "attainment"
     assert rows.at["abilene_tx", "pipeline_distance_miles"] == 2.0
+
+
+def test_a_lateral_serving_no_plant_is_dropped_after_the_solve(catalogs):
+    """A solver stopped within its gap may leave gas_on = 1 at a site without gas plants: the
+    lateral is closed after the solve and the objective falls by exactly its annual cost; a site
+    whose engines use the lateral keeps it."""
+    from planner.model.gas import drop_idle_laterals
+
+    result = planner.solve(_engines("susquehanna_pa", 2.0e6), catalogs=catalogs)
+    m = result.model
+    assert drop_idle_laterals(m) == [] and m.gas.gas_on["susquehanna_pa"].value == pytest.approx(1.0)
+    grid = planner.solve(
+        _engines("susquehanna_pa", 2.0e6, **{"technologies.energy": ["grid", "gas_recip"]}), catalogs=catalogs
+    )
+    g = grid.model
+    assert g.gas.gas_on["susquehanna_pa"].value == pytest.approx(0.0)
+    before = pyo.value(g.objective)
+    g.gas.gas_on["susquehanna_pa"].set_value(1.0)  # what a stopped solver may leave
+    lateral = pyo.value(g.gas.lateral["susquehanna_pa"])
+    assert lateral > 0 and pyo.value(g.objective) == pytest.approx(before + lateral, rel=1e-9)
+    assert drop_idle_laterals(g) == ["susquehanna_pa"]
+    assert pyo.value(g.objective) == pytest.approx(before, rel=1e-9)
