@@ -18,7 +18,7 @@ from tests.helpers import SMALL_SCENARIO
 SMALL = str(SMALL_SCENARIO)
 EXACT = {"solver.threads": 1, "solver.mip_gap": 0.0, "solver.node_limit": 2000}
 """Exact optima within a node limit (deterministic), so objectives compare without gap tolerances."""
-SLACK = 0.02
+SLACK = 0.05  # the next site set of small_5_sites is 4.1% dearer since the whole capex (issue 23 item 4)
 
 
 @pytest.fixture(scope="module")

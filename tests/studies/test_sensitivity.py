@@ -1,10 +1,12 @@
 """One-at-a-time sensitivity: bisection (a property on a synthetic monotone function), ``--vary``
 parsing, and on small_5_sites a hand-checkable flip and break-even.
 
-The hand case: small_5_sites with grid power only and two candidate sites (New Albany OH, DFW TX)
+The hand case: small_5_sites with grid power only and two candidate sites (DFW TX, New Albany OH)
 solved to a 1e-6 gap. With grid power only the plan at one site does not depend on its price,
-so its cost is linear in it: C_na(p) = C_na(40) + E_na (p - 40), E_na its grid MWh/yr. The plan
-flips from New Albany to DFW where C_na(p*) = C_dfw: p* = 40 + (C_dfw - C_na(40)) / E_na.
+so its cost is linear in it: C_dfw(p) = C_dfw(40) + E_dfw (p - 40), E_dfw its grid MWh/yr. The
+plan flips from DFW to New Albany where C_dfw(p*) = C_na: p* = 40 + (C_na - C_dfw(40)) / E_dfw.
+(DFW is the cheaper site at its catalog price since the whole capex, issue 23 item 4: Texas's
+construction index and sales-tax exemption; p* is about 108 USD/MWh.)
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from planner.studies.sensitivity_inputs import DEFAULT_INPUTS, FLIP_TOLERANCE, p
 from planner.studies.sensitivity_report import POINT_COLUMNS
 from tests.helpers import SMALL_SCENARIO
 
-PRICE = "sites.overrides.new_albany_oh.electricity_price_usd_per_mwh"
+PRICE = "sites.overrides.dfw_tx.electricity_price_usd_per_mwh"
+VARY = f"{PRICE}=40:130:3"
+CATALOG_PRICE = 66.0  # data/sites.csv dfw_tx electricity_price_usd_per_mwh
 HAND = {
     "technologies.energy": ["grid"],
     "prices.grid_tariff": "retail_average",  # the break-even is on the catalog's retail price
@@ -106,20 +110,20 @@ def test_bad_paths_and_values_fail_before_any_solve(tmp_path):
 
 @pytest.fixture(scope="module")
 def hand_flip() -> tuple[float, float, float]:
-    """(p*, C_dfw, E_na): the hand calculation of the flip from two single-site solves."""
-    dfw = planner.solve(SMALL_SCENARIO, overrides={**HAND, "sites.include": ["dfw_tx"]})
-    na = planner.solve(SMALL_SCENARIO, overrides={**HAND, "sites.include": ["new_albany_oh"], PRICE: 40})
-    energy = na.tables["energy_capacity"]
-    e_na = float(energy.loc[energy["tech_id"] == "grid", "generation_mwh_per_yr"].sum())
-    c_dfw, c_na = (r.summary["objective_value"] * 1e6 for r in (dfw, na))
-    return 40 + (c_dfw - c_na) / e_na, c_dfw, e_na
+    """(p*, C_na, E_dfw): the hand calculation of the flip from two single-site solves."""
+    na = planner.solve(SMALL_SCENARIO, overrides={**HAND, "sites.include": ["new_albany_oh"]})
+    dfw = planner.solve(SMALL_SCENARIO, overrides={**HAND, "sites.include": ["dfw_tx"], PRICE: 40})
+    energy = dfw.tables["energy_capacity"]
+    e_dfw = float(energy.loc[energy["tech_id"] == "grid", "generation_mwh_per_yr"].sum())
+    c_na, c_dfw = (r.summary["objective_value"] * 1e6 for r in (na, dfw))
+    return 40 + (c_na - c_dfw) / e_dfw, c_na, e_dfw
 
 
 @pytest.fixture(scope="module")
 def hand_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sens") / "out"
     result = planner.sensitivity(
-        SMALL_SCENARIO, [f"{PRICE}=40:100:3"], overrides=HAND, workers=None, out=out, break_even=None
+        SMALL_SCENARIO, [VARY], overrides=HAND, workers=None, out=out, break_even=None
     )
     return result, out
 
@@ -127,14 +131,14 @@ def hand_run(tmp_path_factory):
 def test_flip_bracketed_to_two_percent_around_the_hand_value(hand_run, hand_flip):
     result, _ = hand_run
     p_star, _, _ = hand_flip
-    assert 55 < p_star < 85  # the flip lies inside the range, between the grid's 70 and an end
+    assert 85 < p_star < 130  # the flip lies inside the range, between the grid's 85 and 130
     (flip,) = result.flips.to_dict("records")
-    assert (flip["what"], flip["from"], flip["to"]) == ("sites", "new_albany_oh", "dfw_tx")
+    assert (flip["what"], flip["from"], flip["to"]) == ("sites", "dfw_tx", "new_albany_oh")
     assert flip["value_below"] - 1e-6 <= p_star <= flip["value_above"] + 1e-6
-    assert flip["value_above"] - flip["value_below"] <= 0.02 * 60 + 1e-9
+    assert flip["value_above"] - flip["value_below"] <= 0.02 * 90 + 1e-9
     assert flip["flip_value"] == pytest.approx((flip["value_below"] + flip["value_above"]) / 2)
     bisection = result.table[result.table["kind"] == "bisection"]
-    assert len(bisection) == 5  # 30 -> 15 -> 7.5 -> 3.75 -> 1.875 -> 0.9375 <= 1.2
+    assert len(bisection) == 5  # 45 -> 22.5 -> 11.25 -> 5.625 -> 2.8125 -> 1.40625 <= 1.8
 
 
 def test_a_flips_two_sides_really_differ(hand_run):
@@ -144,8 +148,8 @@ def test_a_flips_two_sides_really_differ(hand_run):
         planner.solve(SMALL_SCENARIO, overrides={**HAND, PRICE: flip[k]})
         for k in ("value_below", "value_above")
     )
-    assert below.summary["sites"] == ["new_albany_oh"] and above.summary["sites"] == ["dfw_tx"]
-    assert plan_label(_point(below)) == "sites: new_albany_oh, leading: grid"
+    assert below.summary["sites"] == ["dfw_tx"] and above.summary["sites"] == ["new_albany_oh"]
+    assert plan_label(_point(below)) == "sites: dfw_tx, leading: grid"
 
 
 def _point(res):
@@ -156,18 +160,18 @@ def _point(res):
 
 def test_break_even_of_the_losing_site_matches_the_hand_calculation(hand_run, hand_flip):
     result, _ = hand_run
-    p_star, c_dfw, e_na = hand_flip
+    p_star, c_na, e_dfw = hand_flip
     base = result.table[result.table["kind"] == "base"].iloc[0]
-    assert base["sites"] == "new_albany_oh"  # catalog price 70.3 < p*
+    assert base["sites"] == "dfw_tx"  # catalog price 66.0 < p*
     (row,) = result.break_even.to_dict("records")
-    assert row["site_id"] == "dfw_tx" and row["forced_sites"] == "dfw_tx"
-    c_na = c_dfw - (p_star - 70.3) * e_na  # the base plan at the catalog price, by the linear cost
-    assert row["cost_gap_usd_per_yr"] == pytest.approx(c_dfw - c_na, rel=1e-3)
-    dfw = planner.solve(SMALL_SCENARIO, overrides={**HAND, "sites.include": ["dfw_tx"]})
-    costs = dfw.tables["costs"]
+    assert row["site_id"] == "new_albany_oh" and row["forced_sites"] == "new_albany_oh"
+    c_dfw = c_na - (p_star - CATALOG_PRICE) * e_dfw  # the base plan at the catalog price, by the linear cost
+    assert row["cost_gap_usd_per_yr"] == pytest.approx(c_na - c_dfw, rel=1e-3)
+    na = planner.solve(SMALL_SCENARIO, overrides={**HAND, "sites.include": ["new_albany_oh"]})
+    costs = na.tables["costs"]
     spend = float(costs.loc[costs["category"] == "grid_energy", "annualized_cost_usd"].sum())
     assert row["grid_spend_usd_per_yr"] == pytest.approx(spend, rel=1e-6) and row["gas_spend_usd_per_yr"] == 0
-    assert row["price_change"] == pytest.approx(-(c_dfw - c_na) / spend, rel=1e-3)
+    assert row["price_change"] == pytest.approx(-(c_na - c_dfw) / spend, rel=1e-3)
     assert row["check_opens"] and row["check_price_change"] == pytest.approx(1.05 * row["price_change"])
 
 
