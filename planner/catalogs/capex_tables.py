@@ -27,6 +27,19 @@ def site_keys(sites: pd.DataFrame, s: str) -> list[str]:
     return [s, *region, country]
 
 
+def site_row(table: pd.DataFrame, sites: pd.DataFrame, s: str) -> pd.Series | None:
+    """Site ``s``'s row of a table resolved by :func:`by_site`; for a site the catalog did not hold
+    when it was resolved (added by a scenario's ``sites.add``), the row its ``<country>-<state>``
+    or country key resolved to for another site; None if no site shares either key."""
+    if s in table.index:
+        return table.loc[s]
+    for key in site_keys(sites, s)[1:]:
+        hit = table[table["applies_row"] == key]
+        if len(hit):
+            return hit.iloc[0]
+    return None
+
+
 def by_site(path: Path, model: type, sites: pd.DataFrame) -> pd.DataFrame:
     """``path``'s rows resolved per site (:func:`site_keys`), indexed by ``site_id`` with the row's
     key in ``applies_row``; empty when the file is absent. A site with no row stops the load."""

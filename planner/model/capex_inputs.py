@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from planner.catalogs.capex_tables import curve_key, segment_slopes
+from planner.catalogs.capex_tables import curve_key, segment_slopes, site_row
 from planner.catalogs.load import Catalogs, crf
 from planner.model.costs import _wacc, construction_index
 from planner.scenario.schema import Scenario
@@ -189,11 +189,16 @@ def capex_inputs(
 
 
 def _sales_tax(catalogs: Catalogs, sites: pd.DataFrame) -> dict[str, float]:
-    """Effective sales tax on IT equipment per site: rate x (1 - exempt share) [-] (0 without the file)."""
+    """Effective sales tax on IT equipment per site: rate x (1 - exempt share) [-] (0 without the
+    file; a site added by a scenario takes its state's or country's row, 0 if no row names either)."""
     t = catalogs.sales_tax
     if not len(t):
         return dict.fromkeys(sites.index, 0.0)
-    return {s: float(t.at[s, "rate"]) * (1.0 - float(t.at[s, "exempt_share"])) for s in sites.index}
+    rows = {s: site_row(t, sites, s) for s in sites.index}
+    return {
+        s: 0.0 if row is None else float(row["rate"]) * (1.0 - float(row["exempt_share"]))
+        for s, row in rows.items()
+    }
 
 
 def _add_interconnection(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.catalogs.capex_tables import site_row
 from planner.catalogs.load import Catalogs, crf
 from planner.chain.tokens.power import busy_share, node_power_w
 from planner.model.lifecycle_inputs import grid_upstream_t_per_mwh, tech_upstream_t_per_mwh
@@ -63,9 +64,13 @@ def gpu_cost_inputs(scenario: Scenario, catalogs: Catalogs, gpus: list[str]) -> 
 
 def construction_index(catalogs: Catalogs, sites: pd.DataFrame) -> dict[str, float]:
     """Regional construction index per site [-] (``data/construction_index.csv``: the market's cost
-    per MW over the national average); 1 for every site when the data tree has no such file."""
+    per MW over the national average); 1 for every site when the data tree has no such file, and
+    1 (the national average) for a site added by a scenario whose state and country no row names."""
     table = catalogs.construction_index
-    return {sid: float(table.at[sid, "index"]) if len(table) else 1.0 for sid in sites.index}
+    if not len(table):
+        return dict.fromkeys(sites.index, 1.0)
+    rows = {sid: site_row(table, sites, sid) for sid in sites.index}
+    return {sid: 1.0 if row is None else float(row["index"]) for sid, row in rows.items()}
 
 
 def facility_cost_inputs(

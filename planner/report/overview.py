@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from planner.errors import InputError
 from planner.maps.data import fmt_mw, load_map_data
 from planner.maps.static import write_static
 from planner.report.data import ReportData
@@ -63,10 +64,13 @@ def map_section(data: ReportData) -> Section:
     if path.is_file():
         png, origin = path.read_bytes(), "map.png of the run directory"
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "map.png"
-            write_static(load_map_data(data.run.path), out)
-            png, origin = out.read_bytes(), "drawn from the run directory (it has no map.png)"
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "map.png"
+                write_static(load_map_data(data.run.path), out)
+                png, origin = out.read_bytes(), "drawn from the run directory (it has no map.png)"
+        except InputError as exc:  # e.g. sites unknown to this data home: the rest of the report stands
+            return Section("map", "Map", f'<p class="note">No map drawn: {esc(str(exc))}</p>')
     body = (
         f'<figure class="map"><div class="scroll"><img src="{png_uri(png)}" '
         'alt="Siting map: chosen sites, demand regions and serving flows"></div>'

@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
+from planner.catalogs.capex_tables import site_row
 from planner.catalogs.load import Catalogs, crf, load_catalogs
 from planner.model.bridge import bridge_fuel_mwh, bridge_kw_yr, bridge_parts_musd, bridged
 from planner.model.inputs import ModelInputs
@@ -276,8 +277,10 @@ def index_of(refs: _Refs, s: str) -> tuple[float, str]:
     cx = refs.inp.capex
     if cx is None or not len(refs.cat.construction_index):
         return 1.0, ""
-    row = refs.cat.construction_index.loc[s]
+    row = site_row(refs.cat.construction_index, refs.sites, s)
     idx = cx.index[s]
+    if row is None:
+        return idx, "; regional construction index 1 (no row for the site's state or country)"
     return idx, (
         f"; x regional construction index {idx:g} (data/construction_index.csv {row['applies_row']}, "
         f"{row['market']}: {row['source']})"

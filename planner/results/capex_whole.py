@@ -17,6 +17,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
+from planner.catalogs.capex_tables import site_row
 from planner.catalogs.load import crf
 from planner.model.capex_inputs import idc_factor
 from planner.results.capex import TECH_CATEGORY, _line, _Refs
@@ -104,9 +105,9 @@ def _sales_tax_lines(refs: _Refs, s: str, rows: list[dict[str, Any]]) -> list[di
     cx, table = refs.inp.capex, refs.cat.sales_tax
     assert cx is not None
     rate = cx.sales_tax_rate[s]
-    if not rate or not len(table):
+    row = site_row(table, refs.sites, s) if len(table) else None
+    if not rate or row is None:
         return []
-    row = table.loc[s]
     source = (
         f"data/sales_tax.csv {row['applies_row']}: rate {row['rate']:g} x (1 - exempt share "
         f"{row['exempt_share']:g}); {row['conditions']}; {row['source']}"
